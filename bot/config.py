@@ -1,0 +1,267 @@
+"""Settings from a TOML file plus environment variables; one clear error line when wrong.
+
+Every key may be overridden by an environment variable MINQING_<SECTION>_<KEY> (upper case),
+e.g. MINQING_WECOM_SECRET, MINQING_DATABASE_URL. Secrets belong there, never in the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.errors import ConfigError
+from handlers.policy import Policy
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    reply_budget_ms: int = 3000  # answer passively only if handled within this budget
+
+
+@dataclass(frozen=True)
+class WeComConfig:
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base: str = "https://qyapi.weixin.qq.com"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.corp_id and self.token and self.encoding_aes_key)
+
+
+@dataclass(frozen=True)
+class DingTalkConfig:
+    mode: str = "http"  # http | stream | off
+    app_key: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+    api_base: str = "https://api.dingtalk.com"
+    stream_endpoint: str = "https://api.dingtalk.com/v1.0/gateway/connections/open"
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off" and bool(self.app_key and self.app_secret)
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    max_attempts: int = 8
+    base_backoff_s: float = 5.0
+    max_backoff_s: float = 1800.0
+    poll_interval_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    channel: str
+    chat_id: str
+    unit: str | None = None
+    leaders: bool = False
+    webhook: str | None = None
+    webhook_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    timezone: str = "Asia/Shanghai"
+    database_url: str = "sqlite:///data/minqing.db"
+    data_dir: Path = Path("data")
+    server: ServerConfig = ServerConfig()
+    policy: Policy = Policy()
+    extra_keywords: Path | None = None
+    user_dict: Path | None = None
+    wecom: WeComConfig = WeComConfig()
+    dingtalk: DingTalkConfig = DingTalkConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    groups: tuple[GroupConfig, ...] = ()
+    scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+def _env(section: str, key: str) -> str | None:
+    name = f"MINQING_{section}_{key}".upper() if section else f"MINQING_{key}".upper()
+    return os.environ.get(name)
+
+
+class _Section:
+    """Typed reads from one TOML table with env overrides and precise error keys."""
+
+    def __init__(self, raw: dict[str, Any], name: str) -> None:
+        self.raw, self.name = raw, name
+
+    def key(self, k: str) -> str:
+        return f"{self.name}.{k}" if self.name else k
+
+    def get(self, k: str, default: Any, kind: type, expected: str | None = None) -> Any:
+        env = _env(self.name, k)
+        value = env if env is not None else self.raw.get(k, default)
+        if value is None:
+            return None
+        try:
+            if kind is bool and isinstance(value, str):
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                    raise ValueError(value)
+                return value.lower() in ("1", "true", "yes")
+            if kind in (int, float) and isinstance(value, bool):
+                raise ValueError(value)
+            if kind is str and not isinstance(value, str):
+                raise ValueError(value)
+            return kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(self.key(k), expected or kind.__name__, value) from None
+
+    def positive(self, k: str, default: float, kind: type = int) -> Any:
+        v = self.get(k, default, kind, f"a positive {'integer' if kind is int else 'number'}")
+        if v <= 0:
+            raise ConfigError(self.key(k), "a positive number", v)
+        return v
+
+    def table(self, k: str) -> _Section:
+        sub = self.raw.get(k, {})
+        if not isinstance(sub, dict):
+            raise ConfigError(self.key(k), "a table", sub)
+        return _Section(sub, self.key(k))
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Read config from `path` (None or a missing default file: built-in defaults + env)."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError("--config", "an existing TOML file", str(p))
+        try:
+            raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(p), f"valid TOML ({exc})") from None
+    return parse_config(raw)
+
+
+def parse_config(raw: dict[str, Any]) -> Config:
+    top = _Section(raw, "")
+    tz = top.get("timezone", "Asia/Shanghai", str, "an IANA zone like Asia/Shanghai")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("timezone", "an IANA zone like Asia/Shanghai", tz) from None
+
+    db = top.table("database")
+    url = db.get("url", "sqlite:///data/minqing.db", str, "a database URL")
+    if "://" not in url:
+        raise ConfigError("database.url", "a URL like sqlite:///data/minqing.db or postgresql://…", url)
+    data_dir = Path(top.get("data_dir", "data", str, "a directory path"))
+
+    srv = top.table("server")
+    server = ServerConfig(
+        host=srv.get("host", "127.0.0.1", str),
+        port=srv.positive("port", 8080),
+        max_body_bytes=srv.positive("max_body_bytes", 1_048_576),
+        reply_budget_ms=srv.positive("reply_budget_ms", 3000),
+    )
+    if server.port > 65535:
+        raise ConfigError("server.port", "a port 1–65535", server.port)
+    if server.reply_budget_ms >= 4500:
+        raise ConfigError("server.reply_budget_ms", "well under WeCom's 5000 ms (< 4500)", server.reply_budget_ms)
+
+    tax = top.table("taxonomy")
+    profile = tax.get("profile", "campus", str)
+    if profile not in ("campus", "community"):
+        raise ConfigError("taxonomy.profile", '"campus" or "community"', profile)
+    extra_kw = tax.get("extra_keywords", "", str) or None
+    user_dict = tax.get("user_dict", "", str) or None
+    for key, f in (("extra_keywords", extra_kw), ("user_dict", user_dict)):
+        if f and not Path(f).is_file():
+            raise ConfigError(f"taxonomy.{key}", "an existing file", f)
+
+    dl = top.table("deadlines")
+    met = top.table("metrics")
+    weights = {
+        "满意": met.get("weight_satisfied", 1.0, float),
+        "基本满意": met.get("weight_basic", 0.9, float),
+        "不满意": met.get("weight_unsatisfied", 0.0, float),
+    }
+    policy = Policy(
+        profile=profile,
+        quick_days=dl.positive("quick_days", 7),
+        leader_days=dl.positive("leader_days", 60),
+        response_hours=dl.positive("response_hours", 24),
+        satisfaction_weights=weights,
+        admin_contact=top.get("admin_contact", "本单位管理员", str),
+    )
+
+    wc = top.table("wecom")
+    wecom = WeComConfig(
+        corp_id=wc.get("corp_id", "", str),
+        agent_id=str(wc.get("agent_id", "", str if isinstance(wc.raw.get("agent_id", ""), str) else int)),
+        secret=wc.get("secret", "", str),
+        token=wc.get("token", "", str),
+        encoding_aes_key=wc.get("encoding_aes_key", "", str),
+        api_base=wc.get("api_base", "https://qyapi.weixin.qq.com", str).rstrip("/"),
+    )
+    if wecom.encoding_aes_key and len(wecom.encoding_aes_key) != 43:
+        raise ConfigError("wecom.encoding_aes_key", "43 characters (from the WeCom admin console)", "…")
+    if (wecom.corp_id or wecom.token) and not wecom.enabled:
+        raise ConfigError("wecom", "corp_id, token and encoding_aes_key all set (or none)")
+
+    dt = top.table("dingtalk")
+    dingtalk = DingTalkConfig(
+        mode=dt.get("mode", "http", str),
+        app_key=dt.get("app_key", "", str),
+        app_secret=dt.get("app_secret", "", str),
+        robot_code=dt.get("robot_code", "", str),
+        api_base=dt.get("api_base", "https://api.dingtalk.com", str).rstrip("/"),
+        stream_endpoint=dt.get(
+            "stream_endpoint", "https://api.dingtalk.com/v1.0/gateway/connections/open", str
+        ),
+    )
+    if dingtalk.mode not in ("http", "stream", "off"):
+        raise ConfigError("dingtalk.mode", '"http", "stream" or "off"', dingtalk.mode)
+
+    ob = top.table("outbox")
+    outbox = OutboxConfig(
+        max_attempts=ob.positive("max_attempts", 8),
+        base_backoff_s=ob.positive("base_backoff_s", 5.0, float),
+        max_backoff_s=ob.positive("max_backoff_s", 1800.0, float),
+        poll_interval_s=ob.positive("poll_interval_s", 2.0, float),
+    )
+
+    groups_raw = raw.get("groups", [])
+    if not isinstance(groups_raw, list):
+        raise ConfigError("groups", "an array of tables [[groups]]")
+    groups = []
+    for n, g in enumerate(groups_raw):
+        s = _Section(g if isinstance(g, dict) else {}, f"groups[{n}]")
+        ch = s.get("channel", None, str)
+        if ch not in ("wecom", "dingtalk"):
+            raise ConfigError(s.key("channel"), '"wecom" or "dingtalk"', ch)
+        chat_id = s.get("chat_id", None, str)
+        if not chat_id:
+            raise ConfigError(s.key("chat_id"), "the platform's group chat id")
+        groups.append(GroupConfig(
+            channel=ch, chat_id=chat_id, unit=s.get("unit", None, str),
+            leaders=s.get("leaders", False, bool), webhook=s.get("webhook", None, str),
+            webhook_secret=s.get("webhook_secret", None, str),
+        ))
+
+    sched = raw.get("scheduler", {})
+    if not isinstance(sched, dict):
+        raise ConfigError("scheduler", "a table")
+    return Config(
+        timezone=tz, database_url=url, data_dir=data_dir, server=server, policy=policy,
+        extra_keywords=Path(extra_kw) if extra_kw else None,
+        user_dict=Path(user_dict) if user_dict else None,
+        wecom=wecom, dingtalk=dingtalk, outbox=outbox, groups=tuple(groups), scheduler=sched,
+    )

@@ -1,0 +1,27 @@
+"""Conversation policy: the numbers handlers need, built from config (bot/config.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TRACK_QUICK = "即办"
+TRACK_LEADER = "包保"
+
+ROLE_CADRE = "cadre"
+ROLE_UNIT_HEAD = "unit_head"
+ROLE_LEADER = "leader"
+
+RATINGS = ("满意", "基本满意", "不满意")
+
+
+@dataclass(frozen=True)
+class Policy:
+    profile: str = "campus"
+    quick_days: int = 7  # 即办: 首接首办 deadline
+    leader_days: int = 60  # 领导包保 target
+    response_hours: int = 24  # 签收 limit for 响应率 and 签收 nudges
+    max_text_chars: int = 4000
+    satisfaction_weights: dict[str, float] = field(
+        default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0}
+    )
+    admin_contact: str = "本单位管理员"  # named in the not-registered reply

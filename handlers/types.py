@@ -1,0 +1,58 @@
+"""The two types every channel speaks: one normalised inbound message, a few reply kinds.
+
+Flow is one-way: channel → IncomingMessage → handlers.dispatch → list[Reply] → channel/sender.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    channel: str  # "wecom" | "dingtalk" | "console"
+    msg_id: str  # the platform's dedupe key part (MsgId, msgId, or a console counter)
+    user_id: str  # platform user id: WeCom userid, DingTalk staffId/userId, console id
+    text: str
+    received_at: datetime  # naive local time, from the injected clock
+    chat_id: str | None = None  # group chat id, None for a 1:1 chat
+    is_group: bool = False
+    chat_name: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.channel}:{self.chat_id or '-'}:{self.user_id}:{self.msg_id}"
+
+
+@dataclass(frozen=True)
+class TextReply:
+    text: str
+
+
+@dataclass(frozen=True)
+class MarkdownReply:
+    text: str
+    title: str = "民情通"
+
+
+@dataclass(frozen=True)
+class FileReply:
+    path: Path
+    caption: str = ""
+
+
+Reply = TextReply | MarkdownReply | FileReply
+
+
+@dataclass
+class Outgoing:
+    """A message addressed to someone other than the sender of the current message
+    (e.g. the new owner of a transferred item). Queued in the outbox by the dispatcher
+    in the same transaction as the change that caused it."""
+
+    cadre_id: int
+    text: str
+    dedupe_key: str | None = None
+    extra: dict = field(default_factory=dict)

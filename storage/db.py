@@ -1,0 +1,79 @@
+"""Engine and sessions. SQLite (WAL) by default, PostgreSQL by URL, same code.
+
+SQLite allows one writer at a time; instead of letting concurrent writers fail with
+"database is locked", writes in this process queue on an asyncio lock (`Database.write`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.errors import StorageError
+
+
+def normalise_url(url: str) -> str:
+    """Pick the async driver for a plain URL (sqlite:///x.db, postgresql://…)."""
+    u = make_url(url)
+    if u.drivername == "sqlite":
+        u = u.set(drivername="sqlite+aiosqlite")
+    elif u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+asyncpg")
+    return u.render_as_string(hide_password=False)
+
+
+class Database:
+    """Owns the engine; `session()` for reads, `write()` for one transaction that commits or
+    rolls back as a whole."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        u = make_url(self.url)
+        self.is_sqlite = u.get_backend_name() == "sqlite"
+        if self.is_sqlite and u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict = {}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as s:
+            yield s
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: commits when the block ends, rolls back on any exception."""
+        if self._write_lock is None:
+            async with self.sessions() as s, s.begin():
+                yield s
+            return
+        async with self._write_lock, self.sessions() as s, s.begin():
+            yield s
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+    except Exception as exc:  # a broken file shows up here first
+        raise StorageError(f"cannot open SQLite database: {exc}") from exc
+    finally:
+        cur.close()

@@ -1,0 +1,228 @@
+"""SQLAlchemy models: the only description of the schema (migrations are generated from it).
+
+Times are stored as naive datetimes in the organisation's local time zone (config
+`timezone`, default Asia/Shanghai); the injected clock produces the same kind of value.
+Dates (visit date, deadline) are plain dates in that zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Unit(Base):
+    """单位 / 学院 / 部门 / 村(社区)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Cadre(Base):
+    """A registered user (党员干部). Roles: "cadre", "unit_head", "leader" plus duty roles
+    named in config (e.g. "辅导员", "中层副职以上")."""
+
+    __tablename__ = "cadres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    roles: Mapped[list[str]] = mapped_column(default=list)
+    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dingtalk_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    dingtalk_staffid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    leave_until: Mapped[date | None] = mapped_column(Date)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class Point(Base):
+    """包联点: a place assigned to a cadre (a dorm building, a class, a village, an enterprise)."""
+
+    __tablename__ = "points"
+    __table_args__ = (UniqueConstraint("cadre_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    place_type: Mapped[str] = mapped_column(String(10))
+
+
+class InboundMessage(Base):
+    """Every message a user sent, kept once per platform dedupe key. `reply` is the answer
+    given, so a platform retry is answered again without being processed again."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12), default="received")  # received|handled|failed
+    reply: Mapped[str | None] = mapped_column(Text)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+
+
+class Visit(Base):
+    """走访: one trip to the grassroots."""
+
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_date_cadre", "date", "cadre_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    place_type: Mapped[str] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(String(200))
+    people: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cadre: Mapped[Cadre] = relationship(lazy="raise")
+
+
+OPEN_STATUSES = ("new", "in_progress", "reopened")
+"""Statuses of an item that still needs work (not 办结)."""
+
+
+class Item(Base):
+    """问题 / 诉求: one problem in the closed loop. `id` is the short number users see (#12).
+
+    status: new → in_progress → resolved → closed; resolved → reopened (不满意) → …;
+    revoked when its reporter undoes the record. 逾期 is derived (deadline < today and open)."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        Index("ix_items_status_deadline", "status", "deadline"),
+        Index("ix_items_created", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    track: Mapped[str] = mapped_column(String(10), default="即办")  # 即办 | 包保
+    deadline: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    result: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    owner: Mapped[Cadre] = relationship(foreign_keys=[owner_id], lazy="raise")
+    reporter: Mapped[Cadre] = relationship(foreign_keys=[reporter_id], lazy="raise")
+    unit: Mapped[Unit] = relationship(lazy="raise")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.deadline < today
+
+
+class ItemEvent(Base):
+    """Append-only history of an item: created, accepted, transferred, progress, resolved,
+    followup, reopened, closed, edited, revoked. Never updated or deleted."""
+
+    __tablename__ = "item_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Followup(Base):
+    """回访: going back to the people served; rating 满意 / 基本满意 / 不满意."""
+
+    __tablename__ = "followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    rating: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class GroupBinding(Base):
+    """A platform group chat, optionally bound to a unit for its digests (unit_id NULL with
+    is_leaders=True: the leaders' group that sees the whole organisation)."""
+
+    __tablename__ = "group_bindings"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    is_leaders: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook: Mapped[str | None] = mapped_column(String(500))
+
+
+class Outbox(Base):
+    """Every outbound message. Claimed by the sender, retried with backoff, given up after a
+    bounded number of attempts (status failed). `dedupe_key` makes queuing idempotent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))  # wecom | dingtalk | console
+    target_kind: Mapped[str] = mapped_column(String(10))  # user | group | webhook | session
+    target: Mapped[str] = mapped_column(String(500))
+    msg_type: Mapped[str] = mapped_column(String(10), default="text")  # text | markdown | file
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Reminder(Base):
+    """A reminder claimed once: key = rule:person:period. Inserting the key is the claim, so two
+    scheduler processes or a restart mid-run can never send the same reminder twice."""
+
+    __tablename__ = "reminders"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadres.id"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class JobRun(Base):
+    """Last fire time of each scheduled job, for catch-up after downtime."""
+
+    __tablename__ = "job_runs"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    last_fire_at: Mapped[datetime] = mapped_column(DateTime)
