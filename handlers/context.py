@@ -1,0 +1,61 @@
+"""What a handler gets: the sender, the open transaction, the clock reading and the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
+from handlers.types import IncomingMessage, Outgoing
+from storage.items import Scope
+from storage.models import Cadre, Item
+
+if TYPE_CHECKING:
+    from handlers.nlu import Parser
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    msg: IncomingMessage
+    cadre: Cadre
+    now: datetime
+    policy: Policy
+    parser: Parser
+    message_id: int | None = None  # the InboundMessage row of this message
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    @property
+    def is_leader(self) -> bool:
+        return self.cadre.has_role(ROLE_LEADER)
+
+    @property
+    def is_unit_head(self) -> bool:
+        return self.cadre.has_role(ROLE_UNIT_HEAD)
+
+    def scope(self, mine: bool = False) -> Scope:
+        """Leaders see everything, unit heads their unit, others what they own or reported."""
+        if mine:
+            return Scope(self.cadre.id)
+        if self.is_leader:
+            return Scope(self.cadre.id, everything=True)
+        if self.is_unit_head:
+            return Scope(self.cadre.id, unit_id=self.cadre.unit_id)
+        return Scope(self.cadre.id)
+
+    def may_act_on(self, item: Item) -> bool:
+        """首接首办 and 属地: owner or reporter; the unit's head; any leader."""
+        c = self.cadre
+        return (self.is_leader or item.owner_id == c.id or item.reporter_id == c.id
+                or (self.is_unit_head and item.unit_id == c.unit_id))
+
+    def notify(self, cadre_id: int, text: str, key: str | None = None) -> None:
+        if cadre_id != self.cadre.id:
+            self.outgoing.append(Outgoing(cadre_id, text, key))

@@ -1,0 +1,176 @@
+"""The dispatcher: one IncomingMessage in, a list of replies out. Never sends anything.
+
+verify the text → dedupe (InboundMessage with a UNIQUE key) → who is it → command or
+understanding → act → reply, all in ONE transaction: either everything the message causes
+is stored (records, events, outbox notices, the reply) or nothing is. A replayed message is
+answered with the stored reply and processed no further.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from handlers import account, answers, lifecycle, record, replies
+from handlers.clock import Clock
+from handlers.commands import Command, QueryCommand, parse_command
+from handlers.context import Ctx
+from handlers.errors import UserFacingError
+from handlers.policy import Policy
+from handlers.types import IncomingMessage, Reply, TextReply
+from storage import outbox
+from storage.db import Database
+from storage.errors import StorageError
+from storage.models import InboundMessage
+from storage.roster import cadre_by_platform_id
+
+log = logging.getLogger("minqing.dispatch")
+
+Action = Callable[[Ctx, Command], Awaitable[str]]
+
+ACTIONS: dict[str, Action] = {
+    "accept": lifecycle.accept, "progress": lifecycle.progress, "transfer": lifecycle.transfer,
+    "resolve": lifecycle.resolve, "followup": lifecycle.followup, "take": lifecycle.take,
+    "edit": lifecycle.edit, "leave": account.leave, "back": account.back, "bind": account.bind,
+}
+
+
+class Dispatcher:
+    def __init__(self, db: Database, parser, policy: Policy, clock: Clock,  # noqa: ANN001
+                 mask: Callable[[str], str] | None = None) -> None:
+        self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
+        self.mask = mask or (lambda s: s)
+
+    async def handle(self, msg: IncomingMessage) -> list[Reply]:
+        """Answer one message. Safe to call again with the same message: it is processed once."""
+        problem = self._check_text(msg.text)
+        try:
+            text = await self._handle(msg, problem)
+        except (OperationalError, DBAPIError, StorageError, OSError) as exc:
+            log.error("storage unavailable msg=%s: %s", msg.dedupe_key, type(exc).__name__)
+            return [TextReply(replies.UNAVAILABLE)]
+        if not text:
+            return []
+        return [TextReply(self.mask(text) if msg.is_group else text)]
+
+    def _check_text(self, text: str) -> str | None:
+        if not text or not text.strip():
+            return replies.EMPTY
+        if len(text) > self.policy.max_text_chars:
+            return replies.too_long(len(text), self.policy.max_text_chars)
+        bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+                  and ch not in "\n\r\t")
+        if bad:
+            return replies.BINARY
+        return None
+
+    async def _handle(self, msg: IncomingMessage, problem: str | None) -> str | None:
+        now = self.clock.now()
+        try:
+            async with self.db.write() as s:
+                cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
+                if cadre is None:  # not in the roster: answer, store nothing
+                    return replies.not_registered(self.policy.admin_contact)
+                row_id = await _claim(s, msg, cadre.id, now)
+                if row_id is None:
+                    return await _stored_reply(s, msg)
+                ctx = Ctx(session=s, msg=msg, cadre=cadre, now=now, policy=self.policy,
+                          parser=self.parser, message_id=row_id)
+                if problem is not None:
+                    reply, status = problem, "rejected"
+                else:
+                    reply, status = await self._route_in_savepoint(ctx)
+                await _finish(s, row_id, status, reply)
+                for o in ctx.outgoing:
+                    await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
+                                         now=now, dedupe_key=o.dedupe_key)
+                return reply
+        except (OperationalError, DBAPIError, StorageError, OSError):
+            raise
+        except Exception:
+            log.exception("dispatch failed msg=%s", msg.dedupe_key)
+            return await self._keep(msg, now, "failed", replies.FAILED)
+
+    async def _route_in_savepoint(self, ctx: Ctx) -> tuple[str, str]:
+        """Act on the message inside a savepoint: a refusal or a bug undoes the partial work
+        but the message itself stays stored with its reply."""
+        try:
+            async with ctx.session.begin_nested():
+                return await self._route(ctx), "handled"
+        except UserFacingError as exc:
+            ctx.outgoing.clear()
+            return exc.reply, "rejected"
+        except (OperationalError, DBAPIError, StorageError):
+            raise
+        except Exception:
+            log.exception("handler failed msg=%s", ctx.msg.dedupe_key)
+            ctx.outgoing.clear()
+            return replies.FAILED, "failed"
+
+    async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:  # noqa: ANN001
+        """Store the message even though acting on it failed: nothing a user sent is lost."""
+        async with self.db.write() as s:
+            cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
+            row_id = await _claim(s, msg, cadre.id if cadre else None, now)
+            if row_id is None:
+                return await _stored_reply(s, msg)
+            await _finish(s, row_id, status, reply)
+        return reply
+
+    async def _route(self, ctx: Ctx) -> str:
+        cmd = parse_command(ctx.msg.text, self.parser.categories(self.policy.profile))
+        if isinstance(cmd, QueryCommand):
+            return await answers.answer(ctx, cmd)
+        if cmd is not None:
+            return await self._command(ctx, cmd)
+        parsed = self.parser.parse(ctx.msg.text, ctx.today, self.policy.profile)
+        if parsed.intent == "query" and parsed.query is not None:
+            return await answers.answer(ctx, parsed.query)
+        if parsed.intent == "resolve" and parsed.resolve_ref is not None:
+            return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, ctx.msg.text))
+        if parsed.intent in ("visit", "issue"):
+            return await record.record(ctx, parsed)
+        return _other_reply(ctx.msg.text)
+
+    async def _command(self, ctx: Ctx, cmd: Command) -> str:
+        if cmd.name == "help":
+            return replies.HELP
+        if cmd.name == "undo":
+            return await record.undo(ctx)
+        if cmd.name == "export":
+            return replies.export_how(ctx.today)
+        return await ACTIONS[cmd.name](ctx, cmd)
+
+
+def _other_reply(text: str) -> str:
+    if any(w in text for w in ("谢谢", "感谢", "辛苦")):
+        return replies.OTHER_THANKS
+    if any(w in text for w in ("发错", "不用记录", "别记录", "不要记录")):
+        return replies.OTHER_MISTAKE
+    if any(w in text for w in ("你好", "您好", "在吗", "早上好", "hello", "hi")):
+        return replies.OTHER_GREETING
+    return replies.OTHER_DEFAULT
+
+
+async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | None:  # noqa: ANN001
+    """Insert the inbound row; None when this dedupe key was already seen."""
+    from storage.outbox import _insert  # one dialect switch for all idempotent inserts
+
+    stmt = (_insert(s)(InboundMessage).values(
+        dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id, chat_id=msg.chat_id,
+        text=msg.text, received_at=now, status="received", cadre_id=cadre_id,
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(InboundMessage.id))
+    return (await s.execute(stmt)).scalar_one_or_none()
+
+
+async def _finish(s, row_id: int, status: str, reply: str) -> None:  # noqa: ANN001
+    row = await s.get(InboundMessage, row_id)
+    row.status, row.reply = status, reply
+
+
+async def _stored_reply(s, msg: IncomingMessage) -> str | None:  # noqa: ANN001
+    return await s.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == msg.dedupe_key))

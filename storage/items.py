@@ -1,0 +1,163 @@
+"""Item and visit queries: the three lists live here (问题清单, 任务清单, 效果清单)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
+
+RESOLVED_STATUSES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see: everything (leader), a unit (unit head), or their own items."""
+
+    cadre_id: int
+    unit_id: int | None = None  # unit head: the unit
+    everything: bool = False
+
+    def items_clause(self) -> Any:
+        if self.everything:
+            return True
+        own = or_(Item.owner_id == self.cadre_id, Item.reporter_id == self.cadre_id)
+        return or_(own, Item.unit_id == self.unit_id) if self.unit_id else own
+
+    def visits_clause(self) -> Any:
+        if self.everything:
+            return True
+        if self.unit_id:
+            return Visit.unit_id == self.unit_id
+        return Visit.cadre_id == self.cadre_id
+
+
+async def add_event(session: AsyncSession, item: Item, kind: str, actor_id: int | None, at: datetime,
+                    note: str | None = None, **data: Any) -> None:
+    session.add(ItemEvent(item_id=item.id, kind=kind, actor_id=actor_id, at=at, note=note, data=data))
+
+
+async def get_item(session: AsyncSession, item_id: int) -> Item | None:
+    return await session.scalar(
+        select(Item).where(Item.id == item_id, Item.status != "revoked")
+        .options(joinedload(Item.owner), joinedload(Item.reporter), joinedload(Item.unit))
+    )
+
+
+def _items_query(scope: Scope) -> Select:
+    return (select(Item).where(Item.status != "revoked", scope.items_clause())
+            .options(joinedload(Item.owner), joinedload(Item.unit)))
+
+
+async def list_items(session: AsyncSession, scope: Scope, *, status: str, today: date,
+                     since: datetime | None = None, until: datetime | None = None,
+                     category: str | None = None, owner_id: int | None = None,
+                     limit: int = 200) -> list[Item]:
+    """Items in scope; status is open | overdue | resolved | any. Overdue first, then by deadline."""
+    q = _items_query(scope)
+    q = _status_filter(q, status, today)
+    if since is not None:
+        q = q.where(Item.created_at >= since)
+    if until is not None:
+        q = q.where(Item.created_at < until)
+    if category:
+        q = q.where(Item.category == category)
+    if owner_id is not None:
+        q = q.where(Item.owner_id == owner_id)
+    q = q.order_by(Item.deadline, Item.id).limit(limit)
+    return list(await session.scalars(q))
+
+
+def _status_filter(q: Select, status: str, today: date) -> Select:
+    if status == "open":
+        return q.where(Item.status.in_(OPEN_STATUSES))
+    if status == "overdue":
+        return q.where(Item.status.in_(OPEN_STATUSES), Item.deadline < today)
+    if status == "resolved":
+        return q.where(Item.status.in_(RESOLVED_STATUSES))
+    return q
+
+
+async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date,
+                      before: datetime | None = None, since: datetime | None = None,
+                      until: datetime | None = None, category: str | None = None) -> int:
+    q = select(func.count(Item.id)).where(Item.status != "revoked", scope.items_clause())
+    q = _status_filter(q, status, today)
+    if before is not None:
+        q = q.where(Item.created_at < before)
+    if since is not None:
+        q = q.where(Item.created_at >= since)
+    if until is not None:
+        q = q.where(Item.created_at < until)
+    if category:
+        q = q.where(Item.category == category)
+    return await session.scalar(q) or 0
+
+
+async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
+                      cadre_id: int | None = None, limit: int = 200) -> list[Visit]:
+    q = (select(Visit).where(Visit.revoked_at.is_(None), scope.visits_clause())
+         .options(joinedload(Visit.cadre)).order_by(Visit.date.desc(), Visit.id.desc()))
+    if since is not None:
+        q = q.where(Visit.date >= since)
+    if until is not None:
+        q = q.where(Visit.date < until)
+    if cadre_id is not None:
+        q = q.where(Visit.cadre_id == cadre_id)
+    return list(await session.scalars(q.limit(limit)))
+
+
+async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[Item]]:
+    """The newest not-revoked record a cadre made: a visit with its items, or loose items
+    from one message."""
+    visit = await session.scalar(
+        select(Visit).where(Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None))
+        .order_by(Visit.id.desc()).limit(1)
+    )
+    item = await session.scalar(
+        select(Item).where(Item.reporter_id == cadre_id, Item.status != "revoked")
+        .order_by(Item.id.desc()).limit(1)
+    )
+    if visit is not None and (item is None or item.visit_id == visit.id or item.created_at <= visit.created_at):
+        items = list(await session.scalars(
+            select(Item).where(Item.visit_id == visit.id, Item.status != "revoked")
+        ))
+        return visit, items
+    if item is None:
+        return None, []
+    same_message = and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id,
+                        Item.status != "revoked") if item.message_id else Item.id == item.id
+    return None, list(await session.scalars(select(Item).where(same_message)))
+
+
+async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_id: int) -> bool:
+    """Whether anyone else already worked on these items (then undo would erase their work)."""
+    if not item_ids:
+        return False
+    n = await session.scalar(
+        select(func.count(ItemEvent.id)).where(
+            ItemEvent.item_id.in_(item_ids),
+            ItemEvent.kind.notin_(("created", "edited")),
+            or_(ItemEvent.actor_id != cadre_id, ItemEvent.kind != "accepted"),
+        )
+    )
+    return bool(n)
+
+
+async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
+                       at: datetime) -> None:
+    session.add(Followup(item_id=item.id, actor_id=actor.id, rating=rating, note=note, at=at))
+
+
+async def category_corrections(session: AsyncSession) -> list[tuple[ItemEvent, Item]]:
+    """Every category correction a cadre made, with the item (for `minqing corrections`)."""
+    rows = await session.execute(
+        select(ItemEvent, Item).join(Item, Item.id == ItemEvent.item_id)
+        .where(ItemEvent.kind == "edited").order_by(ItemEvent.id)
+    )
+    return [(e, i) for e, i in rows.all() if e.data.get("field") == "category"]

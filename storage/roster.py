@@ -1,0 +1,123 @@
+"""Roster queries: units, cadres, points. Import is idempotent: keyed by platform account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Cadre, GroupBinding, Point, Unit
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One validated roster line (see bot/roster_import.py for the file format)."""
+
+    name: str
+    unit: str
+    roles: tuple[str, ...]
+    wecom_userid: str | None
+    dingtalk_userid: str | None
+    points: tuple[tuple[str, str], ...]  # (name, place_type)
+    phone: str | None = None
+
+
+async def get_or_create_unit(session: AsyncSession, name: str) -> Unit:
+    unit = await session.scalar(select(Unit).where(Unit.name == name))
+    if unit is None:
+        unit = Unit(name=name)
+        session.add(unit)
+        await session.flush()
+    return unit
+
+
+async def find_unit(session: AsyncSession, name: str) -> Unit | None:
+    """Exact name first, then a unique unit whose name contains `name` (计算机 → 计算机学院)."""
+    unit = await session.scalar(select(Unit).where(Unit.name == name))
+    if unit is not None:
+        return unit
+    rows = list(await session.scalars(select(Unit).where(Unit.name.contains(name)).limit(2)))
+    return rows[0] if len(rows) == 1 else None
+
+
+async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bool]:
+    """Insert or update the cadre identified by any of its platform accounts.
+    Returns (cadre, created)."""
+    conds = []
+    if row.wecom_userid:
+        conds.append(Cadre.wecom_userid == row.wecom_userid)
+    if row.dingtalk_userid:
+        conds.append(Cadre.dingtalk_userid == row.dingtalk_userid)
+    cadre = await session.scalar(select(Cadre).where(or_(*conds))) if conds else None
+    unit = await get_or_create_unit(session, row.unit)
+    created = cadre is None
+    if cadre is None:
+        cadre = Cadre(name=row.name, unit_id=unit.id)
+        session.add(cadre)
+    cadre.name = row.name
+    cadre.unit_id = unit.id
+    cadre.roles = list(row.roles)
+    cadre.wecom_userid = row.wecom_userid or cadre.wecom_userid
+    cadre.dingtalk_userid = row.dingtalk_userid or cadre.dingtalk_userid
+    cadre.phone = row.phone or cadre.phone
+    cadre.active = True
+    await session.flush()
+    existing = {p.name: p for p in await session.scalars(select(Point).where(Point.cadre_id == cadre.id))}
+    wanted = dict(row.points)
+    for name, point in existing.items():
+        if name not in wanted:
+            await session.delete(point)
+        else:
+            point.place_type = wanted[name]
+    for name, place_type in wanted.items():
+        if name not in existing:
+            session.add(Point(cadre_id=cadre.id, name=name, place_type=place_type))
+    await session.flush()
+    return cadre, created
+
+
+async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
+    """The active cadre behind a platform user id (console accepts any of the ids)."""
+    if channel == "wecom":
+        cond = Cadre.wecom_userid == user_id
+    elif channel == "dingtalk":
+        cond = or_(Cadre.dingtalk_staffid == user_id, Cadre.dingtalk_userid == user_id)
+    else:
+        cond = or_(Cadre.wecom_userid == user_id, Cadre.dingtalk_userid == user_id,
+                   Cadre.dingtalk_staffid == user_id)
+    return await session.scalar(select(Cadre).where(cond, Cadre.active.is_(True)).limit(1))
+
+
+async def find_cadre_by_name(session: AsyncSession, name: str, unit_id: int | None = None) -> list[Cadre]:
+    q = select(Cadre).where(Cadre.name == name, Cadre.active.is_(True))
+    if unit_id is not None:
+        q = q.where(Cadre.unit_id == unit_id)
+    return list(await session.scalars(q))
+
+
+async def unit_heads(session: AsyncSession, unit_id: int) -> list[Cadre]:
+    rows = await session.scalars(
+        select(Cadre).where(Cadre.unit_id == unit_id, Cadre.active.is_(True)).order_by(Cadre.id)
+    )
+    return [c for c in rows if c.has_role("unit_head")]
+
+
+async def count_cadres(session: AsyncSession) -> int:
+    return await session.scalar(select(func.count(Cadre.id))) or 0
+
+
+async def bind_group(session: AsyncSession, channel: str, chat_id: str, unit_id: int | None,
+                     is_leaders: bool = False, webhook: str | None = None) -> GroupBinding:
+    """Bind a group chat to a unit (or mark it as the leaders' group); rebinding updates."""
+    g = await session.scalar(
+        select(GroupBinding).where(GroupBinding.channel == channel, GroupBinding.chat_id == chat_id)
+    )
+    if g is None:
+        g = GroupBinding(channel=channel, chat_id=chat_id)
+        session.add(g)
+    g.unit_id, g.is_leaders = unit_id, is_leaders
+    if webhook:
+        g.webhook = webhook
+    await session.flush()
+    return g
