@@ -1,0 +1,216 @@
+"""Bodies of the `minqing` sub-commands (argument parsing is in bot/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from bot.app import App, build_app, load_parser
+from bot.config import Config
+from bot.console import ConsoleSession, run_console
+from handlers.errors import ConfigError
+from storage import migrate
+from storage.db import Database
+from storage.roster import count_cadres
+
+DEMO_DIR = Path(__file__).parent / "demo"
+
+
+async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
+    app = build_app(cfg)
+    try:
+        await migrate.upgrade(app.db)
+        return await body(app)
+    finally:
+        await app.db.dispose()
+
+
+async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
+    db = Database(cfg.database_url)
+    try:
+        if args.action == "upgrade":
+            await migrate.upgrade(db)
+        print(f"schema revision: {await migrate.current_revision(db)} (head: {migrate.head_revision()})")
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.roster_import import RosterFileError, import_roster
+
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        report = await import_roster(db, args.file)
+    except RosterFileError as exc:
+        print(f"名单文件错误 roster error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print("\n".join(report.lines()))
+    return 1 if report.errors else 0
+
+
+async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
+    async def body(app: App) -> int:
+        async with app.db.session() as s:
+            if args.if_empty and await count_cadres(s):
+                print("数据库已有名单，跳过演示数据。")
+                return 0
+        from bot.demo_data import load_demo
+
+        print("\n".join(await load_demo(app, DEMO_DIR)))
+        return 0
+
+    return await _with_app(cfg, body)
+
+
+async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
+    async def body(app: App) -> int:
+        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout))
+        return 0
+
+    return await _with_app(cfg, body)
+
+
+async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.server import run_server
+
+    async def body(app: App) -> int:
+        extra: list[Awaitable] = []
+        if args.console:
+            extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
+        if not args.no_scheduler:
+            extra.append(_scheduler(app))
+        server = asyncio.ensure_future(run_server(cfg, app.db, app.dispatcher, app.clock))
+        tasks = [asyncio.ensure_future(t) for t in extra]
+        try:
+            if args.console:  # leaving the console stops the bot
+                await tasks[0]
+            else:
+                await server
+        finally:
+            for t in [server, *tasks]:
+                t.cancel()
+            for t in [server, *tasks]:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await t
+        return 0
+
+    return await _with_app(cfg, body)
+
+
+async def _scheduler(app: App) -> None:
+    from scheduler.wiring import start_scheduler
+
+    await start_scheduler(app)
+
+
+async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.export import export, parse_month
+
+    try:
+        parse_month(args.month)
+    except ValueError:
+        raise ConfigError("--month", "YYYY-MM, e.g. 2026-11", args.month) from None
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        files = await export(db, args.format, args.out, args.month, date.today())
+    finally:
+        await db.dispose()
+    print("已导出：" + "、".join(str(f) for f in files))
+    return 0
+
+
+async def cmd_parse(args: argparse.Namespace, cfg: Config) -> int:
+    from handlers.nlu.cli import run_parse
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        raise ConfigError("--today", "YYYY-MM-DD", args.today) from None
+    parser = load_parser(cfg)
+    return run_parse(sys.stdin, sys.stdout, today=today, profile=args.profile or cfg.policy.profile,
+                     parser=parser)
+
+
+async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
+    from storage.items import category_corrections
+
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        async with db.session() as s:
+            rows = await category_corrections(s)
+    finally:
+        await db.dispose()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8") as f:
+        for event, item in rows:
+            f.write(json.dumps(correction_line(event, item), ensure_ascii=False) + "\n")
+    print(f"已导出 {len(rows)} 条分类更正到 {args.out}")
+    return 0
+
+
+def correction_line(event, item) -> dict:  # noqa: ANN001
+    """One labelled line in the corpus format: the item text with the category a cadre chose."""
+    return {"id": f"corr-{event.id}", "profile": event.data.get("profile", "campus"),
+            "today": event.at.date().isoformat(), "text": item.text, "intent": "issue", "visit": None,
+            "items": [{"category": event.data["new"], "also": [], "key": item.text[:6]}],
+            "query": None, "resolve": None, "was": event.data.get("old")}
+
+
+async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.outbound import admin
+
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        if args.action == "list":
+            lines = await admin.list_lines(db, failed_only=args.failed)
+        else:
+            lines = await admin.retry(db, args.id, all_failed=args.failed, now=datetime.now())
+    finally:
+        await db.dispose()
+    print("\n".join(lines))
+    return 0
+
+
+async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
+    from scheduler import ops
+
+    settings = ops.settings_from(cfg)
+    if args.action == "list":
+        for name, nxt in ops.list_jobs(settings, datetime.now()):
+            print(f"{name:24s} 下次运行 {nxt:%Y-%m-%d %H:%M}")
+        return 0
+    if not args.name:
+        raise ConfigError("jobs run", "a job name (see `minqing jobs list`)")
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else datetime.now()
+    except ValueError:
+        raise ConfigError("--now", "an ISO time like 2026-12-07T09:00", args.now) from None
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
+                                  policy=cfg.policy, dry_run=args.dry_run)
+    finally:
+        await db.dispose()
+    print("\n".join(lines) if lines else "（没有要发送的消息）")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Awaitable[int]]] = {
+    "db": cmd_db, "roster": cmd_roster, "demo": cmd_demo, "chat": cmd_chat, "serve": cmd_serve,
+    "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "outbox": cmd_outbox,
+    "jobs": cmd_jobs,
+}
