@@ -1,0 +1,65 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when MINQING_TEST_DATABASE_URL
+is set), the real parser (built once), a fixed clock, a dispatcher and the demo roster."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from handlers.clock import FixedClock
+from handlers.dispatch import Dispatcher
+from handlers.policy import Policy
+from storage import migrate
+from storage.db import Database
+
+ROSTER = Path(__file__).parents[1] / "bot" / "demo" / "roster.csv"
+PG_URL = os.environ.get("MINQING_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def parser(tmp_path_factory):
+    from handlers.nlu import Parser
+
+    return Parser.load(cache_dir=tmp_path_factory.mktemp("jieba"))
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+async def db(request, tmp_path):
+    """A freshly migrated database; on PostgreSQL the schema is dropped and rebuilt."""
+    if request.param == "postgresql":
+        database = Database(PG_URL)
+        await migrate.downgrade(database, "base")
+    else:
+        database = Database(f"sqlite:///{tmp_path}/test.db")
+    await migrate.upgrade(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(datetime(2026, 11, 18, 10, 0))  # a Wednesday
+
+
+@pytest.fixture
+def policy():
+    return Policy()
+
+
+@pytest.fixture
+async def roster(db):
+    from bot.roster_import import import_roster
+
+    report = await import_roster(db, ROSTER)
+    assert not report.errors
+    return report
+
+
+@pytest.fixture
+async def dispatcher(db, parser, policy, clock, roster):
+    from handlers.privacy import mask
+
+    return Dispatcher(db, parser, policy, clock, mask=mask)

@@ -1,0 +1,56 @@
+"""Leaders' and cadres' questions answered from the lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tests.handlers.chat import say
+
+
+async def seed(dispatcher, clock):
+    clock.set(datetime(2026, 10, 20, 10, 0))
+    await say(dispatcher, "zhao", "有同学反映二食堂饭菜偏咸")  # October: older, stays open → overdue
+    clock.set(datetime(2026, 11, 3, 10, 0))
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学反映热水不稳定，晚上宿舍网络很卡")
+    clock.set(datetime(2026, 11, 16, 10, 0))
+    await say(dispatcher, "zhao", "今天中午在二食堂和学生共餐，学生说窗口开得少排队太久")
+    await say(dispatcher, "zhang", "办结 #3 已协调后勤处")
+    clock.set(datetime(2026, 11, 18, 10, 0))
+
+
+async def test_this_month_unresolved_grouped_overdue_first_with_older_count(dispatcher, clock):
+    await seed(dispatcher, clock)
+    reply = await say(dispatcher, "wang", "本月未办结")
+    lines = reply.splitlines()
+    assert lines[0] == "本月全部未办结问题：共 2 项"
+    assert "其中逾期 1 项" in reply
+    assert "【宿舍】1 项" in reply and "【食堂】1 项" in reply
+    assert lines.index("其中逾期 1 项（标【逾期】）") < next(i for i, l in enumerate(lines) if "【逾期】宿舍" in l)
+    assert "#3" not in reply  # resolved
+    assert "另有 1 项更早提出的问题仍未办结" in reply
+
+
+async def test_scope_follows_roles(dispatcher, clock):
+    await seed(dispatcher, clock)
+    assert "共 0 项" in await say(dispatcher, "liu", "本月未办结")  # 后勤处 head sees no 计算机学院 item
+    assert "本单位" in await say(dispatcher, "li", "本月未办结")
+    mine = await say(dispatcher, "zhao", "我的待办")
+    assert "#1" in mine and "#4" in mine and "#2" not in mine
+
+
+async def test_overdue_and_category_queries(dispatcher, clock):
+    await seed(dispatcher, clock)
+    overdue = await say(dispatcher, "wang", "逾期")
+    assert "共 2 项" in overdue and "#1" in overdue and "#2" in overdue
+    canteen = await say(dispatcher, "wang", "食堂问题")
+    assert "食堂类未办结问题：共 2 项" in canteen and "#1" in canteen and "#4" in canteen
+
+
+async def test_visit_queries(dispatcher, clock):
+    await seed(dispatcher, clock)
+    reply = await say(dispatcher, "wang", "本月走访")
+    assert reply.startswith("本月全部走访：2 次")
+    assert "张老师" in reply and "梅园3栋" in reply
+    assert "本周全部走访：1 次" in await say(dispatcher, "wang", "本周走访")
+    assert "暂无走访记录" in await say(dispatcher, "wang", "上周走访")
+    assert "走访：1 次" in await say(dispatcher, "zhang", "本月走访")
