@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -85,23 +84,11 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
 
     async def body(app: App) -> int:
         extra: list[Awaitable] = []
-        if args.console:
+        if args.console:  # leaving the console (/quit or EOF) stops the bot
             extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
         if not args.no_scheduler:
             extra.append(_scheduler(app))
-        server = asyncio.ensure_future(run_server(cfg, app.db, app.dispatcher, app.clock))
-        tasks = [asyncio.ensure_future(t) for t in extra]
-        try:
-            if args.console:  # leaving the console stops the bot
-                await tasks[0]
-            else:
-                await server
-        finally:
-            for t in [server, *tasks]:
-                t.cancel()
-            for t in [server, *tasks]:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await t
+        await run_server(cfg, app.db, app.dispatcher, app.clock, extra_tasks=extra)
         return 0
 
     return await _with_app(cfg, body)
@@ -111,6 +98,7 @@ async def _scheduler(app: App) -> None:
     from scheduler.wiring import start_scheduler
 
     await start_scheduler(app)
+    await asyncio.Event().wait()  # a disabled scheduler must not end the server
 
 
 async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
@@ -175,9 +163,14 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
     try:
         await migrate.upgrade(db)
         if args.action == "list":
-            lines = await admin.list_lines(db, failed_only=args.failed)
+            rows = await admin.list_outbox(db, status="failed" if args.failed else None)
+            lines = [r.line() for r in rows] or ["（发件箱为空）"]
+        elif args.failed:
+            lines = [await admin.retry_all_failed(db, datetime.now())]
+        elif args.id is None:
+            raise ConfigError("outbox retry", "a message id, or --failed for all failed messages")
         else:
-            lines = await admin.retry(db, args.id, all_failed=args.failed, now=datetime.now())
+            lines = [await admin.retry(db, datetime.now(), args.id)]
     finally:
         await db.dispose()
     print("\n".join(lines))
@@ -189,8 +182,11 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
 
     settings = ops.settings_from(cfg)
     if args.action == "list":
-        for name, nxt in ops.list_jobs(settings, datetime.now()):
+        jobs = ops.list_jobs(settings, datetime.now())
+        for name, nxt in jobs:
             print(f"{name:24s} 下次运行 {nxt:%Y-%m-%d %H:%M}")
+        if not jobs:
+            print("（定时任务已停用）")
         return 0
     if not args.name:
         raise ConfigError("jobs run", "a job name (see `minqing jobs list`)")
@@ -201,8 +197,11 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
-        lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
-                                  policy=cfg.policy, dry_run=args.dry_run)
+        try:
+            lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
+                                      policy=cfg.policy, dry_run=args.dry_run)
+        except ValueError as exc:
+            raise ConfigError("jobs run NAME", str(exc), args.name) from None
     finally:
         await db.dispose()
     print("\n".join(lines) if lines else "（没有要发送的消息）")

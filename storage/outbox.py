@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Outbox
 
@@ -54,3 +55,100 @@ async def pending(session: AsyncSession, limit: int = 100) -> list[Outbox]:
         select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id).limit(limit)
     )
     return list(rows)
+
+
+# --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------
+
+def _same_target_blocking(now: datetime):
+    """An earlier unsent row to the same address that is due or being retried: later rows
+    wait for it, so messages to one person or group arrive in order."""
+    earlier = aliased(Outbox)
+    return exists().where(
+        earlier.channel == Outbox.channel,
+        earlier.target_kind == Outbox.target_kind,
+        earlier.target == Outbox.target,
+        earlier.id < Outbox.id,
+        earlier.status.in_(("pending", "sending")),
+        or_(earlier.status == "sending", earlier.attempts > 0, earlier.next_attempt_at <= now),
+    )
+
+
+async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[Outbox]:
+    """Pending rows whose time has come, oldest first, at most one in flight per address."""
+    rows = await session.scalars(
+        select(Outbox)
+        .where(Outbox.status == "pending", Outbox.next_attempt_at <= now, ~_same_target_blocking(now))
+        .order_by(Outbox.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bool:
+    """Atomically take one pending row (pending → sending). False when another worker or
+    process was faster. The lease lets `reap_stale` free rows of a crashed sender."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == "pending")
+        .values(status="sending", next_attempt_at=lease_until)
+    )
+    return result.rowcount == 1
+
+
+async def reap_stale(session: AsyncSession, now: datetime) -> int:
+    """Give rows whose sender died mid-send (lease over) back to the queue."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.status == "sending", Outbox.next_attempt_at < now)
+        .values(status="pending")
+    )
+    return result.rowcount
+
+
+async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Outbox).where(Outbox.id == row_id).values(status="sent", sent_at=now, last_error=None)
+    )
+
+
+async def reschedule(
+    session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
+    error: str | None = None, body: str | None = None,
+) -> None:
+    """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
+    `body` replaces the text with the part not yet delivered."""
+    values: dict = {"status": "pending", "next_attempt_at": at}
+    if attempts is not None:
+        values["attempts"] = attempts
+    if error is not None:
+        values["last_error"] = error[:500]
+    if body is not None:
+        values["body"] = body
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def mark_failed(
+    session: AsyncSession, row_id: int, *, attempts: int, error: str, body: str | None = None,
+) -> None:
+    values: dict = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
+    if body is not None:
+        values["body"] = body
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def recent(session: AsyncSession, *, status: str | None = None, limit: int = 20) -> list[Outbox]:
+    """Newest rows first, optionally of one status."""
+    stmt = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
+    if status is not None:
+        stmt = stmt.where(Outbox.status == status)
+    return list(await session.scalars(stmt))
+
+
+async def requeue(session: AsyncSession, now: datetime, *, row_id: int | None = None) -> int:
+    """Put one failed row (or all failed rows when `row_id` is None) back in the queue with
+    a fresh attempt budget. Returns the number of rows requeued."""
+    stmt = update(Outbox).where(Outbox.status == "failed")
+    if row_id is not None:
+        stmt = stmt.where(Outbox.id == row_id)
+    result = await session.execute(stmt.values(status="pending", attempts=0, next_attempt_at=now))
+    return result.rowcount

@@ -1,0 +1,81 @@
+"""Benchmark of the NLU parser: start-up (cold and warm jieba cache) and parse throughput.
+
+Run: .venv/bin/python bench/bench_parse.py [--repeat N]. Prints a small table. Not a test.
+Start-up is measured in fresh subprocesses (import + Parser.load); throughput on the dev corpus
+texts repeated, next to a bare jieba.lcut of the same texts as a baseline.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT / "tests" / "nlu" / "corpus" / "dev.jsonl"
+
+_STARTUP = """
+import sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from handlers.nlu import Parser
+Parser.load(cache_dir=Path(sys.argv[1]))
+print(time.perf_counter() - t0)
+"""
+
+
+def startup(cache_dir: str) -> float:
+    """Seconds for import + Parser.load in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", _STARTUP, cache_dir], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def throughput(fn, rows: list, repeat: int) -> float:
+    """Messages per second of fn over rows, repeated."""
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        for row in rows:
+            fn(row)
+    return len(rows) * repeat / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=20)
+    a = ap.parse_args()
+    import jieba
+
+    from handlers.nlu import Parser
+
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [(r["text"], date.fromisoformat(r["today"]), r["profile"]) for r in rows]
+    with tempfile.TemporaryDirectory() as cache:
+        cold = startup(cache)
+        warm = min(startup(cache) for _ in range(3))
+        parser = Parser.load(cache_dir=Path(cache))
+        base = jieba.Tokenizer()
+        base.tmp_dir = cache
+        base.initialize()
+        parser.parse(rows[0][0], rows[0][1], rows[0][2])  # warm up regex caches
+        parse_rate = throughput(lambda r: parser.parse(*r), rows, a.repeat)
+        lcut_rate = throughput(lambda r: base.lcut(r[0]), rows, a.repeat)
+        lcut_nohmm = throughput(lambda r: base.lcut(r[0], HMM=False), rows, a.repeat)
+    avg = sum(len(r[0]) for r in rows) / len(rows)
+    print(f"messages: {len(rows)} dev texts x {a.repeat} (avg {avg:.0f} chars)")
+    print(f"{'measure':34s} {'value':>12s}")
+    print(f"{'start-up, cold cache (s)':34s} {cold:12.2f}")
+    print(f"{'start-up, warm cache (s)':34s} {warm:12.2f}")
+    print(f"{'Parser.parse (msg/s)':34s} {parse_rate:12.0f}")
+    print(f"{'baseline jieba.lcut HMM (msg/s)':34s} {lcut_rate:12.0f}")
+    print(f"{'baseline jieba.lcut no HMM (msg/s)':34s} {lcut_nohmm:12.0f}")
+    print(f"{'parse time / lcut time':34s} {lcut_rate / parse_rate:12.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""DingTalk (钉钉) enterprise robot channel: HTTP callback and Stream mode."""

@@ -1,0 +1,149 @@
+"""DingTalk (钉钉) outbound API on aiohttp.
+
+OpenAPI (token in header `x-acs-dingtalk-access-token`, from /v1.0/oauth2/accessToken):
+`oToMessages/batchSend` to people and `groupMessages/send` to a group. Webhooks: the
+per-message `sessionWebhook` and custom group robots (signed with timestamp + sign).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.config import DingTalkConfig
+from bot.errors import ApiError, RateLimited, TokenInvalid, TransientError
+from bot.outbound.http import HttpClient
+from bot.outbound.tokens import TokenCache
+
+WEBHOOK_RATE_ERRORS = frozenset({130101, 130102, 410100})
+THROTTLE_MARKERS = ("qpslimit", "throttl", "flowcontrol", "ratelimit", "too many")
+
+
+def sign(secret: str, timestamp: str) -> str:
+    """base64(HMAC-SHA256(key=secret, msg=timestamp + "\\n" + secret)) — used both to verify
+    robot callbacks (with the app secret) and to sign custom robot webhooks."""
+    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signed_webhook_url(url: str, secret: str, timestamp_ms: int) -> str:
+    """Add `timestamp` and `sign` to a custom robot webhook URL."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("timestamp", "sign")]
+    query += [("timestamp", str(timestamp_ms)), ("sign", sign(secret, str(timestamp_ms)))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def webhook_payload(msg_type: str, text: str, title: str = "民情通") -> dict[str, Any]:
+    """Body for custom robot webhooks and sessionWebhook."""
+    if msg_type == "markdown":
+        return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    return {"msgtype": "text", "text": {"content": text}}
+
+
+def openapi_payload(msg_type: str, text: str, title: str = "民情通") -> dict[str, Any]:
+    """msgKey/msgParam for the robot OpenAPI."""
+    if msg_type == "markdown":
+        return {"msgKey": "sampleMarkdown",
+                "msgParam": json.dumps({"title": title, "text": text}, ensure_ascii=False)}
+    return {"msgKey": "sampleText", "msgParam": json.dumps({"content": text}, ensure_ascii=False)}
+
+
+def check_webhook(status: int, data: dict[str, Any]) -> None:
+    """Errors of webhook-style answers: {"errcode": 0, "errmsg": "ok"}."""
+    if status == 429:
+        raise RateLimited("dingtalk", 429, "webhook throttled", retry_after=600.0)
+    code = data.get("errcode", 0 if status < 400 else status)
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        code = -2
+    if code == 0:
+        return
+    msg = str(data.get("errmsg", ""))[:200]
+    if code in WEBHOOK_RATE_ERRORS:
+        raise RateLimited("dingtalk", code, msg, retry_after=600.0)
+    if code == -1:
+        raise TransientError(f"dingtalk errcode -1: {msg}")
+    raise ApiError("dingtalk", code, msg)
+
+
+def check_openapi(status: int, data: dict[str, Any]) -> None:
+    """Errors of the v1.0 OpenAPI: HTTP status plus {"code": …, "message": …}."""
+    if status < 400:
+        return
+    code = str(data.get("code", status))
+    msg = str(data.get("message", ""))[:200]
+    if status == 401:
+        raise TokenInvalid("dingtalk", code, msg)
+    if status == 429 or (status == 403 and any(m in code.lower() for m in THROTTLE_MARKERS)):
+        raise RateLimited("dingtalk", code, msg, retry_after=60.0)
+    raise ApiError("dingtalk", code, msg)
+
+
+class DingTalkSender:
+    def __init__(self, cfg: DingTalkConfig, http: HttpClient, tokens: TokenCache | None = None) -> None:
+        self.cfg, self.http = cfg, http
+        self.tokens = tokens or TokenCache(self.fetch_token)
+
+    @property
+    def robot_code(self) -> str:
+        return self.cfg.robot_code or self.cfg.app_key
+
+    async def fetch_token(self) -> tuple[str, float]:
+        """POST /v1.0/oauth2/accessToken → (accessToken, expireIn)."""
+        status, data = await self.http.request_json(
+            "POST", f"{self.cfg.api_base}/v1.0/oauth2/accessToken",
+            payload={"appKey": self.cfg.app_key, "appSecret": self.cfg.app_secret},
+        )
+        if status >= 400 or not data.get("accessToken"):
+            raise ApiError("dingtalk", str(data.get("code", status)), "accessToken refused")
+        return str(data["accessToken"]), float(data.get("expireIn", 7200))
+
+    async def _openapi(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        async def call(token: str) -> dict[str, Any]:
+            status, data = await self.http.request_json(
+                "POST", f"{self.cfg.api_base}{path}", payload=payload,
+                headers={"x-acs-dingtalk-access-token": token},
+            )
+            check_openapi(status, data)
+            return data
+
+        token = await self.tokens.get()
+        try:
+            return await call(token)
+        except TokenInvalid:
+            self.tokens.invalidate(token)
+            return await call(await self.tokens.get())
+
+    async def send_user(self, user_id: str, text: str, msg_type: str = "text", title: str = "民情通") -> None:
+        """oToMessages/batchSend to one person (staffId/userId)."""
+        data = await self._openapi("/v1.0/robot/oToMessages/batchSend", {
+            "robotCode": self.robot_code, "userIds": [user_id], **openapi_payload(msg_type, text, title),
+        })
+        if user_id in (data.get("flowControlledStaffIdList") or []):
+            raise RateLimited("dingtalk", "flowControlled", "per-person flow control", retry_after=60.0)
+        if user_id in (data.get("invalidStaffIdList") or []):
+            raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
+
+    async def send_group(self, open_conversation_id: str, text: str, msg_type: str = "text",
+                         title: str = "民情通") -> None:
+        """groupMessages/send to a group the robot is in."""
+        await self._openapi("/v1.0/robot/groupMessages/send", {
+            "robotCode": self.robot_code, "openConversationId": open_conversation_id,
+            **openapi_payload(msg_type, text, title),
+        })
+
+    async def send_webhook(self, url: str, text: str, msg_type: str = "text", *, secret: str | None = None,
+                           timestamp_ms: int = 0, title: str = "民情通") -> None:
+        """A custom robot webhook (signed when `secret` is set) or a sessionWebhook."""
+        if secret:
+            url = signed_webhook_url(url, secret, timestamp_ms)
+        payload = webhook_payload(msg_type, text, title)
+        status, data = await self.http.request_json("POST", url, payload=payload)
+        check_webhook(status, data)
+

@@ -1,0 +1,56 @@
+"""One small JSON-over-HTTP helper on a shared aiohttp session.
+
+Network errors, timeouts and 5xx become TransientError (retry later). Error texts carry the
+URL path only: query strings hold access tokens and webhook keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bot.errors import TransientError
+
+DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+
+
+def safe_url(url: str) -> str:
+    """The URL without its query string (tokens, keys, signatures)."""
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}{p.path}"
+
+
+class HttpClient:
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def request_json(
+        self, method: str, url: str, *, params: dict[str, str] | None = None,
+        payload: Any = None, headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """Send one request; return (HTTP status, decoded JSON object) for statuses < 500."""
+        body = None
+        hdrs = dict(headers or {})
+        if payload is not None:
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            hdrs["Content-Type"] = "application/json; charset=utf-8"
+        try:
+            async with self.session.request(
+                method, url, params=params, data=body, headers=hdrs, timeout=DEFAULT_TIMEOUT,
+            ) as resp:
+                status = resp.status
+                raw = await resp.read()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransientError(f"network error on {safe_url(url)}: {type(exc).__name__}") from None
+        if status >= 500:
+            raise TransientError(f"HTTP {status} from {safe_url(url)}")
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            raise TransientError(f"non-JSON answer (HTTP {status}) from {safe_url(url)}") from None
+        if not isinstance(data, dict):
+            data = {"value": data}
+        return status, data

@@ -1,0 +1,106 @@
+"""WeCom (企业微信) outbound API on aiohttp: wechatpy has no asyncio client.
+
+Calls: gettoken, message/send (to a person), appchat/send (app group chat) and the group
+robot webhook. Errcodes are mapped to the channel exception tree; a rejected token is
+refetched once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.config import WeComConfig
+from bot.errors import ApiError, RateLimited, TokenInvalid, TransientError
+from bot.outbound.http import HttpClient
+from bot.outbound.tokens import TokenCache
+
+TOKEN_ERRORS = frozenset({40014, 42001, 41001})
+RATE_ERRORS = frozenset({45009, 45033, 45047})
+
+
+def check(data: dict[str, Any]) -> None:
+    """Raise the matching ChannelError for a WeCom answer with errcode ≠ 0."""
+    code = data.get("errcode", 0)
+    try:
+        code = int(code)
+    except (TypeError, ValueError):
+        raise ApiError("wecom", str(code), "unexpected errcode") from None
+    if code == 0:
+        return
+    msg = str(data.get("errmsg", ""))[:200]
+    if code in TOKEN_ERRORS:
+        raise TokenInvalid("wecom", code, msg)
+    if code in RATE_ERRORS:
+        raise RateLimited("wecom", code, msg, retry_after=60.0)
+    if code == -1:
+        raise TransientError(f"wecom errcode -1: {msg}")
+    raise ApiError("wecom", code, msg)
+
+
+def content(msg_type: str, text: str) -> dict[str, Any]:
+    """The msgtype/payload part shared by message/send, appchat/send and webhooks."""
+    kind = "markdown" if msg_type == "markdown" else "text"
+    return {"msgtype": kind, kind: {"content": text}}
+
+
+class WeComSender:
+    def __init__(self, cfg: WeComConfig, http: HttpClient, tokens: TokenCache | None = None) -> None:
+        self.cfg, self.http = cfg, http
+        self.tokens = tokens or TokenCache(self.fetch_token)
+
+    async def fetch_token(self) -> tuple[str, float]:
+        """GET /cgi-bin/gettoken → (access_token, expires_in)."""
+        _, data = await self.http.request_json(
+            "GET", f"{self.cfg.api_base}/cgi-bin/gettoken",
+            params={"corpid": self.cfg.corp_id, "corpsecret": self.cfg.secret},
+        )
+        check(data)
+        if not data.get("access_token"):
+            raise TransientError("wecom gettoken answered without a token")
+        return str(data["access_token"]), float(data.get("expires_in", 7200))
+
+    async def _with_token(self, call: Callable[[str], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+        token = await self.tokens.get()
+        try:
+            return await call(token)
+        except TokenInvalid:
+            self.tokens.invalidate(token)
+            return await call(await self.tokens.get())
+
+    async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
+        """message/send to one person (text or markdown, ≤ 2048 bytes of content)."""
+        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text)}
+
+        async def call(token: str) -> dict[str, Any]:
+            _, data = await self.http.request_json(
+                "POST", f"{self.cfg.api_base}/cgi-bin/message/send",
+                params={"access_token": token}, payload=payload,
+            )
+            check(data)
+            return data
+
+        data = await self._with_token(call)
+        if data.get("invaliduser"):
+            raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
+
+    async def send_appchat(self, chatid: str, text: str, msg_type: str = "text") -> None:
+        """appchat/send to a group chat created by the app."""
+        payload = {"chatid": chatid, **content(msg_type, text)}
+
+        async def call(token: str) -> dict[str, Any]:
+            _, data = await self.http.request_json(
+                "POST", f"{self.cfg.api_base}/cgi-bin/appchat/send",
+                params={"access_token": token}, payload=payload,
+            )
+            check(data)
+            return data
+
+        await self._with_token(call)
+
+    async def send_webhook(self, url: str, text: str, msg_type: str = "text") -> None:
+        """Group robot webhook (the URL carries its own key; no token)."""
+        status, data = await self.http.request_json("POST", url, payload=content(msg_type, text))
+        if status >= 400:
+            raise ApiError("wecom", f"HTTP {status}", "webhook refused")
+        check(data)

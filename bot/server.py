@@ -1,0 +1,250 @@
+"""The aiohttp server: routes, app state, outbound machinery and background tasks.
+
+    GET  /healthz           liveness
+    GET  /wecom/callback    WeCom URL verification
+    POST /wecom/callback    WeCom messages (encrypted passive reply within the budget)
+    POST /dingtalk/callback DingTalk robot messages (HTTP mode)
+
+`create_app` builds the application; `run_server` serves it until cancelled, beside the
+console channel and the scheduler in the same event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.config import Config
+from bot.dingtalk.callback import DingTalkCallback
+from bot.outbound.console import ConsoleDelivery
+from bot.outbound.delivery import Delivery
+from bot.outbound.dingtalk import DingTalkSender
+from bot.outbound.http import HttpClient
+from bot.outbound.ratelimit import RateLimiter
+from bot.outbound.render import render
+from bot.outbound.routes import dingtalk_can_send, wecom_can_send
+from bot.outbound.texts import FAILED
+from bot.outbound.wecom import WeComSender
+from bot.outbound.worker import OutboxWorker
+from bot.wecom.callback import WeComCallback
+from handlers.clock import Clock
+from handlers.types import IncomingMessage, Reply, TextReply
+from storage.db import Database
+from storage.outbox import enqueue
+
+log = logging.getLogger("minqing.server")
+
+DRAIN_TIMEOUT_S = 10.0
+
+
+class Dispatcher(Protocol):
+    async def handle(self, msg: IncomingMessage) -> list[Reply]: ...
+
+
+Late = Callable[[list[Reply]], Awaitable[None]]
+
+
+class Services:
+    """Everything a route needs, created once per app. Outbound parts (HTTP session, token
+    caches, senders, the outbox worker) exist between app start-up and clean-up."""
+
+    def __init__(self, cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
+                 console: ConsoleDelivery | None = None, start_worker: bool = True) -> None:
+        self.cfg, self.db, self.dispatcher, self.clock = cfg, db, dispatcher, clock
+        self.tz = ZoneInfo(cfg.timezone)
+        self.console = console or ConsoleDelivery()
+        self.start_worker = start_worker
+        self.tasks: set[asyncio.Task] = set()
+        self.limiter = RateLimiter(clock)
+        self.http: HttpClient | None = None
+        self.wecom: WeComSender | None = None
+        self.dingtalk: DingTalkSender | None = None
+        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone)
+        self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
+        self.stream: Any = None
+
+    # -- background tasks ----------------------------------------------------------------
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run `coro` as a tracked task (drained on shutdown; errors are logged)."""
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # the type only: exception texts (e.g. SQL parameters) may carry message bodies
+            log.error("background task failed: %s", type(task.exception()).__name__)
+
+    async def drain(self, limit_s: float = DRAIN_TIMEOUT_S) -> None:
+        """Wait for tracked tasks (including tasks they start), cancel what is left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_s
+        while self.tasks and loop.time() < deadline:
+            await asyncio.wait(set(self.tasks), timeout=deadline - loop.time())
+        for t in list(self.tasks):
+            t.cancel()
+        if self.tasks:
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    # -- handling within the platform's deadline -----------------------------------------
+
+    async def _safe_handle(self, msg: IncomingMessage) -> list[Reply]:
+        try:
+            return list(await self.dispatcher.handle(msg))
+        except Exception as exc:
+            log.error("handler failed for %s: %s", msg.dedupe_key, type(exc).__name__)
+            return [TextReply(FAILED)]
+
+    async def handle_in_budget(self, msg: IncomingMessage, late: Late) -> list[Reply] | None:
+        """The handler's replies if it finishes within `server.reply_budget_ms`; else None,
+        and `late(replies)` runs when it does finish (as a tracked task)."""
+        task = self.spawn(self._safe_handle(msg))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.cfg.server.reply_budget_ms / 1000)
+        except asyncio.CancelledError:  # the platform hung up: still deliver the answer
+            self.spawn(self._finish_late(task, late))
+            raise
+        if task in done:
+            return task.result()
+        self.spawn(self._finish_late(task, late))
+        return None
+
+    async def _finish_late(self, task: asyncio.Task, late: Late) -> None:
+        await late(await task)
+
+    # -- queuing replies -----------------------------------------------------------------
+
+    async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, channel: str,
+                              target_kind: str, target: str) -> None:
+        """Queue replies to `msg` in the outbox (idempotent per message) and wake the worker."""
+        rendered = render(replies)
+        if not rendered:
+            return
+        now = self.clock.now()
+        async with self.db.write() as s:
+            for i, (msg_type, text) in enumerate(rendered):
+                await enqueue(s, target_kind=target_kind, target=target, body=text, now=now,
+                              msg_type=msg_type, channel=channel, dedupe_key=f"reply:{msg.dedupe_key}:{i}")
+        self.worker.kick()
+
+    async def enqueue_text(self, msg: IncomingMessage, text: str, *, channel: str, target_kind: str,
+                           target: str, tag: str) -> None:
+        """Queue one text tied to `msg` (e.g. the rest of a long passive reply)."""
+        async with self.db.write() as s:
+            await enqueue(s, target_kind=target_kind, target=target, body=text, now=self.clock.now(),
+                          channel=channel, dedupe_key=f"{tag}:{msg.dedupe_key}")
+        self.worker.kick()
+
+    def epoch_ms(self, now: datetime) -> int:
+        return int(now.replace(tzinfo=self.tz).timestamp() * 1000)
+
+    # -- life cycle (aiohttp cleanup_ctx) ------------------------------------------------
+
+    async def outbound_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """HTTP session, token caches, senders and the outbox worker task."""
+        session = aiohttp.ClientSession()
+        self.http = HttpClient(session)
+        self.wecom = WeComSender(self.cfg.wecom, self.http) if wecom_can_send(self.cfg) else None
+        self.dingtalk = DingTalkSender(self.cfg.dingtalk, self.http) if dingtalk_can_send(self.cfg) else None
+        self.delivery.wecom, self.delivery.dingtalk = self.wecom, self.dingtalk
+        worker_task = asyncio.create_task(self.worker.run_forever()) if self.start_worker else None
+        try:
+            yield
+        finally:
+            if worker_task is not None:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
+            await session.close()
+
+    async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """DingTalk Stream client, when configured."""
+        task = None
+        if self.cfg.dingtalk.enabled and self.cfg.dingtalk.mode == "stream":
+            from bot.dingtalk.stream import StreamClient
+
+            assert self.http is not None
+            self.stream = StreamClient(self.cfg.dingtalk, self, self.http)
+            task = asyncio.create_task(self.stream.run())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def tasks_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """Drain handler tasks first on shutdown, while the outbox and HTTP session live."""
+        yield
+        await self.drain()
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
+               console: ConsoleDelivery | None = None, start_worker: bool = True) -> web.Application:
+    """The aiohttp application. `start_worker=False` leaves the outbox loop to the caller
+    (tests call `app[SERVICES].worker.run_once()`)."""
+    app = web.Application(client_max_size=cfg.server.max_body_bytes)
+    services = Services(cfg, db, dispatcher, clock, console=console, start_worker=start_worker)
+    app[SERVICES] = services
+    app.cleanup_ctx.append(services.outbound_ctx)
+    app.cleanup_ctx.append(services.stream_ctx)
+    app.cleanup_ctx.append(services.tasks_ctx)
+    wecom = WeComCallback(services)
+    ding = DingTalkCallback(services)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/wecom/callback", wecom.get)
+    app.router.add_post("/wecom/callback", wecom.post)
+    app.router.add_post("/dingtalk/callback", ding.post)
+    return app
+
+
+class SafeAccessLogger(AbstractAccessLogger):
+    """Access log without query strings (signatures, echostr) or bodies."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %s %.1fms", request.remote, request.method, request.path,
+                         response.status, time * 1000)
+
+
+async def run_server(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
+                     extra_tasks: Iterable[Awaitable[Any]] = ()) -> None:
+    """Serve on cfg.server.host:port until cancelled (or until one of `extra_tasks` ends,
+    e.g. the console channel on /quit; its exception, if any, propagates)."""
+    app = create_app(cfg, db, dispatcher, clock)
+    runner = web.AppRunner(app, access_log_class=SafeAccessLogger, handle_signals=False)
+    await runner.setup()
+    extras: list[asyncio.Future] = []
+    try:
+        site = web.TCPSite(runner, cfg.server.host, cfg.server.port)
+        await site.start()
+        log.info("listening on http://%s:%s", cfg.server.host, cfg.server.port)
+        extras = [asyncio.ensure_future(t) for t in extra_tasks]
+        forever = asyncio.get_running_loop().create_future()
+        done, _ = await asyncio.wait([forever, *extras], return_when=asyncio.FIRST_COMPLETED)
+        for t in done:
+            t.result()
+    finally:
+        for t in extras:
+            t.cancel()
+        await asyncio.gather(*extras, return_exceptions=True)
+        await runner.cleanup()

@@ -1,0 +1,131 @@
+"""Senders and the claim-then-queue step every job ends with.
+
+A job plans `Envelope`s: the reminder keys a message carries and a function that renders
+the message(s) from the keys actually claimed. `deliver` claims all keys in one transaction
+(INSERT … ON CONFLICT DO NOTHING), renders only what was claimed, hands it to the sender
+in the same transaction and links the claims to the queued rows. If anything fails the
+transaction rolls back as a whole: claims and queued messages exist together or not at all,
+so two concurrent runs or a restart mid-run never double a reminder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import sweeps
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outbound message to a generic target: ("cadre", id) or ("group", binding id)."""
+
+    target_kind: str
+    target: str
+    body: str
+    msg_type: str = "text"
+    not_before: datetime | None = None
+    dedupe_key: str | None = None
+
+    def describe(self) -> str:
+        """One preview line block for `minqing jobs run` (what would be sent, and when)."""
+        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送）" if self.not_before else ""
+        return f"→ {self.target_kind}:{self.target}{when}\n{self.body}"
+
+
+class Sender(Protocol):
+    async def send(
+        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+    ) -> list[int | None]:
+        """Queue `messages` in the caller's transaction; return an outbox id (or None) each."""
+        ...
+
+
+class OutboxSender:
+    """The real sender: queues into the outbox; the outbox worker delivers later."""
+
+    async def send(
+        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+    ) -> list[int | None]:
+        ids = await sweeps.enqueue_many(session, [
+            dict(target_kind=m.target_kind, target=m.target, body=m.body, msg_type=m.msg_type,
+                 dedupe_key=m.dedupe_key, not_before=m.not_before)
+            for m in messages
+        ], now)
+        return [ids.get(m.dedupe_key or "") for m in messages]
+
+
+@dataclass
+class RecordingSender:
+    """Keeps what it was given (tests, previews). `fail_after` raises after that many
+    messages in one call, to simulate a crash mid-run."""
+
+    sent: list[Message] = field(default_factory=list)
+    fail_after: int | None = None
+
+    async def send(
+        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+    ) -> list[int | None]:
+        if self.fail_after is not None and len(messages) > self.fail_after:
+            raise RuntimeError("simulated crash mid-run")
+        self.sent.extend(messages)
+        return [None] * len(messages)
+
+
+@dataclass
+class Envelope:
+    """The claims a message carries and how to render it from the claimed subset."""
+
+    claims: list[tuple[str, int | None]]  # (reminder key, cadre id or None)
+    render: Callable[[list[str]], list[Message]]  # claimed keys (in claims order) → messages
+
+
+async def deliver(
+    db: Database, now: datetime, sender: Sender, envelopes: list[Envelope], *, dry_run: bool = False,
+) -> list[Message]:
+    """Claim, render and queue `envelopes` atomically; return the messages queued (or, with
+    `dry_run`, those that would be: nothing is written)."""
+    all_claims = [c for e in envelopes for c in e.claims]
+    if not all_claims:
+        return []
+    if dry_run:
+        async with db.session() as s:
+            taken = await sweeps.existing_keys(s, [k for k, _ in all_claims])
+        return [m for e in envelopes for m in _render(e, {k for k, _ in e.claims} - taken)]
+    async with db.write() as s:
+        # The claim must be the transaction's first statement: on SQLite it takes the write
+        # lock before anything is read, so a concurrent run waits instead of failing.
+        claimed = await sweeps.claim_keys(s, all_claims, now)
+        out: list[Message] = []
+        owners: list[list[str]] = []
+        for e in envelopes:
+            keys = [k for k, _ in e.claims if k in claimed]
+            msgs = _render(e, set(keys))
+            out.extend(msgs)
+            owners.extend([keys] * len(msgs))
+        ids = await sender.send(s, out, now) if out else []
+        links: dict[str, int] = {}
+        for keys, oid in zip(owners, ids, strict=True):
+            if oid is not None:
+                for k in keys:
+                    links.setdefault(k, oid)
+        await sweeps.link_reminders(s, links)
+    return out
+
+
+def _render(e: Envelope, claimed: set[str]) -> list[Message]:
+    keys = [k for k, _ in e.claims if k in claimed]
+    if not keys:
+        return []
+    msgs = e.render(keys)
+    # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + part.
+    return [m if m.dedupe_key else _with_key(m, f"rem:{keys[0]}:{n}") for n, m in enumerate(msgs, 1)]
+
+
+def _with_key(m: Message, key: str) -> Message:
+    return Message(m.target_kind, m.target, m.body, m.msg_type, m.not_before, key[:200])

@@ -1,0 +1,140 @@
+"""Weekly digest to every bound group chat, and the whole organisation by unit to the
+leaders' group. Item texts are masked (handlers.privacy) before they reach a group."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from handlers.policy import Policy
+from handlers.privacy import mask
+from scheduler import calm, texts
+from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.settings import SchedulerSettings
+from scheduler.split import fit_list, split_lines
+from storage import metrics, sweeps
+from storage.db import Database
+from storage.metrics import UnitMetrics, UnitPeriod
+
+JOB_NAME = "weekly_digest"
+OVERDUE_LISTED = 30  # per unit, before "……共N项逾期"
+TEXT_CHARS = 40
+
+
+def pct(rate: float | None) -> str:
+    """A rate as a percentage for people (— when there is nothing to measure)."""
+    return texts.NO_DATA if rate is None else f"{rate * 100:.1f}%"
+
+
+def last_week(today: date) -> tuple[date, date]:
+    """[Monday, next Monday) of the week before the one containing `today`."""
+    end = today - timedelta(days=today.weekday())
+    return end - timedelta(days=7), end
+
+
+def _metric_fields(m: UnitMetrics) -> dict[str, str]:
+    return dict(response=pct(m.response_rate), resolve=pct(m.resolve_rate),
+                ontime=pct(m.on_time_rate), satisfaction=pct(m.satisfaction_rate))
+
+
+def _share(p: UnitPeriod) -> str:
+    return pct(p.visitors / p.cadres if p.cadres else None)
+
+
+def _short(text: str) -> str:
+    text = " ".join(mask(text).split())
+    return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "…"
+
+
+def unit_digest(name: str, p: UnitPeriod, m: UnitMetrics, overdue: list, today: date,
+                span: tuple[date, date], limit: int) -> str:
+    """One unit's digest, as one message within `limit` bytes (the overdue list is cut)."""
+    start, end = span
+    detail = "（" + "，".join(f"{c}{n}" for c, n in sorted(p.new_by_category.items(), key=lambda x: -x[1])) \
+        + "）" if p.new_by_category else ""
+    head = [
+        texts.DIGEST_TITLE.format(unit=name, start=f"{start:%m.%d}", end=f"{end - timedelta(days=1):%m.%d}"),
+        texts.DIGEST_VISITS.format(visits=p.visits, went=p.visitors, cadres=p.cadres, share=_share(p)),
+        texts.DIGEST_NEW.format(total=p.new, detail=detail),
+        texts.DIGEST_RESOLVED.format(n=p.resolved),
+        texts.DIGEST_OVERDUE.format(n=p.overdue),
+    ]
+    lines = [texts.DIGEST_OVERDUE_LINE.format(id=r.id, category=r.category, text=_short(r.text),
+                                              days=(today - r.deadline).days, owner=r.owner)
+             for r in overdue]
+    tail = [texts.DIGEST_METRICS.format(**_metric_fields(m))]
+    return fit_list(head, lines, tail, limit, lambda total: texts.DIGEST_MORE_OVERDUE.format(total=total),
+                    total=p.overdue)
+
+
+def org_digest(unit_names: dict[int, str], periods: dict[int, UnitPeriod], mets: dict[int, UnitMetrics],
+               span: tuple[date, date], limit: int) -> list[str]:
+    """The leaders' digest: organisation totals, then one line per unit, split into as few
+    messages as fit in `limit` bytes each."""
+    start, end = span
+    total_p, total_m = UnitPeriod(), UnitMetrics()
+    for p in periods.values():
+        total_p.cadres += p.cadres
+        total_p.visits += p.visits
+        total_p.visitors += p.visitors
+        total_p.resolved += p.resolved
+        total_p.overdue += p.overdue
+        for c, n in p.new_by_category.items():
+            total_p.new_by_category[c] = total_p.new_by_category.get(c, 0) + n
+    for m in mets.values():
+        total_m.add(m)
+    detail = "（" + "，".join(f"{c}{n}" for c, n in sorted(total_p.new_by_category.items(),
+                                                          key=lambda x: -x[1])) + "）" \
+        if total_p.new_by_category else ""
+    header = texts.DIGEST_ORG_TITLE.format(start=f"{start:%m.%d}", end=f"{end - timedelta(days=1):%m.%d}")
+    lines = [
+        texts.DIGEST_VISITS.format(visits=total_p.visits, went=total_p.visitors, cadres=total_p.cadres,
+                                   share=_share(total_p)),
+        texts.DIGEST_NEW.format(total=total_p.new, detail=detail),
+        texts.DIGEST_RESOLVED.format(n=total_p.resolved),
+        texts.DIGEST_OVERDUE.format(n=total_p.overdue),
+        texts.DIGEST_METRICS.format(**_metric_fields(total_m)),
+        texts.DIGEST_BY_UNIT,
+    ]
+    for uid, name in unit_names.items():
+        p, m = periods.get(uid, UnitPeriod()), mets.get(uid, UnitMetrics())
+        lines.append(texts.DIGEST_UNIT_LINE.format(
+            unit=name, visits=p.visits, share=_share(p), new=p.new, resolved=p.resolved, overdue=p.overdue,
+            **_metric_fields(m)))
+    return split_lines(lines, limit, header=header)
+
+
+async def weekly_digest_job(
+    now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
+    policy: Policy | None = None, *, dry_run: bool = False,
+) -> list[Message]:
+    """Post last week's digest to every bound group once (key digest:g{id}:{week start})."""
+    policy = policy or Policy()
+    today = now.date()
+    span = last_week(today)
+    async with db.session() as s:
+        groups = await sweeps.group_bindings(s)
+        if not groups:
+            return []
+        unit_names = await sweeps.units(s)
+        periods = await metrics.unit_period(s, span[0], span[1], today)
+        mets = await metrics.unit_metrics(s, now, response_hours=policy.response_hours,
+                                          weights=policy.satisfaction_weights)
+        overdue = await metrics.overdue_lists(s, today, OVERDUE_LISTED)
+    when = calm.not_before(now, settings)
+    envelopes = []
+    for g in groups:
+        limit = settings.group_limit(g.channel)
+        if g.is_leaders:
+            bodies = org_digest(unit_names, periods, mets, span, limit)
+        elif g.unit_id in unit_names:
+            bodies = [unit_digest(unit_names[g.unit_id], periods.get(g.unit_id, UnitPeriod()),
+                                  mets.get(g.unit_id, UnitMetrics()), overdue.get(g.unit_id, []),
+                                  today, span, limit)]
+        else:
+            continue
+
+        def render(_keys: list[str], g=g, bodies=bodies) -> list[Message]:
+            return [Message("group", str(g.id), b, msg_type="markdown", not_before=when) for b in bodies]
+
+        envelopes.append(Envelope([(f"digest:g{g.id}:{span[0]}", None)], render))
+    return await deliver(db, now, sender, envelopes, dry_run=dry_run)

@@ -1,0 +1,238 @@
+"""Scheduler settings: the `[scheduler]` TOML table parsed into one frozen dataclass.
+
+Every number is configuration; the defaults are the rules of the campaign plans
+(see shared/DOMAIN.md). Example:
+
+    [scheduler]
+    reminder_days = [15, 25]
+    reminder_time = "09:00"
+    quiet_hours = ["21:00", "08:00"]
+
+    [[scheduler.duties]]
+    name = "食堂陪餐"
+    who = ["中层副职以上", "辅导员"]
+    what = ["食堂"]
+    per = "month"
+    times = 1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.errors import ConfigError
+
+OWN_POINTS = "own_points"
+EVERYONE = "all"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class DutyRule:
+    """One visit duty. `who` is EVERYONE or a tuple of roles (any of them applies).
+    `what` is OWN_POINTS (each of the cadre's 包联点, optionally only of `point_types`)
+    or a tuple of place types (visits of any of these types count)."""
+
+    name: str
+    who: str | tuple[str, ...] = EVERYONE
+    what: str | tuple[str, ...] = OWN_POINTS
+    point_types: tuple[str, ...] = ()
+    per: str = "month"
+    times: int = 1
+
+    def applies_to(self, roles: frozenset[str]) -> bool:
+        return self.who == EVERYONE or any(r in roles for r in self.who)
+
+
+DEFAULT_DUTIES = (
+    # Each cadre visits each assigned place (dormitories, and for leaders their contact
+    # units) at least once a month.
+    DutyRule(name="包联点走访", who=EVERYONE, what=OWN_POINTS, times=1),
+    DutyRule(name="食堂陪餐", who=("中层副职以上", "辅导员"), what=("食堂",), times=1),
+)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    enabled: bool = True
+    timezone: str = "Asia/Shanghai"
+    duties: tuple[DutyRule, ...] = DEFAULT_DUTIES
+    reminder_days: tuple[int, ...] = (15, 25)
+    reminder_time: time = time(9, 0)
+    deadline_time: time = time(9, 0)  # the daily deadline sweep
+    before_deadline_days: int = 2
+    escalate_head_after: int = 3  # working days after the 催办 day
+    escalate_leaders_after: int = 7
+    digest_weekday: str = "mon"
+    digest_time: time = time(9, 0)
+    monthly_day: int = 1
+    monthly_time: time = time(9, 0)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    skip_holidays: bool = True  # non-working days per chinese_calendar (调休 days are working days)
+    misfire_grace_s: int = 3600
+    leader_role: str = "leader"
+    unit_head_role: str = "unit_head"
+    group_bytes: dict[str, int] = field(default_factory=lambda: {"wecom": 4096, "dingtalk": 20000})
+    person_bytes: int = 2048  # WeCom text to a person; the strictest platform wins
+    list_limit: int = 8  # items listed in one reminder before "等共N项"
+    monthly_max_parts: int = 4
+
+    def group_limit(self, channel: str) -> int:
+        """Byte limit of one group message on `channel` (the smallest known when unknown)."""
+        return self.group_bytes.get(channel, min(self.group_bytes.values()))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _time(raw: dict, key: str, default: time) -> time:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if isinstance(value, time):
+        return value
+    try:
+        hh, mm = str(value).split(":")
+        return time(int(hh), int(mm))
+    except (ValueError, TypeError):
+        raise ConfigError(f"scheduler.{key}", 'a time "HH:MM"', value) from None
+
+
+def _int(raw: dict, key: str, default: int, lo: int, hi: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(f"scheduler.{key}", f"an integer {lo}–{hi}", value)
+    return value
+
+
+def _bool(raw: dict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"scheduler.{key}", "true or false", value)
+    return value
+
+
+def _str(raw: dict, key: str, default: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"scheduler.{key}", "a non-empty string", value)
+    return value
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(key, "a non-empty list of strings", value)
+    return tuple(value)
+
+
+def _duty(raw: Any, n: int) -> DutyRule:
+    key = f"scheduler.duties[{n}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(key, "a table", raw)
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{key}.name", "a non-empty string", name)
+    who_raw = raw.get("who", EVERYONE)
+    who = EVERYONE if who_raw == EVERYONE else _str_list(who_raw, f"{key}.who")
+    what_raw = raw.get("what", OWN_POINTS)
+    what = OWN_POINTS if what_raw in (OWN_POINTS, "own points") else _str_list(what_raw, f"{key}.what")
+    point_types = ()
+    if "point_types" in raw:
+        if what != OWN_POINTS:
+            raise ConfigError(f"{key}.point_types", f'only with what = "{OWN_POINTS}"', raw["point_types"])
+        point_types = _str_list(raw["point_types"], f"{key}.point_types")
+    per = raw.get("per", "month")
+    if per != "month":
+        raise ConfigError(f"{key}.per", '"month"', per)
+    times = raw.get("times", 1)
+    if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 100:
+        raise ConfigError(f"{key}.times", "an integer 1–100", times)
+    return DutyRule(name=name, who=who, what=what, point_types=point_types, per=per, times=times)
+
+
+def parse_settings(raw: dict[str, Any], *, timezone: str | None = None) -> SchedulerSettings:
+    """Build SchedulerSettings from the raw `[scheduler]` table (missing keys: defaults).
+
+    Raises ConfigError naming the exact key (e.g. `scheduler.reminder_days`) on a bad value.
+    `timezone` (the top-level config zone) wins over `scheduler.timezone`."""
+    if not isinstance(raw, dict):
+        raise ConfigError("scheduler", "a table", raw)
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes",
+                                                           "dingtalk_group_bytes"}
+    known -= {"quiet_start", "quiet_end", "group_bytes"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"scheduler.{key}", "a known scheduler setting", key)
+
+    tz = timezone or _str(raw, "timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("scheduler.timezone", "an IANA zone like Asia/Shanghai", tz) from None
+
+    days = raw.get("reminder_days", [15, 25])
+    if (not isinstance(days, list) or not days
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 28 for d in days)):
+        raise ConfigError("scheduler.reminder_days", "a non-empty list of days 1–28", days)
+
+    quiet = raw.get("quiet_hours", ["21:00", "08:00"])
+    if not isinstance(quiet, list) or len(quiet) != 2:
+        raise ConfigError("scheduler.quiet_hours", 'two times ["21:00", "08:00"]', quiet)
+    q_start = _time({"quiet_hours": quiet[0]}, "quiet_hours", time(21, 0))
+    q_end = _time({"quiet_hours": quiet[1]}, "quiet_hours", time(8, 0))
+
+    weekday = str(raw.get("digest_weekday", "mon")).lower()[:3]
+    if weekday not in WEEKDAYS:
+        raise ConfigError("scheduler.digest_weekday", "a weekday like mon", raw.get("digest_weekday"))
+
+    duties_raw = raw.get("duties")
+    if duties_raw is None:
+        duties = DEFAULT_DUTIES
+    elif not isinstance(duties_raw, list):
+        raise ConfigError("scheduler.duties", "an array of tables [[scheduler.duties]]", duties_raw)
+    else:
+        duties = tuple(_duty(d, n) for n, d in enumerate(duties_raw))
+        names = [d.name for d in duties]
+        if len(set(names)) != len(names):
+            raise ConfigError("scheduler.duties", "unique duty names", names)
+
+    head = _int(raw, "escalate_head_after", 3, 1, 60)
+    leaders = _int(raw, "escalate_leaders_after", 7, 1, 120)
+    if leaders <= head:
+        raise ConfigError("scheduler.escalate_leaders_after", f"more than escalate_head_after ({head})",
+                          leaders)
+    return SchedulerSettings(
+        enabled=_bool(raw, "enabled", True),
+        timezone=tz,
+        duties=duties,
+        reminder_days=tuple(sorted(set(days))),
+        reminder_time=_time(raw, "reminder_time", time(9, 0)),
+        deadline_time=_time(raw, "deadline_time", time(9, 0)),
+        before_deadline_days=_int(raw, "before_deadline_days", 2, 0, 30),
+        escalate_head_after=head,
+        escalate_leaders_after=leaders,
+        digest_weekday=weekday,
+        digest_time=_time(raw, "digest_time", time(9, 0)),
+        monthly_day=_int(raw, "monthly_day", 1, 1, 28),
+        monthly_time=_time(raw, "monthly_time", time(9, 0)),
+        quiet_start=q_start,
+        quiet_end=q_end,
+        skip_holidays=_bool(raw, "skip_holidays", True),
+        misfire_grace_s=_int(raw, "misfire_grace_s", 3600, 1, 7 * 86400),
+        leader_role=_str(raw, "leader_role", "leader"),
+        unit_head_role=_str(raw, "unit_head_role", "unit_head"),
+        group_bytes={
+            "wecom": _int(raw, "wecom_group_bytes", 4096, 512, 4096),
+            "dingtalk": _int(raw, "dingtalk_group_bytes", 20000, 512, 20000),
+        },
+        person_bytes=_int(raw, "person_bytes", 2048, 512, 2048),
+        list_limit=_int(raw, "list_limit", 8, 1, 50),
+        monthly_max_parts=_int(raw, "monthly_max_parts", 4, 1, 20),
+    )
