@@ -22,13 +22,13 @@ class App:
     dispatcher: Dispatcher
 
 
-def load_parser(cfg: Config):  # noqa: ANN201 - handlers.nlu.Parser
+def load_parser(cfg: Config):
     from handlers.nlu import Parser
 
     return Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords)
 
 
-def _mask():  # noqa: ANN202
+def _mask():
     try:
         from handlers.privacy import mask
     except ImportError:  # pragma: no cover - privacy module ships with the product

@@ -9,10 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import Config, load_config
-from handlers.errors import ConfigError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import Config, load_config
+from handlers.errors import ConfigError
 from storage.errors import StorageError
 
 log = logging.getLogger("minqing")

@@ -148,7 +148,7 @@ async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
-def correction_line(event, item) -> dict:  # noqa: ANN001
+def correction_line(event, item) -> dict:
     """One labelled line in the corpus format: the item text with the category a cadre chose."""
     return {"id": f"corr-{event.id}", "profile": event.data.get("profile", "campus"),
             "today": event.at.date().isoformat(), "text": item.text, "intent": "issue", "visit": None,

@@ -77,7 +77,7 @@ class Config:
     database_url: str = "sqlite:///data/minqing.db"
     data_dir: Path = Path("data")
     server: ServerConfig = ServerConfig()
-    policy: Policy = Policy()
+    policy: Policy = field(default_factory=Policy)
     extra_keywords: Path | None = None
     user_dict: Path | None = None
     wecom: WeComConfig = WeComConfig()
@@ -174,7 +174,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if server.port > 65535:
         raise ConfigError("server.port", "a port 1–65535", server.port)
     if server.reply_budget_ms >= 4500:
-        raise ConfigError("server.reply_budget_ms", "well under WeCom's 5000 ms (< 4500)", server.reply_budget_ms)
+        raise ConfigError("server.reply_budget_ms", "well under WeCom's 5000 ms (< 4500)",
+                          server.reply_budget_ms)
 
     tax = top.table("taxonomy")
     profile = tax.get("profile", "campus", str)

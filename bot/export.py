@@ -103,7 +103,7 @@ async def export(db: Database, fmt: str, out: Path, month: str | None, today: da
         return [out]
     if fmt == "json":
         data = {name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()}
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")  # noqa: ASYNC240
         return [out]
     written = []
     for name, (header, rows) in tables.items():

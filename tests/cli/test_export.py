@@ -32,7 +32,7 @@ async def test_xlsx_has_the_three_lists_and_the_visit_ledger(dispatcher, db, clo
     assert issues[0][:6] == ("编号", "提出日期", "提出单位", "提出人", "问题类别", "问题描述")
     assert [r[0] for r in issues[1:]] == [1, 2, 3]
     tasks = {r[0]: r for r in list(wb["任务清单"].values)[1:]}
-    header = list(wb["任务清单"].values)[0]
+    header = next(iter(wb["任务清单"].values))
     assert tasks[1][header.index("是否逾期")] == "是"
     assert tasks[2][header.index("最新进展")] == "已报修"
     effect = list(wb["效果清单"].values)

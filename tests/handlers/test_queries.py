@@ -25,7 +25,7 @@ async def test_this_month_unresolved_grouped_overdue_first_with_older_count(disp
     assert lines[0] == "本月全部未办结问题：共 2 项"
     assert "其中逾期 1 项" in reply
     assert "【宿舍】1 项" in reply and "【食堂】1 项" in reply
-    assert lines.index("其中逾期 1 项（标【逾期】）") < next(i for i, l in enumerate(lines) if "【逾期】宿舍" in l)
+    assert lines.index("其中逾期 1 项（标【逾期】）") < next(i for i, ln in enumerate(lines) if "【逾期】宿舍" in ln)
     assert "#3" not in reply  # resolved
     assert "另有 1 项更早提出的问题仍未办结" in reply
 

@@ -42,7 +42,7 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
     moved = RosterRow(name="张老师", unit="文学院", roles=("cadre", "辅导员"), wecom_userid="zhang",
                       dingtalk_userid="dz", points=(("桂园1栋", "宿舍"),))
     async with db.write() as s:
-        cadre, created_again = await upsert_cadre(s, moved)
+        _, created_again = await upsert_cadre(s, moved)
     assert created and not created_again
     async with db.session() as s:
         assert await s.scalar(select(func.count(Cadre.id))) == 1
