@@ -13,19 +13,19 @@ MAX_LINES = 30
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
 
 
-async def answer(ctx: Ctx, q) -> str:  # noqa: ANN001 - QueryCommand or nlu ParsedQuery
+async def answer(ctx: Ctx, q) -> str:
     if q.subject == "visits":
         return await _visits(ctx, q)
     return await _items(ctx, q)
 
 
-def _title(ctx: Ctx, q) -> str:  # noqa: ANN001
+def _title(ctx: Ctx, q) -> str:
     who = "我" if q.mine else ("全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我"))
     cat = f"{q.category}类" if q.category else ""
     return f"{PERIOD_NAMES[q.period]}{who}{cat}{STATUS_WORDS[q.status]}问题"
 
 
-async def _items(ctx: Ctx, q) -> str:  # noqa: ANN001
+async def _items(ctx: Ctx, q) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine)
     items = await list_items(ctx.session, scope, status=q.status, today=ctx.today,
@@ -57,7 +57,7 @@ async def _items(ctx: Ctx, q) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
-async def _visits(ctx: Ctx, q) -> str:  # noqa: ANN001
+async def _visits(ctx: Ctx, q) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine)
     visits = await list_visits(ctx.session, scope, since=start, until=end, limit=MAX_LINES + 1)

@@ -40,7 +40,7 @@ ACTIONS: dict[str, Action] = {
 
 
 class Dispatcher:
-    def __init__(self, db: Database, parser, policy: Policy, clock: Clock,  # noqa: ANN001
+    def __init__(self, db: Database, parser, policy: Policy, clock: Clock,
                  mask: Callable[[str], str] | None = None) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
@@ -111,7 +111,7 @@ class Dispatcher:
             ctx.outgoing.clear()
             return replies.FAILED, "failed"
 
-    async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:  # noqa: ANN001
+    async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:
         """Store the message even though acting on it failed: nothing a user sent is lost."""
         async with self.db.write() as s:
             cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
@@ -156,7 +156,7 @@ def _other_reply(text: str) -> str:
     return replies.OTHER_DEFAULT
 
 
-async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | None:  # noqa: ANN001
+async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | None:
     """Insert the inbound row; None when this dedupe key was already seen."""
     from storage.outbox import _insert  # one dialect switch for all idempotent inserts
 
@@ -167,10 +167,10 @@ async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | No
     return (await s.execute(stmt)).scalar_one_or_none()
 
 
-async def _finish(s, row_id: int, status: str, reply: str) -> None:  # noqa: ANN001
+async def _finish(s, row_id: int, status: str, reply: str) -> None:
     row = await s.get(InboundMessage, row_id)
     row.status, row.reply = status, reply
 
 
-async def _stored_reply(s, msg: IncomingMessage) -> str | None:  # noqa: ANN001
+async def _stored_reply(s, msg: IncomingMessage) -> str | None:
     return await s.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == msg.dedupe_key))

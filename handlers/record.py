@@ -11,7 +11,7 @@ from storage.items import acted_on_by_others, add_event, last_record
 from storage.models import Item, Visit
 
 
-async def record(ctx: Ctx, parsed) -> str:  # noqa: ANN001 - handlers.nlu.Parsed
+async def record(ctx: Ctx, parsed) -> str:
     """Store the visit (if any) and every item; the reporter owns them (首接首办)."""
     s, c = ctx.session, ctx.cadre
     visit = None

@@ -1,0 +1,116 @@
+"""Keyword classification of item texts over a profile's taxonomy (data/<profile>.toml)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
+
+
+@dataclass
+class Taxonomy:
+    """One profile: ordered categories, weighted keywords, phrase rules and place priors."""
+    name: str
+    categories: tuple[str, ...]
+    fallback: str
+    keywords: dict[str, dict[str, float]] = field(default_factory=dict)
+    rules: list[tuple[re.Pattern[str], str, float]] = field(default_factory=list)
+    place_prior: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, name: str, data: Mapping) -> Taxonomy:
+        """Build from a parsed profile TOML table."""
+        cats = tuple(data["categories"])
+        tax = cls(name=name, categories=cats, fallback=data.get("fallback", cats[-1]))
+        tax.merge(data)
+        return tax
+
+    def merge(self, data: Mapping) -> None:
+        """Merge keywords, rules, priors and aliases of the same TOML shape (later wins on ties)."""
+        for cat in data.get("categories", ()):
+            if cat not in self.categories:
+                self.categories = (*self.categories[:-1], cat, self.categories[-1])
+        for cat, table in data.get("keywords", {}).items():
+            if cat not in self.categories:
+                raise ValueError(f"{self.name}: unknown category {cat!r} in keywords")
+            for level, words in table.items():
+                weight = WEIGHTS.get(level)
+                if weight is None:
+                    weight = float(level)
+                for word in words:
+                    self.keywords.setdefault(word, {})[cat] = weight
+        for rule in data.get("rules", ()):
+            self.rules.append((re.compile(rule["pattern"]), rule["category"], float(rule.get("weight", 3))))
+        self.place_prior.update(data.get("place_prior", {}))
+        self.aliases.update(data.get("aliases", {}))
+
+
+class Classifier:
+    """Scores jieba tokens of an item against a taxonomy's keywords."""
+
+    PRIOR = 1.5
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.max_len = max((len(w) for w in taxonomy.keywords), default=1)
+
+    def _words(self, tok: str) -> list[str]:
+        """Keywords in one token: the token itself, else the longest keywords inside it."""
+        kw = self.taxonomy.keywords
+        if tok in kw:
+            return [tok]
+        out, i, n = [], 0, len(tok)
+        while n >= 3 and i < n - 1:
+            for j in range(min(n, i + self.max_len), i + 1, -1):
+                if tok[i:j] in kw:
+                    out.append(tok[i:j])
+                    i = j
+                    break
+            else:
+                i += 1
+        return out
+
+    def scores(self, segments: Iterable[tuple[Iterable[str], float]], text: str,
+               place_type: str | None = None, place: str | None = None) -> dict[str, float]:
+        """Category scores of one item: keyword weights of the tokens of each segment times the
+        segment's weight (the clause stating the problem counts more than its context), phrase
+        rules over the item text, and a small prior from the visit's place type or place name."""
+        kw = self.taxonomy.keywords
+        total: dict[str, float] = {}
+        best: dict[str, float] = {}
+        for tokens, factor in segments:
+            for tok in tokens:
+                for word in self._words(tok):
+                    best[word] = max(best.get(word, 0.0), factor)
+        for word, factor in best.items():
+            for cat, weight in kw[word].items():
+                total[cat] = total.get(cat, 0.0) + weight * factor
+        for rx, cat, weight in self.taxonomy.rules:
+            if rx.search(text):
+                total[cat] = total.get(cat, 0.0) + weight
+        prior = self.taxonomy.place_prior.get(place_type or "")
+        if not prior and place:
+            named = self._top({c: w for word in self._words_in(place) for c, w in kw[word].items()})
+            prior = named
+        if prior:
+            total[prior] = total.get(prior, 0.0) + self.PRIOR
+        return total
+
+    def _words_in(self, text: str) -> list[str]:
+        kw = self.taxonomy.keywords
+        n = len(text)
+        return [text[i:j] for i in range(n) for j in range(i + 2, min(n, i + self.max_len) + 1)
+                if text[i:j] in kw]
+
+    def _top(self, total: dict[str, float]) -> str | None:
+        if not total:
+            return None
+        order = {c: i for i, c in enumerate(self.taxonomy.categories)}
+        return max(total, key=lambda c: (total[c], -order.get(c, 99)))
+
+    def best(self, segments: Iterable[tuple[Iterable[str], float]], text: str,
+             place_type: str | None = None, place: str | None = None) -> str:
+        """The highest-scoring category; ties go to the earlier category; none -> fallback."""
+        return self._top(self.scores(segments, text, place_type, place)) or self.taxonomy.fallback

@@ -1,0 +1,96 @@
+"""Intent of a message: visit, issue, query, resolve or other."""
+from __future__ import annotations
+
+import re
+
+from .numerals import CN_NUM, cn_to_int
+from .places import PlaceMatch, find_places
+
+_NUM = rf"[0-9]+|[{CN_NUM}]+"
+CORRECTION = re.compile(r"发错|不用记|不要记|别记|撤回|作废|删掉|删除|取消(?:刚才|那条|上一条|记录)|"
+                        r"不算数|弄错了|搞错了")
+RESOLVED = re.compile(
+    r"已(?:经)?(?:解决|办结|处理|完成|修好|修复|整改|落实|更换|换好|关闭|销号)|解决了|办结了|处理好|处理完|修好了|"
+    r"完成(?:了)?维修|完成了|可以关闭|可以销号|关闭吧|销号|搞定|弄好了|换好了|好了(?:[，,。]|$)")
+_REFS = [
+    re.compile(r"[#＃]\s*(?P<n>[0-9]+)"),
+    re.compile(rf"第\s*(?P<n>{_NUM})\s*(?:号|条|个|项)"),
+    re.compile(rf"(?:问题|事项|工单|诉求)?编号\s*[:：是为]?\s*(?P<n>{_NUM})"),
+    re.compile(rf"(?P<n>{_NUM})\s*号\s*(?:问题|事项|工单|诉求)"),
+    re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})\s*号?"),
+    re.compile(rf"^(?:报告[：:，,]?\s*)?(?P<n>{_NUM})\s*号"),
+]
+ASKING = re.compile(r"怎么样了|进展|进度|吗[？?]?$|[？?]$|有没有|哪些|多少|几个|几件|几项|几次")
+QUERY_ASK = re.compile(
+    r"哪些|多少|几个|几件|几项|几次|几条|有没有|有无|吗|查一下|查询|查查|查看|看看|看一下|看下|列一下|列个|列出|统计|"
+    r"汇总|怎么样了|进展|进度|清单|台账|[？?]$|(?:走访|问题|诉求)(?:记录|情况|清单|台账|统计|汇总)(?:一下)?[。.！!]?$")
+_REPORT_DATE = re.compile(
+    r"今天|昨天|前天|昨晚|今早|今晚|[0-9一二三四五六七八九十]+月[0-9一二三四五六七八九十]+[日号]|(?<![上这本])周[一二三四五六日天]|"
+    r"[0-9]{1,2}[./][0-9]{1,2}")
+QUERY_RECORD = re.compile(r"问题|走访|事项|诉求|待办|记录|工单|逾期|超期|办结|解决|清单|台账|下基层|家访")
+_STATUS = re.compile(r"逾期|超期|未办结|没办结|待办|已办结|已解决|未解决|没解决|办结率|解决率")
+HELP = re.compile(
+    r"怎么(?:提交|用|使用|发|写|填|录入|操作|上报|记录|弄)|如何(?:提交|使用|填写|上报|操作)|需要写|要写|写哪些|"
+    r"能不能发|可以发|发这里|发到哪|发哪|什么格式|格式")
+FUTURE = re.compile(
+    r"明天|后天|下周|下个?星期|下个?月|下次|改天|过两天|过几天|待会|等会|回头|"
+    r"(?:准备|计划|打算|拟|将)[^，。；]{0,4}(?:去|走访|回访|到|开展|组织|召开|前往|再去)")
+PAST = re.compile(
+    r"今天|昨天|前天|昨晚|上周|本周[一二三四五六日天]|(?<![下])周[一二三四五六日天]|刚才|刚刚|已经|"
+    r"[0-9一二三四五六七八九十]+[月号日]|了(?!解)")
+MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
+VISIT_VERB = re.compile(
+    r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
+    r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
+    r"看了下|看了一下|看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待")
+MOTION = re.compile(
+    r"(?:去了?|到了?|赴|来到|前往|"
+    r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*")
+REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到")
+
+
+def find_resolve_ref(text: str) -> int | None:
+    """The problem number a message names ("#88", "第105号", "三十六号问题", "问题编号47")."""
+    for rx in _REFS:
+        m = rx.search(text)
+        if m:
+            n = cn_to_int(m.group("n"))
+            if n:
+                return n
+    return None
+
+
+def is_resolve(text: str) -> bool:
+    """Says that a numbered problem has been solved."""
+    return find_resolve_ref(text) is not None and bool(RESOLVED.search(text)) and not re.search(
+        r"怎么样了|进展|[吗？?]\s*$", text)
+
+
+def is_query(text: str) -> bool:
+    """Asks the bot about records."""
+    if HELP.search(text) or len(text) > 60 or _REPORT_DATE.search(text):
+        return False
+    if len(text) <= 15 and _STATUS.search(text):
+        return True
+    return bool(QUERY_ASK.search(text) and QUERY_RECORD.search(text))
+
+
+def is_future_or_notice(text: str) -> bool:
+    """A plan for later, or a meeting notice: nothing to record yet."""
+    if FUTURE.search(text) and not PAST.search(text):
+        return True
+    return bool(MEETING.search(text) and not VISIT_VERB.search(text) and not PAST.search(text))
+
+
+def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = None) -> bool:
+    """Describes a visit that happened (outside reported speech). `places` may be the message's
+    place mentions from find_places, to avoid finding them twice."""
+    cut = REPORTED.search(text)
+    own = text[: cut.start()] if cut else text
+    if VISIT_VERB.search(own):
+        return True
+    places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
+    for m in MOTION.finditer(own):
+        if any(p.start - m.end() <= 2 and p.start >= m.end() for p in places):
+            return True
+    return bool(date_found and places)

@@ -1,0 +1,136 @@
+"""Chinese and Arabic numerals, and counting the people met on a visit."""
+from __future__ import annotations
+
+import re
+
+DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
+          "六": 6, "七": 7, "八": 8, "九": 9}
+UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "零〇一二两俩三四五六七八九十百千万"
+NUM = rf"[0-9]+|[{CN_NUM}]+"
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def cn_to_int(text: str) -> int | None:
+    """Convert "28", "二十八", "两", "一百零五", "十一" to an int; None if not a numeral."""
+    text = text.strip().translate(_FULLWIDTH)
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in DIGITS:
+            if digit is not None and section == 0 and total == 0:
+                # plain digit strings such as "二〇二六" or "一二"
+                digit = digit * 10 + DIGITS[ch]
+            else:
+                digit = DIGITS[ch]
+        elif ch in UNITS:
+            section += (digit if digit is not None else 1) * UNITS[ch]
+            digit = None
+        elif ch == "万":
+            section += digit or 0
+            total += (section or 1) * 10000
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+# --- people counting ------------------------------------------------------------------------
+
+PERSON_NOUNS = (
+    "学生代表 居民代表 村民代表 家长代表 职工代表 宿舍长 班干部 学生干部 辅导员 班主任 任课老师 "
+    "本科生 研究生 留学生 新生 毕业生 实习生 考生 学生 同学 男生 女生 孩子 儿童 "
+    "老师 教师 教职工 工作人员 职工 员工 工人 师傅 宿管 阿姨 保安 厨师 医生 护士 家长 父母 老人 大爷 大妈 "
+    "村民 居民 群众 农户 养殖户 种植户 "
+    "社员 志愿者 代表 党员 干部 人员 青年 妇女 人"
+).split()
+_NOUN = "|".join(sorted(PERSON_NOUNS, key=len, reverse=True))
+_CLS = "名|位|个|人"
+APPROX_BEFORE = re.compile(r"(?:约|大约|大概|近|将近|差不多|约莫|上)$")
+_RANGE = re.compile(r"[一二两三四五六七八九][一二两三四五六七八九]|[几多余来]")
+# "6名同学", "十二位老师", "3位独居老人" (a short modifier without 的 between classifier and noun)
+_NUM_FIRST = re.compile(
+    rf"(?P<num>{NUM})(?P<approx>[多余来几]?)(?:(?P<cls>名|位|个)|(?<=俩))(?P<mod>[^\s，。；、的,.;:：0-9]{{0,4}}?)"
+    rf"(?P<noun>{_NOUN})(?P<times>次)?")
+# "学生14人", "群众12人", "实习生5人", "14个人", "共计21人", "11人次"
+_NOUN_FIRST = re.compile(
+    rf"(?P<noun>{_NOUN})?(?P<num>{NUM})(?P<approx>[多余来几]?)(?:个)?(?P<cls>人|名|位)(?P<times>次)?")
+MEET_BEFORE = re.compile(
+    r"(?:和|与|跟|同|陪|带|见到|见了|碰见|碰到|遇到|遇见|接待|接待了|看望|看望了|访谈|座谈|慰问|慰问了|走访|走访了|"
+    r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|就|大概|大约|约)\s*$")
+MEET_AFTER = re.compile(r"^\s*(?:交流|座谈|共餐|一起|聊|吃|参加|参与|在场|都在|见面|谈心|开会|面对面|围坐)")
+REPORTED_BEFORE = re.compile(
+    r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
+
+
+def _spans(text: str):
+    seen: list[tuple[int, int]] = []
+    for rx in (_NUM_FIRST, _NOUN_FIRST):
+        for m in rx.finditer(text):
+            if any(s <= m.start() < e for s, e in seen):
+                continue
+            num = m.group("num")
+            if not num:
+                continue
+            if rx is _NOUN_FIRST and not m.group("noun") and m.group("cls") != "人":
+                continue  # "5名" alone is not a count of people
+            seen.append((m.start(), m.end()))
+            yield m
+    return
+
+
+def count_people(text: str) -> int | None:
+    """Number of people met on a visit, when the text states it exactly; else None.
+
+    Counts only mentions in a meeting context ("和6名学生", "学生14人", "见到村民9人"), adds groups
+    listed together ("4名学生、2名窗口师傅"), ignores subgroups ("其中2人"), people reported on,
+    households, rooms and approximate numbers ("十几个", "一百来人" -> None).
+    """
+    mentions = sorted(_spans(text), key=lambda m: m.start())
+    chosen = None
+    for m in mentions:
+        before = text[max(0, m.start() - 8):m.start()]
+        clause_start = max(text.rfind(p, 0, m.start()) for p in "，。；,;：:！？!? \n、") + 1
+        head = text[clause_start:m.start()]
+        after = text[m.end():m.end() + 6]
+        rest = re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0]
+        if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
+            continue
+        header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
+            not rest or MEET_AFTER.match(rest))
+        meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
+        if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
+            continue
+        if not meet and not re.search(r"(?:和|与|跟|同|见到|接待|看望|访谈|座谈|慰问|走访|碰见)", head):
+            continue
+        chosen = m
+        break
+    if chosen is None:
+        return None
+    groups = [chosen]
+    last = chosen
+    for m in mentions:
+        if m.start() <= last.start():
+            continue
+        gap = text[last.end():m.start()]
+        if re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap) and not re.search(
+                r"其中|有|说|反映", gap):
+            groups.append(m)
+            last = m
+        else:
+            break
+    total = 0
+    for m in groups:
+        num = m.group("num")
+        before = text[max(0, m.start() - 2):m.start()]
+        if m.group("approx") or _RANGE.search(num) or APPROX_BEFORE.search(before):
+            return None
+        value = cn_to_int(num)
+        if value is None:
+            return None
+        total += value
+    return total

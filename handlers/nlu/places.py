@@ -1,0 +1,216 @@
+"""Place type and place name of a visit."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PLACE_TYPES = ("宿舍", "食堂", "课堂", "家庭", "农户", "学校", "企业", "点位", "社区", "窗口", "其他")
+
+# (suffix, place type), longest suffixes first when they share an ending.
+_SUFFIXES: list[tuple[str, str]] = [
+    ("养老服务中心", "社区"), ("日间照料中心", "社区"), ("养老服务站", "社区"), ("养老院", "社区"),
+    ("敬老院", "社区"), ("居委会", "社区"), ("社区", "社区"), ("小区", "社区"), ("新村", "社区"),
+    ("政务服务中心", "窗口"), ("便民服务中心", "窗口"), ("服务大厅", "窗口"),
+    ("办事大厅", "窗口"), ("政务大厅", "窗口"), ("服务中心", "窗口"), ("窗口", "窗口"),
+    ("宿舍楼", "宿舍"), ("宿舍区", "宿舍"), ("公寓", "宿舍"), ("宿舍", "宿舍"), ("寝室", "宿舍"),
+    ("食堂", "食堂"), ("餐厅", "食堂"), ("饭堂", "食堂"),
+    ("教学楼", "课堂"), ("实验楼", "课堂"), ("实训楼", "课堂"), ("实验室", "课堂"), ("实训室", "课堂"),
+    ("实训中心", "课堂"), ("机房", "课堂"), ("教室", "课堂"), ("课堂", "课堂"), ("阶梯教室", "课堂"),
+    ("职业技术学校", "学校"), ("职业学校", "学校"), ("技工学校", "学校"), ("学校", "学校"), ("中学", "学校"),
+    ("小学", "学校"), ("附小", "学校"), ("附中", "学校"), ("幼儿园", "学校"), ("中职", "学校"),
+    ("职校", "学校"), ("技校", "学校"), ("职高", "学校"),
+    ("有限责任公司", "企业"), ("有限公司", "企业"), ("公司", "企业"), ("集团", "企业"), ("工厂", "企业"),
+    ("厂", "企业"), ("合作社", "企业"),
+    ("实习基地", "企业"), ("生产基地", "企业"), ("车间", "企业"), ("产业园", "企业"), ("工地", "企业"),
+    ("厂区", "企业"), ("农场", "企业"), ("养殖场", "企业"), ("店", "企业"),
+    ("点位", "点位"), ("考点", "点位"), ("服务点", "点位"), ("迎新点", "点位"), ("宣传点", "点位"),
+    ("充电点", "点位"), ("值守点", "点位"), ("执勤点", "点位"), ("巡查点", "点位"), ("卡点", "点位"),
+    ("检查站", "点位"), ("门岗", "点位"), ("岗亭", "点位"), ("报到处", "点位"), ("志愿服务站", "点位"),
+    ("展位", "点位"), ("值班室", "点位"), ("路口", "点位"), ("堤段", "点位"),
+    ("村委会", "农户"), ("村", "农户"),
+    ("校医院", "其他"), ("医院", "其他"), ("卫生院", "其他"), ("卫生室", "其他"), ("卫生服务站", "其他"),
+    ("图书馆", "其他"), ("体育馆", "其他"), ("体育场", "其他"), ("操场", "其他"), ("球场", "其他"),
+    ("办公室", "其他"), ("会议室", "其他"), ("心理中心", "其他"), ("咨询中心", "其他"), ("快递站", "其他"),
+    ("驿站", "其他"), ("湖边", "其他"), ("河边", "其他"), ("广场", "其他"), ("市场", "其他"),
+    ("超市", "其他"),
+    ("行政楼", "其他"), ("办公楼", "其他"), ("学院楼", "其他"), ("活动中心", "其他"), ("自习区", "其他"),
+    ("自习室", "其他"), ("报告厅", "其他"), ("礼堂", "其他"), ("派出所", "其他"), ("活动室", "其他"),
+]
+_SUFFIX_RX = re.compile("|".join(re.escape(s) for s, _ in sorted(_SUFFIXES, key=lambda x: -len(x[0]))))
+_SUFFIX_TYPE = dict(_SUFFIXES)
+# Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
+_INDEFINITE = re.compile(r"(?:一|几|某|这|那|多|两|各)(?:家|个|所|座|处)")
+_NOT_AFTER_VILLAGE = set("民里干委医级头口子集")
+_NEEDS_PREFIX = {"村", "厂", "店", "中职"}
+# Suffixes that name a unique site on their own ("在体育馆", "到校医院").
+_SELF_NAMED = {"校医院", "图书馆", "体育馆", "体育场", "操场", "心理中心", "快递站", "行政楼", "报告厅",
+               "礼堂"}
+
+_STOP = set("的在到去和与跟了是有个从对给向往赴进访把被让做看聊同带随陪坐于为及或"
+            "说讲听吃里就都也还很又再先趟")
+_LEAD = re.compile(
+    r"^(?:(?:上上|上|本|这)?(?:周|星期|礼拜)[一二三四五六日天末]|今天|昨天|前天|今早|今晚|昨晚|今日|昨日|"
+    r"早上|上午|中午|下午|晚上|傍晚|早晨|凌晨|午饭|午餐|晚饭|晚餐|早餐|共餐|地点|走访|查寝|看望|值守|值班|听课|"
+    r"检查|巡查|深入|来到|前往|参观|调研|座谈|一起|课间|课后|今天|当天|刚才|刚刚|开展|[0-9]+[月日号]|月|日|号)+")
+_GENERIC = re.compile(
+    r"^(?:学生|女生|男生|研究生|本科生|新生|教工|教职工|留学生|学校|校|校内|校外|本校|我校|迎新|值守|防汛|巡查|执勤|"
+    r"志愿|志愿服务|服务|宣传|考务|综合|资助|一楼|二楼|三楼|楼下|楼上|该|这|那|附近|当地|本地|新|老|大|小|各|某|"
+    r"实习|合作|校企|一个|一家|几家|这家|那家|多家|软件|物流|电商|科技|化工|服装|食品|机械|电子)*$")
+_DORM = re.compile(
+    r"(?:[\u4e00-\u9fff](?:园|苑|斋|区|舍))?[0-9一二三四五六七八九十]{1,3}(?:栋|幢|号楼|号公寓|舍)")
+_DORM_LIST = re.compile(rf"{_DORM.pattern}(?:\s*[、和及与]\s*{_DORM.pattern})+")
+_BUILDING = re.compile(
+    r"[\u4e00-\u9fff]{1,3}楼(?:[A-Za-z][0-9]{2,4}|[A-Za-z]座|[A-Za-z]区|[0-9]{3,4}|[东西南北][区侧]|[一二三四五六七八九]区)?")
+_GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
+_REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)")
+_STUDENT_HOME = re.compile(
+    r"(?:学生|同学|新生|毕业生|孩子|儿童)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
+    r"|(?:到|去|走访)小[\u4e00-\u9fff]家")
+_CONTENT_START = re.compile(r"反映|说|提到|提出|表示|了解到|问题集中|问题：|问题:|主要问题")
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    """One place mention: its span, name, type and whether the name identifies a site."""
+    start: int
+    end: int
+    name: str
+    place_type: str | None
+    named: bool
+    region: bool = False
+    precise: bool = False
+
+
+def _extend_left(text: str, start: int, limit: int = 10) -> int:
+    i = start
+    while i > 0 and start - i < limit:
+        ch = text[i - 1]
+        if not ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()) or ch in _STOP:
+            break
+        i -= 1
+    return i
+
+
+def _trim(name: str) -> str:
+    return _LEAD.sub("", name)
+
+
+def _named(name: str, suffix: str) -> bool:
+    prefix = name[: len(name) - len(suffix)] if name.endswith(suffix) else name
+    if suffix in _SELF_NAMED:
+        return True
+    if _INDEFINITE.search(prefix):
+        return False  # "一家软件公司" names no particular site
+    if suffix in _NEEDS_PREFIX:
+        return len(prefix) >= 2 and not _GENERIC.match(prefix)
+    return bool(prefix) and not _GENERIC.match(prefix)
+
+
+def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMatch]:
+    """All place mentions in text, in text order (longest first at the same start)."""
+    out: list[PlaceMatch] = []
+    for m in _DORM_LIST.finditer(text):
+        out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
+    for m in _DORM.finditer(text):
+        out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
+    for m in _SUFFIX_RX.finditer(text):
+        suffix = m.group(0)
+        if suffix == "村" and text[m.end():m.end() + 1] in _NOT_AFTER_VILLAGE:
+            continue  # 村民, 村里, 村干部 are not place names
+        begin = _extend_left(text, m.start())
+        raw = text[begin:m.end()]
+        name = _trim(raw)
+        if not name:
+            continue
+        if name == suffix and suffix in _NEEDS_PREFIX:
+            continue
+        start = m.end() - len(name)
+        # a floor or a room number after a building stays in the name ("图书馆三楼自习区")
+        out.append(PlaceMatch(start, m.end(), name, _SUFFIX_TYPE[suffix], _named(name, suffix)))
+    for m in _BUILDING.finditer(text):
+        name = _trim(m.group(0).lstrip("".join(_STOP)))
+        body = name.split("楼")[0]
+        if not body or body[-1] in "0123456789一二三四五六七八九十几" or body in ("宿舍", "教学", "实验"):
+            continue
+        if body[-1] in _STOP or body in ("大", "高", "上", "下", "整", "顶", "主", "本", "这", "那", "各"):
+            continue
+        start = m.end() - len(name)
+        ptype = "其他" if body.endswith(("行政", "办公", "学院", "图书馆")) else "课堂"
+        out.append(PlaceMatch(start, m.end(), name, ptype, True))
+    for m in _GATE.finditer(text):
+        out.append(PlaceMatch(m.start(), m.end(), m.group(0), "点位", m.group(0)[0] in "东南西北正"))
+    for m in _REGION.finditer(text):
+        out.append(PlaceMatch(m.start(), m.end(), m.group(0), None, True, region=True))
+    for name, ptype in (known or {}).items():
+        for m in re.finditer(re.escape(name), text):
+            out.append(PlaceMatch(m.start(), m.end(), name, ptype, True))
+    out.sort(key=lambda p: (p.start, -(p.end - p.start)))
+    return out
+
+
+_ACTIVITY: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"坐窗口|窗口体验|走流程|坐班窗口"), "窗口"),
+    (re.compile(r"家访"), "家庭"),
+    (re.compile(r"听课|进课堂|随堂|听了.{0,12}课"), "课堂"),
+]
+_FALLBACK: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"值守|值班|执勤|巡逻|站岗|点位|岗位值|志愿服务"), "点位"),
+    (re.compile(r"查寝|进宿舍|寝室|宿舍"), "宿舍"),
+    (re.compile(r"共餐|吃饭|午饭|午餐|晚饭|晚餐|早餐|食堂"), "食堂"),
+    (re.compile(r"课堂|听课|教室"), "课堂"),
+    (re.compile(r"入户|农户|村民|脱贫户|养殖户|种植户"), "农户"),
+    (re.compile(r"企业|公司|厂|园区"), "企业"),
+    (re.compile(r"社区|小区|居民"), "社区"),
+    (re.compile(r"窗口"), "窗口"),
+]
+
+
+def detect_place(text: str, known: dict[str, str] | None = None,
+                 matches: list[PlaceMatch] | None = None) -> tuple[str, str | None]:
+    """(place_type, place name or None) of the visit described in text; `matches` may be given
+    from find_places(text, known)."""
+    cut = _CONTENT_START.search(text)
+    if matches is None:
+        matches = find_places(text, known)
+    own = [p for p in matches if not cut or p.start < cut.start()] or matches
+    sites = [p for p in own if not p.region]
+    regions = [p for p in own if p.region]
+    chosen = sites[0] if sites else (regions[0] if regions else None)
+    ptype = chosen.place_type if chosen else None
+    for rx, activity_type in _ACTIVITY:
+        if rx.search(text):
+            ptype = activity_type
+            break
+    else:
+        if _STUDENT_HOME.search(text[: cut.start()] if cut else text) and not (
+                chosen and chosen.place_type in ("宿舍", "食堂", "课堂")):
+            ptype = "家庭"
+    if ptype is None:
+        for rx, fallback_type in _FALLBACK:
+            if rx.search(text):
+                ptype = fallback_type
+                break
+        else:
+            ptype = "其他"
+    name = _pick_name(ptype, chosen, sites, regions)
+    return ptype, name
+
+
+def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch],
+               regions: list[PlaceMatch]) -> str | None:
+    if ptype == "家庭":
+        village = next((p for p in sites if p.place_type in ("农户", "社区") and p.named), None)
+        return village.name if village else None
+    precise = next((p for p in sites if p.precise and p.place_type == ptype), None)
+    if precise:
+        return precise.name
+    if chosen is not None and chosen.named and (chosen.region or chosen.place_type == ptype):
+        return chosen.name
+    same = next((p for p in sites if p.named and p.place_type == ptype), None)
+    if same:
+        return same.name
+    if not sites and regions:
+        return regions[0].name
+    if chosen is not None and chosen.named and ptype not in ("窗口", "课堂", "家庭"):
+        return chosen.name
+    return None

@@ -1,0 +1,69 @@
+"""Fields of a question about records: subject, status, period, category, mine."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+_ITEM_WORDS = re.compile(r"问题|诉求|事项|待办|办结|解决|逾期|超期|工单|清单|台账|处理")
+_VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了")
+_OVERDUE = re.compile(r"逾期|超期|超时|过期|延期|超过期限|拖了很久")
+_OPEN = re.compile(
+    r"未办结|没办结|没有办结|未解决|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
+    r"没处理完|还没|尚未|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压")
+_RESOLVED = re.compile(
+    r"已解决|解决了|已办结|办结了|已完成|完成了|处理好|处理完了|已处理|销号了|已销号|办好了|搞定")
+_PERIODS = [
+    ("last_week", re.compile(r"上周|上个?星期|上礼拜")),
+    ("this_week", re.compile(r"本周|这周|这个?星期|这礼拜|本星期")),
+    ("last_month", re.compile(r"上个?月|上月")),
+    ("this_month", re.compile(r"本月|这个?月|当月|这月")),
+]
+_MONTH = re.compile(r"(?P<m>[0-9]{1,2}|[一二三四五六七八九十]{1,2})月份?")
+_NOT_MINE = re.compile(r"帮我|给我|跟我|让我|告诉我|替我|发我|为我|我们|我校|我院")
+_MINE = re.compile(r"我")
+
+
+def _period(text: str, today: date) -> str:
+    for name, rx in _PERIODS:
+        if rx.search(text):
+            return name
+    m = _MONTH.search(text)
+    if m:
+        from .numerals import cn_to_int
+        month = cn_to_int(m.group("m"))
+        if month == today.month:
+            return "this_month"
+        if month == (today.month - 2) % 12 + 1:
+            return "last_month"
+    return "all"
+
+
+def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) -> str | None:
+    best: tuple[int, str] | None = None
+    for word, cat in [(c, c) for c in categories if c != "其他"] + list(aliases.items()):
+        pos = text.find(word)
+        if pos >= 0 and cat in categories and (best is None or pos < best[0]):
+            best = (pos, cat)
+    return best[1] if best else None
+
+
+def parse_query(text: str, today: date, categories: Sequence[str],
+                aliases: Mapping[str, str]) -> dict[str, object]:
+    """Query fields of a record question (see the labelling guide for the vocabulary)."""
+    subject = "visits" if _VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text) else "items"
+    if subject == "visits":
+        status, category = "any", None
+    else:
+        if _OVERDUE.search(text):
+            status = "overdue"
+        elif _OPEN.search(text):
+            status = "open"
+        elif _RESOLVED.search(text):
+            status = "resolved"
+        else:
+            status = "any"
+        category = _category(text, categories, aliases)
+    mine = bool(_MINE.search(_NOT_MINE.sub("", text)))
+    return {"subject": subject, "status": status, "period": _period(text, today),
+            "category": category, "mine": mine}

@@ -1,0 +1,363 @@
+"""Cut a message into clauses and group the clauses that state problems into items.
+
+A clause is one stretch between separators (punctuation, spaces, enumeration markers such as
+一是/二是/1./（2）, connectives such as 另外/还有/而且, contrast words such as 但是/就是). Each clause
+gets a kind from the language cues in ``data/cues.toml``:
+
+- ``P`` problem, ``R`` request or question (both can start an item),
+- ``F`` fixed on the spot (cancels the item it follows), ``H`` handed over (kept),
+- ``X`` praise, negated problem or the cadre's own inquiry (ends an item),
+- ``N`` neutral context (joins the neighbouring item).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
+_FULLWIDTH.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})
+_FULLWIDTH.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF41, 0xFF5B)})
+_FULLWIDTH.update({"\u3000": " ", "\u00a0": " ", "．": ".", "／": "/", "＃": "#"})
+_FW = str.maketrans(_FULLWIDTH)
+_CJK = "\u4e00-\u9fff"
+_SPACE_IN_WORD = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
+    """Half-width digits and letters, one space per run, and no typo spaces inside a word ("快递驿 站")."""
+    text = _SPACES.sub(" ", text.translate(_FW).strip())
+    if is_word is None:
+        return text
+
+    def join(m: re.Match[str]) -> str:
+        s, e = m.start(), m.end()
+        left, right = text[max(0, s - 2):s], text[e:e + 2]
+        if left[-1:] in _JOIN_AFTER or right[:1] in _JOIN_BEFORE:
+            return ""
+        # a word broken by the space, whose halves do not stand as words with their neighbours
+        if is_word(left[-1:] + right[:1]) and not (is_word(left) and is_word(right)):
+            return ""
+        return m.group(0)
+
+    return _SPACE_IN_WORD.sub(join, text)
+
+
+# --- segmentation ---------------------------------------------------------------------------
+
+STRONG, ENUM, CONN, WEAK = 3, 2, 1, 0
+_SEP = re.compile(r"(?P<strong>[。！？!?；;\n]+|(?<![0-9])\.(?![0-9])|[：:])|(?P<weak>[，,、]+\s*|\s+)")
+_ENUM = re.compile(
+    r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、]|是|点)?|"
+    r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])")
+_BARE_ENUM = re.compile(rf"(?:(?<=^)|(?<=[\s。，,；;：:]))([1-9])\s+(?=[{_CJK}])")
+_CONN = re.compile(r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|而且|并且|加上|再一个")
+_CONN_START = re.compile(r"还有|同时|再有|再者|也有|另有|另一[个户位家]")
+_CONTRAST = re.compile(r"但是|(?<![不])但(?!凡|愿)|不过|可是|只是|就是(?!说|那|这)")
+_MARKER = re.compile(
+    rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|{_CONTRAST.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
+_LEAD_MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
+_JOIN_AFTER = set("太很最更挺较偏特非比")
+_JOIN_BEFORE = set("了的得")
+
+
+@dataclass
+class Clause:
+    """One clause: its span in the normalized text, its opener and its kind."""
+    start: int
+    end: int
+    opener: int
+    text: str
+    kind: str = "N"
+    content_start: int = 0  # where the words to analyse start (after markers and reporter)
+    text_start: int = 0  # where the item's visible text starts (after enumeration markers and reporter)
+    cont: bool = False  # continues the item before it (consequence, no own subject)
+    also: bool = False  # explicitly a further point (还/也/另)
+    enumerated: bool = False  # opened by 一是/1./（2）
+    listed: bool = False  # opened by 、 (a parallel list)
+    another: bool = False  # "X也不够", "Y又坏了", "有人…": a further thing or other people
+    speaker: bool = False  # opens with its own reporter ("…，说…")
+
+
+def segment(text: str) -> list[Clause]:
+    """Clauses of text, each with the strongest separator that opens it."""
+    cuts: dict[int, int] = {}
+
+    def cut(pos: int, kind: int) -> None:
+        cuts[pos] = max(cuts.get(pos, -1), kind)
+
+    gaps: list[tuple[int, int]] = []
+    listed: set[int] = set()
+    for m in _SEP.finditer(text):
+        kind = STRONG if m.group("strong") else WEAK
+        gaps.append((m.start(), m.end()))
+        cut(m.end(), kind)
+        if m.group(0).strip() == "、":
+            listed.add(m.end())
+    enumerated: set[int] = set()
+    for m in _ENUM.finditer(text):
+        cut(m.start(), ENUM)
+        enumerated.add(m.start())
+    bare = list(_BARE_ENUM.finditer(text))
+    numbers = [int(m.group(1)) for m in bare]
+    if len(bare) >= 2 and numbers[:2] == [1, 2]:
+        for m in bare:
+            cut(m.start(), ENUM)
+            enumerated.add(m.start())
+    for m in _CONN.finditer(text):
+        cut(m.start(), CONN)
+    for m in _CONN_START.finditer(text):
+        if m.start() == 0 or text[m.start() - 1] in " ，,。；;：:、\n":
+            cut(m.start(), CONN)
+    for m in _CONTRAST.finditer(text):
+        cut(m.start(), WEAK)
+    cut(0, STRONG)
+    positions = sorted(cuts)
+    clauses: list[Clause] = []
+    for i, pos in enumerate(positions):
+        end = positions[i + 1] if i + 1 < len(positions) else len(text)
+        # the separator itself belongs to no clause
+        for gs, ge in gaps:
+            if pos <= gs < end <= ge or (pos <= gs and ge == end):
+                end = gs
+                break
+        piece = text[pos:end]
+        marker = _MARKER.match(piece)
+        if not piece.strip(" ，,、。；;：:！？!?") or (marker and marker.end() == len(piece)):
+            # an empty stretch or a bare marker passes its opener on to the next clause
+            if i + 1 < len(positions):
+                cuts[positions[i + 1]] = max(cuts[positions[i + 1]], cuts[pos])
+                if pos in enumerated:
+                    enumerated.add(positions[i + 1])
+            continue
+        clauses.append(Clause(pos, end, cuts[pos], piece, enumerated=pos in enumerated, listed=pos in listed))
+    return clauses
+
+
+# --- clause kinds ---------------------------------------------------------------------------
+
+_LEAD_TIME = re.compile(
+    r"^(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|每次|每天|每周|现在|目前|最近|近期|一到|下雨天|周末|冬天|"
+    r"夏天|假期|期末|开学|节假日|高峰期|饭点|[0-9一二三四五六七八九十]+点(?:以后|后|前)?)+")
+_CONT_START = re.compile(
+    r"^(?:没|不|太|很|也|还|又|都|就|才|一直|经常|总是|老是|常常|特别|非常|比较|有点|有些|已经|容易|导致|造成|影响|以致|结果|"
+    r"所以|因此|甚至|连|只能|只好|没法|无法|不能|根本|完全|基本|几乎|差点|险些|存在|出现|严重|越来越|离|要|得|需|"
+    r"一[\u4e00-\u9fff]{1,3}就|(?:学生|同学|老师|老人|家长|孩子|大家|村民|居民|群众|他们|她们|我们|他|她)们?(?:上课|只能|没法|"
+    r"无法|不能|来不及|赶不上|都|经常|老是|容易|要|得|还得|就|很|也))")
+_CONSEQUENCE = re.compile(
+    r"只能|只好|没法|无法|来不及|赶不上|不方便|容易|差点|险些|导致|造成|影响|以致|耽误|受影响|不安全|危险|存在.{0,4}隐患|有隐患")
+_VISIT = re.compile(
+    r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|接待|交流|聊了|聊天|吃饭|吃午饭|吃晚饭|"
+    r"午餐|午饭|晚饭|早餐|进课堂|坐窗口|体验|参加|开展|深入|转了|看了|去了|回访|见到|碰见|碰到|一起|陪同|带队|"
+    r"[0-9一二三四五六七八九十两]+(?:名|位|个)?(?:人|学生|同学|老师|村民|群众|居民|户|间)|"
+    r"^(?:今天|昨天|前天|上周|本周|这周|周[一二三四五六日天]|[0-9]+[月.]|[一二三四五六七八九十]+月)")
+_ALSO = re.compile(r"^(?:还|也|另|并|再)")
+# a clause about other people: "有人…", "其中一个同学…", "1户孩子…"
+_OTHER_SUBJECT = re.compile(
+    r"^(?:其中)?(?:有人|有个|有位|有名|有一|[0-9一二两三四五六七八九十]+(?:户|名|位|个(?:同学|学生|人|老人|孩子)))")
+_REQUEST_START = re.compile(r"^(?:希望|建议|要求|请|盼|恳请|能否|可否|呼吁)")
+_ANOTHER = re.compile(
+    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直)")
+
+
+_CLAUSE_END = r"(?=$|[，。；;,、！？!?\s:：])"
+
+
+@dataclass
+class Cues:
+    """Compiled language cues (see data/cues.toml)."""
+    problem: re.Pattern[str]
+    request: re.Pattern[str]
+    praise: re.Pattern[str]
+    negation: re.Pattern[str]
+    neutral: re.Pattern[str]
+    fixed: re.Pattern[str]
+    failed: re.Pattern[str]
+    handover: re.Pattern[str]
+    reporter: re.Pattern[str]
+    inquiry: re.Pattern[str]
+
+    @classmethod
+    def from_data(cls, data: dict) -> Cues:
+        """Build from the parsed cues.toml table (plus any extra words merged in)."""
+        def rx(name: str, guard: str = "") -> re.Pattern[str]:
+            table = data.get(name, {})
+            words = sorted(set(table.get("words", [])), key=len, reverse=True)
+            parts = [f"{guard}(?:{'|'.join(map(re.escape, words))})"] if words else []
+            # "$" in a cue means the end of a clause, also when the whole message is scanned at once
+            for p in table.get("patterns", []):
+                parts.append(f"(?:{p[:-1] + _CLAUSE_END if p.endswith('$') else p})")
+            return re.compile("|".join(parts) or "(?!x)x")
+        return cls(problem=rx("problem"), request=rx("request"), praise=rx("praise", "(?<![不没未])"),
+                   negation=rx("negation"), neutral=rx("neutral"), fixed=rx("fixed"),
+                   failed=re.compile(data.get("fixed", {}).get("failed", "(?!x)x") or "(?!x)x"),
+                   handover=rx("handover"), reporter=rx("reporter"), inquiry=rx("inquiry"))
+
+
+def _hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+
+
+def _outside(hits: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in spans)]
+
+
+_SCANNED = ("problem", "request", "praise", "negation", "neutral", "fixed", "failed", "handover", "inquiry")
+Hits = dict[str, list[tuple[int, int]]]
+
+
+def scan(text: str, cues: Cues) -> Hits:
+    """Cue hits over a whole message, once, in message offsets."""
+    return {name: _hits(getattr(cues, name), text) for name in _SCANNED}
+
+
+def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> None:
+    """Set kind, content start, continuation and 'also' flags of one clause.
+
+    `hits` are the message's cue hits from :func:`scan`; without them the clause is scanned alone.
+    """
+    if hits is None:
+        shifted = scan(clause.text, cues).items()
+        hits = {k: [(s + clause.start, e + clause.start) for s, e in v] for k, v in shifted}
+    text = clause.text
+    lead = _MARKER.match(text)
+    offset = lead.end() if lead else 0
+    clause.also = bool(_ALSO.match(text[offset - 2 if offset >= 2 else 0:])) or bool(
+        lead and re.match(r"还有|另", text))
+    visible = _LEAD_MARKER.match(text)
+    clause.text_start = clause.start + (visible.end() if visible else 0)
+    rep = cues.reporter.search(text, offset)
+    if rep and not any(clause.start <= s < clause.start + rep.start() for s, _ in hits["problem"]) \
+            and rep.start() - offset <= 16:
+        offset = rep.end()
+        clause.text_start = clause.start + offset
+    else:
+        rep = None
+    clause.content_start = clause.start + offset
+    content = text[offset:]
+    if not content.strip():
+        clause.kind = "REP" if rep else "N"
+        return
+    lo, hi = clause.content_start, clause.end
+
+    def inside(name: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in hits[name] if lo <= s < hi]
+
+    if inside("inquiry") and not inside("request"):
+        clause.kind = "X"
+        return
+    if inside("fixed") and not inside("failed"):
+        clause.kind = "F"
+        return
+    negation = inside("negation")
+    shields = negation + inside("neutral")
+    praise = inside("praise")
+    hand = inside("handover")
+    problems = _outside(inside("problem"), shields + praise + hand)
+    requests = _outside(inside("request"), shields)
+    if problems:
+        clause.kind = "P"
+    elif requests:
+        clause.kind = "R"
+    elif hand:
+        clause.kind = "H"
+    elif praise or negation:
+        clause.kind = "X"
+    elif _VISIT.search(content) and not rep:
+        clause.kind = "V"
+    else:
+        clause.kind = "N"
+    body = _LEAD_TIME.sub("", content.lstrip("，, "))
+    clause.cont = bool(_CONT_START.match(body)) or bool(_CONSEQUENCE.search(content))
+    clause.another = bool(_OTHER_SUBJECT.match(body)) or (not clause.cont and bool(_ANOTHER.search(body)))
+    # a new speaker with an explicit subject ("另一位老人说", "企业反映") starts a new point
+    clause.speaker = bool(rep) and rep.start() > (lead.end() if lead else 0) + 1
+
+
+# --- grouping -------------------------------------------------------------------------------
+
+@dataclass
+class Group:
+    """Clauses that together state one item."""
+    clauses: list[Clause] = field(default_factory=list)
+    cancelled: bool = False
+
+    @property
+    def start(self) -> int:
+        first = self.clauses[0]
+        return first.text_start if first.kind in "PRN" else first.start
+
+    @property
+    def end(self) -> int:
+        return self.clauses[-1].end
+
+
+def text_of(clause: Clause) -> str:
+    """The clause's content: its words after markers and the reporter."""
+    return clause.text[clause.content_start - clause.start:]
+
+
+def group_items(clauses: list[Clause]) -> list[Group]:
+    """Group classified clauses into items (see the module docstring)."""
+    groups: list[Group] = []
+    current: Group | None = None
+    pending: list[Clause] = []
+    last_sentence_group: Group | None = None
+    reported = False
+    for c in clauses:
+        if c.kind == "V" and reported:
+            c.kind = "N"  # after the first complaint, visit words are part of what was said
+        if c.kind in ("P", "R", "REP"):
+            reported = True
+        new_sentence = c.opener >= CONN
+        if new_sentence:
+            last_sentence_group = current if c.opener == STRONG else None
+            current = None
+            pending = []
+        if c.kind in ("P", "R"):
+            # within a sentence a complaint, its causes, consequences and remedy are one item;
+            # a parallel list (、), an explicit further point (还有, X也…) starts another
+            prev = current.clauses[-1] if current is not None else None
+            parallel = c.listed and prev is not None and prev.kind == "P" and c.kind == "P"
+            attach = (current is not None and not c.also and not parallel and not c.another
+                      and not c.speaker)
+            remedy = _REQUEST_START.match(text_of(c))
+            if (current is None and c.kind == "R" and last_sentence_group is not None and not pending
+                    and not c.enumerated and not c.also and remedy):
+                current, attach = last_sentence_group, True
+            if attach and current is not None:
+                current.clauses.append(c)
+            else:
+                current = Group([*pending, c])
+                groups.append(current)
+            pending = []
+            last_sentence_group = None
+        elif c.kind == "F":
+            target = current or last_sentence_group
+            if target is not None:
+                target.cancelled = True
+            current, pending = None, []
+        elif c.kind == "H":
+            target = current or last_sentence_group
+            if target is not None:
+                target.clauses.append(c)
+            pending = []
+        elif c.kind == "N":
+            if current is not None:
+                current.clauses.append(c)
+            else:
+                pending.append(c)
+        else:  # X, V, REP: context ends here
+            current, pending = None, []
+            last_sentence_group = None
+    return [g for g in groups if not g.cancelled]
+
+
+def item_text(text: str, group: Group) -> str:
+    """The item's own words: from its first content character to the end of its last clause."""
+    piece = text[group.start:group.end]
+    lead = _LEAD_MARKER.match(piece)
+    if lead and len(piece) - lead.end() >= 2:
+        piece = piece[lead.end():]
+    return piece.strip(" ，,、。；;：:！？!?")

@@ -1,0 +1,35 @@
+import pytest
+
+from handlers.nlu.numerals import cn_to_int, count_people
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("两", 2), ("俩", 2), ("十", 10), ("十一", 11), ("二十八", 28), ("一百零五", 105), ("三十六", 36),
+    ("两千", 2000), ("1万", None), ("42", 42),
+])
+def test_cn_to_int(text, want):
+    assert cn_to_int(text) == want
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("和7名同学座谈", 7),
+    ("跟两个研究生聊了聊", 2),
+    ("和俩学生一起吃饭", 2),
+    ("与十二位老师交流", 12),
+    ("明德楼205 学生36人 课堂秩序好", 36),
+    ("共走访寝室4间、学生15名", 15),
+    ("和3名学生、2名宿管阿姨交流", 5),
+    ("见到居民代表4人、村民2人", 6),
+    ("访谈学生20名，其中3名学生反映失眠", 20),
+    ("接待学生9人次", 9),
+    ("走访5户，见到村民8人", 8),
+    ("走访农户6户", None),
+    ("和十几个同学聊了聊", None),
+    ("接待群众大概五十来人", None),
+    ("和学生聊了聊", None),
+    ("有3个同学说想换宿舍", None),
+    ("公司说想招20个实习生", None),
+    ("一个班60多人", None),
+])
+def test_count_people(text, want):
+    assert count_people(text) == want
