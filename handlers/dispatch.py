@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -20,6 +21,7 @@ from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
+from handlers.nlu import Parsed
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import outbox
@@ -31,6 +33,7 @@ from storage.roster import cadre_by_platform_id
 log = logging.getLogger("minqing.dispatch")
 
 Action = Callable[[Ctx, Command], Awaitable[str]]
+Understood = Command | QueryCommand | Parsed
 
 ACTIONS: dict[str, Action] = {
     "accept": lifecycle.accept, "progress": lifecycle.progress, "transfer": lifecycle.transfer,
@@ -48,8 +51,11 @@ class Dispatcher:
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message. Safe to call again with the same message: it is processed once."""
         problem = self._check_text(msg.text)
+        now = self.clock.now()
+        # Understanding is pure: done before the write transaction so it never holds the lock.
+        understood = None if problem else self._understand(msg.text, now)
         try:
-            text = await self._handle(msg, problem)
+            text = await self._handle(msg, now, problem, understood)
         except (OperationalError, DBAPIError, StorageError, OSError) as exc:
             log.error("storage unavailable msg=%s: %s", msg.dedupe_key, type(exc).__name__)
             return [TextReply(replies.UNAVAILABLE)]
@@ -68,10 +74,17 @@ class Dispatcher:
             return replies.BINARY
         return None
 
-    async def _handle(self, msg: IncomingMessage, problem: str | None) -> str | None:
-        now = self.clock.now()
+    def _understand(self, text: str, now: datetime) -> Understood:
+        """A structured command first, else the NLU's reading of the message."""
+        cmd = parse_command(text, self.parser.categories(self.policy.profile))
+        if cmd is not None:
+            return cmd
+        return self.parser.parse(text, now.date(), self.policy.profile)
+
+    async def _handle(self, msg: IncomingMessage, now: datetime, problem: str | None,
+                      understood: Understood | None) -> str | None:
         try:
-            async with self.db.write() as s:
+            async with self.db.interactive() as s:
                 cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
                 if cadre is None:  # not in the roster: answer, store nothing
                     return replies.not_registered(self.policy.admin_contact)
@@ -83,7 +96,7 @@ class Dispatcher:
                 if problem is not None:
                     reply, status = problem, "rejected"
                 else:
-                    reply, status = await self._route_in_savepoint(ctx)
+                    reply, status = await self._route_in_savepoint(ctx, understood)
                 await _finish(s, row_id, status, reply)
                 for o in ctx.outgoing:
                     await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
@@ -95,12 +108,12 @@ class Dispatcher:
             log.exception("dispatch failed msg=%s", msg.dedupe_key)
             return await self._keep(msg, now, "failed", replies.FAILED)
 
-    async def _route_in_savepoint(self, ctx: Ctx) -> tuple[str, str]:
+    async def _route_in_savepoint(self, ctx: Ctx, understood: Understood) -> tuple[str, str]:
         """Act on the message inside a savepoint: a refusal or a bug undoes the partial work
         but the message itself stays stored with its reply."""
         try:
             async with ctx.session.begin_nested():
-                return await self._route(ctx), "handled"
+                return await self._route(ctx, understood), "handled"
         except UserFacingError as exc:
             ctx.outgoing.clear()
             return exc.reply, "rejected"
@@ -113,7 +126,7 @@ class Dispatcher:
 
     async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:
         """Store the message even though acting on it failed: nothing a user sent is lost."""
-        async with self.db.write() as s:
+        async with self.db.interactive() as s:
             cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
             row_id = await _claim(s, msg, cadre.id if cadre else None, now)
             if row_id is None:
@@ -121,13 +134,12 @@ class Dispatcher:
             await _finish(s, row_id, status, reply)
         return reply
 
-    async def _route(self, ctx: Ctx) -> str:
-        cmd = parse_command(ctx.msg.text, self.parser.categories(self.policy.profile))
-        if isinstance(cmd, QueryCommand):
-            return await answers.answer(ctx, cmd)
-        if cmd is not None:
-            return await self._command(ctx, cmd)
-        parsed = self.parser.parse(ctx.msg.text, ctx.today, self.policy.profile)
+    async def _route(self, ctx: Ctx, understood: Understood) -> str:
+        if isinstance(understood, QueryCommand):
+            return await answers.answer(ctx, understood)
+        if isinstance(understood, Command):
+            return await self._command(ctx, understood)
+        parsed = understood
         if parsed.intent == "query" and parsed.query is not None:
             return await answers.answer(ctx, parsed.query)
         if parsed.intent == "resolve" and parsed.resolve_ref is not None:
@@ -151,7 +163,7 @@ def _other_reply(text: str) -> str:
         return replies.OTHER_THANKS
     if any(w in text for w in ("发错", "不用记录", "别记录", "不要记录")):
         return replies.OTHER_MISTAKE
-    if any(w in text for w in ("你好", "您好", "在吗", "早上好", "hello", "hi")):
+    if any(w in text for w in ("你好", "您好", "在吗", "早上好")) or text.strip().lower() in ("hello", "hi"):
         return replies.OTHER_GREETING
     return replies.OTHER_DEFAULT
 

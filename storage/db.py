@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from storage.errors import StorageError
+from storage.inline_sqlite import inline_creator
 
 
 def normalise_url(url: str) -> str:
@@ -46,6 +47,13 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.interactive_sessions = self.sessions
+        self._inline_engine: AsyncEngine | None = None
+        if self.is_sqlite and u.database and u.database != ":memory:":
+            self._inline_engine = create_async_engine(
+                self.url, async_creator=inline_creator(u.database, timeout=5.0))
+            event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
+            self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -62,8 +70,21 @@ class Database:
         async with self._write_lock, self.sessions() as s, s.begin():
             yield s
 
+    @asynccontextmanager
+    async def interactive(self) -> AsyncIterator[AsyncSession]:
+        """Like `write()`, for the short transaction of one chat message. On SQLite it runs
+        on the event-loop thread (see storage/inline_sqlite.py); keep heavy work out of it."""
+        if self._write_lock is None:
+            async with self.interactive_sessions() as s, s.begin():
+                yield s
+            return
+        async with self._write_lock, self.interactive_sessions() as s, s.begin():
+            yield s
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._inline_engine is not None:
+            await self._inline_engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
