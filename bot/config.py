@@ -260,6 +260,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
     sched = raw.get("scheduler", {})
     if not isinstance(sched, dict):
         raise ConfigError("scheduler", "a table")
+    from scheduler.settings import parse_settings
+
+    parse_settings(sched, timezone=tz)  # validate now: a bad value stops start-up, not a job
     return Config(
         timezone=tz, database_url=url, data_dir=data_dir, server=server, policy=policy,
         extra_keywords=Path(extra_kw) if extra_kw else None,

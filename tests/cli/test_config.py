@@ -52,3 +52,9 @@ def test_missing_and_broken_files(tmp_path):
     bad.write_text("[server\nport=1", encoding="utf-8")
     with pytest.raises(ConfigError, match="valid TOML"):
         load_config(bad)
+
+
+def test_bad_scheduler_setting_stops_start_up():
+    with pytest.raises(ConfigError) as e:
+        parse_config({"scheduler": {"reminder_days": [15, 40]}})
+    assert e.value.key.startswith("scheduler.reminder_days")
