@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
 
 
+
 @dataclass
 class Taxonomy:
     """One profile: ordered categories, weighted keywords, phrase rules and place priors."""
@@ -17,6 +18,8 @@ class Taxonomy:
     keywords: dict[str, dict[str, float]] = field(default_factory=dict)
     rules: list[tuple[re.Pattern[str], str, float]] = field(default_factory=list)
     place_prior: dict[str, str] = field(default_factory=dict)
+    place_weight: dict[str, float] = field(
+        default_factory=lambda: {"base": 1.5, "sense": 0.0})
     aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -44,16 +47,17 @@ class Taxonomy:
         for rule in data.get("rules", ()):
             self.rules.append((re.compile(rule["pattern"]), rule["category"], float(rule.get("weight", 3))))
         self.place_prior.update(data.get("place_prior", {}))
+        self.place_weight.update({k: float(v) for k, v in data.get("place_weight", {}).items()})
         self.aliases.update(data.get("aliases", {}))
 
 
 class Classifier:
     """Scores jieba tokens of an item against a taxonomy's keywords."""
 
-    PRIOR = 1.5
-
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, context: frozenset[str] = frozenset()) -> None:
         self.taxonomy = taxonomy
+        self.context = context  # place and people words: never read in the place's sense
+        self.token_topics: dict[str, tuple[bool, frozenset[str]]] = {}  # per-token memo of the parser
         self.max_len = max((len(w) for w in taxonomy.keywords), default=1)
 
     def _words(self, tok: str) -> list[str]:
@@ -72,12 +76,31 @@ class Classifier:
                 i += 1
         return out
 
+    def topic_words(self, tok: str) -> list[str]:
+        """Keywords in one token that can name what a complaint is about: two characters or more,
+        at least medium weight."""
+        kw = self.taxonomy.keywords
+        return [w for w in self._words(tok) if len(w) >= 2 and max(kw[w].values()) >= 2.0]
+
     def scores(self, segments: Iterable[tuple[Iterable[str], float]], text: str,
                place_type: str | None = None, place: str | None = None) -> dict[str, float]:
         """Category scores of one item: keyword weights of the tokens of each segment times the
         segment's weight (the clause stating the problem counts more than its context), phrase
-        rules over the item text, and a small prior from the visit's place type or place name."""
+        rules over the item text, and a prior from the visit's place type or place name.
+
+        The visit's place type is context (``place_prior`` and ``place_weight`` in the profile): a
+        small vote for the place's category (``base``), and a word that is also one of that
+        category's keywords is read in the place's sense, its votes for other categories cut by
+        the share ``sense``: at a canteen "窗口开得少排队太久" is about canteen windows (食堂, not
+        办事), while a student's anxiety raised during a dorm visit has no dorm word and stays 心理.
+        Place and people words (宿舍, 同学) take no part: they only say where the talk happened.
+        A place known only by its name (no type) gives the base vote alone."""
         kw = self.taxonomy.keywords
+        weight = self.taxonomy.place_weight
+        prior = self.taxonomy.place_prior.get(place_type or "")
+        named = False
+        if not prior and place:
+            prior, named = self._top({c: w for word in self._words_in(place) for c, w in kw[word].items()}), True
         total: dict[str, float] = {}
         best: dict[str, float] = {}
         for tokens, factor in segments:
@@ -85,17 +108,18 @@ class Classifier:
                 for word in self._words(tok):
                     best[word] = max(best.get(word, 0.0), factor)
         for word, factor in best.items():
-            for cat, weight in kw[word].items():
-                total[cat] = total.get(cat, 0.0) + weight * factor
-        for rx, cat, weight in self.taxonomy.rules:
+            votes = kw[word]
+            # at the place a word belongs to, it means the place's thing (食堂的窗口)
+            sense = prior is not None and not named and prior in votes and word not in self.context
+            for cat, w in votes.items():
+                if sense and cat != prior:
+                    w *= 1.0 - weight["sense"]
+                total[cat] = total.get(cat, 0.0) + w * factor
+        for rx, cat, w in self.taxonomy.rules:
             if rx.search(text):
-                total[cat] = total.get(cat, 0.0) + weight
-        prior = self.taxonomy.place_prior.get(place_type or "")
-        if not prior and place:
-            named = self._top({c: w for word in self._words_in(place) for c, w in kw[word].items()})
-            prior = named
+                total[cat] = total.get(cat, 0.0) + w
         if prior:
-            total[prior] = total.get(prior, 0.0) + self.PRIOR
+            total[prior] = total.get(prior, 0.0) + weight["base"]
         return total
 
     def _words_in(self, text: str) -> list[str]:

@@ -63,6 +63,8 @@ MEET_BEFORE = re.compile(
     r"(?:和|与|跟|同|陪|带|见到|见了|碰见|碰到|遇到|遇见|接待|接待了|看望|看望了|访谈|座谈|慰问|慰问了|走访|走访了|"
     r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|就|大概|大约|约)\s*$")
 MEET_AFTER = re.compile(r"^\s*(?:交流|座谈|共餐|一起|聊|吃|参加|参与|在场|都在|见面|谈心|开会|面对面|围坐)")
+# a clause opened by the people met who then speak: "，6名同学反映…" (they were met on the visit)
+SPEAK_AFTER = re.compile(r"^\s*(?:都|也|纷纷|普遍|集中)?(?:反映|反馈|提到|提出|表示|说|谈到|聊到)")
 REPORTED_BEFORE = re.compile(
     r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
 
@@ -101,7 +103,7 @@ def count_people(text: str) -> int | None:
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
         header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
-            not rest or MEET_AFTER.match(rest))
+            not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest))
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
         if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
             continue

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,8 @@ from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
 from .query import parse_query
-from .split import Cues, Group, classify_clause, group_items, item_text, normalize, scan, segment
+from .segmenter import Segmenter
+from .split import Clause, Cues, Group, classify_clause, cue_hits, group_items, item_text, normalize, scan, segment
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
@@ -48,10 +50,12 @@ class Parser:
                  known_places: dict[str, str]) -> None:
         self.tokenizer = tokenizer
         self.taxonomies = taxonomies
-        self.classifiers = {name: Classifier(t) for name, t in taxonomies.items()}
+        context = cues.people | cues.places
+        self.classifiers = {name: Classifier(t, context) for name, t in taxonomies.items()}
         self.cues = cues
         self.known_places = known_places
         self._freq = tokenizer.FREQ
+        self.segmenter = Segmenter(tokenizer)
 
     @classmethod
     def load(cls, cache_dir: Path | None = None, extra_dict: Path | None = None,
@@ -124,14 +128,9 @@ class Parser:
         except KeyError:
             raise ValueError(f"unknown profile {profile!r}; expected one of {PROFILES}") from None
 
-    def _spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, str]]:
-        """jieba tokens of text[start:end] with their offsets in text."""
-        out, pos = [], start
-        for tok in self.tokenizer.cut(text[start:end], HMM=False):
-            if tok.strip():
-                out.append((pos, tok))
-            pos += len(tok)
-        return out
+    def _spans(self, text: str) -> list[tuple[int, str]]:
+        """jieba tokens of text with their offsets (whitespace left out)."""
+        return self.segmenter.spans(text)
 
     @staticmethod
     def _segments(spans: list[tuple[int, str]], group: Group) -> list[tuple[list[str], float]]:
@@ -148,7 +147,7 @@ class Parser:
         return segments
 
     def _tokens(self, text: str) -> list[str]:
-        return [t for t in self.tokenizer.cut(text, HMM=False) if t.strip()]
+        return self.segmenter.tokens(text)
 
     def _is_word(self, word: str) -> bool:
         return bool(self._freq.get(word))
@@ -187,20 +186,130 @@ class Parser:
 
     def _items(self, text: str, tax: Taxonomy, place_type: str | None,
                place: str | None = None) -> tuple[ParsedItem, ...]:
-        clauses = segment(text)
-        hits = scan(text, self.cues)
+        early = {"problem": cue_hits(self.cues.problem, text), "request": cue_hits(self.cues.request, text)}
+        starts = [s for s, _ in early["problem"]] + [s for s, _ in early["request"]]
+        if not starts:
+            return ()  # nothing states a problem or a request: no clause can start an item
+        hits = scan(text, self.cues, early)
+        # tokens from the sentence of the first problem on (the visit's date and place before it
+        # are never part of an item); jieba cuts at punctuation, so the tokens are the same
+        lo = max(text.rfind(ch, 0, min(starts)) for ch in _SENTENCE_ENDS) + 1
+        spans = [(pos + lo, tok) for pos, tok in self._spans(text[lo:])] if lo else self._spans(text)
+        classifier = self.classifiers[tax.name]
+        topics = _Topics(text, spans, hits["problem"], classifier, self.cues)
+        clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        classifier = self.classifiers[tax.name]
         out: list[ParsedItem] = []
         seen: set[str] = set()
-        for group in group_items(clauses):
+        for group in group_items(clauses, topics.distinct):
             words = item_text(text, group)
             if len(words) < 2 or words in seen:
                 continue
             seen.add(words)
             first = group.clauses[0]
-            spans = self._spans(text, min(first.start, first.content_start), group.end)
-            category = classifier.best(self._segments(spans, group), words, place_type, place)
+            lo = min(first.start, first.content_start)
+            local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
+            category = classifier.best(self._segments(local, group), words, place_type, place)
             out.append(ParsedItem(category, words))
         return tuple(out)
+
+
+_PARTICLES = "了啦的呢啊呀哈"
+_SENTENCE_ENDS = "。！？!?；;\n"
+_MEMO_LIMIT = 200_000  # tokens whose topic words are remembered
+_PERSON_ENDINGS = ("人员", "人", "们", "者", "生", "户")
+
+
+def _person(word: str, cues: Cues) -> bool:
+    return word in cues.people or (len(word) >= 3 and word.endswith(_PERSON_ENDINGS)
+                                   and not cues.problem.search(word))
+
+
+def _token_topics(tok: str, classifier: Classifier, cues: Cues) -> tuple[bool, frozenset[str]]:
+    """Whether a token names people, and the topic words in it (see _Topics)."""
+    return _person(tok, cues), frozenset(
+        w for w in classifier.topic_words(tok)
+        if not _person(w, cues) and w not in cues.places and not cues.problem.fullmatch(w))
+
+
+class _Topics:
+    """What each stretch of a message is about: the taxonomy keywords among its jieba tokens that
+    name a thing (热水, 网络, 窗口), not a person (学生) or a problem predicate (偏咸, 太吵)."""
+
+    def __init__(self, text: str, spans: list[tuple[int, str]], problems: list[tuple[int, int]],
+                 classifier: Classifier, cues: Cues) -> None:
+        self.text = text
+        self.spans = spans
+        self.problems = problems
+        self.words: list[tuple[int, frozenset[str]]] = []
+        self.people: list[int] = []
+        memo = classifier.token_topics
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for pos, tok in spans:
+            info = memo.get(tok)
+            if info is None:
+                info = memo[tok] = _token_topics(tok, classifier, cues)
+            person, found = info
+            if person:
+                self.people.append(pos)
+            if found:
+                self.words.append((pos, found))
+
+    def between(self, start: int, end: int) -> tuple[int, frozenset[str]]:
+        """Position of the first topic word in text[start:end] (or -1) and all topic words there."""
+        first, found = -1, frozenset()
+        for pos, words in self.words:
+            if start <= pos < end:
+                if first < 0:
+                    first = pos
+                found |= words
+        return first, found
+
+    def distinct(self, group: list[Clause], clause: Clause) -> bool:
+        """Whether clause names another thing than the item so far, as the subject of its own
+        problem: "热水不稳定，晚上宿舍网络很卡" (热水 / 网络), not "…实训设备老旧，跟不上企业需求"."""
+        first, own = self.between(clause.content_start, clause.end)
+        if not own:
+            return False
+        problem = next((s for s, e in self.problems if clause.content_start <= s < clause.end), None)
+        first_end = first + len(next(t for p, t in self.spans if p == first))
+        if problem is None or first_end > problem:
+            return False  # the clause opens with its predicate: a consequence of the thing before
+        if any(clause.content_start <= pos < problem for pos in self.people):
+            return False  # what the problem does to people: "教学型老师很难评上"
+        if "都" in self.text[first_end:problem]:
+            return False  # its reach: "网络晚上特别卡，打游戏都掉线"
+        head = next(i for i, c in enumerate(group) if c.kind in ("P", "R"))
+        before: frozenset[str] = frozenset()
+        for c in group[head:]:
+            before |= self.between(c.content_start, c.end)[1]
+        return bool(before) and not (before & own)
+
+    def run_on_cuts(self) -> list[int]:
+        """Positions where an unpunctuated message moves from one complaint to the next:
+        right after a problem predicate, where a new topic word opens a clause with its own
+        problem ("热水不稳定晚上网络很卡" cuts before 晚上)."""
+        starts = {pos for pos, _ in self.spans}
+        cuts = []
+        for (s, e), (s2, _) in zip(self.problems, self.problems[1:], strict=False):
+            closed = bool(_CLOSED.match(self.text, s))
+            while e < len(self.text) and self.text[e] in _PARTICLES:
+                e, closed = e + 1, True
+            if not closed or e not in starts or e >= s2 or _BREAK.search(self.text, e, s2):
+                continue
+            lead = _LEAD.match(self.text, e)
+            first, own = self.between(lead.end() if lead else e, s2)
+            if own and first == (lead.end() if lead else e):
+                before = self.between(s - 12 if s >= 12 else 0, e)[1]
+                if before and not (before & own):
+                    cuts.append(e)
+        return cuts
+
+
+# a predicate that closes its clause: 不稳定, 太贵, 很卡, 没人管 (or one followed by 了)
+_CLOSED = re.compile(r"不|没|太|很|特别|非常|偏|比较|较|有点|有些|挺|过于|超级|严重|经常|老是|总是")
+_BREAK = re.compile(r"[，。；;,、！？!?\s:：]")
+_LEAD = re.compile(
+    r"(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|现在|目前|最近|周末|冬天|夏天|另外|还有|而且)+")

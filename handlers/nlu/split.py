@@ -12,7 +12,8 @@ gets a kind from the language cues in ``data/cues.toml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
@@ -80,9 +81,10 @@ class Clause:
     speaker: bool = False  # opens with its own reporter ("…，说…")
 
 
-def segment(text: str) -> list[Clause]:
-    """Clauses of text, each with the strongest separator that opens it."""
-    cuts: dict[int, int] = {}
+def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
+    """Clauses of text, each with the strongest separator that opens it. extra_cuts are positions
+    where an unpunctuated message changes topic ("热水不稳定晚上网络很卡"); they cut weakly."""
+    cuts: dict[int, int] = {pos: WEAK for pos in extra_cuts}
 
     def cut(pos: int, kind: int) -> None:
         cuts[pos] = max(cuts.get(pos, -1), kind)
@@ -114,14 +116,16 @@ def segment(text: str) -> list[Clause]:
         cut(m.start(), WEAK)
     cut(0, STRONG)
     positions = sorted(cuts)
+    gap_starts = [gs for gs, _ in gaps]
     clauses: list[Clause] = []
     for i, pos in enumerate(positions):
         end = positions[i + 1] if i + 1 < len(positions) else len(text)
         # the separator itself belongs to no clause
-        for gs, ge in gaps:
-            if pos <= gs < end <= ge or (pos <= gs and ge == end):
+        g = bisect_left(gap_starts, pos)  # gaps do not overlap: only the first one at or after pos
+        if g < len(gaps):
+            gs, ge = gaps[g]
+            if gs < end <= ge or ge == end:
                 end = gs
-                break
         piece = text[pos:end]
         marker = _MARKER.match(piece)
         if not piece.strip(" ，,、。；;：:！？!?") or (marker and marker.end() == len(piece)):
@@ -164,6 +168,37 @@ _ANOTHER = re.compile(
 _CLAUSE_END = r"(?=$|[，。；;,、！？!?\s:：])"
 
 
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regular expression for a set of literal words, factored by common prefixes
+    (房|房租|房租补贴 -> 房(?:租(?:补贴)?)?), which the regex engine tries far faster than a flat
+    alternation. Longest match first, like the alternation sorted by length."""
+    trie: dict = {}
+    for word in words:
+        if not word:
+            continue
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            return body + "?" if len(branches) == 1 and len(body) == 1 else f"(?:{body})?"
+        return body
+
+    body = build(trie)
+    if not body:
+        return "(?!x)x"
+    # a first-character test lets the engine skip most positions without trying every branch
+    first = "".join(re.escape(ch) for ch in sorted(k for k in trie if k))
+    return f"(?=[{first}]){body}"
+
+
 @dataclass
 class Cues:
     """Compiled language cues (see data/cues.toml)."""
@@ -177,14 +212,16 @@ class Cues:
     handover: re.Pattern[str]
     reporter: re.Pattern[str]
     inquiry: re.Pattern[str]
+    people: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
 
     @classmethod
     def from_data(cls, data: dict) -> Cues:
         """Build from the parsed cues.toml table (plus any extra words merged in)."""
         def rx(name: str, guard: str = "") -> re.Pattern[str]:
             table = data.get(name, {})
-            words = sorted(set(table.get("words", [])), key=len, reverse=True)
-            parts = [f"{guard}(?:{'|'.join(map(re.escape, words))})"] if words else []
+            words = set(table.get("words", []))
+            parts = [f"{guard}(?:{trie_pattern(words)})"] if words else []
             # "$" in a cue means the end of a clause, also when the whole message is scanned at once
             for p in table.get("patterns", []):
                 parts.append(f"(?:{p[:-1] + _CLAUSE_END if p.endswith('$') else p})")
@@ -192,10 +229,12 @@ class Cues:
         return cls(problem=rx("problem"), request=rx("request"), praise=rx("praise", "(?<![不没未])"),
                    negation=rx("negation"), neutral=rx("neutral"), fixed=rx("fixed"),
                    failed=re.compile(data.get("fixed", {}).get("failed", "(?!x)x") or "(?!x)x"),
-                   handover=rx("handover"), reporter=rx("reporter"), inquiry=rx("inquiry"))
+                   handover=rx("handover"), reporter=rx("reporter"), inquiry=rx("inquiry"),
+                   people=frozenset(data.get("context", {}).get("people", [])),
+                   places=frozenset(data.get("context", {}).get("places", [])))
 
 
-def _hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+def cue_hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [m.span() for m in rx.finditer(text) if m.end() > m.start()]
 
 
@@ -207,9 +246,13 @@ _SCANNED = ("problem", "request", "praise", "negation", "neutral", "fixed", "fai
 Hits = dict[str, list[tuple[int, int]]]
 
 
-def scan(text: str, cues: Cues) -> Hits:
-    """Cue hits over a whole message, once, in message offsets."""
-    return {name: _hits(getattr(cues, name), text) for name in _SCANNED}
+def scan(text: str, cues: Cues, hits: Hits | None = None) -> Hits:
+    """Cue hits over a whole message, once, in message offsets (kinds already in `hits` are kept)."""
+    out = dict(hits or {})
+    for name in _SCANNED:
+        if name not in out:
+            out[name] = cue_hits(getattr(cues, name), text)
+    return out
 
 
 def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> None:
@@ -242,7 +285,10 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     lo, hi = clause.content_start, clause.end
 
     def inside(name: str) -> list[tuple[int, int]]:
-        return [(s, e) for s, e in hits[name] if lo <= s < hi]
+        found = hits[name]  # in message order
+        if not found or found[-1][0] < lo or found[0][0] >= hi:
+            return []
+        return [(s, e) for s, e in found if lo <= s < hi]
 
     if inside("inquiry") and not inside("request"):
         clause.kind = "X"
@@ -298,8 +344,33 @@ def text_of(clause: Clause) -> str:
     return clause.text[clause.content_start - clause.start:]
 
 
-def group_items(clauses: list[Clause]) -> list[Group]:
-    """Group classified clauses into items (see the module docstring)."""
+# A comma-joined clause that opens with one of these continues the complaint before it: a cause,
+# a consequence, an example or an elaboration, a remedy ("…，因为…", "…，特别是…", "…，害得…").
+_SAME_POINT = re.compile(
+    r"^(?:因为|由于|原因是|主要是|主要因为|特别是|尤其|比如|例如|像是|包括|其中|就是说|也就是|导致|所以|因此|造成|"
+    r"影响|以致|以至于|结果|害得|搞得|弄得|使得|让|使|希望|建议|要求|想|能不能|能否|可否|不然|否则|"
+    r"报修|反映过|投诉过|找过|说过|问过|催过|打过电话|"
+    r"[0-9一二两三四五六七八九十几]+(?:[个位名张台间次天周月年门节分秒点岁元块]|多|到|左右)|"
+    r"(?:学生|同学|老师|老人|家长|孩子|大家|村民|居民|群众|新生|员工|工人|职工|他们|她们|我们|有的|有些)[们都也就]?"
+    r"(?:只能|只好|没法|无法|不能|要|得|就|都|也|经常|老是|总是|常常|还得))")
+# a reaction to the complaint is part of it ("学生有意见", "老人意见大")
+_REACTION = re.compile(r"有意见|意见(?:很|比较|特别)?大|不满意?|抱怨|叫苦|吐槽|怨言|质疑")
+
+
+def continues(clause: Clause) -> bool:
+    """Whether a comma-joined problem clause continues the complaint before it (see _SAME_POINT)."""
+    body = _LEAD_TIME.sub("", text_of(clause).lstrip("，, "))
+    return clause.cont or bool(_SAME_POINT.match(body)) or bool(_REACTION.search(body))
+
+
+Distinct = Callable[[list[Clause], Clause], bool]
+
+
+def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list[Group]:
+    """Group classified clauses into items (see the module docstring).
+
+    `distinct(group_clauses, clause)` decides whether a comma-joined problem clause raises a new
+    problem of its own (another topic) rather than continuing the item before it."""
     groups: list[Group] = []
     current: Group | None = None
     pending: list[Clause] = []
@@ -322,6 +393,10 @@ def group_items(clauses: list[Clause]) -> list[Group]:
             parallel = c.listed and prev is not None and prev.kind == "P" and c.kind == "P"
             attach = (current is not None and not c.also and not parallel and not c.another
                       and not c.speaker)
+            if (attach and current is not None and distinct is not None and c.kind == "P"
+                    and c.opener == WEAK and any(x.kind == "P" for x in current.clauses)
+                    and not continues(c) and distinct(current.clauses, c)):
+                attach = False  # "热水不稳定，晚上宿舍网络很卡": two complaints in one sentence
             remedy = _REQUEST_START.match(text_of(c))
             if (current is None and c.kind == "R" and last_sentence_group is not None and not pending
                     and not c.enumerated and not c.also and remedy):
