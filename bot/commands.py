@@ -13,12 +13,18 @@ from pathlib import Path
 from bot.app import App, build_app, load_parser
 from bot.config import Config
 from bot.console import ConsoleSession, run_console
+from handlers.clock import SystemClock
 from handlers.errors import ConfigError
 from storage import migrate
 from storage.db import Database
 from storage.roster import count_cadres
 
 DEMO_DIR = Path(__file__).parent / "demo"
+
+
+def _now(cfg: Config) -> datetime:
+    """The organisation's local time (the machine may run on UTC)."""
+    return SystemClock(cfg.timezone).now()
 
 
 async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
@@ -111,7 +117,7 @@ async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
-        files = await export(db, args.format, args.out, args.month, date.today())
+        files = await export(db, args.format, args.out, args.month, _now(cfg).date())
     finally:
         await db.dispose()
     print("已导出：" + "、".join(str(f) for f in files))
@@ -122,7 +128,7 @@ async def cmd_parse(args: argparse.Namespace, cfg: Config) -> int:
     from handlers.nlu.cli import run_parse
 
     try:
-        today = date.fromisoformat(args.today) if args.today else date.today()
+        today = date.fromisoformat(args.today) if args.today else _now(cfg).date()
     except ValueError:
         raise ConfigError("--today", "YYYY-MM-DD", args.today) from None
     parser = load_parser(cfg)
@@ -166,11 +172,11 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
             rows = await admin.list_outbox(db, status="failed" if args.failed else None)
             lines = [r.line() for r in rows] or ["（发件箱为空）"]
         elif args.failed:
-            lines = [await admin.retry_all_failed(db, datetime.now())]
+            lines = [await admin.retry_all_failed(db, _now(cfg))]
         elif args.id is None:
             raise ConfigError("outbox retry", "a message id, or --failed for all failed messages")
         else:
-            lines = [await admin.retry(db, datetime.now(), args.id)]
+            lines = [await admin.retry(db, _now(cfg), args.id)]
     finally:
         await db.dispose()
     print("\n".join(lines))
@@ -182,7 +188,7 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
 
     settings = ops.settings_from(cfg)
     if args.action == "list":
-        jobs = ops.list_jobs(settings, datetime.now())
+        jobs = ops.list_jobs(settings, _now(cfg))
         for name, nxt in jobs:
             print(f"{name:24s} 下次运行 {nxt:%Y-%m-%d %H:%M}")
         if not jobs:
@@ -191,7 +197,7 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     if not args.name:
         raise ConfigError("jobs run", "a job name (see `minqing jobs list`)")
     try:
-        now = datetime.fromisoformat(args.now) if args.now else datetime.now()
+        now = datetime.fromisoformat(args.now) if args.now else _now(cfg)
     except ValueError:
         raise ConfigError("--now", "an ISO time like 2026-12-07T09:00", args.now) from None
     db = Database(cfg.database_url)
