@@ -7,8 +7,9 @@ SQLite allows one writer at a time; instead of letting concurrent writers fail w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
@@ -60,25 +61,22 @@ class Database:
         async with self.sessions() as s:
             yield s
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    def write(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction: commits when the block ends, rolls back on any exception."""
-        if self._write_lock is None:
-            async with self.sessions() as s, s.begin():
-                yield s
-            return
-        async with self._write_lock, self.sessions() as s, s.begin():
-            yield s
+        return self._transaction(self.sessions)
 
-    @asynccontextmanager
-    async def interactive(self) -> AsyncIterator[AsyncSession]:
+    def interactive(self) -> AbstractAsyncContextManager[AsyncSession]:
         """Like `write()`, for the short transaction of one chat message. On SQLite it runs
         on the event-loop thread (see storage/inline_sqlite.py); keep heavy work out of it."""
-        if self._write_lock is None:
-            async with self.interactive_sessions() as s, s.begin():
-                yield s
-            return
-        async with self._write_lock, self.interactive_sessions() as s, s.begin():
+        return self._transaction(self.interactive_sessions)
+
+    @asynccontextmanager
+    async def _transaction(self, sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
+        async with contextlib.AsyncExitStack() as stack:
+            if self._write_lock is not None:  # SQLite: one writer at a time, queued here
+                await stack.enter_async_context(self._write_lock)
+            s = await stack.enter_async_context(sessions())
+            await stack.enter_async_context(s.begin())
             yield s
 
     async def dispose(self) -> None:

@@ -17,7 +17,7 @@ import aiosqlite
 
 
 class InlineConnection(aiosqlite.Connection):
-    def __await__(self):  # noqa: ANN204 - mirrors aiosqlite.Connection
+    def __await__(self):
         async def connect() -> InlineConnection:
             if self._connection is None:
                 self._connection = self._connector()
@@ -25,7 +25,7 @@ class InlineConnection(aiosqlite.Connection):
 
         return connect().__await__()
 
-    async def _execute(self, fn, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN001
+    async def _execute(self, fn, *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
@@ -37,7 +37,7 @@ class InlineConnection(aiosqlite.Connection):
             self._connection = None
 
 
-def inline_creator(path: str, timeout: float):  # noqa: ANN201 - async factory for create_async_engine
+def inline_creator(path: str, timeout: float):
     """`async_creator` for SQLAlchemy: connections that never leave the event-loop thread."""
 
     async def create() -> InlineConnection:

@@ -55,48 +55,37 @@ def _items_query(scope: Scope) -> Select:
 
 
 async def list_items(session: AsyncSession, scope: Scope, *, status: str, today: date,
-                     since: datetime | None = None, until: datetime | None = None,
-                     category: str | None = None, owner_id: int | None = None,
-                     limit: int = 200) -> list[Item]:
-    """Items in scope; status is open | overdue | resolved | any. Overdue first, then by deadline."""
-    q = _items_query(scope)
-    q = _status_filter(q, status, today)
+                     limit: int = 200, **period: Any) -> list[Item]:
+    """Items in scope; status is open | overdue | resolved | any; `period` as in `_filtered`.
+    By deadline (so overdue first), then number."""
+    q = _filtered(_items_query(scope), status, today, **period)
+    return list(await session.scalars(q.order_by(Item.deadline, Item.id).limit(limit)))
+
+
+async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date, **period: Any) -> int:
+    q = select(func.count(Item.id)).where(Item.status != "revoked", scope.items_clause())
+    return await session.scalar(_filtered(q, status, today, **period)) or 0
+
+
+def _filtered(q: Select, status: str, today: date, *, since: datetime | None = None,
+              until: datetime | None = None, before: datetime | None = None,
+              category: str | None = None) -> Select:
+    """Status, creation-time window [since, until) or created before `before`, category."""
+    if status == "open":
+        q = q.where(Item.status.in_(OPEN_STATUSES))
+    elif status == "overdue":
+        q = q.where(Item.status.in_(OPEN_STATUSES), Item.deadline < today)
+    elif status == "resolved":
+        q = q.where(Item.status.in_(RESOLVED_STATUSES))
     if since is not None:
         q = q.where(Item.created_at >= since)
     if until is not None:
         q = q.where(Item.created_at < until)
-    if category:
-        q = q.where(Item.category == category)
-    if owner_id is not None:
-        q = q.where(Item.owner_id == owner_id)
-    q = q.order_by(Item.deadline, Item.id).limit(limit)
-    return list(await session.scalars(q))
-
-
-def _status_filter(q: Select, status: str, today: date) -> Select:
-    if status == "open":
-        return q.where(Item.status.in_(OPEN_STATUSES))
-    if status == "overdue":
-        return q.where(Item.status.in_(OPEN_STATUSES), Item.deadline < today)
-    if status == "resolved":
-        return q.where(Item.status.in_(RESOLVED_STATUSES))
-    return q
-
-
-async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date,
-                      before: datetime | None = None, since: datetime | None = None,
-                      until: datetime | None = None, category: str | None = None) -> int:
-    q = select(func.count(Item.id)).where(Item.status != "revoked", scope.items_clause())
-    q = _status_filter(q, status, today)
     if before is not None:
         q = q.where(Item.created_at < before)
-    if since is not None:
-        q = q.where(Item.created_at >= since)
-    if until is not None:
-        q = q.where(Item.created_at < until)
     if category:
         q = q.where(Item.category == category)
-    return await session.scalar(q) or 0
+    return q
 
 
 async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,

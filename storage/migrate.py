@@ -22,22 +22,19 @@ def alembic_config() -> Config:
 
 async def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to `revision` (default: the newest)."""
-    cfg = alembic_config()
-
-    def run(sync_conn) -> None:
-        cfg.attributes["connection"] = sync_conn
-        command.upgrade(cfg, revision)
-
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
+    await _run(db, command.upgrade, revision)
 
 
 async def downgrade(db: Database, revision: str) -> None:
+    await _run(db, command.downgrade, revision)
+
+
+async def _run(db: Database, step, revision: str) -> None:
     cfg = alembic_config()
 
     def run(sync_conn) -> None:
         cfg.attributes["connection"] = sync_conn
-        command.downgrade(cfg, revision)
+        step(cfg, revision)
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)
