@@ -61,6 +61,11 @@ class Database:
         async with self.sessions() as s:
             yield s
 
+    @property
+    def engines(self) -> list[AsyncEngine]:
+        """Every engine this database opened (for instrumentation)."""
+        return [self.engine] + ([self._inline_engine] if self._inline_engine is not None else [])
+
     def write(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction: commits when the block ends, rolls back on any exception."""
         return self._transaction(self.sessions)
