@@ -174,7 +174,8 @@ async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | No
 
     stmt = (_insert(s)(InboundMessage).values(
         dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id, chat_id=msg.chat_id,
-        text=msg.text, received_at=now, status="received", cadre_id=cadre_id,
+        text=msg.text.replace("\x00", "\ufffd"),  # PostgreSQL text cannot hold NUL; keep the rest as sent
+        received_at=now, status="received", cadre_id=cadre_id,
     ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(InboundMessage.id))
     return (await s.execute(stmt)).scalar_one_or_none()
 
