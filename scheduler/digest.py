@@ -13,7 +13,7 @@ from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list, split_lines
 from storage import metrics, sweeps
 from storage.db import Database
-from storage.metrics import UnitMetrics, UnitPeriod
+from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
 
 JOB_NAME = "weekly_digest"
 OVERDUE_LISTED = 30  # per unit, before "……共N项逾期"
@@ -71,17 +71,7 @@ def org_digest(unit_names: dict[int, str], periods: dict[int, UnitPeriod], mets:
     """The leaders' digest: organisation totals, then one line per unit, split into as few
     messages as fit in `limit` bytes each."""
     start, end = span
-    total_p, total_m = UnitPeriod(), UnitMetrics()
-    for p in periods.values():
-        total_p.cadres += p.cadres
-        total_p.visits += p.visits
-        total_p.visitors += p.visitors
-        total_p.resolved += p.resolved
-        total_p.overdue += p.overdue
-        for c, n in p.new_by_category.items():
-            total_p.new_by_category[c] = total_p.new_by_category.get(c, 0) + n
-    for m in mets.values():
-        total_m.add(m)
+    total_p, total_m = organisation_totals(periods, mets)
     detail = "（" + "，".join(f"{c}{n}" for c, n in sorted(total_p.new_by_category.items(),
                                                           key=lambda x: -x[1])) + "）" \
         if total_p.new_by_category else ""

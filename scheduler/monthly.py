@@ -15,7 +15,7 @@ from scheduler.settings import SchedulerSettings
 from scheduler.split import split_lines
 from storage import metrics, sweeps
 from storage.db import Database
-from storage.metrics import UnitMetrics, UnitPeriod
+from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
 
 JOB_NAME = "monthly_report"
 NAMES_PER_UNIT = 10
@@ -79,16 +79,7 @@ async def monthly_report_job(
                 met[st.person.unit_id] += 1
             else:
                 unmet[st.person.unit_id].append(st.person.name)
-    total_p, total_m = UnitPeriod(), UnitMetrics()
-    for p in periods.values():
-        total_p.visits += p.visits
-        total_p.tasks += p.tasks
-        total_p.resolved += p.resolved
-        total_p.overdue += p.overdue
-        for c, n in p.new_by_category.items():
-            total_p.new_by_category[c] = total_p.new_by_category.get(c, 0) + n
-    for m in mets.values():
-        total_m.add(m)
+    total_p, total_m = organisation_totals(periods, mets)
     n_met, n_owed = sum(met.values()), sum(owed.values())
 
     header = texts.MONTHLY_TITLE.format(year=start.year, month=start.month)

@@ -137,6 +137,26 @@ class UnitPeriod:
     def new(self) -> int:
         return sum(self.new_by_category.values())
 
+    def add(self, other: UnitPeriod) -> None:
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, dict):
+                for k, n in theirs.items():
+                    mine[k] = mine.get(k, 0) + n
+            else:
+                setattr(self, f.name, mine + theirs)
+
+
+def organisation_totals(periods: dict[int, UnitPeriod],
+                        mets: dict[int, UnitMetrics]) -> tuple[UnitPeriod, UnitMetrics]:
+    """The whole organisation: per-unit figures added up."""
+    total_p, total_m = UnitPeriod(), UnitMetrics()
+    for p in periods.values():
+        total_p.add(p)
+    for m in mets.values():
+        total_m.add(m)
+    return total_p, total_m
+
 
 async def unit_period(session: AsyncSession, start: date, end: date, today: date) -> dict[int, UnitPeriod]:
     """Per unit: active cadres, visits and distinct visitors, new items by category, tasks,
