@@ -40,7 +40,7 @@ class Database:
         self.is_sqlite = u.get_backend_name() == "sqlite"
         if self.is_sqlite and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict = {}
+        kwargs: dict = {"hide_parameters": True}  # SQL errors must not carry message text into logs
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -52,7 +52,7 @@ class Database:
         self._inline_engine: AsyncEngine | None = None
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
-                self.url, async_creator=inline_creator(u.database, timeout=5.0))
+                self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
             event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
             self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False)
 

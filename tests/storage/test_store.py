@@ -66,3 +66,14 @@ async def test_item_queries_respect_scope_and_overdue(db):
         assert await count_items(s, Scope(b.id, unit_id=b.unit_id), status="open", today=today) == 1
         listed = await list_items(s, Scope(a.id, everything=True), status="open", today=today)
         assert [i.deadline.day for i in listed] == [1, 10, 30]
+
+
+async def test_sql_errors_do_not_carry_parameters(db):
+    """A failing statement's error (which may reach a log) must not contain what users wrote."""
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError) as e:
+        async with db.write() as s:
+            s.add(Unit(name="学生王小明 13800138000"))
+            s.add(Unit(name="学生王小明 13800138000"))
+    assert "13800138000" not in str(e.value)
