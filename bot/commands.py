@@ -94,7 +94,13 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
             extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
         if not args.no_scheduler:
             extra.append(_scheduler(app))
-        await run_server(cfg, app.db, app.dispatcher, app.clock, extra_tasks=extra)
+        try:
+            await run_server(cfg, app.db, app.dispatcher, app.clock, extra_tasks=extra)
+        except OSError as exc:  # typically the port is taken
+            if exc.errno is None or "address" not in str(exc).lower():
+                raise
+            raise ConfigError("server.port", f"a free port on {cfg.server.host} ({exc.strerror})",
+                              cfg.server.port) from None
         return 0
 
     return await _with_app(cfg, body)
