@@ -3,7 +3,8 @@
 verify the text → dedupe (InboundMessage with a UNIQUE key) → who is it → command or
 understanding → act → reply, all in ONE transaction: either everything the message causes
 is stored (records, events, outbox notices, the reply) or nothing is. A replayed message is
-answered with the stored reply and processed no further.
+answered with the stored reply and processed no further. A refused or failed message
+is rolled back and then kept, with its reply, in a second short transaction.
 """
 
 from __future__ import annotations
@@ -96,33 +97,19 @@ class Dispatcher:
                 if problem is not None:
                     reply, status = problem, "rejected"
                 else:
-                    reply, status = await self._route_in_savepoint(ctx, understood)
+                    reply, status = await self._route(ctx, understood), "handled"
                 await _finish(s, row_id, status, reply)
                 for o in ctx.outgoing:
                     await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
                                          now=now, dedupe_key=o.dedupe_key)
                 return reply
+        except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
+            return await self._keep(msg, now, "rejected", exc.reply)
         except (OperationalError, DBAPIError, StorageError, OSError):
             raise
         except Exception:
-            log.exception("dispatch failed msg=%s", msg.dedupe_key)
+            log.exception("handler failed msg=%s", msg.dedupe_key)
             return await self._keep(msg, now, "failed", replies.FAILED)
-
-    async def _route_in_savepoint(self, ctx: Ctx, understood: Understood) -> tuple[str, str]:
-        """Act on the message inside a savepoint: a refusal or a bug undoes the partial work
-        but the message itself stays stored with its reply."""
-        try:
-            async with ctx.session.begin_nested():
-                return await self._route(ctx, understood), "handled"
-        except UserFacingError as exc:
-            ctx.outgoing.clear()
-            return exc.reply, "rejected"
-        except (OperationalError, DBAPIError, StorageError):
-            raise
-        except Exception:
-            log.exception("handler failed msg=%s", ctx.msg.dedupe_key)
-            ctx.outgoing.clear()
-            return replies.FAILED, "failed"
 
     async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:
         """Store the message even though acting on it failed: nothing a user sent is lost."""
