@@ -38,6 +38,7 @@ FUTURE = re.compile(
 PAST = re.compile(
     r"今天|昨天|前天|昨晚|上周|本周[一二三四五六日天]|(?<![下])周[一二三四五六日天]|刚才|刚刚|已经|"
     r"[0-9一二三四五六七八九十]+[月号日]|了(?!解)")
+NOTICE = re.compile(r"^(?:【[^】]{0,10}】)?(?:会议通知|通知|提醒|温馨提示|重要提醒)[:：]")
 MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
@@ -78,6 +79,8 @@ def is_query(text: str) -> bool:
 def is_future_or_notice(text: str) -> bool:
     """A plan for later, or a meeting notice: nothing to record yet."""
     if FUTURE.search(text) and not PAST.search(text):
+        return True
+    if NOTICE.match(text):
         return True
     return bool(MEETING.search(text) and not VISIT_VERB.search(text) and not PAST.search(text))
 

@@ -54,8 +54,11 @@ APPROX_BEFORE = re.compile(r"(?:约|大约|大概|近|将近|差不多|约莫|�
 _RANGE = re.compile(r"[一二两三四五六七八九][一二两三四五六七八九]|[几多余来]")
 # "6名同学", "十二位老师", "3位独居老人" (a short modifier without 的 between classifier and noun)
 _NUM_FIRST = re.compile(
-    rf"(?P<num>{NUM})(?P<approx>[多余来几]?)(?:(?P<cls>名|位|个)|(?<=俩))(?P<mod>[^\s，。；、的,.;:：0-9]{{0,4}}?)"
+    rf"(?P<num>{NUM})(?P<approx>[多余来几]?)(?:(?P<cls>名|位|个)|(?<=俩))"
+    rf"(?P<mod>[^\s，。；、的,.;:：0-9]{{0,4}}?|[^\s，。；、,.;:：0-9]{{1,9}}的)"
     rf"(?P<noun>{_NOUN})(?P<times>次)?")
+# a modifier with 的 that names a unit, not people: "3个宿舍的同学", "两个班的学生"
+_UNIT_MOD = re.compile(r"宿舍|寝室|房间|班|户|家|村|组|学院|专业|单位|企业|公司|年级|社团|部门|楼")
 # "学生14人", "群众12人", "实习生5人", "14个人", "共计21人", "11人次"
 _NOUN_FIRST = re.compile(
     rf"(?P<noun>{_NOUN})?(?P<num>{NUM})(?P<approx>[多余来几]?)(?:个)?(?P<cls>人|名|位)(?P<times>次)?")
@@ -69,6 +72,9 @@ REPORTED_BEFORE = re.compile(
     r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
 
 
+_MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
+
+
 def _spans(text: str):
     seen: list[tuple[int, int]] = []
     for rx in (_NUM_FIRST, _NOUN_FIRST):
@@ -80,6 +86,8 @@ def _spans(text: str):
                 continue
             if rx is _NOUN_FIRST and not m.group("noun") and m.group("cls") != "人":
                 continue  # "5名" alone is not a count of people
+            if rx is _NUM_FIRST and (m.group("mod") or "").endswith("的") and _UNIT_MOD.search(m.group("mod")):
+                continue
             seen.append((m.start(), m.end()))
             yield m
     return
@@ -99,7 +107,7 @@ def count_people(text: str) -> int | None:
         clause_start = max(text.rfind(p, 0, m.start()) for p in "，。；,;：:！？!? \n、") + 1
         head = text[clause_start:m.start()]
         after = text[m.end():m.end() + 6]
-        rest = re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0]
+        rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
         header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
@@ -119,7 +127,7 @@ def count_people(text: str) -> int | None:
         if m.start() <= last.start():
             continue
         gap = text[last.end():m.start()]
-        if re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap) and not re.search(
+        if (not gap or re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap)) and not re.search(
                 r"其中|有|说|反映", gap):
             groups.append(m)
             last = m

@@ -136,7 +136,8 @@ class Parser:
     def _segments(spans: list[tuple[int, str]], group: Group) -> list[tuple[list[str], float]]:
         """Tokens of an item's clauses, weighted: the clause that states the problem counts fully,
         the speaker ("老师反映") and the surrounding context count half."""
-        head = next((c for c in group.clauses if c.kind in ("P", "R")), group.clauses[0])
+        head = next((c for c in group.clauses if c.kind == "P"),
+                    next((c for c in group.clauses if c.kind == "R"), group.clauses[0]))
 
         def tokens(start: int, end: int) -> list[str]:
             return [tok for pos, tok in spans if start <= pos < end]
@@ -294,7 +295,7 @@ class _Topics:
         starts = {pos for pos, _ in self.spans}
         cuts = []
         for (s, e), (s2, _) in zip(self.problems, self.problems[1:], strict=False):
-            closed = bool(_CLOSED.match(self.text, s))
+            closed = bool(_CLOSED.match(self.text, s)) or bool(_CONNECTIVE.match(self.text, e))
             while e < len(self.text) and self.text[e] in _PARTICLES:
                 e, closed = e + 1, True
             if not closed or e not in starts or e >= s2 or _BREAK.search(self.text, e, s2):
@@ -310,6 +311,7 @@ class _Topics:
 
 # a predicate that closes its clause: 不稳定, 太贵, 很卡, 没人管 (or one followed by 了)
 _CLOSED = re.compile(r"不|没|太|很|特别|非常|偏|比较|较|有点|有些|挺|过于|超级|严重|经常|老是|总是")
+_CONNECTIVE = re.compile(r"还有|另外|而且|并且|此外|再就是|然后")
 _BREAK = re.compile(r"[，。；;,、！？!?\s:：]")
 _LEAD = re.compile(
     r"(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|现在|目前|最近|周末|冬天|夏天|另外|还有|而且)+")

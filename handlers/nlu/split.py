@@ -162,7 +162,7 @@ _OTHER_SUBJECT = re.compile(
     r"^(?:其中)?(?:有人|有个|有位|有名|有一|[0-9一二两三四五六七八九十]+(?:户|名|位|个(?:同学|学生|人|老人|孩子)))")
 _REQUEST_START = re.compile(r"^(?:希望|建议|要求|请|盼|恳请|能否|可否|呼吁)")
 _ANOTHER = re.compile(
-    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直)")
+    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难)")
 
 
 _CLAUSE_END = r"(?=$|[，。；;,、！？!?\s:：])"
@@ -364,6 +364,8 @@ def continues(clause: Clause) -> bool:
 
 
 Distinct = Callable[[list[Clause], Clause], bool]
+_VERDICT_STRIP = " ，,。.!！?？了啊呀啦的"
+_ASK_START = re.compile(r"^(?:希望|建议|要求|请|能不能|能否|可否|可不可以|最好)")
 
 
 def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list[Group]:
@@ -391,12 +393,23 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
             # a parallel list (、), an explicit further point (还有, X也…) starts another
             prev = current.clauses[-1] if current is not None else None
             parallel = c.listed and prev is not None and prev.kind == "P" and c.kind == "P"
+            # a speaker's bare verdict on the complaint before is part of it ("学生觉得太久")
+            verdict = c.speaker and len(text_of(c).strip(_VERDICT_STRIP)) <= 3
             attach = (current is not None and not c.also and not parallel and not c.another
-                      and not c.speaker)
+                      and (not c.speaker or verdict))
             if (attach and current is not None and distinct is not None and c.kind == "P"
                     and c.opener == WEAK and any(x.kind == "P" for x in current.clauses)
                     and not continues(c) and distinct(current.clauses, c)):
                 attach = False  # "热水不稳定，晚上宿舍网络很卡": two complaints in one sentence
+            if (attach and current is not None and prev is not None and prev.kind == "H"
+                    and c.kind == "P" and not continues(c)):
+                attach = False  # "…渗水点已上报，巡堤人员偏少": what was passed on is closed
+            if (attach and current is not None and c.kind == "R" and _ASK_START.match(text_of(c))
+                    and not any(x.kind == "P" for x in current.clauses)):
+                attach = False  # a question, then a request of its own ("问…什么时候开始，能不能…")
+            if (current is not None and c.opener == WEAK and not verdict
+                    and any(x.enumerated for x in current.clauses)):
+                attach = True  # in 一是/二是 and 1. 2. reports each point is one item
             remedy = _REQUEST_START.match(text_of(c))
             if (current is None and c.kind == "R" and last_sentence_group is not None and not pending
                     and not c.enumerated and not c.also and remedy):
