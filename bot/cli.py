@@ -16,7 +16,6 @@ from handlers.errors import ConfigError
 from storage.errors import StorageError
 
 log = logging.getLogger("minqing")
-DEMO_DIR = Path(__file__).parent / "demo"
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from handlers.clock import OffsetClock
@@ -57,7 +57,7 @@ class ConsoleSession:
 
     def _set_clock(self, arg: str) -> None:
         if not arg:
-            self.clock.offset = self.clock.offset * 0
+            self.clock.offset = timedelta()
             self.say(f"（时钟已恢复：{self.clock.now():%Y-%m-%d %H:%M}）")
             return
         try:

@@ -5,7 +5,7 @@ Flow is one-way: channel → IncomingMessage → handlers.dispatch → list[Repl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -55,4 +55,3 @@ class Outgoing:
     cadre_id: int
     text: str
     dedupe_key: str | None = None
-    extra: dict = field(default_factory=dict)

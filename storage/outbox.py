@@ -50,13 +50,6 @@ async def enqueue(
     return result.scalar_one_or_none()
 
 
-async def pending(session: AsyncSession, limit: int = 100) -> list[Outbox]:
-    rows = await session.scalars(
-        select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id).limit(limit)
-    )
-    return list(rows)
-
-
 # --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------
 
 def _same_target_blocking(now: datetime):

@@ -113,12 +113,7 @@ class DingTalkSender:
             check_openapi(status, data)
             return data
 
-        token = await self.tokens.get()
-        try:
-            return await call(token)
-        except TokenInvalid:
-            self.tokens.invalidate(token)
-            return await call(await self.tokens.get())
+        return await self.tokens.call(call)
 
     async def send_user(self, user_id: str, text: str, msg_type: str = "text", title: str = "民情通") -> None:
         """oToMessages/batchSend to one person (staffId/userId)."""

@@ -11,8 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot.errors import TokenInvalid
 
 Fetch = Callable[[], Awaitable[tuple[str, float]]]  # -> (token, expires_in_seconds)
+
+
+T = TypeVar("T")
 
 
 class TokenCache:
@@ -41,3 +47,13 @@ class TokenCache:
         """Forget `token` if it is still the cached one."""
         if self._token == token:
             self._token, self._expires_at = None, 0.0
+
+    async def call(self, request: Callable[[str], Awaitable[T]]) -> T:
+        """Run `request(token)`; when the platform rejects the token (TokenInvalid), drop it
+        and try exactly once more with a fresh one."""
+        token = await self.get()
+        try:
+            return await request(token)
+        except TokenInvalid:
+            self.invalidate(token)
+            return await request(await self.get())

@@ -7,7 +7,6 @@ refetched once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.config import WeComConfig
@@ -60,14 +59,6 @@ class WeComSender:
             raise TransientError("wecom gettoken answered without a token")
         return str(data["access_token"]), float(data.get("expires_in", 7200))
 
-    async def _with_token(self, call: Callable[[str], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-        token = await self.tokens.get()
-        try:
-            return await call(token)
-        except TokenInvalid:
-            self.tokens.invalidate(token)
-            return await call(await self.tokens.get())
-
     async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
         """message/send to one person (text or markdown, ≤ 2048 bytes of content)."""
         payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text)}
@@ -80,7 +71,7 @@ class WeComSender:
             check(data)
             return data
 
-        data = await self._with_token(call)
+        data = await self.tokens.call(call)
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
 
@@ -96,7 +87,7 @@ class WeComSender:
             check(data)
             return data
 
-        await self._with_token(call)
+        await self.tokens.call(call)
 
     async def send_webhook(self, url: str, text: str, msg_type: str = "text") -> None:
         """Group robot webhook (the URL carries its own key; no token)."""
