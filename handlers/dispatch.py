@@ -14,7 +14,6 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from handlers import account, answers, lifecycle, record, replies
@@ -25,10 +24,9 @@ from handlers.errors import UserFacingError
 from handlers.nlu import Parsed
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
-from storage import outbox
+from storage import inbound, outbox
 from storage.db import Database
 from storage.errors import StorageError
-from storage.models import InboundMessage
 from storage.roster import cadre_by_platform_id
 
 log = logging.getLogger("minqing.dispatch")
@@ -91,14 +89,14 @@ class Dispatcher:
                     return replies.not_registered(self.policy.admin_contact)
                 row_id = await _claim(s, msg, cadre.id, now)
                 if row_id is None:
-                    return await _stored_reply(s, msg)
+                    return await inbound.stored_reply(s, msg.dedupe_key)
                 ctx = Ctx(session=s, msg=msg, cadre=cadre, now=now, policy=self.policy,
                           parser=self.parser, message_id=row_id)
                 if problem is not None:
                     reply, status = problem, "rejected"
                 else:
                     reply, status = await self._route(ctx, understood), "handled"
-                await _finish(s, row_id, status, reply)
+                await inbound.finish(s, row_id, status, reply)
                 for o in ctx.outgoing:
                     await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
                                          now=now, dedupe_key=o.dedupe_key)
@@ -117,8 +115,8 @@ class Dispatcher:
             cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
             row_id = await _claim(s, msg, cadre.id if cadre else None, now)
             if row_id is None:
-                return await _stored_reply(s, msg)
-            await _finish(s, row_id, status, reply)
+                return await inbound.stored_reply(s, msg.dedupe_key)
+            await inbound.finish(s, row_id, status, reply)
         return reply
 
     async def _route(self, ctx: Ctx, understood: Understood) -> str:
@@ -155,22 +153,6 @@ def _other_reply(text: str) -> str:
     return replies.OTHER_DEFAULT
 
 
-async def _claim(s, msg: IncomingMessage, cadre_id: int | None, now) -> int | None:
-    """Insert the inbound row; None when this dedupe key was already seen."""
-    from storage.outbox import _insert  # one dialect switch for all idempotent inserts
-
-    stmt = (_insert(s)(InboundMessage).values(
-        dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id, chat_id=msg.chat_id,
-        text=msg.text.replace("\x00", "\ufffd"),  # PostgreSQL text cannot hold NUL; keep the rest as sent
-        received_at=now, status="received", cadre_id=cadre_id,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(InboundMessage.id))
-    return (await s.execute(stmt)).scalar_one_or_none()
-
-
-async def _finish(s, row_id: int, status: str, reply: str) -> None:
-    row = await s.get(InboundMessage, row_id)
-    row.status, row.reply = status, reply
-
-
-async def _stored_reply(s, msg: IncomingMessage) -> str | None:
-    return await s.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == msg.dedupe_key))
+def _claim(s, msg: IncomingMessage, cadre_id: int | None, now: datetime):
+    return inbound.claim(s, dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
+                         chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id)

@@ -13,6 +13,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -88,6 +90,11 @@ class Database:
         await self.engine.dispose()
         if self._inline_engine is not None:
             await self._inline_engine.dispose()
+
+
+def dialect_insert(session: AsyncSession):
+    """insert() with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

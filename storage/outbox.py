@@ -12,16 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import exists, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.db import dialect_insert
 from storage.models import Outbox
-
-
-def _insert(session: AsyncSession):
-    return (pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert)
 
 
 async def enqueue(
@@ -43,7 +38,7 @@ async def enqueue(
         msg_type=msg_type, body=body, status="pending", attempts=0,
         next_attempt_at=not_before or now, created_at=now,
     )
-    stmt = _insert(session)(Outbox).values(**values)
+    stmt = dialect_insert(session)(Outbox).values(**values)
     if dedupe_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(stmt.returning(Outbox.id))

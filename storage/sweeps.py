@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import (
     OPEN_STATUSES,
     Cadre,
@@ -215,5 +214,5 @@ async def job_runs(session: AsyncSession) -> dict[str, datetime]:
 
 async def record_job_run(session: AsyncSession, name: str, at: datetime) -> None:
     """Remember that job `name` ran at `at` (upsert)."""
-    ins = (pg_insert if _is_pg(session) else sqlite_insert)(JobRun).values(name=name, last_fire_at=at)
+    ins = dialect_insert(session)(JobRun).values(name=name, last_fire_at=at)
     await session.execute(ins.on_conflict_do_update(index_elements=["name"], set_={"last_fire_at": at}))
