@@ -1,10 +1,12 @@
 """The dispatcher: one IncomingMessage in, a list of replies out. Never sends anything.
 
-verify the text → dedupe (InboundMessage with a UNIQUE key) → who is it → command or
-understanding → act → reply, all in ONE transaction: either everything the message causes
-is stored (records, events, outbox notices, the reply) or nothing is. A replayed message is
-answered with the stored reply and processed no further. A refused or failed message
-is rolled back and then kept, with its reply, in a second short transaction.
+verify the text → command or understanding (outside any transaction) → dedupe
+(InboundMessage with a UNIQUE key) → who is it → act → reply, all in ONE transaction: either
+everything the message causes is stored (records, events, outbox notices, the reply) or
+nothing is. Records (visit reports, problems) share their transaction with the other records
+arriving at the same time (group commit, handlers/record.py). A replayed message is answered
+with the stored reply and processed no further. A refused or failed message is rolled back
+and then kept, with its reply, in a second short transaction.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Dispatcher:
                  mask: Callable[[str], str] | None = None) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
+        self.recorder = record.Recorder(db, policy)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message. Safe to call again with the same message: it is processed once."""
@@ -83,6 +86,8 @@ class Dispatcher:
     async def _handle(self, msg: IncomingMessage, now: datetime, problem: str | None,
                       understood: Understood | None) -> str | None:
         try:
+            if problem is None and _is_record(understood):
+                return await self.recorder.record(msg, understood, now)
             async with self.db.interactive() as s:
                 cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
                 if cadre is None:  # not in the roster: answer, store nothing
@@ -129,8 +134,6 @@ class Dispatcher:
             return await answers.answer(ctx, parsed.query)
         if parsed.intent == "resolve" and parsed.resolve_ref is not None:
             return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, ctx.msg.text))
-        if parsed.intent in ("visit", "issue"):
-            return await record.record(ctx, parsed)
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:
@@ -153,6 +156,10 @@ def _other_reply(text: str) -> str:
     return replies.OTHER_DEFAULT
 
 
+def _is_record(understood: Understood | None) -> bool:
+    return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
+
+
 def _claim(s, msg: IncomingMessage, cadre_id: int | None, now: datetime):
-    return inbound.claim(s, dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
-                         chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id)
+    return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
+                                            chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

@@ -67,6 +67,8 @@ def visit_line(visit: Visit, today: date) -> str:
 
 
 def recorded(visit: Visit | None, items: list[Item], today: date) -> str:
+    if visit is None and not items:
+        return NOTHING_RECORDED
     lines = []
     if visit is not None:
         lines.append(f"已记录走访：{visit_line(visit, today)}")

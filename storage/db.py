@@ -92,9 +92,14 @@ class Database:
             await self._inline_engine.dispose()
 
 
+def insert_for(dialect_name: str):
+    """insert() with ON CONFLICT support for a dialect ("sqlite" or "postgresql")."""
+    return pg_insert if dialect_name == "postgresql" else sqlite_insert
+
+
 def dialect_insert(session: AsyncSession):
     """insert() with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert_for(session.bind.dialect.name)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, GroupBinding, Point, Unit
@@ -77,16 +79,43 @@ async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bo
     return cadre, created
 
 
-async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
-    """The active cadre behind a platform user id (console accepts any of the ids)."""
+def _platform_columns(channel: str) -> tuple:
+    """Which roster columns hold a channel's user ids (the console accepts any of them)."""
     if channel == "wecom":
-        cond = Cadre.wecom_userid == user_id
-    elif channel == "dingtalk":
-        cond = or_(Cadre.dingtalk_staffid == user_id, Cadre.dingtalk_userid == user_id)
-    else:
-        cond = or_(Cadre.wecom_userid == user_id, Cadre.dingtalk_userid == user_id,
-                   Cadre.dingtalk_staffid == user_id)
+        return (Cadre.wecom_userid,)
+    if channel == "dingtalk":
+        return (Cadre.dingtalk_staffid, Cadre.dingtalk_userid)
+    return (Cadre.wecom_userid, Cadre.dingtalk_userid, Cadre.dingtalk_staffid)
+
+
+async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
+    """The active cadre behind a platform user id."""
+    cond = or_(*(col == user_id for col in _platform_columns(channel)))
     return await session.scalar(select(Cadre).where(cond, Cadre.active.is_(True)).limit(1))
+
+
+@cache
+def _cadres_stmt(channel: str):
+    cols = _platform_columns(channel)
+    return (select(Cadre.id, Cadre.name, Cadre.unit_id, *cols)
+            .where(or_(*(c.in_(bindparam("ids", expanding=True)) for c in cols)), Cadre.active.is_(True))
+            .order_by(Cadre.id))
+
+
+async def cadres_by_platform_ids(session: AsyncSession, channel: str, user_ids: Iterable[str]) -> dict[str, Cadre]:
+    """{user id: active cadre} for many senders at once, as detached Cadre objects carrying
+    id, name and unit_id only (enough to own records and be named in replies)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    conn = await session.connection()
+    found: dict[str, Cadre] = {}
+    for cadre_id, name, unit_id, *ids in await conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
+        cadre = Cadre(id=cadre_id, name=name, unit_id=unit_id)
+        for uid in ids:
+            if uid in wanted:
+                found.setdefault(uid, cadre)
+    return found
 
 
 async def find_cadre_by_name(session: AsyncSession, name: str, unit_id: int | None = None) -> list[Cadre]:
