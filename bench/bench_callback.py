@@ -1,13 +1,15 @@
 """WeCom callback benchmark: the full bot next to a bare decrypt + parse + encrypted-reply
 handler, in the same run, on loopback.
 
-    .venv/bin/python bench/bench_callback.py [--messages 2000] [--concurrency 32] [--fake-dispatcher]
+    .venv/bin/python bench/bench_callback.py [--messages 2000] [--concurrency 32] [--nlu-workers 1]
+                                             [--fake-dispatcher]
 
 Both servers run in this process on 127.0.0.1 (one event loop, shared with the client; the
 client's cost is the same for both). Every request is a distinct, correctly encrypted
 WeCom text message (unique MsgId, realistic visit report) from one of 50 rostered cadres.
-The full bot runs create_app() with the real handlers.dispatch.Dispatcher (dedupe, NLU,
-records, reply stored) on a fresh SQLite file; the bare handler only verifies, decrypts,
+The full bot is wired by bot.app.build_app exactly as `minqing serve` wires it (dedupe, NLU
+in `--nlu-workers` worker processes as configured by server.nlu_workers, group-committed
+records, reply stored) and served by create_app() on a fresh SQLite file; the bare handler only verifies, decrypts,
 parses and encrypts a fixed reply. After the timed runs: every reply is decrypted and
 checked, a replay of 10 % of the messages must not add rows, and the number of stored
 InboundMessage rows must equal the number of distinct messages.
@@ -34,7 +36,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.config import Config, DingTalkConfig, WeComConfig
+from bot.app import build_app
+from bot.config import Config, DingTalkConfig, ServerConfig, WeComConfig
 from bot.server import create_app
 from bot.wecom.crypto import WeComCrypto
 from handlers.clock import SystemClock
@@ -171,6 +174,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--nlu-workers", type=int, default=ServerConfig().nlu_workers)
     ap.add_argument("--fake-dispatcher", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -179,7 +183,8 @@ async def main() -> None:
     wecom = WeComConfig(corp_id=CORP, agent_id=AGENT, token=TOKEN, encoding_aes_key=AES_KEY)
     cfg = Config(database_url=f"sqlite:///{tmp}/bench.db", data_dir=tmp, wecom=wecom,
                  dingtalk=DingTalkConfig(mode="off"))
-    db = Database(cfg.database_url)
+    app = build_app(cfg, SystemClock(cfg.timezone), nlu_workers=0 if args.fake_dispatcher else args.nlu_workers)
+    db = app.db
     await upgrade(db)
     async with db.write() as s:
         unit = Unit(name="计算机学院")
@@ -190,23 +195,25 @@ async def main() -> None:
     if args.fake_dispatcher:
         dispatcher, kind = CountingDispatcher(db), "fake dispatcher (1 row per message)"
     else:
-        from bot.app import _mask, load_parser
-        from handlers.dispatch import Dispatcher
-
-        dispatcher = Dispatcher(db, load_parser(cfg), cfg.policy, SystemClock(cfg.timezone), mask=_mask())
-        kind = "real handlers.dispatch.Dispatcher"
+        dispatcher, kind = app.dispatcher, "real handlers.dispatch.Dispatcher"
+        if app.pool is not None:
+            await app.pool.start()
+            ready = await app.pool.wait_ready()
+            kind += f", {ready} of {args.nlu_workers} NLU worker processes"
 
     warm, n = 200, args.messages
     warm_reqs = build_requests(warm, 10_000_000, seed=1)
     reqs = build_requests(n, 20_000_000, seed=2)
     bare_runner, bare_url = await serve(bare_app(wecom))
-    full_runner, full_url = await serve(create_app(cfg, db, dispatcher, SystemClock(cfg.timezone)))
+    full_runner, full_url = await serve(create_app(cfg, db, dispatcher, app.clock))
     crypto = WeChatCrypto(TOKEN, AES_KEY, CORP)
     results = {}
     try:
         for name, url in (("bare", bare_url), ("full", full_url)):
             await drive(url, warm_reqs, args.concurrency)  # warm-up (distinct messages too)
+            cpu0 = time.process_time()
             wall, lat, answers = await drive(url, reqs, args.concurrency)
+            print(f"{name}: main-process CPU {(time.process_time() - cpu0) / wall:.0%} of wall")
             errors = check_answers(reqs, answers, crypto)
             results[name] = (n / wall, statistics.median(lat), pct(lat, 99), errors)
         replay = reqs[: n // 10]
@@ -217,6 +224,8 @@ async def main() -> None:
     finally:
         await full_runner.cleanup()
         await bare_runner.cleanup()
+        if app.pool is not None:
+            await app.pool.close()
         await db.dispose()
 
     bare, full = results["bare"], results["full"]

@@ -59,7 +59,7 @@ class StatementCounter:
     def __init__(self, db: Database) -> None:
         self.n = 0
         for engine in db.engines:
-            event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+            event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *_args) -> None:
         self.n += 1

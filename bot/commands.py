@@ -27,12 +27,16 @@ def _now(cfg: Config) -> datetime:
     return SystemClock(cfg.timezone).now()
 
 
-async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
-    app = build_app(cfg)
+async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]], *, nlu_workers: int = 0) -> int:
+    app = build_app(cfg, nlu_workers=nlu_workers)
     try:
         await migrate.upgrade(app.db)
+        if app.pool is not None:
+            await app.pool.start()
         return await body(app)
     finally:
+        if app.pool is not None:
+            await app.pool.close()
         await app.db.dispose()
 
 
@@ -103,7 +107,7 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
                               cfg.server.port) from None
         return 0
 
-    return await _with_app(cfg, body)
+    return await _with_app(cfg, body, nlu_workers=cfg.server.nlu_workers)
 
 
 async def _scheduler(app: App) -> None:

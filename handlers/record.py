@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection
 
 from handlers import replies
 from handlers.context import Ctx
@@ -22,8 +22,8 @@ from storage import inbound
 from storage.db import Database
 from storage.groupcommit import GroupCommit
 from storage.items import acted_on_by_others, add_event, last_record
-from storage.models import Cadre, Item, Visit
-from storage.records import insert_items, insert_visits
+from storage.models import Cadre
+from storage.records import NewItem, NewVisit, insert_items, insert_visits
 from storage.roster import cadres_by_platform_ids
 
 
@@ -41,8 +41,8 @@ class _Fresh:
     job: RecordJob
     cadre: Cadre
     row_id: int
-    visit: Visit | None = None
-    items: list[Item] | None = None
+    visit: NewVisit | None = None
+    items: list[NewItem] | None = None
 
 
 class Recorder:
@@ -55,14 +55,14 @@ class Recorder:
     async def record(self, msg: IncomingMessage, parsed, now: datetime) -> str:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
-    async def _write(self, session: AsyncSession, jobs: Sequence[RecordJob]) -> list[str]:
+    def _write(self, conn: Connection, jobs: Sequence[RecordJob]) -> list[str]:
         cadres: dict[tuple[str, str], Cadre] = {}
         for channel in {j.msg.channel for j in jobs}:
-            found = await cadres_by_platform_ids(session, channel, (j.msg.user_id for j in jobs
+            found = cadres_by_platform_ids(conn, channel, (j.msg.user_id for j in jobs
                                                                     if j.msg.channel == channel))
             cadres.update({(channel, uid): c for uid, c in found.items()})
         sender = [cadres.get((j.msg.channel, j.msg.user_id)) for j in jobs]
-        claimed = await inbound.claim_many(session, [
+        claimed = inbound.claim_many(conn, [
             inbound.Arrival(dedupe_key=j.msg.dedupe_key, channel=j.msg.channel, sender=j.msg.user_id,
                             chat_id=j.msg.chat_id, text=j.msg.text, at=j.now, cadre_id=c.id)
             for j, c in zip(jobs, sender, strict=True) if c is not None])
@@ -71,33 +71,31 @@ class Recorder:
             key = j.msg.dedupe_key
             if c is not None and key in claimed and key not in fresh:
                 fresh[key] = _Fresh(j, c, claimed[key])
-        await self._store(session, list(fresh.values()))
+        self._store(conn, list(fresh.values()))
         answers = {key: replies.recorded(f.visit, f.items or [], f.job.now.date()) for key, f in fresh.items()}
-        await inbound.finish_many(session, ((f.row_id, "handled", answers[k]) for k, f in fresh.items()))
+        inbound.finish_many(conn, ((f.row_id, "handled", answers[k]) for k, f in fresh.items()))
         retried = [j.msg.dedupe_key for j, c in zip(jobs, sender, strict=True)
                    if c is not None and j.msg.dedupe_key not in answers]
-        answers.update(await inbound.stored_replies(session, retried))
+        answers.update(inbound.stored_replies(conn, retried))
         not_registered = replies.not_registered(self.policy.admin_contact)
         return [answers.get(j.msg.dedupe_key) or "" if c is not None else not_registered
                 for j, c in zip(jobs, sender, strict=True)]
 
-    async def _store(self, session: AsyncSession, fresh: list[_Fresh]) -> None:
+    def _store(self, conn: Connection, fresh: list[_Fresh]) -> None:
         """Visits first (items point at them), then items with their "created" events."""
         for f in fresh:
             v, c, now = f.job.parsed.visit, f.cadre, f.job.now
             if v is not None:
-                f.visit = Visit(cadre_id=c.id, unit_id=c.unit_id, date=v.date, place_type=v.place_type,
-                                place=v.place, people=v.people, text=f.job.msg.text, message_id=f.row_id,
-                                created_at=now, revoked_at=None)
-        await insert_visits(session, [f.visit for f in fresh if f.visit is not None])
+                f.visit = NewVisit(cadre_id=c.id, unit_id=c.unit_id, date=v.date, place_type=v.place_type,
+                                   place=v.place, people=v.people, text=f.job.msg.text, message_id=f.row_id,
+                                   created_at=now)
+        insert_visits(conn, [f.visit for f in fresh if f.visit is not None])
         for f in fresh:
-            c, now = f.cadre, f.job.now
-            deadline = now.date() + timedelta(days=self.policy.quick_days)
-            f.items = [Item(visit_id=f.visit.id if f.visit else None, category=p.category, text=p.text,
-                            reporter_id=c.id, owner_id=c.id, unit_id=c.unit_id, track=TRACK_QUICK,
-                            deadline=deadline, status="new", created_at=now, message_id=f.row_id, owner=c)
+            deadline = f.job.now.date() + timedelta(days=self.policy.quick_days)
+            f.items = [NewItem(owner=f.cadre, category=p.category, text=p.text, track=TRACK_QUICK,
+                               deadline=deadline, message_id=f.row_id, created_at=f.job.now, visit=f.visit)
                        for p in f.job.parsed.items]
-        await insert_items(session, [i for f in fresh for i in f.items or []])
+        insert_items(conn, [i for f in fresh for i in f.items or []])
 
 
 async def undo(ctx: Ctx) -> str:

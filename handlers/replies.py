@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from storage.models import Item, Visit
+from storage.records import NewItem, NewVisit
 
 STATUS_NAMES = {
     "new": "待签收", "in_progress": "办理中", "resolved": "已办结", "reopened": "重办中",
@@ -49,7 +50,7 @@ def fmt_date(d: date, today: date | None = None) -> str:
     return f"{d.month}月{d.day}日"
 
 
-def item_line(item: Item, today: date, *, with_owner: bool = True) -> str:
+def item_line(item: Item | NewItem, today: date, *, with_owner: bool = True) -> str:
     flag = "【逾期】" if item.is_overdue(today) else ""
     owner = f"，责任人 {item.owner.name}" if with_owner else ""
     return f"#{item.id} {flag}{item.category}｜{short(item.text)}{owner}，期限 {fmt_date(item.deadline, today)}"
@@ -60,13 +61,13 @@ def short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def visit_line(visit: Visit, today: date) -> str:
+def visit_line(visit: Visit | NewVisit, today: date) -> str:
     place = f"·{visit.place}" if visit.place else ""
     people = f"，见到{visit.people}人" if visit.people else ""
     return f"{fmt_date(visit.date, today)}（周{WEEKDAYS[visit.date.weekday()]}）{visit.place_type}{place}{people}"
 
 
-def recorded(visit: Visit | None, items: list[Item], today: date) -> str:
+def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
     if visit is None and not items:
         return NOTHING_RECORDED
     lines = []

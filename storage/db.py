@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -20,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.errors import StorageError
 from storage.inline_sqlite import inline_creator
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -52,11 +55,17 @@ class Database:
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.interactive_sessions = self.sessions
         self._inline_engine: AsyncEngine | None = None
+        self._sync_engine: Engine | None = None
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
                 self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
             event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
             self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False)
+            # batch writes (storage/groupcommit.py) run plain synchronous Core on the loop thread
+            self._sync_engine = create_engine(
+                make_url(self.url).set(drivername="sqlite+pysqlite"),
+                connect_args={"timeout": 5.0, "check_same_thread": False}, hide_parameters=True)
+            event.listen(self._sync_engine, "connect", _sqlite_pragmas)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -64,9 +73,14 @@ class Database:
             yield s
 
     @property
-    def engines(self) -> list[AsyncEngine]:
-        """Every engine this database opened (for instrumentation)."""
-        return [self.engine] + ([self._inline_engine] if self._inline_engine is not None else [])
+    def engines(self) -> list[Engine]:
+        """Every engine this database opened, as sync engines (for instrumentation events)."""
+        engines = [self.engine.sync_engine]
+        if self._inline_engine is not None:
+            engines.append(self._inline_engine.sync_engine)
+        if self._sync_engine is not None:
+            engines.append(self._sync_engine)
+        return engines
 
     def write(self) -> AbstractAsyncContextManager[AsyncSession]:
         """One transaction: commits when the block ends, rolls back on any exception."""
@@ -76,6 +90,21 @@ class Database:
         """Like `write()`, for the short transaction of one chat message. On SQLite it runs
         on the event-loop thread (see storage/inline_sqlite.py); keep heavy work out of it."""
         return self._transaction(self.interactive_sessions)
+
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(connection, *args)` in one write transaction of synchronous SQLAlchemy Core, for
+        many small statements in a row (group commit). SQLite: inline on the event-loop thread
+        (each statement takes microseconds; the async layers around them would cost more);
+        PostgreSQL: through the async engine's `run_sync`."""
+        if self._sync_engine is None:
+            async with contextlib.AsyncExitStack() as stack:
+                if self._write_lock is not None:
+                    await stack.enter_async_context(self._write_lock)
+                conn = await stack.enter_async_context(self.engine.begin())
+                return await conn.run_sync(fn, *args)
+        async with self._write_lock:  # type: ignore[union-attr]
+            with self._sync_engine.begin() as conn:
+                return fn(conn, *args)
 
     @asynccontextmanager
     async def _transaction(self, sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
@@ -90,6 +119,8 @@ class Database:
         await self.engine.dispose()
         if self._inline_engine is not None:
             await self._inline_engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
 
 
 def insert_for(dialect_name: str):

@@ -1,10 +1,11 @@
 """Group commit: jobs submitted while a transaction is running are written together in the next one.
 
 A chat message's record is a handful of small inserts; what costs is the per-transaction and
-per-statement overhead (a commit, a compiled statement, a driver call). Under load, messages
-arrive faster than single transactions can commit, so `GroupCommit` queues them and writes
-every queued job in ONE transaction with one statement per kind of row (executemany). Alone,
-a job is written at once, in a batch of one: nothing waits for a timer.
+per-statement overhead (a commit, a statement, a driver call). Under load, messages arrive
+faster than single transactions can commit, so `GroupCommit` queues them and writes every
+queued job in ONE transaction with one statement per kind of row (executemany), as plain
+synchronous Core (`Database.run_write`). Alone, a job is written at once, in a batch of one:
+nothing waits for a timer.
 
 If a batch fails, it is rolled back and each of its jobs is retried alone, so one bad job
 fails alone and every other job is still written exactly once.
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.errors import StorageError
@@ -28,7 +29,7 @@ log = logging.getLogger("minqing.storage")
 J = TypeVar("J")
 R = TypeVar("R")
 
-WriteBatch = Callable[[AsyncSession, Sequence[J]], Awaitable[Sequence[R]]]
+WriteBatch = Callable[[Connection, Sequence[J]], Sequence[R]]
 
 MAX_BATCH = 64
 
@@ -37,7 +38,7 @@ UNAVAILABLE = (OperationalError, StorageError, OSError)
 
 
 class GroupCommit(Generic[J, R]):
-    """`await submit(job)` returns what `write(session, jobs)` gave for that job, after commit."""
+    """`await submit(job)` returns what `write(connection, jobs)` gave for that job, after commit."""
 
     def __init__(self, db: Database, write: WriteBatch, max_batch: int = MAX_BATCH) -> None:
         self.db, self.write, self.max_batch = db, write, max_batch
@@ -66,8 +67,7 @@ class GroupCommit(Generic[J, R]):
 
     async def _write(self, batch: list[tuple[J, asyncio.Future[R]]]) -> None:
         try:
-            async with self.db.interactive() as session:
-                results = await self.write(session, [job for job, _ in batch])
+            results = await self.db.run_write(self.write, [job for job, _ in batch])
         except asyncio.CancelledError:
             for _, fut in batch:
                 fut.cancel()
@@ -86,3 +86,4 @@ class GroupCommit(Generic[J, R]):
         for (_, fut), result in zip(batch, results, strict=True):
             if not fut.done():  # the submitter may have given up waiting; the job is written anyway
                 fut.set_result(result)
+

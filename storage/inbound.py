@@ -1,7 +1,9 @@
 """The inbound message log: every message a registered user sent, once per dedupe key.
 
-Statements are built once and reused (SQLAlchemy caches their compiled form), and each
-function takes many rows at a time, so a group commit writes a batch in one statement.
+Statements are built once and reused (SQLAlchemy caches their compiled form). The `*_many`
+functions are synchronous Core on a Connection and take many rows at a time, so a group
+commit (storage/groupcommit.py) writes a batch in one statement; `claim`, `finish` and
+`stored_reply` do the same for one message inside an ORM session.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_for
@@ -44,45 +46,44 @@ _FINISH = (update(_T).where(_T.c.id == bindparam("row_id"))
 _REPLIES = select(_T.c.dedupe_key, _T.c.reply).where(_T.c.dedupe_key.in_(bindparam("keys", expanding=True)))
 
 
-async def claim_many(session: AsyncSession, arrivals: Sequence[Arrival]) -> dict[str, int]:
+def claim_many(conn: Connection, arrivals: Sequence[Arrival]) -> dict[str, int]:
     """Insert the messages; {dedupe key: row id} of those not seen before (a key already
     stored is a platform retry and is left out)."""
     if not arrivals:
         return {}
-    conn = await session.connection()
     rows = [{"dedupe_key": a.dedupe_key, "channel": a.channel, "sender": a.sender, "chat_id": a.chat_id,
              # PostgreSQL text cannot hold NUL; keep the rest as sent
              "text": a.text.replace("\x00", "\ufffd"), "received_at": a.at, "status": "received",
              "reply": None, "cadre_id": a.cadre_id} for a in arrivals]
-    result = await conn.execute(_claim_stmt(conn.dialect.name), rows)
+    result = conn.execute(_claim_stmt(conn.dialect.name), rows)
     return {key: row_id for row_id, key in result.all()}
 
 
-async def claim(session: AsyncSession, arrival: Arrival) -> int | None:
-    """Insert one message; None when this dedupe key was already seen (a platform retry)."""
-    return (await claim_many(session, [arrival])).get(arrival.dedupe_key)
-
-
-async def finish_many(session: AsyncSession, outcomes: Iterable[tuple[int, str, str]]) -> None:
+def finish_many(conn: Connection, outcomes: Iterable[tuple[int, str, str]]) -> None:
     """Record how each message ended, (row id, handled | rejected | failed, the reply given)."""
     params = [{"row_id": row_id, "new_status": status, "new_reply": reply} for row_id, status, reply in outcomes]
     if params:
-        conn = await session.connection()
-        await conn.execute(_FINISH, params)
+        conn.execute(_FINISH, params)
 
 
-async def finish(session: AsyncSession, row_id: int, status: str, reply: str) -> None:
-    await finish_many(session, [(row_id, status, reply)])
-
-
-async def stored_replies(session: AsyncSession, keys: Iterable[str]) -> dict[str, str | None]:
+def stored_replies(conn: Connection, keys: Iterable[str]) -> dict[str, str | None]:
     """The replies given the first time (answer a retry without processing it again)."""
     keys = list(set(keys))
     if not keys:
         return {}
-    conn = await session.connection()
-    return {key: reply for key, reply in (await conn.execute(_REPLIES, {"keys": keys})).all()}
+    return {key: reply for key, reply in conn.execute(_REPLIES, {"keys": keys}).all()}
+
+
+async def claim(session: AsyncSession, arrival: Arrival) -> int | None:
+    """Insert one message; None when this dedupe key was already seen (a platform retry)."""
+    claimed = await session.run_sync(lambda s: claim_many(s.connection(), [arrival]))
+    return claimed.get(arrival.dedupe_key)
+
+
+async def finish(session: AsyncSession, row_id: int, status: str, reply: str) -> None:
+    await session.run_sync(lambda s: finish_many(s.connection(), [(row_id, status, reply)]))
 
 
 async def stored_reply(session: AsyncSession, dedupe_key: str) -> str | None:
-    return (await stored_replies(session, [dedupe_key])).get(dedupe_key)
+    replies = await session.run_sync(lambda s: stored_replies(s.connection(), [dedupe_key]))
+    return replies.get(dedupe_key)

@@ -1,51 +1,99 @@
 """Writing new records (visits, items and their "created" events) many at a time.
 
-The objects are built by the caller as plain model instances (never added to a session);
-they are inserted with one executemany statement per table and get their ids back, in order.
+A new record is a plain dataclass, not an ORM object (building and tracking ORM instances
+cost more than the inserts themselves); each table gets one executemany statement per
+batch, and the new ids come back through RETURNING (id, message_id). A message has at most
+one visit; its items get their ids in the order they are listed, because ids are assigned
+in the order rows are inserted (SQLite rowids, PostgreSQL sequences) and a message's items
+are inserted in order within one statement.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import Table, insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Connection, Table, insert
 
-from storage.models import Item, ItemEvent, Visit
+from storage.models import Cadre, Item, ItemEvent, Visit
 
 _VISITS: Table = Visit.__table__  # type: ignore[assignment]
 _ITEMS: Table = Item.__table__  # type: ignore[assignment]
 _EVENTS: Table = ItemEvent.__table__  # type: ignore[assignment]
 
-_INSERT_VISITS = insert(_VISITS).returning(_VISITS.c.id, sort_by_parameter_order=True)
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
+_INSERT_VISITS = insert(_VISITS).returning(_VISITS.c.id, _VISITS.c.message_id)
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.message_id)
 _INSERT_EVENTS = insert(_EVENTS)
 
 
-def _values(obj: object, table: Table) -> dict:
-    return {c.key: getattr(obj, c.key) for c in table.columns if c.key != "id"}
+@dataclass
+class NewVisit:
+    cadre_id: int
+    unit_id: int
+    date: date
+    place_type: str
+    place: str | None
+    people: int | None
+    text: str
+    message_id: int
+    created_at: datetime
+    id: int | None = None
+
+    def values(self) -> dict:
+        return {"cadre_id": self.cadre_id, "unit_id": self.unit_id, "date": self.date,
+                "place_type": self.place_type, "place": self.place, "people": self.people, "text": self.text,
+                "message_id": self.message_id, "created_at": self.created_at, "revoked_at": None}
 
 
-async def _insert(session: AsyncSession, stmt, table: Table, objs: Sequence[Visit] | Sequence[Item]) -> None:
-    if not objs:
+@dataclass
+class NewItem:
+    """A problem just raised: owned by its reporter (首接首办), status new."""
+
+    owner: Cadre
+    category: str
+    text: str
+    track: str
+    deadline: date
+    message_id: int
+    created_at: datetime
+    visit: NewVisit | None = None
+    id: int | None = None
+    status: str = "new"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.deadline < today  # a new item is open
+
+    def values(self) -> dict:
+        return {"visit_id": self.visit.id if self.visit else None, "category": self.category, "text": self.text,
+                "reporter_id": self.owner.id, "owner_id": self.owner.id, "unit_id": self.owner.unit_id,
+                "track": self.track, "deadline": self.deadline, "status": self.status, "result": None,
+                "created_at": self.created_at, "responded_at": None, "resolved_at": None, "closed_at": None,
+                "message_id": self.message_id}
+
+
+def insert_visits(conn: Connection, visits: Sequence[NewVisit]) -> None:
+    """Insert the visits (at most one per message) and set their ids."""
+    if not visits:
         return
-    conn = await session.connection()
-    ids = (await conn.execute(stmt, [_values(o, table) for o in objs])).scalars().all()
-    for obj, new_id in zip(objs, ids, strict=True):
-        obj.id = new_id
+    ids = {message_id: new_id for new_id, message_id in conn.execute(_INSERT_VISITS, [v.values() for v in visits])}
+    for v in visits:
+        v.id = ids[v.message_id]
 
 
-async def insert_visits(session: AsyncSession, visits: Sequence[Visit]) -> None:
-    """Insert the visits and set their ids."""
-    await _insert(session, _INSERT_VISITS, _VISITS, visits)
-
-
-async def insert_items(session: AsyncSession, items: Sequence[Item]) -> None:
-    """Insert the items (their visit ids set), set their ids, and log each one's "created"
+def insert_items(conn: Connection, items: Sequence[NewItem]) -> None:
+    """Insert the items (after their visits), set their ids, and log each one's "created"
     event by its reporter."""
-    await _insert(session, _INSERT_ITEMS, _ITEMS, items)
-    if items:
-        conn = await session.connection()
-        await conn.execute(_INSERT_EVENTS, [
-            {"item_id": i.id, "kind": "created", "actor_id": i.reporter_id, "at": i.created_at, "note": None,
-             "data": {}} for i in items])
+    if not items:
+        return
+    ids: dict[int, list[int]] = defaultdict(list)
+    for new_id, message_id in conn.execute(_INSERT_ITEMS, [i.values() for i in items]):
+        ids[message_id].append(new_id)
+    for message_ids in ids.values():
+        message_ids.sort(reverse=True)
+    for i in items:  # in listed order: each message's smallest remaining id
+        i.id = ids[i.message_id].pop()
+    conn.execute(_INSERT_EVENTS, [
+        {"item_id": i.id, "kind": "created", "actor_id": i.owner.id, "at": i.created_at, "note": None,
+         "data": {}} for i in items])

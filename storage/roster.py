@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, GroupBinding, Point, Unit
@@ -102,15 +102,14 @@ def _cadres_stmt(channel: str):
             .order_by(Cadre.id))
 
 
-async def cadres_by_platform_ids(session: AsyncSession, channel: str, user_ids: Iterable[str]) -> dict[str, Cadre]:
+def cadres_by_platform_ids(conn: Connection, channel: str, user_ids: Iterable[str]) -> dict[str, Cadre]:
     """{user id: active cadre} for many senders at once, as detached Cadre objects carrying
     id, name and unit_id only (enough to own records and be named in replies)."""
     wanted = set(user_ids)
     if not wanted:
         return {}
-    conn = await session.connection()
     found: dict[str, Cadre] = {}
-    for cadre_id, name, unit_id, *ids in await conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
+    for cadre_id, name, unit_id, *ids in conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
         cadre = Cadre(id=cadre_id, name=name, unit_id=unit_id)
         for uid in ids:
             if uid in wanted:

@@ -25,7 +25,7 @@ class Commits:
     def __init__(self, db) -> None:
         self.n = 0
         for engine in db.engines:
-            event.listen(engine.sync_engine, "commit", self._one)
+            event.listen(engine, "commit", self._one)
 
     def _one(self, _conn) -> None:
         self.n += 1
@@ -48,9 +48,10 @@ async def test_concurrent_reports_share_one_transaction_and_keep_their_own_repli
         names = dict((await s.execute(select(Cadre.id, Cadre.name))).all())
     items = await rows(db, Item)
     assert len(items) == 5 and len({i.id for i in items}) == 5
-    for item in items:  # each item owned by whoever reported it, and numbered in that reply
+    for item in items:  # each item owned by whoever reported it, and listed under its number there
         assert item.owner_id == item.reporter_id
-        assert f"#{item.id} " in "\n".join(a for a in answers if names[item.owner_id] in a)
+        mine = "\n".join(a for a in answers if names[item.owner_id] in a)
+        assert f"#{item.id} {item.category}｜{item.text}，责任人 {names[item.owner_id]}" in mine
     visits = await rows(db, Visit)
     assert sorted(v.place for v in visits) == ["12栋", "二食堂", "梅园3栋"]
     assert all(v.message_id is not None for v in visits)

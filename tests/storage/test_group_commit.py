@@ -17,7 +17,7 @@ class Recording:
         self.batches: list[list[str]] = []
         self.fail_on, self.exc = fail_on, exc
 
-    async def __call__(self, session, jobs):
+    def __call__(self, conn, jobs):
         self.batches.append(list(jobs))
         if self.exc is not None:
             raise self.exc
@@ -58,19 +58,14 @@ async def test_an_unavailable_database_fails_the_batch_without_retrying_each_job
 
 
 async def test_shutdown_cancels_what_is_still_queued(db):
-    entered, gate = asyncio.Event(), asyncio.Event()
-
-    async def slow(session, jobs):
-        entered.set()
-        await gate.wait()
-        return jobs
-
-    gc = GroupCommit(db, slow)
-    first = asyncio.ensure_future(gc.submit("a"))
-    await entered.wait()  # the runner took "a" and waits inside its transaction
-    second = asyncio.ensure_future(gc.submit("b"))
-    gc._runner.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await first
-    with pytest.raises(asyncio.CancelledError):
-        await second
+    gc = GroupCommit(db, Recording())
+    async with db.write():  # the database is busy: the runner waits for it with "a" taken
+        first = asyncio.ensure_future(gc.submit("a"))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(gc.submit("b"))
+        await asyncio.sleep(0)
+        gc._runner.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
