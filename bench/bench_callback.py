@@ -1,15 +1,15 @@
 """WeCom callback benchmark: the full bot next to a bare decrypt + parse + encrypted-reply
 handler, in the same run, on loopback.
 
-    .venv/bin/python bench/bench_callback.py [--messages 2000] [--concurrency 32] [--nlu-workers 1]
+    .venv/bin/python bench/bench_callback.py [--messages 2000] [--concurrency 32] [--workers 1]
                                              [--fake-dispatcher]
 
 Both servers run in this process on 127.0.0.1 (one event loop, shared with the client; the
 client's cost is the same for both). Every request is a distinct, correctly encrypted
 WeCom text message (unique MsgId, realistic visit report) from one of 50 rostered cadres.
-The full bot is wired by bot.app.build_app exactly as `minqing serve` wires it (dedupe, NLU
-in `--nlu-workers` worker processes as configured by server.nlu_workers, group-committed
-records, reply stored) and served by create_app() on a fresh SQLite file; the bare handler only verifies, decrypts,
+The full bot is wired exactly as `minqing serve` wires it: bot.app.build_app, messages handled
+in `--workers` worker processes (server.workers, bot/workers.py: dedupe, NLU, group-committed
+records, reply stored), served by create_app() on a fresh SQLite file; the bare handler only verifies, decrypts,
 parses and encrypts a fixed reply. After the timed runs: every reply is decrypted and
 checked, a replay of 10 % of the messages must not add rows, and the number of stored
 InboundMessage rows must equal the number of distinct messages.
@@ -40,6 +40,7 @@ from bot.app import build_app
 from bot.config import Config, DingTalkConfig, ServerConfig, WeComConfig
 from bot.server import create_app
 from bot.wecom.crypto import WeComCrypto
+from bot.workers import DispatcherPool
 from handlers.clock import SystemClock
 from storage.db import Database
 from storage.migrate import upgrade
@@ -174,7 +175,7 @@ async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--nlu-workers", type=int, default=ServerConfig().nlu_workers)
+    ap.add_argument("--workers", type=int, default=ServerConfig().workers)
     ap.add_argument("--fake-dispatcher", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -183,7 +184,7 @@ async def main() -> None:
     wecom = WeComConfig(corp_id=CORP, agent_id=AGENT, token=TOKEN, encoding_aes_key=AES_KEY)
     cfg = Config(database_url=f"sqlite:///{tmp}/bench.db", data_dir=tmp, wecom=wecom,
                  dingtalk=DingTalkConfig(mode="off"))
-    app = build_app(cfg, SystemClock(cfg.timezone), nlu_workers=0 if args.fake_dispatcher else args.nlu_workers)
+    app = build_app(cfg, SystemClock(cfg.timezone))
     db = app.db
     await upgrade(db)
     async with db.write() as s:
@@ -195,11 +196,10 @@ async def main() -> None:
     if args.fake_dispatcher:
         dispatcher, kind = CountingDispatcher(db), "fake dispatcher (1 row per message)"
     else:
-        dispatcher, kind = app.dispatcher, "real handlers.dispatch.Dispatcher"
-        if app.pool is not None:
-            await app.pool.start()
-            ready = await app.pool.wait_ready()
-            kind += f", {ready} of {args.nlu_workers} NLU worker processes"
+        pool = DispatcherPool(app.dispatcher, cfg, app.clock, args.workers)
+        await pool.start()
+        ready = await pool.wait_ready()
+        dispatcher, kind = pool, f"real handlers.dispatch.Dispatcher in {ready} of {args.workers} worker processes"
 
     warm, n = 200, args.messages
     warm_reqs = build_requests(warm, 10_000_000, seed=1)
@@ -224,8 +224,8 @@ async def main() -> None:
     finally:
         await full_runner.cleanup()
         await bare_runner.cleanup()
-        if app.pool is not None:
-            await app.pool.close()
+        if isinstance(dispatcher, DispatcherPool):
+            await dispatcher.close()
         await db.dispose()
 
     bare, full = results["bare"], results["full"]

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from bot.config import Config
 from handlers.clock import Clock, OffsetClock, SystemClock
 from handlers.dispatch import Dispatcher
-from handlers.nlu.offload import ParserPool
 from storage.db import Database
 
 log = logging.getLogger("minqing")
@@ -21,7 +20,6 @@ class App:
     clock: OffsetClock
     parser: object
     dispatcher: Dispatcher
-    pool: ParserPool | None = None  # understanding workers (serve only); started by the command
 
 
 def load_parser(cfg: Config):
@@ -38,15 +36,10 @@ def _mask():
     return mask
 
 
-def build_app(cfg: Config, clock: Clock | None = None, *, nlu_workers: int = 0) -> App:
-    """Everything a command needs, built once (the parser initialises jieba here, once).
-    With `nlu_workers`, messages are parsed in that many worker processes (start `app.pool`)."""
+def build_app(cfg: Config, clock: Clock | None = None) -> App:
+    """Everything a command needs, built once (the parser initialises jieba here, once)."""
     db = Database(cfg.database_url)
     clk = clock if isinstance(clock, OffsetClock) else OffsetClock(clock or SystemClock(cfg.timezone))
     parser = load_parser(cfg)
-    pool = None
-    if nlu_workers:
-        pool = ParserPool(parser, nlu_workers, cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict,
-                          extra_keywords=cfg.extra_keywords)
-    dispatcher = Dispatcher(db, parser, cfg.policy, clk, mask=_mask(), pool=pool)
-    return App(cfg=cfg, db=db, clock=clk, parser=parser, dispatcher=dispatcher, pool=pool)
+    dispatcher = Dispatcher(db, parser, cfg.policy, clk, mask=_mask())
+    return App(cfg=cfg, db=db, clock=clk, parser=parser, dispatcher=dispatcher)

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.app import App, build_app, load_parser
 from bot.config import Config
 from bot.console import ConsoleSession, run_console
+from bot.workers import DispatcherPool
 from handlers.clock import SystemClock
 from handlers.errors import ConfigError
 from storage import migrate
@@ -27,16 +28,12 @@ def _now(cfg: Config) -> datetime:
     return SystemClock(cfg.timezone).now()
 
 
-async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]], *, nlu_workers: int = 0) -> int:
-    app = build_app(cfg, nlu_workers=nlu_workers)
+async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
+    app = build_app(cfg)
     try:
         await migrate.upgrade(app.db)
-        if app.pool is not None:
-            await app.pool.start()
         return await body(app)
     finally:
-        if app.pool is not None:
-            await app.pool.close()
         await app.db.dispose()
 
 
@@ -98,16 +95,21 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
             extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
         if not args.no_scheduler:
             extra.append(_scheduler(app))
+        # platform messages are handled in worker processes; the console stays in-process
+        pool = DispatcherPool(app.dispatcher, cfg, app.clock, cfg.server.workers)
+        await pool.start()
         try:
-            await run_server(cfg, app.db, app.dispatcher, app.clock, extra_tasks=extra)
+            await run_server(cfg, app.db, pool, app.clock, extra_tasks=extra)
         except OSError as exc:  # typically the port is taken
             if exc.errno is None or "address" not in str(exc).lower():
                 raise
             raise ConfigError("server.port", f"a free port on {cfg.server.host} ({exc.strerror})",
                               cfg.server.port) from None
+        finally:
+            await pool.close()
         return 0
 
-    return await _with_app(cfg, body, nlu_workers=cfg.server.nlu_workers)
+    return await _with_app(cfg, body)
 
 
 async def _scheduler(app: App) -> None:

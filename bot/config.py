@@ -23,7 +23,7 @@ class ServerConfig:
     port: int = 8080
     max_body_bytes: int = 1_048_576
     reply_budget_ms: int = 3000  # answer passively only if handled within this budget
-    nlu_workers: int = 1  # processes that parse messages for `serve`; 0 parses on the event loop
+    workers: int = 1  # processes that handle platform messages (bot/workers.py); 0: the server itself
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,10 @@ def parse_config(raw: dict[str, Any]) -> Config:
         port=srv.positive("port", 8080),
         max_body_bytes=srv.positive("max_body_bytes", 1_048_576),
         reply_budget_ms=srv.positive("reply_budget_ms", 3000),
-        nlu_workers=srv.get("nlu_workers", 1, int, "a whole number of processes, 0 or more"),
+        workers=srv.get("workers", 1, int, "a whole number of processes, 0 or more"),
     )
-    if not 0 <= server.nlu_workers <= 16:
-        raise ConfigError("server.nlu_workers", "0–16 processes", server.nlu_workers)
+    if not 0 <= server.workers <= 16:
+        raise ConfigError("server.workers", "0–16 processes", server.workers)
     if server.port > 65535:
         raise ConfigError("server.port", "a port 1–65535", server.port)
     if server.reply_budget_ms >= 4500:

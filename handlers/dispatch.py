@@ -24,7 +24,6 @@ from handlers.commands import Command, QueryCommand, parse_command
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu import Parsed
-from handlers.nlu.offload import ParserPool
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
@@ -46,10 +45,9 @@ ACTIONS: dict[str, Action] = {
 
 class Dispatcher:
     def __init__(self, db: Database, parser, policy: Policy, clock: Clock,
-                 mask: Callable[[str], str] | None = None, pool: ParserPool | None = None) -> None:
+                 mask: Callable[[str], str] | None = None) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
-        self.pool = pool  # understanding in worker processes (serve); else on the event loop
         self.recorder = record.Recorder(db, policy)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
@@ -57,7 +55,7 @@ class Dispatcher:
         problem = self._check_text(msg.text)
         now = self.clock.now()
         # Understanding is pure: done before the write transaction so it never holds the lock.
-        understood = None if problem else await self._understand(msg.text, now)
+        understood = None if problem else self._understand(msg.text, now)
         try:
             text = await self._handle(msg, now, problem, understood)
         except (OperationalError, DBAPIError, StorageError, OSError) as exc:
@@ -78,13 +76,11 @@ class Dispatcher:
             return replies.BINARY
         return None
 
-    async def _understand(self, text: str, now: datetime) -> Understood:
+    def _understand(self, text: str, now: datetime) -> Understood:
         """A structured command first, else the NLU's reading of the message."""
         cmd = parse_command(text, self.parser.categories(self.policy.profile))
         if cmd is not None:
             return cmd
-        if self.pool is not None:
-            return await self.pool.parse(text, now.date(), self.policy.profile)
         return self.parser.parse(text, now.date(), self.policy.profile)
 
     async def _handle(self, msg: IncomingMessage, now: datetime, problem: str | None,

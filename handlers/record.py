@@ -22,9 +22,8 @@ from storage import inbound
 from storage.db import Database
 from storage.groupcommit import GroupCommit
 from storage.items import acted_on_by_others, add_event, last_record
-from storage.models import Cadre
 from storage.records import NewItem, NewVisit, insert_items, insert_visits
-from storage.roster import cadres_by_platform_ids
+from storage.roster import Sender, cadres_by_platform_ids
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class _Fresh:
     """A message seen for the first time in this batch, and what it records."""
 
     job: RecordJob
-    cadre: Cadre
+    cadre: Sender
     row_id: int
     visit: NewVisit | None = None
     items: list[NewItem] | None = None
@@ -56,7 +55,7 @@ class Recorder:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
     def _write(self, conn: Connection, jobs: Sequence[RecordJob]) -> list[str]:
-        cadres: dict[tuple[str, str], Cadre] = {}
+        cadres: dict[tuple[str, str], Sender] = {}
         for channel in {j.msg.channel for j in jobs}:
             found = cadres_by_platform_ids(conn, channel, (j.msg.user_id for j in jobs
                                                                     if j.msg.channel == channel))

@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -56,6 +56,7 @@ class Database:
         self.interactive_sessions = self.sessions
         self._inline_engine: AsyncEngine | None = None
         self._sync_engine: Engine | None = None
+        self._batch_conn: Connection | None = None  # kept open: run_write is the only user
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
                 self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
@@ -103,8 +104,10 @@ class Database:
                 conn = await stack.enter_async_context(self.engine.begin())
                 return await conn.run_sync(fn, *args)
         async with self._write_lock:  # type: ignore[union-attr]
-            with self._sync_engine.begin() as conn:
-                return fn(conn, *args)
+            if self._batch_conn is None or self._batch_conn.closed or self._batch_conn.invalidated:
+                self._batch_conn = self._sync_engine.connect()
+            with self._batch_conn.begin():
+                return fn(self._batch_conn, *args)
 
     @asynccontextmanager
     async def _transaction(self, sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
@@ -119,6 +122,9 @@ class Database:
         await self.engine.dispose()
         if self._inline_engine is not None:
             await self._inline_engine.dispose()
+        if self._batch_conn is not None:
+            self._batch_conn.close()
+            self._batch_conn = None
         if self._sync_engine is not None:
             self._sync_engine.dispose()
 

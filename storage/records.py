@@ -17,7 +17,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, Table, insert
 
-from storage.models import Cadre, Item, ItemEvent, Visit
+from storage.models import Item, ItemEvent, Visit
+from storage.roster import Sender
 
 _VISITS: Table = Visit.__table__  # type: ignore[assignment]
 _ITEMS: Table = Item.__table__  # type: ignore[assignment]
@@ -51,7 +52,7 @@ class NewVisit:
 class NewItem:
     """A problem just raised: owned by its reporter (首接首办), status new."""
 
-    owner: Cadre
+    owner: Sender
     category: str
     text: str
     track: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,15 +103,22 @@ def _cadres_stmt(channel: str):
             .order_by(Cadre.id))
 
 
-def cadres_by_platform_ids(conn: Connection, channel: str, user_ids: Iterable[str]) -> dict[str, Cadre]:
-    """{user id: active cadre} for many senders at once, as detached Cadre objects carrying
-    id, name and unit_id only (enough to own records and be named in replies)."""
+class Sender(NamedTuple):
+    """What recording needs to know about a cadre: who owns the records, where, named how."""
+
+    id: int
+    name: str
+    unit_id: int
+
+
+def cadres_by_platform_ids(conn: Connection, channel: str, user_ids: Iterable[str]) -> dict[str, Sender]:
+    """{user id: active cadre} for many senders at once."""
     wanted = set(user_ids)
     if not wanted:
         return {}
-    found: dict[str, Cadre] = {}
+    found: dict[str, Sender] = {}
     for cadre_id, name, unit_id, *ids in conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
-        cadre = Cadre(id=cadre_id, name=name, unit_id=unit_id)
+        cadre = Sender(cadre_id, name, unit_id)
         for uid in ids:
             if uid in wanted:
                 found.setdefault(uid, cadre)

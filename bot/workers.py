@@ -1,0 +1,243 @@
+"""Message handling in worker processes, so the server's event loop keeps only HTTP and crypto.
+
+Understanding a message (~0.3 ms of pure Python) and recording it are CPU work; on the
+server's event loop they would share one core with every callback's HTTP and crypto.
+`DispatcherPool` runs the same Dispatcher (same config, same database) in child processes
+(`python -m bot.workers`) and forwards each IncomingMessage over the child's stdin; the child
+answers on its stdout with the replies. The boundary is exactly the dispatcher's:
+IncomingMessage in, list[Reply] out. Frames are length-prefixed pickles; the pipes carry only
+what this process sent and its own children's answers, never network input.
+
+Nothing depends on the children. Until one is ready, after one dies, or when a child fails on
+a message, the message is handled here by the local dispatcher. Handling is idempotent per
+dedupe key (InboundMessage), so a message the child already stored is answered from the
+stored reply and never processed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import os
+import pickle
+import signal
+import struct
+import sys
+from pathlib import Path
+from typing import Any
+
+from handlers.types import IncomingMessage, Reply
+
+log = logging.getLogger("minqing.workers")
+
+_HEADER = struct.Struct("!I")
+_READY = "ready"
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+_ROOT = str(Path(__file__).resolve().parents[1])  # so the child imports this very checkout
+
+
+def _frame(payload: Any) -> bytes:
+    body = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(body)) + body
+
+
+class _Frames:
+    """Splits a byte stream into payloads."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        self.buf += chunk
+        out = []
+        while len(self.buf) >= _HEADER.size:
+            (n,) = _HEADER.unpack_from(self.buf)
+            if len(self.buf) < _HEADER.size + n:
+                break
+            out.append(pickle.loads(bytes(self.buf[_HEADER.size:_HEADER.size + n])))
+            del self.buf[:_HEADER.size + n]
+        return out
+
+
+class _Child:
+    """One worker process and the messages it has not answered yet."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.ready = False
+        self.settled = asyncio.Event()  # ready, or gone
+        self.pending: dict[int, asyncio.Future[list[Reply] | None]] = {}
+        self.reader: asyncio.Task | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.ready and self.proc.returncode is None
+
+    def send(self, payload: Any) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(_frame(payload))
+
+    async def read_answers(self) -> None:
+        """Resolve pending messages from the child's stdout until it closes."""
+        assert self.proc.stdout is not None
+        frames = _Frames()
+        try:
+            while chunk := await self.proc.stdout.read(1 << 16):
+                for payload in frames.feed(chunk):
+                    self._answer(payload)
+        finally:
+            self.ready = False
+            self.settled.set()
+            for fut in self.pending.values():
+                if not fut.done():
+                    fut.set_result(None)  # handled in-process instead
+            self.pending.clear()
+
+    def _answer(self, payload: Any) -> None:
+        if payload == _READY:
+            self.ready = True
+            self.settled.set()
+            return
+        req_id, replies = payload
+        fut = self.pending.pop(req_id, None)
+        if fut is not None and not fut.done():
+            fut.set_result(replies)
+
+
+class DispatcherPool:
+    """A Dispatcher (`await handle(msg)` → replies) backed by worker processes."""
+
+    def __init__(self, local, cfg, clock, workers: int) -> None:
+        self.local, self.cfg, self.clock, self.workers = local, cfg, clock, workers
+        self._children: list[_Child] = []
+        self._ids = itertools.count()
+        self._turn = itertools.count()
+        self._closing = False
+
+    async def start(self) -> None:
+        """Spawn the workers. Each announces itself once its parser and database are ready;
+        until then messages are handled in-process."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+        for _ in range(self.workers):
+            try:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.workers", env=env,
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            except OSError as exc:
+                log.error("cannot start a worker process (%s); handling messages in-process", exc.strerror)
+                continue
+            child = _Child(proc)
+            child.send({"cfg": self.cfg, "clock": self.clock, "log_level": logging.getLogger().level})
+            child.reader = asyncio.create_task(self._watch(child))
+            self._children.append(child)
+
+    async def _watch(self, child: _Child) -> None:
+        await child.read_answers()
+        code = await child.proc.wait()
+        if not self._closing:
+            log.error("worker process %s exited (code %s); handling messages in-process", child.proc.pid, code)
+
+    async def wait_ready(self, limit_s: float = START_TIMEOUT_S) -> int:
+        """Wait until every worker is ready (or gone); how many are answering."""
+        waits = [asyncio.ensure_future(c.settled.wait()) for c in self._children]
+        if waits:
+            _, late = await asyncio.wait(waits, timeout=limit_s)
+            for w in late:
+                w.cancel()
+        return self.ready
+
+    @property
+    def ready(self) -> int:
+        return sum(c.usable for c in self._children)
+
+    async def handle(self, msg: IncomingMessage) -> list[Reply]:
+        usable = [c for c in self._children if c.usable]
+        if usable:
+            child = usable[next(self._turn) % len(usable)]
+            req_id = next(self._ids)
+            fut: asyncio.Future[list[Reply] | None] = asyncio.get_running_loop().create_future()
+            child.pending[req_id] = fut
+            child.send((req_id, msg))
+            replies = await fut
+            if replies is not None:
+                return replies
+        return await self.local.handle(msg)
+
+    async def close(self) -> None:
+        """Stop the workers: closing their stdin lets them finish what they hold and exit."""
+        self._closing = True
+        for child in self._children:
+            if child.proc.stdin is not None and not child.proc.stdin.is_closing():
+                child.proc.stdin.close()
+        for child in self._children:
+            try:
+                await asyncio.wait_for(child.proc.wait(), timeout=STOP_TIMEOUT_S)
+            except TimeoutError:
+                log.error("worker process %s did not stop; killing it", child.proc.pid)
+                child.proc.kill()
+                await child.proc.wait()
+            if child.reader is not None:
+                await child.reader
+        self._children = []
+
+
+# -- the child ---------------------------------------------------------------------------------
+
+async def _child_main() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 22)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
+                                                        os.fdopen(out_fd, "wb"))
+    out = asyncio.StreamWriter(transport, protocol, None, loop)
+
+    async def read_frame() -> Any:
+        try:
+            (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+            return pickle.loads(await reader.readexactly(n))
+        except asyncio.IncompleteReadError:
+            return None  # the parent closed our stdin: stop
+
+    init = await read_frame()
+    if init is None:
+        return
+    logging.basicConfig(level=init["log_level"] or logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    from bot.app import build_app
+
+    app = build_app(init["cfg"], init["clock"])
+    out.write(_frame(_READY))
+    tasks: set[asyncio.Task] = set()
+
+    async def answer(req_id: int, msg: IncomingMessage) -> None:
+        try:
+            replies: list[Reply] | None = list(await app.dispatcher.handle(msg))
+        except Exception as exc:  # the parent handles it again in-process and reports it there
+            log.error("worker failed on %s: %s", msg.dedupe_key, type(exc).__name__)
+            replies = None
+        out.write(_frame((req_id, replies)))
+
+    try:
+        while (frame := await read_frame()) is not None:
+            task = asyncio.create_task(answer(*frame))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(tasks)
+        await out.drain()
+    finally:
+        await app.db.dispose()
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; we end with its pipe
+    asyncio.run(_child_main())
+
+
+if __name__ == "__main__":
+    main()
