@@ -40,7 +40,7 @@ from bot.app import build_app
 from bot.config import Config, DingTalkConfig, ServerConfig, WeComConfig
 from bot.server import create_app
 from bot.wecom.crypto import WeComCrypto
-from bot.workers import DispatcherPool
+from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
 from storage.db import Database
 from storage.migrate import upgrade
@@ -204,6 +204,7 @@ async def main() -> None:
     warm, n = 200, args.messages
     warm_reqs = build_requests(warm, 10_000_000, seed=1)
     reqs = build_requests(n, 20_000_000, seed=2)
+    freeze_startup_objects()  # as `minqing serve` does once it has loaded everything
     bare_runner, bare_url = await serve(bare_app(wecom))
     full_runner, full_url = await serve(create_app(cfg, db, dispatcher, app.clock))
     crypto = WeChatCrypto(TOKEN, AES_KEY, CORP)

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.app import App, build_app, load_parser
 from bot.config import Config
 from bot.console import ConsoleSession, run_console
-from bot.workers import DispatcherPool
+from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
 from handlers.errors import ConfigError
 from storage import migrate
@@ -98,6 +98,7 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
         # platform messages are handled in worker processes; the console stays in-process
         pool = DispatcherPool(app.dispatcher, cfg, app.clock, cfg.server.workers)
         await pool.start()
+        freeze_startup_objects()
         try:
             await run_server(cfg, app.db, pool, app.clock, extra_tasks=extra)
         except OSError as exc:  # typically the port is taken

@@ -17,6 +17,7 @@ stored reply and never processed twice.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import os
@@ -36,6 +37,14 @@ _READY = "ready"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 _ROOT = str(Path(__file__).resolve().parents[1])  # so the child imports this very checkout
+
+
+def freeze_startup_objects() -> None:
+    """Move everything loaded so far (parser tables, config, modules) out of the cyclic GC's
+    reach: they live as long as the process, and with the parser loaded a full collection
+    would otherwise pause the event loop for ~50 ms now and then."""
+    gc.collect()
+    gc.freeze()
 
 
 def _frame(payload: Any) -> bytes:
@@ -211,6 +220,7 @@ async def _child_main() -> None:
     from bot.app import build_app
 
     app = build_app(init["cfg"], init["clock"])
+    freeze_startup_objects()
     out.write(_frame(_READY))
     tasks: set[asyncio.Task] = set()
 
