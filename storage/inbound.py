@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert_for
+from storage.bulk import insert_rows
 from storage.models import InboundMessage
 
 _T = InboundMessage.__table__
@@ -35,12 +34,6 @@ class Arrival:
     cadre_id: int | None
 
 
-@cache
-def _claim_stmt(dialect: str):
-    return (insert_for(dialect)(_T).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(_T.c.id, _T.c.dedupe_key))
-
-
 _FINISH = (update(_T).where(_T.c.id == bindparam("row_id"))
            .values(status=bindparam("new_status"), reply=bindparam("new_reply")))
 _REPLIES = select(_T.c.dedupe_key, _T.c.reply).where(_T.c.dedupe_key.in_(bindparam("keys", expanding=True)))
@@ -55,8 +48,8 @@ def claim_many(conn: Connection, arrivals: Sequence[Arrival]) -> dict[str, int]:
              # PostgreSQL text cannot hold NUL; keep the rest as sent
              "text": a.text.replace("\x00", "\ufffd"), "received_at": a.at, "status": "received",
              "reply": None, "cadre_id": a.cadre_id} for a in arrivals]
-    result = conn.execute(_claim_stmt(conn.dialect.name), rows)
-    return {key: row_id for row_id, key in result.all()}
+    inserted = insert_rows(conn, _T, rows, returning=("id", "dedupe_key"), skip_conflict_on="dedupe_key")
+    return {key: row_id for row_id, key in inserted}
 
 
 def finish_many(conn: Connection, outcomes: Iterable[tuple[int, str, str]]) -> None:

@@ -1,8 +1,8 @@
 """Writing new records (visits, items and their "created" events) many at a time.
 
 A new record is a plain dataclass, not an ORM object (building and tracking ORM instances
-cost more than the inserts themselves); each table gets one executemany statement per
-batch, and the new ids come back through RETURNING (id, message_id). A message has at most
+cost more than the inserts themselves); each table gets one multi-row INSERT per batch
+(storage/bulk.py), and the new ids come back through RETURNING (id, message_id). A message has at most
 one visit; its items get their ids in the order they are listed, because ids are assigned
 in the order rows are inserted (SQLite rowids, PostgreSQL sequences) and a message's items
 are inserted in order within one statement.
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table
 
+from storage.bulk import insert_rows
 from storage.models import Item, ItemEvent, Visit
 from storage.roster import Sender
 
@@ -24,9 +25,7 @@ _VISITS: Table = Visit.__table__  # type: ignore[assignment]
 _ITEMS: Table = Item.__table__  # type: ignore[assignment]
 _EVENTS: Table = ItemEvent.__table__  # type: ignore[assignment]
 
-_INSERT_VISITS = insert(_VISITS).returning(_VISITS.c.id, _VISITS.c.message_id)
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.message_id)
-_INSERT_EVENTS = insert(_EVENTS)
+_IDS = ("id", "message_id")
 
 
 @dataclass
@@ -78,7 +77,8 @@ def insert_visits(conn: Connection, visits: Sequence[NewVisit]) -> None:
     """Insert the visits (at most one per message) and set their ids."""
     if not visits:
         return
-    ids = {message_id: new_id for new_id, message_id in conn.execute(_INSERT_VISITS, [v.values() for v in visits])}
+    ids = {message_id: new_id for new_id, message_id in
+           insert_rows(conn, _VISITS, [v.values() for v in visits], returning=_IDS)}
     for v in visits:
         v.id = ids[v.message_id]
 
@@ -89,12 +89,12 @@ def insert_items(conn: Connection, items: Sequence[NewItem]) -> None:
     if not items:
         return
     ids: dict[int, list[int]] = defaultdict(list)
-    for new_id, message_id in conn.execute(_INSERT_ITEMS, [i.values() for i in items]):
+    for new_id, message_id in insert_rows(conn, _ITEMS, [i.values() for i in items], returning=_IDS):
         ids[message_id].append(new_id)
     for message_ids in ids.values():
         message_ids.sort(reverse=True)
     for i in items:  # in listed order: each message's smallest remaining id
         i.id = ids[i.message_id].pop()
-    conn.execute(_INSERT_EVENTS, [
+    insert_rows(conn, _EVENTS, [
         {"item_id": i.id, "kind": "created", "actor_id": i.owner.id, "at": i.created_at, "note": None,
          "data": {}} for i in items])
