@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,10 @@ from storage.errors import StorageError
 from storage.inline_sqlite import inline_creator
 
 T = TypeVar("T")
+log = logging.getLogger("minqing.storage")
+
+CHECKPOINT_EVERY = 64
+"""Commits on the event-loop thread between WAL checkpoints (see Database._committed)."""
 
 
 def normalise_url(url: str) -> str:
@@ -57,16 +62,20 @@ class Database:
         self._inline_engine: AsyncEngine | None = None
         self._sync_engine: Engine | None = None
         self._batch_conn: Connection | None = None  # kept open: run_write is the only user
+        self._commits = 0  # on the loop thread's connections since the last WAL checkpoint
+        self._checkpoint_task: asyncio.Task | None = None
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
                 self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
             event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self._inline_engine.sync_engine, "connect", _no_autocheckpoint)
             self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False)
             # batch writes (storage/groupcommit.py) run plain synchronous Core on the loop thread
             self._sync_engine = create_engine(
                 make_url(self.url).set(drivername="sqlite+pysqlite"),
                 connect_args={"timeout": 5.0, "check_same_thread": False}, hide_parameters=True)
             event.listen(self._sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self._sync_engine, "connect", _no_autocheckpoint)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -107,7 +116,28 @@ class Database:
             if self._batch_conn is None or self._batch_conn.closed or self._batch_conn.invalidated:
                 self._batch_conn = self._sync_engine.connect()
             with self._batch_conn.begin():
-                return fn(self._batch_conn, *args)
+                result = fn(self._batch_conn, *args)
+        self._committed()
+        return result
+
+    def _committed(self) -> None:
+        """Count a commit made on the event-loop thread; now and then start a WAL checkpoint.
+
+        Those connections never checkpoint themselves (wal_autocheckpoint=0): copying the WAL
+        back into the database file takes milliseconds of I/O and would stall every message
+        waiting behind it. The checkpoint runs on the threaded engine instead, where SQLite
+        works without the GIL; PASSIVE never blocks writers."""
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and (self._checkpoint_task is None or self._checkpoint_task.done()):
+            self._commits = 0
+            self._checkpoint_task = asyncio.create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception as exc:  # the next one will try again; SQLite's own checkpoints remain
+            log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
     @asynccontextmanager
     async def _transaction(self, sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
@@ -117,8 +147,12 @@ class Database:
             s = await stack.enter_async_context(sessions())
             await stack.enter_async_context(s.begin())
             yield s
+        if sessions is not self.sessions and self._sync_engine is not None:
+            self._committed()
 
     async def dispose(self) -> None:
+        if self._checkpoint_task is not None:
+            await self._checkpoint_task
         await self.engine.dispose()
         if self._inline_engine is not None:
             await self._inline_engine.dispose()
@@ -137,6 +171,14 @@ def insert_for(dialect_name: str):
 def dialect_insert(session: AsyncSession):
     """insert() with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
     return insert_for(session.bind.dialect.name)
+
+
+def _no_autocheckpoint(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA wal_autocheckpoint=0")
+    finally:
+        cur.close()
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
