@@ -1,61 +1,74 @@
-"""Multi-row INSERTs for the group-commit hot path, compiled once, executed lean.
+"""Multi-row INSERTs for the group-commit hot path.
 
 Group commit writes dozens of rows per table in one statement. Through SQLAlchemy's normal
 execution each row still costs parameter construction and type processing in Python, more
-than SQLite's own work. Here SQLAlchemy stays the compiler (dialect, paramstyle, ON CONFLICT,
-RETURNING, each column's bind processor for dates and JSON), once per statement shape and row
-count; execution goes through `Connection.exec_driver_sql`, so errors, events and the
-transaction are SQLAlchemy's as everywhere else.
+than SQLite's own work. For positional "?" parameters (SQLite) SQLAlchemy compiles the
+one-row statement once per shape (ON CONFLICT, RETURNING and each column's bind processor
+for dates and JSON included); the VALUES tuple is repeated for as many rows as the batch
+has, and the statement goes through `Connection.exec_driver_sql`, so errors, events and the
+transaction stay SQLAlchemy's. Other drivers (PostgreSQL) use SQLAlchemy's own
+"insertmanyvalues" executemany, which does the same there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
 from storage.db import insert_for
 
-# SQLite allows 32766 host parameters per statement; stay well below for wide tables
-MAX_PARAMS = 30000
+MAX_PARAMS = 30000  # SQLite allows 32766 host parameters per statement
 
 
-@lru_cache(maxsize=1024)
-def _compiled(dialect: Dialect, table: Table, columns: tuple[str, ...], rows: int,
-              returning: tuple[str, ...], skip_conflict_on: str | None):
-    stmt = insert_for(dialect.name)(table).values(
-        [{c: bindparam(f"r{i}c{j}") for j, c in enumerate(columns)} for i in range(rows)])
+@cache
+def _statement(dialect_name: str, table: Table, returning: tuple[str, ...], skip_conflict_on: str | None):
+    stmt = insert_for(dialect_name)(table)
     if skip_conflict_on:
         stmt = stmt.on_conflict_do_nothing(index_elements=[skip_conflict_on])
     if returning:
         stmt = stmt.returning(*(table.c[r] for r in returning))
-    compiled = stmt.compile(dialect=dialect)
-    if compiled.positiontup is None:
-        raise NotImplementedError(f"storage.bulk needs a positional paramstyle, not {dialect.paramstyle}")
-    slots = [(int(name[1:name.index("c")]), int(name[name.index("c") + 1:])) for name in compiled.positiontup]
-    processors = tuple(table.c[c].type._cached_bind_processor(dialect) for c in columns)
-    return compiled.string, slots, processors
+    return stmt
+
+
+@cache
+def _template(dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...],
+              skip_conflict_on: str | None):
+    """(text before the VALUES tuple, the tuple, text after it, (column, bind processor) in
+    the tuple's order)."""
+    compiled = _statement(dialect.name, table, returning, skip_conflict_on).compile(
+        dialect=dialect, column_keys=list(columns))
+    sql = compiled.string
+    start = sql.index(" VALUES (") + len(" VALUES ")
+    end = sql.index(")", start) + 1
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(columns) or sql[start:end].count("?") != len(order):
+        raise ValueError(f"unexpected INSERT shape for {table.name}: {sql}")
+    slots = tuple((c, table.c[c].type._cached_bind_processor(dialect)) for c in order)
+    return sql[:start], sql[start:end], sql[end:], slots
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
                 returning: tuple[str, ...] = (), skip_conflict_on: str | None = None) -> list[tuple]:
-    """Insert `rows` (dicts with the same keys) in as few statements as the parameter limit
-    allows; the RETURNING rows, if asked for. With `skip_conflict_on`, rows whose unique
-    column value already exists are skipped (and not returned)."""
+    """Insert `rows` (dicts with the same keys); the RETURNING rows, if asked for. With
+    `skip_conflict_on`, rows whose unique column value already exists are skipped (and not
+    returned)."""
     if not rows:
         return []
-    columns = tuple(rows[0])
-    per_statement = max(1, MAX_PARAMS // len(columns))
+    if conn.dialect.paramstyle != "qmark":
+        stmt = _statement(conn.dialect.name, table, returning, skip_conflict_on)
+        result = conn.execute(stmt, list(rows))
+        return [tuple(r) for r in result.all()] if returning else []
+    before, values, after, slots = _template(conn.dialect, table, tuple(rows[0]), returning, skip_conflict_on)
+    per_statement = max(1, MAX_PARAMS // len(slots))
     out: list[tuple] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        sql, slots, processors = _compiled(conn.dialect, table, columns, len(chunk), returning, skip_conflict_on)
-        values = [[row[c] if p is None else p(row[c]) for c, p in zip(columns, processors, strict=True)]
-                  for row in chunk]
-        result = conn.exec_driver_sql(sql, tuple(values[r][c] for r, c in slots))
+        params = tuple(row[c] if p is None else p(row[c]) for row in chunk for c, p in slots)
+        result = conn.exec_driver_sql(before + ", ".join([values] * len(chunk)) + after, params)
         if returning:
             out.extend(tuple(r) for r in result.all())
     return out
