@@ -239,7 +239,7 @@ async def main() -> None:
     crypto = WeChatCrypto(TOKEN, AES_KEY, CORP)
     runs: dict[str, list[Run]] = {"bare": [], "full": []}
     try:
-        for name, url in urls.items():
+        for url in urls.values():
             await drive(url, warm_reqs, args.concurrency)  # warm-up (distinct messages too)
         for r in range(rounds):  # bare and full back to back, so both see the same machine
             for name, url in urls.items():
