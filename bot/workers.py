@@ -25,6 +25,7 @@ import pickle
 import signal
 import struct
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -205,12 +206,16 @@ async def _child_main() -> None:
                                                         os.fdopen(out_fd, "wb"))
     out = asyncio.StreamWriter(transport, protocol, None, loop)
 
+    frames, received = _Frames(), deque[Any]()
+
     async def read_frame() -> Any:
-        try:
-            (n,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
-            return pickle.loads(await reader.readexactly(n))
-        except asyncio.IncompleteReadError:
-            return None  # the parent closed our stdin: stop
+        """The next payload from the parent; None once it closed our stdin."""
+        while not received:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                return None
+            received.extend(frames.feed(chunk))
+        return received.popleft()
 
     init = await read_frame()
     if init is None:

@@ -70,9 +70,8 @@ class Dispatcher:
             return replies.EMPTY
         if len(text) > self.policy.max_text_chars:
             return replies.too_long(len(text), self.policy.max_text_chars)
-        bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
-                  and ch not in "\n\r\t")
-        if bad:
+        if not text.isprintable() and any(  # isprintable: C speed for the usual message
+                unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t" for ch in text):
             return replies.BINARY
         return None
 
