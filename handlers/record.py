@@ -55,30 +55,27 @@ class Recorder:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
     def _write(self, conn: Connection, jobs: Sequence[RecordJob]) -> list[str]:
-        cadres: dict[tuple[str, str], Sender] = {}
-        for channel in {j.msg.channel for j in jobs}:
-            found = cadres_by_platform_ids(conn, channel, (j.msg.user_id for j in jobs
-                                                                    if j.msg.channel == channel))
-            cadres.update({(channel, uid): c for uid, c in found.items()})
-        sender = [cadres.get((j.msg.channel, j.msg.user_id)) for j in jobs]
+        """One batch, in one transaction: who sent it → claim → store → reply. A stranger is
+        answered and nothing stored; a retried key (seen before, or twice in this batch) gets
+        the reply given the first time."""
+        senders = _senders(conn, jobs)
         claimed = inbound.claim_many(conn, [
             inbound.Arrival(dedupe_key=j.msg.dedupe_key, channel=j.msg.channel, sender=j.msg.user_id,
                             chat_id=j.msg.chat_id, text=j.msg.text, at=j.now, cadre_id=c.id)
-            for j, c in zip(jobs, sender, strict=True) if c is not None])
+            for j, c in zip(jobs, senders, strict=True) if c is not None])
         fresh: dict[str, _Fresh] = {}
-        for j, c in zip(jobs, sender, strict=True):
+        for j, c in zip(jobs, senders, strict=True):
             key = j.msg.dedupe_key
             if c is not None and key in claimed and key not in fresh:
                 fresh[key] = _Fresh(j, c, claimed[key])
         self._store(conn, list(fresh.values()))
         answers = {key: replies.recorded(f.visit, f.items or [], f.job.now.date()) for key, f in fresh.items()}
-        inbound.finish_many(conn, ((f.row_id, "handled", answers[k]) for k, f in fresh.items()))
-        retried = [j.msg.dedupe_key for j, c in zip(jobs, sender, strict=True)
-                   if c is not None and j.msg.dedupe_key not in answers]
-        answers.update(inbound.stored_replies(conn, retried))
-        not_registered = replies.not_registered(self.policy.admin_contact)
-        return [answers.get(j.msg.dedupe_key) or "" if c is not None else not_registered
-                for j, c in zip(jobs, sender, strict=True)]
+        inbound.finish_many(conn, ((f.row_id, "handled", answers[key]) for key, f in fresh.items()))
+        answers.update(inbound.stored_replies(conn, [j.msg.dedupe_key for j, c in zip(jobs, senders, strict=True)
+                                                     if c is not None and j.msg.dedupe_key not in answers]))
+        stranger = replies.not_registered(self.policy.admin_contact)
+        return [(answers.get(j.msg.dedupe_key) or "") if c is not None else stranger
+                for j, c in zip(jobs, senders, strict=True)]
 
     def _store(self, conn: Connection, fresh: list[_Fresh]) -> None:
         """Visits first (items point at them), then items with their "created" events."""
@@ -95,6 +92,15 @@ class Recorder:
                                deadline=deadline, message_id=f.row_id, created_at=f.job.now, visit=f.visit)
                        for p in f.job.parsed.items]
         insert_items(conn, [i for f in fresh for i in f.items or []])
+
+
+def _senders(conn: Connection, jobs: Sequence[RecordJob]) -> list[Sender | None]:
+    """The active cadre behind each job's sender, None for strangers (one query per channel)."""
+    found: dict[tuple[str, str], Sender] = {}
+    for channel in {j.msg.channel for j in jobs}:
+        ids = (j.msg.user_id for j in jobs if j.msg.channel == channel)
+        found.update({(channel, uid): c for uid, c in cadres_by_platform_ids(conn, channel, ids).items()})
+    return [found.get((j.msg.channel, j.msg.user_id)) for j in jobs]
 
 
 async def undo(ctx: Ctx) -> str:
