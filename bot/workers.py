@@ -37,6 +37,7 @@ _HEADER = struct.Struct("!I")
 _READY = "ready"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+ANSWER_LIMIT_S = 30.0  # a worker silent this long on one message is treated as stuck for it
 _ROOT = str(Path(__file__).resolve().parents[1])  # so the child imports this very checkout
 
 
@@ -119,8 +120,9 @@ class _Child:
 class DispatcherPool:
     """A Dispatcher (`await handle(msg)` → replies) backed by worker processes."""
 
-    def __init__(self, local, cfg, clock, workers: int) -> None:
+    def __init__(self, local, cfg, clock, workers: int, answer_limit_s: float = ANSWER_LIMIT_S) -> None:
         self.local, self.cfg, self.clock, self.workers = local, cfg, clock, workers
+        self.answer_limit_s = answer_limit_s
         self._children: list[_Child] = []
         self._ids = itertools.count()
         self._turn = itertools.count()
@@ -171,7 +173,13 @@ class DispatcherPool:
             fut: asyncio.Future[list[Reply] | None] = asyncio.get_running_loop().create_future()
             child.pending[req_id] = fut
             child.send((req_id, msg))
-            replies = await fut
+            try:
+                replies = await asyncio.wait_for(fut, self.answer_limit_s)
+            except TimeoutError:  # a stuck worker: answer here; the dedupe key keeps it once
+                child.pending.pop(req_id, None)
+                log.error("worker process %s gave no answer for %s in %.0f s; handling it in-process",
+                          child.proc.pid, msg.dedupe_key, self.answer_limit_s)
+                replies = None
             if replies is not None:
                 return replies
         return await self.local.handle(msg)

@@ -3,6 +3,7 @@ taking over whenever no worker answers."""
 
 from __future__ import annotations
 
+import signal
 from datetime import datetime
 
 import pytest
@@ -52,41 +53,37 @@ async def count(db, model) -> int:
         return await s.scalar(select(func.count()).select_from(model))
 
 
-async def test_a_worker_handles_messages_and_replays_are_answered_from_the_store(app):
-    local = CountingLocal(app.dispatcher)
-    pool = DispatcherPool(local, app.cfg, app.clock, workers=1)
+@pytest.fixture
+async def pool(app):
+    """A pool with one worker process that has announced itself ready."""
+    pool = DispatcherPool(CountingLocal(app.dispatcher), app.cfg, app.clock, workers=1)
     await pool.start()
-    try:
-        assert await pool.wait_ready() == 1
-        first = await pool.handle(message("m1"))
-        again = await pool.handle(message("m1"))
-        other = await pool.handle(message("m2", "图书馆自习座位不够", user="zhao"))
-    finally:
-        await pool.close()
+    assert await pool.wait_ready() == 1
+    yield pool
+    await pool.close()
+
+
+async def test_a_worker_handles_messages_and_replays_are_answered_from_the_store(app, pool):
+    first = await pool.handle(message("m1"))
+    again = await pool.handle(message("m1"))
+    other = await pool.handle(message("m2", "图书馆自习座位不够", user="zhao"))
     text = first[0].text
     assert "已记录走访：11月18日（周三）宿舍·梅园3栋" in text and "#1 " in text and "#2 " in text
     assert again == first and "#3 " in other[0].text
-    assert local.handled == 0  # all three went to the worker process
+    assert pool.local.handled == 0  # all three went to the worker process
     assert await count(app.db, InboundMessage) == 2 and await count(app.db, Item) == 3
 
 
-async def test_when_the_worker_dies_messages_are_handled_in_process_once(app):
-    local = CountingLocal(app.dispatcher)
-    pool = DispatcherPool(local, app.cfg, app.clock, workers=1)
-    await pool.start()
-    try:
-        assert await pool.wait_ready() == 1
-        first = await pool.handle(message("m1"))
-        child = pool._children[0]
-        child.proc.kill()
-        await child.reader  # the pool notices the worker is gone
-        assert pool.ready == 0
-        replay = await pool.handle(message("m1"))  # handled here now, from the stored reply
-        fresh = await pool.handle(message("m2", "图书馆自习座位不够", user="zhao"))
-    finally:
-        await pool.close()
+async def test_when_the_worker_dies_messages_are_handled_in_process_once(app, pool):
+    first = await pool.handle(message("m1"))
+    child = pool._children[0]
+    child.proc.kill()
+    await child.reader  # the pool notices the worker is gone
+    assert pool.ready == 0
+    replay = await pool.handle(message("m1"))  # handled here now, from the stored reply
+    fresh = await pool.handle(message("m2", "图书馆自习座位不够", user="zhao"))
     assert replay == first and "#3 " in fresh[0].text
-    assert local.handled == 2
+    assert pool.local.handled == 2
     assert await count(app.db, InboundMessage) == 2 and await count(app.db, Item) == 3
 
 
@@ -97,3 +94,18 @@ async def test_without_workers_everything_is_handled_in_process(app):
     reply = await pool.handle(message("m1"))
     await pool.close()
     assert "#1 " in reply[0].text and local.handled == 1
+
+
+async def test_a_stuck_worker_does_not_hold_a_message(app):
+    local = CountingLocal(app.dispatcher)
+    pool = DispatcherPool(local, app.cfg, app.clock, workers=1, answer_limit_s=0.5)
+    await pool.start()
+    try:
+        assert await pool.wait_ready() == 1
+        pool._children[0].proc.send_signal(signal.SIGSTOP)  # alive, but answering nothing
+        reply = await pool.handle(message("m1"))
+        assert "#1 " in reply[0].text and local.handled == 1
+        pool._children[0].proc.send_signal(signal.SIGCONT)
+    finally:
+        await pool.close()
+    assert await count(app.db, InboundMessage) == 1 and await count(app.db, Item) == 2
