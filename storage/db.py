@@ -2,6 +2,16 @@
 
 SQLite allows one writer at a time; instead of letting concurrent writers fail with
 "database is locked", writes in this process queue on an asyncio lock (`Database.write`).
+Other processes (the message workers, `minqing roster import`) are waited for by SQLite's
+busy timeout. On SQLite a Database has three engines over the same file:
+
+- `session()` / `write()`: aiosqlite in its thread — reads, scheduler sweeps, the outbox;
+- `interactive()`: one chat message's ORM transaction, sqlite3 called on the loop thread
+  (storage/inline_sqlite.py);
+- `run_write()`: synchronous Core on the loop thread for group commit (storage/groupcommit.py).
+
+The loop-thread connections wait at most 5 s for the lock and never checkpoint the WAL
+themselves; a PASSIVE checkpoint runs on the threaded engine every `CHECKPOINT_EVERY` commits.
 """
 
 from __future__ import annotations
@@ -174,11 +184,13 @@ def dialect_insert(session: AsyncSession):
 
 
 def _hot_path_pragmas(dbapi_conn, _record) -> None:
-    """The connections messages are written on: no checkpoints of their own (see
-    Database._committed) and a 64 MB page cache, so index pages of a large database stay in
-    memory (writes on a 90,000-item database ~10 % faster than with the default 2 MB)."""
+    """The loop-thread connections messages are written on: a short busy timeout, no
+    checkpoints of their own (see Database._committed) and a 64 MB page cache, so index pages
+    of a large database stay in memory (writes on a 90,000-item database ~10 % faster than
+    with the default 2 MB)."""
     cur = dbapi_conn.cursor()
     try:
+        cur.execute("PRAGMA busy_timeout=5000")  # they block the event loop while they wait
         cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.execute("PRAGMA cache_size=-65536")
     finally:
