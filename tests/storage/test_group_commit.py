@@ -57,15 +57,22 @@ async def test_an_unavailable_database_fails_the_batch_without_retrying_each_job
     assert write.batches == [["a", "b", "c"]]
 
 
-async def test_shutdown_cancels_what_is_still_queued(db):
+async def test_shutdown_cancels_what_is_still_queued(db, monkeypatch):
+    entered, real = asyncio.Event(), db.run_write
+
+    async def run_write(fn, *args):
+        entered.set()
+        return await real(fn, *args)
+
+    monkeypatch.setattr(db, "run_write", run_write)
     gc = GroupCommit(db, Recording())
     async with db.write():  # the database is busy: the runner waits for it with "a" taken
         first = asyncio.ensure_future(gc.submit("a"))
-        await asyncio.sleep(0)
-        second = asyncio.ensure_future(gc.submit("b"))
-        await asyncio.sleep(0)
+        await entered.wait()
+        second = asyncio.ensure_future(gc.submit("b"))  # queued behind the running batch
         gc._runner.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first
         with pytest.raises(asyncio.CancelledError):
             await second
+    assert gc._queue == []
