@@ -26,6 +26,7 @@ import signal
 import struct
 import sys
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ _READY = "ready"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 ANSWER_LIMIT_S = 30.0  # a worker silent this long on one message is treated as stuck for it
+RESTART_AFTER_S = 1.0  # a worker that exits is started again after this, doubling while it
+MAX_RESTART_S = 60.0  # keeps exiting within HEALTHY_S of its start, up to MAX_RESTART_S
+HEALTHY_S = 60.0
 _ROOT = str(Path(__file__).resolve().parents[1])  # so the child imports this very checkout
 
 
@@ -75,12 +79,12 @@ class _Frames:
 class _Child:
     """One worker process and the messages it has not answered yet."""
 
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, on_change: Callable[[], None]) -> None:
         self.proc = proc
         self.ready = False
-        self.settled = asyncio.Event()  # ready, or gone
+        self.gone = asyncio.Event()  # its stdout closed: it answers nothing more
         self.pending: dict[int, asyncio.Future[list[Reply] | None]] = {}
-        self.reader: asyncio.Task | None = None
+        self.on_change = on_change
 
     @property
     def usable(self) -> bool:
@@ -100,16 +104,17 @@ class _Child:
                     self._answer(payload)
         finally:
             self.ready = False
-            self.settled.set()
+            self.gone.set()
             for fut in self.pending.values():
                 if not fut.done():
                     fut.set_result(None)  # handled in-process instead
             self.pending.clear()
+            self.on_change()
 
     def _answer(self, payload: Any) -> None:
         if payload == _READY:
             self.ready = True
-            self.settled.set()
+            self.on_change()
             return
         req_id, replies = payload
         fut = self.pending.pop(req_id, None)
@@ -118,47 +123,75 @@ class _Child:
 
 
 class DispatcherPool:
-    """A Dispatcher (`await handle(msg)` → replies) backed by worker processes."""
+    """A Dispatcher (`await handle(msg)` → replies) backed by worker processes, each kept
+    running: a worker that exits is started again (after 1 s, doubling while it keeps dying
+    young, at most 60 s); meanwhile its messages are handled in-process."""
 
-    def __init__(self, local, cfg, clock, workers: int, answer_limit_s: float = ANSWER_LIMIT_S) -> None:
+    def __init__(self, local, cfg, clock, workers: int, *, answer_limit_s: float = ANSWER_LIMIT_S,
+                 restart_after_s: float = RESTART_AFTER_S) -> None:
         self.local, self.cfg, self.clock, self.workers = local, cfg, clock, workers
-        self.answer_limit_s = answer_limit_s
-        self._children: list[_Child] = []
+        self.answer_limit_s, self.restart_after_s = answer_limit_s, restart_after_s
+        self._slots: list[_Child | None] = []
+        self._keepers: list[asyncio.Task] = []
+        self._changed = asyncio.Event()
         self._ids = itertools.count()
         self._turn = itertools.count()
         self._closing = False
 
+    @property
+    def _children(self) -> list[_Child]:
+        return [c for c in self._slots if c is not None]
+
     async def start(self) -> None:
-        """Spawn the workers. Each announces itself once its parser and database are ready;
+        """Start the workers. Each announces itself once its parser and database are ready;
         until then messages are handled in-process."""
+        self._slots = [None] * self.workers
+        self._keepers = [asyncio.create_task(self._keep(slot)) for slot in range(self.workers)]
+
+    async def _spawn(self) -> _Child | None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
-        for _ in range(self.workers):
-            try:
-                proc = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot.workers", env=env,
-                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-            except OSError as exc:
-                log.error("cannot start a worker process (%s); handling messages in-process", exc.strerror)
-                continue
-            child = _Child(proc)
-            child.send({"cfg": self.cfg, "clock": self.clock, "log_level": logging.getLogger().level})
-            child.reader = asyncio.create_task(self._watch(child))
-            self._children.append(child)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.workers", env=env,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        except OSError as exc:
+            log.error("cannot start a worker process (%s); handling messages in-process", exc.strerror)
+            return None
+        child = _Child(proc, self._changed.set)
+        child.send({"cfg": self.cfg, "clock": self.clock, "log_level": logging.getLogger().level})
+        return child
 
-    async def _watch(self, child: _Child) -> None:
-        await child.read_answers()
-        code = await child.proc.wait()
-        if not self._closing:
-            log.error("worker process %s exited (code %s); handling messages in-process", child.proc.pid, code)
+    async def _keep(self, slot: int) -> None:
+        """Keep one worker running until the pool closes."""
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self._closing:
+            child = await self._spawn()
+            if child is not None:
+                self._slots[slot] = child
+                started = loop.time()
+                await child.read_answers()
+                code = await child.proc.wait()
+                if self._closing:
+                    return
+                failures = 0 if loop.time() - started >= HEALTHY_S else failures + 1
+            else:
+                failures, code = failures + 1, None
+            delay = min(MAX_RESTART_S, self.restart_after_s * 2 ** failures)
+            log.error("worker process exited (code %s); handling messages in-process, restarting it in %.0f s",
+                      code, delay)
+            await asyncio.sleep(delay)
 
     async def wait_ready(self, limit_s: float = START_TIMEOUT_S) -> int:
-        """Wait until every worker is ready (or gone); how many are answering."""
-        waits = [asyncio.ensure_future(c.settled.wait()) for c in self._children]
-        if waits:
-            _, late = await asyncio.wait(waits, timeout=limit_s)
-            for w in late:
-                w.cancel()
+        """Wait until every worker is answering (at most `limit_s`); how many are."""
+        try:
+            async with asyncio.timeout(limit_s):
+                while self.ready < self.workers:
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            pass
         return self.ready
 
     @property
@@ -197,9 +230,10 @@ class DispatcherPool:
                 log.error("worker process %s did not stop; killing it", child.proc.pid)
                 child.proc.kill()
                 await child.proc.wait()
-            if child.reader is not None:
-                await child.reader
-        self._children = []
+        for keeper in self._keepers:
+            keeper.cancel()
+        await asyncio.gather(*self._keepers, return_exceptions=True)
+        self._slots, self._keepers = [], []
 
 
 # -- the child ---------------------------------------------------------------------------------

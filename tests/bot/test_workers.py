@@ -55,8 +55,9 @@ async def count(db, model) -> int:
 
 @pytest.fixture
 async def pool(app):
-    """A pool with one worker process that has announced itself ready."""
-    pool = DispatcherPool(CountingLocal(app.dispatcher), app.cfg, app.clock, workers=1)
+    """A pool with one worker process that has announced itself ready (and that is not
+    restarted within a test when it exits)."""
+    pool = DispatcherPool(CountingLocal(app.dispatcher), app.cfg, app.clock, workers=1, restart_after_s=3600)
     await pool.start()
     assert await pool.wait_ready() == 1
     yield pool
@@ -78,7 +79,7 @@ async def test_when_the_worker_dies_messages_are_handled_in_process_once(app, po
     first = await pool.handle(message("m1"))
     child = pool._children[0]
     child.proc.kill()
-    await child.reader  # the pool notices the worker is gone
+    await child.gone.wait()  # the pool notices the worker is gone
     assert pool.ready == 0
     replay = await pool.handle(message("m1"))  # handled here now, from the stored reply
     fresh = await pool.handle(message("m2", "图书馆自习座位不够", user="zhao"))
@@ -109,3 +110,19 @@ async def test_a_stuck_worker_does_not_hold_a_message(app):
     finally:
         await pool.close()
     assert await count(app.db, InboundMessage) == 1 and await count(app.db, Item) == 2
+
+
+async def test_a_worker_that_exits_is_started_again(app):
+    pool = DispatcherPool(CountingLocal(app.dispatcher), app.cfg, app.clock, workers=1, restart_after_s=0)
+    await pool.start()
+    try:
+        assert await pool.wait_ready() == 1
+        old = pool._children[0]
+        old.proc.kill()
+        await old.gone.wait()
+        assert await pool.wait_ready() == 1
+        assert pool._children[0] is not old
+        reply = await pool.handle(message("m1"))
+    finally:
+        await pool.close()
+    assert "#1 " in reply[0].text and pool.local.handled == 0
