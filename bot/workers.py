@@ -8,10 +8,11 @@ answers on its stdout with the replies. The boundary is exactly the dispatcher's
 IncomingMessage in, list[Reply] out. Frames are length-prefixed pickles; the pipes carry only
 what this process sent and its own children's answers, never network input.
 
-Nothing depends on the children. Until one is ready, after one dies, or when a child fails on
-a message, the message is handled here by the local dispatcher. Handling is idempotent per
-dedupe key (InboundMessage), so a message the child already stored is answered from the
-stored reply and never processed twice.
+Nothing depends on the children. Until one is ready, after one dies (it is started again),
+when one gives no answer within ANSWER_LIMIT_S, or when it fails on a message, the message is
+handled here by the local dispatcher. Handling is idempotent per dedupe key (InboundMessage),
+so a message the child already stored is answered from the stored reply and never processed
+twice.
 """
 
 from __future__ import annotations
