@@ -59,35 +59,27 @@ class WeComSender:
             raise TransientError("wecom gettoken answered without a token")
         return str(data["access_token"]), float(data.get("expires_in", 7200))
 
-    async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
-        """message/send to one person (text or markdown, ≤ 2048 bytes of content)."""
-        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text)}
+    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST a token-authenticated API call (the token refetched once if rejected)."""
 
         async def call(token: str) -> dict[str, Any]:
             _, data = await self.http.request_json(
-                "POST", f"{self.cfg.api_base}/cgi-bin/message/send",
-                params={"access_token": token}, payload=payload,
-            )
+                "POST", f"{self.cfg.api_base}{path}", params={"access_token": token}, payload=payload)
             check(data)
             return data
 
-        data = await self.tokens.call(call)
+        return await self.tokens.call(call)
+
+    async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
+        """message/send to one person (text or markdown, ≤ 2048 bytes of content)."""
+        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text)}
+        data = await self._post("/cgi-bin/message/send", payload)
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
 
     async def send_appchat(self, chatid: str, text: str, msg_type: str = "text") -> None:
         """appchat/send to a group chat created by the app."""
-        payload = {"chatid": chatid, **content(msg_type, text)}
-
-        async def call(token: str) -> dict[str, Any]:
-            _, data = await self.http.request_json(
-                "POST", f"{self.cfg.api_base}/cgi-bin/appchat/send",
-                params={"access_token": token}, payload=payload,
-            )
-            check(data)
-            return data
-
-        await self.tokens.call(call)
+        await self._post("/cgi-bin/appchat/send", {"chatid": chatid, **content(msg_type, text)})
 
     async def send_webhook(self, url: str, text: str, msg_type: str = "text") -> None:
         """Group robot webhook (the URL carries its own key; no token)."""
