@@ -27,6 +27,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_callback.py
+	$(BIN)/python bench/bench_record.py
 	$(BIN)/python bench/bench_scheduler.py
 
 clean:

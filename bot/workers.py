@@ -49,7 +49,7 @@ _ROOT = str(Path(__file__).resolve().parents[1])  # so the child imports this ve
 def freeze_startup_objects() -> None:
     """Move everything loaded so far (parser tables, config, modules) out of the cyclic GC's
     reach: they live as long as the process, and with the parser loaded a full collection
-    would otherwise pause the event loop for ~50 ms now and then."""
+    would otherwise pause the event loop for ~70 ms now and then (bench/bench_record.py)."""
     gc.collect()
     gc.freeze()
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from handlers import replies
 from handlers.context import Ctx
+from handlers.nlu import Parsed
 from handlers.policy import TRACK_QUICK, Policy
 from handlers.types import IncomingMessage
 from storage import inbound
@@ -29,7 +30,7 @@ from storage.roster import Sender, cadres_by_platform_ids
 @dataclass(frozen=True)
 class RecordJob:
     msg: IncomingMessage
-    parsed: object  # handlers.nlu.Parsed with intent visit | issue
+    parsed: Parsed  # intent visit | issue
     now: datetime
 
 
@@ -51,7 +52,7 @@ class Recorder:
         self.policy = policy
         self._commit: GroupCommit[RecordJob, str] = GroupCommit(db, self._write)
 
-    async def record(self, msg: IncomingMessage, parsed, now: datetime) -> str:
+    async def record(self, msg: IncomingMessage, parsed: Parsed, now: datetime) -> str:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
     def _write(self, conn: Connection, jobs: Sequence[RecordJob]) -> list[str]:

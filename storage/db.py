@@ -186,8 +186,8 @@ def dialect_insert(session: AsyncSession):
 def _hot_path_pragmas(dbapi_conn, _record) -> None:
     """The loop-thread connections messages are written on: a short busy timeout, no
     checkpoints of their own (see Database._committed) and a 64 MB page cache, so index pages
-    of a large database stay in memory (writes on a 90,000-item database ~10 % faster than
-    with the default 2 MB)."""
+    of a large database stay in memory (bench/bench_record.py shows what a large database
+    costs per message)."""
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA busy_timeout=5000")  # they block the event loop while they wait
