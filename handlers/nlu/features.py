@@ -1,0 +1,60 @@
+"""Features of the learned models: what the intent and category classifiers see.
+
+Kept apart from the models so training (``training.py``) and prediction (``parser.py``) use the
+very same functions."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .classify import Classifier
+from .learn import Features, char_ngrams
+from .places import PlaceMatch
+
+# how much the visit's place type may say about an item's category: a small feature value, so
+# the regularised model can lean on it only as one weak signal among the item's own words
+PLACE_TYPE_VALUE = 0.3
+KEYWORD_SCALE = 0.25  # keyword taxonomy score → feature value (scores run 0–12)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The rule detectors' verdicts on one normalized message.
+
+    flags: detector name → verdict (see Parser.signals); ref: the item number named, if any;
+    dates: (offset, date) of every date found; own_dates: those in the writer's own words;
+    places: place mentions."""
+    flags: dict[str, bool]
+    ref: int | None
+    dates: list[tuple[int, date]]
+    own_dates: list[date]
+    places: list[PlaceMatch]
+
+
+def intent_features(text: str, sig: Signals) -> Features:
+    """Character 1–3-grams of the message, its length band and the rule verdicts."""
+    feats = char_ngrams(text, 3)
+    for name, on in sig.flags.items():
+        if on:
+            feats[f"r:{name}"] = 1.0
+    band = 0 if len(text) <= 12 else 1 if len(text) <= 30 else 2 if len(text) <= 80 else 3
+    feats[f"len:{band}"] = 1.0
+    return feats
+
+
+def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier,
+                  place_type: str | None) -> Features:
+    """Character 1–3-grams and jieba tokens of an item's text, the keyword taxonomy's score per
+    category, and (weakly) the visit's place type."""
+    segments = [(list(tokens), weight) for tokens, weight in segments]
+    feats = char_ngrams(words, 3)
+    for tokens, weight in segments:
+        for tok in tokens:
+            key = f"w:{tok}"
+            feats[key] = max(feats.get(key, 0.0), weight)
+    for cat, score in classifier.scores(segments, words).items():
+        feats[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
+    if place_type:
+        feats[f"p:{place_type}"] = PLACE_TYPE_VALUE
+    return feats
