@@ -48,6 +48,17 @@ MOTION = re.compile(
     r"(?:去了?|到了?|赴|来到|前往|"
     r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*")
 REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到")
+# a lead-in that hands over someone else's words: "转一封学生写给校长信箱的信：", "工单标题：",
+# "网格员转发的居民微信：", "家长在群里发的，我原样转过来：" — what follows is the complainant's voice
+RELAY = re.compile(
+    r"^[^。！？!?\n]{0,48}?(?:信|留言|工单|标题|原话|原文|消息|微信|意见|诉求|纸条|提案|来电|来信|摘录|帖子|"
+    r"转来的?|转过来|转给[^：:，,]{0,8}|转发的?|(?:发|写|讲|说|留|贴)(?:给[^：:，,。]{0,8})?的|反映|投诉|求助|反馈)[^：:。]{0,8}[：:]")
+
+
+def relay_end(text: str) -> int:
+    """End of a relay lead-in ("…写给校长信箱的信：") at the start of text, or 0 when there is none."""
+    m = RELAY.match(text)
+    return m.end() if m else 0
 
 
 def find_resolve_ref(text: str) -> int | None:

@@ -20,7 +20,7 @@ from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
 from .query import parse_query
 from .segmenter import Segmenter
-from .split import Clause, Cues, Group, classify_clause, cue_hits, group_items, item_text, normalize, scan, segment
+from .split import ENUMERATED, Clause, Cues, Group, classify_clause, cue_hits, group_items, item_text, normalize, scan, segment
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
@@ -187,7 +187,7 @@ class Parser:
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
         place_type, place = detect_place(text, self.known_places, sig.places) if is_visit else (None, None)
-        items = self._items(text, tax, place_type, place, whole=not is_visit)
+        items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
@@ -199,8 +199,11 @@ class Parser:
 
     def signals(self, text: str, today: date) -> Signals:
         """The rule detectors' verdicts on a normalized message (features of the intent model)."""
+        relay = intents.relay_end(text)
         cut = intents.REPORTED.search(text)
         own = text[: cut.start()] if cut else text
+        if relay:
+            own = own[:relay]  # the complainant's words after the lead-in are not the writer's visit
         dates = find_dates(text, today)
         own_dates = [d for pos, d in dates if pos < len(own)]
         places = find_places(text, self.known_places)
@@ -213,7 +216,9 @@ class Parser:
             "query": intents.is_query(text),
             "future": intents.is_future_or_notice(text),
             "help": bool(intents.HELP.search(text)),
-            "visit": intents.has_visit(text, bool(own_dates), places),
+            "visit": intents.has_visit(own if relay else text, bool(own_dates),
+                                       [p for p in places if p.end <= len(own)] if relay else places),
+            "relay": bool(relay),
             "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
             "date": bool(own_dates),
             "place": bool(places),
@@ -273,8 +278,12 @@ class Parser:
 
     def _items(self, text: str, tax: Taxonomy, place_type: str | None,
                place: str | None = None, whole: bool = False) -> tuple[ParsedItem, ...]:
+        groups = self._groups(text, tax)
+        if whole and len(groups) > 1 and not ENUMERATED.search(text):
+            # one complainant's letter is one problem told at length, unless they number points
+            return self._whole_item(text, tax)
         out: list[ParsedItem] = []
-        for words, segments in self._groups(text, tax):
+        for words, segments in groups:
             category, alternative = self.categorize(words, tax.name, place_type, place, segments)
             out.append(ParsedItem(category, words, alternative))
         return tuple(out)
