@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Config
 from handlers.clock import Clock, OffsetClock, SystemClock
@@ -25,7 +26,13 @@ class App:
 def load_parser(cfg: Config):
     from handlers.nlu import Parser
 
-    return Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords)
+    return Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords,
+                       corrections=corrections_path(cfg))
+
+
+def corrections_path(cfg: Config) -> Path:
+    """The organisation's category corrections in the corpus format, which the models learn from."""
+    return cfg.data_dir / "nlu" / "corrections.jsonl"
 
 
 def _mask():

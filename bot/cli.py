@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     co = sub.add_parser("corrections", help="cadres' category corrections as labelled JSON lines")
     co.add_argument("--out", type=Path, required=True)
 
+    nl = sub.add_parser("nlu", help="the learned understanding models: train, eval")
+    nl.add_argument("action", choices=["train", "eval"])
+    nl.add_argument("--folds", type=int, default=5, help="eval: k of the k-fold run (default 5)")
+    nl.add_argument("--loso", action="store_true", help="eval: also leave one training slice out")
+
     ob = sub.add_parser("outbox", help="outbound messages: list, retry")
     ob.add_argument("action", choices=["list", "retry"])
     ob.add_argument("id", nargs="?", type=int)

@@ -75,11 +75,18 @@ def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
         lines.append(f"已记录走访：{visit_line(visit, today)}")
     if items:
         lines.append(f"{'发现' if visit else '已记录'}问题 {len(items)} 项：")
-        lines.extend(item_line(i, today) for i in items)
+        lines.extend(item_line(i, today) + unsure(i) for i in items)
         lines.append(CORRECT_HINT.format(n=items[0].id))
     elif visit is not None:
         lines.append("未发现需要跟进的问题。如有遗漏，可直接补发问题，或回复「撤销」重新记录。")
     return "\n".join(lines)
+
+
+def unsure(item: NewItem) -> str:
+    """The second choice of an item whose category the model was unsure of, with how to switch."""
+    if not item.alternative:
+        return ""
+    return f"（也可能是 {item.alternative}，回复「改 #{item.id} 分类 {item.alternative}」）"
 
 
 def undone(visit: Visit | None, items: list[Item], today: date) -> str:

@@ -94,8 +94,11 @@ def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
     vec = DictVectorizer(dtype=np.float32, sort=True)
     x = vec.fit_transform([f for f, _ in examples])
     y = [label for _, label in examples]
+    from threadpoolctl import threadpool_limits
+
     clf = LogisticRegression(C=c, max_iter=2000, solver="lbfgs")
-    clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64))
+    with threadpool_limits(1):  # small problems: threads only contend on a busy machine
+        clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64))
     coef = clf.coef_
     intercept = clf.intercept_
     classes = tuple(str(k) for k in clf.classes_)

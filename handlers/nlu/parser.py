@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -58,7 +59,8 @@ class Parser:
         self.known_places = known_places
         self._freq = tokenizer.FREQ
         self.segmenter = Segmenter(tokenizer)
-        self.models: Models | None = None  # attached by load() / training.attach()
+        self.models: Models | None = None  # attached by load()
+        self._learning: tuple[Path, Path | None, float, float] | None = None
 
     @classmethod
     def load(cls, cache_dir: Path | None = None, extra_dict: Path | None = None,
@@ -72,7 +74,8 @@ class Parser:
         ``[community]`` tables, plus an optional ``[cues]`` table of the cues.toml shape.
         corrections is the organisation's category corrections (JSON lines, corpus format);
         with learned (the default) the intent and category models are loaded from the cache or
-        trained (see training.py); learned=False gives the rule layer alone."""
+        trained (see training.py) in cache_dir, or in $MINQING_NLU_CACHE when set (shared by
+        test runs and worker processes); learned=False gives the rule layer alone."""
         cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         cache_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -119,8 +122,35 @@ class Parser:
         if learned:
             from .training import load_or_train
 
-            parser.models = load_or_train(parser, cache_dir, corrections)
+            models_dir = Path(os.environ.get("MINQING_NLU_CACHE") or cache_dir)
+            parser.models = load_or_train(parser, models_dir, corrections)
+            parser.watch(models_dir, corrections)
         return parser
+
+    def watch(self, cache_dir: Path, corrections: Path | None) -> None:
+        """Remember where the models come from, taking the corrections file as seen now."""
+        self._learning = (Path(cache_dir), Path(corrections) if corrections else None,
+                          _mtime(corrections), time.monotonic())
+
+    def refresh(self, force: bool = False) -> bool:
+        """Load the models again when the corrections file changed (checked at most once a
+        minute, or now with force): how worker processes pick up a nightly retraining. The
+        retraining itself (``training.retrain``) writes the model cache before the file, so a
+        refresh finds the models built and only reads them. Returns True when models changed."""
+        if self._learning is None:
+            return False
+        cache_dir, corrections, seen, checked = self._learning
+        now = time.monotonic()
+        if not force and now - checked < _REFRESH_SECONDS:
+            return False
+        mtime = _mtime(corrections)
+        self._learning = (cache_dir, corrections, mtime, now)
+        if mtime == seen and not force:
+            return False
+        from .training import load_or_train
+
+        self.models = load_or_train(self, cache_dir, corrections)
+        return True
 
     # --- public helpers -----------------------------------------------------------------------
 
@@ -173,6 +203,8 @@ class Parser:
         one of the bot's item numbers in done-wording (:func:`intent.is_resolve`). Items are the
         rule splitter's, each classified by the learned category model when one is attached."""
         tax = self._taxonomy(profile)
+        if self._learning is not None:
+            self.refresh()
         text = normalize(text, self._is_word)
         if not text:
             return Parsed("other", None, (), None, None)
@@ -232,6 +264,8 @@ class Parser:
         for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
+            if label == "visit" and ((sig.flags["relay"] and not sig.flags["visit"]) or sig.flags["future"]):
+                continue  # someone else's words handed on, or a plan: the writer went nowhere (yet)
             return label
         return "other"
 
@@ -301,7 +335,20 @@ class Parser:
         feats = item_features(words, segments, classifier, place_type)
         ranked = model.probabilities(feats, tax.categories)
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
+        if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats):
+            return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
         return best, (second if p1 - p2 < self.models.margin else None)
+
+
+_REFRESH_SECONDS = 60.0
+_UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
+
+
+def _mtime(path: Path | str | None) -> float:
+    try:
+        return os.stat(path).st_mtime if path else 0.0
+    except OSError:
+        return 0.0
 
 
 def _rule_intent(sig: Signals) -> str:

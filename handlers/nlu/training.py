@@ -6,6 +6,7 @@ slices) and the organisation's own category corrections (``改 #N 分类 …``, 
 is deterministic for the same inputs and cached by their fingerprint."""
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -132,4 +133,19 @@ def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = No
         if old != path:
             old.unlink(missing_ok=True)
     log.info("nlu models trained: %d rows, key %s", len(rows), key[:12])
+    return models
+
+
+def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict]) -> Models:
+    """Rebuild the models with the organisation's corrections `lines` (corpus format) and swap
+    them into `parser`: the models are trained and cached first, then the corrections file is
+    replaced atomically, so other processes watching it (Parser.refresh) find them ready."""
+    corrections = Path(corrections)
+    corrections.parent.mkdir(parents=True, exist_ok=True)
+    staged = corrections.with_suffix(".staged")
+    staged.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    models = load_or_train(parser, cache_dir, staged, force=True)  # the key depends on bytes, not name
+    staged.replace(corrections)
+    parser.models = models
+    parser.watch(cache_dir, corrections)
     return models
