@@ -34,27 +34,32 @@ class Signals:
 
 def intent_features(text: str, sig: Signals) -> Features:
     """Character 1–3-grams of the message, its length band and the rule verdicts."""
-    feats = char_ngrams(text, 3)
-    for name, on in sig.flags.items():
-        if on:
-            feats[f"r:{name}"] = 1.0
+    binary = char_ngrams(text, 3)
+    binary.update(f"r:{name}" for name, on in sig.flags.items() if on)
     band = 0 if len(text) <= 12 else 1 if len(text) <= 30 else 2 if len(text) <= 80 else 3
-    feats[f"len:{band}"] = 1.0
-    return feats
+    binary.add(f"len:{band}")
+    return binary, {}
 
 
 def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier,
                   place_type: str | None) -> Features:
-    """Character 1–3-grams and jieba tokens of an item's text, the keyword taxonomy's score per
-    category, and (weakly) the visit's place type."""
+    """Character 1–3-grams and jieba tokens of an item's text (tokens outside the clause that
+    states the problem at half weight), the keyword taxonomy's score per category, and (weakly)
+    the visit's place type."""
     segments = [(list(tokens), weight) for tokens, weight in segments]
-    feats = char_ngrams(words, 3)
+    binary = char_ngrams(words, 3)
+    weighted: dict[str, float] = {}
     for tokens, weight in segments:
         for tok in tokens:
             key = f"w:{tok}"
-            feats[key] = max(feats.get(key, 0.0), weight)
+            if weight >= 1.0:
+                binary.add(key)
+            elif key not in binary:
+                weighted[key] = max(weighted.get(key, 0.0), weight)
+    for key in binary.intersection(weighted):
+        del weighted[key]
     for cat, score in classifier.scores(segments, words).items():
-        feats[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
+        weighted[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
     if place_type:
-        feats[f"p:{place_type}"] = PLACE_TYPE_VALUE
-    return feats
+        weighted[f"p:{place_type}"] = PLACE_TYPE_VALUE
+    return binary, weighted

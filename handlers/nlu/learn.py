@@ -27,18 +27,28 @@ FEATURE_VERSION = "4"  # bump when a feature function changes: invalidates cache
 _DIGITS = re.compile(r"[0-9]+")
 _SKIP = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()【】\[\]《》~～…—-]+")
 
-Features = dict[str, float]
+Features = tuple[set[str], dict[str, float]]  # (binary features, weighted features)
 
 
-def char_ngrams(text: str, n_max: int = 3, prefix: str = "c") -> Features:
+def char_ngrams(text: str, n_max: int = 3, prefix: str = "c", out: set[str] | None = None) -> set[str]:
     """Binary character n-grams (1..n_max) of text, digits folded to "0", punctuation dropped
-    (each punctuation-free run is its own window)."""
-    out: Features = {}
+    (each punctuation-free run is its own window); added to `out` when given."""
+    out = set() if out is None else out
+    add = out.add
     for run in _SKIP.split(_DIGITS.sub("0", text)):
         n = len(run)
         for size in range(1, n_max + 1):
+            tag = f"{prefix}{size}:"
             for i in range(n - size + 1):
-                out[f"{prefix}{size}:{run[i:i + size]}"] = 1.0
+                add(tag + run[i:i + size])
+    return out
+
+
+def as_dict(features: Features) -> dict[str, float]:
+    """One feature dict (binary features at 1.0), the shape scikit-learn's DictVectorizer takes."""
+    binary, weighted = features
+    out = dict.fromkeys(binary, 1.0)
+    out.update(weighted)
     return out
 
 
@@ -53,20 +63,23 @@ class LinearModel:
     weights: np.ndarray
     bias: np.ndarray
 
-    def scores(self, features: Mapping[str, float]) -> np.ndarray:
-        """Raw class scores (L,) of one feature dict; unknown features are ignored."""
-        rows, values = [], []
+    @property
+    def _names(self):  # a dict view: intersecting it with a set walks the smaller side only
+        return self.index.keys()
+
+    def scores(self, features: Features) -> np.ndarray:
+        """Raw class scores (L,) of one example; unknown features are ignored."""
+        binary, weighted = features
         get = self.index.get
-        for name, value in features.items():
+        rows = list(map(self.index.__getitem__, self._names & binary))
+        total = self.weights[rows].sum(axis=0) + self.bias if rows else self.bias.copy()
+        for name, value in weighted.items():
             row = get(name)
             if row is not None:
-                rows.append(row)
-                values.append(value)
-        if not rows:
-            return self.bias.copy()
-        return np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+                total += value * self.weights[row]
+        return total
 
-    def probabilities(self, features: Mapping[str, float], allowed: Iterable[str] | None = None,
+    def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
                       ) -> list[tuple[str, float]]:
         """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
         s = self.scores(features)
@@ -92,7 +105,7 @@ def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
     if len(labels) < 2:
         raise ValueError(f"need at least two labels to train, got {labels}")
     vec = DictVectorizer(dtype=np.float32, sort=True)
-    x = vec.fit_transform([f for f, _ in examples])
+    x = vec.fit_transform([as_dict(f) for f, _ in examples])
     y = [label for _, label in examples]
     from threadpoolctl import threadpool_limits
 

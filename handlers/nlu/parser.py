@@ -335,7 +335,7 @@ class Parser:
         feats = item_features(words, segments, classifier, place_type)
         ranked = model.probabilities(feats, tax.categories)
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
-        if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats):
+        if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats[1]):
             return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
         return best, (second if p1 - p2 < self.models.margin else None)
 

@@ -110,6 +110,7 @@ def source_key(parser: Parser, corrections: Path | None) -> str:
     from .parser import DATA_DIR
 
     parts: list[bytes | str] = [p.read_bytes() for p in corpus_files()]
+    parts += [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]  # rules are features
     parts += [p.read_bytes() for p in sorted(DATA_DIR.glob("*.toml"))]
     parts.append(repr(sorted(parser.known_places.items())))
     if corrections is not None and Path(corrections).exists():
