@@ -21,7 +21,20 @@ from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
 from .query import parse_query
 from .segmenter import Segmenter
-from .split import ENUMERATED, Clause, Cues, Group, classify_clause, cue_hits, group_items, item_text, normalize, scan, segment
+from .split import (
+    ENUMERATED,
+    Clause,
+    Cues,
+    Group,
+    classify_clause,
+    cue_hits,
+    group_items,
+    item_text,
+    normalize,
+    promote_points,
+    scan,
+    segment,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
@@ -225,8 +238,8 @@ class Parser:
             visit = ParsedVisit(own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
                                 place_type or "其他", place, count_people(text))
             return Parsed("visit", visit, items, None, None)
-        if not items:
-            items = self._whole_item(text, tax)
+        if not items and not sig.flags["done"]:
+            items = self._whole_item(text, tax)  # a subject line; a bare "已解决" is no problem
         return Parsed("issue", None, items, None, None) if items else Parsed("other", None, (), None, None)
 
     def signals(self, text: str, today: date) -> Signals:
@@ -251,6 +264,7 @@ class Parser:
             "visit": intents.has_visit(own if relay else text, bool(own_dates),
                                        [p for p in places if p.end <= len(own)] if relay else places),
             "relay": bool(relay),
+            "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
             "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
             "date": bool(own_dates),
             "place": bool(places),
@@ -266,6 +280,8 @@ class Parser:
                 continue  # never close an item the message does not name in done-wording
             if label == "visit" and ((sig.flags["relay"] and not sig.flags["visit"]) or sig.flags["future"]):
                 continue  # someone else's words handed on, or a plan: the writer went nowhere (yet)
+            if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
+                continue  # "3栋热水已解决" states a result, it asks nothing
             return label
         return "other"
 
@@ -297,6 +313,7 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
+        promote_points(clauses)
         out = []
         seen: set[str] = set()
         for group in group_items(clauses, topics.distinct):
