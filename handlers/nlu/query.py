@@ -67,3 +67,33 @@ def parse_query(text: str, today: date, categories: Sequence[str],
     mine = bool(_MINE.search(_NOT_MINE.sub("", text)))
     return {"subject": subject, "status": status, "period": _period(text, today),
             "category": category, "mine": mine}
+
+
+TITLES = ("老师", "书记", "院长", "处长", "主任", "师傅", "同志", "部长", "科长", "校长", "委员", "辅导员")
+_TITLE = "|".join(TITLES)
+
+
+def find_person(text: str, names: Sequence[str]) -> str | None:
+    """The roster name a question is about: the full name (张伟, 张老师), the full name with a
+    title (张伟老师), or a surname with a title or 某某 (张老师, 张某某) when only one person has that
+    surname. None when no one, or several people, fit."""
+    hits = [n for n in names if n and n in text]
+    if len(set(hits)) == 1:
+        return hits[0]
+    if len(set(hits)) > 1:
+        return max(hits, key=len) if len({len(h) for h in hits}) > 1 else None
+    for m in re.finditer(rf"(?P<s>[\u4e00-\u9fa5])(?:{_TITLE}|某某|某)", text):
+        same = [n for n in names if n.startswith(m["s"])]
+        if len(same) == 1:
+            return same[0]
+    return None
+
+
+def find_unit_name(text: str, units: Mapping[str, Sequence[str]]) -> str | None:
+    """The unit a question is about, given {unit name: other names}; the longest name found wins."""
+    best: tuple[int, str] | None = None
+    for unit, others in units.items():
+        for n in (unit, *others):
+            if len(n) >= 2 and n in text and (best is None or len(n) > best[0]):
+                best = (len(n), unit)
+    return best[1] if best else None
