@@ -86,7 +86,7 @@ def set_deadline(ctx: Ctx, item: Item, new: date) -> None:
 
 
 async def view(ctx: Ctx, cmd: Command) -> str:
-    item = await load_item(ctx, cmd.ref, cmd.natural)
+    item = await load_item(ctx, cmd.ref)
     history = await item_history(ctx.session, item.id)
     return replies.item_view(item, history, ctx.today)
 

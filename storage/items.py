@@ -145,17 +145,20 @@ async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | Non
 
 
 async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_id: int) -> bool:
-    """Whether anyone else already worked on these items (then undo would erase their work)."""
+    """Whether anyone already worked on these items (then undo would erase that work); the
+    reporter's own 签收 and corrections, and actions since undone, do not count."""
     if not item_ids:
         return False
-    n = await session.scalar(
-        select(func.count(ItemEvent.id)).where(
+    undone = {d.get("event") for d in await session.scalars(
+        select(ItemEvent.data).where(ItemEvent.item_id.in_(item_ids), ItemEvent.kind == "undone"))}
+    rows = await session.scalars(
+        select(ItemEvent.id).where(
             ItemEvent.item_id.in_(item_ids),
-            ItemEvent.kind.notin_(("created", "edited")),
+            ItemEvent.kind.notin_(("created", "edited", "undone")),
             or_(ItemEvent.actor_id != cadre_id, ItemEvent.kind != "accepted"),
         )
     )
-    return bool(n)
+    return any(i not in undone for i in rows)
 
 
 async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
