@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
 import re
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import TextIO
@@ -144,7 +144,7 @@ def jobs_preview(app) -> JobsPreview:
     return preview
 
 
-async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:  # noqa: N803 - models passed in
+async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
     if msg.target_kind == "cadre":
         return await s.scalar(select(Cadre.name).where(Cadre.id == int(msg.target))) or msg.target
     if msg.target_kind == "group":

@@ -23,7 +23,8 @@ from handlers.nlu.dates import parse_range
 REF = (r"[#＃]?\s*(?:第\s*)?(?P<ref>\d{1,9})(?![0-9])(?!\s*(?:个|人|名|次|条|栋|楼|层|间|套|元|天|月|年|%|％|岁|周))"
        r"\s*号?(?:问题)?")
 # A reference inside a sentence: only the bot's own numbering.
-_NOT_ITEM = r"(?![0-9]|\s*(?:楼|床|门|线|窗|房|宿|院|馆|机|柜|车|位|栋|台|道|件|单|条|元|口|厅|室|地|层|组|班|届|级|年|月|日|天|点|个(?!问题)|人|名|次|号|早上|上午|中午|下午|晚上|夜里|凌晨|当天))"
+_NOT_ITEM = (r"(?![0-9]|\s*(?:楼|床|门|线|窗|房|宿|院|馆|机|柜|车|位|栋|台|道|件|单|条|元|口|厅|室|地|层|组|班|届|级"
+             r"|年|月|日|天|点|个(?!问题)|人|名|次|号|早上|上午|中午|下午|晚上|夜里|凌晨|当天))")
 SREF = (r"(?:[#＃]\s*(?P<ref>\d{1,9})|第\s*(?P<ref2>\d{1,9})\s*(?:个|号)\s*问题|编号\s*(?P<ref3>\d{1,9})"
         r"|问题\s*(?P<ref4>\d{1,9})\s*号?|(?P<ref5>\d{1,9})\s*号\s*问题|(?P<ref6>\d{1,9})\s*号" + _NOT_ITEM + r")\s*")
 SP = r"[\s:：,，]*"
@@ -206,5 +207,6 @@ def help_text(today: date) -> str:
         usages = [s.usage.format(d=d) for s in SPECS if s.section == section and s.usage]
         if usages:
             lines.append(f"【{section}】" + " ｜ ".join(usages))
-    lines.append("【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 张老师本月走访了几次 ｜ 计算机学院逾期问题")
+    lines.append("【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 张老师本月走访了几次"
+                 " ｜ 计算机学院逾期问题")
     return "\n".join(lines)

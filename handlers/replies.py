@@ -105,7 +105,8 @@ def transfer_notice(item: Item, from_name: str, policy: Policy, today: date) -> 
     days = policy.leader_days if item.track == TRACK_LEADER else policy.quick_days
     return (f"{from_name} 转办给您一个问题：\n{item_line(item, today, with_owner=False)}\n"
             f"期限按{item.track}规则从今天起重新计算（{days}天）。"
-            f"请回复「签收 #{item.id}」，办好后回复「办结 #{item.id} 结果」；不属于本单位职责可回复「退回 #{item.id} 原因」。")
+            f"请回复「签收 #{item.id}」，办好后回复「办结 #{item.id} 结果」；"
+            f"不属于本单位职责可回复「退回 #{item.id} 原因」。")
 
 def resolved(item: Item) -> str:
     return f"#{item.id} 已办结。请回访群众后回复「回访 #{item.id} 满意|基本满意|不满意」。"
@@ -208,7 +209,8 @@ def _event_text(e: ItemEvent, actor: str | None, names: dict[int, str], today: d
     elif e.kind == "ext_request":
         what = f"申请延期到 {fmt_date(date.fromisoformat(d['to']), today)}"
     elif e.kind == "ext_approved":
-        what = f"同意延期：{fmt_date(date.fromisoformat(d['old']), today)} → {fmt_date(date.fromisoformat(d['new']), today)}"
+        old, new = date.fromisoformat(d["old"]), date.fromisoformat(d["new"])
+        what = f"同意延期：{fmt_date(old, today)} → {fmt_date(new, today)}"
     elif e.kind == "followup":
         what = f"回访 {d.get('rating', '')}"
     elif e.kind == "reopened" and d.get("deadline"):

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Unit
 
-SUFFIXES = ("办公室", "委员会", "学院", "中心", "处", "部", "院", "室", "科", "所", "馆", "站", "队", "社区", "村", "街道")
+SUFFIXES = ("办公室", "委员会", "学院", "中心", "处", "部", "院", "室", "科", "所", "馆", "站", "队",
+            "社区", "村", "街道")
 FUZZY_CUTOFF = 0.5
 MAX_SUGGESTIONS = 3
 

@@ -131,7 +131,8 @@ _WHOLE: list[tuple[str, re.Pattern[str]]] = [
     ("yend", re.compile(r"(?:今|本)?年(?:底|末)")),
     ("mday", re.compile(rf"(?P<which>本|这个?|下下个?|下个?|上个?)月\s*(?P<d>{_N})\s*[日号]")),
     ("day", re.compile(rf"(?P<d>{_N})\s*[日号]")),
-    ("after", re.compile(rf"(?P<n>{_N}|半)\s*(?P<unit>天|日|周|个?星期|个?礼拜|个?月)\s*(?P<dir>后|以后|之后|内|以内|之内|前|以前|之前)?")),
+    ("after", re.compile(rf"(?P<n>{_N}|半)\s*(?P<unit>天|日|周|个?星期|个?礼拜|个?月)\s*"
+                         r"(?P<dir>后|以后|之后|内|以内|之内|前|以前|之前)?")),
 ]
 _STRIP = re.compile(r"^(?:到|至|截止到?|截至|直到|延期到|延长到|改到|改为|改成)\s*|\s*(?:前|之前|以前|为止|截止)$")
 
