@@ -7,15 +7,19 @@ from datetime import date
 
 _ITEM_WORDS = re.compile(r"问题|诉求|事项|待办|办结|解决|逾期|超期|工单|清单|台账|处理")
 _VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了")
-_OVERDUE = re.compile(r"逾期|超期|超时|过期|延期|超过期限|拖了很久")
+# 「走访台账」「走访记录」: the ledger of visits, not of items
+_VISIT_LEDGER = re.compile(r"(?:走访|家访)(?:的)?(?:台账|记录|清单|情况|次数|总数)"
+                           # counting trips: 去了几次, 下去过几回, 下了几次村, 跑了多少趟
+                           r"|(?:去|下去?|跑|到)(?:了|过)?(?:几|多少)(?:次|回|趟)|下去过|下村|下乡")
+_OVERDUE = re.compile(r"[逾愈]期|超期|超时|过期|延期|超过期限|拖了很久")
 _OPEN = re.compile(
-    r"未办结|没办结|没有办结|未解决|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
-    r"没处理完|还没|尚未|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压")
+    r"[未为没]办结|没有办结|未解决|没关|未关|还开着|没结|未结|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
+    r"没处理完|还没|尚未|还剩|剩下|剩余|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压")
 _RESOLVED = re.compile(
-    r"已解决|解决了|已办结|办结了|已完成|完成了|处理好|处理完了|已处理|销号了|已销号|办好了|搞定")
+    r"[已以]经?(?:解决|办结|完成|处理|销号)|销了?[几多少个0-9]*号|解决了|办结了|已完成|完成了|处理好|处理完了|已处理|销号了|已销号|办好了|搞定")
 _PERIODS = [
-    ("last_week", re.compile(r"上周|上个?星期|上礼拜")),
-    ("this_week", re.compile(r"本周|这周|这个?星期|这礼拜|本星期")),
+    ("last_week", re.compile(r"上周|上一?个?星期|上一?个?礼拜")),
+    ("this_week", re.compile(r"本周|这周|这一?个?星期|这一?个?礼拜|本星期|本礼拜")),
     ("last_month", re.compile(r"上个?月|上月")),
     ("this_month", re.compile(r"本月|这个?月|当月|这月")),
 ]
@@ -40,6 +44,8 @@ def _period(text: str, today: date) -> str:
 
 
 def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) -> str | None:
+    if "其他" in categories and re.search(r"其他类|其它类|其他方面", text):
+        return "其他"
     best: tuple[int, str] | None = None
     for word, cat in [(c, c) for c in categories if c != "其他"] + list(aliases.items()):
         pos = text.find(word)
@@ -51,7 +57,8 @@ def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) 
 def parse_query(text: str, today: date, categories: Sequence[str],
                 aliases: Mapping[str, str]) -> dict[str, object]:
     """Query fields of a record question (see the labelling guide for the vocabulary)."""
-    subject = "visits" if _VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text) else "items"
+    visits = _VISIT_LEDGER.search(text) or (_VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text))
+    subject = "visits" if visits else "items"
     if subject == "visits":
         status, category = "any", None
     else:
