@@ -153,9 +153,14 @@ async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
     return f"{msg.target_kind}:{msg.target}"
 
 
-async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None) -> None:
-    """Read lines from stdin without blocking the event loop (server and scheduler keep going)."""
+async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None,
+                      echo: bool | None = None) -> None:
+    """Read lines from stdin without blocking the event loop (server and scheduler keep going).
+    With `echo` (default: stdin is not a terminal, e.g. a script piped in) each line read is
+    printed after the prompt, so a transcript shows what was typed as well as the replies."""
     read = read_line or sys.stdin.readline
+    if echo is None:
+        echo = read_line is None and not sys.stdin.isatty()
     loop = asyncio.get_running_loop()
     session.say(BANNER.format(user=session.user))
     while True:
@@ -164,5 +169,7 @@ async def run_console(session: ConsoleSession, read_line: Callable[[], str] | No
         line = await loop.run_in_executor(None, read)
         if line == "":  # EOF
             break
+        if echo:
+            session.out.write(line if line.endswith("\n") else line + "\n")
         if not await session.feed(line):
             break

@@ -208,7 +208,7 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
     back_to = await ctx.session.get(Cadre, last.actor_id)
     before = snapshot(item)
     item.owner_id, item.unit_id, item.owner = back_to.id, back_to.unit_id, back_to
-    item.status = "in_progress" if item.responded_at else "new"
+    item.status = "in_progress"  # back with whoever already handled it (by transferring it): no 签收 needed
     await record(ctx, item, "returned", before, cmd.arg, from_owner=before["owner_id"], to_owner=back_to.id)
     ctx.notify(back_to.id, replies.refused_notice(item, ctx.cadre.name, cmd.arg))
     return replies.refused(item, back_to.name, cmd.arg)

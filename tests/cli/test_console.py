@@ -50,3 +50,12 @@ async def test_now_runs_the_reminders_that_fell_due_and_notices_stay_in_the_cons
         claimed = list(await s.scalars(select(Reminder)))
     assert [(o.channel, o.target) for o in rows] == [("console", "刘处长")]  # the 转办 notice only
     assert claimed == []  # a preview claims nothing: the real scheduler still sends on time
+
+
+async def test_a_piped_transcript_shows_what_was_typed(dispatcher):
+    clock = OffsetClock(FixedClock(datetime(2026, 11, 18, 10, 0)))
+    dispatcher.clock = clock
+    out = io.StringIO()
+    lines = iter(["帮助\n", "/quit\n"])
+    await run_console(ConsoleSession(dispatcher, clock, "zhang", out), lambda: next(lines), echo=True)
+    assert "zhang> 帮助\n民情通使用说明" in out.getvalue()

@@ -55,7 +55,7 @@ async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher
     i = await item(db, 2)
     async with db.session() as s:
         zhang = await s.scalar(select(Cadre).where(Cadre.wecom_userid == "zhang"))
-    assert (i.owner_id, i.unit_id, i.status) == (zhang.id, zhang.unit_id, "new")
+    assert (i.owner_id, i.unit_id, i.status) == (zhang.id, zhang.unit_id, "in_progress")
     assert (await notices(db))[-1] == (
         "console", "张老师", "刘处长 退回了您转办的问题 #2（晚上宿舍网络很卡），理由：不属于我处职责。"
         "问题已回到您名下，可改转其他单位：「转办 #2 单位」。")
