@@ -192,6 +192,20 @@ def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) ->
     return Command(spec.name, ref, arg, extra, natural)
 
 
+def resolve_result(text: str, ref: int) -> str:
+    """The result in a resolve message, without the item reference and the done-words:
+    「No.110 闭环了，换了新灯管」 → 「换了新灯管」; only done-words → the text without the reference."""
+    t = normalise(text)
+    m = re.search(r"(?:[#＃]|No\.?|NO\.?|(?:问题|事项|工单|诉求)?编号\s*[:：是为]?|问题|第)?\s*"
+                  rf"(?<![0-9]){ref}(?![0-9])\s*(?:号|个)?\s*(?:问题|诉求|事项|工单)?(?:的)?", t)
+    if m:  # a short lead-in before the reference (「报告：」「那个」) goes with it
+        before = t[: m.start()].strip(" ，,。:：")
+        t = (t[m.end():] if len(before) <= 6 else before + "，" + t[m.end():])
+    t = t.strip(" ，,。:：")
+    rest = re.sub(rf"^(?:{DONE}|闭环了?|可以销号了?|销号)[，,。；;\s]*", "", t).strip()
+    return rest or t or text
+
+
 def example_date(today: date) -> str:
     """An example date for hints that lies ahead of today (a week on)."""
     d = today + timedelta(days=7)

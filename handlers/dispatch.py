@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from handlers import account, answers, lifecycle, record, replies, undo
 from handlers.clock import Clock
-from handlers.commands import Command, QueryCommand, parse_command
+from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu import Parsed
@@ -134,7 +134,8 @@ class Dispatcher:
         if parsed.intent == "query" and parsed.query is not None:
             return await answers.answer(ctx, parsed.query)
         if parsed.intent == "resolve" and parsed.resolve_ref is not None:
-            return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, ctx.msg.text, natural=True))
+            result = resolve_result(ctx.msg.text, parsed.resolve_ref)
+            return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, result, natural=True))
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:

@@ -97,3 +97,15 @@ def test_future_dates(text, want):
 @pytest.mark.parametrize("text", ["下下周", "明年", "31号x"])
 def test_bad_dates(text):
     assert parse_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize(("text", "ref", "want"), [
+    ("No.110 闭环了，换了新灯管", 110, "换了新灯管"),
+    ("64 已办结 换了新的", 64, "换了新的"),
+    ("No.110 闭环了", 110, "闭环了"),
+    ("问题编号47，已经解决", 47, "已经解决"),
+])
+def test_resolve_result_drops_the_reference_and_done_words(text, ref, want):
+    from handlers.commands import resolve_result
+
+    assert resolve_result(text, ref) == want

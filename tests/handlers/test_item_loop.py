@@ -197,3 +197,33 @@ async def test_platform_messages_queue_platform_notices(dispatcher, db):
     async with db.session() as s:
         o = await s.scalar(select(Outbox))
     assert (o.channel, o.target_kind) == ("auto", "cadre")
+
+
+async def test_item_view_in_a_group_is_masked(dispatcher, db):
+    await say(dispatcher, "zhang", "学生王建国反映宿舍热水不稳定，电话13812345678")
+    private = await say(dispatcher, "zhang", "#1")
+    assert "13812345678" in private
+    group = await say(dispatcher, "zhang", "#1", chat_id="g1")
+    assert "13812345678" not in group and "138****5678" in group and "王建国" not in group
+
+
+async def test_query_counts_agree_with_the_ledger_for_the_same_month(dispatcher, db, clock):
+    from storage.ledger import item_rows
+
+    clock.set(datetime(2026, 10, 20, 10, 0))
+    await say(dispatcher, "zhao", "有同学反映二食堂饭菜偏咸")
+    clock.set(datetime(2026, 11, 18, 10, 0))
+    await say(dispatcher, "zhang", VISIT)
+    await say(dispatcher, "zhang", "办结 #2 重启了交换机")
+    await say(dispatcher, "zhang", "转办 #3 后勤处")
+    reply = await say(dispatcher, "wang", "本月的问题有哪些")
+    async with db.session() as s:
+        rows = await item_rows(s, datetime(2026, 11, 1), datetime(2026, 12, 1))
+    assert reply.splitlines()[0] == f"本月 · 全部 · 问题 · 共 {len(rows)} 项" == "本月 · 全部 · 问题 · 共 2 项"
+    assert "#2 【已办结】" in reply
+
+
+async def test_natural_resolve_read_by_the_understanding_keeps_only_the_result(dispatcher, db):
+    await say(dispatcher, "zhang", VISIT)
+    assert "#1 已办结" in await say(dispatcher, "zhang", "报告：问题编号1，已经处理好了，换了热水器")
+    assert (await item(db, 1)).result == "换了热水器"
