@@ -104,3 +104,33 @@ def find_unit_name(text: str, units: Mapping[str, Sequence[str]]) -> str | None:
             if len(n) >= 2 and n in text and (best is None or len(n) > best[0]):
                 best = (len(n), unit)
     return best[1] if best else None
+
+
+# --- is it a question about records? -------------------------------------------------------
+# For intent detection (handlers/nlu/intent.py): questions the keyword rule misses, in the
+# words people use — counts asked (还剩几个, 下了几次村, 销了几个号), states asked (啥状态, 有回音没,
+# 处理到哪一步了, 处理得么样了), lists asked (查下…, 走访记录 全部) — never a report (a complaint with
+# 好几次 or 几个社团, something someone 反映/说), a plan, a usage question or a policy question.
+_ASK = re.compile(
+    r"(?:了|还有|还剩|剩|有|共|过|下了|跑了|去了|销了|新增)几(?:个|条|件|次|回|项|趟)"
+    r"|几(?:个|条|件|次|回|项|趟)(?:[了呢吗没]|$|[？?])"
+    r"|(?:了|有|共|办结了|解决了)多少|多少(?:条|个|件|项|次)?(?:[了呢吗没]|$|[？?])"
+    r"|哪些|有没有|还有没|有无|吗|没有?[？?]?$|咋样|么样|啥状态|啥情况|什么情况|什么状态|哪一步|有回音"
+    r"|情况(?:怎么样|如何)?$|查下|查一下|调出|导出|列出|总数|一共|(?:记录|清单|台账)\s*全部|[？?]$")
+_RECORDS = re.compile(
+    r"问题|问提|诉求|事|件|条|待办|走访|记录|办|销号|结|跑了|下去|下了|去了|点|类|这块|那块|一块|名下|手上"
+    r"|报的|提的|销了?[几多少个0-9]*号")
+_NOT_ASKING = re.compile(
+    r"能不能|能否|可以|怎么(?!样)|如何|补录|能\S{0,2}多少|发这里|要不要|照常"
+    r"|今天|昨天|前天|昨晚|今早|今晚|刚才|[0-9一二三四五六七八九十]+[号日](?!前)|明天|下周|下次|准备|计划|打算")
+_REPORTED = re.compile(r"反映|说")
+_ASKED_ABOUT_REPORTED = re.compile(r"反映的.{0,6}(?:问题|事|诉求)")
+
+
+def asks_about_records(text: str) -> bool:
+    """Whether a short message asks about the bot's records (a count, a state or a list)."""
+    if len(text) > 40 or _NOT_ASKING.search(text):
+        return False
+    if _REPORTED.search(text) and not _ASKED_ABOUT_REPORTED.search(text):
+        return False
+    return bool(_ASK.search(text) and _RECORDS.search(text))

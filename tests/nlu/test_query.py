@@ -62,3 +62,28 @@ def test_unit_in_a_question_longest_name_wins():
     assert find_unit_name("计算机学院逾期问题", units) == "计算机学院"
     assert find_unit_name("学工处本月走访", units) == "学生工作处"
     assert find_unit_name("本月逾期问题", units) is None
+
+
+@pytest.mark.parametrize("text", [
+    "我手里还剩几件没办的", "这个月我下了几次乡", "上周销了几个号", "我报的那几个诉求啥状态了",
+    "食堂那块处理得么样了", "查下本月心理类的问题", "走访记录 全部", "我提的那几条有回音没",
+    "老师们反映的宿舍问题处理到哪一步了",
+])
+def test_asks_about_records(text):
+    from handlers.nlu.query import asks_about_records
+
+    assert asks_about_records(text)
+
+
+@pytest.mark.parametrize("text", [
+    "学生反映食堂窗口排队要好几次才打到饭",  # a report with a count in it
+    "几个社团反映活动经费还没下拨",
+    "走访记录可以发这里吗",  # a usage question
+    "补贴能领多少？",  # a policy question
+    "明天准备去二食堂看看有没有问题",  # a plan
+    "今天去了梅园3栋，同学说热水还有没修好的",  # a report
+])
+def test_not_asking_about_records(text):
+    from handlers.nlu.query import asks_about_records
+
+    assert not asks_about_records(text)
