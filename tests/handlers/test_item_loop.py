@@ -61,6 +61,11 @@ async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher
         "问题已回到您名下，可改转其他单位：「转办 #2 单位」。")
     assert "不是转办给您的问题" in await say(dispatcher, "zhang", "退回 #1 不想办")
     assert "退回给 张老师：不属于我处职责" in await say(dispatcher, "zhang", "#2")
+    from storage.ledger import item_rows
+
+    async with db.session() as s:
+        rows = {r["item"].id: r for r in await item_rows(s, None, None)}
+    assert (rows[2]["returns"], rows[1]["returns"]) == (1, 0)  # the 台账 counts it
 
 
 async def test_unit_names_by_short_name_and_a_miss_lists_units(dispatcher, db):
@@ -176,6 +181,7 @@ async def test_undo_takes_back_the_last_action_then_the_one_before(dispatcher, d
     assert await say(dispatcher, "zhang", "撤销") == "已撤销您对 #2 的进展「已报修」。再发「撤销」可撤销再上一步。"
     assert await say(dispatcher, "zhang", "撤销") == "已撤销您对 #1 的转办。再发「撤销」可撤销再上一步。"
     assert (await item(db, 1)).owner_id == (await item(db, 1)).reporter_id
+    assert (await notices(db))[-1][1:] == ("刘处长", "张老师 撤回了问题 #1 的转办（热水不稳定），您无需再办理。")
     assert await say(dispatcher, "zhang", "撤销") == (
         "已撤销您对 #2 的更正分类（已恢复为「宿舍」）。再发「撤销」可撤销再上一步。")
     i = await item(db, 2)
