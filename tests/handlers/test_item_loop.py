@@ -233,3 +233,12 @@ async def test_natural_resolve_read_by_the_understanding_keeps_only_the_result(d
     await say(dispatcher, "zhang", VISIT)
     assert "#1 已办结" in await say(dispatcher, "zhang", "报告：问题编号1，已经处理好了，换了热水器")
     assert (await item(db, 1)).result == "换了热水器"
+
+
+async def test_undo_reaches_back_only_within_the_time_limit(dispatcher, db, clock):
+    await say(dispatcher, "zhang", VISIT)
+    await say(dispatcher, "zhang", "进展 #1 已报修")
+    clock.advance(minutes=61)
+    assert await say(dispatcher, "zhang", "撤销") == (
+        "没有可以撤销的操作（只能撤销自己最近60分钟内的记录、更正、转办、进展、签收和办结）。")
+    assert (await item(db, 1)).status == "in_progress"
