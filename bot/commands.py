@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.app import App, build_app, corrections_path, load_parser
 from bot.config import Config
-from bot.console import ConsoleSession, run_console
+from bot.console import ConsoleSession, jobs_preview, run_console
 from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
 from handlers.errors import ConfigError
@@ -80,7 +80,8 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 
 async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     async def body(app: App) -> int:
-        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout))
+        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
+                                         jobs=jobs_preview(app)))
         return 0
 
     return await _with_app(cfg, body)
@@ -92,7 +93,8 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
     async def body(app: App) -> int:
         extra: list[Awaitable] = []
         if args.console:  # leaving the console (/quit or EOF) stops the bot
-            extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
+            extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
+                                                    jobs=jobs_preview(app))))
         if not args.no_scheduler:
             extra.append(_scheduler(app))
         # platform messages are handled in worker processes; the console stays in-process
