@@ -19,7 +19,7 @@ from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
-from .query import parse_query
+from .query import asks_about_records, parse_query
 from .segmenter import Segmenter
 from .split import (
     ENUMERATED,
@@ -258,7 +258,7 @@ class Parser:
             "resolve": intents.is_resolve(text),
             "ref": ref is not None,
             "done": bool(intents.RESOLVED.search(text)),
-            "query": intents.is_query(text),
+            "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
             "future": intents.is_future_or_notice(text),
             "help": bool(intents.HELP.search(text)),
             "visit": intents.has_visit(own if relay else text, bool(own_dates),
