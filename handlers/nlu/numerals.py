@@ -75,10 +75,12 @@ REPORTED_BEFORE = re.compile(
     r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
 
 
-REPORTED_HEAD = re.compile(r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了|上次|之前|以前|每|一共[^，。]*只")
+REPORTED_HEAD = re.compile(
+    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了|上次|之前|以前|每|一共[^，。]*只")
 _ALONE = re.compile(r"一个人$")
 # a bare total after the people were named: "看了寒假留校的学生 一共11个", "九个人"
-_TOTAL = re.compile(rf"(?:一共|总共|共计|合计|共有|共)\s*(?P<num>{NUM})\s*(?P<cls>个|名|位)(?P<approx>)(?=[\s，。；,;！!]|$)")
+_TOTAL = re.compile(
+    rf"(?:一共|总共|共计|合计|共有|共)\s*(?P<num>{NUM})\s*(?P<cls>个|名|位)(?P<approx>)(?=[\s，。；,;！!]|$)")
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
