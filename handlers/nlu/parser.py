@@ -287,7 +287,11 @@ class Parser:
 
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
-        words = _LEAD_IN.sub("", text).strip(" ，。！？!?,.;；：:")
+        words = _LEAD_IN.sub("", text)
+        said = _SAID.match(words)
+        if said and len(words) - said.end() >= 4:
+            words = words[said.end():]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
+        words = words.strip(" ，。！？!?,.;；：:")
         if len(words) < 4:
             return ()
         category, alternative = self.categorize(words, tax.name)
@@ -387,6 +391,7 @@ def _rule_intent(sig: Signals) -> str:
 # the narrative lead-in of a relayed complaint or subject line: "工单标题：", "市民来电反映："
 _LEAD_IN = re.compile(
     r"^(?:[^，。：:]{0,12}(?:标题|摘录|来信|来电|留言|转来[^：:]{0,8}|反映|诉求|投诉|求助|建议)[：:]\s*)")
+_SAID = re.compile(r"^(?:有|据|听)?[^，。：:；]{0,10}?(?:反映|反馈|说|提到|表示|吐槽|抱怨)(?:说|了)?[：:，,]?\s*")
 _PARTICLES = "了啦的呢啊呀哈"
 _SENTENCE_ENDS = "。！？!?；;\n"
 _MEMO_LIMIT = 200_000  # tokens whose topic words are remembered
