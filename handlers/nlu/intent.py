@@ -18,7 +18,8 @@ _REFS = [
     re.compile(r"(?<![0-9A-Za-z])(?P<n>[0-9]{1,6})\s*[#＃]"),  # "42#"
     re.compile(r"(?i)\bNo\.?\s*(?P<n>[0-9]{1,6})"),  # "No.110"
     re.compile(r"(?:问题|诉求|工单)?单号\s*[:：]?\s*(?P<n>[0-9]{1,9})"),  # "问题单号0076"
-    re.compile(rf"第\s*(?P<n>{_NUM})\s*(?:号|条|个|项)"),
+    # 第12号 / 第12个问题; "第29条" alone is an article of a law, not one of our items
+    re.compile(rf"第\s*(?P<n>{_NUM})\s*(?:号|个|项|条(?=问题|事项|诉求|工单))"),
     re.compile(rf"(?:问题|事项|工单|诉求)?编号\s*[:：是为]?\s*(?P<n>{_NUM})"),
     re.compile(rf"(?P<n>{_NUM})\s*号\s*(?:问题|事项|工单|诉求)"),
     re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})\s*号?"),
