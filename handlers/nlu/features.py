@@ -11,6 +11,7 @@ from datetime import date
 from .classify import Classifier
 from .learn import Features, char_ngrams
 from .places import PlaceMatch
+from .split import Clause
 
 # how much the visit's place type may say about an item's category: a small feature value, so
 # the regularised model can lean on it only as one weak signal among the item's own words
@@ -63,3 +64,21 @@ def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], c
     if place_type:
         weighted[f"p:{place_type}"] = PLACE_TYPE_VALUE
     return binary, weighted
+
+
+def clause_features(text: str, clause: Clause, index: int, first_problem: int) -> Features:
+    """What the clause model sees of one neutral clause: its character 1–3-grams, its length band,
+    whether it opens the message, lies before the first cue-stated problem, or is a listed point."""
+    content = text[clause.content_start:clause.end]
+    binary = char_ngrams(content, 3)
+    n = len(content)
+    binary.add(f"clen:{0 if n <= 4 else 1 if n <= 10 else 2 if n <= 20 else 3}")
+    if index == 0:
+        binary.add("c:first")
+    if clause.end <= first_problem:
+        binary.add("c:before")
+    if clause.enumerated or clause.listed:
+        binary.add("c:listed")
+    if clause.also:
+        binary.add("c:also")
+    return binary, {}

@@ -14,7 +14,7 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, intent_features, item_features
+from .features import Signals, clause_features, intent_features, item_features
 from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
@@ -301,23 +301,35 @@ class Parser:
         """The item texts the rule splitter finds in a normalized message (for training)."""
         return [words for words, _ in self._groups(text, self._taxonomy(profile))]
 
-    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
-        """(item text, weighted token segments) of each item the splitter finds."""
+    def clauses(self, text: str, tax: Taxonomy, learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
+        """The message's clauses with their kinds, its tokens (offset, token) and topic words.
+
+        Kinds come from the language cues; with `learned`, a neutral clause that the clause model
+        reads as a problem ("作业基本不写", "墙体倾斜得厉害") becomes one (the cue lists cannot
+        know every way a problem is told)."""
         early = {"problem": cue_hits(self.cues.problem, text), "request": cue_hits(self.cues.request, text)}
         starts = [s for s, _ in early["problem"]] + [s for s, _ in early["request"]]
-        if not starts:
-            return []  # nothing states a problem or a request: no clause can start an item
         hits = scan(text, self.cues, early)
-        # tokens from the sentence of the first problem on (the visit's date and place before it
-        # are never part of an item); jieba cuts at punctuation, so the tokens are the same
-        lo = max(text.rfind(ch, 0, min(starts)) for ch in _SENTENCE_ENDS) + 1
-        spans = [(pos + lo, tok) for pos, tok in self._spans(text[lo:])] if lo else self._spans(text)
+        spans = self._spans(text)
         classifier = self.classifiers[tax.name]
         topics = _Topics(text, spans, hits["problem"], classifier, self.cues)
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
         promote_points(clauses)
+        model = self.models.clause if learned and self.models is not None else None
+        if model is not None:
+            first = min(starts, default=len(text))
+            for i, c in enumerate(clauses):
+                if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
+                    c.kind = "P"
+        return clauses, spans, topics
+
+    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
+        """(item text, weighted token segments) of each item the splitter finds."""
+        clauses, spans, topics = self.clauses(text, tax)
+        if not any(c.kind in ("P", "R") for c in clauses):
+            return []  # nothing states a problem or a request: no clause can start an item
         out = []
         seen: set[str] = set()
         for group in group_items(clauses, topics.distinct):

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .features import intent_features, item_features
+from .features import clause_features, intent_features, item_features
 from .learn import Features, Models, corpus_files, fingerprint, fit, load_cached, read_jsonl, save_cached, slice_of
 from .split import normalize
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 INTENT_C = 2.0
 CATEGORY_C = 4.0
+CLAUSE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
 DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the second choice
 _STRONG = re.compile(r"[。！？!?；;\n]")
@@ -93,15 +94,40 @@ def intent_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features
     return out
 
 
+def clause_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every clause the cues leave neutral in a labelled visit or issue:
+    "1" when a labelled item's key lies in it (a problem the cue lists missed)."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+        clauses, _, _ = parser.clauses(text, tax, learned=False)
+        first = min((c.start for c in clauses if c.kind in ("P", "R")), default=len(text))
+        for i, c in enumerate(clauses):
+            if c.kind != "N":
+                continue
+            content = text[c.content_start:c.end]
+            label = "1" if any(k and k in content for k in keys) else "0"
+            out.append((clause_features(text, c, i, first), label))
+    return out
+
+
 def train(parser: Parser, rows: Sequence[dict], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
-    """Fit the intent model and one category model per profile on `rows`."""
+    """Fit the intent model, the clause model and one category model per profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
+    clause_rows = clause_examples(parser, rows)
+    clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
     category = {}
     for profile, examples in category_examples(parser, rows).items():
         if len({label for _, label, _ in examples}) >= 2:
             category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
                                     weights=[w for _, _, w in examples])
-    return Models(intent, category, margin, key)
+    return Models(intent, category, margin, key, clause)
 
 
 def source_key(parser: Parser, corrections: Path | None) -> str:
