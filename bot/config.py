@@ -34,6 +34,7 @@ class WeComConfig:
     token: str = ""
     encoding_aes_key: str = ""
     api_base: str = "https://qyapi.weixin.qq.com"
+    max_age_s: int = 600  # callbacks whose signed timestamp is older (or further ahead) are refused
 
     @property
     def enabled(self) -> bool:
@@ -48,6 +49,8 @@ class DingTalkConfig:
     robot_code: str = ""
     api_base: str = "https://api.dingtalk.com"
     stream_endpoint: str = "https://api.dingtalk.com/v1.0/gateway/connections/open"
+    # hosts a message's sessionWebhook may point to (https); the api_base host is always allowed
+    session_hosts: tuple[str, ...] = ("oapi.dingtalk.com", "api.dingtalk.com")
 
     @property
     def enabled(self) -> bool:
