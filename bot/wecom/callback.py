@@ -18,11 +18,12 @@ from aiohttp import web
 from bot.errors import BadRequest, SignatureError
 from bot.outbound import split
 from bot.outbound.render import joined_text
-from bot.outbound.texts import FROM_VOICE, NOT_TEXT
+from bot.outbound.texts import NOT_TEXT
+from bot.transcript import from_voice
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.message import WeComMessage
 from handlers.inbound_text import clean, clean_id
-from handlers.types import IncomingMessage, Reply, TextReply
+from handlers.types import IncomingMessage, Reply
 
 if TYPE_CHECKING:
     from bot.server import Services
@@ -110,14 +111,14 @@ class WeComCallback:
         )
 
         async def late(replies: list[Reply]) -> None:
-            await self.s.enqueue_replies(msg, _from_voice(replies, voice), channel="wecom",
+            await self.s.enqueue_replies(msg, (from_voice(replies) if voice else replies), channel="wecom",
                                          target_kind="user", target=user)
 
         replies = await self.s.handle_in_budget(msg, late)
         if replies is None:
             log.info("wecom %s answered late; reply queued", msg.dedupe_key)
             return web.Response(text="")
-        text = joined_text(_from_voice(replies, voice))
+        text = joined_text((from_voice(replies) if voice else replies))
         if not text:
             return web.Response(text="")
         spans = split.split_spans(text, split.WECOM_TEXT_BYTES)
@@ -139,12 +140,3 @@ def _content_id(message: WeComMessage, text: str) -> str:
     seed = "\x1f".join((message.FromUserName or "", message.CreateTime or "", message.MsgType, text))
     return "h" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:24]
 
-
-def _from_voice(replies: list[Reply], voice: bool) -> list[Reply]:
-    """Replies to a voice message say that they answer its transcript."""
-    if not voice or not replies:
-        return replies
-    first = replies[0]
-    if isinstance(first, TextReply):
-        return [TextReply(f"{FROM_VOICE}\n{first.text}"), *replies[1:]]
-    return [TextReply(FROM_VOICE), *replies]

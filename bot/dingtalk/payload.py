@@ -1,0 +1,101 @@
+"""A DingTalk robot message payload (HTTP callback body or Stream `data`), validated.
+
+Every field we use is checked by type and size; fields we do not use are ignored. A body that
+is not JSON, nests too deep, or carries a wrong type (text as a list, a numeric richText part,
+conversationId as an object) is a BadRequest before anything reaches the handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from bot.errors import BadRequest
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Short = Annotated[str, msgspec.Meta(max_length=256)]
+Text = Annotated[str, msgspec.Meta(max_length=200_000)]
+Url = Annotated[str, msgspec.Meta(max_length=2048)]
+
+
+class TextBody(msgspec.Struct):
+    content: Text = ""
+
+
+class RichPart(msgspec.Struct):
+    text: Text | None = None  # parts without text are pictures (downloadCode) or mentions
+
+
+class Content(msgspec.Struct):
+    """`content` of audio (recognition), richText (richText parts); other kinds ignored."""
+
+    recognition: Text | None = None
+    richText: list[RichPart] | None = None  # noqa: N815 (DingTalk's field name)
+
+
+class RobotMessage(msgspec.Struct):
+    msgtype: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_]{1,40}\Z")]
+    msgId: Id  # noqa: N815
+    senderStaffId: Id | None = None  # noqa: N815
+    senderId: Id | None = None  # noqa: N815
+    conversationType: Annotated[str, msgspec.Meta(pattern=r"^[12]\Z")] | None = None  # noqa: N815
+    conversationId: Id | None = None  # noqa: N815
+    conversationTitle: Short | None = None  # noqa: N815
+    sessionWebhook: Url | None = None  # noqa: N815
+    sessionWebhookExpiredTime: Annotated[int, msgspec.Meta(ge=0, le=10**14)] | None = None  # noqa: N815
+    text: TextBody | None = None
+    content: Content | None = None
+
+    @property
+    def sender(self) -> str | None:
+        return self.senderStaffId or self.senderId
+
+    @property
+    def is_group(self) -> bool:
+        return self.conversationType == "2"
+
+
+_DECODER = msgspec.json.Decoder(RobotMessage)
+
+
+def decode(body: bytes) -> RobotMessage:
+    """The validated message from an HTTP body (BadRequest naming the bad field, no value)."""
+    try:
+        return _DECODER.decode(body)
+    except msgspec.ValidationError as exc:
+        raise BadRequest(f"field invalid ({_where(exc)})") from None
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        raise BadRequest("malformed JSON") from None
+
+
+def convert(data: Any) -> RobotMessage:
+    """The validated message from an already-decoded Stream frame."""
+    try:
+        return msgspec.convert(data, RobotMessage)
+    except msgspec.ValidationError as exc:
+        raise BadRequest(f"field invalid ({_where(exc)})") from None
+    except RecursionError:
+        raise BadRequest("nested too deep") from None
+
+
+def _where(exc: msgspec.ValidationError) -> str:
+    m = re.search(r"at `([^`]{1,80})`", str(exc))
+    return m.group(1) if m else "structure"
+
+
+def webhook_allowed(url: str, api_base: str, hosts: tuple[str, ...]) -> bool:
+    """True when `url` is an https URL on one of the platform's `hosts` (default port), or on
+    exactly the scheme, host and port of the configured `api_base`."""
+    try:
+        u, base = urlsplit(url), urlsplit(api_base)
+        port, base_port = u.port, base.port
+    except ValueError:
+        return False
+    if not u.hostname or u.username or u.password:
+        return False
+    if (u.scheme, u.hostname, port) == (base.scheme, base.hostname, base_port):
+        return True
+    return u.scheme == "https" and port in (None, 443) and u.hostname.lower() in {h.lower() for h in hosts}
