@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.dingtalk.inbound import receive, session_ok
+from bot.dingtalk.inbound import handle, prepare
 from bot.dingtalk.payload import decode
 from bot.errors import BadRequest, SignatureError
 from bot.outbound.dingtalk import sign
@@ -68,15 +68,13 @@ class DingTalkCallback:
         except BadRequest as exc:
             log.warning("dingtalk callback refused (%s) from %s", exc, request.remote)
             raise web.HTTPBadRequest(text="bad request") from None
-        if not session_ok(message, self.cfg):
-            log.warning("dingtalk callback refused (sessionWebhook outside the platform's hosts) from %s",
-                        request.remote)
+        prepared = prepare(self.s, message)
+        if prepared is None:
             raise web.HTTPBadRequest(text="bad request")
         async with self.s.db.write() as s:
             first = await bind_sign(s, f"{timestamp}:{signature}", hashlib.sha256(body).hexdigest(), now)
         if not first:
             log.warning("dingtalk callback refused (sign already used for another body) from %s", request.remote)
             raise web.HTTPForbidden(text="forbidden")
-        if not await receive(self.s, message):
-            raise web.HTTPBadRequest(text="bad request")
+        await handle(self.s, prepared)
         return web.json_response({})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.dingtalk.payload import RobotMessage, webhook_allowed
@@ -72,32 +73,56 @@ def reply_target(m: RobotMessage, msg: IncomingMessage) -> tuple[str, str, str]:
     return "dingtalk", "user", msg.user_id
 
 
-async def receive(services: Services, m: RobotMessage) -> bool:
-    """Handle one verified, validated robot message. False when it was unusable (nothing
-    stored): no usable sender or id, or a sessionWebhook on a foreign host."""
+@dataclass(frozen=True)
+class Prepared:
+    """A validated message ready to handle: its IncomingMessage, text (None: not words) and
+    whether the text is a voice transcript."""
+
+    message: RobotMessage
+    msg: IncomingMessage
+    text: str | None
+    voice: bool
+
+
+def prepare(services: Services, m: RobotMessage) -> Prepared | None:
+    """The message ready to handle, or None (logged once) when it is unusable: no usable
+    sender, msgId or conversationId, or a sessionWebhook on a foreign host. Stores nothing."""
     if not session_ok(m, services.cfg.dingtalk):
-        log.warning("dingtalk message %s refused: sessionWebhook outside the platform's hosts", m.msgtype)
-        return False
+        log.warning("dingtalk %s message refused: sessionWebhook outside the platform's hosts", m.msgtype)
+        return None
     text, voice = message_text(m)
     msg = to_incoming(m, text or "", services.clock.now())
     if msg is None:
         log.warning("dingtalk %s message without usable sender, msgId or conversationId ignored", m.msgtype)
-        return False
-    channel, kind, target = reply_target(m, msg)
-    if text is None:
-        log.info("dingtalk %s message answered: text only", m.msgtype)
+        return None
+    return Prepared(m, msg, text, voice)
+
+
+async def handle(services: Services, p: Prepared) -> None:
+    """Handle a prepared message and queue its replies (or the text-only answer)."""
+    msg = p.msg
+    channel, kind, target = reply_target(p.message, msg)
+    if p.text is None:
+        log.info("dingtalk %s message answered: text only", p.message.msgtype)
         await services.enqueue_replies(msg, [TextReply(NOT_TEXT)], channel=channel, target_kind=kind,
                                        target=target)
-        return True
+        return
 
     async def deliver(replies: list[Reply]) -> None:
-        if voice:
-            replies = from_voice(replies)
-        await services.enqueue_replies(msg, replies, channel=channel, target_kind=kind, target=target)
+        await services.enqueue_replies(msg, from_voice(replies) if p.voice else replies, channel=channel,
+                                       target_kind=kind, target=target)
 
     replies = await services.handle_in_budget(msg, deliver)
     if replies is not None:
         await deliver(replies)
     else:
         log.info("dingtalk %s answered late; reply queued when done", msg.dedupe_key)
+
+
+async def receive(services: Services, m: RobotMessage) -> bool:
+    """Prepare and handle one verified, validated message; False when unusable (nothing stored)."""
+    p = prepare(services, m)
+    if p is None:
+        return False
+    await handle(services, p)
     return True

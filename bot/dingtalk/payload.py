@@ -88,6 +88,8 @@ def convert(data: Any) -> RobotMessage:
         raise BadRequest(f"field invalid ({_where(exc)})") from None
     except RecursionError:
         raise BadRequest("nested too deep") from None
+    except UnicodeEncodeError:  # a lone surrogate in a field checked by pattern (ids, msgtype)
+        raise BadRequest("field invalid (lone surrogate in an id)") from None
 
 
 def _where(exc: msgspec.ValidationError) -> str:
