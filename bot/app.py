@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import tomllib
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.textfile import TextFileError, utf8_copy
+from handlers.errors import ConfigError
 from handlers.clock import Clock, OffsetClock, SystemClock
 from handlers.dispatch import Dispatcher
 from storage.db import Database
@@ -23,9 +26,26 @@ class App:
 
 
 def load_parser(cfg: Config):
+    """The parser with the admin's dictionary and keywords, each read as UTF-8 (with or
+    without BOM) or GB18030 (a UTF-8 copy under data/cache is what jieba reads)."""
     from handlers.nlu import Parser
 
-    return Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords)
+    files = {}
+    for key, path in (("user_dict", cfg.user_dict), ("extra_keywords", cfg.extra_keywords)):
+        try:
+            files[key] = utf8_copy(path, cfg.cache_dir / "admin_files") if path is not None else None
+        except (TextFileError, OSError) as exc:
+            raise ConfigError(f"taxonomy.{key}", "a readable UTF-8 or GB18030 text file", str(exc)) from None
+    try:
+        return Parser.load(cache_dir=cfg.cache_dir, extra_dict=files["user_dict"],
+                           extra_keywords=files["extra_keywords"])
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("taxonomy.extra_keywords", f"valid TOML ({exc})") from None
+    except (ValueError, TypeError, KeyError) as exc:
+        if not (cfg.user_dict or cfg.extra_keywords):
+            raise
+        raise ConfigError("taxonomy.user_dict / taxonomy.extra_keywords", "files of the documented shape",
+                          f"{type(exc).__name__}: {str(exc)[:80]}") from None
 
 
 def _mask():
