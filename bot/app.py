@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.textfile import TextFileError, utf8_copy
-from handlers.errors import ConfigError
 from handlers.clock import Clock, OffsetClock, SystemClock
 from handlers.dispatch import Dispatcher
+from handlers.errors import ConfigError
 from storage.db import Database
 
 log = logging.getLogger("minqing")
@@ -63,3 +63,18 @@ def build_app(cfg: Config, clock: Clock | None = None) -> App:
     parser = load_parser(cfg)
     dispatcher = Dispatcher(db, parser, cfg.policy, clk, mask=_mask())
     return App(cfg=cfg, db=db, clock=clk, parser=parser, dispatcher=dispatcher)
+
+
+async def apply_groups(db: Database, cfg: Config) -> None:
+    """Turn the config's [[groups]] into group bindings (digests go to them; a binding's
+    webhook is what the outbox uses). ConfigError naming the entry when its unit is unknown."""
+    from storage.roster import UnknownUnit, sync_group_config
+
+    if not cfg.groups:
+        return
+    try:
+        async with db.write() as s:
+            n = await sync_group_config(s, cfg.groups)
+    except UnknownUnit as exc:
+        raise ConfigError(f"groups[{exc.index}].unit", f"a unit of the roster{exc.hint}", exc.unit) from None
+    log.info("%d group binding(s) from [[groups]]", n)

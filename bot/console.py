@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TextIO
 
 from handlers.clock import OffsetClock
 from handlers.dispatch import Dispatcher
+from handlers.inbound_text import clean
 from handlers.types import IncomingMessage, TextReply
 
 BANNER = "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换身份，/now 时间 调整时钟，/quit 退出。"
@@ -69,16 +71,44 @@ class ConsoleSession:
         self.say(f"（时钟已调到 {self.clock.now():%Y-%m-%d %H:%M}）")
 
 
-async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None) -> None:
-    """Read lines from stdin without blocking the event loop (server and scheduler keep going)."""
-    read = read_line or sys.stdin.readline
+async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None) -> bool:
+    """Read lines without blocking the event loop (server and scheduler keep going).
+    True when the user typed /quit, False at end of input (stdin closed: Ctrl-D, a pipe).
+
+    Lines are read on a daemon thread, so Ctrl-C and SIGTERM never wait for a line
+    that will not come (the default executor would hold shutdown until Enter)."""
+    read = read_line or _stdin_line
     loop = asyncio.get_running_loop()
     session.say(BANNER.format(user=session.user))
     while True:
         session.out.write(f"{session.user}> ")
         session.out.flush()
-        line = await loop.run_in_executor(None, read)
+        line = await _read_in_thread(loop, read)
         if line == "":  # EOF
-            break
-        if not await session.feed(line):
-            break
+            return False
+        if not await session.feed(clean(line)):
+            return True
+
+
+def _stdin_line() -> str:
+    """One line of stdin; bytes that are not UTF-8 (a paste cut mid-character) become U+FFFD."""
+    return sys.stdin.buffer.readline().decode("utf-8", "replace")
+
+
+def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
+    fut: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        try:
+            line = read()
+        except (OSError, ValueError, UnicodeDecodeError):  # stdin closed or undecodable: end of input
+            line = ""
+        except StopIteration:  # an iterator-backed reader ran out
+            line = ""
+        try:
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(line))
+        except RuntimeError:  # the loop closed while we waited for input
+            pass
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return fut

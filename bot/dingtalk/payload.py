@@ -33,19 +33,19 @@ class Content(msgspec.Struct):
     """`content` of audio (recognition), richText (richText parts); other kinds ignored."""
 
     recognition: Text | None = None
-    richText: list[RichPart] | None = None  # noqa: N815 (DingTalk's field name)
+    richText: list[RichPart] | None = None
 
 
 class RobotMessage(msgspec.Struct):
     msgtype: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_]{1,40}\Z")]
-    msgId: Id  # noqa: N815
-    senderStaffId: Id | None = None  # noqa: N815
-    senderId: Id | None = None  # noqa: N815
-    conversationType: Annotated[str, msgspec.Meta(pattern=r"^[12]\Z")] | None = None  # noqa: N815
-    conversationId: Id | None = None  # noqa: N815
-    conversationTitle: Short | None = None  # noqa: N815
-    sessionWebhook: Url | None = None  # noqa: N815
-    sessionWebhookExpiredTime: Annotated[int, msgspec.Meta(ge=0, le=10**14)] | None = None  # noqa: N815
+    msgId: Id
+    senderStaffId: Id | None = None
+    senderId: Id | None = None
+    conversationType: Annotated[str, msgspec.Meta(pattern=r"^[12]\Z")] | None = None
+    conversationId: Id | None = None
+    conversationTitle: Short | None = None
+    sessionWebhook: Url | None = None
+    sessionWebhookExpiredTime: Annotated[int, msgspec.Meta(ge=0, le=10**14)] | None = None
     text: TextBody | None = None
     content: Content | None = None
 

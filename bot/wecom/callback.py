@@ -1,9 +1,11 @@
 """WeCom callback routes: GET (URL verification) and POST (messages).
 
-shape and age of the signed query → verify → decrypt → parse and validate → handle (dedupe inside the dispatcher) → answer. The answer is an
-encrypted passive reply when the handler finishes within `server.reply_budget_ms`;
-otherwise an empty 200 at once, and the reply goes out through the outbox to the person.
-Refused requests are logged without payload and never reach the dispatcher.
+shape and age of the signed query → verify → decrypt → parse and validate → handle (dedupe
+inside the dispatcher) → answer. The answer is an encrypted passive reply when the handler
+finishes within `server.reply_budget_ms`; otherwise an empty 200 at once, and the reply goes
+out through the outbox to the person. Refused requests (400 malformed, 403 signature or age)
+are logged in one line without payload and never reach the dispatcher. Every well-signed
+callback we do not use (events, files, mixed…) is answered 200 so WeCom does not retry it.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ class WeComCallback:
         if replies is None:
             log.info("wecom %s answered late; reply queued", msg.dedupe_key)
             return web.Response(text="")
-        text = joined_text((from_voice(replies) if voice else replies))
+        text = joined_text(from_voice(replies) if voice else replies)
         if not text:
             return web.Response(text="")
         spans = split.split_spans(text, split.WECOM_TEXT_BYTES)

@@ -194,4 +194,4 @@ async def test_fuzzed_callbacks_never_5xx_never_trace_and_refusals_store_nothing
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "Traceback" not in caplog.text
     # the generator reaches every outcome: handled, refused as malformed, refused on the signature
-    assert statuses.get(200, 0) > 50 and statuses.get(400, 0) > 50 and statuses.get(403, 0) > 50, statuses
+    assert min(statuses.get(200, 0), statuses.get(400, 0), statuses.get(403, 0)) > 20, statuses

@@ -94,7 +94,7 @@ async def test_wecom_message_types_we_cannot_use_get_a_friendly_reply(client, db
 
 
 async def test_wecom_voice_with_transcript_is_handled_as_text_and_says_so(client, db):
-    c, dispatcher, _ = client
+    c, _, _ = client
     path, body = encrypted_post(raw_xml(
         "<FromUserName>zhang</FromUserName><MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format>"
         f"<Recognition><![CDATA[走访梅园5栋，热水正常]]></Recognition><MsgId>78</MsgId><AgentID>{AGENT}</AgentID>"))
@@ -247,7 +247,7 @@ async def test_dingtalk_signed_bodies_of_the_wrong_shape_are_400(client, db, cap
 
 
 async def test_dingtalk_lone_surrogate_is_stored_replaced_and_answered(client, db, platform):
-    c, dispatcher, services = client
+    c, _, services = client
     raw = ('{"msgtype": "text", "msgId": "sur1", "senderStaffId": "staff001", "conversationType": "1",'
            ' "text": {"content": "走访梅园\\ud83d 3栋\\udc00，\\ufeff一切正常\\u0007"}}').encode()
     assert (await ding_post(c, None, raw=raw)).status == 200
@@ -311,7 +311,7 @@ async def test_dingtalk_replayed_sign_with_another_body_is_refused(client, db, p
     "file:///etc/passwd",
 ])
 async def test_dingtalk_foreign_session_webhook_host_is_refused(client, db, platform, url):
-    c, dispatcher, services = client
+    c, dispatcher, _ = client
     assert (await ding_post(c, ding_body(platform, sessionWebhook=url))).status == 400
     assert dispatcher.calls == 0 and await count(db, InboundMessage) == 0 and await count(db, Outbox) == 0
 

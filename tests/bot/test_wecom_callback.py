@@ -27,7 +27,6 @@ from tests.bot.fakes import (
     wecom_crypto,
 )
 
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
