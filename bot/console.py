@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -90,9 +91,26 @@ async def run_console(session: ConsoleSession, read_line: Callable[[], str] | No
             return True
 
 
-def _stdin_line() -> str:
-    """One line of stdin; bytes that are not UTF-8 (a paste cut mid-character) become U+FFFD."""
-    return sys.stdin.buffer.readline().decode("utf-8", "replace")
+class _StdinLines:
+    """Lines of stdin read with os.read (no lock of sys.stdin is held while waiting, so the
+    interpreter can exit while a line is awaited); bytes that are not UTF-8 (a paste cut
+    mid-character) become U+FFFD. "" at end of input."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+
+    def __call__(self) -> str:
+        while b"\n" not in self.buf:
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line.decode("utf-8", "replace")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode("utf-8", "replace") + "\n"
+
+
+_stdin_line = _StdinLines()
 
 
 def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
