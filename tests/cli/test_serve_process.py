@@ -47,7 +47,7 @@ def wait_healthy(proc: subprocess.Popen, port: int) -> None:
     deadline = time.monotonic() + START_LIMIT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _out, err = proc.communicate()
             pytest.fail(f"server exited with {proc.returncode} before serving:\n{err[-2000:]}")
         if healthz(port) == 200:
             return
@@ -64,7 +64,7 @@ def test_serve_with_stdin_closed_answers_healthz_and_stops_cleanly(tmp_path, sto
         wait_healthy(proc, port)
         assert healthz(port) == 200  # still serving after the console saw end of input
         proc.send_signal(stop)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
