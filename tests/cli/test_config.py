@@ -199,7 +199,7 @@ def test_groups_from_config_become_bindings_and_digests_go_to_their_webhooks(tmp
         f'[[groups]]\nchannel = "dingtalk"\nchat_id = "cidLEAD"\nleaders = true\nwebhook = "{ding_hook}"\n'
         'webhook_secret = "SEC1"\n', encoding="utf-8")
     assert run_cli("--config", str(cfg_file), "roster", "import", "bot/demo/roster.csv")[0] == 0
-    code, out, err = run_cli("jobs", "run", "weekly_digest", "--now", "2026-11-23T09:00", "--config", str(cfg_file))
+    code, _out, err = run_cli("jobs", "run", "weekly_digest", "--now", "2026-11-23T09:00", "--config", str(cfg_file))
     assert code == 0, err
     with sqlite3.connect(db_path) as c:
         bindings = c.execute("select channel, chat_id, unit_id is not null, is_leaders, webhook "
