@@ -154,15 +154,7 @@ def _xlsx_cell(v) -> Cell:
 def _to_rows(rows: list[list[Cell]]) -> tuple[list[tuple[int, Row]], dict[str, str]]:
     if not rows or not any(c.text.strip() for r in rows for c in r):
         raise RosterFileError("文件是空的")
-    for i, r in enumerate(rows[:HEADER_ROWS]):
-        columns = {n: _ALIAS.get(_header_key(c.text)) for n, c in enumerate(r)}
-        found = {key for key in columns.values() if key}
-        if {"name", "unit"} <= found:
-            break
-    else:
-        wanted = "、".join(names[0] for names in ALIASES.values())
-        missing = "、".join(n for n in ("姓名", "单位"))
-        raise RosterFileError(f"表头缺少列：{missing}（需要：{wanted}）；表头须在前 {HEADER_ROWS} 行内、在数据之前")
+    i, columns = _find_header(rows)
     header = {key: rows[i][n].text.strip() for n, key in columns.items() if key}
     out = []
     for number, r in enumerate(rows[i + 1:], start=i + 2):
@@ -170,6 +162,16 @@ def _to_rows(rows: list[list[Cell]]) -> tuple[list[tuple[int, Row]], dict[str, s
                for n, key in columns.items() if key}
         out.append((number, row))
     return out, header
+
+
+def _find_header(rows: list[list[Cell]]) -> tuple[int, dict[int, str | None]]:
+    """(index of the header row, {column number: canonical column}) within the first rows."""
+    for i, r in enumerate(rows[:HEADER_ROWS]):
+        columns = {n: _ALIAS.get(_header_key(c.text)) for n, c in enumerate(r)}
+        if {"name", "unit"} <= set(columns.values()):
+            return i, columns
+    wanted = "、".join(names[0] for names in ALIASES.values())
+    raise RosterFileError(f"表头缺少列：姓名、单位（需要：{wanted}）；表头须在前 {HEADER_ROWS} 行内、在数据之前")
 
 
 def account(cell: Cell) -> str:
