@@ -235,7 +235,8 @@ def validate(d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None 
         elif r in duty_roles:
             roles.append(r)
         else:
-            raise ValueError(f"「{col['roles']}」中有未知角色「{r}」（可用：领导、单位负责人、干部、{'、'.join(duty_roles)}）")
+            known = "、".join(("领导", "单位负责人", "干部", *duty_roles))
+            raise ValueError(f"「{col['roles']}」中有未知角色「{r}」（可用：{known}）")
     if ROLE_CADRE not in roles:
         roles.insert(0, ROLE_CADRE)
     points = []

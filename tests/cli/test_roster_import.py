@@ -177,7 +177,7 @@ def test_cli_xlsx_numeric_cells(tmp_path):
 def test_cli_header_after_the_first_rows_is_refused_saying_where_it_must_be(tmp_path):
     f = tmp_path / "r.csv"
     f.write_text("说明\n" * 12 + HEADER + "张老师,zhang,,计算机学院,干部,,\n", encoding="utf-8")
-    code, out, err, rows = run_roster_cli(tmp_path, f)
+    code, _out, err, rows = run_roster_cli(tmp_path, f)
     assert code == 1 and rows == []
     assert err.strip() == ("名单文件错误 roster error: 表头缺少列：姓名、单位（需要：姓名、企业微信账号、钉钉账号、单位、角色、"
                            "包联点、手机号）；表头须在前 10 行内、在数据之前")
