@@ -41,7 +41,8 @@ _COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟
              "宇文", "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台")
 _SURNAME = "(?:" + "|".join(_COMPOUND) + f"|[{_SINGLE}])"
 # Characters that end a given name: verbs, particles and markers that follow names.
-_STOP = "说讲称问反表提家的地得了和与及跟同在是于向对把被给为也都就还已要会来去到从等某师同学先女夫妇一户发吵打因没不很又再"
+_STOP = ("说讲称问反表提家的地得了和与及跟同在是于向对把被给为也都就还已要会来去到从等某师同学先女夫妇一户"
+         "发吵打因没不很又再")
 _GIVEN = f"(?![{_STOP}])[\u4e00-\u9fff]"
 _NAME = f"(?P<sur>{_SURNAME})(?P<given>{_GIVEN}(?:{_GIVEN})?)"
 _ROLE = ("学生|同学|新生|老生|研究生|本科生|毕业生|学员|居民|村民|群众|家长|租户|住户|业主|职工|员工|"
