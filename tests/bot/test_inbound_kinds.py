@@ -323,3 +323,15 @@ async def test_dingtalk_platform_session_hosts_are_accepted(client, db, platform
     async with db.session() as s:
         [row] = list(await s.scalars(select(Outbox)))
     assert json.loads(row.target)["url"] == url
+
+
+async def test_full_width_and_invisible_characters_never_change_a_command(real_client, db):
+    c, _, _ = real_client
+    replies = []
+    for n, text in enumerate(["走访梅园3栋，热水器坏了", "进展\u200b\u3000＃１\u3000已联系后勤", "进展 #1 已联系后勤"]):
+        path, body = encrypted_post(text_xml(text, 900 + n, user="zhang"))
+        replies.append(decrypt_reply(await (await c.post(path, data=body)).text(), "", "")["Content"])
+    assert "#1" in replies[0]
+    assert replies[1].replace("已联系后勤", "") == replies[2].replace("已联系后勤", "")  # the same command
+    assert "进展" in replies[1] and "#1" in replies[1]
+    assert [m.text for m in await stored(db)][1] == "进展\u200b\u3000＃１\u3000已联系后勤"  # stored as sent
