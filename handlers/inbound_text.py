@@ -37,7 +37,7 @@ def clean(text: str) -> str:
 def clean_id(value: str) -> str | None:
     """A platform id (user, chat, message) as sent, or None when it holds anything that is
     not printable (such an id is refused, never repaired: repairing could merge two)."""
-    return value if value and value.isprintable() and not _SURROGATE.search(value) else None
+    return value if value and value.isprintable() else None  # surrogates are not printable
 
 
 def command_form(text: str) -> str:
