@@ -104,7 +104,7 @@ def _env_name(section: str, key: str) -> str:
 
 def _nearest(word: str, known: list[str]) -> str:
     near = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
-    return f" — did you mean {near[0]}?" if near else f" (known: {', '.join(sorted(known))})"
+    return f" (did you mean {near[0]}?)" if near else f" (known: {', '.join(sorted(known))})"
 
 
 def _env_value(text: str) -> Any:
@@ -182,15 +182,15 @@ class _Section:
         known = sorted(self.known)
         for k in self.raw:
             if k not in self.known:
-                what = "unknown section" if isinstance(self.raw[k], dict) else "unknown setting"
-                raise ConfigError(self.key(k), f"a known setting: {what}{_nearest(k, known)}")
+                what = "section" if isinstance(self.raw[k], dict) else "setting"
+                raise ConfigError(self.key(k), f"a known {what}{_nearest(k, known)}")
         if not self.name:
             return  # top-level keys share MINQING_ with every section; checked per section
         prefix = _env_name(self.name, "")
         names = {_env_name(self.name, k): k for k in known}
         for var in os.environ:
             if var.startswith(prefix) and var not in names:
-                raise ConfigError(var, f"a known setting: unknown variable{_nearest(var, sorted(names))}")
+                raise ConfigError(var, f"a known variable{_nearest(var, sorted(names))}")
 
 
 def load_config(path: str | Path | None) -> Config:

@@ -179,7 +179,7 @@ async def sync_group_config(session: AsyncSession, groups) -> int:
         if g.unit:
             if g.unit not in units:
                 near = difflib.get_close_matches(g.unit, list(units), n=1, cutoff=0.5)
-                raise UnknownUnit(n, g.unit, f" — did you mean {near[0]}?" if near else " (import the roster first)")
+                raise UnknownUnit(n, g.unit, f" (did you mean {near[0]}?)" if near else " (import the roster first)")
             unit_id = units[g.unit]
         binding = await bind_group(session, g.channel, g.chat_id, unit_id, is_leaders=g.leaders)
         binding.webhook = g.webhook or None

@@ -98,6 +98,7 @@ def test_environment_overrides_every_section(monkeypatch):
     monkeypatch.setenv("MINQING_WECOM_MAX_AGE_S", "120")
     monkeypatch.setenv("MINQING_DINGTALK_SESSION_HOSTS", "oapi.dingtalk.com, robot.example.cn")
     monkeypatch.setenv("MINQING_GROUPS_0_WEBHOOK_SECRET", "SECxyz")
+    monkeypatch.setenv("MINQING_SCHEDULER_DUTIES", '[{name = "食堂陪餐", who = ["辅导员"], what = ["食堂"], times = 2}]')
     cfg = parse_config({"scheduler": {"reminder_days": [15, 25]},
                         "groups": [{"channel": "dingtalk", "chat_id": "cid1", "leaders": True}]})
     from scheduler.ops import settings_from
@@ -105,6 +106,7 @@ def test_environment_overrides_every_section(monkeypatch):
     settings = settings_from(cfg)
     assert settings.reminder_days == (10, 20) and settings.digest_time.strftime("%H:%M") == "08:30"
     assert settings.enabled is False
+    assert [(d.name, d.who, d.what, d.times) for d in settings.duties] == [("食堂陪餐", ("辅导员",), ("食堂",), 2)]
     assert (cfg.policy.admin_contact, cfg.policy.quick_days, cfg.policy.satisfaction_weights["基本满意"]) == (
         "校党办 8888", 5, 0.8)
     assert (cfg.outbox.max_attempts, cfg.wecom.max_age_s) == (3, 120)
@@ -154,8 +156,7 @@ def test_cli_config_before_or_after_the_subcommand_and_typos_stop_in_one_line(tm
     bad.write_text("[server]\nprot = 8080\n", encoding="utf-8")
     code, out, err = run_cli("serve", "--config", str(bad))
     assert code == 2
-    assert err.strip() == ("配置错误 config error: server.prot: expected a known setting: unknown setting"
-                           " — did you mean port?")
+    assert err.strip() == "配置错误 config error: server.prot: expected a known setting (did you mean port?)"
 
 
 def test_jieba_user_dict_with_bom_or_in_gbk_loads_its_first_word(tmp_path):
@@ -231,4 +232,4 @@ def test_group_with_a_unit_the_roster_lacks_stops_start_up_in_one_line(tmp_path)
     assert run_cli("--config", str(cfg_file), "roster", "import", "bot/demo/roster.csv")[0] == 0
     code, _, err = run_cli("jobs", "run", "weekly_digest", "--config", str(cfg_file))
     assert code == 2 and err.strip() == ("配置错误 config error: groups[0].unit: expected a unit of the roster"
-                                         " — did you mean 计算机学院? (got '计算机学员')")
+                                         " (did you mean 计算机学院?) (got '计算机学员')")
