@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.app import App, build_app, corrections_path, load_parser
+from bot.app import App, apply_groups, build_app, corrections_path, load_parser
 from bot.config import Config
 from bot.console import ConsoleSession, jobs_preview, run_console
 from bot.workers import DispatcherPool, freeze_startup_objects
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.roster import count_cadres
 
 DEMO_DIR = Path(__file__).parent / "demo"
+log = logging.getLogger("minqing")
 
 
 def _now(cfg: Config) -> datetime:
@@ -91,10 +93,12 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
     from bot.server import run_server
 
     async def body(app: App) -> int:
+        await apply_groups(app.db, cfg)
         extra: list[Awaitable] = []
-        if args.console:  # leaving the console (/quit or EOF) stops the bot
-            extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
-                                                    jobs=jobs_preview(app))))
+        if args.console and sys.stdin.isatty():
+            extra.append(_console(app, args.user))
+        elif args.console:
+            log.info("stdin is not a terminal: serving without the console")
         if not args.no_scheduler:
             extra.append(_scheduler(app))
         # platform messages are handled in worker processes; the console stays in-process
@@ -113,6 +117,14 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
         return 0
 
     return await _with_app(cfg, body)
+
+
+async def _console(app: App, user: str) -> None:
+    """The console beside the server: /quit stops the bot, end of input (Ctrl-D) only
+    closes the console and the server keeps serving."""
+    if not await run_console(ConsoleSession(app.dispatcher, app.clock, user, sys.stdout, jobs=jobs_preview(app))):
+        log.info("console closed (end of input); the server keeps serving")
+        await asyncio.Event().wait()
 
 
 async def _scheduler(app: App) -> None:
@@ -257,6 +269,7 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
+        await apply_groups(db, cfg)
         try:
             lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
                                       policy=cfg.policy, dry_run=args.dry_run)

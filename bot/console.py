@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import TextIO
@@ -23,6 +25,7 @@ from typing import TextIO
 from handlers.clock import OffsetClock
 from handlers.dispatch import Dispatcher
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
+from handlers.inbound_text import clean
 from handlers.types import IncomingMessage, TextReply
 
 # (clock before, clock after) → preview lines of the jobs that fell due in between
@@ -154,11 +157,15 @@ async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
 
 
 async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None,
-                      echo: bool | None = None) -> None:
-    """Read lines from stdin without blocking the event loop (server and scheduler keep going).
-    With `echo` (default: stdin is not a terminal, e.g. a script piped in) each line read is
-    printed after the prompt, so a transcript shows what was typed as well as the replies."""
-    read = read_line or sys.stdin.readline
+                      echo: bool | None = None) -> bool:
+    """Read lines without blocking the event loop (server and scheduler keep going).
+    True when the user typed /quit, False at end of input (stdin closed: Ctrl-D, a pipe).
+
+    Lines are read on a daemon thread, so Ctrl-C and SIGTERM never wait for a line
+    that will not come (the default executor would hold shutdown until Enter). With `echo`
+    (default: stdin is not a terminal, e.g. a script piped in) each line read is printed after
+    the prompt, so a transcript shows what was typed as well as the replies."""
+    read = read_line or _stdin_line
     if echo is None:
         echo = read_line is None and not sys.stdin.isatty()
     loop = asyncio.get_running_loop()
@@ -166,10 +173,51 @@ async def run_console(session: ConsoleSession, read_line: Callable[[], str] | No
     while True:
         session.out.write(f"{session.user}> ")
         session.out.flush()
-        line = await loop.run_in_executor(None, read)
+        line = await _read_in_thread(loop, read)
         if line == "":  # EOF
-            break
+            return False
         if echo:
             session.out.write(line if line.endswith("\n") else line + "\n")
-        if not await session.feed(line):
-            break
+        if not await session.feed(clean(line)):
+            return True
+
+
+class _StdinLines:
+    """Lines of stdin read with os.read (no lock of sys.stdin is held while waiting, so the
+    interpreter can exit while a line is awaited); bytes that are not UTF-8 (a paste cut
+    mid-character) become U+FFFD. "" at end of input."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+
+    def __call__(self) -> str:
+        while b"\n" not in self.buf:
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line.decode("utf-8", "replace")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode("utf-8", "replace") + "\n"
+
+
+_stdin_line = _StdinLines()
+
+
+def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
+    fut: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        try:
+            line = read()
+        except (OSError, ValueError, UnicodeDecodeError):  # stdin closed or undecodable: end of input
+            line = ""
+        except StopIteration:  # an iterator-backed reader ran out
+            line = ""
+        try:
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(line))
+        except RuntimeError:  # the loop closed while we waited for input
+            pass
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return fut

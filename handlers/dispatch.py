@@ -24,6 +24,7 @@ from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
+from handlers.inbound_text import command_form
 from handlers.nlu import Parsed
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
@@ -75,13 +76,13 @@ class Dispatcher:
         if len(text) > self.policy.max_text_chars:
             return replies.too_long(len(text), self.policy.max_text_chars)
         if not text.isprintable() and any(  # isprintable: C speed for the usual message
-                unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t" for ch in text):
+                unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text):
             return replies.BINARY
         return None
 
     def _understand(self, text: str, now: datetime) -> Understood:
         """A structured command first, else the NLU's reading of the message."""
-        cmd = parse_command(text, self.parser.categories(self.policy.profile), now.date())
+        cmd = parse_command(command_form(text), self.parser.categories(self.policy.profile), now.date())
         if cmd is not None:
             return cmd
         return self.parser.parse(text, now.date(), self.policy.profile)

@@ -246,3 +246,13 @@ class JobRun(Base):
     __tablename__ = "job_runs"
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_fire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CallbackSign(Base):
+    """A DingTalk (timestamp, sign) header pair and the body it first came with: the pair is
+    valid for an hour, so a second, different body under the same pair is a replay."""
+
+    __tablename__ = "callback_signs"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "timestamp:sign"
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
