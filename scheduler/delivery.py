@@ -11,9 +11,9 @@ so two concurrent runs or a restart mid-run never double a reminder.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,11 +31,16 @@ class Message:
     msg_type: str = "text"
     not_before: datetime | None = None
     dedupe_key: str | None = None
+    # what the message is about, so it is re-checked and rendered again at delivery
+    # (scheduler.held); `deliver` adds the part number
+    subject: dict[str, Any] | None = None
 
-    def describe(self) -> str:
-        """One preview line block for `minqing jobs run` (what would be sent, and when)."""
+    def describe(self, names: dict[tuple[str, str], str] | None = None) -> str:
+        """One preview block for `minqing jobs run` (to whom, when, what). `names` maps
+        (target_kind, target) to a readable name such as 张老师 or 计算机学院群."""
         when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送）" if self.not_before else ""
-        return f"→ {self.target_kind}:{self.target}{when}\n{self.body}"
+        who = (names or {}).get((self.target_kind, self.target), f"{self.target_kind}:{self.target}")
+        return f"→ {who}{when}\n{self.body}"
 
 
 class Sender(Protocol):
@@ -54,7 +59,7 @@ class OutboxSender:
     ) -> list[int | None]:
         ids = await sweeps.enqueue_many(session, [
             dict(target_kind=m.target_kind, target=m.target, body=m.body, msg_type=m.msg_type,
-                 dedupe_key=m.dedupe_key, not_before=m.not_before)
+                 dedupe_key=m.dedupe_key, not_before=m.not_before, subject=m.subject)
             for m in messages
         ], now)
         return [ids.get(m.dedupe_key or "") for m in messages]
@@ -124,8 +129,9 @@ def _render(e: Envelope, claimed: set[str]) -> list[Message]:
         return []
     msgs = e.render(keys)
     # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + part.
-    return [m if m.dedupe_key else _with_key(m, f"rem:{keys[0]}:{n}") for n, m in enumerate(msgs, 1)]
+    return [_finish(m, f"rem:{keys[0]}:{n}", n, len(msgs)) for n, m in enumerate(msgs, 1)]
 
 
-def _with_key(m: Message, key: str) -> Message:
-    return Message(m.target_kind, m.target, m.body, m.msg_type, m.not_before, key[:200])
+def _finish(m: Message, key: str, part: int, parts: int) -> Message:
+    subject = {**m.subject, "part": part, "parts": parts} if m.subject is not None else None
+    return replace(m, dedupe_key=m.dedupe_key or key[:200], subject=subject)

@@ -93,15 +93,36 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
     return result.rowcount
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str | None = None) -> None:
+    """Sent at `now`; `body` records the text actually sent when it was rendered at delivery."""
+    values: dict = {"status": "sent", "sent_at": now, "last_error": None}
+    if body is not None:
+        values["body"] = body
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None:
+    """A held reminder that no longer applies: never sent; `reason` kept in last_error."""
     await session.execute(
-        update(Outbox).where(Outbox.id == row_id).values(status="sent", sent_at=now, last_error=None)
+        update(Outbox).where(Outbox.id == row_id).values(status="obsolete", last_error=reason[:500])
     )
+
+
+async def obsolete_pending(session: AsyncSession, key_prefix: str, keep_prefix: str, reason: str) -> int:
+    """Mark pending rows whose dedupe key starts with `key_prefix` but not `keep_prefix`
+    obsolete (a newer message replaces them, e.g. the next week's digest to a group)."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"),
+               ~Outbox.dedupe_key.like(keep_prefix + "%"))
+        .values(status="obsolete", last_error=reason[:500])
+    )
+    return result.rowcount
 
 
 async def reschedule(
     session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
-    error: str | None = None, body: str | None = None,
+    error: str | None = None, body: str | None = None, subject: dict | None = None,
 ) -> None:
     """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
     `body` replaces the text with the part not yet delivered."""
@@ -112,6 +133,8 @@ async def reschedule(
         values["last_error"] = error[:500]
     if body is not None:
         values["body"] = body
+    if subject is not None:
+        values["subject"] = subject
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 

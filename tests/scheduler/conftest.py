@@ -50,11 +50,12 @@ def visit(cadre_id: int, day: date, place_type: str = "宿舍", place: str | Non
 
 def item(iid: int, owner_id: int, deadline: date, *, unit_id: int = 1, status: str = "in_progress",
          created_at: datetime | None = None, responded_at: datetime | None = None,
-         resolved_at: datetime | None = None, category: str = "宿舍", text: str = "热水器坏了") -> Item:
+         resolved_at: datetime | None = None, category: str = "宿舍", text: str = "热水器坏了",
+         reporter_id: int | None = None) -> Item:
     created = created_at or datetime(2026, 9, 1, 10, 0)
     if responded_at is None and status != "new":
         responded_at = created
-    return Item(id=iid, category=category, text=text, reporter_id=owner_id, owner_id=owner_id,
+    return Item(id=iid, category=category, text=text, reporter_id=reporter_id or owner_id, owner_id=owner_id,
                 unit_id=unit_id, deadline=deadline, status=status, created_at=created,
                 responded_at=responded_at, resolved_at=resolved_at)
 
