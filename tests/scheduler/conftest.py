@@ -77,3 +77,49 @@ async def reminder_keys(db) -> set[str]:
 async def outbox_rows(db) -> list[Outbox]:
     async with db.session() as s:
         return list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+# --- delivery side: the real outbox worker with a recording, console-only delivery ----------
+
+class RecordingDelivery:
+    """Stands in for bot.outbound.delivery.Delivery: records (clock time, recipient, text);
+    `fail` makes the next that many sends raise a retryable error."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[datetime, str, str]] = []
+        self.fail = 0
+
+    def effective(self, route, now):
+        return route
+
+    def spans(self, route, msg_type, text):
+        return [(0, len(text))]
+
+    def rate(self, route):
+        return None
+
+    async def send(self, route, msg_type, text, now) -> None:
+        from bot.errors import TransientError
+
+        if self.fail:
+            self.fail -= 1
+            raise TransientError("network down")
+        self.sent.append((self.clock.now(), route.name, text))
+
+
+def make_worker(db, clock, settings, policy=None):
+    """(worker, delivery): the product's OutboxWorker deciding at delivery with `settings`."""
+    from bot.config import Config
+    from bot.outbound.worker import OutboxWorker
+    from handlers.policy import Policy
+    from scheduler.held import Held
+
+    delivery = RecordingDelivery(clock)
+    worker = OutboxWorker(db, Config(), delivery, clock, held=Held(db, settings, policy or Policy()))
+    return worker, delivery
+
+
+async def drain(worker) -> None:
+    while await worker.run_once():
+        pass
