@@ -23,6 +23,7 @@ class JobSpec:
     # (scheduled time, settings) -> when that run's period ends (a missed run after that is
     # skipped or evaluated for its own period: settings.missed_runs)
     period_end: Callable[[datetime, SchedulerSettings], datetime]
+    stateless: bool = False  # evaluated at "now" whatever its slot (only the latest missed runs)
 
 
 def _cron(settings: SchedulerSettings, at: time, **fields: str | int) -> CronTrigger:
@@ -45,7 +46,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             "visit-duty reminders on the reminder days", _duty_end),
     JobSpec(deadlines.JOB_NAME, deadlines.deadline_job,
             lambda s: _cron(s, s.deadline_time),
-            "daily deadline reminders, 催办 and 督办 escalation", _next_day),
+            "daily deadline reminders, 催办 and 督办 escalation", _next_day, stateless=True),
     JobSpec(digest.JOB_NAME, digest.weekly_digest_job,
             lambda s: _cron(s, s.digest_time, day_of_week=s.digest_weekday),
             "weekly digest to bound groups and the leaders' group", digest.period_end),
@@ -54,7 +55,8 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             "monthly report to leaders", monthly.period_end),
     JobSpec(coverage.JOB_NAME, coverage.holiday_check_job,
             lambda s: _cron(s, s.deadline_time),
-            "daily check that next year's official holidays are loaded (from 1 November)", _next_day),
+            "daily check that next year's official holidays are loaded (from 1 November)", _next_day,
+            stateless=True),
 )}
 
 

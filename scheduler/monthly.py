@@ -80,9 +80,8 @@ def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
 
 async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
                       subject: dict) -> tuple[list[str], str | None]:
-    """A held report recomputed at `now`, or ([], reason) when it no longer applies."""
-    if now >= datetime.fromisoformat(subject["until"]):
-        return [], "period ended"
+    """A held report recomputed at `now`, or ([], reason) when it no longer applies (a report
+    on a finished month stays true, so it has no period end at delivery)."""
     people = await sweeps.load_people(s)
     me = next((p for p in people if p.id == int(subject["leader"])), None)
     why = _leader_reason(me, now.date(), settings)
@@ -103,7 +102,6 @@ async def monthly_report_job(
     slot = slot or now
     today = now.date()
     start, end = report_month(slot.date())
-    until = period_end(slot, settings)
     async with db.session() as s:
         people = await sweeps.load_people(s)
         leaders = [p for p in people if _leader_reason(p, today, settings) is None]
@@ -111,11 +109,9 @@ async def monthly_report_job(
             return []
         bodies = await report_bodies(s, start, end, today, settings, policy, people)
     when = calm.not_before(now, settings, settings.monthly_time)
-    if when is not None and when >= until:
-        return []
     envelopes = []
     for leader in leaders:
-        subject = {"job": JOB_NAME, "leader": leader.id, "month": f"{start:%Y-%m}", "until": until.isoformat()}
+        subject = {"job": JOB_NAME, "leader": leader.id, "month": f"{start:%Y-%m}"}
 
         def render(_keys: list[str], pid=leader.id, subject=subject) -> list[Message]:
             return [Message("cadre", str(pid), b, not_before=when, subject=subject) for b in bodies]

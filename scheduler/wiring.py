@@ -82,53 +82,36 @@ async def catch_up(
             async with db.write() as s:
                 await sweeps.record_job_run(s, spec.name, now)
             continue
-        missed = latest_missed(spec, settings, last, now)
-        if missed is None:
-            continue
-        ends = spec.period_end(missed, settings)
-        if ends <= now and settings.missed_runs == "skip":
-            log.info("catch-up: %s missed its run at %s; its period ended at %s, skipped",
-                     spec.name, missed.isoformat(), ends.isoformat())
+        slots = missed_slots(spec, settings, last, now)
+        if spec.stateless:
+            slots = slots[-1:]  # evaluated at "now" whatever the slot: once is enough
+        ran_this = False
+        for slot in slots:
+            ends = spec.period_end(slot, settings)
+            if ends <= now and settings.missed_runs == "skip":
+                log.info("catch-up: %s missed its run at %s; its period ended at %s, skipped",
+                         spec.name, slot.isoformat(), ends.isoformat())
+                continue
+            log.info("catch-up: %s missed its run at %s; run now for that run's period", spec.name,
+                     slot.isoformat())
+            await run_and_record(spec.name, db, settings, policy, sender, clock, slot=slot)
+            ran_this = True
+        if ran_this:
+            ran.append(spec.name)
+        elif slots:
             async with db.write() as s:
                 await sweeps.record_job_run(s, spec.name, now)
-            continue
-        log.info("catch-up: %s missed its run at %s; run now for that run's period", spec.name,
-                 missed.isoformat())
-        await run_and_record(spec.name, db, settings, policy, sender, clock, slot=missed)
-        ran.append(spec.name)
     return ran
 
 
-def latest_missed(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime,
-                  now: datetime) -> datetime | None:
-    """The latest scheduled time of `spec` in (last, now], naive local; None if none."""
-    tz = settings.tz
+def missed_slots(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime, now: datetime,
+                 limit: int = 400) -> list[datetime]:
+    """Scheduled times of `spec` in (last, now], oldest first, naive local (at most `limit`,
+    the newest kept)."""
     trigger = spec.trigger(settings)
-    t = trigger.get_next_fire_time(None, last.replace(tzinfo=tz) + timedelta(seconds=1))
-    found = None
+    t = trigger.get_next_fire_time(None, last.replace(tzinfo=settings.tz) + timedelta(seconds=1))
+    found: list[datetime] = []
     while t is not None and t.replace(tzinfo=None) <= now:
-        found = t.replace(tzinfo=None)
+        found.append(t.replace(tzinfo=None))
         t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
-    return found
-
-
-async def start_scheduler(app) -> None:
-    """Run the scheduler inside `minqing serve` until cancelled: catch up missed runs, then
-    fire jobs on time. Messages go to the outbox; the clock is the app's (console `/now`)."""
-    import asyncio
-
-    from scheduler import coverage
-    from scheduler.ops import settings_from
-
-    settings = settings_from(app.cfg)
-    if not settings.enabled:
-        log.info("scheduler disabled by config")
-        return
-    coverage.log_gap(app.clock.now().date(), settings)  # the daily job repeats it
-    await catch_up(app.db, settings, app.cfg.policy, clock=app.clock)
-    scheduler = build_scheduler(app.db, settings, app.cfg.policy, clock=app.clock)
-    scheduler.start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        scheduler.shutdown(wait=False)
+    return found[-limit:]

@@ -123,6 +123,7 @@ async def test_due_soon_held_past_the_deadline_is_not_sent_with_the_nudge(db, se
     assert "即将到期" in soon.body and soon.not_before == datetime(2026, 10, 8, 9, 0)
     at = datetime(2026, 10, 8, 9, 0)
     (nudge,) = await deadline_job(at, db, OutboxSender(), settings, Policy())
+    assert nudge.subject["keys"] == ["nudge:1:#12"]
     clock = FixedClock(at)
     worker, delivery = make_worker(db, clock, settings)
     await drain(worker)
