@@ -88,9 +88,7 @@ class WorkdayCounter:
     def __init__(self, start: date, end: date, settings: SchedulerSettings | None = None) -> None:
         self.settings = settings
         self.start, self.end = start, end
-        n = (end - start).days + 1
-        self.days = [start + timedelta(days=i) for i in range(n)
-                     if is_working_day(start + timedelta(days=i), settings)]
+        self.days = (settings or _DEFAULT).holidays.calendar().working_days(start, end)
 
     def after(self, day: date, until: date) -> int:
         """Working days d with day < d <= until."""

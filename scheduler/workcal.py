@@ -208,6 +208,19 @@ class WorkCalendar:
     def is_working_day(self, d: date) -> bool:
         return self.day(d).working
 
+    def working_days(self, start: date, end: date) -> list[date]:
+        """The working days in [start, end], in order (one reload check for the whole span)."""
+        self.admin_years()
+        out, d, cache = [], start, self._cache
+        while d <= end:
+            hit = cache.get(d)
+            if hit is None:
+                hit = cache[d] = self._lookup(d)
+            if hit.working:
+                out.append(d)
+            d += timedelta(days=1)
+        return out
+
     def _lookup(self, d: date) -> DayInfo:
         admin = self._admin.years.get(d.year)
         if admin is not None and admin.status == "official":
