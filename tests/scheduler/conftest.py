@@ -14,7 +14,9 @@ from storage.models import Cadre, GroupBinding, Item, Outbox, Point, Reminder, U
 
 @pytest.fixture
 def settings() -> SchedulerSettings:
-    return parse_settings({})
+    # no administrator's holidays file: a data/holidays.toml on the developer's machine must
+    # not change what the tests see
+    return parse_settings({"holidays": {"file": False}})
 
 
 @pytest.fixture

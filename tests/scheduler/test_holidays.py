@@ -169,3 +169,32 @@ def test_shipped_data_covers_next_year_or_acknowledges_the_gap():
         f"saying so. Administrators of running installations add the dates to their own holidays file.")
     assert entry.status == "official" or entry.note.strip(), entry
     assert SHIPPED.exists()
+
+
+async def test_2027_without_official_data_keeps_the_spring_festival_quiet(db, settings):
+    """The issue's 2027 walk-through with no official 2027 data: 元旦 holds the monthly report
+    until Monday 4 January; 除夕 sees no 催办; an item due 2027-02-03 is 催办'd on 02-04 and
+    督办'd to the unit head on the 3rd working day after that (02-15), not on 初四."""
+    from scheduler.deadlines import deadline_job
+    from scheduler.monthly import monthly_report_job
+    from tests.scheduler.conftest import item
+
+    await add(db, unit(1, "后勤处"))
+    await add(db, cadre(1, name="张三"), cadre(2, name="李处长", roles=("unit_head",)),
+              cadre(3, name="王校长", roles=("leader",)))
+    sender = RecordingSender()
+    report = await monthly_report_job(datetime(2027, 1, 1, 9, 0), db, sender, settings, Policy())
+    assert [m.not_before for m in report] == [datetime(2027, 1, 4, 9, 0)]
+
+    await add(db, item(5, 1, date(2027, 2, 3)))
+    got = {}
+    day = date(2027, 2, 4)
+    while day <= date(2027, 2, 15):
+        sent = await deadline_job(datetime.combine(day, datetime.min.time()).replace(hour=9), db, sender,
+                                  settings, Policy())
+        got[day] = sorted(m.body.splitlines()[0] for m in sent)
+        day = date.fromordinal(day.toordinal() + 1)
+    assert {d: v for d, v in got.items() if v} == {
+        date(2027, 2, 4): ["【民情通】催办：以下问题已超过办理期限，请尽快办结："],
+        date(2027, 2, 15): ["【民情通】督办：本单位以下问题逾期3个工作日以上仍未办结，请督促办理："],
+    }
