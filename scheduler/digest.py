@@ -3,6 +3,7 @@ leaders' group. Item texts are masked (handlers.privacy) before they reach a gro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,7 +97,8 @@ def org_digest(unit_names: dict[int, str], periods: dict[int, UnitPeriod], mets:
     return split_lines(lines, limit, header=header)
 
 
-async def _data(session: AsyncSession, now: datetime, span: tuple[date, date], policy: Policy) -> dict:
+async def digest_data(session: AsyncSession, now: datetime, span: tuple[date, date], policy: Policy) -> dict:
+    """Everything the digests of `span` need, computed at `now` (for all groups at once)."""
     today = now.date()
     return dict(
         unit_names=await sweeps.units(session),
@@ -127,8 +129,10 @@ def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
 
 
 async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
-                      subject: dict) -> tuple[list[str], str | None]:
-    """A held digest recomputed at `now` (overdue days, resolved items), or ([], reason)."""
+                      subject: dict, data: Callable[[tuple[date, date]], Awaitable[dict]] | None = None,
+                      ) -> tuple[list[str], str | None]:
+    """A held digest recomputed at `now` (overdue days, resolved items), or ([], reason).
+    `data(span)` may supply `digest_data` shared by the groups delivered together."""
     if now >= datetime.fromisoformat(subject["until"]):
         return [], "replaced by the next week's digest"
     g = await session.get(GroupBinding, int(subject["group"]))
@@ -136,7 +140,8 @@ async def render_held(session: AsyncSession, now: datetime, settings: SchedulerS
         return [], "group unbound"
     start = date.fromisoformat(subject["week"])
     span = (start, start + timedelta(days=7))
-    bodies = group_bodies(g, await _data(session, now, span, policy), now.date(), span, settings)
+    computed = await data(span) if data else await digest_data(session, now, span, policy)
+    bodies = group_bodies(g, computed, now.date(), span, settings)
     return (bodies, None) if bodies else ([], "group has no unit")
 
 
@@ -156,7 +161,7 @@ async def weekly_digest_job(
         groups = await sweeps.group_bindings(s)
         if not groups:
             return []
-        data = await _data(s, now, span, policy)
+        data = await digest_data(s, now, span, policy)
     when = calm.not_before(now, settings, settings.digest_time)
     if when is not None and when >= until:
         return []

@@ -11,9 +11,11 @@ the next allowed day.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from handlers.policy import Policy
 from scheduler import calm, deadlines, digest, duties, monthly
@@ -58,6 +60,31 @@ class Held:
 
     def __init__(self, db: Database, settings: SchedulerSettings, policy: Policy | None = None) -> None:
         self.db, self.settings, self.policy = db, settings, policy or Policy()
+        # shared work for rows delivered in the same minute (one digest computation for all
+        # groups, one report for all leaders), however many rows the worker checks at once
+        self._memo: dict[tuple, asyncio.Future] = {}
+
+    async def _shared(self, key: tuple, make: Callable[[], Awaitable]) -> object:
+        fut = self._memo.get(key)
+        if fut is None or (fut.done() and fut.exception() is not None):
+            if len(self._memo) > 16:
+                self._memo.clear()
+            fut = self._memo[key] = asyncio.ensure_future(make())
+        return await asyncio.shield(fut)
+
+    async def _digest_data(self, now: datetime, span: tuple) -> dict:
+        async def make() -> dict:
+            async with self.db.session() as s:
+                return await digest.digest_data(s, now, span, self.policy)
+        return await self._shared(("digest", span, now.replace(second=0, microsecond=0)), make)
+
+    async def _report(self, now: datetime, month: str) -> list[str]:
+        async def make() -> list[str]:
+            start = date.fromisoformat(month + "-01")
+            _, end = duties.month_bounds(start)
+            async with self.db.session() as s:
+                return await monthly.report_bodies(s, start, end, now.date(), self.settings, self.policy)
+        return await self._shared(("monthly", month, now.replace(second=0, microsecond=0)), make)
 
     def release_at(self, subject: dict, at: datetime) -> datetime | None:
         """None when a row about `subject` may go out at `at`; else when it may."""
@@ -79,10 +106,12 @@ class Held:
                 bodies, reason = await duties.render_held(session, now, s, subject)
                 release = [f"duty:{subject['person']}:{subject['period']}"] if reason == "cadre on leave" else []
             elif job == digest.JOB_NAME:
-                bodies, reason = await digest.render_held(session, now, s, self.policy, subject)
+                bodies, reason = await digest.render_held(session, now, s, self.policy, subject,
+                                                          lambda span: self._digest_data(now, span))
                 release = []
             elif job == monthly.JOB_NAME:
-                bodies, reason = await monthly.render_held(session, now, s, self.policy, subject)
+                bodies, reason = await monthly.render_held(session, now, s, self.policy, subject,
+                                                           lambda month: self._report(now, month))
                 release = ([f"monthly:{subject['leader']}:{subject['month']}"]
                            if reason == "leader on leave" else [])
             else:

@@ -5,6 +5,7 @@ platform, so the report names the export command instead)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,14 +80,18 @@ def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
 
 
 async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
-                      subject: dict) -> tuple[list[str], str | None]:
+                      subject: dict, bodies: Callable[[str], Awaitable[list[str]]] | None = None,
+                      ) -> tuple[list[str], str | None]:
     """A held report recomputed at `now`, or ([], reason) when it no longer applies (a report
-    on a finished month stays true, so it has no period end at delivery)."""
+    on a finished month stays true, so it has no period end at delivery). `bodies(month)` may
+    supply the report shared by the leaders delivered together."""
     people = await sweeps.load_people(s)
     me = next((p for p in people if p.id == int(subject["leader"])), None)
     why = _leader_reason(me, now.date(), settings)
     if why:
         return [], why
+    if bodies is not None:
+        return await bodies(subject["month"]), None
     start = date.fromisoformat(subject["month"] + "-01")
     _, end = duties.month_bounds(start)
     return await report_bodies(s, start, end, now.date(), settings, policy, people), None

@@ -193,3 +193,24 @@ async def test_a_retry_rechecks_too(db, settings):
     async with db.session() as s:
         row = (await s.scalars(select(Outbox))).one()
     assert (row.status, row.attempts, row.last_error) == ("obsolete", 1, "nudge:1:#12: item resolved")
+
+
+async def test_held_digests_for_many_groups_share_one_computation(db, settings, monkeypatch):
+    from scheduler import digest
+
+    await add(db, unit(1, "后勤处"), unit(2, "化工学院"), unit(3, "物理学院"))
+    await add(db, cadre(1, name="张三"), group(1, 1), group(2, 2), group(3, 3), group(4, None, leaders=True))
+    held = await weekly_digest_job(datetime(2026, 10, 5, 9, 0), db, OutboxSender(), settings, Policy())
+    assert len(held) == 4
+    calls = []
+    real = digest.digest_data
+
+    async def counting(*args, **kw):
+        calls.append(args[1])
+        return await real(*args, **kw)
+
+    monkeypatch.setattr(digest, "digest_data", counting)
+    clock = FixedClock(datetime(2026, 10, 8, 9, 0))
+    worker, delivery = make_worker(db, clock, settings)
+    await drain(worker)
+    assert len(delivery.sent) == 4 and calls == [datetime(2026, 10, 8, 9, 0)]
