@@ -242,11 +242,15 @@ async def deadline_job(
     owner_claims: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
     head_claims: dict[int, list[tuple[str, int | None]]] = defaultdict(list)
     leader_claims: list[tuple[str, int | None]] = []
-    for r in rows:
-        for k in (f"accept:{r.owner_id}:#{r.id}", f"due_soon:{r.owner_id}:#{r.id}",
-                  f"nudge:{r.owner_id}:#{r.id}"):
+    for r in rows:  # only the steps that can apply are asked (the predicate decides)
+        steps = ["accept"] if r.status == "new" and r.responded_at is None else []
+        steps.append("due_soon" if r.deadline >= today else "nudge")
+        for step in steps:
+            k = f"{step}:{r.owner_id}:#{r.id}"
             if step_reason(ctx, k) is None:
                 owner_claims[r.owner_id].append((k, r.owner_id))
+        if r.deadline >= today:
+            continue
         k = f"esc_head:u{r.unit_id}:#{r.id}"
         if step_reason(ctx, k) is None:
             head_claims[r.unit_id].append((k, None))

@@ -165,11 +165,10 @@ async def weekly_digest_job(
     when = calm.not_before(now, settings, settings.digest_time)
     if when is not None and when >= until:
         return []
-    if not dry_run:
+    if not dry_run:  # every group gets this week's digest: earlier held ones are replaced
         async with db.write() as s:
-            for g in groups:
-                await outbox.obsolete_pending(s, f"rem:digest:g{g.id}:", f"rem:digest:g{g.id}:{span[0]}",
-                                              f"replaced by the digest of the week of {span[0]}")
+            await outbox.obsolete_pending(s, "rem:digest:g", f"rem:digest:g%:{span[0]}:%",
+                                          f"replaced by the digest of the week of {span[0]}")
     envelopes = []
     for g in groups:
         bodies = group_bodies(g, data, today, span, settings)

@@ -108,13 +108,14 @@ async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None
     )
 
 
-async def obsolete_pending(session: AsyncSession, key_prefix: str, keep_prefix: str, reason: str) -> int:
-    """Mark pending rows whose dedupe key starts with `key_prefix` but not `keep_prefix`
-    obsolete (a newer message replaces them, e.g. the next week's digest to a group)."""
+async def obsolete_pending(session: AsyncSession, key_prefix: str, keep_like: str, reason: str) -> int:
+    """Mark pending rows whose dedupe key starts with `key_prefix` but does not match the LIKE
+    pattern `keep_like` obsolete (newer messages replace them, e.g. the next week's digests);
+    one statement."""
     result = await session.execute(
         update(Outbox)
         .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"),
-               ~Outbox.dedupe_key.like(keep_prefix + "%"))
+               ~Outbox.dedupe_key.like(keep_like))
         .values(status="obsolete", last_error=reason[:500])
     )
     return result.rowcount
