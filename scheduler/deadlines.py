@@ -196,8 +196,16 @@ def escalation_body(ctx: Ctx, keys: list[str]) -> str:
     return _section(ctx, head, rs, line_esc, texts.ESC_REPLY)
 
 
+# Reasons that pass: the claim is released so a later run sends the step once someone can
+# receive it (a single recipient's absence from a 督办 sent to several is not one of them).
+PASSING = ("owner on leave", "no unit head available", "no leader available")
+
+
 def recipient_ok(ctx: Ctx, pid: int, keys: list[str]) -> str | None:
-    """None when `pid` should still receive the message carrying `keys`."""
+    """None when `pid` should still receive the 督办 message carrying `keys` (the owner's own
+    messages are checked by `step_reason`)."""
+    if not keys[0].startswith("esc_"):
+        return None
     if not ctx.available(pid):
         return "recipient on leave or inactive"
     if keys[0].startswith("esc_head"):

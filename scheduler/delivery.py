@@ -10,6 +10,7 @@ so two concurrent runs or a restart mid-run never double a reminder.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -128,8 +129,16 @@ def _render(e: Envelope, claimed: set[str]) -> list[Message]:
     if not keys:
         return []
     msgs = e.render(keys)
-    # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + part.
-    return [_finish(m, f"rem:{keys[0]}:{n}", n, len(msgs)) for n, m in enumerate(msgs, 1)]
+    # Parts are numbered per recipient (an envelope may address several, e.g. every leader).
+    total = Counter((m.target_kind, m.target) for m in msgs)
+    seen: Counter = Counter()
+    out = []
+    for n, m in enumerate(msgs, 1):
+        to = (m.target_kind, m.target)
+        seen[to] += 1
+        # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + n.
+        out.append(_finish(m, f"rem:{keys[0]}:{n}", seen[to], total[to]))
+    return out
 
 
 def _finish(m: Message, key: str, part: int, parts: int) -> Message:

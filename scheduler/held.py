@@ -100,7 +100,7 @@ class Held:
                 rows = await sweeps.items_by_ids(session, sorted({int(k.rsplit("#", 1)[1]) for k in keys}))
                 ctx = await deadlines.load_ctx(session, now, s, self.policy, rows)
                 bodies, dropped = deadlines.render_held(ctx, subject)
-                release = [k for k, why in dropped.items() if "leave" in why or "available" in why]
+                release = [k for k, why in dropped.items() if why in deadlines.PASSING]
                 reason = "; ".join(sorted({f"{k}: {why}" for k, why in dropped.items()})) or None
             elif job == duties.JOB_NAME:
                 bodies, reason = await duties.render_held(session, now, s, subject)

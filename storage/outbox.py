@@ -102,9 +102,12 @@ async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str
 
 
 async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None:
-    """A held reminder that no longer applies: never sent; `reason` kept in last_error."""
+    """A held reminder that no longer applies: never sent; `reason` kept in last_error. The
+    dedupe key is freed (the subject still says what it was), so a reminder released for a
+    passing reason such as leave can be queued again later."""
     await session.execute(
-        update(Outbox).where(Outbox.id == row_id).values(status="obsolete", last_error=reason[:500])
+        update(Outbox).where(Outbox.id == row_id)
+        .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
 
 

@@ -29,7 +29,7 @@ from storage.models import Cadre, Item
 from tests.scheduler.conftest import add, cadre, drain, group, item, make_worker, point, unit, visit
 
 START, END = date(2026, 1, 1), date(2027, 12, 31)
-NAMES = {1: "张三", 2: "李四", 3: "王处长", 4: "赵校长"}
+NAMES = {1: "张三", 2: "李四", 3: "王处长", 4: "赵校长", 5: "钱书记"}
 CHECKPOINTS = (time(9, 0), time(21, 30))
 
 
@@ -58,7 +58,7 @@ def _events(rng: random.Random) -> list[Event]:
             out.append(Event(datetime.combine(day, time(rng.randrange(0, 24), 15)), "visit",
                              dict(cadre=rng.choice((1, 2)))))
         if rng.random() < 0.02:
-            who = rng.choice((1, 2, 3, 4))
+            who = rng.choice((1, 2, 3, 4, 5))
             out.append(Event(datetime.combine(day, time(rng.randrange(0, 24), 45)), "leave",
                              dict(cadre=who, until=day + timedelta(days=rng.randrange(0, 10)))))
         day += timedelta(days=1)
@@ -126,7 +126,8 @@ async def _apply(db, e: Event) -> None:
 async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stopped_applying(db, settings):
     await add(db, unit(1, "后勤处"))
     await add(db, cadre(1, name=NAMES[1]), cadre(2, name=NAMES[2]),
-              cadre(3, name=NAMES[3], roles=("unit_head",)), cadre(4, name=NAMES[4], roles=("leader",)))
+              cadre(3, name=NAMES[3], roles=("unit_head",)), cadre(4, name=NAMES[4], roles=("leader",)),
+              cadre(5, name=NAMES[5], roles=("leader",)))
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), group(1, 1), group(2, None, leaders=True))
     policy = Policy()
     events = _events(random.Random(12))
@@ -166,6 +167,7 @@ async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stoppe
     assert any("走访提醒" in t for t in texts) and any("催办" in t for t in texts)
     assert any("督办" in t for t in texts) and any("周报" in t for t in texts)
     assert any("工作月报" in t for t in texts)
+    assert {who for _, who, t in delivery.sent if "报领导" in t} == {NAMES[4], NAMES[5]}
     tiaoxiu = {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
                date(2026, 10, 10)}
     assert any(at.date() in tiaoxiu for at, _, _ in delivery.sent)

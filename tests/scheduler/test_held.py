@@ -214,3 +214,41 @@ async def test_held_digests_for_many_groups_share_one_computation(db, settings, 
     worker, delivery = make_worker(db, clock, settings)
     await drain(worker)
     assert len(delivery.sent) == 4 and calls == [datetime(2026, 10, 8, 9, 0)]
+
+
+async def test_owner_on_leave_at_delivery_gets_the_nudge_after_coming_back(db, settings):
+    await _item_org(db, date(2026, 11, 24))
+    await deadline_job(datetime(2026, 11, 25, 21, 30), db, OutboxSender(), settings, Policy())
+    async with db.write() as s:
+        await s.execute(update(Cadre).where(Cadre.id == 1).values(leave_until=date(2026, 11, 26)))
+    clock = FixedClock(datetime(2026, 11, 26, 9, 0))
+    worker, delivery = make_worker(db, clock, settings)
+    await drain(worker)
+    assert delivery.sent == [] and await _status(db) == [("obsolete", "nudge:1:#12: owner on leave")]
+    assert await reminder_keys(db) == set()
+    back = datetime(2026, 11, 27, 9, 0)
+    (again,) = await deadline_job(back, db, OutboxSender(), settings, Policy())
+    clock.set(back)
+    await drain(worker)
+    assert [(w, who) for w, who, _ in delivery.sent] == [(back, "张三")] and "已逾期3天" in again.body
+
+
+async def test_a_leader_on_leave_does_not_make_the_other_leader_get_the_escalation_twice(db, settings):
+    await add(db, unit(1, "后勤处"))
+    await add(db, cadre(1, name="张三"), cadre(3, name="王校长", roles=("leader",)),
+              cadre(4, name="赵书记", roles=("leader",)))
+    await add(db, item(12, 1, date(2026, 11, 12)))
+    at = datetime(2026, 11, 24, 21, 30)  # 8 working days after the deadline; held to 11-25 09:00
+    sent = await deadline_job(at, db, OutboxSender(), settings, Policy())
+    assert sorted(m.target for m in sent if "报领导" in m.body) == ["3", "4"]
+    async with db.write() as s:
+        await s.execute(update(Cadre).where(Cadre.id == 3).values(leave_until=date(2026, 11, 30)))
+    clock = FixedClock(datetime(2026, 11, 25, 9, 0))
+    worker, delivery = make_worker(db, clock, settings)
+    await drain(worker)
+    assert sorted(who for _, who, t in delivery.sent if "报领导" in t) == ["赵书记"]
+    assert "esc_leaders:all:#12" in await reminder_keys(db)  # kept: nobody gets it twice
+    clock.set(datetime(2026, 11, 26, 9, 0))
+    await deadline_job(clock.now(), db, OutboxSender(), settings, Policy())
+    await drain(worker)
+    assert sorted(who for _, who, t in delivery.sent if "报领导" in t) == ["赵书记"]
