@@ -54,6 +54,17 @@ def log_gap(today: date, settings: SchedulerSettings) -> bool:
     return True
 
 
+def render_held(now: datetime, settings: SchedulerSettings, subject: dict) -> tuple[list[str], str | None]:
+    """The notice at delivery, or ([], reason) once the year's official dates were added."""
+    cov = settings.holidays.calendar().coverage(int(subject["year"]))
+    if cov == "official":
+        return [], "official holidays added"
+    line = texts.HOLIDAY_MISSING.format(
+        year=subject["year"], file=file_hint(settings),
+        fallback=texts.HOLIDAY_FALLBACK_STATUTORY if cov == "statutory" else texts.HOLIDAY_FALLBACK_CLOSED)
+    return [line], None
+
+
 def recipients(people: list, settings: SchedulerSettings) -> list:
     """Cadres named in `notify` (by role or by name)."""
     wanted = set(settings.holidays.notify)
@@ -77,9 +88,10 @@ async def holiday_check_job(
         log.error("no administrator to tell about the missing %s holidays: set [scheduler.holidays] notify", year)
         return []
     when = calm.not_before(now, settings, settings.deadline_time)
+    subject = {"job": JOB_NAME, "year": year}
     envelopes = [
         Envelope([(f"holidays:{year}:{p.id}", p.id)],
-                 lambda _k, pid=p.id: [Message("cadre", str(pid), body, not_before=when)])
+                 lambda _k, pid=p.id: [Message("cadre", str(pid), body, not_before=when, subject=subject)])
         for p in admins
     ]
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from handlers.policy import Policy
-from scheduler import calm, deadlines, digest, duties, monthly
+from scheduler import calm, coverage, deadlines, digest, duties, monthly
 from scheduler.settings import SchedulerSettings
 from storage import sweeps
 from storage.db import Database
@@ -41,6 +41,7 @@ def job_time(job: str, settings: SchedulerSettings) -> time | None:
     return {
         duties.JOB_NAME: settings.reminder_time, deadlines.JOB_NAME: settings.deadline_time,
         digest.JOB_NAME: settings.digest_time, monthly.JOB_NAME: settings.monthly_time,
+        coverage.JOB_NAME: settings.deadline_time,
     }.get(job)
 
 
@@ -114,6 +115,9 @@ class Held:
                                                            lambda month: self._report(now, month))
                 release = ([f"monthly:{subject['leader']}:{subject['month']}"]
                            if reason == "leader on leave" else [])
+            elif job == coverage.JOB_NAME:
+                bodies, reason = coverage.render_held(now, s, subject)
+                release = []
             else:
                 return Verdict(None, f"unknown job {job!r}")
         body = _pick(bodies, subject) if bodies else None

@@ -54,7 +54,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
             lambda s: _cron(s, s.monthly_time, day=s.monthly_day),
             "monthly report to leaders", monthly.period_end),
     JobSpec(coverage.JOB_NAME, coverage.holiday_check_job,
-            lambda s: _cron(s, s.deadline_time),
+            lambda s: _cron(s, s.deadline_time),  # the same time as the deadline sweep
             "daily check that next year's official holidays are loaded (from 1 November)", _next_day,
             stateless=True),
 )}

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from handlers.clock import FixedClock
 from handlers.policy import Policy
 from scheduler import calm
+from scheduler.coverage import holiday_check_job
 from scheduler.deadlines import deadline_job
 from scheduler.delivery import OutboxSender
 from scheduler.digest import weekly_digest_job
@@ -29,7 +30,7 @@ from storage.models import Cadre, Item
 from tests.scheduler.conftest import add, cadre, drain, group, item, make_worker, point, unit, visit
 
 START, END = date(2026, 1, 1), date(2027, 12, 31)
-NAMES = {1: "张三", 2: "李四", 3: "王处长", 4: "赵校长", 5: "钱书记"}
+NAMES = {1: "张三", 2: "李四", 3: "王处长", 4: "赵校长", 5: "钱书记", 6: "孙老师"}
 CHECKPOINTS = (time(9, 0), time(21, 30))
 
 
@@ -127,7 +128,7 @@ async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stoppe
     await add(db, unit(1, "后勤处"))
     await add(db, cadre(1, name=NAMES[1]), cadre(2, name=NAMES[2]),
               cadre(3, name=NAMES[3], roles=("unit_head",)), cadre(4, name=NAMES[4], roles=("leader",)),
-              cadre(5, name=NAMES[5], roles=("leader",)))
+              cadre(5, name=NAMES[5], roles=("leader",)), cadre(6, name=NAMES[6], roles=("admin",)))
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), group(1, 1), group(2, None, leaders=True))
     policy = Policy()
     events = _events(random.Random(12))
@@ -156,6 +157,8 @@ async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stoppe
                     await weekly_digest_job(now, db, sender, settings, policy)
                 if cp == time(9, 0) and day.day == settings.monthly_day:
                     await monthly_report_job(now, db, sender, settings, policy)
+                if cp == time(9, 0):
+                    await holiday_check_job(now, db, sender, settings, policy)
             await drain(worker)
             for at, who, text in delivery.sent[seen:]:
                 failures += [f"{at} → {who}: {p}\n{text}" for p in oracle.problems(at, who, text, settings)]
@@ -168,6 +171,8 @@ async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stoppe
     assert any("督办" in t for t in texts) and any("周报" in t for t in texts)
     assert any("工作月报" in t for t in texts)
     assert {who for _, who, t in delivery.sent if "报领导" in t} == {NAMES[4], NAMES[5]}
+    assert [(at, who) for at, who, t in delivery.sent if "节假日安排尚未录入" in t] == [
+        (datetime(2026, 11, 2, 9, 0), NAMES[6]), (datetime(2027, 11, 1, 9, 0), NAMES[6])]
     tiaoxiu = {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
                date(2026, 10, 10)}
     assert any(at.date() in tiaoxiu for at, _, _ in delivery.sent)

@@ -152,6 +152,25 @@ async def test_administrators_get_one_chat_message(db, tmp_path):
     assert await reminder_keys(db) == {"holidays:2027:1", "holidays:2027:2"}
 
 
+async def test_the_notice_is_dropped_when_the_dates_were_added_before_it_went_out(db, tmp_path):
+    from scheduler.coverage import holiday_check_job
+    from scheduler.delivery import OutboxSender
+    from tests.scheduler.conftest import drain, make_worker, outbox_rows
+
+    s = _settings(tmp_path)
+    await add(db, unit(1))
+    await add(db, cadre(1, name="张老师", roles=("admin",)))
+    sent = await holiday_check_job(datetime(2026, 11, 1, 9, 0), db, OutboxSender(), s, Policy())  # Sunday
+    assert [m.not_before for m in sent] == [datetime(2026, 11, 2, 9, 0)]
+    _write(tmp_path / "holidays.toml", ADMIN_2027, 1_000_000_000_000_000_000)  # added on Sunday
+    from handlers.clock import FixedClock
+
+    worker, delivery = make_worker(db, FixedClock(datetime(2026, 11, 2, 9, 0)), s)
+    await drain(worker)
+    assert delivery.sent == []
+    assert [(r.status, r.last_error) for r in await outbox_rows(db)] == [("obsolete", "official holidays added")]
+
+
 def test_shipped_data_covers_next_year_or_acknowledges_the_gap():
     """Uses the real date on purpose: from 1 November the shipped data must cover next year —
     officially, or by an explicit `status = "statutory"` entry with a note (the State Council
