@@ -113,7 +113,12 @@ class OutboxWorker:
         return row.body if subject.get("partial") else verdict.body
 
     async def _process(self, row: Outbox) -> None:
-        body = await self._decide(row)
+        try:
+            body = await self._decide(row)
+        except Exception as exc:  # type only: the error could quote message text
+            log.error("outbox row %s: cannot re-check the reminder: %s", row.id, type(exc).__name__)
+            await self._retry_or_fail(row, exc, None)
+            return
         if body is None:
             return
         try:

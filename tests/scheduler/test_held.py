@@ -252,3 +252,23 @@ async def test_a_leader_on_leave_does_not_make_the_other_leader_get_the_escalati
     await deadline_job(clock.now(), db, OutboxSender(), settings, Policy())
     await drain(worker)
     assert sorted(who for _, who, t in delivery.sent if "报领导" in t) == ["赵书记"]
+
+
+async def test_a_failing_recheck_is_retried_later_not_lost(db, settings, monkeypatch):
+    await _item_org(db, date(2026, 11, 24))
+    at = datetime(2026, 11, 25, 9, 0)
+    await deadline_job(at, db, OutboxSender(), settings, Policy())
+    clock = FixedClock(at)
+    worker, delivery = make_worker(db, clock, settings)
+
+    async def broken(*_a, **_k):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(worker.held, "check", broken)
+    await drain(worker)
+    (row,) = await outbox_rows(db)
+    assert (row.status, row.attempts) == ("pending", 1) and row.next_attempt_at > at
+    monkeypatch.undo()
+    clock.set(row.next_attempt_at)
+    await drain(worker)
+    assert [who for _, who, _ in delivery.sent] == ["张三"]
