@@ -165,10 +165,11 @@ async def weekly_digest_job(
     when = calm.not_before(now, settings, settings.digest_time)
     if when is not None and when >= until:
         return []
-    if not dry_run:  # every group gets this week's digest: earlier held ones are replaced
+    if not dry_run:  # every group gets this week's digest: still-held earlier ones are replaced
         async with db.write() as s:
-            await outbox.obsolete_pending(s, "rem:digest:g", f"rem:digest:g%:{span[0]}:%",
-                                          f"replaced by the digest of the week of {span[0]}")
+            older = [i for i, key in await outbox.pending_keys(s, "rem:digest:g")
+                     if key.split(":")[3] < span[0].isoformat()]  # rem:digest:g{id}:{week}:{n}
+            await outbox.obsolete_rows(s, older, f"replaced by the digest of the week of {span[0]}")
     envelopes = []
     for g in groups:
         bodies = group_bodies(g, data, today, span, settings)

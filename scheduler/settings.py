@@ -14,6 +14,12 @@ Every number is configuration; the defaults are the rules of the campaign plans
     what = ["食堂"]
     per = "month"
     times = 1
+
+    [scheduler.holidays]          # working-day calendar (scheduler.workcal)
+    file = "holidays.toml"        # relative to data_dir; false: no administrator's file
+    fallback = "statutory"        # or "closed", for a year without official data
+    warn_from = "11-01"           # from this day a missing next year is reported
+    notify = ["admin"]            # roles or cadre names told in chat
 """
 
 from __future__ import annotations

@@ -111,15 +111,22 @@ async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None
     )
 
 
-async def obsolete_pending(session: AsyncSession, key_prefix: str, keep_like: str, reason: str) -> int:
-    """Mark pending rows whose dedupe key starts with `key_prefix` but does not match the LIKE
-    pattern `keep_like` obsolete (newer messages replace them, e.g. the next week's digests);
-    one statement."""
+async def pending_keys(session: AsyncSession, key_prefix: str) -> list[tuple[int, str]]:
+    """(id, dedupe key) of pending rows whose dedupe key starts with `key_prefix`."""
+    rows = await session.execute(
+        select(Outbox.id, Outbox.dedupe_key)
+        .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
+    )
+    return [(i, k) for i, k in rows]
+
+
+async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> int:
+    """Mark pending rows `ids` obsolete (newer messages replace them); one statement."""
+    if not ids:
+        return 0
     result = await session.execute(
-        update(Outbox)
-        .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"),
-               ~Outbox.dedupe_key.like(keep_like))
-        .values(status="obsolete", last_error=reason[:500])
+        update(Outbox).where(Outbox.status == "pending", Outbox.id.in_(ids))
+        .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
     return result.rowcount
 

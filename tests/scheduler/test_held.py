@@ -272,3 +272,12 @@ async def test_a_failing_recheck_is_retried_later_not_lost(db, settings, monkeyp
     clock.set(row.next_attempt_at)
     await drain(worker)
     assert [who for _, who, _ in delivery.sent] == ["张三"]
+
+
+async def test_replaying_an_old_week_does_not_replace_a_newer_digest(db, settings):
+    await add(db, unit(1, "后勤处"))
+    await add(db, cadre(1, name="张三"), group(1, 1))
+    await weekly_digest_job(datetime(2026, 10, 19, 22, 0), db, OutboxSender(), settings, Policy())  # held
+    await weekly_digest_job(datetime(2026, 10, 12, 9, 0), db, OutboxSender(), settings, Policy())  # a replay
+    assert [(r.status, r.dedupe_key) for r in await outbox_rows(db)] == [
+        ("pending", "rem:digest:g1:2026-10-12:1"), ("pending", "rem:digest:g1:2026-10-05:1")]
