@@ -39,7 +39,8 @@ class Message:
     def describe(self, names: dict[tuple[str, str], str] | None = None) -> str:
         """One preview block for `minqing jobs run` (to whom, when, what). `names` maps
         (target_kind, target) to a readable name such as 张老师 or 计算机学院群."""
-        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送）" if self.not_before else ""
+        recheck = "，发送前重新核对" if self.subject is not None else ""
+        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送{recheck}）" if self.not_before else ""
         who = (names or {}).get((self.target_kind, self.target), f"{self.target_kind}:{self.target}")
         return f"→ {who}{when}\n{self.body}"
 

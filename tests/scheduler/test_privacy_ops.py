@@ -54,7 +54,7 @@ async def test_run_job_dry_run_writes_nothing(db):
     lines = await ops.run_job("deadlines", now=datetime(2026, 10, 13, 22, 0), db=db, settings=s,
                               policy=Policy(), dry_run=True)
     assert len(lines) == 1 and "催办" in lines[0]
-    assert lines[0].startswith("→ 干部1（2026-10-14 09:00 后发送）\n")  # a name, not cadre:1 (issue 10)
+    assert lines[0].startswith("→ 干部1（2026-10-14 09:00 后发送，发送前重新核对）\n")  # a name, not cadre:1 (issue 10)
     assert await count(db, Reminder) == 0 and await count(db, Outbox) == 0
     # previewing next Monday's digest today
     digest = await ops.run_job("weekly_digest", now=datetime(2026, 10, 19, 9, 0), db=db, settings=s,
