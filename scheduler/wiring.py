@@ -1,15 +1,18 @@
 """APScheduler 3.x wiring: a few lines around the job bodies, plus catch-up after downtime.
 
 Each fire runs the job body with the injected clock's time and then records the run in
-`job_runs`; on start `catch_up` runs once every job whose scheduled time passed while the
-process was down (only the latest missed slot, so no flood of stale copies). Reminder
-claims make a run that overlaps another process or repeats a committed run harmless.
+`job_runs`; on start `catch_up` looks at the latest scheduled time each job missed while the
+process was down (one slot, so no flood of stale copies). The missed run belongs to its own
+period (the month, reminder day or week of that slot): while that period lasts it is run
+for it; once the period has ended it is skipped with a log line (`missed_runs = "skip"`,
+default) or evaluated for its own period (`"evaluate"`). Reminder claims make a run that
+overlaps another process or repeats a committed run harmless.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -26,10 +29,12 @@ log = logging.getLogger(__name__)
 
 async def run_and_record(
     name: str, db: Database, settings: SchedulerSettings, policy: Policy, sender: Sender, clock: Clock,
+    slot: datetime | None = None,
 ) -> list[Message]:
-    """Run job `name` at the clock's time, then record the run for catch-up."""
+    """Run job `name` at the clock's time for the period of `slot` (its scheduled time;
+    default: now), then record the run for catch-up."""
     now = clock.now()
-    sent = await jobs.get(name).body(now, db, sender, settings, policy)
+    sent = await jobs.get(name).body(now, db, sender, settings, policy, slot=slot)
     async with db.write() as s:
         await sweeps.record_job_run(s, name, now)
     log.info("job %s ran at %s: %d message(s) queued", name, now.isoformat(), len(sent))
@@ -68,7 +73,6 @@ async def catch_up(
     sender = sender or OutboxSender()
     clock = clock or SystemClock(settings.timezone)
     now = clock.now()
-    tz = settings.tz
     async with db.session() as s:
         runs = await sweeps.job_runs(s)
     ran = []
@@ -78,30 +82,36 @@ async def catch_up(
             async with db.write() as s:
                 await sweeps.record_job_run(s, spec.name, now)
             continue
-        after = last.replace(tzinfo=tz) + timedelta(seconds=1)
-        missed = spec.trigger(settings).get_next_fire_time(None, after)
-        if missed is not None and missed.replace(tzinfo=None) <= now:
-            log.info("catch-up: %s missed its run at %s", spec.name, missed.isoformat())
-            await run_and_record(spec.name, db, settings, policy, sender, clock)
+        slots = missed_slots(spec, settings, last, now)
+        if spec.stateless:
+            slots = slots[-1:]  # evaluated at "now" whatever the slot: once is enough
+        ran_this = False
+        for slot in slots:
+            ends = spec.period_end(slot, settings)
+            if ends <= now and settings.missed_runs == "skip":
+                log.info("catch-up: %s missed its run at %s; its period ended at %s, skipped",
+                         spec.name, slot.isoformat(), ends.isoformat())
+                continue
+            log.info("catch-up: %s missed its run at %s; run now for that run's period", spec.name,
+                     slot.isoformat())
+            await run_and_record(spec.name, db, settings, policy, sender, clock, slot=slot)
+            ran_this = True
+        if ran_this:
             ran.append(spec.name)
+        elif slots:
+            async with db.write() as s:
+                await sweeps.record_job_run(s, spec.name, now)
     return ran
 
 
-async def start_scheduler(app) -> None:
-    """Run the scheduler inside `minqing serve` until cancelled: catch up missed runs, then
-    fire jobs on time. Messages go to the outbox; the clock is the app's (console `/now`)."""
-    import asyncio
-
-    from scheduler.ops import settings_from
-
-    settings = settings_from(app.cfg)
-    if not settings.enabled:
-        log.info("scheduler disabled by config")
-        return
-    await catch_up(app.db, settings, app.cfg.policy, clock=app.clock)
-    scheduler = build_scheduler(app.db, settings, app.cfg.policy, clock=app.clock)
-    scheduler.start()
-    try:
-        await asyncio.Event().wait()
-    finally:
-        scheduler.shutdown(wait=False)
+def missed_slots(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime, now: datetime,
+                 limit: int = 400) -> list[datetime]:
+    """Scheduled times of `spec` in (last, now], oldest first, naive local (at most `limit`,
+    the newest kept)."""
+    trigger = spec.trigger(settings)
+    t = trigger.get_next_fire_time(None, last.replace(tzinfo=settings.tz) + timedelta(seconds=1))
+    found: list[datetime] = []
+    while t is not None and t.replace(tzinfo=None) <= now:
+        found.append(t.replace(tzinfo=None))
+        t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+    return found[-limit:]
