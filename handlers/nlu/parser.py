@@ -301,7 +301,8 @@ class Parser:
         """The item texts the rule splitter finds in a normalized message (for training)."""
         return [words for words, _ in self._groups(text, self._taxonomy(profile))]
 
-    def clauses(self, text: str, tax: Taxonomy, learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
+    def clauses(self, text: str, tax: Taxonomy,
+                learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
         """The message's clauses with their kinds, its tokens (offset, token) and topic words.
 
         Kinds come from the language cues; with `learned`, a neutral clause that the clause model
