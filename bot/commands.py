@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -201,7 +202,7 @@ async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
                          learned=False)
     from handlers.nlu.training import retrain
 
-    models = retrain(parser, cfg.cache_dir, corrections_path(cfg), lines)
+    models = retrain(parser, Path(os.environ.get("MINQING_NLU_CACHE") or cfg.cache_dir), corrections_path(cfg), lines)
     print(f"已用 {len(lines)} 条分类更正重新训练理解模型（{models.key[:12]}），服务会在一分钟内用上新模型")
     return 0
 

@@ -99,6 +99,7 @@ class SchedulerSettings:
     digest_time: time = time(9, 0)
     monthly_day: int = 1
     monthly_time: time = time(9, 0)
+    nlu_retrain_time: time = time(2, 30)  # nightly: the understanding models learn the day's corrections
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
     skip_holidays: bool = True  # non-working days per scheduler.workcal (调休 days are working days)
@@ -285,6 +286,7 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
         digest_time=_time(raw, "digest_time", time(9, 0)),
         monthly_day=_int(raw, "monthly_day", 1, 1, 28),
         monthly_time=_time(raw, "monthly_time", time(9, 0)),
+        nlu_retrain_time=_time(raw, "nlu_retrain_time", time(2, 30)),
         quiet_start=q_start,
         quiet_end=q_end,
         skip_holidays=_bool(raw, "skip_holidays", True),

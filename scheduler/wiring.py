@@ -115,3 +115,59 @@ def missed_slots(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime
         found.append(t.replace(tzinfo=None))
         t = trigger.get_next_fire_time(t, t + timedelta(seconds=1))
     return found[-limit:]
+
+
+async def start_scheduler(app) -> None:
+    """Run the scheduler inside `minqing serve` until cancelled: log a gap in next year's holiday
+    data, catch up missed runs, then fire jobs on time, plus the nightly retraining of the
+    understanding models. Messages go to the outbox; the clock is the app's (console `/now`)."""
+    import asyncio
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from scheduler import coverage
+    from scheduler.ops import settings_from
+
+    settings = settings_from(app.cfg)
+    if not settings.enabled:
+        log.info("scheduler disabled by config")
+        return
+    coverage.log_gap(app.clock.now().date(), settings)
+    await catch_up(app.db, settings, app.cfg.policy, clock=app.clock)
+    scheduler = build_scheduler(app.db, settings, app.cfg.policy, clock=app.clock)
+    at = settings.nlu_retrain_time
+    scheduler.add_job(retrain_nlu, trigger=CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz),
+                      id="nlu_retrain", name="nlu_retrain", args=[app], coalesce=True, max_instances=1,
+                      misfire_grace_time=settings.misfire_grace_s)
+    scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+async def retrain_nlu(app) -> bool:
+    """Nightly: export the category corrections cadres made (改 #N 分类) and, when they changed,
+    rebuild the understanding models off the event loop; worker processes pick the new models up
+    within a minute (Parser.refresh). True when the models were rebuilt. A failure is logged in
+    one line and the current models stay in force."""
+    import asyncio
+
+    from bot.app import corrections_path
+    from bot.commands import correction_lines
+    from handlers.nlu.training import corrections_text, retrain
+
+    try:
+        lines = await correction_lines(app.cfg)
+        path = corrections_path(app.cfg)
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current == corrections_text(lines):
+            log.info("nlu retrain: no new corrections")
+            return False
+        models = await asyncio.to_thread(retrain, app.parser, app.parser.models_dir or app.cfg.cache_dir, path, lines)
+    except Exception as exc:  # the bot keeps its current models; the next night tries again
+        log.error("nlu retrain failed: %s: %s", type(exc).__name__, str(exc).splitlines()[0][:200] if str(exc) else "")
+        return False
+    log.info("nlu retrain: %d correction(s), models %s", len(lines), models.key[:12])
+    return True
+

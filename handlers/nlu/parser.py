@@ -140,6 +140,11 @@ class Parser:
             parser.watch(models_dir, corrections)
         return parser
 
+    @property
+    def models_dir(self) -> Path | None:
+        """Where this parser's learned models are cached (None for the rule layer alone)."""
+        return self._learning[0] if self._learning is not None else None
+
     def watch(self, cache_dir: Path, corrections: Path | None) -> None:
         """Remember where the models come from, taking the corrections file as seen now."""
         self._learning = (Path(cache_dir), Path(corrections) if corrections else None,

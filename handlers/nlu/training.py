@@ -163,6 +163,11 @@ def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = No
     return models
 
 
+def corrections_text(lines: Sequence[dict]) -> str:
+    """The corrections file's content for `lines` (JSON lines, UTF-8 text)."""
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
 def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict]) -> Models:
     """Rebuild the models with the organisation's corrections `lines` (corpus format) and swap
     them into `parser`: the models are trained and cached first, then the corrections file is
@@ -170,7 +175,7 @@ def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[
     corrections = Path(corrections)
     corrections.parent.mkdir(parents=True, exist_ok=True)
     staged = corrections.with_suffix(".staged")
-    staged.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    staged.write_text(corrections_text(lines), encoding="utf-8")
     models = load_or_train(parser, cache_dir, staged, force=True)  # the key depends on bytes, not name
     staged.replace(corrections)
     parser.models = models
