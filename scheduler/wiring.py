@@ -140,6 +140,7 @@ async def start_scheduler(app) -> None:
                       id="nlu_retrain", name="nlu_retrain", args=[app], coalesce=True, max_instances=1,
                       misfire_grace_time=settings.misfire_grace_s)
     scheduler.start()
+    log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
         await asyncio.Event().wait()
     finally:
