@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.nlu.places import names_place
 from handlers.policy import Policy
 from scheduler import calm, texts
 from scheduler.delivery import Envelope, Message, Sender, deliver
@@ -61,8 +62,9 @@ async def evaluate(
     points: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     if any(r.what == OWN_POINTS for r in rules):
         for cadre_id, _pid, name, ptype in await sweeps.all_points(session):
-            # A visit counts for a point when its place names the point ("东区3号楼" → 3号楼).
-            points[cadre_id].append((name, ptype, sum(1 for pl in places.get(cadre_id, ()) if name in pl)))
+            # A visit counts for a point when its place names the point ("东区3号楼" → 3号楼,
+            # "梅园三栋" → 梅园3栋).
+            points[cadre_id].append((name, ptype, sum(1 for pl in places.get(cadre_id, ()) if names_place(pl, name))))
 
     out: dict[int, DutyStatus] = {}
     for p in people:
