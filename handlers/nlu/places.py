@@ -264,4 +264,5 @@ def names_place(visit_place: str, point: str) -> bool:
     """Whether a visit's place names a cadre's 包联点 ("东区梅园三栋" names 梅园3栋; "13号楼" does not
     name 3号楼)."""
     point = canonical_place(point)
-    return bool(point) and re.search(rf"(?<![0-9]){re.escape(point)}(?![0-9])", canonical_place(visit_place)) is not None
+    found = re.search(rf"(?<![0-9]){re.escape(point)}(?![0-9])", canonical_place(visit_place))
+    return bool(point) and found is not None
