@@ -135,6 +135,7 @@ class Models:
     margin: float
     key: str = ""
     clause: LinearModel | None = None  # "1" when a clause with no problem cue states a problem
+    place: LinearModel | None = None  # a visit's place type
 
 
 # --- corpus ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, clause_features, intent_features, item_features
+from .features import Signals, clause_features, intent_features, item_features, place_features
 from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
@@ -236,7 +236,7 @@ class Parser:
         if intent == "other":
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
-        place_type, place = detect_place(text, self.known_places, sig.places) if is_visit else (None, None)
+        place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
         items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
         if is_visit:
             own_dates = sig.own_dates
@@ -289,6 +289,16 @@ class Parser:
                 continue  # "3栋热水已解决" states a result, it asks nothing
             return label
         return "other"
+
+    def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
+        """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
+        place model against what kind of place the words name."""
+        place_type, place = detect_place(text, self.known_places, sig.places)
+        model = self.models.place if self.models is not None else None
+        if model is not None:
+            feats = place_features(text, place_type or "其他", place, sig.places, profile)
+            place_type = model.probabilities(feats)[0][0]
+        return place_type, place
 
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
