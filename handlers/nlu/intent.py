@@ -48,7 +48,15 @@ MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
     r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
-    r"看了下|看了一下|看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待")
+    r"看了下|看了一下|看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待|"
+    r"站岗|坐班|送教|上门|巡了|看了一[遍趟下圈]|挨家挨户|去了一?趟|刚从[^，。；\s]{1,12}回来|"
+    r"(?:去了?|到了?|赴|来到)[^，。；!?！？]{1,16}?(?:看|转|了解|走|调研|检查|聊|座谈|值守|蹲点|送|陪|慰问)|"
+    r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
+    # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
+    r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
+    r"[^，。；\s]{0,8}?(?:去了?|到了?)(?![期时点账位手])")
+# the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
+FIRST_PERSON_VISIT = re.compile(r"我[^，。；!?！？]{0,8}?(?:去了|去|到了|过去|上去|来到)(?![期时点账位手])")
 MOTION = re.compile(
     r"(?:去了?|到了?|赴|来到|前往|"
     r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*")
@@ -106,7 +114,7 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
     place mentions from find_places, to avoid finding them twice."""
     cut = REPORTED.search(text)
     own = text[: cut.start()] if cut else text
-    if VISIT_VERB.search(own):
+    if VISIT_VERB.search(own) or FIRST_PERSON_VISIT.search(text):
         return True
     places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
     for m in MOTION.finditer(own):

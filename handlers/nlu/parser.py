@@ -283,8 +283,8 @@ class Parser:
         for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
-            if label == "visit" and ((sig.flags["relay"] and not sig.flags["visit"]) or sig.flags["future"]):
-                continue  # someone else's words handed on, or a plan: the writer went nowhere (yet)
+            if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
+                continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
                 continue  # "3栋热水已解决" states a result, it asks nothing
             return label
