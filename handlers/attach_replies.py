@@ -33,9 +33,9 @@ def what(kinds: list[str]) -> str:
 
 def attached(kinds: list[str], place: str, example: int, label: str | None = None) -> str:
     """「已附到 11月21日 梅园3栋 走访。如不对，回复「照片移到 #12」」."""
-    where = f"「{label}」" if label else ""
-    head = f"已记下位置{where}，" if kinds == ["location"] else f"收到{what(kinds)}，"
-    return head + f"已附到 {place}。" + MOVE_HINT.format(n=example)
+    if kinds == ["location"]:
+        return f"已记下位置{f'「{label}」' if label else ''}，已附到 {place}。"
+    return f"收到{what(kinds)}，已附到 {place}。" + MOVE_HINT.format(n=example)
 
 
 def unattached(kinds: list[str], minutes: int) -> str:
