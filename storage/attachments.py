@@ -6,6 +6,7 @@ Read API (scoped by the caller, like every other console query):
     await for_visit(session, visit_id) -> list[AttachmentView]   # stored pictures, files, locations
     await for_item(session, item_id)   -> list[AttachmentView]   # role "result" = 办结 photo
     await photo_counts(session, item_ids=…, visit_ids=…) -> dict[int, int]
+    await by_hash(session, sha256) -> list[AttachmentView]   # who may see these bytes (scope check)
 
 Bytes come from the blob store by `AttachmentView.sha256` (thumbnail: `thumb_sha256`); for any
 output outside the console use `bot.media.images.without_metadata` (EXIF stripped).
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Attachment
@@ -65,6 +66,15 @@ async def for_item(session: AsyncSession, item_id: int) -> list[AttachmentView]:
     """Stored attachments of an item (evidence and the 办结 result photo), oldest first."""
     rows = await session.scalars(select(Attachment).where(Attachment.item_id == item_id,
                                                           Attachment.status.in_(SHOWN)).order_by(Attachment.id))
+    return [_view(a) for a in rows]
+
+
+async def by_hash(session: AsyncSession, sha256: str) -> list[AttachmentView]:
+    """Stored attachments whose original or thumbnail has this SHA-256: before serving a blob,
+    the console checks that the viewer may see one of their visits or items."""
+    rows = await session.scalars(select(Attachment).where(
+        or_(Attachment.sha256 == sha256, Attachment.thumb_sha256 == sha256),
+        Attachment.status.in_(SHOWN)).order_by(Attachment.id))
     return [_view(a) for a in rows]
 
 
