@@ -55,15 +55,17 @@ def sniff(data: bytes) -> Sniffed:
     return Sniffed(IMAGE_FORMATS[fmt], True)
 
 
-def _open_upright(data: bytes) -> Image.Image:
+def _open_upright(data: bytes, draft: int | None = None) -> Image.Image:
     im = Image.open(io.BytesIO(data))
+    if draft and im.format == "JPEG":
+        im.draft("RGB", (draft, draft))  # decode a JPEG at reduced scale: a thumbnail needs no more
     im.load()
     return ImageOps.exif_transpose(im)  # apply the camera's rotation before EXIF is dropped
 
 
 def thumbnail(data: bytes, size: int = 320) -> bytes:
     """A JPEG at most `size` px on its longest side, upright, without any metadata."""
-    im = _open_upright(data)
+    im = _open_upright(data, draft=size * 2)
     im.thumbnail((size, size))
     out = io.BytesIO()
     im.convert("RGB").save(out, "JPEG", quality=80)

@@ -97,8 +97,7 @@ class AttachmentWorker:
     async def _process(self, row: Attachment) -> None:
         try:
             data = await self._download(row)
-            kind = images.sniff(data)
-            sha, thumb = await asyncio.to_thread(self._keep, data, kind.is_image)
+            kind, sha, thumb = await asyncio.to_thread(self._check_and_keep, data)  # CPU and disk: off the loop
         except images.Refused as exc:
             await self._settle(row, "refused", row.attempts + 1, exc.reason,
                                texts.refused(row.kind, row.file_name, exc.reason,
@@ -112,11 +111,13 @@ class AttachmentWorker:
                                          now=self.clock.now())
         log.info("attachment %s %s (%s, %d bytes)", row.id, status, kind.mime, len(data))
 
-    def _keep(self, data: bytes, is_image: bool) -> tuple[str, str | None]:
-        """Store the original and its thumbnail (a PDF has none); the same bytes once."""
+    def _check_and_keep(self, data: bytes) -> tuple[images.Sniffed, str, str | None]:
+        """Check the content (Refused), then store the original and its thumbnail (a PDF has
+        none); the same bytes are stored once."""
+        kind = images.sniff(data)
         sha = self.store.put(data)
-        thumb = self.store.put(images.thumbnail(data, self.cfg.attachments.thumb_px)) if is_image else None
-        return sha, thumb
+        thumb = self.store.put(images.thumbnail(data, self.cfg.attachments.thumb_px)) if kind.is_image else None
+        return kind, sha, thumb
 
     async def _retry_or_fail(self, row: Attachment, exc: Exception) -> None:
         attempts = row.attempts + 1
