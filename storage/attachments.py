@@ -123,7 +123,7 @@ async def latest_batch(session: AsyncSession, cadre_id: int, since: datetime) ->
     if newest is None:
         return []
     start = max(since, newest.created_at - timedelta(minutes=10))
-    same_place = and_(Attachment.visit_id.is_(newest.visit_id) if newest.visit_id is None
+    same_place = and_(Attachment.visit_id.is_(None) if newest.visit_id is None
                       else Attachment.visit_id == newest.visit_id,
                       Attachment.item_id.is_(None) if newest.item_id is None else Attachment.item_id == newest.item_id)
     return list(await session.scalars(
