@@ -68,6 +68,19 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class AttachmentsConfig:
+    """留痕: pictures and files (images, PDF) downloaded in the background and kept in a
+    content-addressed store. `store = "disk"` keeps them under `dir` (default
+    <data_dir>/attachments); another store (S3-compatible) would be one more name here."""
+
+    store: str = "disk"
+    dir: Path | None = None
+    max_bytes: int = 10 * 1024 * 1024  # per picture or file
+    max_attempts: int = 5  # downloads; then the sender is told
+    thumb_px: int = 320  # longest side of a thumbnail
+
+
+@dataclass(frozen=True)
 class GroupConfig:
     channel: str
     chat_id: str
@@ -89,12 +102,17 @@ class Config:
     wecom: WeComConfig = WeComConfig()
     dingtalk: DingTalkConfig = DingTalkConfig()
     outbox: OutboxConfig = OutboxConfig()
+    attachments: AttachmentsConfig = AttachmentsConfig()
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
 
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.attachments.dir or self.data_dir / "attachments"
 
 
 def _env_name(section: str, key: str) -> str:
@@ -250,6 +268,17 @@ def parse_config(raw: dict[str, Any]) -> Config:
         if f and not Path(f).is_file():
             raise ConfigError(f"taxonomy.{key}", "an existing file", f)
 
+    at = top.table("attachments")
+    attachments = AttachmentsConfig(
+        store=at.get("store", "disk", str),
+        dir=Path(d) if (d := at.get("dir", "", str)) else None,
+        max_bytes=at.positive("max_bytes", AttachmentsConfig.max_bytes),
+        max_attempts=at.positive("max_attempts", AttachmentsConfig.max_attempts),
+        thumb_px=at.positive("thumb_px", AttachmentsConfig.thumb_px),
+    )
+    if attachments.store != "disk":
+        raise ConfigError("attachments.store", '"disk" (the only store built in)', attachments.store)
+
     dl = top.table("deadlines")
     met = top.table("metrics")
     weights = {
@@ -264,6 +293,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
         response_hours=dl.positive("response_hours", 24),
         satisfaction_weights=weights,
         admin_contact=top.get("admin_contact", "本单位管理员", str),
+        attach_window_minutes=at.positive("window_minutes", 120),
+        attach_daily_quota=at.positive("daily_quota", 60),
     )
 
     wc = top.table("wecom")
@@ -309,7 +340,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if not isinstance(groups_raw, list):
         raise ConfigError("groups", "an array of tables [[groups]]")
     groups = []
-    sections = [top, db, srv, tax, dl, met, wc, dt, ob]
+    sections = [top, db, srv, tax, dl, met, wc, dt, ob, at]
     for n, g in enumerate(groups_raw):
         if not isinstance(g, dict):
             raise ConfigError(f"groups[{n}]", "a table [[groups]]", g)
@@ -337,7 +368,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
         timezone=tz, database_url=url, data_dir=data_dir, server=server, policy=policy,
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
-        wecom=wecom, dingtalk=dingtalk, outbox=outbox, groups=tuple(groups), scheduler=sched,
+        wecom=wecom, dingtalk=dingtalk, outbox=outbox, attachments=attachments, groups=tuple(groups),
+        scheduler=sched,
     )
 
 

@@ -91,6 +91,7 @@ async def build_tables(db: Database, month: str | None, today: date) -> dict[str
             rows = [r for r in items if r["item"].status in ("resolved", "closed")]
         tables[sheet] = ([c for c, _ in cols], [[f(r, today) for _, f in cols] for r in rows])
     tables[VISIT_SHEET] = ([c for c, _ in VISIT_COLUMNS], [[f(r) for _, f in VISIT_COLUMNS] for r in visits])
+    await _photo_columns(db, tables, [r["visit"].id for r in visits])
     return tables
 
 
@@ -137,3 +138,23 @@ def _write_xlsx(tables: dict[str, tuple[list[str], list[list]]], out: Path) -> N
             wide = h in ("问题描述", "走访情况", "办理结果", "最新进展", "回访说明")
             ws.column_dimensions[get_column_letter(i)].width = 48 if wide else max(10, len(h) * 2 + 4)
     wb.save(out)
+
+
+PHOTO_COLUMN = "照片"
+
+
+async def _photo_columns(db: Database, tables: dict[str, tuple[list[str], list[list]]], visit_ids: list[int]) -> None:
+    """留痕: the number of stored pictures and files of each item (问题清单, 效果清单: 编号 is the
+    first column) and of each visit (走访台账, rows in the order of `visit_ids`)."""
+    from storage.attachments import photo_counts
+
+    item_ids = [row[0] for row in tables["问题清单"][1]]
+    async with db.session() as s:
+        by_item = await photo_counts(s, item_ids=item_ids)
+        by_visit = await photo_counts(s, visit_ids=visit_ids)
+    for sheet in ("问题清单", "效果清单"):
+        header, rows = tables[sheet]
+        tables[sheet] = ([*header, PHOTO_COLUMN], [[*row, by_item.get(row[0], 0)] for row in rows])
+    header, rows = tables[VISIT_SHEET]
+    tables[VISIT_SHEET] = ([*header, PHOTO_COLUMN],
+                           [[*row, by_visit.get(v, 0)] for row, v in zip(rows, visit_ids, strict=True)])

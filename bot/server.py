@@ -25,6 +25,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
+from bot.media.worker import AttachmentWorker
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
 from bot.outbound.dingtalk import DingTalkSender
@@ -69,6 +70,7 @@ class Services:
         self.dingtalk: DingTalkSender | None = None
         self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone)
         self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
+        self.media = AttachmentWorker(db, cfg, clock, on_notice=self.worker.kick)  # picture downloads
         self.stream: Any = None
 
     # -- background tasks ----------------------------------------------------------------
@@ -101,7 +103,10 @@ class Services:
 
     async def _safe_handle(self, msg: IncomingMessage) -> list[Reply]:
         try:
-            return list(await self.dispatcher.handle(msg))
+            replies = list(await self.dispatcher.handle(msg))
+            if msg.media:
+                self.media.kick()
+            return replies
         except Exception as exc:
             log.error("handler failed for %s: %s", msg.dedupe_key, type(exc).__name__)
             return [TextReply(FAILED)]
@@ -160,14 +165,16 @@ class Services:
         self.wecom = WeComSender(self.cfg.wecom, self.http)
         self.dingtalk = DingTalkSender(self.cfg.dingtalk, self.http)
         self.delivery.wecom, self.delivery.dingtalk = self.wecom, self.dingtalk
-        worker_task = asyncio.create_task(self.worker.run_forever()) if self.start_worker else None
+        self.media.wecom, self.media.dingtalk = self.wecom, self.dingtalk
+        tasks = [asyncio.create_task(self.worker.run_forever()), asyncio.create_task(self.media.run_forever())
+                 ] if self.start_worker else []
         try:
             yield
         finally:
-            if worker_task is not None:
-                worker_task.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
+                    await task
             await session.close()
 
     async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:
@@ -202,8 +209,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
                console: ConsoleDelivery | None = None, start_worker: bool = True) -> web.Application:
-    """The aiohttp application. `start_worker=False` leaves the outbox loop to the caller
-    (tests call `app[SERVICES].worker.run_once()`)."""
+    """The aiohttp application. `start_worker=False` leaves the outbox and download loops to
+    the caller (tests call `app[SERVICES].worker.run_once()`, `app[SERVICES].media.run_once()`)."""
     app = web.Application(client_max_size=cfg.server.max_body_bytes)
     services = Services(cfg, db, dispatcher, clock, console=console, start_worker=start_worker)
     app[SERVICES] = services

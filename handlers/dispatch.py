@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from handlers import account, answers, lifecycle, record, replies, undo
+from handlers import account, answers, attach, lifecycle, record, replies, undo
 from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
@@ -37,7 +37,7 @@ from storage.roster import cadre_by_platform_id
 log = logging.getLogger("minqing.dispatch")
 
 Action = Callable[[Ctx, Command], Awaitable[str]]
-Understood = Command | QueryCommand | Parsed
+Understood = Command | QueryCommand | Parsed | attach.AttachRequest
 
 ACTIONS: dict[str, Action] = {
     "view": lifecycle.view, "accept": lifecycle.accept, "progress": lifecycle.progress,
@@ -45,6 +45,7 @@ ACTIONS: dict[str, Action] = {
     "followup": lifecycle.followup, "take": lifecycle.take, "edit": lifecycle.edit,
     "extend": lifecycle.extend, "approve": lifecycle.approve, "deny": lifecycle.deny,
     "leave": account.leave, "back": account.back, "bind": account.bind,
+    "move_attachment": attach.move,
 }
 
 
@@ -57,10 +58,12 @@ class Dispatcher:
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message. Safe to call again with the same message: it is processed once."""
-        problem = self._check_text(msg.text)
+        if attach.needs_split(msg):  # photos with a report as caption: the report, then the photos
+            return await attach.split_caption(self.handle, msg)
+        problem = None if msg.media else self._check_text(msg.text)
         now = self.clock.now()
         # Understanding is pure: done before the write transaction so it never holds the lock.
-        understood = None if problem else self._understand(msg.text, now)
+        understood = attach.request(msg) if msg.media else None if problem else self._understand(msg.text, now)
         try:
             text = await self._handle(msg, now, problem, understood)
         except (OperationalError, DBAPIError, StorageError, OSError) as exc:
@@ -127,6 +130,8 @@ class Dispatcher:
         return reply
 
     async def _route(self, ctx: Ctx, understood: Understood) -> str:
+        if isinstance(understood, attach.AttachRequest):
+            return await attach.attach(ctx, understood)
         if isinstance(understood, QueryCommand):
             return await answers.answer(ctx, understood)
         if isinstance(understood, Command):

@@ -26,3 +26,5 @@ class Policy:
     )
     admin_contact: str = "本单位管理员"  # named in the not-registered reply
     undo_minutes: int = 60  # 撤销 reaches back this far (each 撤销 one more step)
+    attach_window_minutes: int = 120  # a photo goes to the sender's record of the last 2 hours
+    attach_daily_quota: int = 60  # pictures and files one person may send per day

@@ -11,6 +11,21 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class Media:
+    """A picture, file or location in a message (handlers/attach.py attaches it).
+
+    kind: "image" | "file" | "location"; `source` is the platform's download reference
+    (WeCom MediaId, DingTalk downloadCode), None for a location; latitude/longitude in degrees."""
+
+    kind: str
+    source: str | None = None
+    file_name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     channel: str  # "wecom" | "dingtalk" | "console"
     msg_id: str  # the platform's dedupe key part (MsgId, msgId, or a console counter)
@@ -20,6 +35,7 @@ class IncomingMessage:
     chat_id: str | None = None  # group chat id, None for a 1:1 chat
     is_group: bool = False
     chat_name: str | None = None
+    media: tuple[Media, ...] = ()  # pictures, files, locations; `text` is then their caption
 
     @property
     def dedupe_key(self) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -260,3 +261,42 @@ class CallbackSign(Base):
     key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "timestamp:sign"
     body_sha256: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Attachment(Base):
+    """留痕: a picture, file (image or PDF) or location a cadre sent, attached to a visit or an
+    item (role "result": the photo of an item's 办结). Pictures and files are downloaded in the
+    background: pending → fetching (leased) → stored | failed (retries spent) | refused (not an
+    image or PDF, too large); retried with backoff like the outbox. Stored bytes live in the blob
+    store under `sha256` (content-addressed: the same picture twice is stored once); a row whose
+    picture is already attached to the same target is `duplicate`. Locations are stored at once."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        Index("ix_attachments_status_next", "status", "next_attempt_at"),
+        Index("ix_attachments_cadre_created", "cadre_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(220), unique=True)  # inbound key + ":" + index
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    channel: Mapped[str] = mapped_column(String(20))  # wecom | dingtalk
+    sender: Mapped[str] = mapped_column(String(64))  # the platform user id (failure notices go there)
+    kind: Mapped[str] = mapped_column(String(10))  # image | file | location
+    source: Mapped[str | None] = mapped_column(String(300))  # MediaId / downloadCode; None for locations
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="evidence")  # evidence | result
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    thumb_sha256: Mapped[str | None] = mapped_column(String(64))
+    mime: Mapped[str | None] = mapped_column(String(40))
+    size: Mapped[int | None] = mapped_column(Integer)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(200))  # a location's place name
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    stored_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.dingtalk.payload import RobotMessage, webhook_allowed
+from bot.media.inbound import dingtalk_media
 from bot.outbound.routes import session_target
 from bot.outbound.texts import NOT_TEXT
 from bot.transcript import from_voice
@@ -91,10 +92,13 @@ def prepare(services: Services, m: RobotMessage) -> Prepared | None:
         log.warning("dingtalk %s message refused: sessionWebhook outside the platform's hosts", m.msgtype)
         return None
     text, voice = message_text(m)
+    media = dingtalk_media(m)  # pictures and files (bot/media/inbound.py); text is then their caption
     msg = to_incoming(m, text or "", services.clock.now())
     if msg is None:
         log.warning("dingtalk %s message without usable sender, msgId or conversationId ignored", m.msgtype)
         return None
+    if media:
+        return Prepared(m, replace(msg, media=media), text or "", voice)
     return Prepared(m, msg, text, voice)
 
 

@@ -27,13 +27,18 @@ class TextBody(msgspec.Struct):
 
 class RichPart(msgspec.Struct):
     text: Text | None = None  # parts without text are pictures (downloadCode) or mentions
+    type: Short | None = None  # "picture" for pictures
+    downloadCode: Url | None = None
 
 
 class Content(msgspec.Struct):
-    """`content` of audio (recognition), richText (richText parts); other kinds ignored."""
+    """`content` of audio (recognition), richText (richText parts), picture and file
+    (downloadCode, fileName); other kinds ignored."""
 
     recognition: Text | None = None
     richText: list[RichPart] | None = None
+    downloadCode: Url | None = None
+    fileName: Short | None = None
 
 
 class RobotMessage(msgspec.Struct):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.errors import BadRequest, SignatureError
+from bot.media.inbound import wecom_media
 from bot.outbound import split
 from bot.outbound.render import joined_text
 from bot.outbound.texts import NOT_TEXT
@@ -103,13 +104,14 @@ class WeComCallback:
             log.info("wecom %s message without sender ignored", message.MsgType)
             return web.Response(text="")
         voice = message.MsgType == "voice" and bool((message.Recognition or "").strip())
-        if message.MsgType != "text" and not voice:
+        media = wecom_media(message)  # pictures, files, locations (bot/media/inbound.py)
+        if message.MsgType != "text" and not voice and not media:
             log.info("wecom %s message answered: text only", message.MsgType)
             return self._passive(user, agent, NOT_TEXT, nonce, ts)
-        text = clean((message.Recognition if voice else message.Content) or "").strip()
+        text = "" if media else clean((message.Recognition if voice else message.Content) or "").strip()
         msg = IncomingMessage(
             channel="wecom", msg_id=f"{agent}:{message.MsgId or _content_id(message, text)}", user_id=user,
-            text=text, received_at=self.s.clock.now(),
+            text=text, received_at=self.s.clock.now(), media=media,
         )
 
         async def late(replies: list[Reply]) -> None:

@@ -25,6 +25,8 @@ Digits = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,20}\Z")]
 Name = Annotated[str, msgspec.Meta(max_length=128)]
 Kind = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_\-]{1,64}\Z")]
 Text = Annotated[str, msgspec.Meta(max_length=200_000)]
+MediaRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_\-@.=+/]{1,256}\Z")]
+Coordinate = Annotated[str, msgspec.Meta(pattern=r"^-?[0-9]{1,3}(?:\.[0-9]{1,15})?\Z")]
 
 
 class WeComMessage(msgspec.Struct, frozen=True):
@@ -39,6 +41,11 @@ class WeComMessage(msgspec.Struct, frozen=True):
     AgentID: Digits | None = None
     Event: Kind | None = None
     Recognition: Text | None = None  # voice messages, when speech recognition is switched on
+    MediaId: MediaRef | None = None  # image, file: downloaded with media/get (bot/media)
+    FileName: Name | None = None
+    Location_X: Coordinate | None = None  # location: latitude, degrees
+    Location_Y: Coordinate | None = None  # longitude
+    Label: Name | None = None  # the place's name
 
 
 def parse_plaintext(plain: str) -> WeComMessage:

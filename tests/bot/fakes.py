@@ -149,7 +149,9 @@ def decrypt_reply(xml: str, nonce: str, ts: str) -> dict[str, Any]:
 
 class FakePlatform:
     """Records every call. `script[path]` queues forced (status, json) answers; `down` makes
-    every API answer 503; `expire_tokens()` invalidates issued tokens (42001 / HTTP 401)."""
+    every API answer 503; `expire_tokens()` invalidates issued tokens (42001 / HTTP 401).
+    `media[ref]` holds the bytes behind a WeCom MediaId or a DingTalk downloadCode (served by
+    media/get, and by messageFiles/download's downloadUrl); an unknown ref is errcode 40007."""
 
     def __init__(self) -> None:
         self.base = ""
@@ -162,6 +164,7 @@ class FakePlatform:
         self.acks: list[dict] = []
         self.acked = asyncio.Event()
         self.expect_acks = 0
+        self.media: dict[str, bytes] = {}
 
     def expire_tokens(self) -> None:
         self.tokens.clear()
@@ -175,6 +178,9 @@ class FakePlatform:
         app.router.add_post("/v1.0/oauth2/accessToken", self.ding_token)
         app.router.add_post("/v1.0/gateway/connections/open", self.gateway_open)
         app.router.add_get("/gateway/ws", self.gateway_ws)
+        app.router.add_get("/cgi-bin/media/get", self.wecom_media)
+        app.router.add_post("/v1.0/robot/messageFiles/download", self.ding_download)
+        app.router.add_get("/files/{code}", self.ding_file)
         app.router.add_post("/{path:.*}", self.api)
         return app
 
@@ -208,6 +214,42 @@ class FakePlatform:
         if path.startswith("/v1.0/robot/"):
             return web.json_response({"processQueryKey": "k"})
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def _forced(self, path: str) -> web.Response | None:
+        if self.down:
+            return web.json_response({"message": "down"}, status=503)
+        if self.script[path]:
+            status, answer = self.script[path].popleft()
+            return web.json_response(answer, status=status)
+        return None
+
+    async def wecom_media(self, request: web.Request) -> web.Response:
+        self.calls.append((request.path, dict(request.query), None))
+        forced = self._forced(request.path)
+        if forced is not None:
+            return forced
+        if request.query.get("access_token") not in self.tokens:
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        data = self.media.get(request.query.get("media_id", ""))
+        if data is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    async def ding_download(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append((request.path, {}, body))
+        forced = self._forced(request.path)
+        if forced is not None:
+            return forced
+        if request.headers.get("x-acs-dingtalk-access-token") not in self.tokens:
+            return web.json_response({"code": "InvalidAuthentication", "message": "token"}, status=401)
+        if body.get("downloadCode") not in self.media or body.get("robotCode") != "robot1":
+            return web.json_response({"code": "invalidParameter", "message": "downloadCode"}, status=400)
+        return web.json_response({"downloadUrl": f"{self.base}/files/{body['downloadCode']}?sig=1"})
+
+    async def ding_file(self, request: web.Request) -> web.Response:
+        self.calls.append((request.path, dict(request.query), None))
+        return web.Response(body=self.media[request.match_info["code"]], content_type="application/octet-stream")
 
     async def gateway_open(self, request: web.Request) -> web.Response:
         body = await request.json()
