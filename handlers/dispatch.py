@@ -15,6 +15,7 @@ import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -104,6 +105,7 @@ class Dispatcher:
                 if problem is not None:
                     reply, status = problem, "rejected"
                 else:
+                    assert understood is not None  # understood whenever the text had no problem
                     reply, status = await self._route(ctx, understood), "handled"
                 await inbound.finish(s, row_id, status, reply)
                 await _queue_notices(s, ctx, now)
@@ -116,8 +118,10 @@ class Dispatcher:
             log.exception("handler failed msg=%s", msg.dedupe_key)
             return await self._keep(msg, now, "failed", replies.FAILED)
 
-    async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:
-        """Store the message even though acting on it failed: nothing a user sent is lost."""
+    async def _keep(self, msg: IncomingMessage, now: datetime, status: str, reply: str) -> str | None:
+        """Store the message even though acting on it failed: nothing a user sent is lost. Returns
+        `reply`, or the reply stored earlier when the message was already kept (None while it is
+        still being handled elsewhere)."""
         async with self.db.interactive() as s:
             cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
             row_id = await _claim(s, msg, cadre.id if cadre else None, now)
@@ -174,7 +178,7 @@ def _other_reply(text: str) -> str:
     return replies.OTHER_DEFAULT
 
 
-def _is_record(understood: Understood | None) -> bool:
+def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
 
 

@@ -54,9 +54,12 @@ async def record(ctx: Ctx, item: Item, kind: str, before: dict | None, note: str
     await add_event(ctx.session, item, kind, ctx.cadre.id, ctx.now, note, **data)
 
 
-async def load_item(ctx: Ctx, ref: int, natural: bool = False) -> Item:
+async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> Item:
     """The item the sender may act on. A natural wording that names a missing or someone else's
-    item is answered with a question (it may have been a report, not a command)."""
+    item is answered with a question (it may have been a report, not a command). ValueError
+    without a reference: commands on items always carry one (handlers/commands.py)."""
+    if ref is None:
+        raise ValueError("a command on an item without the item's number")
     item = await get_item(ctx.session, ref)
     if item is None:
         raise UserFacingError(replies.unsure_item(ref) if natural else replies.no_item(ref))
@@ -206,6 +209,8 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
     if not (item.owner_id == ctx.cadre.id or (ctx.is_unit_head and item.unit_id == ctx.cadre.unit_id)):
         raise UserFacingError(replies.REFUSE_WHO)
     back_to = await ctx.session.get(Cadre, last.actor_id)
+    if back_to is None:  # the transferring cadre's row is gone (cadres are deactivated, never deleted)
+        raise UserFacingError(replies.not_transferred(item))
     before = snapshot(item)
     item.owner_id, item.unit_id, item.owner = back_to.id, back_to.unit_id, back_to
     item.status = "in_progress"  # back with whoever already handled it (by transferring it): no 签收 needed

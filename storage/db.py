@@ -180,7 +180,7 @@ def insert_for(dialect_name: str):
 
 def dialect_insert(session: AsyncSession):
     """insert() with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
-    return insert_for(session.bind.dialect.name)
+    return insert_for(session.get_bind().dialect.name)
 
 
 def _hot_path_pragmas(dbapi_conn, _record) -> None:

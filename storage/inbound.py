@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import insert_rows
 from storage.db import dialect_insert
 from storage.models import CallbackSign, InboundMessage
 
-_T = InboundMessage.__table__
+_T: Table = InboundMessage.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class UnitMetrics:
 
 
 def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _hours_between(session: AsyncSession, a, b):

@@ -10,8 +10,9 @@ replies that could not be given passively.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import CursorResult, Result, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -80,7 +81,7 @@ async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bo
         .where(Outbox.id == row_id, Outbox.status == "pending")
         .values(status="sending", next_attempt_at=lease_until)
     )
-    return result.rowcount == 1
+    return _rowcount(result) == 1
 
 
 async def reap_stale(session: AsyncSession, now: datetime) -> int:
@@ -90,7 +91,7 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
         .where(Outbox.status == "sending", Outbox.next_attempt_at < now)
         .values(status="pending")
     )
-    return result.rowcount
+    return _rowcount(result)
 
 
 async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str | None = None) -> None:
@@ -117,7 +118,7 @@ async def pending_keys(session: AsyncSession, key_prefix: str) -> list[tuple[int
         select(Outbox.id, Outbox.dedupe_key)
         .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
     )
-    return [(i, k) for i, k in rows]
+    return [(i, k) for i, k in rows if k is not None]  # LIKE never matches NULL
 
 
 async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> int:
@@ -128,7 +129,7 @@ async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> i
         update(Outbox).where(Outbox.status == "pending", Outbox.id.in_(ids))
         .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
-    return result.rowcount
+    return _rowcount(result)
 
 
 async def reschedule(
@@ -173,4 +174,9 @@ async def requeue(session: AsyncSession, now: datetime, *, row_id: int | None = 
     if row_id is not None:
         stmt = stmt.where(Outbox.id == row_id)
     result = await session.execute(stmt.values(status="pending", attempts=0, next_attempt_at=now))
-    return result.rowcount
+    return _rowcount(result)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched (execute() of an UPDATE returns a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount

@@ -39,7 +39,7 @@ class Person:
 
 
 def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _ts(session: AsyncSession, at: datetime) -> str:
@@ -91,7 +91,7 @@ async def visit_places(session: AsyncSession, start: date, end: date) -> list[tu
         select(Visit.cadre_id, Visit.place_type, Visit.place)
         .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
     )
-    return [tuple(r) for r in rows]
+    return [(cadre_id, place_type, place) for cadre_id, place_type, place in rows]
 
 
 async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
@@ -101,7 +101,7 @@ async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
         .join(Cadre, Cadre.id == Point.cadre_id).where(Cadre.active.is_(True))
         .order_by(Point.cadre_id, Point.name)
     )
-    return [tuple(r) for r in rows]
+    return [(cadre_id, point_id, name, place_type) for cadre_id, point_id, name, place_type in rows]
 
 
 # --- items ----------------------------------------------------------------------------------

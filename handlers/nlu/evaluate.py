@@ -119,8 +119,8 @@ def category_report(gold: Sequence[dict], preds: Sequence[dict], out: Callable[[
         out(f"{c:8s} {n:5d} {tp / predicted if predicted else 0:6.3f} {tp / n if n else 0:6.3f}")
     out("\nconfusion (rows gold, columns predicted)")
     out("        " + "".join(f"{c[:4]:>5s}" for c in cats))
-    for g in cats:
-        out(f"{g[:4]:8s}" + "".join(f"{confusion[g][c]:5d}" for c in cats))
+    for row in cats:
+        out(f"{row[:4]:8s}" + "".join(f"{confusion[row][c]:5d}" for c in cats))
 
 
 def _table(results: dict[str, dict[str, float]], out: Callable[[str], None]) -> None:

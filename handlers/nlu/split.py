@@ -321,7 +321,7 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     clause.cont = bool(_CONT_START.match(body)) or bool(_CONSEQUENCE.search(content))
     clause.another = bool(_OTHER_SUBJECT.match(body)) or (not clause.cont and bool(_ANOTHER.search(body)))
     # a new speaker with an explicit subject ("另一位老人说", "企业反映") starts a new point
-    clause.speaker = bool(rep) and rep.start() > (lead.end() if lead else 0) + 1
+    clause.speaker = rep is not None and rep.start() > (lead.end() if lead else 0) + 1
 
 
 # --- grouping -------------------------------------------------------------------------------
