@@ -19,6 +19,7 @@ from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import account, answers, lifecycle, record, replies, undo
 from handlers.clock import Clock
@@ -26,7 +27,7 @@ from handlers.commands import Command, QueryCommand, parse_command, resolve_resu
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.inbound_text import command_form
-from handlers.nlu import Parsed
+from handlers.nlu import Parsed, Parser
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
@@ -50,7 +51,7 @@ ACTIONS: dict[str, Action] = {
 
 
 class Dispatcher:
-    def __init__(self, db: Database, parser, policy: Policy, clock: Clock,
+    def __init__(self, db: Database, parser: Parser, policy: Policy, clock: Clock,
                  mask: Callable[[str], str] | None = None) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
@@ -153,7 +154,7 @@ class Dispatcher:
         return await ACTIONS[cmd.name](ctx, cmd)
 
 
-async def _queue_notices(s, ctx: Ctx, now: datetime) -> None:
+async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
     """Notices to other people, in the message's transaction. Practice in the console stays in
     the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
     platform, even when `minqing serve` starts later on the same database."""
@@ -182,6 +183,6 @@ def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
 
 
-def _claim(s, msg: IncomingMessage, cadre_id: int | None, now: datetime):
+def _claim(s: AsyncSession, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
     return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
                                             chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -48,7 +48,7 @@ async def enqueue(
 
 # --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------
 
-def _same_target_blocking(now: datetime):
+def _same_target_blocking(now: datetime) -> ColumnElement[bool]:
     """An earlier unsent row to the same address that is due or being retried: later rows
     wait for it, so messages to one person or group arrive in order."""
     earlier = aliased(Outbox)
@@ -96,7 +96,7 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
 
 async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str | None = None) -> None:
     """Sent at `now`; `body` records the text actually sent when it was rendered at delivery."""
-    values: dict = {"status": "sent", "sent_at": now, "last_error": None}
+    values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
     if body is not None:
         values["body"] = body
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
@@ -134,11 +134,11 @@ async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> i
 
 async def reschedule(
     session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
-    error: str | None = None, body: str | None = None, subject: dict | None = None,
+    error: str | None = None, body: str | None = None, subject: dict[str, Any] | None = None,
 ) -> None:
     """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
     `body` replaces the text with the part not yet delivered."""
-    values: dict = {"status": "pending", "next_attempt_at": at}
+    values: dict[str, Any] = {"status": "pending", "next_attempt_at": at}
     if attempts is not None:
         values["attempts"] = attempts
     if error is not None:
@@ -153,7 +153,8 @@ async def reschedule(
 async def mark_failed(
     session: AsyncSession, row_id: int, *, attempts: int, error: str, body: str | None = None,
 ) -> None:
-    values: dict = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
+    """Give up on a row after its last attempt: status failed with the error (first 500 characters)."""
+    values: dict[str, Any] = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
     if body is not None:
         values["body"] = body
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))

@@ -17,9 +17,10 @@ import json
 import math
 import pickle
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class LinearModel:
     bias: np.ndarray
 
     @property
-    def _names(self):  # a dict view: intersecting it with a set walks the smaller side only
+    def _names(self) -> KeysView[str]:  # a dict view: intersecting it with a set walks the smaller side only
         return self.index.keys()
 
     def scores(self, features: Features) -> np.ndarray:
@@ -147,7 +148,7 @@ def corpus_files(corpus_dir: Path = CORPUS_DIR) -> list[Path]:
     return [corpus_dir / "dev.jsonl", *sorted((corpus_dir / "train").glob("*.jsonl"))]
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON-lines file (UTF-8, BOM tolerated); blank lines skipped.
     Raises ValueError naming the file and line of a malformed row."""
     rows = []
@@ -160,7 +161,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def slice_of(row: Mapping) -> str:
+def slice_of(row: Mapping[str, Any]) -> str:
     """The slice a corpus row belongs to: its id prefix (t1, t2, …, d for dev, corr for corrections)."""
     rid = str(row.get("id", ""))
     return rid.split("_", 1)[0] if "_" in rid else rid.rstrip("0123456789-") or "?"
@@ -180,7 +181,7 @@ def load_cached(path: Path) -> object | None:
     """A pickled model set written by :func:`save_cached`, or None when absent or unreadable."""
     try:
         with path.open("rb") as f:
-            return pickle.load(f)
+            return cast(object, pickle.load(f))
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
 
