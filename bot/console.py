@@ -214,8 +214,12 @@ def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) ->
             line = ""
         except StopIteration:  # an iterator-backed reader ran out
             line = ""
+        def deliver() -> None:
+            if not fut.done():
+                fut.set_result(line)
+
         try:
-            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(line))
+            loop.call_soon_threadsafe(deliver)
         except RuntimeError:  # the loop closed while we waited for input
             pass
 

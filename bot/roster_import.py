@@ -73,12 +73,12 @@ class LostDigits(ValueError):
 class ImportReport:
     created: int = 0
     updated: int = 0
-    errors: list[tuple[int, str]] | None = None
+    errors: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"导入完成：新增 {self.created} 人，更新 {self.updated} 人，错误 {len(self.errors or [])} 行"]
-        out += [f"  第 {n} 行：{why}" for n, why in self.errors or []]
+        out = [f"导入完成：新增 {self.created} 人，更新 {self.updated} 人，错误 {len(self.errors)} 行"]
+        out += [f"  第 {n} 行：{why}" for n, why in self.errors]
         out += [f"  第 {n} 行（已导入）：{why}" for n, why in self.warnings]
         return out
 

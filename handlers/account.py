@@ -30,12 +30,15 @@ async def leave(ctx: Ctx, cmd: Command) -> str:
 
 
 async def back(ctx: Ctx, cmd: Command) -> str:
+    """「销假」: the sender is available again (reminders resume)."""
     ctx.cadre.leave_from = None
     ctx.cadre.leave_until = None
     return replies.BACK_FROM_LEAVE
 
 
 async def bind(ctx: Ctx, cmd: Command) -> str:
+    """「绑定 单位」 in a group chat (unit heads and leaders; leaders may bind the leaders' group):
+    the group receives that unit's digests. UserFacingError outside a group or for other senders."""
     if not ctx.msg.is_group or not ctx.msg.chat_id:
         raise UserFacingError(replies.BIND_GROUP_ONLY)
     if not (ctx.is_leader or ctx.is_unit_head):

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from handlers import replies
+from handlers.commands import QueryCommand
 from handlers.context import Ctx
+from handlers.nlu import ParsedQuery
 from handlers.nlu.query import find_person, find_unit_name
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.units import short_names
@@ -23,6 +26,7 @@ from storage.items import count_items, count_visits, list_items, list_visits
 from storage.models import Cadre, Unit
 
 MAX_LINES = 30
+Query = QueryCommand | ParsedQuery  # a fixed question (本月未办结) or one the NLU read
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
 
 
@@ -47,14 +51,17 @@ async def filters_in(ctx: Ctx, text: str) -> Filters:
     return Filters(person, unit)
 
 
-async def answer(ctx: Ctx, q) -> str:
+async def answer(ctx: Ctx, q: Query) -> str:
+    """The reply to a question (本月未办结, 食堂问题, 张老师本月走访…), listing at most MAX_LINES
+    items or visits; its first line names the filters applied within what the sender may see
+    (全部 / 本单位 / 我的)."""
     f = await filters_in(ctx, ctx.msg.text)
     if q.subject == "visits":
         return await _visits(ctx, q, f)
     return await _items(ctx, q, f)
 
 
-def _scope_word(ctx: Ctx, q, f: Filters) -> str:
+def _scope_word(ctx: Ctx, q: Query, f: Filters) -> str:
     if q.mine:
         return "我的"
     if f.unit is not None:
@@ -64,7 +71,7 @@ def _scope_word(ctx: Ctx, q, f: Filters) -> str:
     return "全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我的")
 
 
-def _title(ctx: Ctx, q, f: Filters, what: str) -> str:
+def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
     parts = [PERIOD_NAMES[q.period], _scope_word(ctx, q, f)]
     if f.person is not None and f.unit is not None:
         parts.append(f.person.name)
@@ -77,7 +84,7 @@ def _title(ctx: Ctx, q, f: Filters, what: str) -> str:
     return " · ".join(p for p in parts if p)
 
 
-async def _items(ctx: Ctx, q, f: Filters) -> str:
+async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
     where = dict(category=q.category, owner_id=f.person.id if f.person else None,
@@ -90,7 +97,7 @@ async def _items(ctx: Ctx, q, f: Filters) -> str:
     if items:
         shown = items[:MAX_LINES]
         overdue = [i for i in shown if i.is_overdue(ctx.today)]
-        by_cat: dict[str, list] = defaultdict(list)
+        by_cat: dict[str, list[Any]] = defaultdict(list)
         for i in sorted(shown, key=lambda i: (not i.is_open, not i.is_overdue(ctx.today), i.deadline, i.id)):
             by_cat[i.category].append(i)
         if overdue and q.status != "overdue":
@@ -110,7 +117,7 @@ async def _items(ctx: Ctx, q, f: Filters) -> str:
     return "\n".join(lines)
 
 
-async def _visits(ctx: Ctx, q, f: Filters) -> str:
+async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine)
     where = dict(cadre_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)

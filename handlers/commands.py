@@ -160,6 +160,9 @@ def normalise(text: str) -> str:
 
 def parse_command(text: str, categories: tuple[str, ...] = (), today: date | None = None
                   ) -> Command | QueryCommand | None:
+    """The command `text` states (after `handlers.inbound_text.command_form`): a fixed query
+    (QUERIES), a Command from the SPECS table, or None when it is not a command (the NLU reads it
+    then). `categories` are the profile's category names (for 「食堂问题」); `today` anchors dates."""
     t = normalise(text)
     if t in QUERIES:
         return QUERIES[t]

@@ -58,5 +58,7 @@ class Ctx:
                 or (self.is_unit_head and item.unit_id == c.unit_id))
 
     def notify(self, cadre_id: int, text: str, key: str | None = None) -> None:
+        """Queue `text` for cadre `cadre_id` (never the sender); it is written to the outbox in the
+        message's transaction. `key` makes it unique (a dedupe key), so a retry never sends it twice."""
         if cadre_id != self.cadre.id:
             self.outgoing.append(Outgoing(cadre_id, text, key))

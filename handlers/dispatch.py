@@ -15,9 +15,11 @@ import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import account, answers, attach, lifecycle, record, replies, undo
 from handlers.clock import Clock
@@ -25,7 +27,7 @@ from handlers.commands import Command, QueryCommand, parse_command, resolve_resu
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.inbound_text import command_form
-from handlers.nlu import Parsed
+from handlers.nlu import Parsed, Parser
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
@@ -50,7 +52,7 @@ ACTIONS: dict[str, Action] = {
 
 
 class Dispatcher:
-    def __init__(self, db: Database, parser, policy: Policy, clock: Clock,
+    def __init__(self, db: Database, parser: Parser, policy: Policy, clock: Clock,
                  mask: Callable[[str], str] | None = None) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
@@ -107,6 +109,7 @@ class Dispatcher:
                 if problem is not None:
                     reply, status = problem, "rejected"
                 else:
+                    assert understood is not None  # understood whenever the text had no problem
                     reply, status = await self._route(ctx, understood), "handled"
                 await inbound.finish(s, row_id, status, reply)
                 await _queue_notices(s, ctx, now)
@@ -119,8 +122,10 @@ class Dispatcher:
             log.exception("handler failed msg=%s", msg.dedupe_key)
             return await self._keep(msg, now, "failed", replies.FAILED)
 
-    async def _keep(self, msg: IncomingMessage, now, status: str, reply: str) -> str:
-        """Store the message even though acting on it failed: nothing a user sent is lost."""
+    async def _keep(self, msg: IncomingMessage, now: datetime, status: str, reply: str) -> str | None:
+        """Store the message even though acting on it failed: nothing a user sent is lost. Returns
+        `reply`, or the reply stored earlier when the message was already kept (None while it is
+        still being handled elsewhere)."""
         async with self.db.interactive() as s:
             cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
             row_id = await _claim(s, msg, cadre.id if cadre else None, now)
@@ -154,7 +159,7 @@ class Dispatcher:
         return await ACTIONS[cmd.name](ctx, cmd)
 
 
-async def _queue_notices(s, ctx: Ctx, now: datetime) -> None:
+async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
     """Notices to other people, in the message's transaction. Practice in the console stays in
     the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
     platform, even when `minqing serve` starts later on the same database."""
@@ -179,10 +184,10 @@ def _other_reply(text: str) -> str:
     return replies.OTHER_DEFAULT
 
 
-def _is_record(understood: Understood | None) -> bool:
+def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
 
 
-def _claim(s, msg: IncomingMessage, cadre_id: int | None, now: datetime):
+def _claim(s: AsyncSession, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
     return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
                                             chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

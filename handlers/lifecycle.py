@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
 from handlers.units import match_unit, short_names
 from storage.items import add_event, add_followup, get_item, item_history, last_event
-from storage.models import Cadre, Item, Unit
+from storage.models import Cadre, Item, ItemEvent, Unit
 from storage.roster import find_cadre_by_name, unit_heads
 
 EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline",
@@ -37,7 +38,7 @@ SNAPSHOT = ("status", "owner_id", "unit_id", "track", "deadline", "first_due", "
             "responded_at", "category", "text")
 
 
-def snapshot(item: Item) -> dict:
+def snapshot(item: Item) -> dict[str, Any]:
     """The item's changeable state as JSON-safe values (for 撤销)."""
     out = {}
     for k in SNAPSHOT:
@@ -46,17 +47,20 @@ def snapshot(item: Item) -> dict:
     return out
 
 
-async def record(ctx: Ctx, item: Item, kind: str, before: dict | None, note: str | None = None,
-                 **data) -> None:
+async def record(ctx: Ctx, item: Item, kind: str, before: dict[str, Any] | None, note: str | None = None,
+                 **data: Any) -> None:
     """Log an event by the sender; `before` makes it undoable."""
     if before is not None:
         data.update(before=before, msg=ctx.message_id)
     await add_event(ctx.session, item, kind, ctx.cadre.id, ctx.now, note, **data)
 
 
-async def load_item(ctx: Ctx, ref: int, natural: bool = False) -> Item:
+async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> Item:
     """The item the sender may act on. A natural wording that names a missing or someone else's
-    item is answered with a question (it may have been a report, not a command)."""
+    item is answered with a question (it may have been a report, not a command). ValueError
+    without a reference: commands on items always carry one (handlers/commands.py)."""
+    if ref is None:
+        raise ValueError("a command on an item without the item's number")
     item = await get_item(ctx.session, ref)
     if item is None:
         raise UserFacingError(replies.unsure_item(ref) if natural else replies.no_item(ref))
@@ -86,12 +90,16 @@ def set_deadline(ctx: Ctx, item: Item, new: date) -> None:
 
 
 async def view(ctx: Ctx, cmd: Command) -> str:
+    """「#12」「查看 #12」: the item with its whole history. UserFacingError when it is missing or
+    one the sender may not act on."""
     item = await load_item(ctx, cmd.ref)
     history = await item_history(ctx.session, item.id)
     return replies.item_view(item, history, ctx.today)
 
 
 async def accept(ctx: Ctx, cmd: Command) -> str:
+    """「签收 #12」: the owner acknowledges the item (counts as its first response). UserFacingError
+    when the item is missing, one the sender may not act on, or no longer open."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not item.is_open:
         raise UserFacingError(replies.wrong_state(item, "签收"))
@@ -102,6 +110,8 @@ async def accept(ctx: Ctx, cmd: Command) -> str:
 
 
 async def progress(ctx: Ctx, cmd: Command) -> str:
+    """「进展 #12 内容」: an event with the progress note (a first note counts as the response).
+    UserFacingError without a note, or when the item is missing, one the sender may not act on or closed."""
     if not cmd.arg:
         raise UserFacingError(replies.PROGRESS_NEEDED)
     item = await load_item(ctx, cmd.ref, cmd.natural)
@@ -114,6 +124,8 @@ async def progress(ctx: Ctx, cmd: Command) -> str:
 
 
 async def resolve(ctx: Ctx, cmd: Command) -> str:
+    """「办结 #12 结果」: status resolved with the result; the reporter is notified when it is someone
+    else. UserFacingError without a result, or when the item is missing, one the sender may not act on or closed."""
     if not cmd.arg:
         raise UserFacingError(replies.RESULT_NEEDED)
     item = await load_item(ctx, cmd.ref, cmd.natural)
@@ -130,6 +142,9 @@ async def resolve(ctx: Ctx, cmd: Command) -> str:
 
 
 async def followup(ctx: Ctx, cmd: Command) -> str:
+    """「回访 #12 满意|基本满意|不满意 [说明]」: the people's rating; 满意/基本满意 close the item
+    (销号), 不满意 reopens it (重办) with a fresh deadline and tells its owner. UserFacingError without
+    a rating or before the item is resolved."""
     rating, note = cmd.arg, cmd.extra or None
     if rating not in RATINGS:
         raise UserFacingError(replies.RATING_NEEDED)
@@ -166,6 +181,9 @@ async def _resolve_unit(ctx: Ctx, name: str, person: str) -> tuple[Unit, str]:
 
 
 async def transfer(ctx: Ctx, cmd: Command) -> str:
+    """「转办 #12 单位 [姓名]」: hand the item to a unit (its head, or the named cadre) with a fresh
+    deadline by the track's rule; the new owner is notified. UserFacingError for an unknown unit or
+    person, a unit without a head, the current owner, or an item the sender may not act on."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not item.is_open:
         raise UserFacingError(replies.wrong_state(item, "转办"))
@@ -206,6 +224,8 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
     if not (item.owner_id == ctx.cadre.id or (ctx.is_unit_head and item.unit_id == ctx.cadre.unit_id)):
         raise UserFacingError(replies.REFUSE_WHO)
     back_to = await ctx.session.get(Cadre, last.actor_id)
+    if back_to is None:  # the transferring cadre's row is gone (cadres are deactivated, never deleted)
+        raise UserFacingError(replies.not_transferred(item))
     before = snapshot(item)
     item.owner_id, item.unit_id, item.owner = back_to.id, back_to.unit_id, back_to
     item.status = "in_progress"  # back with whoever already handled it (by transferring it): no 签收 needed
@@ -215,6 +235,8 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
 
 
 async def take(ctx: Ctx, cmd: Command) -> str:
+    """「包保 #12」 (leaders only): the leader owns the item personally (track 包保), its deadline
+    moved out to the 包保 target when that is later; the previous owner is told."""
     if not ctx.is_leader:
         raise UserFacingError(replies.LEADER_ONLY)
     item = await load_item(ctx, cmd.ref, cmd.natural)
@@ -253,6 +275,9 @@ def _future_date(ctx: Ctx, text: str) -> date:
 
 
 async def edit(ctx: Ctx, cmd: Command) -> str:
+    """「改 #12 分类|期限|内容 新值」: correct one field (undoable with 撤销). A later deadline is not
+    an edit: UserFacingError pointing to 延期; also for an unknown category, an unreadable date or a
+    closed item."""
     field = EDIT_FIELDS[cmd.arg]
     value = cmd.extra.strip()
     item = await load_item(ctx, cmd.ref)
@@ -333,7 +358,7 @@ async def extend(ctx: Ctx, cmd: Command) -> str:
     return replies.extension_requested(item, d, approvers[0].name, ctx.today)
 
 
-async def _pending_extension(ctx: Ctx, item: Item):
+async def _pending_extension(ctx: Ctx, item: Item) -> ItemEvent:
     last = await last_event(ctx.session, item.id, "ext_request", "ext_approved", "ext_refused")
     if last is None or last.kind != "ext_request":
         raise UserFacingError(replies.no_extension(item))
@@ -343,19 +368,24 @@ async def _pending_extension(ctx: Ctx, item: Item):
 
 
 async def approve(ctx: Ctx, cmd: Command) -> str:
+    """「同意延期 #12」 (unit head or leader): the pending extension request takes effect and the
+    requester is notified. UserFacingError when there is no pending request or the sender may not approve."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
     request = await _pending_extension(ctx, item)
     old, new = item.deadline, date.fromisoformat(request.data["to"])
     set_deadline(ctx, item, new)
     await add_event(ctx.session, item, "ext_approved", ctx.cadre.id, ctx.now, None, request=request.id,
                     old=old.isoformat(), new=new.isoformat())
-    ctx.notify(request.actor_id, replies.extension_approved_notice(item, ctx.cadre.name, old, ctx.today))
+    if request.actor_id is not None:  # every request has its requester
+        ctx.notify(request.actor_id, replies.extension_approved_notice(item, ctx.cadre.name, old, ctx.today))
     return replies.extension_approved(item, old, ctx.today)
 
 
 async def deny(ctx: Ctx, cmd: Command) -> str:
+    """「不同意延期 #12 原因」: the pending extension request is refused and the requester notified."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
     request = await _pending_extension(ctx, item)
     await add_event(ctx.session, item, "ext_refused", ctx.cadre.id, ctx.now, cmd.arg or None, request=request.id)
-    ctx.notify(request.actor_id, replies.extension_refused_notice(item, ctx.cadre.name, cmd.arg, ctx.today))
+    if request.actor_id is not None:  # every request has its requester
+        ctx.notify(request.actor_id, replies.extension_refused_notice(item, ctx.cadre.name, cmd.arg, ctx.today))
     return replies.extension_refused(item, ctx.today)

@@ -103,14 +103,14 @@ def _is_word(sur: str, given: str) -> bool:
     return sur + given in _WORDS or given.startswith(_TITLES) or sur + given[:1] in _WORDS
 
 
-def _mask_name(m: re.Match) -> str:
+def _mask_name(m: re.Match[str]) -> str:
     sur, given = m.group("sur"), m.group("given")
     if _is_word(sur, given):
         return m.group(0)
     return (m.groupdict().get("pre") or "") + m.group("sur") + "某" * len(m.group("given"))
 
 
-def _mask_pair(m: re.Match) -> str:
+def _mask_pair(m: re.Match[str]) -> str:
     """冯小刚和李四 → 冯某某和李某, only when both sides look like names."""
     a, b = (m.group("sur"), m.group("given")), (m.group("sur2"), m.group("given2"))
     if _is_word(*a) or _is_word(*b):

@@ -72,8 +72,9 @@ class Recorder:
         self._store(conn, list(fresh.values()))
         answers = {key: replies.recorded(f.visit, f.items or [], f.job.now.date()) for key, f in fresh.items()}
         inbound.finish_many(conn, ((f.row_id, "handled", answers[key]) for key, f in fresh.items()))
-        answers.update(inbound.stored_replies(conn, [j.msg.dedupe_key for j, c in zip(jobs, senders, strict=True)
-                                                     if c is not None and j.msg.dedupe_key not in answers]))
+        stored = inbound.stored_replies(conn, [j.msg.dedupe_key for j, c in zip(jobs, senders, strict=True)
+                                               if c is not None and j.msg.dedupe_key not in answers])
+        answers.update((key, reply) for key, reply in stored.items() if reply is not None)
         stranger = replies.not_registered(self.policy.admin_contact)
         return [(answers.get(j.msg.dedupe_key) or "") if c is not None else stranger
                 for j, c in zip(jobs, senders, strict=True)]

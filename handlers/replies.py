@@ -206,14 +206,14 @@ def _event_text(e: ItemEvent, actor: str | None, names: dict[int, str], today: d
     d = e.data or {}
     what = EVENT_NAMES.get(e.kind, e.kind)
     if e.kind == "transferred":
-        what = "包保" if d.get("track") == TRACK_LEADER else f"转办给 {names.get(d.get('to_owner'), '')}"
+        what = "包保" if d.get("track") == TRACK_LEADER else f"转办给 {names.get(d.get('to_owner', 0), '')}"
     elif e.kind == "returned":
-        what = f"退回给 {names.get(d.get('to_owner'), '')}"
+        what = f"退回给 {names.get(d.get('to_owner', 0), '')}"
     elif e.kind == "edited":
         old, new = d.get("old"), d.get("new")
         if d.get("field") == "deadline":
-            old, new = fmt_date(date.fromisoformat(old), today), fmt_date(date.fromisoformat(new), today)
-        what = f"更正{FIELD_NAMES.get(d.get('field'), '')}：{short(str(old), 12)} → {short(str(new), 12)}"
+            old, new = fmt_date(date.fromisoformat(d["old"]), today), fmt_date(date.fromisoformat(d["new"]), today)
+        what = f"更正{FIELD_NAMES.get(d.get('field', ''), '')}：{short(str(old), 12)} → {short(str(new), 12)}"
     elif e.kind == "ext_request":
         what = f"申请延期到 {fmt_date(date.fromisoformat(d['to']), today)}"
     elif e.kind == "ext_approved":
@@ -326,8 +326,8 @@ def undone_action(e: ItemEvent, today: date) -> str:
     if e.kind == "edited":
         old = d.get("old")
         if d.get("field") == "deadline":
-            old = fmt_date(date.fromisoformat(old), today)
-        what = f"更正{FIELD_NAMES.get(d.get('field'), '')}（已恢复为「{short(str(old), 20)}」）"
+            old = fmt_date(date.fromisoformat(d["old"]), today)
+        what = f"更正{FIELD_NAMES.get(d.get('field', ''), '')}（已恢复为「{short(str(old), 20)}」）"
     elif e.kind == "transferred" and d.get("track") == TRACK_LEADER:
         what = "包保"
     elif e.note:

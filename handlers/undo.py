@@ -9,6 +9,7 @@ an `undone` event that points at it; history is never deleted.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from handlers import record, replies
 from handlers.context import Ctx
@@ -20,6 +21,8 @@ _TIMES = ("resolved_at", "responded_at")
 
 
 async def undo(ctx: Ctx) -> str:
+    """「撤销」: take back the sender's newest action within `policy.undo_minutes` (a record, a
+    correction, a transfer, a progress note…); each further 撤销 goes one step further back."""
     since = ctx.now - timedelta(minutes=ctx.policy.undo_minutes)
     events = await undoable_events(ctx.session, ctx.cadre.id, since)
     visit, items = await last_record(ctx.session, ctx.cadre.id)
@@ -47,7 +50,7 @@ async def _undo_event(ctx: Ctx, event: ItemEvent) -> str:
     return replies.undone_action(event, ctx.today)
 
 
-def _restore(item: Item, before: dict) -> None:
+def _restore(item: Item, before: dict[str, Any]) -> None:
     for key, value in before.items():
         if key in _DATES and value is not None:
             value = date.fromisoformat(value)

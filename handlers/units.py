@@ -50,6 +50,8 @@ class UnitMatch:
 
 
 async def match_unit(session: AsyncSession, name: str) -> UnitMatch:
+    """The unit a person means by `name` (full name, short name, alias, near miss): a UnitMatch
+    with one unit, several candidates to choose from, or none."""
     name = name.strip().removeprefix("给").removesuffix("吧").strip()
     units = list(await session.scalars(select(Unit).order_by(Unit.id)))
     exact = [u for u in units if u.name == name]

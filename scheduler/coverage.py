@@ -5,6 +5,7 @@ a line in `minqing jobs list`, and one chat message to the configured administra
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 from handlers.policy import Policy
@@ -81,6 +82,8 @@ async def holiday_check_job(
         return []
     year = now.year + 1
     body = warning_line(now.date(), settings)
+    if body is None:  # the gap was closed meanwhile
+        return []
     async with db.session() as s:
         people = await sweeps.load_people(s)
     admins = recipients(people, settings)
@@ -89,9 +92,8 @@ async def holiday_check_job(
         return []
     when = calm.not_before(now, settings, settings.deadline_time)
     subject = {"job": JOB_NAME, "year": year}
-    envelopes = [
-        Envelope([(f"holidays:{year}:{p.id}", p.id)],
-                 lambda _k, pid=p.id: [Message("cadre", str(pid), body, not_before=when, subject=subject)])
-        for p in admins
-    ]
+    def render(pid: int) -> Callable[[list[str]], list[Message]]:
+        return lambda _keys: [Message("cadre", str(pid), body, not_before=when, subject=subject)]
+
+    envelopes = [Envelope([(f"holidays:{year}:{p.id}", p.id)], render(p.id)) for p in admins]
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

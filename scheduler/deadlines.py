@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,7 +58,7 @@ class Ctx:
     policy: Policy
     people: dict[int, Person]
     unit_names: dict[int, str]
-    items: dict[int, object]
+    items: dict[int, Any]  # rows of storage.sweeps._ITEM_COLUMNS by item id
     counter: calm.WorkdayCounter
     heads: dict[int, list[int]] = field(default_factory=dict)
     leaders: list[int] = field(default_factory=list)
@@ -221,8 +222,8 @@ def render_held(ctx: Ctx, subject: dict) -> tuple[list[str], dict[str, str]]:
     keys: list[str] = subject["keys"]
     pid = int(subject["to"])
     problem = recipient_ok(ctx, pid, keys)
-    dropped = {k: problem or step_reason(ctx, k) for k in keys}
-    dropped = {k: why for k, why in dropped.items() if why}
+    reasons = {k: problem or step_reason(ctx, k) for k in keys}
+    dropped = {k: why for k, why in reasons.items() if why}
     kept = [k for k in keys if k not in dropped]
     if not kept:
         return [], dropped

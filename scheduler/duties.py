@@ -149,7 +149,9 @@ async def render_held(session: AsyncSession, now: datetime, settings: SchedulerS
     status = await evaluate(session, settings.duties, start, end, people)
     st = status.get(int(subject["person"]))
     why = _reason(st, now.date())
-    return ([], why) if why else (duty_bodies(st, now.date(), settings), None)
+    if st is None or why:
+        return [], why
+    return duty_bodies(st, now.date(), settings), None
 
 
 async def visit_duties_job(

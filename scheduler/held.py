@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TypeVar
 
 from handlers.policy import Policy
 from scheduler import calm, coverage, deadlines, digest, duties, monthly
@@ -24,6 +25,8 @@ from storage import sweeps
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class Held:
         # groups, one report for all leaders), however many rows the worker checks at once
         self._memo: dict[tuple, asyncio.Future] = {}
 
-    async def _shared(self, key: tuple, make: Callable[[], Awaitable]) -> object:
+    async def _shared(self, key: tuple, make: Callable[[], Awaitable[T]]) -> T:
         fut = self._memo.get(key)
         if fut is None or (fut.done() and fut.exception() is not None):
             if len(self._memo) > 16:

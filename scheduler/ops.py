@@ -64,7 +64,8 @@ async def recipient_names(db: Database, messages: list[Message]) -> dict[tuple[s
             names[("cadre", m.target)] = people[m.target]
         elif m.target_kind == "group" and m.target in groups:
             g = groups[m.target]
-            names[("group", m.target)] = "领导群" if g.is_leaders else f"{units.get(g.unit_id, '')}群"
+            unit = units.get(g.unit_id, "") if g.unit_id is not None else ""
+            names[("group", m.target)] = "领导群" if g.is_leaders else f"{unit}群"
     return names
 
 

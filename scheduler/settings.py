@@ -175,7 +175,7 @@ def _duty(raw: Any, n: int) -> DutyRule:
     who = EVERYONE if who_raw == EVERYONE else _str_list(who_raw, f"{key}.who")
     what_raw = raw.get("what", OWN_POINTS)
     what = OWN_POINTS if what_raw in (OWN_POINTS, "own points") else _str_list(what_raw, f"{key}.what")
-    point_types = ()
+    point_types: tuple[str, ...] = ()
     if "point_types" in raw:
         if what != OWN_POINTS:
             raise ConfigError(f"{key}.point_types", f'only with what = "{OWN_POINTS}"', raw["point_types"])
@@ -257,6 +257,7 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
         raise ConfigError("scheduler.digest_weekday", "a weekday like mon", raw.get("digest_weekday"))
 
     duties_raw = raw.get("duties")
+    duties: tuple[DutyRule, ...]
     if duties_raw is None:
         duties = DEFAULT_DUTIES
     elif not isinstance(duties_raw, list):

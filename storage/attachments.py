@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Attachment
+from storage.outbox import rowcount_of
 
 COUNTED = ("pending", "fetching", "stored")  # what a person's daily quota counts
 SHOWN = ("stored",)  # what the console and the 台账 show
@@ -89,12 +91,12 @@ async def photo_counts(session: AsyncSession, *, item_ids: list[int] | None = No
     rows = await session.execute(
         select(col, func.count()).where(col.in_(ids), Attachment.kind != "location",
                                         Attachment.status.in_(SHOWN)).group_by(col))
-    return {i: n for i, n in rows}
+    return {int(i): int(n) for i, n in rows if i is not None}
 
 
 # --- the conversation (handlers/attach.py) -------------------------------------------------
 
-async def add(session: AsyncSession, **values) -> int | None:
+async def add(session: AsyncSession, **values: Any) -> int | None:
     """Insert one attachment; None when its dedupe key exists (a platform retry)."""
     exists = await session.scalar(select(Attachment.id).where(Attachment.dedupe_key == values["dedupe_key"]))
     if exists is not None:
@@ -146,7 +148,7 @@ async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bo
     result = await session.execute(
         update(Attachment).where(Attachment.id == row_id, Attachment.status == "pending")
         .values(status="fetching", next_attempt_at=lease_until))
-    return result.rowcount == 1
+    return rowcount_of(result) == 1
 
 
 async def reap_stale(session: AsyncSession, now: datetime) -> int:
@@ -154,7 +156,7 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(
         update(Attachment).where(Attachment.status == "fetching", Attachment.next_attempt_at < now)
         .values(status="pending"))
-    return result.rowcount
+    return rowcount_of(result)
 
 
 async def mark_stored(session: AsyncSession, row_id: int, *, sha256: str, thumb_sha256: str | None, mime: str,

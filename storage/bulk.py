@@ -25,7 +25,7 @@ MAX_PARAMS = 30000  # SQLite allows 32766 host parameters per statement
 
 
 @cache
-def _statement(dialect_name: str, table: Table, returning: tuple[str, ...], skip_conflict_on: str | None):
+def _statement(dialect_name: str, table: Table, returning: tuple[str, ...], skip_conflict_on: str | None) -> Any:
     stmt = insert_for(dialect_name)(table)
     if skip_conflict_on:
         stmt = stmt.on_conflict_do_nothing(index_elements=[skip_conflict_on])
@@ -36,7 +36,7 @@ def _statement(dialect_name: str, table: Table, returning: tuple[str, ...], skip
 
 @cache
 def _template(dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...],
-              skip_conflict_on: str | None):
+              skip_conflict_on: str | None) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
     """(text before the VALUES tuple, the tuple, text after it, (column, bind processor) in
     the tuple's order)."""
     compiled = _statement(dialect.name, table, returning, skip_conflict_on).compile(
@@ -52,7 +52,7 @@ def _template(dialect: Dialect, table: Table, columns: tuple[str, ...], returnin
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
-                returning: tuple[str, ...] = (), skip_conflict_on: str | None = None) -> list[tuple]:
+                returning: tuple[str, ...] = (), skip_conflict_on: str | None = None) -> list[tuple[Any, ...]]:
     """Insert `rows` (dicts with the same keys); the RETURNING rows, if asked for. With
     `skip_conflict_on`, rows whose unique column value already exists are skipped (and not
     returned)."""
@@ -64,7 +64,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
         return [tuple(r) for r in result.all()] if returning else []
     before, values, after, slots = _template(conn.dialect, table, tuple(rows[0]), returning, skip_conflict_on)
     per_statement = max(1, MAX_PARAMS // len(slots))
-    out: list[tuple] = []
+    out: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         params = tuple(row[c] if p is None else p(row[c]) for row in chunk for c, p in slots)

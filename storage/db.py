@@ -60,7 +60,7 @@ class Database:
         self.is_sqlite = u.get_backend_name() == "sqlite"
         if self.is_sqlite and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict = {"hide_parameters": True}  # SQL errors must not carry message text into logs
+        kwargs: dict[str, Any] = {"hide_parameters": True}  # SQL errors must not carry message text into logs
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
@@ -73,7 +73,7 @@ class Database:
         self._sync_engine: Engine | None = None
         self._batch_conn: Connection | None = None  # kept open: run_write is the only user
         self._commits = 0  # on the loop thread's connections since the last WAL checkpoint
-        self._checkpoint_task: asyncio.Task | None = None
+        self._checkpoint_task: asyncio.Task[None] | None = None
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
                 self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
@@ -89,6 +89,7 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
+        """A read session (no commit). Writes go through `write()`."""
         async with self.sessions() as s:
             yield s
 
@@ -150,7 +151,7 @@ class Database:
             log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
     @asynccontextmanager
-    async def _transaction(self, sessions: async_sessionmaker) -> AsyncIterator[AsyncSession]:
+    async def _transaction(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
         async with contextlib.AsyncExitStack() as stack:
             if self._write_lock is not None:  # SQLite: one writer at a time, queued here
                 await stack.enter_async_context(self._write_lock)
@@ -161,6 +162,7 @@ class Database:
             self._committed()
 
     async def dispose(self) -> None:
+        """Close every engine and connection (end of the process or of a test)."""
         if self._checkpoint_task is not None:
             await self._checkpoint_task
         await self.engine.dispose()
@@ -173,17 +175,17 @@ class Database:
             self._sync_engine.dispose()
 
 
-def insert_for(dialect_name: str):
+def insert_for(dialect_name: str) -> Callable[..., Any]:
     """insert() with ON CONFLICT support for a dialect ("sqlite" or "postgresql")."""
     return pg_insert if dialect_name == "postgresql" else sqlite_insert
 
 
-def dialect_insert(session: AsyncSession):
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
     """insert() with ON CONFLICT support for the session's database (SQLite or PostgreSQL)."""
-    return insert_for(session.bind.dialect.name)
+    return insert_for(session.get_bind().dialect.name)
 
 
-def _hot_path_pragmas(dbapi_conn, _record) -> None:
+def _hot_path_pragmas(dbapi_conn: Any, _record: object) -> None:
     """The loop-thread connections messages are written on: a short busy timeout, no
     checkpoints of their own (see Database._committed) and a 64 MB page cache, so index pages
     of a large database stay in memory (bench/bench_record.py shows what a large database
@@ -197,7 +199,7 @@ def _hot_path_pragmas(dbapi_conn, _record) -> None:
         cur.close()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")

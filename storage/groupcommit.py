@@ -40,12 +40,14 @@ UNAVAILABLE = (OperationalError, StorageError, OSError)
 class GroupCommit(Generic[J, R]):
     """`await submit(job)` returns what `write(connection, jobs)` gave for that job, after commit."""
 
-    def __init__(self, db: Database, write: WriteBatch, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, db: Database, write: WriteBatch[J, R], max_batch: int = MAX_BATCH) -> None:
         self.db, self.write, self.max_batch = db, write, max_batch
         self._queue: list[tuple[J, asyncio.Future[R]]] = []
-        self._runner: asyncio.Task | None = None
+        self._runner: asyncio.Task[None] | None = None
 
     async def submit(self, job: J) -> R:
+        """Queue `job`; returns what `write` gave for it once its batch is committed. Raises what
+        the write raised for this job (a failing batch is retried job by job)."""
         fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((job, fut))
         if self._runner is None or self._runner.done():

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import insert_rows
 from storage.db import dialect_insert
 from storage.models import CallbackSign, InboundMessage
 
-_T = InboundMessage.__table__
+_T: Table = InboundMessage.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,12 @@ async def claim(session: AsyncSession, arrival: Arrival) -> int | None:
 
 
 async def finish(session: AsyncSession, row_id: int, status: str, reply: str) -> None:
+    """Set the stored message's status (handled | rejected | failed) and the reply it got."""
     await session.run_sync(lambda s: finish_many(s.connection(), [(row_id, status, reply)]))
 
 
 async def stored_reply(session: AsyncSession, dedupe_key: str) -> str | None:
+    """The reply stored for an already seen message (a platform retry), or None."""
     replies = await session.run_sync(lambda s: stored_replies(s.connection(), [dedupe_key]))
     return replies.get(dedupe_key)
 

@@ -11,13 +11,14 @@ so they never stall the event loop.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import aiosqlite
 
 
 class InlineConnection(aiosqlite.Connection):
-    def __await__(self):
+    def __await__(self) -> Generator[Any, None, InlineConnection]:
         async def connect() -> InlineConnection:
             if self._connection is None:
                 self._connection = self._connector()
@@ -25,7 +26,7 @@ class InlineConnection(aiosqlite.Connection):
 
         return connect().__await__()
 
-    async def _execute(self, fn, *args: Any, **kwargs: Any) -> Any:
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
@@ -37,7 +38,7 @@ class InlineConnection(aiosqlite.Connection):
             self._connection = None
 
 
-def inline_creator(path: str, timeout: float):
+def inline_creator(path: str, timeout: float) -> Callable[[], Awaitable[InlineConnection]]:
     """`async_creator` for SQLAlchemy: connections that never leave the event-loop thread."""
 
     async def create() -> InlineConnection:

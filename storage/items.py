@@ -42,17 +42,20 @@ class Scope:
 
 async def add_event(session: AsyncSession, item: Item, kind: str, actor_id: int | None, at: datetime,
                     note: str | None = None, **data: Any) -> None:
+    """Append one event (kind, actor, time, note, `data` as JSON) to an item's log; not committed."""
     session.add(ItemEvent(item_id=item.id, kind=kind, actor_id=actor_id, at=at, note=note, data=data))
 
 
 async def get_item(session: AsyncSession, item_id: int) -> Item | None:
+    """The item numbered `item_id` (#12) with owner, reporter and unit loaded; None when it does
+    not exist or was revoked."""
     return await session.scalar(
         select(Item).where(Item.id == item_id, Item.status != "revoked")
         .options(joinedload(Item.owner), joinedload(Item.reporter), joinedload(Item.unit))
     )
 
 
-def _items_query(scope: Scope) -> Select:
+def _items_query(scope: Scope) -> Select[Any]:
     return (select(Item).where(Item.status != "revoked", scope.items_clause())
             .options(joinedload(Item.owner), joinedload(Item.unit)))
 
@@ -66,13 +69,14 @@ async def list_items(session: AsyncSession, scope: Scope, *, status: str, today:
 
 
 async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date, **period: Any) -> int:
+    """How many items match the same filters as `list_items` (without its limit)."""
     q = select(func.count(Item.id)).where(Item.status != "revoked", scope.items_clause())
     return await session.scalar(_filtered(q, status, today, **period)) or 0
 
 
-def _filtered(q: Select, status: str, today: date, *, since: datetime | None = None,
+def _filtered(q: Select[Any], status: str, today: date, *, since: datetime | None = None,
               until: datetime | None = None, before: datetime | None = None,
-              category: str | None = None, owner_id: int | None = None, unit_id: int | None = None) -> Select:
+              category: str | None = None, owner_id: int | None = None, unit_id: int | None = None) -> Select[Any]:
     """Status, creation-time window [since, until) or created before `before`, category,
     owner (a person named in the question), responsible unit."""
     if status == "open":
@@ -98,6 +102,8 @@ def _filtered(q: Select, status: str, today: date, *, since: datetime | None = N
 
 async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
                       cadre_id: int | None = None, unit_id: int | None = None, limit: int = 200) -> list[Visit]:
+    """Visits in [since, until) within `scope`, newest first, at most `limit`, optionally of one
+    cadre or unit."""
     q = (select(Visit).where(Visit.revoked_at.is_(None), scope.visits_clause())
          .options(joinedload(Visit.cadre)).order_by(Visit.date.desc(), Visit.id.desc()))
     if since is not None:
@@ -113,6 +119,7 @@ async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None
 
 async def count_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
                        cadre_id: int | None = None, unit_id: int | None = None) -> int:
+    """How many visits match the same filters as `list_visits` (without its limit)."""
     q = select(func.count(Visit.id)).where(Visit.revoked_at.is_(None), scope.visits_clause())
     for cond, clause in ((since, Visit.date >= since), (until, Visit.date < until),
                          (cadre_id, Visit.cadre_id == cadre_id), (unit_id, Visit.unit_id == unit_id)):
@@ -163,6 +170,7 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
 
 async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
                        at: datetime) -> None:
+    """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note."""
     session.add(Followup(item_id=item.id, actor_id=actor.id, rating=rating, note=note, at=at))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlalchemy.orm import aliased
 from storage.models import Cadre, Followup, Item, ItemEvent, Unit, Visit
 
 
-async def item_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict]:
+async def item_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
     """Every not-revoked item with owner, reporter, unit, latest progress and latest 回访, and
     how many times it was refused (`returns`, 退回) and extended (`extensions`, approved 延期)."""
     owner, reporter = aliased(Cadre), aliased(Cadre)
@@ -50,7 +51,7 @@ async def item_rows(session: AsyncSession, since: datetime | None, until: dateti
     return rows
 
 
-async def visit_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict]:
+async def visit_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict[str, Any]]:
     n_items = (select(Item.visit_id, func.count(Item.id).label("n"))
                .where(Item.status != "revoked", Item.visit_id.is_not(None))
                .group_by(Item.visit_id).subquery())

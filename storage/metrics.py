@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Date, case, cast, distinct, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,16 +68,16 @@ class UnitMetrics:
 
 
 def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
-def _hours_between(session: AsyncSession, a, b):
+def _hours_between(session: AsyncSession, a: Any, b: Any) -> Any:
     if _is_pg(session):
         return extract("epoch", b - a) / 3600.0
     return (func.julianday(b) - func.julianday(a)) * 24.0
 
 
-def _day_of(session: AsyncSession, col):
+def _day_of(session: AsyncSession, col: Any) -> Any:
     return cast(col, Date) if _is_pg(session) else func.date(col)
 
 
@@ -191,7 +192,7 @@ async def unit_period(session: AsyncSession, start: date, end: date, today: date
     return dict(out)
 
 
-async def overdue_lists(session: AsyncSession, today: date, per_unit: int) -> dict[int, list]:
+async def overdue_lists(session: AsyncSession, today: date, per_unit: int) -> dict[int, list[Any]]:
     """The `per_unit` longest-overdue open items of every unit (one windowed statement).
     Rows: id, unit_id, category, text, deadline, owner name."""
     rn = func.row_number().over(partition_by=Item.unit_id, order_by=(Item.deadline, Item.id)).label("rn")
@@ -202,7 +203,7 @@ async def overdue_lists(session: AsyncSession, today: date, per_unit: int) -> di
     rows = await session.execute(
         select(inner.c.id, inner.c.unit_id, inner.c.category, inner.c.text, inner.c.deadline, inner.c.owner)
         .where(inner.c.rn <= per_unit).order_by(inner.c.unit_id, inner.c.rn))
-    out: dict[int, list] = defaultdict(list)
+    out: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         out[r.unit_id].append(r)
     return dict(out)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from storage.db import Database
 
@@ -15,6 +17,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config() -> Config:
+    """Alembic configuration pointing at storage/migrations (no alembic.ini needed)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -26,13 +29,14 @@ async def upgrade(db: Database, revision: str = "head") -> None:
 
 
 async def downgrade(db: Database, revision: str) -> None:
+    """Migrate the database down to `revision` ("base": no tables; used by the tests)."""
     await _run(db, command.downgrade, revision)
 
 
-async def _run(db: Database, step, revision: str) -> None:
+async def _run(db: Database, step: Callable[[Config, str], None], revision: str) -> None:
     cfg = alembic_config()
 
-    def run(sync_conn) -> None:
+    def run(sync_conn: Connection) -> None:
         cfg.attributes["connection"] = sync_conn
         step(cfg, revision)
 
@@ -41,9 +45,11 @@ async def _run(db: Database, step, revision: str) -> None:
 
 
 async def current_revision(db: Database) -> str | None:
+    """The schema revision the database is at, or None before the first migration."""
     async with db.engine.connect() as conn:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
 def head_revision() -> str | None:
+    """The newest schema revision this code ships."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -10,8 +10,9 @@ replies that could not be given passively.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,7 +48,7 @@ async def enqueue(
 
 # --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------
 
-def _same_target_blocking(now: datetime):
+def _same_target_blocking(now: datetime) -> ColumnElement[bool]:
     """An earlier unsent row to the same address that is due or being retried: later rows
     wait for it, so messages to one person or group arrive in order."""
     earlier = aliased(Outbox)
@@ -80,7 +81,7 @@ async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bo
         .where(Outbox.id == row_id, Outbox.status == "pending")
         .values(status="sending", next_attempt_at=lease_until)
     )
-    return result.rowcount == 1
+    return rowcount_of(result) == 1
 
 
 async def reap_stale(session: AsyncSession, now: datetime) -> int:
@@ -90,12 +91,12 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
         .where(Outbox.status == "sending", Outbox.next_attempt_at < now)
         .values(status="pending")
     )
-    return result.rowcount
+    return rowcount_of(result)
 
 
 async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str | None = None) -> None:
     """Sent at `now`; `body` records the text actually sent when it was rendered at delivery."""
-    values: dict = {"status": "sent", "sent_at": now, "last_error": None}
+    values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
     if body is not None:
         values["body"] = body
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
@@ -117,7 +118,7 @@ async def pending_keys(session: AsyncSession, key_prefix: str) -> list[tuple[int
         select(Outbox.id, Outbox.dedupe_key)
         .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
     )
-    return [(i, k) for i, k in rows]
+    return [(i, k) for i, k in rows if k is not None]  # LIKE never matches NULL
 
 
 async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> int:
@@ -128,16 +129,16 @@ async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> i
         update(Outbox).where(Outbox.status == "pending", Outbox.id.in_(ids))
         .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
-    return result.rowcount
+    return rowcount_of(result)
 
 
 async def reschedule(
     session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
-    error: str | None = None, body: str | None = None, subject: dict | None = None,
+    error: str | None = None, body: str | None = None, subject: dict[str, Any] | None = None,
 ) -> None:
     """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
     `body` replaces the text with the part not yet delivered."""
-    values: dict = {"status": "pending", "next_attempt_at": at}
+    values: dict[str, Any] = {"status": "pending", "next_attempt_at": at}
     if attempts is not None:
         values["attempts"] = attempts
     if error is not None:
@@ -152,7 +153,8 @@ async def reschedule(
 async def mark_failed(
     session: AsyncSession, row_id: int, *, attempts: int, error: str, body: str | None = None,
 ) -> None:
-    values: dict = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
+    """Give up on a row after its last attempt: status failed with the error (first 500 characters)."""
+    values: dict[str, Any] = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
     if body is not None:
         values["body"] = body
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
@@ -173,4 +175,9 @@ async def requeue(session: AsyncSession, now: datetime, *, row_id: int | None = 
     if row_id is not None:
         stmt = stmt.where(Outbox.id == row_id)
     result = await session.execute(stmt.values(status="pending", attempts=0, next_attempt_at=now))
-    return result.rowcount
+    return rowcount_of(result)
+
+
+def rowcount_of(result: Result[Any]) -> int:
+    """Rows an UPDATE matched (execute() of an UPDATE returns a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount

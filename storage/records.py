@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table
 
@@ -41,7 +42,7 @@ class NewVisit:
     created_at: datetime
     id: int | None = None
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return {"cadre_id": self.cadre_id, "unit_id": self.unit_id, "date": self.date,
                 "place_type": self.place_type, "place": self.place, "people": self.people, "text": self.text,
                 "message_id": self.message_id, "created_at": self.created_at, "revoked_at": None}
@@ -66,7 +67,7 @@ class NewItem:
     def is_overdue(self, today: date) -> bool:
         return self.deadline < today  # a new item is open
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         return {"visit_id": self.visit.id if self.visit else None, "category": self.category, "text": self.text,
                 "reporter_id": self.owner.id, "owner_id": self.owner.id, "unit_id": self.owner.unit_id,
                 "track": self.track, "deadline": self.deadline, "status": self.status, "result": None,

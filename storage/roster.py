@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, GroupBinding, Point, Unit
@@ -27,6 +27,7 @@ class RosterRow:
 
 
 async def get_or_create_unit(session: AsyncSession, name: str) -> Unit:
+    """The unit called `name`, created when missing (flushed, not committed)."""
     unit = await session.scalar(select(Unit).where(Unit.name == name))
     if unit is None:
         unit = Unit(name=name)
@@ -80,7 +81,7 @@ async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bo
     return cadre, created
 
 
-def _platform_columns(channel: str) -> tuple:
+def _platform_columns(channel: str) -> tuple[Any, ...]:
     """Which roster columns hold a channel's user ids (the console accepts any of them)."""
     if channel == "wecom":
         return (Cadre.wecom_userid,)
@@ -96,7 +97,7 @@ async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str
 
 
 @cache
-def _cadres_stmt(channel: str):
+def _cadres_stmt(channel: str) -> Select[Any]:
     cols = _platform_columns(channel)
     return (select(Cadre.id, Cadre.name, Cadre.unit_id, *cols)
             .where(or_(*(c.in_(bindparam("ids", expanding=True)) for c in cols)), Cadre.active.is_(True))
@@ -126,6 +127,8 @@ def cadres_by_platform_ids(conn: Connection, channel: str, user_ids: Iterable[st
 
 
 async def find_cadre_by_name(session: AsyncSession, name: str, unit_id: int | None = None) -> list[Cadre]:
+    """Active cadres whose name is exactly `name`, in unit `unit_id` when given (a list: names
+    are not unique)."""
     q = select(Cadre).where(Cadre.name == name, Cadre.active.is_(True))
     if unit_id is not None:
         q = q.where(Cadre.unit_id == unit_id)
@@ -133,6 +136,7 @@ async def find_cadre_by_name(session: AsyncSession, name: str, unit_id: int | No
 
 
 async def unit_heads(session: AsyncSession, unit_id: int) -> list[Cadre]:
+    """Active heads (role unit_head) of unit `unit_id`."""
     rows = await session.scalars(
         select(Cadre).where(Cadre.unit_id == unit_id, Cadre.active.is_(True)).order_by(Cadre.id)
     )
@@ -140,6 +144,7 @@ async def unit_heads(session: AsyncSession, unit_id: int) -> list[Cadre]:
 
 
 async def count_cadres(session: AsyncSession) -> int:
+    """Number of cadres in the roster (active or not)."""
     return await session.scalar(select(func.count(Cadre.id))) or 0
 
 
@@ -167,7 +172,7 @@ class UnknownUnit(LookupError):
         self.index, self.unit, self.hint = index, unit, hint
 
 
-async def sync_group_config(session: AsyncSession, groups) -> int:
+async def sync_group_config(session: AsyncSession, groups: Sequence[Any]) -> int:
     """Bind each configured group (objects with channel, chat_id, unit, leaders, webhook) exactly
     as configured: unit, leaders flag and webhook (None clears it). Returns how many.
     Raises UnknownUnit (nothing written: the caller's transaction rolls back)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,7 @@ class Person:
 
 
 def _is_pg(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _ts(session: AsyncSession, at: datetime) -> str:
@@ -91,7 +92,7 @@ async def visit_places(session: AsyncSession, start: date, end: date) -> list[tu
         select(Visit.cadre_id, Visit.place_type, Visit.place)
         .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
     )
-    return [tuple(r) for r in rows]
+    return [(cadre_id, place_type, place) for cadre_id, place_type, place in rows]
 
 
 async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
@@ -101,7 +102,7 @@ async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
         .join(Cadre, Cadre.id == Point.cadre_id).where(Cadre.active.is_(True))
         .order_by(Point.cadre_id, Point.name)
     )
-    return [tuple(r) for r in rows]
+    return [(cadre_id, point_id, name, place_type) for cadre_id, point_id, name, place_type in rows]
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -110,14 +111,14 @@ _ITEM_COLUMNS = (Item.id, Item.owner_id, Item.reporter_id, Item.unit_id, Item.de
                  Item.responded_at, Item.created_at, Item.category, Item.text)
 
 
-async def items_by_ids(session: AsyncSession, ids: list[int]) -> list:
+async def items_by_ids(session: AsyncSession, ids: list[int]) -> list[Any]:
     """The items with these ids, whatever their status (rows as in `deadline_candidates`)."""
     if not ids:
         return []
     return list(await session.execute(select(*_ITEM_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id)))
 
 
-async def deadline_candidates(session: AsyncSession, horizon: date, accept_cutoff: datetime) -> list:
+async def deadline_candidates(session: AsyncSession, horizon: date, accept_cutoff: datetime) -> list[Any]:
     """Open items that are due by `horizon` (due soon or overdue), or still 未签收 since
     before `accept_cutoff`. Rows: see `_ITEM_COLUMNS`."""
     rows = await session.execute(
@@ -134,7 +135,7 @@ async def deadline_candidates(session: AsyncSession, horizon: date, accept_cutof
 async def month_open_items(
     session: AsyncSession, start: datetime, end: datetime, *, unit_id: int | None = None,
     limit: int = 20,
-) -> tuple[int, list]:
+) -> tuple[int, list[Any]]:
     """本月未办结: items raised in [start, end) that are still open, soonest deadline first.
     Returns (total, first `limit` rows of id, unit name, category, deadline, text)."""
     cond = [Item.created_at >= start, Item.created_at < end, Item.status.in_(OPEN_STATUSES)]
@@ -173,7 +174,7 @@ async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-async def enqueue_many(session: AsyncSession, rows: list[dict], now: datetime) -> dict[str, int]:
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
     """Queue many outbox rows in one statement, with the same columns and semantics as
     storage.outbox.enqueue (generic targets, channel "auto", dedupe on `dedupe_key`).
     Each row: target_kind, target, body, msg_type, dedupe_key (required), not_before, and

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.errors import ChannelError, RateLimited
@@ -28,6 +29,10 @@ from storage.blobs import BlobStore, open_store
 from storage.db import Database
 from storage.models import Attachment
 from storage.outbox import enqueue
+
+if TYPE_CHECKING:
+    from bot.outbound.dingtalk import DingTalkSender
+    from bot.outbound.wecom import WeComSender
 
 log = logging.getLogger("minqing.media")
 
@@ -48,8 +53,8 @@ class AttachmentWorker:
         self.db, self.cfg, self.clock = db, cfg, clock
         self.store = store or open_store(cfg.attachments.store, cfg.attachments_dir)
         self.on_notice = on_notice
-        self.wecom = None
-        self.dingtalk = None
+        self.wecom: WeComSender | None = None
+        self.dingtalk: DingTalkSender | None = None
         self._wake = asyncio.Event()
 
     def kick(self) -> None:

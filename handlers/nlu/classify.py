@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
 
@@ -23,14 +24,14 @@ class Taxonomy:
     aliases: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_data(cls, name: str, data: Mapping) -> Taxonomy:
+    def from_data(cls, name: str, data: Mapping[str, Any]) -> Taxonomy:
         """Build from a parsed profile TOML table."""
         cats = tuple(data["categories"])
         tax = cls(name=name, categories=cats, fallback=data.get("fallback", cats[-1]))
         tax.merge(data)
         return tax
 
-    def merge(self, data: Mapping) -> None:
+    def merge(self, data: Mapping[str, Any]) -> None:
         """Merge keywords, rules, priors and aliases of the same TOML shape (later wins on ties)."""
         for cat in data.get("categories", ()):
             if cat not in self.categories:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from .cli import run_parse
 from .parser import Parser
@@ -21,8 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-keywords", type=Path, default=None)
     a = ap.parse_args(argv)
     parser = Parser.load(a.cache_dir, a.extra_dict, a.extra_keywords)
-    sys.stdin.reconfigure(encoding="utf-8")
-    sys.stdout.reconfigure(encoding="utf-8")
+    cast(io.TextIOWrapper, sys.stdin).reconfigure(encoding="utf-8")
+    cast(io.TextIOWrapper, sys.stdout).reconfigure(encoding="utf-8")
     return run_parse(sys.stdin, sys.stdout, today=a.today, profile=a.profile, parser=parser)
 
 

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 from .learn import CORPUS_DIR, slice_of
 from .parser import Parser
@@ -26,7 +27,7 @@ TARGETS = {"intent": 0.96, "items.f1": 0.90, "items.category": 0.88, "visit.peop
            "visit.place_type": 0.92, "visit.date": 0.97, "query": 0.93}
 
 
-def score(gold: Sequence[dict], predictions: Sequence[dict]) -> dict[str, float]:
+def score(gold: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> dict[str, float]:
     """The corpus scorer's figures for predictions of gold rows (runs score.py --json)."""
     with tempfile.TemporaryDirectory() as tmp:
         g, p = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
@@ -34,22 +35,23 @@ def score(gold: Sequence[dict], predictions: Sequence[dict]) -> dict[str, float]
         p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in predictions), encoding="utf-8")
         out = subprocess.run([sys.executable, str(CORPUS_DIR / "score.py"), str(g), str(p), "--json"],
                              capture_output=True, text=True, check=True).stdout
-    return json.loads(out)
+    return cast(dict[str, float], json.loads(out))
 
 
-def predict(parser: Parser, rows: Sequence[dict]) -> list[dict]:
+def predict(parser: Parser, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The parser's corpus-shaped prediction for each row."""
     return [parser.parse(r["text"], date.fromisoformat(r["today"]), r.get("profile") or "campus").to_json(r["id"])
             for r in rows]
 
 
-def resolves_without_ref(rows: Sequence[dict], predictions: Sequence[dict]) -> int:
+def resolves_without_ref(rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> int:
     """Predicted resolves on rows whose gold label is not a resolve (texts naming no item)."""
     gold = {r["id"]: r for r in rows}
     return sum(1 for p in predictions if p["intent"] == "resolve" and gold[p["id"]]["intent"] != "resolve")
 
 
-def _run(parser: Parser, train_rows: list[dict], test_rows: list[dict]) -> tuple[dict[str, float], list[dict]]:
+def _run(parser: Parser, train_rows: list[dict[str, Any]],
+         test_rows: list[dict[str, Any]]) -> tuple[dict[str, float], list[dict[str, Any]]]:
     saved = parser.models
     try:
         parser.models = train(parser, train_rows, margin=saved.margin if saved else 0.25)
@@ -61,7 +63,7 @@ def _run(parser: Parser, train_rows: list[dict], test_rows: list[dict]) -> tuple
     return figures, preds
 
 
-def leave_one_slice_out(parser: Parser, rows: list[dict] | None = None,
+def leave_one_slice_out(parser: Parser, rows: list[dict[str, Any]] | None = None,
                         out: Callable[[str], None] = print) -> dict[str, dict[str, float]]:
     """Train on all slices but one (dev.jsonl always trains), score the held-out slice."""
     rows = rows if rows is not None else shipped_rows()
@@ -80,8 +82,8 @@ def leave_one_slice_out(parser: Parser, rows: list[dict] | None = None,
     return results
 
 
-def k_fold(parser: Parser, k: int = 5, rows: list[dict] | None = None, seed: int = 7,
-           out: Callable[[str], None] = print) -> tuple[dict[str, float], list[dict], list[dict]]:
+def k_fold(parser: Parser, k: int = 5, rows: list[dict[str, Any]] | None = None, seed: int = 7,
+           out: Callable[[str], None] = print) -> tuple[dict[str, float], list[dict[str, Any]], list[dict[str, Any]]]:
     """k-fold cross-validation over all rows (seeded shuffle); returns figures, gold, predictions."""
     rows = list(rows if rows is not None else shipped_rows())
     random.Random(seed).shuffle(rows)
@@ -98,10 +100,11 @@ def k_fold(parser: Parser, k: int = 5, rows: list[dict] | None = None, seed: int
     return figures, gold, preds
 
 
-def category_report(gold: Sequence[dict], preds: Sequence[dict], out: Callable[[str], None] = print) -> None:
+def category_report(gold: Sequence[dict[str, Any]], preds: Sequence[dict[str, Any]],
+                    out: Callable[[str], None] = print) -> None:
     """Per-category precision/recall of found items and the confusion table (gold row, predicted column)."""
     pred = {p["id"]: p for p in preds}
-    confusion: dict[str, Counter] = defaultdict(Counter)
+    confusion: dict[str, Counter[str]] = defaultdict(Counter)
     for g in gold:
         pitems = list((pred.get(g["id"]) or {}).get("items") or [])
         claimed: set[int] = set()
@@ -119,8 +122,8 @@ def category_report(gold: Sequence[dict], preds: Sequence[dict], out: Callable[[
         out(f"{c:8s} {n:5d} {tp / predicted if predicted else 0:6.3f} {tp / n if n else 0:6.3f}")
     out("\nconfusion (rows gold, columns predicted)")
     out("        " + "".join(f"{c[:4]:>5s}" for c in cats))
-    for g in cats:
-        out(f"{g[:4]:8s}" + "".join(f"{confusion[g][c]:5d}" for c in cats))
+    for row in cats:
+        out(f"{row[:4]:8s}" + "".join(f"{confusion[row][c]:5d}" for c in cats))
 
 
 def _table(results: dict[str, dict[str, float]], out: Callable[[str], None]) -> None:

@@ -17,9 +17,10 @@ import json
 import math
 import pickle
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class LinearModel:
     bias: np.ndarray
 
     @property
-    def _names(self):  # a dict view: intersecting it with a set walks the smaller side only
+    def _names(self) -> KeysView[str]:  # a dict view: intersecting it with a set walks the smaller side only
         return self.index.keys()
 
     def scores(self, features: Features) -> np.ndarray:
@@ -80,7 +81,8 @@ class LinearModel:
                 values.append(value)
         if not rows:
             return self.bias.copy()
-        return np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+        total: np.ndarray = np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+        return total
 
     def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
                       ) -> list[tuple[str, float]]:
@@ -151,7 +153,7 @@ def corpus_files(corpus_dir: Path = CORPUS_DIR) -> list[Path]:
     return [corpus_dir / "dev.jsonl", *sorted((corpus_dir / "train").glob("*.jsonl"))]
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """Rows of a JSON-lines file (UTF-8, BOM tolerated); blank lines skipped.
     Raises ValueError naming the file and line of a malformed row."""
     rows = []
@@ -164,7 +166,7 @@ def read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
-def slice_of(row: Mapping) -> str:
+def slice_of(row: Mapping[str, Any]) -> str:
     """The slice a corpus row belongs to: its id prefix (t1, t2, …, d for dev, corr for corrections)."""
     rid = str(row.get("id", ""))
     return rid.split("_", 1)[0] if "_" in rid else rid.rstrip("0123456789-") or "?"
@@ -184,7 +186,7 @@ def load_cached(path: Path) -> object | None:
     """A pickled model set written by :func:`save_cached`, or None when absent or unreadable."""
     try:
         with path.open("rb") as f:
-            return pickle.load(f)
+            return cast(object, pickle.load(f))
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Parsed:
     query: ParsedQuery | None
     resolve_ref: int | None
 
-    def to_json(self, id: str) -> dict:
+    def to_json(self, id: str) -> dict[str, Any]:
         """The corpus shape: {"id", "intent", "visit", "items", "query", "resolve"}."""
         visit = None
         if self.visit is not None:

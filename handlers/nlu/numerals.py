@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
           "六": 6, "七": 7, "八": 8, "九": 9}
@@ -84,7 +85,7 @@ _TOTAL = re.compile(
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
-def _spans(text: str):
+def _spans(text: str) -> Iterator[re.Match[str]]:
     seen: list[tuple[int, int]] = []
     for rx in (_NUM_FIRST, _NOUN_FIRST, _TOTAL):
         for m in rx.finditer(text):

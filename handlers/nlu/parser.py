@@ -386,6 +386,7 @@ class Parser:
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
         if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats[1]):
             return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
+        assert self.models is not None  # the category model came from them
         return best, (second if p1 - p2 < self.models.margin else None)
 
 
@@ -464,7 +465,7 @@ class _Topics:
 
     def between(self, start: int, end: int) -> tuple[int, frozenset[str]]:
         """Position of the first topic word in text[start:end] (or -1) and all topic words there."""
-        first, found = -1, frozenset()
+        first, found = -1, frozenset[str]()
         for pos, words in self.words:
             if start <= pos < end:
                 if first < 0:

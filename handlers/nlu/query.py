@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 _ITEM_WORDS = re.compile(r"问题|诉求|事项|待办|办结|解决|逾期|超期|工单|清单|台账|处理")
 _VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了")
@@ -55,7 +56,7 @@ def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) 
 
 
 def parse_query(text: str, today: date, categories: Sequence[str],
-                aliases: Mapping[str, str]) -> dict[str, object]:
+                aliases: Mapping[str, str]) -> dict[str, Any]:
     """Query fields of a record question (see the labelling guide for the vocabulary)."""
     visits = _VISIT_LEDGER.search(text) or (_VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text))
     subject = "visits" if visits else "items"

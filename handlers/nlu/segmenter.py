@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from math import log
+from typing import Any
 
 import jieba
 
@@ -47,7 +48,7 @@ class Segmenter:
             i = k
             while i < n:
                 frag = s[k:i + 1]
-                p = memo.get(frag, _MISS)
+                p: Any = memo.get(frag, _MISS)
                 if p is _MISS:
                     p = lookup(frag)
                 if p is False:

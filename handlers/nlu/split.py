@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
 _FULLWIDTH.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF21, 0xFF3B)})
@@ -175,7 +176,7 @@ def trie_pattern(words: Iterable[str]) -> str:
     """One regular expression for a set of literal words, factored by common prefixes
     (房|房租|房租补贴 -> 房(?:租(?:补贴)?)?), which the regex engine tries far faster than a flat
     alternation. Longest match first, like the alternation sorted by length."""
-    trie: dict = {}
+    trie: dict[str, Any] = {}
     for word in words:
         if not word:
             continue
@@ -184,7 +185,7 @@ def trie_pattern(words: Iterable[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = True
 
-    def build(node: dict) -> str:
+    def build(node: dict[str, Any]) -> str:
         end = "" in node
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
@@ -219,7 +220,7 @@ class Cues:
     places: frozenset[str] = frozenset()
 
     @classmethod
-    def from_data(cls, data: dict) -> Cues:
+    def from_data(cls, data: dict[str, Any]) -> Cues:
         """Build from the parsed cues.toml table (plus any extra words merged in)."""
         def rx(name: str, guard: str = "") -> re.Pattern[str]:
             table = data.get(name, {})
@@ -321,7 +322,7 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     clause.cont = bool(_CONT_START.match(body)) or bool(_CONSEQUENCE.search(content))
     clause.another = bool(_OTHER_SUBJECT.match(body)) or (not clause.cont and bool(_ANOTHER.search(body)))
     # a new speaker with an explicit subject ("另一位老人说", "企业反映") starts a new point
-    clause.speaker = bool(rep) and rep.start() > (lead.end() if lead else 0) + 1
+    clause.speaker = rep is not None and rep.start() > (lead.end() if lead else 0) + 1
 
 
 # --- grouping -------------------------------------------------------------------------------

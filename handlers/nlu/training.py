@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .features import clause_features, intent_features, item_features, place_features
 from .learn import Features, Models, corpus_files, fingerprint, fit, load_cached, read_jsonl, save_cached, slice_of
@@ -32,12 +32,12 @@ DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the se
 _STRONG = re.compile(r"[。！？!?；;\n]")
 
 
-def shipped_rows() -> list[dict]:
+def shipped_rows() -> list[dict[str, Any]]:
     """Every labelled row of the shipped corpus."""
     return [row for path in corpus_files() for row in read_jsonl(path)]
 
 
-def correction_rows(path: Path | None) -> list[dict]:
+def correction_rows(path: Path | None) -> list[dict[str, Any]]:
     """Rows of the organisation's corrections file (corpus format), [] when there is none."""
     if path is None or not Path(path).exists():
         return []
@@ -53,7 +53,7 @@ def _sentence(text: str, key: str) -> str:
     return text[lo:hi].strip()
 
 
-def category_examples(parser: Parser, rows: Iterable[dict]) -> dict[str, list[tuple[Features, str, float]]]:
+def category_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> dict[str, list[tuple[Features, str, float]]]:
     """(features, category, weight) per profile for every labelled item: the item text is the
     splitter's item that contains the label's key (what prediction will see), else the sentence
     around the key; a correction row's whole text is its item."""
@@ -83,7 +83,7 @@ def category_examples(parser: Parser, rows: Iterable[dict]) -> dict[str, list[tu
     return out
 
 
-def intent_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+def intent_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, intent) for every corpus row (correction rows carry no intent label)."""
     out = []
     for row in rows:
@@ -95,7 +95,7 @@ def intent_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features
     return out
 
 
-def clause_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, "1"/"0") for every clause the cues leave neutral in a labelled visit or issue:
     "1" when a labelled item's key lies in it (a problem the cue lists missed)."""
     out = []
@@ -118,7 +118,7 @@ def clause_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features
     return out
 
 
-def place_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, place type) for every labelled visit."""
     from .places import detect_place
 
@@ -134,7 +134,7 @@ def place_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features,
     return out
 
 
-def train(parser: Parser, rows: Sequence[dict], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
+def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
     """Fit the intent model, the clause model and one category model per profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
     clause_rows = clause_examples(parser, rows)
@@ -182,12 +182,12 @@ def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = No
     return models
 
 
-def corrections_text(lines: Sequence[dict]) -> str:
+def corrections_text(lines: Sequence[dict[str, Any]]) -> str:
     """The corrections file's content for `lines` (JSON lines, UTF-8 text)."""
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
-def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict]) -> Models:
+def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict[str, Any]]) -> Models:
     """Rebuild the models with the organisation's corrections `lines` (corpus format) and swap
     them into `parser`: the models are trained and cached first, then the corrections file is
     replaced atomically, so other processes watching it (Parser.refresh) find them ready."""
