@@ -38,14 +38,17 @@ class Filters:
 
 async def filters_in(ctx: Ctx, text: str) -> Filters:
     """The person and the unit a question names (roster names, 张老师/张某某, unit short names)."""
-    cadres = list(await ctx.session.scalars(select(Cadre).where(Cadre.active.is_(True))))
-    units = list(await ctx.session.scalars(select(Unit)))
+    # names only (no ORM objects): a question is asked often and rosters are long
+    cadres = (await ctx.session.execute(select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)))).all()
+    units = (await ctx.session.execute(select(Unit.id, Unit.name, Unit.aliases))).all()
     categories = set(ctx.parser.categories(ctx.policy.profile))
     name = find_person(text, [c.name for c in cadres])
     unit_name = find_unit_name(text, {u.name: [s for s in short_names(u.name) | set(u.aliases or [])
                                                if s not in categories] for u in units})
-    person = next((c for c in cadres if c.name == name), None)
-    unit = next((u for u in units if u.name == unit_name), None)
+    person_id = next((c.id for c in cadres if c.name == name), None)
+    unit_id = next((u.id for u in units if u.name == unit_name), None)
+    person = await ctx.session.get(Cadre, person_id) if person_id is not None else None
+    unit = await ctx.session.get(Unit, unit_id) if unit_id is not None else None
     if person is not None and unit is not None and person.unit_id != unit.id:
         unit = None  # 「计算机学院张老师」: the person is the filter
     return Filters(person, unit)

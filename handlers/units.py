@@ -8,6 +8,7 @@ column. A name that only resembles units is never acted on: the reply asks which
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -21,7 +22,8 @@ FUZZY_CUTOFF = 0.5
 MAX_SUGGESTIONS = 3
 
 
-def short_names(name: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def short_names(name: str) -> frozenset[str]:
     """Names people use for unit `name` besides the full one (may be empty)."""
     out: set[str] = set()
     suffix = next((s for s in SUFFIXES if name.endswith(s) and len(name) > len(s) + 1), "")
@@ -36,7 +38,7 @@ def short_names(name: str) -> set[str]:
     if len(body) >= 3 and suffix in ("学院", "院"):
         out.add(body[0] + "院")  # 马克思主义学院 → 马院
     out.discard(name)
-    return {s for s in out if len(s) >= 2}
+    return frozenset(s for s in out if len(s) >= 2)
 
 
 @dataclass(frozen=True)
