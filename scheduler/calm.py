@@ -77,9 +77,10 @@ def not_before(now: datetime, settings: SchedulerSettings, at_time: time | None 
     return release_at(now, settings, at_time)
 
 
-def on_leave(leave_until: date | None, today: date) -> bool:
-    """A cadre with `leave_until` today or later gets no personal reminders."""
-    return leave_until is not None and leave_until >= today
+def on_leave(leave_until: date | None, today: date, leave_from: date | None = None) -> bool:
+    """A cadre whose leave covers today (from `leave_from`, when given, to `leave_until`)
+    gets no personal reminders; a leave registered ahead starts on its first day."""
+    return leave_until is not None and leave_until >= today and (leave_from is None or leave_from <= today)
 
 
 class WorkdayCounter:

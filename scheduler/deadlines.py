@@ -69,7 +69,7 @@ class Ctx:
 
     def available(self, pid: int) -> bool:
         p = self.people.get(pid)
-        return p is not None and not calm.on_leave(p.leave_until, self.today)
+        return p is not None and not calm.on_leave(p.leave_until, self.today, p.leave_from)
 
     def waited(self, r) -> int:
         """Working days after the deadline, up to today."""

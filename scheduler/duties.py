@@ -130,7 +130,7 @@ def duty_bodies(st: DutyStatus, today: date, settings: SchedulerSettings) -> lis
 def _reason(st: DutyStatus | None, today: date) -> str | None:
     if st is None:
         return "cadre inactive"
-    if calm.on_leave(st.person.leave_until, today):
+    if calm.on_leave(st.person.leave_until, today, st.person.leave_from):
         return "cadre on leave"
     if not st.missing:
         return "duties met"

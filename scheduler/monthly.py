@@ -76,7 +76,7 @@ def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
         return "leader inactive"
     if settings.leader_role not in p.roles:
         return "no longer a leader"
-    return "leader on leave" if calm.on_leave(p.leave_until, today) else None
+    return "leader on leave" if calm.on_leave(p.leave_until, today, p.leave_from) else None
 
 
 async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,

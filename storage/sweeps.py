@@ -37,6 +37,7 @@ class Person:
     unit_id: int
     roles: frozenset[str]
     leave_until: date | None
+    leave_from: date | None = None
 
 
 def _is_pg(session: AsyncSession) -> bool:
@@ -75,10 +76,10 @@ def _rows_sql(session: AsyncSession, fields: dict[str, str]) -> str:
 async def load_people(session: AsyncSession) -> list[Person]:
     """Every active cadre with roles and leave (one statement)."""
     rows = await session.execute(
-        select(Cadre.id, Cadre.name, Cadre.unit_id, Cadre.roles, Cadre.leave_until)
+        select(Cadre.id, Cadre.name, Cadre.unit_id, Cadre.roles, Cadre.leave_until, Cadre.leave_from)
         .where(Cadre.active.is_(True))
     )
-    return [Person(i, n, u, frozenset(r or ()), lv) for i, n, u, r, lv in rows]
+    return [Person(i, n, u, frozenset(r or ()), lv, lf) for i, n, u, r, lv, lf in rows]
 
 
 async def units(session: AsyncSession) -> dict[int, str]:

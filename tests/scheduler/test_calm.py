@@ -55,3 +55,11 @@ def test_workday_counter():
     assert c.after(date(2026, 10, 1), date(2026, 10, 15)) == 7
     assert c.after(date(2026, 10, 1), date(2026, 10, 1)) == 0
     assert c.after(date(2026, 8, 31), date(2026, 9, 4)) == 4  # outside the scanned range
+
+
+def test_a_leave_registered_ahead_starts_on_its_first_day():
+    start, until = date(2026, 12, 1), date(2026, 12, 5)
+    assert not calm.on_leave(until, date(2026, 11, 30), start)  # registered, not begun: reminders go on
+    assert calm.on_leave(until, date(2026, 12, 1), start)
+    assert calm.on_leave(until, date(2026, 12, 5), start)
+    assert not calm.on_leave(until, date(2026, 12, 6), start)
