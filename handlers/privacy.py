@@ -83,14 +83,20 @@ def _mask_name(m: re.Match) -> str:
     return (m.groupdict().get("pre") or "") + m.group("sur") + "某" * len(m.group("given"))
 
 
-def mask(text: str) -> str:
-    """`text` with ID numbers, phone numbers and personal names of the people served masked."""
+def mask_numbers(text: str) -> str:
+    """`text` with ID numbers and phone numbers masked (names kept): the 台账's default."""
     text = _RE_ID18.sub(ID_MASK, text)
     text = _RE_LONG.sub(NUMBER_MASK, text)
     text = _RE_MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _RE_LANDLINE.sub(lambda m: f"{m.group(1)}-****", text)
     text = _RE_LABELLED.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{m.group(3)}****"
                             if "*" not in m.group(4) else m.group(0), text)
+    return text
+
+
+def mask(text: str) -> str:
+    """`text` with ID numbers, phone numbers and personal names of the people served masked."""
+    text = mask_numbers(text)
     text = _RE_LABEL_NAME.sub(_mask_name, text)
     text = _RE_ROLE_NAME.sub(_mask_name, text)
     text = _RE_NAME_VERB.sub(_mask_name, text)

@@ -1,59 +1,222 @@
-"""The 台账: the three lists and the visit ledger as plain rows (one query each, no N+1)."""
+"""The 台账: the three lists, the 回访 records and the visit ledger as plain rows, and the paged
+item and visit lists of the web console — every one filtered by one `LedgerFilter`, so a count
+and the rows it counts always come from the same WHERE clauses (one query per list, no N+1).
+
+List membership for a period is defined once in storage/lists.py (shared with the monthly
+report's figures).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Cadre, Followup, Item, ItemEvent, Unit, Visit
+from storage import lists
+from storage.items import Scope
+from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Unit, Visit
+
+LIST_NAMES = ("problems", "tasks", "effects")
+"""问题清单, 任务清单, 效果清单."""
+STATUS_FILTERS = ("open", "overdue", "resolved", "new", "in_progress", "reopened", "closed")
 
 
-async def item_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict]:
-    """Every not-revoked item with owner, reporter, unit, latest progress and latest 回访."""
+@dataclass(frozen=True)
+class LedgerFilter:
+    """What to include. `since`/`until`: the period [since, until) (creation time for the
+    问题/任务清单, resolution time for the 效果清单, visit date for visits); `status` one of
+    STATUS_FILTERS or None; `overdue` as of the `today` given to the query; `scope` what the
+    viewer may see (None: everything — the command line)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    status: str | None = None
+    owner_id: int | None = None
+    track: str | None = None
+    overdue: bool = False
+    scope: Scope | None = None
+
+    def with_scope(self, scope: Scope | None) -> LedgerFilter:
+        return replace(self, scope=scope)
+
+
+def item_where(f: LedgerFilter, today: date, dialect: str, which: str = "problems") -> list[Any]:
+    """WHERE clauses for `which` list (problems | tasks | effects) under filter `f`."""
+    if which == "effects":
+        out = lists.effects(f.since, f.until)
+    elif which == "tasks":
+        out = lists.tasks(dialect, f.since, f.until)
+    else:
+        out = lists.problems(f.since, f.until)
+    if f.scope is not None:
+        out.append(f.scope.items_clause())
+    if f.unit_id is not None:
+        out.append(Item.unit_id == f.unit_id)
+    if f.category:
+        out.append(Item.category == f.category)
+    if f.owner_id is not None:
+        out.append(Item.owner_id == f.owner_id)
+    if f.track:
+        out.append(Item.track == f.track)
+    if f.status == "open":
+        out.append(Item.status.in_(OPEN_STATUSES))
+    elif f.status == "overdue":
+        out += [Item.status.in_(OPEN_STATUSES), Item.deadline < today]
+    elif f.status == "resolved":
+        out.append(Item.status.in_(lists.DONE))
+    elif f.status in STATUS_FILTERS:
+        out.append(Item.status == f.status)
+    if f.overdue:
+        out += [Item.status.in_(OPEN_STATUSES), Item.deadline < today]
+    return out
+
+
+def visit_where(f: LedgerFilter) -> list[Any]:
+    out: list[Any] = [Visit.revoked_at.is_(None)]
+    if f.since is not None:
+        out.append(Visit.date >= f.since.date())
+    if f.until is not None:
+        out.append(Visit.date < f.until.date())
+    if f.scope is not None:
+        out.append(f.scope.visits_clause())
+    if f.unit_id is not None:
+        out.append(Visit.unit_id == f.unit_id)
+    if f.owner_id is not None:
+        out.append(Visit.cadre_id == f.owner_id)
+    return out
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name
+
+
+async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: str = "problems") -> list[dict]:
+    """Rows of one list: item, owner, reporter, reporter_unit (提出单位), unit (责任单位), place,
+    place_type, progress (latest 进展 note), signed_at (first 签收, None if never signed),
+    rating / followup_note (latest 回访), followups (their number). Ordered by item number."""
     owner, reporter = aliased(Cadre), aliased(Cadre)
+    reporter_unit = aliased(Unit)
     last_progress = (select(ItemEvent.item_id, func.max(ItemEvent.id).label("eid"))
                      .where(ItemEvent.kind == "progress").group_by(ItemEvent.item_id).subquery())
+    signed = (select(ItemEvent.item_id, func.min(ItemEvent.at).label("at"))
+              .where(ItemEvent.kind == "accepted").group_by(ItemEvent.item_id).subquery())
     progress = aliased(ItemEvent)
-    last_fu = (select(Followup.item_id, func.max(Followup.id).label("fid"))
+    last_fu = (select(Followup.item_id, func.max(Followup.id).label("fid"), func.count().label("n"))
                .group_by(Followup.item_id).subquery())
     fu = aliased(Followup)
-    q = (select(Item, owner.name, reporter.name, Unit.name, Visit.place, Visit.place_type,
-                progress.note, fu.rating, fu.note)
+    q = (select(Item, owner.name, reporter.name, reporter_unit.name, Unit.name, Visit.place, Visit.place_type,
+                progress.note, signed.c.at, fu.rating, fu.note, last_fu.c.n)
          .join(owner, owner.id == Item.owner_id)
          .join(reporter, reporter.id == Item.reporter_id)
+         .join(reporter_unit, reporter_unit.id == reporter.unit_id)
          .join(Unit, Unit.id == Item.unit_id)
          .outerjoin(Visit, Visit.id == Item.visit_id)
          .outerjoin(last_progress, last_progress.c.item_id == Item.id)
          .outerjoin(progress, progress.id == last_progress.c.eid)
+         .outerjoin(signed, signed.c.item_id == Item.id)
          .outerjoin(last_fu, last_fu.c.item_id == Item.id)
          .outerjoin(fu, fu.id == last_fu.c.fid)
-         .where(Item.status != "revoked").order_by(Item.id))
-    if since is not None:
-        q = q.where(Item.created_at >= since)
-    if until is not None:
-        q = q.where(Item.created_at < until)
+         .where(*item_where(f, today, _dialect(session), which)).order_by(Item.id))
     rows = []
-    for item, owner_name, reporter_name, unit_name, place, place_type, prog, rating, fu_note in (
-            await session.execute(q)).all():
-        rows.append(dict(item=item, owner=owner_name, reporter=reporter_name, unit=unit_name,
-                         place=place, place_type=place_type, progress=prog, rating=rating,
-                         followup_note=fu_note))
+    for (item, owner_name, reporter_name, reporter_unit_name, unit_name, place, place_type, prog, signed_at,
+         rating, fu_note, n_fu) in (await session.execute(q)).all():
+        rows.append(dict(item=item, owner=owner_name, reporter=reporter_name, reporter_unit=reporter_unit_name,
+                         unit=unit_name, place=place, place_type=place_type, progress=prog, signed_at=signed_at,
+                         rating=rating, followup_note=fu_note, followups=n_fu or 0))
     return rows
 
 
-async def visit_rows(session: AsyncSession, since: datetime | None, until: datetime | None) -> list[dict]:
-    n_items = (select(Item.visit_id, func.count(Item.id).label("n"))
-               .where(Item.status != "revoked", Item.visit_id.is_not(None))
-               .group_by(Item.visit_id).subquery())
-    q = (select(Visit, Cadre.name, Unit.name, n_items.c.n)
+async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> list[dict]:
+    """Every 回访 of the items of the 问题清单 under `f`: followup, item, actor (name), unit.
+    Ordered by item number, then time."""
+    q = (select(Followup, Item, Cadre.name, Unit.name)
+         .join(Item, Item.id == Followup.item_id)
+         .join(Cadre, Cadre.id == Followup.actor_id)
+         .join(Unit, Unit.id == Item.unit_id)
+         .where(*item_where(f, today, _dialect(session))).order_by(Item.id, Followup.at, Followup.id))
+    return [dict(followup=fu, item=i, actor=a, unit=u) for fu, i, a, u in (await session.execute(q)).all()]
+
+
+async def visit_rows(session: AsyncSession, f: LedgerFilter) -> list[dict]:
+    """Visits under `f` with cadre and unit names and the numbers of the items each raised
+    (`item_ids`, not revoked). Ordered by date, then number."""
+    q = (select(Visit, Cadre.name, Unit.name)
          .join(Cadre, Cadre.id == Visit.cadre_id).join(Unit, Unit.id == Visit.unit_id)
-         .outerjoin(n_items, n_items.c.visit_id == Visit.id)
-         .where(Visit.revoked_at.is_(None)).order_by(Visit.date, Visit.id))
-    if since is not None:
-        q = q.where(Visit.date >= since.date())
-    if until is not None:
-        q = q.where(Visit.date < until.date())
-    return [dict(visit=v, cadre=c, unit=u, items=n or 0) for v, c, u, n in (await session.execute(q)).all()]
+         .where(*visit_where(f)).order_by(Visit.date, Visit.id))
+    visits = (await session.execute(q)).all()
+    ids = [v.id for v, _, _ in visits]
+    raised = await _items_of_visits(session, ids)
+    return [dict(visit=v, cadre=c, unit=u, item_ids=raised.get(v.id, []), items=len(raised.get(v.id, [])))
+            for v, c, u in visits]
+
+
+async def _items_of_visits(session: AsyncSession, visit_ids: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for start in range(0, len(visit_ids), 900):  # stay below SQLite's bound-parameter limit
+        chunk = visit_ids[start:start + 900]
+        for vid, iid in await session.execute(
+                select(Item.visit_id, Item.id).where(Item.visit_id.in_(chunk), Item.status != "revoked")
+                .order_by(Item.id)):
+            out[vid].append(iid)
+    return dict(out)
+
+
+# -- paged lists for the web console -------------------------------------------------------
+
+ITEM_SORTS = {"id": Item.id, "created": Item.created_at, "deadline": Item.deadline, "category": Item.category,
+              "status": Item.status, "unit": Unit.name, "owner": Cadre.name}
+VISIT_SORTS = {"date": Visit.date, "unit": Unit.name, "cadre": Cadre.name, "type": Visit.place_type}
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def item_page(session: AsyncSession, f: LedgerFilter, today: date, *, which: str = "problems",
+                    sort: str = "id", desc: bool = True, page: int = 1, per_page: int = 50) -> Page:
+    """One page of a list: rows (Item, unit name, owner name) and the total under `f`."""
+    where = item_where(f, today, _dialect(session), which)
+    total = await session.scalar(select(func.count(Item.id)).where(*where)) or 0
+    col = ITEM_SORTS.get(sort, Item.id)
+    order = [col.desc() if desc else col.asc(), Item.id.desc() if desc else Item.id.asc()]
+    q = (select(Item, Unit.name, Cadre.name).join(Unit, Unit.id == Item.unit_id)
+         .join(Cadre, Cadre.id == Item.owner_id).where(*where).order_by(*order)
+         .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return Page(list((await session.execute(q)).all()), total, max(page, 1), per_page)
+
+
+async def visit_page(session: AsyncSession, f: LedgerFilter, *, sort: str = "date", desc: bool = True,
+                     page: int = 1, per_page: int = 50) -> Page:
+    """One page of the visit ledger: rows (Visit, unit name, cadre name, item ids) and the total."""
+    where = visit_where(f)
+    total = await session.scalar(select(func.count(Visit.id)).where(*where)) or 0
+    col = VISIT_SORTS.get(sort, Visit.date)
+    order = [col.desc() if desc else col.asc(), Visit.id.desc() if desc else Visit.id.asc()]
+    q = (select(Visit, Unit.name, Cadre.name).join(Unit, Unit.id == Visit.unit_id)
+         .join(Cadre, Cadre.id == Visit.cadre_id).where(*where).order_by(*order)
+         .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    rows = (await session.execute(q)).all()
+    raised = await _items_of_visits(session, [v.id for v, _, _ in rows])
+    return Page([(v, u, c, raised.get(v.id, [])) for v, u, c in rows], total, max(page, 1), per_page)
+
+
+async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEvent, str | None]]:
+    """Every event of an item with the actor's name, oldest first."""
+    q = (select(ItemEvent, Cadre.name).outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
+         .where(ItemEvent.item_id == item_id).order_by(ItemEvent.at, ItemEvent.id))
+    return list((await session.execute(q)).all())
