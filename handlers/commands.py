@@ -47,7 +47,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("leave", _c(r"^请假\s*(?:到|至|直到)?\s*(.*)$")),
     ("back", _c(r"^(?:销假|我回来了)$")),
     ("bind", _c(r"^绑定\s*(.+)$")),
-    ("export", _c(r"^(?:导出台账|导出|台账)$")),
+    ("export", _c(r"^导出(.{0,12}?)台账(.{0,20})$|^(?:导出|台账)$")),
+    ("console", _c(r"^(?:后台|管理后台|进入后台)$")),
 ]
 
 QUERIES: dict[str, QueryCommand] = {
@@ -84,8 +85,10 @@ def parse_command(text: str, categories: tuple[str, ...] = ()) -> Command | Quer
         if name == "accept":
             ref = next(g for g in groups if g)
             return Command(name, int(ref))
-        if name in ("help", "undo", "back", "export"):
+        if name in ("help", "undo", "back", "console"):
             return Command(name)
+        if name == "export":
+            return Command(name, arg=" ".join(g.strip() for g in groups if g and g.strip()))
         if name in ("leave", "bind"):
             return Command(name, arg=groups[0].strip())
         ref = int(groups[0])

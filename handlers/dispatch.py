@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from handlers import account, answers, lifecycle, record, replies
+from handlers import account, answers, console_access, lifecycle, record, replies
 from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command
 from handlers.context import Ctx
@@ -40,6 +40,7 @@ ACTIONS: dict[str, Action] = {
     "accept": lifecycle.accept, "progress": lifecycle.progress, "transfer": lifecycle.transfer,
     "resolve": lifecycle.resolve, "followup": lifecycle.followup, "take": lifecycle.take,
     "edit": lifecycle.edit, "leave": account.leave, "back": account.back, "bind": account.bind,
+    "export": console_access.export_ledger, "console": console_access.console_link,
 }
 
 
@@ -103,7 +104,7 @@ class Dispatcher:
                 await inbound.finish(s, row_id, status, reply)
                 for o in ctx.outgoing:
                     await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
-                                         now=now, dedupe_key=o.dedupe_key)
+                                         now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
                 return reply
         except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
             return await self._keep(msg, now, "rejected", exc.reply)
@@ -140,8 +141,6 @@ class Dispatcher:
             return replies.HELP
         if cmd.name == "undo":
             return await record.undo(ctx)
-        if cmd.name == "export":
-            return replies.export_how(ctx.today)
         return await ACTIONS[cmd.name](ctx, cmd)
 
 

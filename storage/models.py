@@ -227,3 +227,15 @@ class JobRun(Base):
     __tablename__ = "job_runs"
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_fire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ConsoleLink(Base):
+    """A one-time sign-in link to the web console, issued by 「后台」 in chat. Only the
+    SHA-256 of the token is stored; `used_at` set on first use (single use)."""
+
+    __tablename__ = "console_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,30 @@
+"""One-time sign-in links to the web console (「后台」 in chat).
+
+Revision ID: 0014
+Revises: 0002
+Create Date: 2026-11-29
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "console_links",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("cadre_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["cadre_id"], ["cadres.id"]),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("console_links")
