@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from handlers.periods import as_datetime, next_month
 from handlers.privacy import mask_numbers
@@ -161,8 +162,8 @@ def _plain(v: object) -> object:
     return "" if v is None else v
 
 
-def write_xlsx(tables: Tables, out: Path) -> None:
-    """One sheet per table (write-only workbook: fast and small for 10,000-row months)."""
+def write_xlsx(tables: Tables, out: Path | BinaryIO) -> None:
+    """One sheet per table, to a path or a binary file (write-only workbook: fast for 10,000-row months)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill

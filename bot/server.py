@@ -215,6 +215,9 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
     app.router.add_get("/wecom/callback", wecom.get)
     app.router.add_post("/wecom/callback", wecom.post)
     app.router.add_post("/dingtalk/callback", ding.post)
+    from bot.web import create_console  # the web console (bot/web), same services
+
+    app.add_subapp("/console", create_console(services))
     return app
 
 

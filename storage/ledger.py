@@ -220,3 +220,47 @@ async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEv
     q = (select(ItemEvent, Cadre.name).outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
          .where(ItemEvent.item_id == item_id).order_by(ItemEvent.at, ItemEvent.id))
     return list((await session.execute(q)).all())
+
+
+# -- dashboard figures ---------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    new: int = 0  # raised in the period (问题清单)
+    open: int = 0  # raised before the period's end, not 办结 now
+    overdue: int = 0  # of those, past the deadline today
+    resolved: int = 0  # 办结 in the period (效果清单)
+
+
+async def unit_category_counts(session: AsyncSession, f: LedgerFilter, today: date) -> dict[tuple[int, str], Counts]:
+    """(unit id, category) → Counts for the period [f.since, f.until) under f's scope and unit
+    (one grouped statement; the same list definitions as the 台账 and the monthly report)."""
+    def flag(clauses: list[Any]) -> Any:
+        from sqlalchemy import and_, case
+
+        return func.sum(case((and_(*clauses), 1), else_=0))
+
+    base = LedgerFilter(scope=f.scope, unit_id=f.unit_id, category=f.category, track=f.track, owner_id=f.owner_id)
+    where = item_where(base, today, _dialect(session))
+    if f.until is not None:
+        where.append(Item.created_at < f.until)
+    open_ = [Item.status.in_(OPEN_STATUSES)]
+    q = (select(Item.unit_id, Item.category,
+                flag(lists.problems(f.since, f.until)), flag(open_),
+                flag([*open_, Item.deadline < today]), flag(lists.effects(f.since, f.until)))
+         .where(*where).group_by(Item.unit_id, Item.category))
+    return {(u, c): Counts(n or 0, o or 0, d or 0, r or 0) for u, c, n, o, d, r in await session.execute(q)}
+
+
+async def daily_counts(session: AsyncSession, f: LedgerFilter, today: date) -> tuple[dict[date, int], dict[date, int]]:
+    """Items raised per day and items 办结 per day in [f.since, f.until) under f."""
+    dialect = _dialect(session)
+    base = LedgerFilter(scope=f.scope, unit_id=f.unit_id, category=f.category, track=f.track, owner_id=f.owner_id,
+                        since=f.since, until=f.until)
+    out = []
+    for which, col in (("problems", Item.created_at), ("effects", Item.resolved_at)):
+        day = lists.day_of(dialect, col)
+        rows = await session.execute(select(day, func.count()).where(*item_where(base, today, dialect, which))
+                                     .group_by(day))
+        out.append({(d if isinstance(d, date) else date.fromisoformat(d)): n for d, n in rows})
+    return out[0], out[1]
