@@ -15,6 +15,7 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -35,17 +36,19 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 
 @web.middleware
 async def security_headers(request: web.Request, handler):
+    """Security headers on every answer, and Server-Timing (the handler's time, for bench/)."""
+    t0 = time.perf_counter()
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        response = exc
-        _headers(response)
+        _headers(exc, t0)
         raise
-    _headers(response)
+    _headers(response, t0)
     return response
 
 
-def _headers(response: web.StreamResponse) -> None:
+def _headers(response: web.StreamResponse, t0: float) -> None:
+    response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
