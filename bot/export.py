@@ -194,3 +194,23 @@ def _date_cell(ws, v: date, cell_type):
     c = cell_type(ws, v)
     c.number_format = TIME_FMT if isinstance(v, datetime) else DATE_FMT
     return c
+
+
+async def ledger_file(db: Database, request: str, now: datetime) -> tuple[str, bytes]:
+    """The xlsx a chat 「导出台账」 asked for (handlers/console_access.py's JSON request):
+    (file name, content). Scoped to what the asker may see; masked unless asked otherwise."""
+    import asyncio
+    import io
+
+    from storage.items import Scope
+
+    spec = json.loads(request)["ledger"]
+    cadre_id = int(spec["cadre_id"])
+    scope = Scope(cadre_id, everything=True) if spec.get("everything") else Scope(cadre_id, unit_id=spec.get("unit_id"))
+    since, until = parse_month(spec["month"])
+    as_of = date.fromisoformat(spec.get("as_of") or now.date().isoformat())
+    tables = await build_tables(db, LedgerFilter(since=since, until=until, scope=scope), as_of,
+                                unmasked=bool(spec.get("unmasked")))
+    buf = io.BytesIO()
+    await asyncio.to_thread(write_xlsx, tables, buf)
+    return f"台账-{spec['month']}.xlsx", buf.getvalue()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
@@ -25,6 +26,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
+from bot.export import ledger_file
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
 from bot.outbound.dingtalk import DingTalkSender
@@ -68,7 +70,8 @@ class Services:
         self.http: HttpClient | None = None
         self.wecom: WeComSender | None = None
         self.dingtalk: DingTalkSender | None = None
-        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone)
+        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone,
+                                 files=functools.partial(ledger_file, db))  # 「导出台账」's xlsx
         self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
         self.stream: Any = None
 

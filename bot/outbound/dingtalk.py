@@ -20,6 +20,8 @@ from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
 
 WEBHOOK_RATE_ERRORS = frozenset({130101, 130102, 410100})
+DEFAULT_API_BASE = "https://api.dingtalk.com"
+OAPI_BASE = "https://oapi.dingtalk.com"
 THROTTLE_MARKERS = ("qpslimit", "throttl", "flowcontrol", "ratelimit", "too many")
 
 
@@ -122,6 +124,34 @@ class DingTalkSender:
         })
         if user_id in (data.get("flowControlledStaffIdList") or []):
             raise RateLimited("dingtalk", "flowControlled", "per-person flow control", retry_after=60.0)
+        if user_id in (data.get("invalidStaffIdList") or []):
+            raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
+
+    @property
+    def oapi_base(self) -> str:
+        """The older API host that takes media uploads (the configured base in tests)."""
+        return OAPI_BASE if self.cfg.api_base == DEFAULT_API_BASE else self.cfg.api_base
+
+    async def send_user_file(self, user_id: str, filename: str, content: bytes) -> None:
+        """media/upload (type=file) then the robot's sampleFile message to one person."""
+
+        async def upload(token: str) -> dict[str, Any]:
+            status, data = await self.http.upload(
+                f"{self.oapi_base}/media/upload", params={"access_token": token}, field="media",
+                filename=filename, content=content, fields={"type": "file"})
+            if data.get("errcode") in (40014, 42001, 88):
+                raise TokenInvalid("dingtalk", data.get("errcode"), str(data.get("errmsg", ""))[:200])
+            check_webhook(status, data)
+            return data
+
+        media = await self.tokens.call(upload)
+        if not media.get("media_id"):
+            raise ApiError("dingtalk", "media", "upload answered without media_id")
+        ext = filename.rsplit(".", 1)[-1] if "." in filename else "file"
+        param = {"mediaId": media["media_id"], "fileName": filename, "fileType": ext}
+        data = await self._openapi("/v1.0/robot/oToMessages/batchSend", {
+            "robotCode": self.robot_code, "userIds": [user_id], "msgKey": "sampleFile",
+            "msgParam": json.dumps(param, ensure_ascii=False)})
         if user_id in (data.get("invalidStaffIdList") or []):
             raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
 
