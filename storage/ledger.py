@@ -234,17 +234,20 @@ class Counts:
 
 async def unit_category_counts(session: AsyncSession, f: LedgerFilter, today: date) -> dict[tuple[int, str], Counts]:
     """(unit id, category) → Counts for the period [f.since, f.until) under f's scope and unit
-    (one grouped statement; the same list definitions as the 台账 and the monthly report)."""
-    def flag(clauses: list[Any]) -> Any:
-        from sqlalchemy import and_, case
+    (one grouped statement; the same list definitions as the 台账 and the monthly report).
+    Only rows that count somewhere are read: open ones, and those raised or 办结 in the period."""
+    from sqlalchemy import and_, case, or_
 
+    def flag(clauses: list[Any]) -> Any:
         return func.sum(case((and_(*clauses), 1), else_=0))
 
     base = LedgerFilter(scope=f.scope, unit_id=f.unit_id, category=f.category, track=f.track, owner_id=f.owner_id)
     where = item_where(base, today, _dialect(session))
+    open_ = [Item.status.in_(OPEN_STATUSES)]
     if f.until is not None:
         where.append(Item.created_at < f.until)
-    open_ = [Item.status.in_(OPEN_STATUSES)]
+    if f.since is not None:
+        where.append(or_(Item.status.in_(OPEN_STATUSES), Item.created_at >= f.since, Item.resolved_at >= f.since))
     q = (select(Item.unit_id, Item.category,
                 flag(lists.problems(f.since, f.until)), flag(open_),
                 flag([*open_, Item.deadline < today]), flag(lists.effects(f.since, f.until)))
@@ -252,15 +255,16 @@ async def unit_category_counts(session: AsyncSession, f: LedgerFilter, today: da
     return {(u, c): Counts(n or 0, o or 0, d or 0, r or 0) for u, c, n, o, d, r in await session.execute(q)}
 
 
-async def daily_counts(session: AsyncSession, f: LedgerFilter, today: date) -> tuple[dict[date, int], dict[date, int]]:
-    """Items raised per day and items 办结 per day in [f.since, f.until) under f."""
+async def daily_counts(session: AsyncSession, f: LedgerFilter,
+                       today: date) -> tuple[dict[tuple[int, date], int], dict[tuple[int, date], int]]:
+    """(unit id, day) → items raised, and → items 办结, in [f.since, f.until) under f."""
     dialect = _dialect(session)
     base = LedgerFilter(scope=f.scope, unit_id=f.unit_id, category=f.category, track=f.track, owner_id=f.owner_id,
                         since=f.since, until=f.until)
     out = []
     for which, col in (("problems", Item.created_at), ("effects", Item.resolved_at)):
         day = lists.day_of(dialect, col)
-        rows = await session.execute(select(day, func.count()).where(*item_where(base, today, dialect, which))
-                                     .group_by(day))
-        out.append({(d if isinstance(d, date) else date.fromisoformat(d)): n for d, n in rows})
+        rows = await session.execute(select(Item.unit_id, day, func.count())
+                                     .where(*item_where(base, today, dialect, which)).group_by(Item.unit_id, day))
+        out.append({(u, d if isinstance(d, date) else date.fromisoformat(d)): n for u, d, n in rows})
     return out[0], out[1]

@@ -120,6 +120,7 @@ class Item(Base):
         Index("ix_items_status_deadline", "status", "deadline"),
         Index("ix_items_created", "created_at"),
         Index("ix_items_status_created", "status", "created_at"),  # 本月未办结
+        Index("ix_items_resolved", "resolved_at"),  # 效果清单 of a month (migration 0014)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)

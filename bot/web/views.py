@@ -46,6 +46,23 @@ class Console:
     def __init__(self, services, settings: WebSettings, categories: tuple[str, ...]) -> None:
         self.services, self.settings, self.categories = services, settings, categories
         self.limiter = SignInLimiter(services.clock, settings.signin_per_minute)
+        from scheduler.settings import parse_settings
+
+        self.duty_settings = parse_settings(services.cfg.scheduler, timezone=services.cfg.timezone)
+        self.months = dashboard.MonthCache(self._month_data, services.spawn)
+
+    async def _month_data(self, start: date, end: date) -> dashboard.MonthData:
+        async with self.db.session() as s:
+            return await dashboard.month_data(s, start, end, self.services.clock.now(), self.services.cfg.policy,
+                                              self.duty_settings)
+
+    async def picture(self, viewer: Viewer, f: LedgerFilter, start: date) -> dashboard.Picture:
+        """The month narrowed to what the viewer may see (and the unit asked for)."""
+        data = await self.months.get(start, self.today)
+        units = {f.unit_id} if f.unit_id is not None else (None if viewer.everything else {viewer.unit_id})
+        pic = dashboard.narrow(data, units)
+        async with self.db.session() as s:
+            return await dashboard.with_overdue(s, pic, f, self.today)
 
     @property
     def db(self):
@@ -125,13 +142,14 @@ class Console:
                  "owner": f.owner_id or "", "track": track, "overdue": "1" if f.overdue else ""}
         return f, shown
 
-    async def _choices(self, viewer: Viewer) -> dict:
+    async def _choices(self, viewer: Viewer, unit_id: int | None = None) -> dict:
+        """Units, categories, statuses and — once a unit is chosen — that unit's cadres."""
         async with self.db.session() as s:
             units = (await s.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all()
-            people = select(Cadre.id, Cadre.name, Cadre.unit_id).where(Cadre.active.is_(True)).order_by(Cadre.id)
-            if not viewer.everything:
-                people = people.where(Cadre.unit_id == viewer.unit_id)
-            cadres = (await s.execute(people)).all()
+            cadres = []
+            if unit_id is not None:
+                cadres = (await s.execute(select(Cadre.id, Cadre.name).where(
+                    Cadre.active.is_(True), Cadre.unit_id == unit_id).order_by(Cadre.id))).all()
         if not viewer.everything:
             units = [u for u in units if u.id == viewer.unit_id]
         return {"units": units, "cadres": cadres, "categories": self.categories, "statuses": STATUS_LABELS}
@@ -141,13 +159,9 @@ class Console:
     async def dashboard(self, request: web.Request) -> web.Response:
         viewer = await self.viewer(request)
         f, shown = self._filter(viewer, request.query)
-        start, end = dashboard.month_range(shown["month"], self.today)
+        start, _ = dashboard.month_range(shown["month"], self.today)
         shown["month"] = f"{start:%Y-%m}"
-        from scheduler.settings import parse_settings
-
-        settings = parse_settings(self.services.cfg.scheduler, timezone=self.services.cfg.timezone)
-        async with self.db.session() as s:
-            pic = await dashboard.picture(s, f, start, end, self.today, self.services.cfg.policy, settings)
+        pic = await self.picture(viewer, f, start)
         charts = {
             "units": [r.name for r in pic.units], "visits": [r.visits for r in pic.units],
             "duty": [None if r.duty_rate is None else round(r.duty_rate * 100, 1) for r in pic.units],
@@ -162,7 +176,7 @@ class Console:
         rates = [(name, getattr(pic.total.metrics, attr), text.replace("0.9", f"{weight:g}"))
                  for name, attr, text in dashboard.RATE_DEFINITIONS]
         ctx = {"viewer": viewer, "pic": pic, "shown": shown, "rates": rates, "today": self.today,
-               "charts": json.dumps(charts, ensure_ascii=False), **await self._choices(viewer)}
+               "charts": json.dumps(charts, ensure_ascii=False), **await self._choices(viewer, f.unit_id)}
         return aiohttp_jinja2.render_template("dashboard.html", request, ctx)
 
     async def items(self, request: web.Request) -> web.Response:
@@ -179,7 +193,7 @@ class Console:
         ctx = {"viewer": viewer, "which": which, "title": LIST_TITLES[which], "page": result, "shown": shown,
                "sort": sort, "desc": desc, "today": self.today, "status_names": STATUS_NAMES,
                "query": _query(request, drop=("page",)), "export_query": _query(request, drop=("page", "sort", "desc")),
-               **await self._choices(viewer)}
+               **await self._choices(viewer, f.unit_id)}
         return aiohttp_jinja2.render_template("items.html", request, ctx)
 
     async def visits(self, request: web.Request) -> web.Response:
@@ -191,7 +205,7 @@ class Console:
         async with self.db.session() as s:
             result = await visit_page(s, f, sort=sort, desc=desc, page=page, per_page=self.settings.page_size)
         ctx = {"viewer": viewer, "page": result, "shown": shown, "sort": sort, "desc": desc,
-               "query": _query(request, drop=("page",)), **await self._choices(viewer)}
+               "query": _query(request, drop=("page",)), **await self._choices(viewer, f.unit_id)}
         return aiohttp_jinja2.render_template("visits.html", request, ctx)
 
     async def item(self, request: web.Request) -> web.Response:
@@ -237,6 +251,7 @@ class Console:
             msg = IncomingMessage(channel="web", msg_id=nonce, user_id=viewer.platform_id, text=text,
                                   received_at=self.services.clock.now())
             replies = await self.services.dispatcher.handle(msg)
+            self.months.clear()  # the dashboard shows the change at once
             self.services.worker.kick()
             session["flash"] = "\n".join(r.text for r in replies if hasattr(r, "text"))
         raise web.HTTPFound(f"/console/items/{item_id}")
@@ -262,12 +277,8 @@ class Console:
         """The monthly report as a printable page."""
         viewer = await self.viewer(request)
         f, shown = self._filter(viewer, request.query)
-        start, end = dashboard.month_range(shown["month"], self.today)
-        from scheduler.settings import parse_settings
-
-        settings = parse_settings(self.services.cfg.scheduler, timezone=self.services.cfg.timezone)
-        async with self.db.session() as s:
-            pic = await dashboard.picture(s, f, start, end, self.today, self.services.cfg.policy, settings)
+        start, _ = dashboard.month_range(shown["month"], self.today)
+        pic = await self.picture(viewer, f, start)
         rates = [(name, getattr(pic.total.metrics, attr), text) for name, attr, text in dashboard.RATE_DEFINITIONS]
         return aiohttp_jinja2.render_template("report.html", request, {
             "viewer": viewer, "pic": pic, "rates": rates, "today": self.today, "month": f"{start:%Y-%m}"})

@@ -1,4 +1,5 @@
-"""One-time sign-in links to the web console (「后台」 in chat).
+"""One-time sign-in links to the web console (「后台」 in chat); items indexed by resolved_at
+(the 效果清单 of a month, the console's dashboard).
 
 Revision ID: 0014
 Revises: 0002
@@ -24,7 +25,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["cadre_id"], ["cadres.id"]),
         sa.PrimaryKeyConstraint("token_hash"),
     )
+    op.create_index("ix_items_resolved", "items", ["resolved_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_resolved", table_name="items")
     op.drop_table("console_links")
