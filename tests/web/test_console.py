@@ -129,3 +129,16 @@ async def test_export_in_chat_queues_a_file(dispatcher, clock, db):
         rows = list(await s.scalars(select(Outbox).where(Outbox.msg_type == "file")))
     assert len(rows) == 1 and rows[0].target == "2"
     assert '"month": "2026-11"' in rows[0].body and '"unit_id": 2' in rows[0].body
+
+
+def test_export_month_words():
+    from datetime import date
+
+    from handlers.commands import parse_command
+    from handlers.console_access import export_month
+
+    today = date(2026, 1, 15)
+    assert [export_month(parse_command(t).arg, today) for t in
+            ("导出台账", "导出本月台账", "导出上月台账", "导出台账 2025-11", "导出2025年10月台账")] == [
+        "2026-01", "2026-01", "2025-12", "2025-11", "2025-10"]
+    assert parse_command("后台").name == "console" and parse_command("导出完整台账").arg == "完整"
