@@ -145,3 +145,17 @@ async def test_counts_agree_with_the_monthly_report(dispatcher, db, clock, tmp_p
     assert (total.new, total.tasks, total.resolved) == (3, 2, 2)
     assert (len(data["问题清单"]), len(data["任务清单"]), len(data["效果清单"])) == (total.new, total.tasks,
                                                                                  total.resolved)
+
+
+def test_cli_as_of_and_unmasked(tmp_path, monkeypatch, capsys, caplog):
+    """`minqing export --as-of … --unmasked` (a bad --as-of is one clear line, exit 2)."""
+    from bot.cli import main
+
+    monkeypatch.setenv("MINQING_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("MINQING_DATA_DIR", str(tmp_path))
+    out = tmp_path / "l.json"
+    assert main(["export", "--format", "json", "--out", str(out), "--as-of", "2026-12-01", "--unmasked"]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["回访记录"] == []
+    assert "unmasked ledger export requested on the command line" in caplog.text
+    assert main(["export", "--format", "json", "--out", str(out), "--as-of", "12月1日"]) == 2
+    assert "--as-of" in capsys.readouterr().err
