@@ -77,6 +77,18 @@ class WeComSender:
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
 
+    async def user_by_code(self, code: str) -> str | None:
+        """网页授权: the userid behind an OAuth `code` (auth/getuserinfo), None for a non-member."""
+
+        async def call(token: str) -> dict[str, Any]:
+            _, data = await self.http.request_json(
+                "GET", f"{self.cfg.api_base}/cgi-bin/auth/getuserinfo", params={"access_token": token, "code": code})
+            check(data)
+            return data
+
+        data = await self.tokens.call(call)
+        return str(data["userid"]) if data.get("userid") else None
+
     async def send_user_file(self, userid: str, filename: str, content: bytes) -> None:
         """media/upload (type=file, ≤ 20 MB) then message/send msgtype file to one person."""
 

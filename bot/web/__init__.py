@@ -3,6 +3,7 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
 (aiohttp-session + Fernet), CSRF tokens on every form and a strict Content-Security-Policy.
 
     GET  /console/login?t=…      the one-time link from 「后台」 (a button, then POST)
+    GET  /console/wecom          网页授权 inside WeCom (snsapi_base), back to /console/wecom/callback
     GET  /console/               dashboard (?month=YYYY-MM&unit=ID)
     GET  /console/items          the three lists (?list=problems|tasks|effects and filters)
     GET  /console/items/{n}      one item with its history and actions
@@ -85,6 +86,8 @@ def create_console(services, settings: WebSettings | None = None) -> web.Applica
     r.add_get("/login", console.login_page)
     r.add_post("/login", console.login)
     r.add_post("/logout", console.logout)
+    r.add_get("/wecom", console.wecom_start)
+    r.add_get("/wecom/callback", console.wecom_callback)
     r.add_get("/signed-out", console.signed_out)
     r.add_get("/", console.dashboard)
     r.add_get("/items", console.items)

@@ -4,12 +4,14 @@ scope; actions are chat commands sent through the same dispatcher as chat, as th
 from __future__ import annotations
 
 import asyncio
+import hmac
 import io
 import json
 import logging
 import re
 import secrets
 from datetime import date
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -20,6 +22,7 @@ from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
 from bot.web.auth import SignInLimiter, Viewer, check_csrf, load_viewer, start_session
 from bot.web.settings import WebSettings
+from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
 from handlers.policy import RATINGS
 from handlers.replies import STATUS_NAMES
@@ -27,9 +30,11 @@ from handlers.types import IncomingMessage
 from storage import console_links
 from storage.ledger import STATUS_FILTERS, LedgerFilter, item_history, item_page, visit_page
 from storage.models import Cadre, Item, Unit
+from storage.roster import cadre_by_platform_id
 
 log = logging.getLogger("minqing.web")
 
+WECOM_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
 LIST_TITLES = {"problems": "问题清单", "tasks": "任务清单", "effects": "效果清单"}
 STATUS_LABELS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "new": "待签收", "in_progress": "办理中",
                  "reopened": "重办中", "closed": "已销号"}
@@ -102,6 +107,43 @@ class Console:
                 status=403)
         await start_session(request, cadre_id, now, self.settings.session_hours)
         log.info("console sign-in cadre:%s", cadre_id)
+        raise web.HTTPFound("/console/")
+
+    async def wecom_start(self, request: web.Request) -> web.Response:
+        """网页授权 inside WeCom (the app's menu links here): off to WeCom, back with a code."""
+        cfg = self.services.cfg.wecom
+        if self.services.wecom is None:
+            raise web.HTTPNotFound(text="未配置企业微信。请在对话中发送「后台」获取登录链接。")
+        if not self.limiter.allow(request.remote or "-"):
+            raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
+        state = secrets.token_urlsafe(16)
+        session = await get_session(request)
+        session["oauth_state"] = state
+        back = f"{self.settings.base_url}/console/wecom/callback"
+        raise web.HTTPFound(f"{WECOM_AUTHORIZE}?" + urlencode(
+            {"appid": cfg.corp_id, "redirect_uri": back, "response_type": "code", "scope": "snsapi_base",
+             "state": state, "agentid": cfg.agent_id}) + "#wechat_redirect")
+
+    async def wecom_callback(self, request: web.Request) -> web.Response:
+        if self.services.wecom is None:
+            raise web.HTTPNotFound(text="未配置企业微信。")
+        if not self.limiter.allow(request.remote or "-"):
+            raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
+        session = await get_session(request)
+        state, code = session.pop("oauth_state", None), request.query.get("code", "")
+        if not state or not code or not hmac.compare_digest(state, request.query.get("state", "")):
+            raise web.HTTPForbidden(text="登录已过期，请重新打开。")
+        userid = await self.services.wecom.user_by_code(code)
+        async with self.db.session() as s:
+            cadre = await cadre_by_platform_id(s, "wecom", userid) if userid else None
+            allowed = cadre is not None and may_use_console(cadre.roles)
+            cadre_id = cadre.id if cadre is not None else None
+        if not allowed:
+            log.info("console wecom sign-in refused")
+            return aiohttp_jinja2.render_template("message.html", request, {
+                "viewer": None, "title": "无权使用后台", "text": "后台供领导、单位负责人和管理员使用。"}, status=403)
+        await start_session(request, cadre_id, self.services.clock.now(), self.settings.session_hours)
+        log.info("console sign-in cadre:%s (wecom)", cadre_id)
         raise web.HTTPFound("/console/")
 
     async def logout(self, request: web.Request) -> web.Response:
@@ -309,8 +351,6 @@ def command_text(item_id: int, form) -> str | None:
 
 
 def _query(request: web.Request, drop: tuple[str, ...]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode([(k, v) for k, v in request.query.items() if k not in drop and v])
 
 

@@ -7,8 +7,9 @@ import re
 from datetime import datetime
 
 import pytest
+from aiohttp import web
 
-from bot.config import Config
+from bot.config import Config, DingTalkConfig, OutboxConfig, WeComConfig
 from bot.server import create_app
 from tests.handlers.chat import say
 
@@ -58,3 +59,63 @@ def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', html)
     assert m, "no CSRF token on the page"
     return m.group(1)
+
+
+class FakeMedia:
+    """Loopback fake of the WeCom and DingTalk calls the console and file messages make."""
+
+    def __init__(self) -> None:
+        self.uploads: list[tuple[str, dict, str, bytes]] = []
+        self.sent: list[tuple[str, dict]] = []
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/gettoken", self.wecom_token)
+        app.router.add_post("/v1.0/oauth2/accessToken", self.ding_token)
+        app.router.add_get("/cgi-bin/auth/getuserinfo", self.userinfo)
+        app.router.add_post("/cgi-bin/media/upload", self.upload)
+        app.router.add_post("/media/upload", self.upload)
+        app.router.add_post("/cgi-bin/message/send", self.send)
+        app.router.add_post("/v1.0/robot/oToMessages/batchSend", self.send)
+        return app
+
+    async def wecom_token(self, request: web.Request) -> web.Response:
+        return web.json_response({"errcode": 0, "access_token": "wt", "expires_in": 7200})
+
+    async def ding_token(self, request: web.Request) -> web.Response:
+        return web.json_response({"accessToken": "dt", "expireIn": 7200})
+
+    async def userinfo(self, request: web.Request) -> web.Response:
+        """网页授权: code "c-<userid>" belongs to <userid>; anything else is a 40029 invalid code."""
+        code = request.query.get("code", "")
+        if request.query.get("access_token") != "wt" or not code.startswith("c-"):
+            return web.json_response({"errcode": 40029, "errmsg": "invalid code"})
+        return web.json_response({"errcode": 0, "userid": code[2:]})
+
+    async def upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        media = form["media"]
+        self.uploads.append((request.path, dict(request.query), media.filename, media.file.read()))
+        return web.json_response({"errcode": 0, "type": "file", "media_id": "m1"})
+
+    async def send(self, request: web.Request) -> web.Response:
+        self.sent.append((request.path, await request.json()))
+        if request.path.startswith("/v1.0/"):
+            return web.json_response({"processQueryKey": "k"})
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+
+@pytest.fixture
+async def fake(aiohttp_server):
+    f = FakeMedia()
+    server = await aiohttp_server(f.app())
+    f.base = str(server.make_url("")).rstrip("/")
+    return f
+
+
+def platform_cfg(tmp_path, base: str, which: str) -> Config:
+    wecom = WeComConfig(corp_id="corp", agent_id="1000002", secret="s", token="t",
+                        encoding_aes_key="a" * 43, api_base=base) if which == "wecom" else WeComConfig()
+    ding = DingTalkConfig(mode="http", app_key="k", app_secret="s", robot_code="robot1",
+                          api_base=base) if which == "dingtalk" else DingTalkConfig(mode="off")
+    return Config(data_dir=tmp_path, wecom=wecom, dingtalk=ding, outbox=OutboxConfig(max_attempts=2))
