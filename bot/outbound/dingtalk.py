@@ -132,6 +132,34 @@ class DingTalkSender:
         """The older API host that takes media uploads (the configured base in tests)."""
         return OAPI_BASE if self.cfg.api_base == DEFAULT_API_BASE else self.cfg.api_base
 
+    async def user_by_auth_code(self, code: str) -> str | None:
+        """免登 (OAuth2 in the DingTalk client): the userid behind an `authCode` — the user's
+        token (oauth2/userAccessToken), their unionId (contact/users/me), then the userid
+        (topapi/user/getbyunionid with the app's token). None for someone outside the org."""
+        status, data = await self.http.request_json(
+            "POST", f"{self.cfg.api_base}/v1.0/oauth2/userAccessToken",
+            payload={"clientId": self.cfg.app_key, "clientSecret": self.cfg.app_secret, "code": code,
+                     "grantType": "authorization_code"})
+        if status >= 400 or not data.get("accessToken"):
+            return None
+        status, me = await self.http.request_json(
+            "GET", f"{self.cfg.api_base}/v1.0/contact/users/me",
+            headers={"x-acs-dingtalk-access-token": str(data["accessToken"])})
+        if status >= 400 or not me.get("unionId"):
+            return None
+
+        async def lookup(token: str) -> dict[str, Any]:
+            _, found = await self.http.request_json(
+                "POST", f"{self.oapi_base}/topapi/user/getbyunionid", params={"access_token": token},
+                payload={"unionid": me["unionId"]})
+            if found.get("errcode") in (40014, 42001, 88):
+                raise TokenInvalid("dingtalk", found.get("errcode"), str(found.get("errmsg", ""))[:200])
+            return found
+
+        found = await self.tokens.call(lookup)
+        userid = (found.get("result") or {}).get("userid") if found.get("errcode", 0) == 0 else None
+        return str(userid) if userid else None
+
     async def send_user_file(self, user_id: str, filename: str, content: bytes) -> None:
         """media/upload (type=file) then the robot's sampleFile message to one person."""
 

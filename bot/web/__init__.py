@@ -4,6 +4,7 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
 
     GET  /console/login?t=…      the one-time link from 「后台」 (a button, then POST)
     GET  /console/wecom          网页授权 inside WeCom (snsapi_base), back to /console/wecom/callback
+    GET  /console/dingtalk       免登 inside DingTalk (OAuth2), back to /console/dingtalk/callback
     GET  /console/               dashboard (?month=YYYY-MM&unit=ID)
     GET  /console/items          the three lists (?list=problems|tasks|effects and filters)
     GET  /console/items/{n}      one item with its history and actions
@@ -88,6 +89,8 @@ def create_console(services, settings: WebSettings | None = None) -> web.Applica
     r.add_post("/logout", console.logout)
     r.add_get("/wecom", console.wecom_start)
     r.add_get("/wecom/callback", console.wecom_callback)
+    r.add_get("/dingtalk", console.dingtalk_start)
+    r.add_get("/dingtalk/callback", console.dingtalk_callback)
     r.add_get("/signed-out", console.signed_out)
     r.add_get("/", console.dashboard)
     r.add_get("/items", console.items)

@@ -35,6 +35,7 @@ from storage.roster import cadre_by_platform_id
 log = logging.getLogger("minqing.web")
 
 WECOM_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
+DINGTALK_AUTHORIZE = "https://login.dingtalk.com/oauth2/auth"
 LIST_TITLES = {"problems": "问题清单", "tasks": "任务清单", "effects": "效果清单"}
 STATUS_LABELS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "new": "待签收", "in_progress": "办理中",
                  "reopened": "重办中", "closed": "已销号"}
@@ -127,23 +128,47 @@ class Console:
     async def wecom_callback(self, request: web.Request) -> web.Response:
         if self.services.wecom is None:
             raise web.HTTPNotFound(text="未配置企业微信。")
+        return await self._oauth_finish(request, request.query.get("code", ""), "wecom",
+                                        self.services.wecom.user_by_code)
+
+    async def dingtalk_start(self, request: web.Request) -> web.Response:
+        """免登 inside DingTalk (the micro-app's home page links here): OAuth2, back with authCode."""
+        if self.services.dingtalk is None:
+            raise web.HTTPNotFound(text="未配置钉钉。请在对话中发送「后台」获取登录链接。")
+        if not self.limiter.allow(request.remote or "-"):
+            raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
+        state = secrets.token_urlsafe(16)
+        (await get_session(request))["oauth_state"] = state
+        raise web.HTTPFound(f"{DINGTALK_AUTHORIZE}?" + urlencode(
+            {"redirect_uri": f"{self.settings.base_url}/console/dingtalk/callback", "response_type": "code",
+             "client_id": self.services.cfg.dingtalk.app_key, "scope": "openid", "state": state,
+             "prompt": "consent"}))
+
+    async def dingtalk_callback(self, request: web.Request) -> web.Response:
+        if self.services.dingtalk is None:
+            raise web.HTTPNotFound(text="未配置钉钉。")
+        code = request.query.get("authCode") or request.query.get("code", "")
+        return await self._oauth_finish(request, code, "dingtalk", self.services.dingtalk.user_by_auth_code)
+
+    async def _oauth_finish(self, request: web.Request, code: str, channel: str, who) -> web.Response:
+        """Check the state bound to the session, ask the platform who the code belongs to, sign in."""
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
         session = await get_session(request)
-        state, code = session.pop("oauth_state", None), request.query.get("code", "")
+        state = session.pop("oauth_state", None)
         if not state or not code or not hmac.compare_digest(state, request.query.get("state", "")):
             raise web.HTTPForbidden(text="登录已过期，请重新打开。")
-        userid = await self.services.wecom.user_by_code(code)
+        userid = await who(code)
         async with self.db.session() as s:
-            cadre = await cadre_by_platform_id(s, "wecom", userid) if userid else None
+            cadre = await cadre_by_platform_id(s, channel, userid) if userid else None
             allowed = cadre is not None and may_use_console(cadre.roles)
             cadre_id = cadre.id if cadre is not None else None
         if not allowed:
-            log.info("console wecom sign-in refused")
+            log.info("console %s sign-in refused", channel)
             return aiohttp_jinja2.render_template("message.html", request, {
                 "viewer": None, "title": "无权使用后台", "text": "后台供领导、单位负责人和管理员使用。"}, status=403)
         await start_session(request, cadre_id, self.services.clock.now(), self.settings.session_hours)
-        log.info("console sign-in cadre:%s (wecom)", cadre_id)
+        log.info("console sign-in cadre:%s (%s)", cadre_id, channel)
         raise web.HTTPFound("/console/")
 
     async def logout(self, request: web.Request) -> web.Response:

@@ -73,6 +73,9 @@ class FakeMedia:
         app.router.add_get("/cgi-bin/gettoken", self.wecom_token)
         app.router.add_post("/v1.0/oauth2/accessToken", self.ding_token)
         app.router.add_get("/cgi-bin/auth/getuserinfo", self.userinfo)
+        app.router.add_post("/v1.0/oauth2/userAccessToken", self.ding_user_token)
+        app.router.add_get("/v1.0/contact/users/me", self.ding_me)
+        app.router.add_post("/topapi/user/getbyunionid", self.ding_by_union)
         app.router.add_post("/cgi-bin/media/upload", self.upload)
         app.router.add_post("/media/upload", self.upload)
         app.router.add_post("/cgi-bin/message/send", self.send)
@@ -91,6 +94,23 @@ class FakeMedia:
         if request.query.get("access_token") != "wt" or not code.startswith("c-"):
             return web.json_response({"errcode": 40029, "errmsg": "invalid code"})
         return web.json_response({"errcode": 0, "userid": code[2:]})
+
+    async def ding_user_token(self, request: web.Request) -> web.Response:
+        """免登: authCode "c-<userid>" gives a user token "u-<userid>"; others are refused."""
+        body = await request.json()
+        if body.get("clientId") != "k" or not str(body.get("code", "")).startswith("c-"):
+            return web.json_response({"code": "invalidCode", "message": "bad code"}, status=400)
+        return web.json_response({"accessToken": "u-" + body["code"][2:], "expireIn": 7200})
+
+    async def ding_me(self, request: web.Request) -> web.Response:
+        token = request.headers.get("x-acs-dingtalk-access-token", "")
+        return web.json_response({"nick": "x", "unionId": "union-" + token[2:]})
+
+    async def ding_by_union(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") != "dt":
+            return web.json_response({"errcode": 88, "errmsg": "token"})
+        union = (await request.json())["unionid"]
+        return web.json_response({"errcode": 0, "result": {"contact_type": 0, "userid": union.removeprefix("union-")}})
 
     async def upload(self, request: web.Request) -> web.Response:
         form = await request.post()
