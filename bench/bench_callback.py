@@ -76,7 +76,7 @@ def build_requests(n: int, start_id: int, seed: int) -> list[tuple[str, bytes, s
     out = []
     for i in range(n):
         msg_id, user = start_id + i, f"user{rng.randrange(CADRES)}"
-        nonce, ts = str(rng.randrange(10**9)), str(1716170400 + i)
+        nonce, ts = str(rng.randrange(10**9)), str(int(time.time()) + i % 60)  # within wecom.max_age_s
         plain = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
                  f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                  f"<Content><![CDATA[{visit_text(rng)}]]></Content><MsgId>{msg_id}</MsgId>"
@@ -96,7 +96,7 @@ def bare_app(cfg: WeComConfig) -> web.Application:
     async def post(request: web.Request) -> web.Response:
         q = request.query
         msg = crypto.decrypt(await request.read(), q["msg_signature"], q["timestamp"], q["nonce"])
-        xml = crypto.encrypt_reply(to_user=msg.source, text="收到", nonce=q["nonce"], agent_id=AGENT,
+        xml = crypto.encrypt_reply(to_user=msg.FromUserName, text="收到", nonce=q["nonce"], agent_id=AGENT,
                                    timestamp=q["timestamp"])
         return web.Response(text=xml, content_type="application/xml")
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,49 +22,62 @@ from storage.errors import StorageError
 log = logging.getLogger("minqing")
 
 
+CONFIG_HELP = "TOML config file (default: $MINQING_CONFIG or ./config.toml if present)"
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="minqing", description="民情通：下基层察民情解民忧暖民心 走访与问题闭环机器人")
-    p.add_argument("--config", help="TOML config file (default: $MINQING_CONFIG or ./config.toml if present)")
+    p.add_argument("--config", help=CONFIG_HELP)
+    # --config also after the sub-command (`minqing serve --config F`); SUPPRESS keeps a value
+    # given before the sub-command when it is not repeated after it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("serve", help="start the bot server (WeCom/DingTalk callbacks, scheduler, outbox)")
+    s = sub.add_parser("serve", parents=[common],
+                       help="start the bot server (WeCom/DingTalk callbacks, scheduler, outbox)")
     s.add_argument("--console", action="store_true", help="also chat in this terminal")
     s.add_argument("--as", dest="user", default="zhang", help="console identity (default: zhang)")
     s.add_argument("--no-scheduler", action="store_true")
 
-    c = sub.add_parser("chat", help="interactive console chat with the same dispatcher")
+    c = sub.add_parser("chat", parents=[common], help="interactive console chat with the same dispatcher")
     c.add_argument("--as", dest="user", default="zhang")
 
-    d = sub.add_parser("db", help="database schema")
+    d = sub.add_parser("db", parents=[common], help="database schema")
     d.add_argument("action", choices=["upgrade", "current"])
 
-    r = sub.add_parser("roster", help="import the cadre roster")
+    r = sub.add_parser("roster", parents=[common], help="import the cadre roster")
     r.add_argument("action", choices=["import"])
     r.add_argument("file", type=Path)
 
-    dm = sub.add_parser("demo", help="load the demo roster and demo records")
+    dm = sub.add_parser("demo", parents=[common], help="load the demo roster and demo records")
     dm.add_argument("--if-empty", action="store_true", help="only when no cadre is registered yet")
 
-    e = sub.add_parser("export", help="export the 台账 (three lists and the visit ledger)")
+    e = sub.add_parser("export", parents=[common], help="export the 台账 (three lists and the visit ledger)")
     e.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
     e.add_argument("--month", help="YYYY-MM (default: everything)")
     e.add_argument("--out", type=Path, required=True)
     e.add_argument("--as-of", help="YYYY-MM-DD: 是否逾期 as of this day (default: today)")
     e.add_argument("--unmasked", action="store_true", help="keep phone and ID numbers (logged)")
 
-    pa = sub.add_parser("parse", help="understand messages: JSON lines or plain text on stdin")
+    pa = sub.add_parser("parse", parents=[common], help="understand messages: JSON lines or plain text on stdin")
     pa.add_argument("--today", help="YYYY-MM-DD (default: today)")
     pa.add_argument("--profile", choices=["campus", "community"])
 
-    co = sub.add_parser("corrections", help="cadres' category corrections as labelled JSON lines")
+    co = sub.add_parser("corrections", parents=[common], help="cadres' category corrections as labelled JSON lines")
     co.add_argument("--out", type=Path, required=True)
 
-    ob = sub.add_parser("outbox", help="outbound messages: list, retry")
+    nl = sub.add_parser("nlu", parents=[common], help="the learned understanding models: train, eval")
+    nl.add_argument("action", choices=["train", "eval"])
+    nl.add_argument("--folds", type=int, default=5, help="eval: k of the k-fold run (default 5)")
+    nl.add_argument("--loso", action="store_true", help="eval: also leave one training slice out")
+
+    ob = sub.add_parser("outbox", parents=[common], help="outbound messages: list, retry")
     ob.add_argument("action", choices=["list", "retry"])
     ob.add_argument("id", nargs="?", type=int)
     ob.add_argument("--failed", action="store_true", help="list: only failed; retry: all failed")
 
-    j = sub.add_parser("jobs", help="scheduled jobs: list, run one now")
+    j = sub.add_parser("jobs", parents=[common], help="scheduled jobs: list, run one now")
     j.add_argument("action", choices=["list", "run"])
     j.add_argument("name", nargs="?")
     j.add_argument("--now", help="clock time, e.g. 2026-12-07T09:00")
@@ -83,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         cfg = load_config(config_path(args.config))
-        return asyncio.run(run(args, cfg)) or 0
+        return asyncio.run(_until_signalled(run(args, cfg))) or 0
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -93,6 +110,23 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+
+
+async def _until_signalled(main: Coroutine[Any, Any, int]) -> int:
+    """Run `main`; SIGTERM (systemd, docker stop) cancels it like Ctrl-C does, so every
+    `finally` runs (server, workers, database) and the process exits without a traceback."""
+    task = asyncio.ensure_future(main)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not main thread
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        log.info("stopped")
+        return 0
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def run(args: argparse.Namespace, cfg: Config) -> int:

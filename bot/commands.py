@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from bot.app import App, build_app, load_parser
+from bot.app import App, apply_groups, build_app, corrections_path, load_parser
 from bot.config import Config
-from bot.console import ConsoleSession, run_console
+from bot.console import ConsoleSession, jobs_preview, run_console
 from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
 from handlers.errors import ConfigError
@@ -24,6 +24,7 @@ from storage.roster import count_cadres
 log = logging.getLogger("minqing.commands")
 
 DEMO_DIR = Path(__file__).parent / "demo"
+log = logging.getLogger("minqing")
 
 
 def _now(cfg: Config) -> datetime:
@@ -83,7 +84,8 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 
 async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     async def body(app: App) -> int:
-        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout))
+        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
+                                         jobs=jobs_preview(app)))
         return 0
 
     return await _with_app(cfg, body)
@@ -93,9 +95,12 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
     from bot.server import run_server
 
     async def body(app: App) -> int:
+        await apply_groups(app.db, cfg)
         extra: list[Awaitable] = []
-        if args.console:  # leaving the console (/quit or EOF) stops the bot
-            extra.append(run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout)))
+        if args.console and sys.stdin.isatty():
+            extra.append(_console(app, args.user))
+        elif args.console:
+            log.info("stdin is not a terminal: serving without the console")
         if not args.no_scheduler:
             extra.append(_scheduler(app))
         # platform messages are handled in worker processes; the console stays in-process
@@ -114,6 +119,14 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
         return 0
 
     return await _with_app(cfg, body)
+
+
+async def _console(app: App, user: str) -> None:
+    """The console beside the server: /quit stops the bot, end of input (Ctrl-D) only
+    closes the console and the server keeps serving."""
+    if not await run_console(ConsoleSession(app.dispatcher, app.clock, user, sys.stdout, jobs=jobs_preview(app))):
+        log.info("console closed (end of input); the server keeps serving")
+        await asyncio.Event().wait()
 
 
 async def _scheduler(app: App) -> None:
@@ -182,6 +195,45 @@ async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
+    """`nlu train`: export the corrections and rebuild the models; `nlu eval`: cross-validate."""
+    from handlers.nlu import Parser, evaluate
+
+    if args.action == "eval":
+        parser = Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords,
+                             learned=False)
+        print(f"{args.folds}-fold cross-validation over the shipped corpus (dev + train):")
+        _, gold, preds = evaluate.k_fold(parser, args.folds)
+        print()
+        evaluate.category_report(gold, preds)
+        if args.loso:
+            print("\nleave one slice out (train on the others, score the held-out slice):")
+            evaluate.leave_one_slice_out(parser)
+        return 0
+    lines = await correction_lines(cfg)
+    parser = Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords,
+                         learned=False)
+    from handlers.nlu.training import retrain
+
+    models = retrain(parser, cfg.cache_dir, corrections_path(cfg), lines)
+    print(f"已用 {len(lines)} 条分类更正重新训练理解模型（{models.key[:12]}），服务会在一分钟内用上新模型")
+    return 0
+
+
+async def correction_lines(cfg: Config) -> list[dict]:
+    """Every category correction in the database as a labelled corpus line."""
+    from storage.items import category_corrections
+
+    db = Database(cfg.database_url)
+    try:
+        await migrate.upgrade(db)
+        async with db.session() as s:
+            rows = await category_corrections(s)
+    finally:
+        await db.dispose()
+    return [correction_line(event, item) for event, item in rows]
+
+
 def correction_line(event, item) -> dict:
     """One labelled line in the corpus format: the item text with the category a cadre chose."""
     return {"id": f"corr-{event.id}", "profile": event.data.get("profile", "campus"),
@@ -231,6 +283,7 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
+        await apply_groups(db, cfg)
         try:
             lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
                                       policy=cfg.policy, dry_run=args.dry_run)
@@ -244,6 +297,6 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Awaitable[int]]] = {
     "db": cmd_db, "roster": cmd_roster, "demo": cmd_demo, "chat": cmd_chat, "serve": cmd_serve,
-    "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "outbox": cmd_outbox,
+    "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "nlu": cmd_nlu, "outbox": cmd_outbox,
     "jobs": cmd_jobs,
 }

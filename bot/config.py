@@ -6,6 +6,7 @@ e.g. MINQING_WECOM_SECRET, MINQING_DATABASE_URL. Secrets belong there, never in 
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.textfile import TextFileError, read_text
 from handlers.errors import ConfigError
 from handlers.policy import Policy
 
@@ -34,6 +36,7 @@ class WeComConfig:
     token: str = ""
     encoding_aes_key: str = ""
     api_base: str = "https://qyapi.weixin.qq.com"
+    max_age_s: int = 600  # callbacks whose signed timestamp is older (or further ahead) are refused
 
     @property
     def enabled(self) -> bool:
@@ -48,6 +51,8 @@ class DingTalkConfig:
     robot_code: str = ""
     api_base: str = "https://api.dingtalk.com"
     stream_endpoint: str = "https://api.dingtalk.com/v1.0/gateway/connections/open"
+    # hosts a message's sessionWebhook may point to (https); the api_base host is always allowed
+    session_hosts: tuple[str, ...] = ("oapi.dingtalk.com", "api.dingtalk.com")
 
     @property
     def enabled(self) -> bool:
@@ -86,28 +91,47 @@ class Config:
     outbox: OutboxConfig = OutboxConfig()
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
+    web: dict[str, Any] = field(default_factory=dict)  # the [web] table, read by bot.web.settings
 
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
 
-def _env(section: str, key: str) -> str | None:
-    name = f"MINQING_{section}_{key}".upper() if section else f"MINQING_{key}".upper()
-    return os.environ.get(name)
+def _env_name(section: str, key: str) -> str:
+    prefix = section.replace("[", "_").replace("]", "").replace(".", "_")
+    return f"MINQING_{prefix}_{key}".upper() if section else f"MINQING_{key}".upper()
+
+
+def _nearest(word: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(word, known, n=1, cutoff=0.5)
+    return f" (did you mean {near[0]}?)" if near else f" (known: {', '.join(sorted(known))})"
+
+
+def _env_value(text: str) -> Any:
+    """An environment value for an untyped key: a TOML literal when it is one ("[10, 20]",
+    "true", "42"), else the text itself ("09:30", "mon")."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
 
 
 class _Section:
-    """Typed reads from one TOML table with env overrides and precise error keys."""
+    """Typed reads from one TOML table with env overrides and precise error keys. Every key
+    read is remembered, so `finish()` can refuse keys (in the file or in the environment)
+    that nothing reads, naming the nearest known one."""
 
     def __init__(self, raw: dict[str, Any], name: str) -> None:
         self.raw, self.name = raw, name
+        self.known: set[str] = set()
 
     def key(self, k: str) -> str:
         return f"{self.name}.{k}" if self.name else k
 
     def get(self, k: str, default: Any, kind: type, expected: str | None = None) -> Any:
-        env = _env(self.name, k)
+        self.known.add(k)
+        env = os.environ.get(_env_name(self.name, k))
         value = env if env is not None else self.raw.get(k, default)
         if value is None:
             return None
@@ -120,9 +144,26 @@ class _Section:
                 raise ValueError(value)
             if kind is str and not isinstance(value, str):
                 raise ValueError(value)
+            if kind is int and isinstance(value, float):
+                raise ValueError(value)
             return kind(value)
         except (TypeError, ValueError):
             raise ConfigError(self.key(k), expected or kind.__name__, value) from None
+
+    def strings(self, k: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """A list of strings (from the environment: comma-separated)."""
+        self.known.add(k)
+        env = os.environ.get(_env_name(self.name, k))
+        value = [v.strip() for v in env.split(",") if v.strip()] if env is not None else self.raw.get(k, default)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(self.key(k), "a list of strings", value)
+        return tuple(value)
+
+    def untyped(self, k: str) -> Any:
+        """A value checked elsewhere (e.g. by scheduler.settings); None when absent."""
+        self.known.add(k)
+        env = os.environ.get(_env_name(self.name, k))
+        return _env_value(env) if env is not None else self.raw.get(k)
 
     def positive(self, k: str, default: float, kind: type = int) -> Any:
         v = self.get(k, default, kind, f"a positive {'integer' if kind is int else 'number'}")
@@ -131,22 +172,41 @@ class _Section:
         return v
 
     def table(self, k: str) -> _Section:
+        self.known.add(k)
         sub = self.raw.get(k, {})
         if not isinstance(sub, dict):
             raise ConfigError(self.key(k), "a table", sub)
         return _Section(sub, self.key(k))
 
+    def finish(self) -> None:
+        """Refuse keys nothing read: in the file, and MINQING_<SECTION>_* in the environment."""
+        known = sorted(self.known)
+        for k in self.raw:
+            if k not in self.known:
+                what = "section" if isinstance(self.raw[k], dict) else "setting"
+                raise ConfigError(self.key(k), f"a known {what}{_nearest(k, known)}")
+        if not self.name:
+            return  # top-level keys share MINQING_ with every section; checked per section
+        prefix = _env_name(self.name, "")
+        names = {_env_name(self.name, k): k for k in known}
+        for var in os.environ:
+            if var.startswith(prefix) and var not in names:
+                raise ConfigError(var, f"a known variable{_nearest(var, sorted(names))}")
+
 
 def load_config(path: str | Path | None) -> Config:
-    """Read config from `path` (None or a missing default file: built-in defaults + env)."""
+    """Read config from `path` (None: built-in defaults + env). The file may be UTF-8 (with
+    or without BOM) or GB18030; ConfigError (one line) for anything wrong."""
     raw: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
-        if not p.exists():
+        if not p.is_file():
             raise ConfigError("--config", "an existing TOML file", str(p))
         try:
-            raw = tomllib.loads(p.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raw = tomllib.loads(read_text(p))
+        except TextFileError as exc:
+            raise ConfigError(str(p), "a UTF-8 or GB18030 text file", str(exc)) from None
+        except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(p), f"valid TOML ({exc})") from None
     return parse_config(raw)
 
@@ -198,7 +258,13 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "基本满意": met.get("weight_basic", 0.9, float),
         "不满意": met.get("weight_unsatisfied", 0.0, float),
     }
+    wb = top.table("web")  # the web console (bot/web/settings.py documents the keys)
+    web = {"base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),
+           "secret_key": wb.get("secret_key", "", str), "cookie_secure": wb.get("cookie_secure", False, bool),
+           "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
+           "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
     policy = Policy(
+        console_url=web["base_url"], console_link_minutes=web["link_minutes"],
         profile=profile,
         quick_days=dl.positive("quick_days", 7),
         leader_days=dl.positive("leader_days", 60),
@@ -215,6 +281,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         token=wc.get("token", "", str),
         encoding_aes_key=wc.get("encoding_aes_key", "", str),
         api_base=wc.get("api_base", "https://qyapi.weixin.qq.com", str).rstrip("/"),
+        max_age_s=wc.positive("max_age_s", 600),
     )
     if wecom.encoding_aes_key and len(wecom.encoding_aes_key) != 43:
         raise ConfigError("wecom.encoding_aes_key", "43 characters (from the WeCom admin console)", "…")
@@ -231,6 +298,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         stream_endpoint=dt.get(
             "stream_endpoint", "https://api.dingtalk.com/v1.0/gateway/connections/open", str
         ),
+        session_hosts=dt.strings("session_hosts", DingTalkConfig.session_hosts),
     )
     if dingtalk.mode not in ("http", "stream", "off"):
         raise ConfigError("dingtalk.mode", '"http", "stream" or "off"', dingtalk.mode)
@@ -243,12 +311,17 @@ def parse_config(raw: dict[str, Any]) -> Config:
         poll_interval_s=ob.positive("poll_interval_s", 2.0, float),
     )
 
+    top.known.add("groups")
     groups_raw = raw.get("groups", [])
     if not isinstance(groups_raw, list):
         raise ConfigError("groups", "an array of tables [[groups]]")
     groups = []
+    sections = [top, db, srv, tax, dl, met, wc, dt, ob, wb]
     for n, g in enumerate(groups_raw):
-        s = _Section(g if isinstance(g, dict) else {}, f"groups[{n}]")
+        if not isinstance(g, dict):
+            raise ConfigError(f"groups[{n}]", "a table [[groups]]", g)
+        s = _Section(g, f"groups[{n}]")
+        sections.append(s)
         ch = s.get("channel", None, str)
         if ch not in ("wecom", "dingtalk"):
             raise ConfigError(s.key("channel"), '"wecom" or "dingtalk"', ch)
@@ -261,9 +334,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
             webhook_secret=s.get("webhook_secret", None, str),
         ))
 
-    sched = raw.get("scheduler", {})
-    if not isinstance(sched, dict):
-        raise ConfigError("scheduler", "a table")
+    sched = _scheduler_table(top.table("scheduler"))
+    for section in sections:
+        section.finish()
     from scheduler.settings import parse_settings
 
     parse_settings(sched, timezone=tz)  # validate now: a bad value stops start-up, not a job
@@ -271,5 +344,33 @@ def parse_config(raw: dict[str, Any]) -> Config:
         timezone=tz, database_url=url, data_dir=data_dir, server=server, policy=policy,
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
-        wecom=wecom, dingtalk=dingtalk, outbox=outbox, groups=tuple(groups), scheduler=sched,
+        wecom=wecom, dingtalk=dingtalk, outbox=outbox, groups=tuple(groups), scheduler=sched, web=web,
     )
+
+
+_DUTY_KEYS = ("name", "who", "what", "point_types", "per", "times")
+
+
+def _scheduler_table(sec: _Section) -> dict[str, Any]:
+    """The raw [scheduler] table with environment overrides applied, unknown keys refused
+    here (values are checked by scheduler.settings)."""
+    from scheduler.settings import SchedulerSettings
+
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes",
+                                                           "dingtalk_group_bytes"}
+    known -= {"quiet_start", "quiet_end", "group_bytes"}
+    out = {}
+    for k in sorted(known):
+        value = sec.untyped(k)
+        if value is not None:
+            out[k] = value
+    duties = sec.raw.get("duties")
+    if isinstance(duties, list):
+        for n, d in enumerate(duties):
+            if isinstance(d, dict):
+                duty = _Section(d, f"scheduler.duties[{n}]")
+                for k in _DUTY_KEYS:
+                    duty.known.add(k)
+                duty.finish()
+    sec.finish()
+    return out

@@ -1,22 +1,35 @@
 """The console channel: the very same dispatcher, from a terminal.
 
     /as USERID          speak as another cadre (WeCom or DingTalk account from the roster)
-    /now 2026-12-01T09:00   move the clock (time keeps flowing from there); /now alone resets
+    /now 2026-12-07T09:00   move the clock (time keeps flowing from there); also 「/now 下周一 9:00」;
+                        /now alone resets. Moving forward runs the scheduled jobs that fell due
+                        in between, as a preview printed here (nothing queued, nothing claimed).
     /quit               leave
+
+Notices a console message causes (转办, 退回, 延期 …) are queued for the console channel only
+(handlers/dispatch.py), so practising on a real database never reaches a platform.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import re
 import sys
-from collections.abc import Callable
-from datetime import datetime, timedelta
+import threading
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta
 from typing import TextIO
 
 from handlers.clock import OffsetClock
 from handlers.dispatch import Dispatcher
+from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
+from handlers.inbound_text import clean
 from handlers.types import IncomingMessage, TextReply
+
+# (clock before, clock after) → preview lines of the jobs that fell due in between
+JobsPreview = Callable[[datetime, datetime], Awaitable[list[str]]]
 
 BANNER = "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换身份，/now 时间 调整时钟，/quit 退出。"
 
@@ -24,8 +37,10 @@ BANNER = "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换
 class ConsoleSession:
     """State of one terminal conversation (identity, clock); `feed` handles one line."""
 
-    def __init__(self, dispatcher: Dispatcher, clock: OffsetClock, user: str, out: TextIO) -> None:
+    def __init__(self, dispatcher: Dispatcher, clock: OffsetClock, user: str, out: TextIO,
+                 jobs: JobsPreview | None = None) -> None:
         self.dispatcher, self.clock, self.user, self.out = dispatcher, clock, user, out
+        self.jobs = jobs
         self._ids = itertools.count(1)
         self._session = datetime.now().strftime("%Y%m%d%H%M%S%f")
 
@@ -45,7 +60,10 @@ class ConsoleSession:
             self.say(f"（现在以 {self.user} 的身份发言）")
             return True
         if line.startswith("/now"):
-            self._set_clock(line[4:].strip())
+            before = self.clock.now()
+            if self._set_clock(line[4:].strip()) and self.jobs is not None and self.clock.now() > before:
+                for text in await self.jobs(before, self.clock.now()):
+                    self.say(text)
             return True
         if not line.strip():
             return True
@@ -55,30 +73,151 @@ class ConsoleSession:
             self.say(reply.text if isinstance(reply, TextReply) else getattr(reply, "text", str(reply)))
         return True
 
-    def _set_clock(self, arg: str) -> None:
+    def _set_clock(self, arg: str) -> bool:
+        """Move the clock; False (and a hint) when `arg` is not a time."""
         if not arg:
             self.clock.offset = timedelta()
             self.say(f"（时钟已恢复：{self.clock.now():%Y-%m-%d %H:%M}）")
-            return
-        try:
-            at = datetime.fromisoformat(arg)
-        except ValueError:
-            self.say("（时间格式：/now 2026-12-01T09:00）")
-            return
-        self.clock.set(at.replace(tzinfo=None))
+            return True
+        at = clock_time(arg, self.clock.now())
+        if at is None:
+            self.say("（时间格式：/now 2026-12-07T09:00 或 /now 下周一 9:00）")
+            return False
+        self.clock.set(at)
         self.say(f"（时钟已调到 {self.clock.now():%Y-%m-%d %H:%M}）")
+        return True
 
 
-async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None) -> None:
-    """Read lines from stdin without blocking the event loop (server and scheduler keep going)."""
-    read = read_line or sys.stdin.readline
+def clock_time(arg: str, now: datetime) -> datetime | None:
+    """An ISO time, or a date as people write it (handlers/nlu/dates.py) with an optional
+    「9:00」; a bare date means 09:00. None when unreadable."""
+    try:
+        return datetime.fromisoformat(arg).replace(tzinfo=None)
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(.+?)\s*(?:(\d{1,2})[:：点](\d{2})?)?", arg.strip())
+    if not m:
+        return None
+    try:
+        d = parse_date(m.group(1), now.date(), FUTURE)
+    except ImpossibleDate:
+        return None
+    if d is None:
+        return None
+    hour, minute = int(m.group(2) or 9), int(m.group(3) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return datetime.combine(d, time(hour, minute))
+
+
+def jobs_preview(app) -> JobsPreview:
+    """The console's view of the scheduler: when `/now` moves the clock forward, every job whose
+    scheduled time fell in between runs once (its latest missed slot) as a dry run, and what it
+    would send is printed as 「[→ 姓名] …」. Nothing is queued or claimed, so the real scheduler
+    still sends it on time."""
+    from sqlalchemy import select
+
+    from scheduler import jobs
+    from scheduler.delivery import OutboxSender
+    from scheduler.ops import settings_from
+    from storage.models import Cadre, GroupBinding
+
+    settings = settings_from(app.cfg)
+
+    async def preview(before: datetime, after: datetime) -> list[str]:
+        if not settings.enabled:
+            return []
+        lines: list[str] = []
+        for spec in jobs.JOBS.values():
+            trigger, due = spec.trigger(settings), None
+            nxt = trigger.get_next_fire_time(None, before.replace(tzinfo=settings.tz) + timedelta(seconds=1))
+            while nxt is not None and nxt.replace(tzinfo=None) <= after:
+                due = nxt.replace(tzinfo=None)
+                nxt = trigger.get_next_fire_time(None, nxt + timedelta(seconds=1))
+            if due is None:
+                continue
+            messages = await spec.body(due, app.db, OutboxSender(), settings, app.cfg.policy, dry_run=True)
+            async with app.db.session() as s:
+                for msg in messages:
+                    lines.append(f"[→ {await _recipient(s, msg, Cadre, GroupBinding, select)}] {msg.body}")
+        if not lines:
+            lines.append("（这段时间没有到点的提醒）")
+        return lines
+
+    return preview
+
+
+async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
+    if msg.target_kind == "cadre":
+        return await s.scalar(select(Cadre.name).where(Cadre.id == int(msg.target))) or msg.target
+    if msg.target_kind == "group":
+        g = await s.scalar(select(GroupBinding).where(GroupBinding.id == int(msg.target)))
+        return f"群 {g.chat_id}" if g is not None else f"群 {msg.target}"
+    return f"{msg.target_kind}:{msg.target}"
+
+
+async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None,
+                      echo: bool | None = None) -> bool:
+    """Read lines without blocking the event loop (server and scheduler keep going).
+    True when the user typed /quit, False at end of input (stdin closed: Ctrl-D, a pipe).
+
+    Lines are read on a daemon thread, so Ctrl-C and SIGTERM never wait for a line
+    that will not come (the default executor would hold shutdown until Enter). With `echo`
+    (default: stdin is not a terminal, e.g. a script piped in) each line read is printed after
+    the prompt, so a transcript shows what was typed as well as the replies."""
+    read = read_line or _stdin_line
+    if echo is None:
+        echo = read_line is None and not sys.stdin.isatty()
     loop = asyncio.get_running_loop()
     session.say(BANNER.format(user=session.user))
     while True:
         session.out.write(f"{session.user}> ")
         session.out.flush()
-        line = await loop.run_in_executor(None, read)
+        line = await _read_in_thread(loop, read)
         if line == "":  # EOF
-            break
-        if not await session.feed(line):
-            break
+            return False
+        if echo:
+            session.out.write(line if line.endswith("\n") else line + "\n")
+        if not await session.feed(clean(line)):
+            return True
+
+
+class _StdinLines:
+    """Lines of stdin read with os.read (no lock of sys.stdin is held while waiting, so the
+    interpreter can exit while a line is awaited); bytes that are not UTF-8 (a paste cut
+    mid-character) become U+FFFD. "" at end of input."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+
+    def __call__(self) -> str:
+        while b"\n" not in self.buf:
+            chunk = os.read(sys.stdin.fileno(), 65536)
+            if not chunk:
+                line, self.buf = self.buf, b""
+                return line.decode("utf-8", "replace")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode("utf-8", "replace") + "\n"
+
+
+_stdin_line = _StdinLines()
+
+
+def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) -> asyncio.Future[str]:
+    fut: asyncio.Future[str] = loop.create_future()
+
+    def work() -> None:
+        try:
+            line = read()
+        except (OSError, ValueError, UnicodeDecodeError):  # stdin closed or undecodable: end of input
+            line = ""
+        except StopIteration:  # an iterator-backed reader ran out
+            line = ""
+        try:
+            loop.call_soon_threadsafe(lambda: fut.done() or fut.set_result(line))
+        except RuntimeError:  # the loop closed while we waited for input
+            pass
+
+    threading.Thread(target=work, name="console-input", daemon=True).start()
+    return fut

@@ -68,6 +68,7 @@ def columns(as_of: date, text: Callable[[str | None], str]) -> dict[str, list[Co
             ("完成时限", lambda r: r["item"].deadline), ("签收时间", lambda r: r["signed_at"]),
             ("最新进展", lambda r: text(r["progress"])), ("当前状态", lambda r: STATUS_NAMES[r["item"].status]),
             ("是否逾期", lambda r: _overdue(r["item"], as_of)), ("逾期天数", lambda r: _overdue_days(r["item"], as_of)),
+            ("退回次数", lambda r: r["returns"]), ("批准延期次数", lambda r: r["extensions"]),
         ],
         "效果清单": [
             ("编号", lambda r: r["item"].id), ("问题类别", lambda r: r["item"].category),

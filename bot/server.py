@@ -33,7 +33,6 @@ from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
 from bot.outbound.ratelimit import RateLimiter
 from bot.outbound.render import render
-from bot.outbound.routes import dingtalk_can_send, wecom_can_send
 from bot.outbound.texts import FAILED
 from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
@@ -159,8 +158,10 @@ class Services:
         """HTTP session, token caches, senders and the outbox worker task."""
         session = aiohttp.ClientSession()
         self.http = HttpClient(session)
-        self.wecom = WeComSender(self.cfg.wecom, self.http) if wecom_can_send(self.cfg) else None
-        self.dingtalk = DingTalkSender(self.cfg.dingtalk, self.http) if dingtalk_can_send(self.cfg) else None
+        # senders exist even without app credentials: group robot webhooks need none (routes
+        # only address users and app chats on platforms that can send)
+        self.wecom = WeComSender(self.cfg.wecom, self.http)
+        self.dingtalk = DingTalkSender(self.cfg.dingtalk, self.http)
         self.delivery.wecom, self.delivery.dingtalk = self.wecom, self.dingtalk
         worker_task = asyncio.create_task(self.worker.run_forever()) if self.start_worker else None
         try:

@@ -18,6 +18,7 @@ twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import itertools
 import logging
@@ -278,7 +279,8 @@ async def _child_main() -> None:
         except Exception as exc:  # the parent handles it again in-process and reports it there
             log.error("worker failed on %s: %s", msg.dedupe_key, type(exc).__name__)
             replies = None
-        out.write(_frame((req_id, replies)))
+        if not out.is_closing():  # the parent stopped reading: it handles the message itself
+            out.write(_frame((req_id, replies)))
 
     try:
         while (frame := await read_frame()) is not None:
@@ -287,14 +289,21 @@ async def _child_main() -> None:
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.wait(tasks)
-        await out.drain()
+        with contextlib.suppress(ConnectionError):  # the parent may already be gone
+            await out.drain()
     finally:
         await app.db.dispose()
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent; we end with its pipe
-    asyncio.run(_child_main())
+    # Ctrl-C and SIGTERM (systemd and docker signal the whole group) are for the parent: it
+    # stops the server, then closes our stdin and we finish what we hold and exit.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        asyncio.run(_child_main())
+    except (ConnectionError, BrokenPipeError):  # the parent is gone: nobody to answer
+        pass
 
 
 if __name__ == "__main__":

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from handlers import replies
-from handlers.commands import Command, parse_future_date
+from handlers.commands import Command
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
-from storage.roster import bind_group, find_unit
+from handlers.nlu.dates import ImpossibleDate, parse_range
+from handlers.units import match_unit
+from storage.roster import bind_group
 
 LEADERS_GROUP_WORDS = ("领导组", "领导小组", "领导群", "全校", "全区")
 
 
 async def leave(ctx: Ctx, cmd: Command) -> str:
-    until = parse_future_date(cmd.arg, ctx.today) if cmd.arg else None
-    if until is None:
-        raise UserFacingError(replies.LEAVE_DATE_NEEDED)
+    """请假 到12月5日 / 12月1日到12月5日请假: a range whose end lies ahead."""
+    try:
+        span = parse_range(cmd.arg, ctx.today) if cmd.arg else None
+    except ImpossibleDate as exc:
+        raise UserFacingError(replies.impossible_date(exc.reply)) from None
+    if span is None:
+        raise UserFacingError(replies.leave_date_needed(ctx.today))
+    start, until = span
+    if until < ctx.today:
+        raise UserFacingError(replies.past_deadline(until, ctx.today))
+    ctx.cadre.leave_from = start if start > ctx.today else None
     ctx.cadre.leave_until = until
-    return replies.on_leave(until, ctx.today)
+    return replies.on_leave(start, until, ctx.today)
 
 
 async def back(ctx: Ctx, cmd: Command) -> str:
+    ctx.cadre.leave_from = None
     ctx.cadre.leave_until = None
     return replies.BACK_FROM_LEAVE
 
@@ -34,9 +45,10 @@ async def bind(ctx: Ctx, cmd: Command) -> str:
             raise UserFacingError(replies.BIND_FORBIDDEN)
         await bind_group(ctx.session, ctx.msg.channel, ctx.msg.chat_id, None, is_leaders=True)
         return replies.bound(None)
-    unit = await find_unit(ctx.session, cmd.arg)
-    if unit is None:
-        raise UserFacingError(replies.unknown_unit(cmd.arg))
+    m = await match_unit(ctx.session, cmd.arg)
+    if m.unit is None:
+        raise UserFacingError(replies.unit_choices(cmd.arg, m.choices, m.ambiguous))
+    unit = m.unit
     if not ctx.is_leader and unit.id != ctx.cadre.unit_id:
         raise UserFacingError(replies.BIND_FORBIDDEN)
     await bind_group(ctx.session, ctx.msg.channel, ctx.msg.chat_id, unit.id)

@@ -1,46 +1,99 @@
-"""Answers to leaders' and cadres' questions: 本月未办结, 逾期, 食堂问题, 我的待办, 本周走访…"""
+"""Answers to leaders' and cadres' questions: 本月未办结, 逾期, 食堂问题, 我的待办, 本周走访,
+张老师本月走访了几次, 计算机学院逾期问题…
+
+Every filter in the question is applied — person, unit, category, status, period, mine — on
+top of what the asker may see, and the answer's first line states the filters it applied
+(「计算机学院 · 逾期 · 共 3 项」). 我的待办 is what the sender owns now. Counts use the same
+creation-time windows as the 台账 export, so they agree for the same filter.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from handlers import replies
 from handlers.context import Ctx
+from handlers.nlu.query import find_person, find_unit_name
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
-from storage.items import count_items, list_items, list_visits
+from handlers.units import short_names
+from storage.items import count_items, count_visits, list_items, list_visits
+from storage.models import Cadre, Unit
 
 MAX_LINES = 30
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
 
 
+@dataclass(frozen=True)
+class Filters:
+    person: Cadre | None = None
+    unit: Unit | None = None
+
+
+async def filters_in(ctx: Ctx, text: str) -> Filters:
+    """The person and the unit a question names (roster names, 张老师/张某某, unit short names)."""
+    cadres = list(await ctx.session.scalars(select(Cadre).where(Cadre.active.is_(True))))
+    units = list(await ctx.session.scalars(select(Unit)))
+    categories = set(ctx.parser.categories(ctx.policy.profile))
+    name = find_person(text, [c.name for c in cadres])
+    unit_name = find_unit_name(text, {u.name: [s for s in short_names(u.name) | set(u.aliases or [])
+                                               if s not in categories] for u in units})
+    person = next((c for c in cadres if c.name == name), None)
+    unit = next((u for u in units if u.name == unit_name), None)
+    if person is not None and unit is not None and person.unit_id != unit.id:
+        unit = None  # 「计算机学院张老师」: the person is the filter
+    return Filters(person, unit)
+
+
 async def answer(ctx: Ctx, q) -> str:
+    f = await filters_in(ctx, ctx.msg.text)
     if q.subject == "visits":
-        return await _visits(ctx, q)
-    return await _items(ctx, q)
+        return await _visits(ctx, q, f)
+    return await _items(ctx, q, f)
 
 
-def _title(ctx: Ctx, q) -> str:
-    who = "我" if q.mine else ("全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我"))
-    cat = f"{q.category}类" if q.category else ""
-    return f"{PERIOD_NAMES[q.period]}{who}{cat}{STATUS_WORDS[q.status]}问题"
+def _scope_word(ctx: Ctx, q, f: Filters) -> str:
+    if q.mine:
+        return "我的"
+    if f.unit is not None:
+        return f.unit.name
+    if f.person is not None:
+        return f.person.name
+    return "全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我的")
 
 
-async def _items(ctx: Ctx, q) -> str:
+def _title(ctx: Ctx, q, f: Filters, what: str) -> str:
+    parts = [PERIOD_NAMES[q.period], _scope_word(ctx, q, f)]
+    if f.person is not None and f.unit is not None:
+        parts.append(f.person.name)
+    if q.subject != "visits":
+        if q.category:
+            parts.append(f"{q.category}类")
+        parts.append(STATUS_WORDS[q.status] or what)
+    else:
+        parts.append(what)
+    return " · ".join(p for p in parts if p)
+
+
+async def _items(ctx: Ctx, q, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
-    scope = ctx.scope(mine=q.mine)
+    scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
+    where = dict(category=q.category, owner_id=f.person.id if f.person else None,
+                 unit_id=f.unit.id if f.unit else None)
     items = await list_items(ctx.session, scope, status=q.status, today=ctx.today,
-                             since=as_datetime(start), until=as_datetime(end), category=q.category,
-                             limit=MAX_LINES + 1)
+                             since=as_datetime(start), until=as_datetime(end), limit=MAX_LINES + 1, **where)
     total = await count_items(ctx.session, scope, status=q.status, today=ctx.today,
-                              since=as_datetime(start), until=as_datetime(end), category=q.category)
-    lines = [f"{_title(ctx, q)}：共 {total} 项"]
+                              since=as_datetime(start), until=as_datetime(end), **where)
+    lines = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
     if items:
         shown = items[:MAX_LINES]
         overdue = [i for i in shown if i.is_overdue(ctx.today)]
         by_cat: dict[str, list] = defaultdict(list)
-        for i in sorted(shown, key=lambda i: (not i.is_overdue(ctx.today), i.deadline, i.id)):
+        for i in sorted(shown, key=lambda i: (not i.is_open, not i.is_overdue(ctx.today), i.deadline, i.id)):
             by_cat[i.category].append(i)
-        if overdue:
+        if overdue and q.status != "overdue":
             lines.append(f"其中逾期 {len(overdue)} 项（标【逾期】）")
         for cat, group in sorted(by_cat.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             lines.append(f"【{cat}】{len(group)} 项")
@@ -49,24 +102,26 @@ async def _items(ctx: Ctx, q) -> str:
             lines.append(f"……另有 {total - len(shown)} 项未列出，可导出台账查看全部。")
     if q.status in ("open", "overdue") and start is not None:
         older = await count_items(ctx.session, scope, status=q.status, today=ctx.today,
-                                  before=as_datetime(start), category=q.category)
+                                  before=as_datetime(start), **where)
         if older:
             lines.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     if total and q.status in ("open", "overdue"):
-        lines.append("办理：回复「签收 #N」「进展 #N …」「办结 #N 结果」")
+        lines.append("办理：回复「签收 #N」「进展 #N …」「办结 #N 结果」；查看经过：「#N」")
     return "\n".join(lines)
 
 
-async def _visits(ctx: Ctx, q) -> str:
+async def _visits(ctx: Ctx, q, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine)
-    visits = await list_visits(ctx.session, scope, since=start, until=end, limit=MAX_LINES + 1)
-    who = "全部" if scope.everything else ("本单位" if scope.unit_id else "我的")
-    count = f"{len(visits)}" if len(visits) <= MAX_LINES else f"{MAX_LINES}+"
-    lines = [f"{PERIOD_NAMES[q.period]}{who}走访：{count} 次"]
-    for v in visits[:MAX_LINES]:
-        by = "" if q.mine else f"{v.cadre.name} "
+    where = dict(cadre_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
+    visits = await list_visits(ctx.session, scope, since=start, until=end, limit=MAX_LINES, **where)
+    total = await count_visits(ctx.session, scope, since=start, until=end, **where)
+    lines = [f"{_title(ctx, q, f, '走访')} · 共 {total} 次"]
+    for v in visits:
+        by = "" if q.mine or f.person else f"{v.cadre.name} "
         lines.append(f"  {by}{replies.visit_line(v, ctx.today)}")
+    if total > len(visits):
+        lines.append(f"……另有 {total - len(visits)} 次未列出，可导出台账查看全部。")
     if not visits:
         lines.append("  暂无走访记录。走访后直接发一句话即可记录。")
     return "\n".join(lines)

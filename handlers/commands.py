@@ -1,24 +1,46 @@
-"""Structured commands (签收 #12, 办结 #12 …) recognised before natural-language understanding.
+"""Commands on items and on oneself, recognised before natural-language understanding.
 
-`parse_command(text)` returns a Command or None. Each pattern also accepts the natural
-wording cadres use (「#12 已签收」, 「12号办结了，换了热水器」 is left to the NLU)."""
+One table, `SPECS`: each command has its short form (「签收 #12」) and the natural wordings
+people type (「收到 #11」「把13号转给后勤处吧」「那个17号的灯已经修好了」); the help text is
+generated from the same table. `parse_command(text)` returns a Command, a QueryCommand or None.
+
+A natural wording is only recognised when it names an item the bot numbered — #12, 12号(问题),
+第12个问题, 编号12 — and says something aimed at it; room and building numbers (302, 3栋, 8号楼),
+article numbers (第29条), years and counts (12个) never make a command. Such commands carry
+`natural=True`: when the item does not exist or is not the sender's, the reply asks instead
+of refusing (it may have been a report, not a command).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-REF = r"[#＃]?\s*(?:第\s*)?(\d{1,9})\s*号?(?:问题)?"
+from handlers.nlu.dates import parse_range
+
+# A reference after a command word: 「签收 12」「签收 #12」「签收 第12号」.
+REF = (r"[#＃]?\s*(?:第\s*)?(?P<ref>\d{1,9})(?![0-9])(?!\s*(?:个|人|名|次|条|栋|楼|层|间|套|元|天|月|年|%|％|岁|周))"
+       r"\s*号?(?:问题)?")
+# A reference inside a sentence: only the bot's own numbering.
+_NOT_ITEM = (r"(?![0-9]|\s*(?:楼|床|门|线|窗|房|宿|院|馆|机|柜|车|位|栋|台|道|件|单|条|元|口|厅|室|地|层|组|班|届|级"
+             r"|年|月|日|天|点|个(?!问题)|人|名|次|号|早上|上午|中午|下午|晚上|夜里|凌晨|当天))")
+SREF = (r"(?:[#＃]\s*(?P<ref>\d{1,9})|第\s*(?P<ref2>\d{1,9})\s*(?:个|号)\s*问题|编号\s*(?P<ref3>\d{1,9})"
+        r"|问题\s*(?P<ref4>\d{1,9})\s*号?|(?P<ref5>\d{1,9})\s*号\s*问题|(?P<ref6>\d{1,9})\s*号" + _NOT_ITEM + r")\s*")
 SP = r"[\s:：,，]*"
+DONE = (r"(?:(?:已经?|都|终于)?(?:解决|修好|修复|办好|办结|处理好|处理完|搞定|完成|弄好|换好|装好|落实|整改好|整改完成)"
+        r"|已经?处理(?!中))(?:了|啦)?")
+DOING = r"(?:正在|已经?|在|刚|今天|下午|上午)(?:联系|协调|处理|报修|沟通|安排|跟进|对接|维修|调查|核实)"
+RATING = r"(?P<arg>满意|基本满意|不满意)"
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # undo, edit, accept, progress, transfer, resolve, followup, take, help, leave, back, bind, query
+    name: str  # see SPECS, plus help, undo, back, bind, export
     ref: int | None = None
     arg: str = ""
     extra: str = ""
+    natural: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -30,26 +52,76 @@ class QueryCommand:
     mine: bool = False
 
 
-def _c(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.S)
+@dataclass(frozen=True)
+class Spec:
+    """One command: its short forms (command words, then `tail`), its natural wordings (whole-text
+    patterns with SREF), and how it appears in 帮助 (`usage`, where {d} is an example date ahead)."""
+
+    name: str
+    section: str
+    usage: str
+    words: tuple[str, ...] = ()
+    tail: str = ""
+    natural: tuple[str, ...] = ()
+    ref: bool = True
 
 
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("help", _c(r"^(?:帮助|help|\?|？|怎么用|使用说明)$")),
-    ("undo", _c(r"^(?:撤销|撤回|撤消)(?:上一条|刚才的?|上条)?(?:记录)?$")),
-    ("edit", _c(rf"^(?:改|修改|更正){SP}{REF}{SP}(分类|类别|期限|截止日期|内容){SP}(.+)$")),
-    ("accept", _c(rf"^(?:签收|接收|认领){SP}{REF}$|^{REF}{SP}(?:已)?签收$")),
-    ("progress", _c(rf"^(?:进展|进度|跟进){SP}{REF}{SP}(.*)$")),
-    ("transfer", _c(rf"^(?:转办|交办|转给|转交){SP}{REF}{SP}(\S+)(?:\s+(\S+))?$")),
-    ("resolve", _c(rf"^(?:办结|已办结|完成){SP}{REF}{SP}(.*)$")),
-    ("followup", _c(rf"^(?:回访){SP}{REF}{SP}(满意|基本满意|不满意)?{SP}(.*)$")),
-    ("take", _c(rf"^(?:包保|我来包保){SP}{REF}$")),
-    ("leave", _c(r"^请假\s*(?:到|至|直到)?\s*(.*)$")),
-    ("back", _c(r"^(?:销假|我回来了)$")),
-    ("bind", _c(r"^绑定\s*(.+)$")),
-    ("export", _c(r"^导出(.{0,12}?)台账(.{0,20})$|^(?:导出|台账)$")),
-    ("console", _c(r"^(?:后台|管理后台|进入后台)$")),
-]
+SPECS: tuple[Spec, ...] = (
+    Spec("view", "查看", "#12 ｜ 查看 #12 ｜ #12 进展如何",
+         words=("查看", "查询", "看看", "看一下", "查一下"), tail="",
+         natural=(rf"^{SREF}$",
+                  rf"^{SREF}(?:问题)?(?:现在|目前|办得|处理得)?(?:是)?(?:什么|啥)?(?:情况|进展如何|进展怎么样|怎么样了?"
+                  rf"|到哪了|到哪一步了|办到哪了|进度如何|进度|历史|记录)[了呢吗]?[?？]*$")),
+    Spec("accept", "办理", "签收 #12 ｜ 收到 #12",
+         words=("签收", "接收", "认领", "收到"), tail="",
+         natural=(rf"^{SREF}{SP}(?:已|我)?(?:签收|接收|收到|认领)了?$",
+                  rf"^(?:好的?|收到)?{SP}{SREF}我来(?:办|处理|负责|跟进)吧?$")),
+    Spec("resolve", "办理", "办结 #12 结果 ｜ 12号问题已解决，换了热水器",
+         words=("办结", "已办结", "完成", "已完成", "已解决"), tail=r"(?P<arg>.*)",
+         natural=(rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?(?P<what>[^，,。；;\s]{{0,12}}?){DONE}"
+                  r"[，,。；;\s]*(?P<arg>.*)$",)),
+    Spec("progress", "办理", "进展 #12 已联系后勤处",
+         words=("进展", "进度", "跟进"), tail=r"(?P<arg>.*)",
+         natural=(rf"^{SREF}{SP}(?:的)?(?:进展|进度){SP}(?P<arg>.+)$",
+                  rf"^{SREF}{SP}(?P<arg>{DOING}.*)$")),
+    Spec("transfer", "办理", "转办 #12 后勤处 [张三] ｜ 把12号转给后勤处",
+         words=("转办", "交办", "转给", "转交"), tail=r"(?:给|到)?\s*(?P<arg>\S+?)(?:\s+(?P<extra>\S+))?",
+         natural=(rf"^(?:请|麻烦)?(?:把|将){SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到|派给)"
+                  r"(?P<arg>[^\s，,。]+?)(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理|去办)*[。！!]?$",
+                  rf"^{SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到)(?P<arg>[^\s，,。]+?)"
+                  r"(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理)*$")),
+    Spec("refuse", "办理", "退回 #12 原因（转办来的不属于本单位职责）",
+         words=("退回", "退办", "拒收"), tail=r"(?P<arg>.*)",
+         natural=(rf"^{SREF}{SP}(?P<arg>不(?:属于|归|是)我.*)$",
+                  rf"^{SREF}{SP}(?:请|申请)?退回{SP}(?P<arg>.*)$")),
+    Spec("extend", "期限", "延期 #12 到{d} 原因…（单位负责人或领导批准）",
+         words=("延期", "申请延期", "延长"), tail=r"(?:到|至)?\s*(?P<arg>.*)",
+         natural=(rf"^{SREF}{SP}(?:申请)?(?:延期|延长)(?:到|至)\s*(?P<arg>.+)$",)),
+    Spec("approve", "期限", "同意延期 #12 ｜ 不同意延期 #12 原因（单位负责人、领导）",
+         words=("同意延期", "批准延期", "同意"), tail=""),
+    Spec("deny", "期限", "",
+         words=("不同意延期", "驳回延期", "不同意", "驳回"), tail=r"(?P<arg>.*)"),
+    Spec("take", "办理", "包保 #12（领导）",
+         words=("包保", "我来包保"), tail="",
+         natural=(rf"^{SREF}{SP}我来包保$", rf"^我(?:来)?包保{SREF}$")),
+    Spec("followup", "办理", "回访 #12 满意|基本满意|不满意 [说明]",
+         words=("回访",), tail=rf"(?:{RATING})?{SP}(?P<extra>.*)",
+         natural=(rf"^{SREF}{SP}回访{SP}{RATING}{SP}(?P<extra>.*)$",)),
+    Spec("edit", "更正", "改 #12 分类 宿舍 ｜ 改 #12 期限 {d} ｜ 改 #12 内容 …",
+         words=("改", "修改", "更正"), tail=r"(?P<arg>分类|类别|期限|截止日期|内容)\s*[:：]?\s*(?P<extra>.+)"),
+    Spec("undo", "更正", "撤销（撤销自己上一步：记录、更正、转办、进展；再发一次撤销再上一步）",
+         words=(), ref=False, natural=(r"^(?:撤销|撤回|撤消)(?:上一条|刚才的?|上条|上一步)?(?:记录|操作)?$",)),
+    Spec("leave", "其他", "请假 到{d} ｜ 12月1日到12月5日请假 ｜ 销假",
+         words=("请假", "休假"), ref=False, tail=r"(?P<arg>.*)",
+         natural=(r"^我?(?P<arg>.+?)(?:请假|休假)(?:了|一下)?$",)),
+    Spec("back", "其他", "", ref=False, natural=(r"^(?:销假|我回来了)$",)),
+    Spec("bind", "其他", "绑定 计算机学院（群内，单位负责人）", words=("绑定",), ref=False, tail=r"(?P<arg>.+)"),
+    Spec("export", "其他", "导出台账 ｜ 导出上月台账（领导、单位负责人，私聊）", ref=False,
+         natural=(r"^导出(?P<arg>.{0,12}?)台账(?P<extra>.{0,20})$", r"^(?:导出|台账)$")),
+    Spec("console", "其他", "后台（网页后台的登录链接，私聊）", ref=False, natural=(r"^(?:后台|管理后台|进入后台)$",)),
+    Spec("help", "其他", "", ref=False, natural=(r"^(?:帮助|help|\?|？|怎么用|使用说明)$",)),
+)
+SECTIONS = ("查看", "办理", "期限", "更正", "其他")
 
 QUERIES: dict[str, QueryCommand] = {
     "我的待办": QueryCommand("items", "open", "all", mine=True),
@@ -63,6 +135,21 @@ QUERIES: dict[str, QueryCommand] = {
 }
 
 
+def _compile() -> list[tuple[Spec, re.Pattern[str], bool]]:
+    out = []
+    for spec in SPECS:  # short forms first: a command word at the start is unambiguous
+        if spec.words:
+            words = "|".join(sorted(map(re.escape, spec.words), key=len, reverse=True))
+            ref = f"{SP}{REF}" if spec.ref else ""
+            out.append((spec, re.compile(rf"^(?:{words}){ref}{SP}{spec.tail}$", re.S), False))
+    for spec in SPECS:
+        out.extend((spec, re.compile(p, re.S), True) for p in spec.natural)
+    return out
+
+
+_GRAMMAR = _compile()
+
+
 def normalise(text: str) -> str:
     """Full-width to half-width digits/letters, collapse spaces, strip end punctuation."""
     text = text.translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)})
@@ -70,63 +157,72 @@ def normalise(text: str) -> str:
     return text.rstrip("。.!！")
 
 
-def parse_command(text: str, categories: tuple[str, ...] = ()) -> Command | QueryCommand | None:
+def parse_command(text: str, categories: tuple[str, ...] = (), today: date | None = None
+                  ) -> Command | QueryCommand | None:
     t = normalise(text)
     if t in QUERIES:
         return QUERIES[t]
     m = re.fullmatch(r"(\S{2,4}?)(?:类)?问题", t)
     if m and m.group(1) in categories:
         return QueryCommand("items", "open", "all", category=m.group(1))
-    for name, pattern in PATTERNS:
-        m = pattern.match(t)
-        if not m:
-            continue
-        groups = [g for g in m.groups()]
-        if name == "accept":
-            ref = next(g for g in groups if g)
-            return Command(name, int(ref))
-        if name in ("help", "undo", "back", "console"):
-            return Command(name)
-        if name == "export":
-            return Command(name, arg=" ".join(g.strip() for g in groups if g and g.strip()))
-        if name in ("leave", "bind"):
-            return Command(name, arg=groups[0].strip())
-        ref = int(groups[0])
-        rest = [g.strip() if g else "" for g in groups[1:]]
-        return Command(name, ref, *rest[:2]) if rest else Command(name, ref)
+    for spec, rx, natural in _GRAMMAR:
+        m = rx.match(t)
+        if m:
+            cmd = _command(spec, m, natural, today)
+            if cmd is not None:
+                return cmd
     return None
 
 
-_MD = re.compile(r"^(?:(\d{4})\s*[年./-]\s*)?(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?$")
-_DAYS = re.compile(r"^(\d{1,3})\s*天(?:内|后)?$")
+def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) -> Command | None:
+    g = {k: (v or "").strip() for k, v in m.groupdict().items()}
+    ref = next((int(g[k]) for k in ("ref", "ref2", "ref3", "ref4", "ref5", "ref6") if g.get(k)), None)
+    if spec.ref and ref is None:
+        return None
+    arg, extra = g.get("arg", ""), g.get("extra", "")
+    if spec.name == "resolve" and natural and (not arg or g.get("what")):
+        # 「那个17号的灯已经修好了」: the result is what was said about the item
+        arg = re.sub(rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?", "", m.group(0)).strip("，,。 ")
+    if spec.name == "leave" and not (not natural and (not arg or arg[0] in "到至从")):
+        try:
+            if parse_range(arg, today or date.today()) is None:
+                return None  # 「请假流程太复杂」「…想请假」: no dates, not a leave command
+        except ValueError:
+            pass  # an impossible date: the leave handler says why
+    if spec.name == "followup" and not arg and extra:
+        return Command("followup", ref, "", extra, natural)
+    return Command(spec.name, ref, arg, extra, natural)
 
 
-def parse_future_date(text: str, today: date) -> date | None:
-    """A deadline or leave end: 12月5日, 12.5, 2026-12-05, 5号, 10天. Without a year, the next
-    such day on or after today. None when unreadable or not a real date."""
-    t = normalise(text).removeprefix("到").removeprefix("至").strip()
-    if m := _DAYS.match(t):
-        return today + timedelta(days=int(m.group(1)))
-    if m := re.fullmatch(r"(\d{1,2})\s*[日号]", t):
-        day = int(m.group(1))
-        for months_ahead in range(0, 3):
-            y, mo = today.year, today.month + months_ahead
-            y, mo = y + (mo - 1) // 12, (mo - 1) % 12 + 1
-            try:
-                d = date(y, mo, day)
-            except ValueError:
-                continue
-            if d >= today:
-                return d
-        return None
-    m = _MD.match(t)
-    if not m:
-        return None
-    year, month, day = (int(g) if g else None for g in m.groups())
-    try:
-        d = date(year or today.year, month, day)  # type: ignore[arg-type]
-        if year is None and d < today:
-            d = date(today.year + 1, month, day)  # type: ignore[arg-type]
-    except ValueError:
-        return None
-    return d
+def resolve_result(text: str, ref: int) -> str:
+    """The result in a resolve message, without the item reference and the done-words:
+    「No.110 闭环了，换了新灯管」 → 「换了新灯管」; only done-words → the text without the reference."""
+    t = normalise(text)
+    m = re.search(r"(?:[#＃]|No\.?|NO\.?|(?:问题|事项|工单|诉求)?编号\s*[:：是为]?|问题|第)?\s*"
+                  rf"(?<![0-9]){ref}(?![0-9])\s*(?:号|个)?\s*(?:问题|诉求|事项|工单)?(?:的)?", t)
+    if m:  # a short lead-in before the reference (「报告：」「那个」) goes with it
+        before = t[: m.start()].strip(" ，,。:：")
+        t = (t[m.end():] if len(before) <= 6 else before + "，" + t[m.end():])
+    t = t.strip(" ，,。:：")
+    rest = re.sub(rf"^(?:{DONE}|闭环了?|可以销号了?|销号)[，,。；;\s]*", "", t).strip()
+    return rest or t or text
+
+
+def example_date(today: date) -> str:
+    """An example date for hints that lies ahead of today (a week on)."""
+    d = today + timedelta(days=7)
+    return f"{d.month}月{d.day}日"
+
+
+def help_text(today: date) -> str:
+    """帮助, generated from SPECS; example dates lie ahead of `today`."""
+    d = example_date(today)
+    lines = ["民情通使用说明", "【记录】走访后直接发一句话，例如：",
+             "  今天去梅园3栋走访，5名同学反映热水不稳、晚上网络卡"]
+    for section in SECTIONS:
+        usages = [s.usage.format(d=d) for s in SPECS if s.section == section and s.usage]
+        if usages:
+            lines.append(f"【{section}】" + " ｜ ".join(usages))
+    lines.append("【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 张老师本月走访了几次"
+                 " ｜ 计算机学院逾期问题")
+    return "\n".join(lines)

@@ -6,15 +6,13 @@ message's own transaction (storage/console_links.py). The 台账 file is queued 
 a `file` message whose body is the export request (JSON); the outbound side builds the xlsx
 when it sends it, so the chat reply never waits for the spreadsheet.
 
-Settings read from the environment (the [web] section of config.example.toml documents them):
-MINQING_WEB_BASE_URL (default http://127.0.0.1:8080) and MINQING_WEB_LINK_MINUTES (default 10).
+The link's address and lifetime come from the policy ([web] base_url and link_minutes).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from datetime import date, timedelta
 
@@ -28,24 +26,10 @@ log = logging.getLogger("minqing.console_access")
 
 ADMIN_ROLES = ("管理员", "admin")
 """Roster roles that make a cadre an administrator of the console (sees everything)."""
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
-DEFAULT_LINK_MINUTES = 10
 
 NOT_ALLOWED = "只有领导、单位负责人和管理员可以{what}。"
 PRIVATE_ONLY = "{what}含个人信息，请私聊我发送「{cmd}」。"
 UNMASKED_LEADERS_ONLY = "只有领导可以导出不隐去手机号、证件号的完整台账。"
-
-
-def base_url() -> str:
-    """Where the console is reached from the users' phones and desks, without a trailing /."""
-    return (os.environ.get("MINQING_WEB_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-
-
-def link_minutes() -> int:
-    try:
-        return max(1, int(os.environ.get("MINQING_WEB_LINK_MINUTES") or DEFAULT_LINK_MINUTES))
-    except ValueError:
-        return DEFAULT_LINK_MINUTES
 
 
 def is_admin(roles: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
@@ -64,15 +48,15 @@ def sees_everything(roles) -> bool:
 
 
 async def console_link(ctx: Ctx, cmd: Command) -> str:
-    """「后台」 → a one-time link (single use, `link_minutes()` minutes)."""
+    """「后台」 → a one-time link (single use, valid `policy.console_link_minutes`)."""
     if not may_use_console(ctx.cadre.roles):
         raise UserFacingError(NOT_ALLOWED.format(what="进入后台"))
     if ctx.msg.is_group:
         raise UserFacingError(PRIVATE_ONLY.format(what="后台链接", cmd="后台"))
-    minutes = link_minutes()
+    minutes = ctx.policy.console_link_minutes
     token = await console_links.issue(ctx.session, ctx.cadre.id, ctx.now, minutes)
     return (f"后台登录链接（{minutes}分钟内有效，只能使用一次，请勿转发）：\n"
-            f"{base_url()}/console/login?t={token}")
+            f"{ctx.policy.console_url.rstrip('/')}/console/login?t={token}")
 
 
 _MONTH = re.compile(r"(\d{4})\s*[-年.]\s*(\d{1,2})\s*月?")
@@ -98,14 +82,15 @@ async def export_ledger(ctx: Ctx, cmd: Command) -> str:
     """「导出台账」 / 「导出本月台账」 / 「导出上月台账」 / 「导出台账 2026-10」 / 「导出完整台账」:
     queue the xlsx (scoped to what the sender may see) as a file message to the sender."""
     roles = ctx.cadre.roles or []
+    words = f"{cmd.arg} {cmd.extra}".strip()  # 「导出<arg>台账<extra>」
     if not may_use_console(roles):
         raise UserFacingError(NOT_ALLOWED.format(what="导出台账"))
     if ctx.msg.is_group:
         raise UserFacingError(PRIVATE_ONLY.format(what="台账", cmd="导出台账"))
-    unmasked = wants_unmasked(cmd.arg)
+    unmasked = wants_unmasked(words)
     if unmasked and ROLE_LEADER not in roles:
         raise UserFacingError(UNMASKED_LEADERS_ONLY)
-    month = export_month(cmd.arg, ctx.today)
+    month = export_month(words, ctx.today)
     everything = sees_everything(roles)
     spec = {"ledger": {"month": month, "cadre_id": ctx.cadre.id, "everything": everything,
                        "unit_id": None if everything else ctx.cadre.unit_id, "unmasked": unmasked,

@@ -40,10 +40,11 @@ class Ctx:
     def is_unit_head(self) -> bool:
         return self.cadre.has_role(ROLE_UNIT_HEAD)
 
-    def scope(self, mine: bool = False) -> Scope:
-        """Leaders see everything, unit heads their unit, others what they own or reported."""
+    def scope(self, mine: bool = False, owned_only: bool = False) -> Scope:
+        """Leaders see everything, unit heads their unit, others what they own or reported;
+        `mine`: only the sender's own (`owned_only`: what they own now, for 我的待办)."""
         if mine:
-            return Scope(self.cadre.id)
+            return Scope(self.cadre.id, owned_only=owned_only)
         if self.is_leader:
             return Scope(self.cadre.id, everything=True)
         if self.is_unit_head:

@@ -16,19 +16,22 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from handlers import account, answers, console_access, lifecycle, record, replies
+from handlers import account, answers, console_access, lifecycle, record, replies, undo
 from handlers.clock import Clock
-from handlers.commands import Command, QueryCommand, parse_command
+from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
+from handlers.inbound_text import command_form
 from handlers.nlu import Parsed
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
 from storage.db import Database
 from storage.errors import StorageError
+from storage.models import Cadre
 from storage.roster import cadre_by_platform_id
 
 log = logging.getLogger("minqing.dispatch")
@@ -37,9 +40,11 @@ Action = Callable[[Ctx, Command], Awaitable[str]]
 Understood = Command | QueryCommand | Parsed
 
 ACTIONS: dict[str, Action] = {
-    "accept": lifecycle.accept, "progress": lifecycle.progress, "transfer": lifecycle.transfer,
-    "resolve": lifecycle.resolve, "followup": lifecycle.followup, "take": lifecycle.take,
-    "edit": lifecycle.edit, "leave": account.leave, "back": account.back, "bind": account.bind,
+    "view": lifecycle.view, "accept": lifecycle.accept, "progress": lifecycle.progress,
+    "transfer": lifecycle.transfer, "refuse": lifecycle.refuse, "resolve": lifecycle.resolve,
+    "followup": lifecycle.followup, "take": lifecycle.take, "edit": lifecycle.edit,
+    "extend": lifecycle.extend, "approve": lifecycle.approve, "deny": lifecycle.deny,
+    "leave": account.leave, "back": account.back, "bind": account.bind,
     "export": console_access.export_ledger, "console": console_access.console_link,
 }
 
@@ -72,13 +77,13 @@ class Dispatcher:
         if len(text) > self.policy.max_text_chars:
             return replies.too_long(len(text), self.policy.max_text_chars)
         if not text.isprintable() and any(  # isprintable: C speed for the usual message
-                unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t" for ch in text):
+                unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text):
             return replies.BINARY
         return None
 
     def _understand(self, text: str, now: datetime) -> Understood:
         """A structured command first, else the NLU's reading of the message."""
-        cmd = parse_command(text, self.parser.categories(self.policy.profile))
+        cmd = parse_command(command_form(text), self.parser.categories(self.policy.profile), now.date())
         if cmd is not None:
             return cmd
         return self.parser.parse(text, now.date(), self.policy.profile)
@@ -102,9 +107,7 @@ class Dispatcher:
                 else:
                     reply, status = await self._route(ctx, understood), "handled"
                 await inbound.finish(s, row_id, status, reply)
-                for o in ctx.outgoing:
-                    await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
-                                         now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
+                await _queue_notices(s, ctx, now)
                 return reply
         except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
             return await self._keep(msg, now, "rejected", exc.reply)
@@ -133,15 +136,31 @@ class Dispatcher:
         if parsed.intent == "query" and parsed.query is not None:
             return await answers.answer(ctx, parsed.query)
         if parsed.intent == "resolve" and parsed.resolve_ref is not None:
-            return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, ctx.msg.text))
+            result = resolve_result(ctx.msg.text, parsed.resolve_ref)
+            return await lifecycle.resolve(ctx, Command("resolve", parsed.resolve_ref, result, natural=True))
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:
         if cmd.name == "help":
-            return replies.HELP
+            return replies.help_reply(ctx.today)
         if cmd.name == "undo":
-            return await record.undo(ctx)
+            return await undo.undo(ctx)
         return await ACTIONS[cmd.name](ctx, cmd)
+
+
+async def _queue_notices(s, ctx: Ctx, now: datetime) -> None:
+    """Notices to other people, in the message's transaction. Practice in the console stays in
+    the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
+    platform, even when `minqing serve` starts later on the same database."""
+    console = ctx.msg.channel == "console"
+    for o in ctx.outgoing:
+        if console:
+            name = await s.scalar(select(Cadre.name).where(Cadre.id == o.cadre_id))
+            await outbox.enqueue(s, target_kind="user", target=name or str(o.cadre_id), body=o.text, now=now,
+                                 channel="console", dedupe_key=o.dedupe_key, msg_type=o.msg_type)
+        else:
+            await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
+                                 now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
 
 
 def _other_reply(text: str) -> str:

@@ -25,3 +25,6 @@ class Policy:
         default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0}
     )
     admin_contact: str = "本单位管理员"  # named in the not-registered reply
+    undo_minutes: int = 60  # 撤销 reaches back this far (each 撤销 one more step)
+    console_url: str = "http://127.0.0.1:8080"  # [web] base_url: the 「后台」 link starts with it
+    console_link_minutes: int = 10  # [web] link_minutes: a 「后台」 link's lifetime

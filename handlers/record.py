@@ -90,7 +90,8 @@ class Recorder:
         for f in fresh:
             deadline = f.job.now.date() + timedelta(days=self.policy.quick_days)
             f.items = [NewItem(owner=f.cadre, category=p.category, text=p.text, track=TRACK_QUICK,
-                               deadline=deadline, message_id=f.row_id, created_at=f.job.now, visit=f.visit)
+                               deadline=deadline, message_id=f.row_id, created_at=f.job.now, visit=f.visit,
+                               alternative=p.alternative)
                        for p in f.job.parsed.items]
         insert_items(conn, [i for f in fresh for i in f.items or []])
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
-from storage.models import Item, Visit
+from handlers.commands import example_date, help_text
+from handlers.policy import TRACK_LEADER, Policy
+from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
 
 STATUS_NAMES = {
@@ -13,18 +15,9 @@ STATUS_NAMES = {
     "closed": "已销号", "revoked": "已撤销",
 }
 WEEKDAYS = "一二三四五六日"
+OPEN = ("new", "in_progress", "reopened")
 
-HELP = """民情通使用说明
-【记录】走访后直接发一句话，例如：
-  今天去梅园3栋走访，5名同学反映热水不稳、晚上网络卡
-【办理】签收 #12 ｜ 进展 #12 已联系后勤 ｜ 办结 #12 已更换热水器
-  转办 #12 后勤处 [张三] ｜ 包保 #12（领导）｜ 回访 #12 满意|基本满意|不满意 [说明]
-【更正】改 #12 分类 宿舍 ｜ 改 #12 期限 12月5日 ｜ 改 #12 内容 … ｜ 撤销（撤销上一条记录）
-【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 本月走访
-【其他】请假 到12月5日 ｜ 销假 ｜ 绑定 计算机学院（群内，单位负责人）
-【领导、单位负责人】导出台账 ｜ 导出上月台账 ｜ 后台（网页，私聊）"""
-
-CORRECT_HINT = "如有不对：回复「改 #{n} 分类 宿舍」「改 #{n} 期限 12月5日」或「撤销」"
+CORRECT_HINT = "如有不对：回复「改 #{n} 分类 宿舍」「改 #{n} 期限 {d}」或「撤销」"
 NOTHING_RECORDED = "没有识别到走访或问题，未做记录。发送「帮助」查看用法。"
 EMPTY = "消息是空的。发送「帮助」查看用法。"
 NOT_TEXT = "暂时只能识别文字消息，请发送文字。"
@@ -36,37 +29,33 @@ OTHER_GREETING = "您好！走访后直接发一句话即可记录问题，发�
 OTHER_MISTAKE = "好的，未做记录。如需撤销上一条记录，请回复「撤销」。"
 OTHER_DEFAULT = "收到，这条消息没有需要记录的走访或问题。发送「帮助」查看用法。"
 
-
 def too_long(n: int, limit: int) -> str:
     return f"消息过长（{n}字），请分几条发送，每条不超过{limit}字。原消息已保存。"
 
-
 def not_registered(contact: str) -> str:
     return f"您好，您还不在民情通的干部名单中，暂时无法记录。请联系{contact}把您加入名单。"
-
 
 def fmt_date(d: date, today: date | None = None) -> str:
     if today is not None and d.year != today.year:
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.month}月{d.day}日"
 
+def help_reply(today: date) -> str:
+    return help_text(today)
 
 def item_line(item: Item | NewItem, today: date, *, with_owner: bool = True) -> str:
-    flag = "【逾期】" if item.is_overdue(today) else ""
+    flag = "【逾期】" if item.is_overdue(today) else ("" if item.status in OPEN else f"【{STATUS_NAMES[item.status]}】")
     owner = f"，责任人 {item.owner.name}" if with_owner else ""
     return f"#{item.id} {flag}{item.category}｜{short(item.text)}{owner}，期限 {fmt_date(item.deadline, today)}"
-
 
 def short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
-
 def visit_line(visit: Visit | NewVisit, today: date) -> str:
     place = f"·{visit.place}" if visit.place else ""
     people = f"，见到{visit.people}人" if visit.people else ""
     return f"{fmt_date(visit.date, today)}（周{WEEKDAYS[visit.date.weekday()]}）{visit.place_type}{place}{people}"
-
 
 def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
     if visit is None and not items:
@@ -76,11 +65,18 @@ def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
         lines.append(f"已记录走访：{visit_line(visit, today)}")
     if items:
         lines.append(f"{'发现' if visit else '已记录'}问题 {len(items)} 项：")
-        lines.extend(item_line(i, today) for i in items)
-        lines.append(CORRECT_HINT.format(n=items[0].id))
+        lines.extend(item_line(i, today) + unsure(i) for i in items)
+        lines.append(CORRECT_HINT.format(n=items[0].id, d=example_date(today)))
     elif visit is not None:
         lines.append("未发现需要跟进的问题。如有遗漏，可直接补发问题，或回复「撤销」重新记录。")
     return "\n".join(lines)
+
+
+def unsure(item: NewItem) -> str:
+    """The second choice of an item whose category the model was unsure of, with how to switch."""
+    if not item.alternative:
+        return ""
+    return f"（也可能是 {item.alternative}，回复「改 #{item.id} 分类 {item.alternative}」）"
 
 
 def undone(visit: Visit | None, items: list[Item], today: date) -> str:
@@ -91,102 +87,254 @@ def undone(visit: Visit | None, items: list[Item], today: date) -> str:
         parts.append("问题 " + "、".join(f"#{i.id}" for i in items))
     return "已撤销上一条记录：" + "，".join(parts)
 
-
 NOTHING_TO_UNDO = "没有可以撤销的记录。"
 UNDO_BLOCKED = "上一条记录中的问题已有他人办理，不能整条撤销。请用「改 #N …」更正，或联系单位负责人。"
-
 
 def no_item(n: int) -> str:
     return f"没有找到问题 #{n}，请核对编号（发送「我的待办」查看）。"
 
-
 def forbidden(n: int) -> str:
     return f"您没有办理问题 #{n} 的权限：只有责任人、提出人、本单位负责人和领导可以操作。"
-
 
 def wrong_state(item: Item, action: str) -> str:
     return f"问题 #{item.id} 当前{STATUS_NAMES[item.status]}，不能{action}。"
 
-
 def accepted(item: Item, today: date) -> str:
     return f"已签收 #{item.id}，期限 {fmt_date(item.deadline, today)}。办好后回复「办结 #{item.id} 结果」。"
 
-
 def progressed(item: Item) -> str:
     return f"已记录 #{item.id} 的进展。办好后回复「办结 #{item.id} 结果」。"
-
 
 def transferred(item: Item, unit_name: str, owner_name: str, today: date) -> str:
     return (f"已将 #{item.id} 转办给 {unit_name} {owner_name}，期限 {fmt_date(item.deadline, today)}。"
             "已通知对方签收。")
 
-
-def transfer_notice(item: Item, from_name: str, today: date) -> str:
+def transfer_notice(item: Item, from_name: str, policy: Policy, today: date) -> str:
+    days = policy.leader_days if item.track == TRACK_LEADER else policy.quick_days
     return (f"{from_name} 转办给您一个问题：\n{item_line(item, today, with_owner=False)}\n"
-            f"请回复「签收 #{item.id}」，办好后回复「办结 #{item.id} 结果」。")
-
+            f"期限按{item.track}规则从今天起重新计算（{days}天）。"
+            f"请回复「签收 #{item.id}」，办好后回复「办结 #{item.id} 结果」；"
+            f"不属于本单位职责可回复「退回 #{item.id} 原因」。")
 
 def resolved(item: Item) -> str:
     return f"#{item.id} 已办结。请回访群众后回复「回访 #{item.id} 满意|基本满意|不满意」。"
 
-
 def taken(item: Item, today: date) -> str:
-    return f"您已包保 #{item.id}，目标期限 {fmt_date(item.deadline, today)}。"
+    return f"您已包保 #{item.id}，目标期限 {fmt_date(item.deadline, today)}。已通知原责任人。"
 
+def already_taken(item: Item, today: date) -> str:
+    return f"#{item.id} 已由您包保，目标期限 {fmt_date(item.deadline, today)}，未做改动。"
 
-def followed_up(item: Item, rating: str) -> str:
+def taken_notice(item: Item, leader: str) -> str:
+    return f"{leader} 已包保您负责的问题 #{item.id}（{short(item.text)}），此后由{leader}负责，您无需再办理。"
+
+def followed_up(item: Item, rating: str, today: date) -> str:
     if item.status == "closed":
         return f"已记录 #{item.id} 回访：{rating}。问题已销号。"
-    return f"已记录 #{item.id} 回访：{rating}。问题转为重办，已通知责任人 {item.owner.name}。"
-
+    return (f"已记录 #{item.id} 回访：{rating}。问题转为重办，新期限 {fmt_date(item.deadline, today)}，"
+            f"已通知责任人 {item.owner.name}。")
 
 def reopen_notice(item: Item, note: str | None, today: date) -> str:
     why = f"（{note}）" if note else ""
     return (f"问题 #{item.id} 回访不满意{why}，需要重办：\n{item_line(item, today, with_owner=False)}\n"
-            f"办好后回复「办结 #{item.id} 结果」。")
-
+            f"期限按{item.track}规则从今天起重新计算。办好后回复「办结 #{item.id} 结果」。")
 
 def edited(item: Item, field: str, today: date) -> str:
     return f"已更正 #{item.id} 的{field}：\n{item_line(item, today)}"
 
-
 def bad_category(name: str, allowed: Iterable[str]) -> str:
     return f"没有「{name}」这个分类。可选：{'、'.join(allowed)}"
 
+def bad_date(today: date) -> str:
+    return f"没看懂这个日期，可以写「{example_date(today)}」「下周五」「月底」或「三天后」。"
 
-BAD_DATE = "没看懂这个日期，请写成「12月5日」「12.5」或「2026-12-05」。"
-PAST_DEADLINE = "期限不能早于今天。"
+def impossible_date(why: str) -> str:
+    return f"{why}，请核对日期。"
+
+def past_deadline(d: date, today: date) -> str:
+    return f"{fmt_date(d, today)}已经过了（今天是{fmt_date(today)}），期限不能早于今天。"
 LEADER_ONLY = "只有领导可以包保问题。"
 RATING_NEEDED = "请写明回访结果：满意、基本满意或不满意，例如「回访 #12 满意」。"
 RESULT_NEEDED = "请写明办理结果，例如「办结 #12 已更换热水器」。"
 PROGRESS_NEEDED = "请写明进展，例如「进展 #12 已联系后勤处，周五上门」。"
 
-
-def unknown_unit(name: str) -> str:
-    return f"没有找到单位「{name}」，请写全称（如「计算机学院」）。"
-
+def unit_choices(name: str, choices: Iterable[str], ambiguous: bool) -> str:
+    names = "、".join(f"「{c}」" for c in choices)
+    if ambiguous:
+        return f"「{name}」可能是 {names}，请写全称再发一次。"
+    return f"没有找到单位「{name}」。最接近的单位：{names}。请写全称再发一次。"
 
 def unknown_person(name: str, unit: str) -> str:
     return f"{unit}没有名为「{name}」的干部，请核对姓名。"
 
-
 def no_head(unit: str) -> str:
     return f"{unit}还没有登记单位负责人，请写明接收人：「转办 #N {unit} 姓名」。"
 
-
-def on_leave(until: date, today: date) -> str:
-    return f"已登记请假到 {fmt_date(until, today)}，期间不会给您发提醒。回来后回复「销假」。"
-
+def on_leave(start: date, until: date, today: date) -> str:
+    since = "" if start <= today else f"从 {fmt_date(start, today)} "
+    return f"已登记请假{since}到 {fmt_date(until, today)}，期间不会给您发提醒。回来后回复「销假」。"
 
 BACK_FROM_LEAVE = "已销假，欢迎回来！提醒将恢复。"
-LEAVE_DATE_NEEDED = "请写明请假到哪天，例如「请假 到12月5日」。"
 
+def leave_date_needed(today: date) -> str:
+    return f"请写明请假到哪天，例如「请假 到{example_date(today)}」。"
 
 def bound(unit_name: str | None) -> str:
     if unit_name is None:
         return "本群已设为领导组，每周一会收到全校（全区）简报。"
     return f"本群已绑定 {unit_name}，每周一会收到本单位简报。"
 
-
 BIND_GROUP_ONLY = "请在要接收简报的群里发送「绑定 单位名」。"
 BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
+
+# --- item view -------------------------------------------------------------------------------
+
+EVENT_NAMES = {"created": "提出", "accepted": "签收", "transferred": "转办", "returned": "退回", "progress": "进展",
+               "resolved": "办结", "followup": "回访", "reopened": "重办", "closed": "销号", "edited": "更正",
+               "revoked": "撤销记录", "ext_request": "申请延期", "ext_approved": "同意延期",
+               "ext_refused": "不同意延期", "undone": "撤销"}
+FIELD_NAMES = {"category": "分类", "deadline": "期限", "text": "内容"}
+
+def _when(at: datetime, today: date) -> str:
+    return f"{fmt_date(at.date(), today)} {at:%H:%M}"
+
+def _event_text(e: ItemEvent, actor: str | None, names: dict[int, str], today: date) -> str:
+    d = e.data or {}
+    what = EVENT_NAMES.get(e.kind, e.kind)
+    if e.kind == "transferred":
+        what = "包保" if d.get("track") == TRACK_LEADER else f"转办给 {names.get(d.get('to_owner'), '')}"
+    elif e.kind == "returned":
+        what = f"退回给 {names.get(d.get('to_owner'), '')}"
+    elif e.kind == "edited":
+        old, new = d.get("old"), d.get("new")
+        if d.get("field") == "deadline":
+            old, new = fmt_date(date.fromisoformat(old), today), fmt_date(date.fromisoformat(new), today)
+        what = f"更正{FIELD_NAMES.get(d.get('field'), '')}：{short(str(old), 12)} → {short(str(new), 12)}"
+    elif e.kind == "ext_request":
+        what = f"申请延期到 {fmt_date(date.fromisoformat(d['to']), today)}"
+    elif e.kind == "ext_approved":
+        old, new = date.fromisoformat(d["old"]), date.fromisoformat(d["new"])
+        what = f"同意延期：{fmt_date(old, today)} → {fmt_date(new, today)}"
+    elif e.kind == "followup":
+        what = f"回访 {d.get('rating', '')}"
+    elif e.kind == "reopened" and d.get("deadline"):
+        what = f"重办，新期限 {fmt_date(date.fromisoformat(d['deadline']), today)}"
+    note = f"：{short(e.note, 30)}" if e.note else ""
+    return f"  {_when(e.at, today)} {actor or ''} {what}{note}"
+
+def item_view(item: Item, history: list[tuple[ItemEvent, str | None]], today: date) -> str:
+    """One item: what, who, deadline (and 逾期 days), status, and its history with times."""
+    status = STATUS_NAMES[item.status]
+    if item.is_overdue(today):
+        status += f"【逾期{(today - item.deadline).days}天】"
+    names = {e.actor_id: n for e, n in history if e.actor_id is not None and n}
+    names.update({item.owner_id: item.owner.name, item.reporter_id: item.reporter.name})
+    undone = {(e.data or {}).get("event") for e, _ in history if e.kind == "undone"}
+    lines = [f"#{item.id} {item.category}｜{item.text}",
+             f"状态：{status}",
+             f"提出：{item.reporter.name}，{_when(item.created_at, today)}",
+             f"责任：{item.unit.name} {item.owner.name}（{item.track}），期限 {fmt_date(item.deadline, today)}"]
+    if item.first_due and item.first_due != item.deadline:
+        lines.append(f"按期办结按 {fmt_date(item.first_due, today)} 计算（之后的延期另计）")
+    if item.result:
+        lines.append(f"办理结果：{item.result}")
+    lines.append("经过：")
+    lines.extend(_event_text(e, n, names, today) + ("（已撤销）" if e.id in undone else "")
+                 for e, n in history if e.kind != "undone")
+    return "\n".join(lines)
+
+def unsure_item(n: int) -> str:
+    return (f"没有找到问题 #{n}，所以没有办理。您是要办理别的编号（发送「我的待办」查看），"
+            f"还是要记录一个新问题？新问题请直接描述，不带编号。")
+
+def unsure_forbidden(item: Item) -> str:
+    return (f"问题 #{item.id} 由 {item.owner.name} 负责，您不能办理，所以没有改动。是要提醒责任人，"
+            f"还是要记录一个新问题？新问题请直接描述，不带编号。")
+
+def already_owner(item: Item, name: str) -> str:
+    return f"#{item.id} 已经由 {name} 负责，不需要转办。"
+
+def moved_away(item: Item, by: str, to: str) -> str:
+    return f"{by} 已将您负责的问题 #{item.id}（{short(item.text)}）转办给 {to}，您无需再办理。"
+
+REFUSE_REASON_NEEDED = "请写明退回原因，例如「退回 #12 不属于我处职责」。"
+REFUSE_WHO = "只有接收转办的责任人或其单位负责人可以退回。"
+
+def not_transferred(item: Item) -> str:
+    return f"#{item.id} 不是转办给您的问题，不能退回。如需交给别的单位，请回复「转办 #{item.id} 单位」。"
+
+def refused(item: Item, back_to: str, reason: str) -> str:
+    return f"已将 #{item.id} 退回给 {back_to}（理由：{short(reason)}），已通知对方。"
+
+def refused_notice(item: Item, by: str, reason: str) -> str:
+    return (f"{by} 退回了您转办的问题 #{item.id}（{short(item.text)}），理由：{short(reason)}。"
+            f"问题已回到您名下，可改转其他单位：「转办 #{item.id} 单位」。")
+
+def extension_is_a_request(item: Item, d: date, today: date) -> str:
+    return (f"推迟期限需要批准：请回复「延期 #{item.id} 到{fmt_date(d, today)} 原因…」，"
+            f"批准前期限仍为 {fmt_date(item.deadline, today)}。")
+
+def extend_usage(item: Item, today: date) -> str:
+    return f"请写明延期到哪天和原因，例如「延期 #{item.id} 到{example_date(max(today, item.deadline))} 原因：等配件」。"
+
+def not_later(item: Item, today: date) -> str:
+    return f"#{item.id} 的期限是 {fmt_date(item.deadline, today)}，延期的日期要晚于它。"
+
+NO_APPROVER = "没有找到可以批准延期的单位负责人或领导，请联系管理员。"
+
+def extension_requested(item: Item, d: date, approver: str, today: date) -> str:
+    return (f"已提交 #{item.id} 延期申请：到 {fmt_date(d, today)}。待 {approver} 批准；"
+            f"批准前期限仍为 {fmt_date(item.deadline, today)}。")
+
+def extension_asked(item: Item, by: str, d: date, reason: str, today: date) -> str:
+    return (f"{by} 申请把问题 #{item.id}（{short(item.text)}）的期限从 {fmt_date(item.deadline, today)} "
+            f"延到 {fmt_date(d, today)}，原因：{short(reason)}。\n"
+            f"回复「同意延期 #{item.id}」或「不同意延期 #{item.id} 理由」。")
+
+def no_extension(item: Item) -> str:
+    return f"#{item.id} 没有待批准的延期申请。"
+
+def not_approver(item: Item) -> str:
+    return f"#{item.id} 的延期由本单位负责人批准（包保问题和单位负责人自己的问题由领导批准）。"
+
+def extension_approved(item: Item, old: date, today: date) -> str:
+    due = f"；按期办结仍按 {fmt_date(item.first_due, today)} 计算" if item.first_due else ""
+    return f"已同意 #{item.id} 延期：{fmt_date(old, today)} → {fmt_date(item.deadline, today)}{due}。已通知申请人。"
+
+def extension_approved_notice(item: Item, by: str, old: date, today: date) -> str:
+    return f"{by} 同意了 #{item.id} 的延期：期限 {fmt_date(old, today)} → {fmt_date(item.deadline, today)}。"
+
+def extension_refused(item: Item, today: date) -> str:
+    return f"已驳回 #{item.id} 的延期申请，期限仍为 {fmt_date(item.deadline, today)}。已通知申请人。"
+
+def extension_refused_notice(item: Item, by: str, reason: str, today: date) -> str:
+    why = f"（{short(reason)}）" if reason else ""
+    return f"{by} 没有同意 #{item.id} 的延期{why}，期限仍为 {fmt_date(item.deadline, today)}。"
+
+# --- undo ------------------------------------------------------------------------------------
+
+UNDO_ACTIONS = {"accepted": "签收", "progress": "进展", "transferred": "转办", "returned": "退回",
+                "resolved": "办结", "edited": "更正"}
+
+def undone_action(e: ItemEvent, today: date) -> str:
+    d = e.data or {}
+    what = UNDO_ACTIONS[e.kind]
+    if e.kind == "edited":
+        old = d.get("old")
+        if d.get("field") == "deadline":
+            old = fmt_date(date.fromisoformat(old), today)
+        what = f"更正{FIELD_NAMES.get(d.get('field'), '')}（已恢复为「{short(str(old), 20)}」）"
+    elif e.kind == "transferred" and d.get("track") == TRACK_LEADER:
+        what = "包保"
+    elif e.note:
+        what += f"「{short(e.note, 20)}」"
+    return f"已撤销您对 #{e.item_id} 的{what}。再发「撤销」可撤销再上一步。"
+
+def undo_blocked_item(n: int) -> str:
+    return f"#{n} 在您之后已有他人办理，不能撤销。请用「改 #{n} …」更正，或联系单位负责人。"
+
+def nothing_to_undo(minutes: int) -> str:
+    return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、进展、签收和办结）。"
+
+def transfer_withdrawn(item: Item, by: str) -> str:
+    return f"{by} 撤回了问题 #{item.id} 的转办（{short(item.text)}），您无需再办理。"

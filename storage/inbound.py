@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import insert_rows
-from storage.models import InboundMessage
+from storage.db import dialect_insert
+from storage.models import CallbackSign, InboundMessage
 
 _T = InboundMessage.__table__
 
@@ -45,8 +46,9 @@ def claim_many(conn: Connection, arrivals: Sequence[Arrival]) -> dict[str, int]:
     if not arrivals:
         return {}
     rows = [{"dedupe_key": a.dedupe_key, "channel": a.channel, "sender": a.sender, "chat_id": a.chat_id,
-             # PostgreSQL text cannot hold NUL; keep the rest as sent
-             "text": a.text.replace("\x00", "\ufffd"), "received_at": a.at, "status": "received",
+             # the channels clean text (handlers.inbound_text); this guard keeps any other
+             # caller from failing the insert: no NUL (PostgreSQL), no lone surrogate (UTF-8)
+             "text": _storable(a.text), "received_at": a.at, "status": "received",
              "reply": None, "cadre_id": a.cadre_id} for a in arrivals]
     inserted = insert_rows(conn, _T, rows, returning=("id", "dedupe_key"), skip_conflict_on="dedupe_key")
     return {key: row_id for row_id, key in inserted}
@@ -80,3 +82,26 @@ async def finish(session: AsyncSession, row_id: int, status: str, reply: str) ->
 async def stored_reply(session: AsyncSession, dedupe_key: str) -> str | None:
     replies = await session.run_sync(lambda s: stored_replies(s.connection(), [dedupe_key]))
     return replies.get(dedupe_key)
+
+
+def _storable(text: str) -> str:
+    text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+SIGN_KEEP = timedelta(hours=3)  # longer than the ±1 hour a DingTalk sign is accepted
+
+
+async def bind_sign(session: AsyncSession, key: str, body_sha256: str, now: datetime) -> bool:
+    """Bind a callback signature `key` to the body it first came with. True when the key is
+    new or was bound to this very body (a platform retry), False for any other body."""
+    await session.execute(delete(CallbackSign).where(CallbackSign.at < now - SIGN_KEEP))
+    insert = dialect_insert(session)
+    await session.execute(insert(CallbackSign).values(key=key, body_sha256=body_sha256, at=now)
+                          .on_conflict_do_nothing(index_elements=["key"]))
+    bound = await session.scalar(select(CallbackSign.body_sha256).where(CallbackSign.key == key))
+    return bound == body_sha256

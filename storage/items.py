@@ -22,10 +22,13 @@ class Scope:
     cadre_id: int
     unit_id: int | None = None  # unit head: the unit
     everything: bool = False
+    owned_only: bool = False  # 我的待办: what the cadre owns now, not what they once raised
 
     def items_clause(self) -> Any:
         if self.everything:
             return True
+        if self.owned_only:
+            return Item.owner_id == self.cadre_id
         own = or_(Item.owner_id == self.cadre_id, Item.reporter_id == self.cadre_id)
         return or_(own, Item.unit_id == self.unit_id) if self.unit_id else own
 
@@ -69,8 +72,9 @@ async def count_items(session: AsyncSession, scope: Scope, *, status: str, today
 
 def _filtered(q: Select, status: str, today: date, *, since: datetime | None = None,
               until: datetime | None = None, before: datetime | None = None,
-              category: str | None = None) -> Select:
-    """Status, creation-time window [since, until) or created before `before`, category."""
+              category: str | None = None, owner_id: int | None = None, unit_id: int | None = None) -> Select:
+    """Status, creation-time window [since, until) or created before `before`, category,
+    owner (a person named in the question), responsible unit."""
     if status == "open":
         q = q.where(Item.status.in_(OPEN_STATUSES))
     elif status == "overdue":
@@ -85,11 +89,15 @@ def _filtered(q: Select, status: str, today: date, *, since: datetime | None = N
         q = q.where(Item.created_at < before)
     if category:
         q = q.where(Item.category == category)
+    if owner_id is not None:
+        q = q.where(Item.owner_id == owner_id)
+    if unit_id is not None:
+        q = q.where(Item.unit_id == unit_id)
     return q
 
 
 async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
-                      cadre_id: int | None = None, limit: int = 200) -> list[Visit]:
+                      cadre_id: int | None = None, unit_id: int | None = None, limit: int = 200) -> list[Visit]:
     q = (select(Visit).where(Visit.revoked_at.is_(None), scope.visits_clause())
          .options(joinedload(Visit.cadre)).order_by(Visit.date.desc(), Visit.id.desc()))
     if since is not None:
@@ -98,7 +106,19 @@ async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None
         q = q.where(Visit.date < until)
     if cadre_id is not None:
         q = q.where(Visit.cadre_id == cadre_id)
+    if unit_id is not None:
+        q = q.where(Visit.unit_id == unit_id)
     return list(await session.scalars(q.limit(limit)))
+
+
+async def count_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
+                       cadre_id: int | None = None, unit_id: int | None = None) -> int:
+    q = select(func.count(Visit.id)).where(Visit.revoked_at.is_(None), scope.visits_clause())
+    for cond, clause in ((since, Visit.date >= since), (until, Visit.date < until),
+                         (cadre_id, Visit.cadre_id == cadre_id), (unit_id, Visit.unit_id == unit_id)):
+        if cond is not None:
+            q = q.where(clause)
+    return await session.scalar(q) or 0
 
 
 async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[Item]]:
@@ -125,17 +145,20 @@ async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | Non
 
 
 async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_id: int) -> bool:
-    """Whether anyone else already worked on these items (then undo would erase their work)."""
+    """Whether anyone already worked on these items (then undo would erase that work); the
+    reporter's own 签收 and corrections, and actions since undone, do not count."""
     if not item_ids:
         return False
-    n = await session.scalar(
-        select(func.count(ItemEvent.id)).where(
+    undone = {d.get("event") for d in await session.scalars(
+        select(ItemEvent.data).where(ItemEvent.item_id.in_(item_ids), ItemEvent.kind == "undone"))}
+    rows = await session.scalars(
+        select(ItemEvent.id).where(
             ItemEvent.item_id.in_(item_ids),
-            ItemEvent.kind.notin_(("created", "edited")),
+            ItemEvent.kind.notin_(("created", "edited", "undone")),
             or_(ItemEvent.actor_id != cadre_id, ItemEvent.kind != "accepted"),
         )
     )
-    return bool(n)
+    return any(i not in undone for i in rows)
 
 
 async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
@@ -150,3 +173,41 @@ async def category_corrections(session: AsyncSession) -> list[tuple[ItemEvent, I
         .where(ItemEvent.kind == "edited").order_by(ItemEvent.id)
     )
     return [(e, i) for e, i in rows.all() if e.data.get("field") == "category"]
+
+
+async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEvent, str | None]]:
+    """Every event of an item, oldest first, with the actor's name."""
+    rows = await session.execute(
+        select(ItemEvent, Cadre.name).outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
+        .where(ItemEvent.item_id == item_id).order_by(ItemEvent.id))
+    return [(e, n) for e, n in rows.all()]
+
+
+async def last_event(session: AsyncSession, item_id: int, *kinds: str) -> ItemEvent | None:
+    """The newest event of one of `kinds` on an item (events later undone are skipped)."""
+    undone = select(ItemEvent.data).where(ItemEvent.item_id == item_id, ItemEvent.kind == "undone")
+    skipped = {d.get("event") for d in await session.scalars(undone)}
+    rows = await session.scalars(select(ItemEvent).where(ItemEvent.item_id == item_id, ItemEvent.kind.in_(kinds))
+                                 .order_by(ItemEvent.id.desc()).limit(20))
+    return next((e for e in rows if e.id not in skipped), None)
+
+
+UNDOABLE = ("accepted", "progress", "transferred", "returned", "resolved", "edited")
+
+
+async def undoable_events(session: AsyncSession, cadre_id: int, since: datetime, limit: int = 20) -> list[ItemEvent]:
+    """The sender's own changes since `since` that carry a before-state, newest first,
+    without those already undone."""
+    mine = (ItemEvent.actor_id == cadre_id, ItemEvent.at >= since)
+    undone = {d.get("event") for d in await session.scalars(
+        select(ItemEvent.data).where(ItemEvent.kind == "undone", *mine))}
+    rows = await session.scalars(select(ItemEvent).where(ItemEvent.kind.in_(UNDOABLE), *mine)
+                                 .order_by(ItemEvent.id.desc()).limit(limit))
+    return [e for e in rows if e.id not in undone and "before" in (e.data or {})]
+
+
+async def later_events_by_others(session: AsyncSession, event: ItemEvent) -> bool:
+    """Whether someone else changed the item after `event` (then undoing it would erase their work)."""
+    n = await session.scalar(select(func.count(ItemEvent.id)).where(
+        ItemEvent.item_id == event.item_id, ItemEvent.id > event.id, ItemEvent.actor_id != event.actor_id))
+    return bool(n)

@@ -132,7 +132,8 @@ def _dialect(session: AsyncSession) -> str:
 async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: str = "problems") -> list[dict]:
     """Rows of one list: item, owner, reporter, reporter_unit (提出单位), unit (责任单位), place,
     place_type, progress (latest 进展 note), signed_at (first 签收, None if never signed),
-    rating / followup_note (latest 回访), followups (their number). Ordered by item number."""
+    rating / followup_note (latest 回访), followups (their number), returns (退回) and
+    extensions (approved 延期). Ordered by item number."""
     owner, reporter = aliased(Cadre), aliased(Cadre)
     reporter_unit = aliased(Unit)
     # Correlated look-ups through the item_id indexes: the cost follows the rows exported,
@@ -145,8 +146,14 @@ async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: 
     rating = last_fu.with_only_columns(Followup.rating).scalar_subquery()
     fu_note = last_fu.with_only_columns(Followup.note).scalar_subquery()
     n_fu = select(func.count(Followup.id)).where(Followup.item_id == Item.id).scalar_subquery()
+
+    def n_events(kind: str) -> Any:
+        return select(func.count(ItemEvent.id)).where(ItemEvent.item_id == Item.id,
+                                                      ItemEvent.kind == kind).scalar_subquery()
+
     q = (select(*ITEM_COLUMNS, owner.name, reporter.name, reporter_unit.name, Unit.name, Visit.place,
-                Visit.place_type, progress, signed, rating, fu_note, n_fu)
+                Visit.place_type, progress, signed, rating, fu_note, n_fu, n_events("returned"),
+                n_events("ext_approved"))
          .join(owner, owner.id == Item.owner_id)
          .join(reporter, reporter.id == Item.reporter_id)
          .join(reporter_unit, reporter_unit.id == reporter.unit_id)
@@ -157,11 +164,11 @@ async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: 
     k = len(ITEM_COLUMNS)
     for r in (await session.execute(q)).all():
         (owner_name, reporter_name, reporter_unit_name, unit_name, place, place_type, prog, signed_at,
-         rating, fu_note, n_fu) = r[k:]
+         rating, fu_note, n_fu, returns, extensions) = r[k:]
         rows.append(dict(item=ItemRow(*r[:k]), owner=owner_name, reporter=reporter_name,
                          reporter_unit=reporter_unit_name, unit=unit_name, place=place, place_type=place_type,
                          progress=prog, signed_at=signed_at, rating=rating, followup_note=fu_note,
-                         followups=n_fu or 0))
+                         followups=n_fu or 0, returns=returns or 0, extensions=extensions or 0))
     return rows
 
 

@@ -4,7 +4,7 @@ grouped queries (see shared/DOMAIN.md):
     响应率    items whose owner responded (签收 or first progress) within the response limit
               ÷ items that responded or whose response limit has passed
     解决率    items resolved or closed ÷ items
-    按时办结率 resolved/closed items resolved on or before the deadline ÷ resolved/closed items
+    按时办结率 resolved/closed items resolved on or before the deadline first due ÷ resolved/closed items
     满意率    Σ weight(rating) ÷ rated 回访 (weights configurable, default 1 / 0.9 / 0)
     重办率    items reopened (after 不满意) ÷ items with at least one 回访
 
@@ -91,7 +91,7 @@ async def unit_metrics(
     in_time = responded & (_hours_between(session, Item.created_at, Item.responded_at) <= response_hours)
     base = responded | (Item.created_at <= end - timedelta(hours=response_hours))
     done = Item.status.in_(DONE)
-    on_time = done & (_day_of(session, Item.resolved_at) <= Item.deadline)
+    on_time = done & (_day_of(session, Item.resolved_at) <= func.coalesce(Item.first_due, Item.deadline))
     rows = await session.execute(
         select(Item.unit_id, func.count(),
                func.sum(case((base, 1), else_=0)), func.sum(case((in_time, 1), else_=0)),

@@ -35,6 +35,7 @@ class Unit(Base):
     __tablename__ = "units"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    aliases: Mapped[list[str] | None] = mapped_column(JSON)  # other names people use (学工处)
 
 
 class Cadre(Base):
@@ -51,6 +52,7 @@ class Cadre(Base):
     dingtalk_staffid: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    leave_from: Mapped[date | None] = mapped_column(Date)  # None: from when it was registered
     leave_until: Mapped[date | None] = mapped_column(Date)
     unit: Mapped[Unit] = relationship(lazy="joined")
 
@@ -138,6 +140,9 @@ class Item(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    # The deadline in force when the item first fell due (set when a passed deadline is
+    # changed); 按期办结 is measured against it, so a later extension cannot make it 按期.
+    first_due: Mapped[date | None] = mapped_column(Date)
     owner: Mapped[Cadre] = relationship(foreign_keys=[owner_id], lazy="raise")
     reporter: Mapped[Cadre] = relationship(foreign_keys=[reporter_id], lazy="raise")
     unit: Mapped[Unit] = relationship(lazy="raise")
@@ -149,10 +154,24 @@ class Item(Base):
     def is_overdue(self, today: date) -> bool:
         return self.is_open and self.deadline < today
 
+    @property
+    def assessed_deadline(self) -> date:
+        """The deadline 按期办结 is measured against: the one in force when first due."""
+        return self.first_due or self.deadline
+
+    @property
+    def resolved_on_time(self) -> bool | None:
+        """按期办结: None while not resolved."""
+        if self.resolved_at is None:
+            return None
+        return self.resolved_at.date() <= self.assessed_deadline
+
 
 class ItemEvent(Base):
-    """Append-only history of an item: created, accepted, transferred, progress, resolved,
-    followup, reopened, closed, edited, revoked. Never updated or deleted."""
+    """Append-only history of an item: created, accepted, transferred, returned (退回),
+    progress, resolved, followup, reopened, closed, edited, revoked, ext_request /
+    ext_approved / ext_refused (延期), undone (data.event: the event undone). Never updated
+    or deleted."""
 
     __tablename__ = "item_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +247,16 @@ class JobRun(Base):
     __tablename__ = "job_runs"
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_fire_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CallbackSign(Base):
+    """A DingTalk (timestamp, sign) header pair and the body it first came with: the pair is
+    valid for an hour, so a second, different body under the same pair is a replay."""
+
+    __tablename__ = "callback_signs"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "timestamp:sign"
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
 class ConsoleLink(Base):

@@ -61,6 +61,7 @@ class NewItem:
     visit: NewVisit | None = None
     id: int | None = None
     status: str = "new"
+    alternative: str | None = None  # the category model's second choice when unsure (reply only)
 
     def is_overdue(self, today: date) -> bool:
         return self.deadline < today  # a new item is open

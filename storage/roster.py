@@ -157,3 +157,31 @@ async def bind_group(session: AsyncSession, channel: str, chat_id: str, unit_id:
         g.webhook = webhook
     await session.flush()
     return g
+
+
+class UnknownUnit(LookupError):
+    """A [[groups]] entry names a unit the roster does not have."""
+
+    def __init__(self, index: int, unit: str, hint: str) -> None:
+        super().__init__(unit)
+        self.index, self.unit, self.hint = index, unit, hint
+
+
+async def sync_group_config(session: AsyncSession, groups) -> int:
+    """Bind each configured group (objects with channel, chat_id, unit, leaders, webhook) exactly
+    as configured: unit, leaders flag and webhook (None clears it). Returns how many.
+    Raises UnknownUnit (nothing written: the caller's transaction rolls back)."""
+    import difflib
+
+    units = {u.name: u.id for u in await session.scalars(select(Unit))}
+    for n, g in enumerate(groups):
+        unit_id = None
+        if g.unit:
+            if g.unit not in units:
+                near = difflib.get_close_matches(g.unit, list(units), n=1, cutoff=0.5)
+                raise UnknownUnit(n, g.unit, f" (did you mean {near[0]}?)" if near else " (import the roster first)")
+            unit_id = units[g.unit]
+        binding = await bind_group(session, g.channel, g.chat_id, unit_id, is_leaders=g.leaders)
+        binding.webhook = g.webhook or None
+    await session.flush()
+    return len(groups)

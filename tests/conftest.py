@@ -16,6 +16,8 @@ from storage import migrate
 from storage.db import Database
 
 ROSTER = Path(__file__).parents[1] / "bot" / "demo" / "roster.csv"
+# learned NLU models are trained once per checkout and shared by every test and worker process
+os.environ.setdefault("MINQING_NLU_CACHE", str(Path(__file__).parents[1] / "data" / "cache"))
 PG_URL = os.environ.get("MINQING_TEST_DATABASE_URL")
 
 

@@ -1,81 +1,128 @@
 """The part of a DingTalk robot message shared by HTTP callback and Stream mode: turn the
-JSON payload into an IncomingMessage, handle it within the budget, and queue the replies to
-the message's sessionWebhook (the outbox falls back to the OpenAPI once it expired)."""
+validated payload into an IncomingMessage, handle it within the budget, and queue the replies
+to the message's sessionWebhook (the outbox falls back to the OpenAPI once it expired)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from bot.dingtalk.payload import RobotMessage, webhook_allowed
 from bot.outbound.routes import session_target
 from bot.outbound.texts import NOT_TEXT
+from bot.transcript import from_voice
+from handlers.inbound_text import clean, clean_id
 from handlers.types import IncomingMessage, Reply, TextReply
 
 if TYPE_CHECKING:
+    from bot.config import DingTalkConfig
     from bot.server import Services
 
 log = logging.getLogger("minqing.dingtalk")
 
-
-def message_text(data: dict[str, Any]) -> str | None:
-    """The text of a text or richText message (None for pictures, files, audio…). In groups
-    only @-mentions reach the robot and DingTalk leaves a leading space: stripped."""
-    kind = data.get("msgtype")
-    if kind == "text":
-        text = (data.get("text") or {}).get("content")
-        return text.strip() if isinstance(text, str) else None
-    if kind == "richText":
-        parts = ((data.get("content") or {}).get("richText")) or []
-        text = "".join(p.get("text", "") for p in parts if isinstance(p, dict))
-        return text.strip() or None
-    return None
+# "@民情通 " / "@张三\u2005": an @-mention standing at the start or after white space, up to
+# the next white space (DingTalk puts U+2005 after a mention).
+_MENTION = re.compile(r"(?:^|(?<=\s))@[^\s@]{1,40}(?:\s+|$)")
 
 
-def to_incoming(data: dict[str, Any], received_at) -> IncomingMessage | None:
+def strip_mentions(text: str) -> str:
+    return _MENTION.sub("", text)
+
+
+def message_text(m: RobotMessage) -> tuple[str | None, bool]:
+    """(text, came from voice) of a text, richText or audio message; (None, False) for
+    pictures, files and anything else without words. Mentions are removed wherever they stand."""
+    if m.msgtype == "text" and m.text is not None:
+        return strip_mentions(clean(m.text.content)).strip(), False
+    if m.msgtype == "richText" and m.content is not None and m.content.richText is not None:
+        text = "".join(p.text for p in m.content.richText if p.text)
+        return strip_mentions(clean(text)).strip() or None, False
+    if m.msgtype == "audio" and m.content is not None and (m.content.recognition or "").strip():
+        return clean(m.content.recognition or "").strip(), True
+    return None, False
+
+
+def to_incoming(m: RobotMessage, text: str, received_at) -> IncomingMessage | None:
     """IncomingMessage from a robot payload, or None when it is not addressed usably."""
-    user = data.get("senderStaffId") or data.get("senderId")
-    msg_id = data.get("msgId")
-    if not isinstance(user, str) or not user or not isinstance(msg_id, str) or not msg_id:
+    user, msg_id = clean_id(m.sender or ""), clean_id(m.msgId)
+    chat_id = clean_id(m.conversationId or "") if m.is_group else None
+    if user is None or msg_id is None or (m.is_group and chat_id is None):
         return None
-    is_group = str(data.get("conversationType")) == "2"
-    chat_id = data.get("conversationId") if is_group else None
     return IncomingMessage(
-        channel="dingtalk", msg_id=msg_id, user_id=user, text=message_text(data) or "",
-        received_at=received_at, chat_id=chat_id, is_group=is_group,
-        chat_name=data.get("conversationTitle") if is_group else None,
+        channel="dingtalk", msg_id=msg_id, user_id=user, text=text, received_at=received_at,
+        chat_id=chat_id, is_group=m.is_group,
+        chat_name=clean(m.conversationTitle or "") or None if m.is_group else None,
     )
 
 
-def reply_target(data: dict[str, Any], msg: IncomingMessage) -> tuple[str, str, str]:
-    """(channel, target_kind, target) for replies to this message."""
-    url = data.get("sessionWebhook")
-    if isinstance(url, str) and url:
-        expires = data.get("sessionWebhookExpiredTime")
-        expires_ms = int(expires) if str(expires or "").isdigit() else None
-        return "dingtalk", "session", session_target(url, expires_ms, msg.user_id, msg.chat_id)
+def session_ok(m: RobotMessage, cfg: DingTalkConfig) -> bool:
+    """False when the message names a sessionWebhook outside the platform's hosts."""
+    return not m.sessionWebhook or webhook_allowed(m.sessionWebhook, cfg.api_base, cfg.session_hosts)
+
+
+def reply_target(m: RobotMessage, msg: IncomingMessage) -> tuple[str, str, str]:
+    """(channel, target_kind, target) for replies to this message (the webhook is checked
+    with `session_ok` before)."""
+    if m.sessionWebhook:
+        target = session_target(m.sessionWebhook, m.sessionWebhookExpiredTime, msg.user_id, msg.chat_id)
+        return "dingtalk", "session", target
     if msg.chat_id:
         return "dingtalk", "group", msg.chat_id
     return "dingtalk", "user", msg.user_id
 
 
-async def receive(services: Services, data: dict[str, Any]) -> bool:
-    """Handle one verified robot payload. False when it was unusable (nothing stored)."""
-    msg = to_incoming(data, services.clock.now())
+@dataclass(frozen=True)
+class Prepared:
+    """A validated message ready to handle: its IncomingMessage, text (None: not words) and
+    whether the text is a voice transcript."""
+
+    message: RobotMessage
+    msg: IncomingMessage
+    text: str | None
+    voice: bool
+
+
+def prepare(services: Services, m: RobotMessage) -> Prepared | None:
+    """The message ready to handle, or None (logged once) when it is unusable: no usable
+    sender, msgId or conversationId, or a sessionWebhook on a foreign host. Stores nothing."""
+    if not session_ok(m, services.cfg.dingtalk):
+        log.warning("dingtalk %s message refused: sessionWebhook outside the platform's hosts", m.msgtype)
+        return None
+    text, voice = message_text(m)
+    msg = to_incoming(m, text or "", services.clock.now())
     if msg is None:
-        log.warning("dingtalk payload without sender or msgId ignored")
-        return False
-    channel, kind, target = reply_target(data, msg)
-    if message_text(data) is None:
+        log.warning("dingtalk %s message without usable sender, msgId or conversationId ignored", m.msgtype)
+        return None
+    return Prepared(m, msg, text, voice)
+
+
+async def handle(services: Services, p: Prepared) -> None:
+    """Handle a prepared message and queue its replies (or the text-only answer)."""
+    msg = p.msg
+    channel, kind, target = reply_target(p.message, msg)
+    if p.text is None:
+        log.info("dingtalk %s message answered: text only", p.message.msgtype)
         await services.enqueue_replies(msg, [TextReply(NOT_TEXT)], channel=channel, target_kind=kind,
                                        target=target)
-        return True
+        return
 
     async def deliver(replies: list[Reply]) -> None:
-        await services.enqueue_replies(msg, replies, channel=channel, target_kind=kind, target=target)
+        await services.enqueue_replies(msg, from_voice(replies) if p.voice else replies, channel=channel,
+                                       target_kind=kind, target=target)
 
     replies = await services.handle_in_budget(msg, deliver)
     if replies is not None:
         await deliver(replies)
     else:
         log.info("dingtalk %s answered late; reply queued when done", msg.dedupe_key)
+
+
+async def receive(services: Services, m: RobotMessage) -> bool:
+    """Prepare and handle one verified, validated message; False when unusable (nothing stored)."""
+    p = prepare(services, m)
+    if p is None:
+        return False
+    await handle(services, p)
     return True

@@ -23,6 +23,8 @@ from dingtalk_stream.version import VERSION_STRING
 
 from bot.config import DingTalkConfig
 from bot.dingtalk.inbound import receive
+from bot.dingtalk.payload import convert
+from bot.errors import BadRequest
 from bot.outbound.http import HttpClient
 
 if TYPE_CHECKING:
@@ -40,9 +42,13 @@ class RobotMessageHandler(ChatbotHandler):
         self.logger = log
 
     async def process(self, callback: CallbackMessage) -> tuple[int, str]:
-        data = callback.data if isinstance(callback.data, dict) else {}
         try:
-            await receive(self.services, data)
+            message = convert(callback.data)
+        except BadRequest as exc:  # acked: redelivering a malformed message cannot help
+            log.warning("dingtalk stream message refused (%s)", exc)
+            return AckMessage.STATUS_OK, "OK"
+        try:
+            await receive(self.services, message)
         except Exception:
             log.exception("dingtalk stream message %s failed", callback.headers.message_id)
             return AckMessage.STATUS_SYSTEM_EXCEPTION, "error"

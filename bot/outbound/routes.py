@@ -111,17 +111,17 @@ async def _group(session: AsyncSession, cfg: Config, target: str) -> Route:
     g = await session.get(GroupBinding, int(target)) if target.isdigit() else None
     if g is None:
         raise Unroutable(f"group binding {target} not found")
+    if g.webhook:  # a group robot webhook needs no app credentials: used whenever configured
+        if g.channel == "wecom":
+            return Route("wecom_webhook", g.webhook)
+        if g.channel == "dingtalk":
+            return Route("dingtalk_webhook", g.webhook, secret=_webhook_secret(cfg, "dingtalk", chat_id=g.chat_id))
     if console_only(cfg):
         return Route("console", g.chat_id, name=f"群 {g.chat_id}")
     if g.channel == "wecom":
-        if g.webhook:
-            return Route("wecom_webhook", g.webhook)
         if wecom_can_send(cfg):
             return Route("wecom_appchat", g.chat_id)
     if g.channel == "dingtalk":
-        if g.webhook:
-            secret = _webhook_secret(cfg, "dingtalk", chat_id=g.chat_id)
-            return Route("dingtalk_webhook", g.webhook, secret=secret)
         if dingtalk_can_send(cfg):
             return Route("dingtalk_group", g.chat_id)
     raise Unroutable(f"group binding {g.id} ({g.channel}) has no way to send")

@@ -1,12 +1,14 @@
-"""Settings of the web console: the [web] table of the config file and MINQING_WEB_* variables.
+"""Settings of the web console, from the [web] table of the config file (bot/config.py reads
+it, with MINQING_WEB_<KEY> overrides):
 
-    base_url          where users reach the server (the link 「后台」 sends), default
-                      http://127.0.0.1:8080 (also read by handlers/console_access.py)
+    base_url          where users reach the server (the link 「后台」 sends; Policy.console_url),
+                      default http://127.0.0.1:8080
     secret_key        Fernet key (urlsafe base64 of 32 bytes) encrypting the session cookie;
                       when unset, one is created in <data_dir>/web.key (mode 0600) and kept
                       (or, without a data directory, one per process)
     cookie_secure     send the cookie over HTTPS only (true behind TLS), default false
     session_hours     how long a sign-in lasts, default 8
+    link_minutes      how long a 「后台」 link is valid (Policy.console_link_minutes), default 10
     signin_per_minute sign-in attempts allowed per client address per minute, default 10
     page_size         rows per page of the lists, default 50
 """
@@ -21,7 +23,6 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from handlers.console_access import base_url
 from handlers.errors import ConfigError
 
 log = logging.getLogger("minqing.web")
@@ -37,24 +38,8 @@ class WebSettings:
     page_size: int = 50
 
 
-def _get(raw: dict[str, Any], key: str, default: Any) -> Any:
-    env = os.environ.get(f"MINQING_WEB_{key.upper()}")
-    return env if env is not None else raw.get(key, default)
-
-
-def _int(raw: dict[str, Any], key: str, default: int) -> int:
-    value = _get(raw, key, default)
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"web.{key}", "a positive integer", value) from None
-    if n <= 0:
-        raise ConfigError(f"web.{key}", "a positive integer", value)
-    return n
-
-
-def _key(raw: dict[str, Any], data_dir: Path) -> bytes:
-    key = _get(raw, "secret_key", None)
+def _key(configured: str, data_dir: Path) -> bytes:
+    key = configured
     if not key:
         path = data_dir / "web.key"
         if path.exists():
@@ -71,15 +56,15 @@ def _key(raw: dict[str, Any], data_dir: Path) -> bytes:
         Fernet(key)
     except (ValueError, TypeError):
         raise ConfigError("web.secret_key", "a Fernet key (urlsafe base64 of 32 bytes)") from None
-    return key.encode() if isinstance(key, str) else key
+    return key.encode()
 
 
 def web_settings(cfg: Any) -> WebSettings:
-    """From `cfg.web` (a dict, when the config carries a [web] table) and the environment."""
+    """From `cfg.web` (checked by bot/config.py; empty for a Config built in code: defaults)."""
     raw = getattr(cfg, "web", None) or {}
-    secure = str(_get(raw, "cookie_secure", False)).lower() in ("1", "true", "yes")
-    url = str(_get(raw, "base_url", "") or base_url()).rstrip("/")
-    return WebSettings(base_url=url, secret_key=_key(raw, Path(cfg.data_dir)), cookie_secure=secure,
-                       session_hours=_int(raw, "session_hours", 8),
-                       signin_per_minute=_int(raw, "signin_per_minute", 10),
-                       page_size=_int(raw, "page_size", 50))
+    return WebSettings(base_url=str(raw.get("base_url") or cfg.policy.console_url).rstrip("/"),
+                       secret_key=_key(raw.get("secret_key") or "", Path(cfg.data_dir)),
+                       cookie_secure=bool(raw.get("cookie_secure", False)),
+                       session_hours=int(raw.get("session_hours", 8)),
+                       signin_per_minute=int(raw.get("signin_per_minute", 10)),
+                       page_size=int(raw.get("page_size", 50)))

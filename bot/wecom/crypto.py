@@ -8,13 +8,11 @@ BadRequest (HTTP 400). Exceptions never carry the payload.
 from __future__ import annotations
 
 import binascii
+import re
 import struct
 import time
-from typing import Any
 from xml.parsers.expat import ExpatError
 
-import xmltodict
-from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import TextReply as WxTextReply
@@ -22,6 +20,10 @@ from wechatpy.exceptions import InvalidSignatureException
 
 from bot.config import WeComConfig
 from bot.errors import BadRequest, SignatureError
+from bot.wecom.message import WeComMessage, parse_plaintext
+
+# The envelope's Encrypt value (base64), with or without CDATA; at most one megabyte of it.
+_ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[)?([A-Za-z0-9+/=]{1,1400000})(?:\]\]>)?\s*</Encrypt>")
 
 _DECRYPT_ERRORS = (ValueError, TypeError, KeyError, IndexError, struct.error, binascii.Error,
                    UnicodeDecodeError, ExpatError, AttributeError)
@@ -43,30 +45,26 @@ class WeComCrypto:
         except _DECRYPT_ERRORS:
             raise BadRequest("undecryptable echostr") from None
 
-    def decrypt(self, body: bytes, signature: str, timestamp: str, nonce: str) -> Any:
-        """Verify and decrypt a message POST; returns a wechatpy message object."""
+    def decrypt(self, body: bytes, signature: str, timestamp: str, nonce: str) -> WeComMessage:
+        """Verify and decrypt a message POST; returns the validated message.
+
+        The signature is checked on the envelope's Encrypt value, found without parsing the
+        body as XML (a hostile declaration or entity never reaches a parser unsigned)."""
+        m = _ENCRYPT.search(body)
+        if m is None:
+            raise BadRequest("no Encrypt element")
+        encrypt = m.group(1).decode("ascii")
         try:
-            outer = xmltodict.parse(body)
-            envelope = outer.get("xml") if isinstance(outer, dict) else None
-            if not isinstance(envelope, dict) or not isinstance(envelope.get("Encrypt"), str):
-                raise BadRequest("no Encrypt element")
-        except _DECRYPT_ERRORS:
-            raise BadRequest("malformed XML envelope") from None
-        try:
-            plain = self._crypto.decrypt_message(envelope, signature, timestamp, nonce)
+            plain = self._crypto.decrypt_message({"Encrypt": encrypt}, signature, timestamp, nonce)
         except InvalidSignatureException:
             raise SignatureError("bad msg_signature") from None
         except InvalidCorpIdException:
             raise SignatureError("message for another CorpID") from None
         except _DECRYPT_ERRORS:
             raise BadRequest("undecryptable message") from None
-        try:
-            message = parse_message(plain)
-        except _DECRYPT_ERRORS:
-            raise BadRequest("malformed message XML") from None
-        if message is None:
-            raise BadRequest("empty message")
-        return message
+        if not isinstance(plain, str):
+            raise BadRequest("undecryptable message")
+        return parse_plaintext(plain)
 
     def encrypt_reply(self, *, to_user: str, text: str, nonce: str, agent_id: str = "",
                       timestamp: str | None = None) -> str:

@@ -11,10 +11,15 @@ CORRECTION = re.compile(r"发错|不用记|不要记|别记|撤回|作废|删掉
                         r"不算数|弄错了|搞错了")
 RESOLVED = re.compile(
     r"已(?:经)?(?:解决|办结|处理|完成|修好|修复|整改|落实|更换|换好|关闭|销号)|解决了|办结了|处理好|处理完|修好了|"
-    r"完成(?:了)?维修|完成了|可以关闭|可以销号|关闭吧|销号|搞定|弄好了|换好了|好了(?:[，,。]|$)")
+    r"完成(?:了)?维修|完成了|可以关闭|可以销号|关闭吧|销号|搞定|弄好了|换好了|好了(?:[，,。]|$)|"
+    r"闭环|办妥|接好了|修通了|已恢复|恢复了|已落实|已追回|已兑现|已到位|已整改到位")
 _REFS = [
     re.compile(r"[#＃]\s*(?P<n>[0-9]+)"),
-    re.compile(rf"第\s*(?P<n>{_NUM})\s*(?:号|条|个|项)"),
+    re.compile(r"(?<![0-9A-Za-z])(?P<n>[0-9]{1,6})\s*[#＃]"),  # "42#"
+    re.compile(r"(?i)\bNo\.?\s*(?P<n>[0-9]{1,6})"),  # "No.110"
+    re.compile(r"(?:问题|诉求|工单)?单号\s*[:：]?\s*(?P<n>[0-9]{1,9})"),  # "问题单号0076"
+    # 第12号 / 第12个问题; "第29条" alone is an article of a law, not one of our items
+    re.compile(rf"第\s*(?P<n>{_NUM})\s*(?:号|个|项|条(?=问题|事项|诉求|工单))"),
     re.compile(rf"(?:问题|事项|工单|诉求)?编号\s*[:：是为]?\s*(?P<n>{_NUM})"),
     re.compile(rf"(?P<n>{_NUM})\s*号\s*(?:问题|事项|工单|诉求)"),
     re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})\s*号?"),
@@ -48,6 +53,17 @@ MOTION = re.compile(
     r"(?:去了?|到了?|赴|来到|前往|"
     r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*")
 REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到")
+# a lead-in that hands over someone else's words: "转一封学生写给校长信箱的信：", "工单标题：",
+# "网格员转发的居民微信：", "家长在群里发的，我原样转过来：" — what follows is the complainant's voice
+RELAY = re.compile(
+    r"^[^。！？!?\n]{0,48}?(?:信|留言|工单|标题|原话|原文|消息|微信|意见|诉求|纸条|提案|来电|来信|摘录|帖子|"
+    r"转来的?|转过来|转给[^：:，,]{0,8}|转发的?|(?:发|写|讲|说|留|贴)(?:给[^：:，,。]{0,8})?的|反映|投诉|求助|反馈)[^：:。]{0,8}[：:]")
+
+
+def relay_end(text: str) -> int:
+    """End of a relay lead-in ("…写给校长信箱的信：") at the start of text, or 0 when there is none."""
+    m = RELAY.match(text)
+    return m.end() if m else 0
 
 
 def find_resolve_ref(text: str) -> int | None:

@@ -16,9 +16,11 @@ class ParsedVisit:
 
 @dataclass(frozen=True)
 class ParsedItem:
-    """One problem or need raised, with its category."""
+    """One problem or need raised, with its category; `alternative` is the category model's
+    second choice when it is unsure between the two (else None)."""
     category: str
     text: str
+    alternative: str | None = None
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,10 @@ PERSON_NOUNS = (
     "村民 居民 群众 农户 养殖户 种植户 "
     "社员 志愿者 代表 党员 干部 人员 青年 妇女 人"
 ).split()
-_NOUN = "|".join(sorted(PERSON_NOUNS, key=len, reverse=True))
+# any other word for people, by how Chinese forms them: 参赛选手, 寝室长, 贫困生, 菜农, 店老板, 楼栋长
+_PERSON_WORD = (r"[\u4e00-\u9fff]{0,4}?(?:生|员|长|手|工|民|农|者|师|娃|伢|老板|代表|干部|家属|业主|老人|"
+                r"子女|青年|妈妈|宝妈|大姐|大哥|大叔|阿姨)(?![\u4e00-\u9fff]{0,1}(?:户|间|室|栋|楼|天|日|次|台|个))")
+_NOUN = "|".join(sorted(PERSON_NOUNS, key=len, reverse=True)) + "|" + _PERSON_WORD
 _CLS = "名|位|个|人"
 APPROX_BEFORE = re.compile(r"(?:约|大约|大概|近|将近|差不多|约莫|上)$")
 _RANGE = re.compile(r"[一二两三四五六七八九][一二两三四五六七八九]|[几多余来]")
@@ -72,12 +75,18 @@ REPORTED_BEFORE = re.compile(
     r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
 
 
+REPORTED_HEAD = re.compile(
+    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了|上次|之前|以前|每|一共[^，。]*只")
+_ALONE = re.compile(r"一个人$")
+# a bare total after the people were named: "看了寒假留校的学生 一共11个", "九个人"
+_TOTAL = re.compile(
+    rf"(?:一共|总共|共计|合计|共有|共)\s*(?P<num>{NUM})\s*(?P<cls>个|名|位)(?P<approx>)(?=[\s，。；,;！!]|$)")
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
 def _spans(text: str):
     seen: list[tuple[int, int]] = []
-    for rx in (_NUM_FIRST, _NOUN_FIRST):
+    for rx in (_NUM_FIRST, _NOUN_FIRST, _TOTAL):
         for m in rx.finditer(text):
             if any(s <= m.start() < e for s, e in seen):
                 continue
@@ -115,8 +124,8 @@ def count_people(text: str) -> int | None:
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
         if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
             continue
-        if not meet and not re.search(r"(?:和|与|跟|同|见到|接待|看望|访谈|座谈|慰问|走访|碰见)", head):
-            continue
+        if not meet and (REPORTED_HEAD.search(head) or _ALONE.match(m.group(0)) or text.startswith("家", m.end())):
+            continue  # people the writer heard about, "一个人住" (alone), "一名留守儿童家里" (a household)
         chosen = m
         break
     if chosen is None:

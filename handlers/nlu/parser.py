@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -13,12 +14,27 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
+from .features import Signals, clause_features, intent_features, item_features
+from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
-from .query import parse_query
+from .query import asks_about_records, parse_query
 from .segmenter import Segmenter
-from .split import Clause, Cues, Group, classify_clause, cue_hits, group_items, item_text, normalize, scan, segment
+from .split import (
+    ENUMERATED,
+    Clause,
+    Cues,
+    Group,
+    classify_clause,
+    cue_hits,
+    group_items,
+    item_text,
+    normalize,
+    promote_points,
+    scan,
+    segment,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
@@ -56,16 +72,23 @@ class Parser:
         self.known_places = known_places
         self._freq = tokenizer.FREQ
         self.segmenter = Segmenter(tokenizer)
+        self.models: Models | None = None  # attached by load()
+        self._learning: tuple[Path, Path | None, float, float] | None = None
 
     @classmethod
     def load(cls, cache_dir: Path | None = None, extra_dict: Path | None = None,
-             extra_keywords: Path | None = None) -> Parser:
+             extra_keywords: Path | None = None, corrections: Path | None = None,
+             learned: bool = True) -> Parser:
         """Initialise jieba once (its cache file inside cache_dir), load both taxonomy profiles,
         the language cues and the user dictionaries. extra_dict is a jieba user dictionary
         (``word [freq] [tag]``; a place type as tag registers a place name, e.g. ``明德楼 10 课堂``);
         extra_keywords is a TOML file merged into the profiles: either top-level tables of the
         profile shape (applied to every profile that has the category) or ``[campus]`` /
-        ``[community]`` tables, plus an optional ``[cues]`` table of the cues.toml shape."""
+        ``[community]`` tables, plus an optional ``[cues]`` table of the cues.toml shape.
+        corrections is the organisation's category corrections (JSON lines, corpus format);
+        with learned (the default) the intent and category models are loaded from the cache or
+        trained (see training.py) in cache_dir, or in $MINQING_NLU_CACHE when set (shared by
+        test runs and worker processes); learned=False gives the rule layer alone."""
         cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         cache_dir.mkdir(parents=True, exist_ok=True)
         logging.getLogger("jieba").setLevel(logging.WARNING)
@@ -108,7 +131,39 @@ class Parser:
             for word in tax.keywords:
                 if len(word) >= 2 and word not in tok.FREQ:
                     tok.add_word(word, 300)
-        return cls(tok, taxonomies, Cues.from_data(cue_data), known)
+        parser = cls(tok, taxonomies, Cues.from_data(cue_data), known)
+        if learned:
+            from .training import load_or_train
+
+            models_dir = Path(os.environ.get("MINQING_NLU_CACHE") or cache_dir)
+            parser.models = load_or_train(parser, models_dir, corrections)
+            parser.watch(models_dir, corrections)
+        return parser
+
+    def watch(self, cache_dir: Path, corrections: Path | None) -> None:
+        """Remember where the models come from, taking the corrections file as seen now."""
+        self._learning = (Path(cache_dir), Path(corrections) if corrections else None,
+                          _mtime(corrections), time.monotonic())
+
+    def refresh(self, force: bool = False) -> bool:
+        """Load the models again when the corrections file changed (checked at most once a
+        minute, or now with force): how worker processes pick up a nightly retraining. The
+        retraining itself (``training.retrain``) writes the model cache before the file, so a
+        refresh finds the models built and only reads them. Returns True when models changed."""
+        if self._learning is None:
+            return False
+        cache_dir, corrections, seen, checked = self._learning
+        now = time.monotonic()
+        if not force and now - checked < _REFRESH_SECONDS:
+            return False
+        mtime = _mtime(corrections)
+        self._learning = (cache_dir, corrections, mtime, now)
+        if mtime == seen and not force:
+            return False
+        from .training import load_or_train
+
+        self.models = load_or_train(self, cache_dir, corrections)
+        return True
 
     # --- public helpers -----------------------------------------------------------------------
 
@@ -118,9 +173,7 @@ class Parser:
 
     def classify(self, text: str, profile: str = "campus", place_type: str | None = None) -> str:
         """Category of one item text (used when a cadre adds or edits an item)."""
-        text = normalize(text)
-        classifier = self.classifiers[self._taxonomy(profile).name]
-        return classifier.best([(self._tokens(text), 1.0)], text, place_type)
+        return self.categorize(normalize(text), profile, place_type)[0]
 
     def _taxonomy(self, profile: str) -> Taxonomy:
         try:
@@ -156,52 +209,128 @@ class Parser:
     # --- parsing -----------------------------------------------------------------------------
 
     def parse(self, text: str, today: date, profile: str = "campus") -> Parsed:
-        """Understand one message sent on `today` under a profile ("campus" or "community")."""
+        """Understand one message sent on `today` under a profile ("campus" or "community").
+
+        The intent comes from the learned intent model over the text and the rule detectors'
+        verdicts (:meth:`signals`), with one hard gate: ``resolve`` only when the message names
+        one of the bot's item numbers in done-wording (:func:`intent.is_resolve`). Items are the
+        rule splitter's, each classified by the learned category model when one is attached."""
         tax = self._taxonomy(profile)
+        if self._learning is not None:
+            self.refresh()
         text = normalize(text, self._is_word)
-        if not text or intents.CORRECTION.search(text):
+        if not text:
             return Parsed("other", None, (), None, None)
-        if intents.is_resolve(text):
-            return Parsed("resolve", None, (), None, intents.find_resolve_ref(text))
-        if intents.is_query(text):
+        sig = self.signals(text, today)
+        intent = self._intent(text, sig)
+        if intent == "resolve":
+            return Parsed("resolve", None, (), None, sig.ref)
+        if intent == "query":
             q = parse_query(text, today, tax.categories, tax.aliases)
             return Parsed("query", None, (), ParsedQuery(**q), None)
-        if intents.is_future_or_notice(text) or (intents.HELP.search(text) and len(text) < 40):
+        if intent == "other":
             return Parsed("other", None, (), None, None)
-
-        cut = intents.REPORTED.search(text)
-        own = text[: cut.start()] if cut else text
-        dates = find_dates(text, today)
-        own_dates = [d for pos, d in dates if pos < len(own)]
-        matches = find_places(text, self.known_places)
-        is_visit = intents.has_visit(text, bool(own_dates), matches)
-        place_type, place = detect_place(text, self.known_places, matches) if is_visit else (None, None)
-        items = self._items(text, tax, place_type, place)
+        is_visit = intent == "visit"
+        place_type, place = detect_place(text, self.known_places, sig.places) if is_visit else (None, None)
+        items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
         if is_visit:
-            visit = ParsedVisit(own_dates[0] if own_dates else (dates[0][1] if dates else today),
+            own_dates = sig.own_dates
+            visit = ParsedVisit(own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
                                 place_type or "其他", place, count_people(text))
             return Parsed("visit", visit, items, None, None)
-        if items:
-            return Parsed("issue", None, items, None, None)
-        return Parsed("other", None, (), None, None)
+        if not items and not sig.flags["done"]:
+            items = self._whole_item(text, tax)  # a subject line; a bare "已解决" is no problem
+        return Parsed("issue", None, items, None, None) if items else Parsed("other", None, (), None, None)
 
-    def _items(self, text: str, tax: Taxonomy, place_type: str | None,
-               place: str | None = None) -> tuple[ParsedItem, ...]:
+    def signals(self, text: str, today: date) -> Signals:
+        """The rule detectors' verdicts on a normalized message (features of the intent model)."""
+        relay = intents.relay_end(text)
+        cut = intents.REPORTED.search(text)
+        own = text[: cut.start()] if cut else text
+        if relay:
+            own = own[:relay]  # the complainant's words after the lead-in are not the writer's visit
+        dates = find_dates(text, today)
+        own_dates = [d for pos, d in dates if pos < len(own)]
+        places = find_places(text, self.known_places)
+        ref = intents.find_resolve_ref(text)
+        flags = {
+            "correction": bool(intents.CORRECTION.search(text)),
+            "resolve": intents.is_resolve(text),
+            "ref": ref is not None,
+            "done": bool(intents.RESOLVED.search(text)),
+            "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
+            "future": intents.is_future_or_notice(text),
+            "help": bool(intents.HELP.search(text)),
+            "visit": intents.has_visit(own if relay else text, bool(own_dates),
+                                       [p for p in places if p.end <= len(own)] if relay else places),
+            "relay": bool(relay),
+            "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
+            "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
+            "date": bool(own_dates),
+            "place": bool(places),
+            "reported": cut is not None,
+        }
+        return Signals(flags, ref, dates, own_dates, places)
+
+    def _intent(self, text: str, sig: Signals) -> str:
+        if self.models is None:
+            return _rule_intent(sig)
+        for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
+            if label == "resolve" and not sig.flags["resolve"]:
+                continue  # never close an item the message does not name in done-wording
+            if label == "visit" and ((sig.flags["relay"] and not sig.flags["visit"]) or sig.flags["future"]):
+                continue  # someone else's words handed on, or a plan: the writer went nowhere (yet)
+            if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
+                continue  # "3栋热水已解决" states a result, it asks nothing
+            return label
+        return "other"
+
+    def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
+        """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
+        words = _LEAD_IN.sub("", text)
+        said = _SAID.match(words)
+        if said and len(words) - said.end() >= 4:
+            words = words[said.end():]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
+        words = words.strip(" ，。！？!?,.;；：:")
+        if len(words) < 4:
+            return ()
+        category, alternative = self.categorize(words, tax.name)
+        return (ParsedItem(category, words, alternative),)
+
+    def item_texts(self, text: str, profile: str, place_type: str | None = None) -> list[str]:
+        """The item texts the rule splitter finds in a normalized message (for training)."""
+        return [words for words, _ in self._groups(text, self._taxonomy(profile))]
+
+    def clauses(self, text: str, tax: Taxonomy, learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
+        """The message's clauses with their kinds, its tokens (offset, token) and topic words.
+
+        Kinds come from the language cues; with `learned`, a neutral clause that the clause model
+        reads as a problem ("作业基本不写", "墙体倾斜得厉害") becomes one (the cue lists cannot
+        know every way a problem is told)."""
         early = {"problem": cue_hits(self.cues.problem, text), "request": cue_hits(self.cues.request, text)}
         starts = [s for s, _ in early["problem"]] + [s for s, _ in early["request"]]
-        if not starts:
-            return ()  # nothing states a problem or a request: no clause can start an item
         hits = scan(text, self.cues, early)
-        # tokens from the sentence of the first problem on (the visit's date and place before it
-        # are never part of an item); jieba cuts at punctuation, so the tokens are the same
-        lo = max(text.rfind(ch, 0, min(starts)) for ch in _SENTENCE_ENDS) + 1
-        spans = [(pos + lo, tok) for pos, tok in self._spans(text[lo:])] if lo else self._spans(text)
+        spans = self._spans(text)
         classifier = self.classifiers[tax.name]
         topics = _Topics(text, spans, hits["problem"], classifier, self.cues)
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        out: list[ParsedItem] = []
+        promote_points(clauses)
+        model = self.models.clause if learned and self.models is not None else None
+        if model is not None:
+            first = min(starts, default=len(text))
+            for i, c in enumerate(clauses):
+                if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
+                    c.kind = "P"
+        return clauses, spans, topics
+
+    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
+        """(item text, weighted token segments) of each item the splitter finds."""
+        clauses, spans, topics = self.clauses(text, tax)
+        if not any(c.kind in ("P", "R") for c in clauses):
+            return []  # nothing states a problem or a request: no clause can start an item
+        out = []
         seen: set[str] = set()
         for group in group_items(clauses, topics.distinct):
             words = item_text(text, group)
@@ -211,11 +340,70 @@ class Parser:
             first = group.clauses[0]
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
-            category = classifier.best(self._segments(local, group), words, place_type, place)
-            out.append(ParsedItem(category, words))
+            out.append((words, self._segments(local, group)))
+        return out
+
+    def _items(self, text: str, tax: Taxonomy, place_type: str | None,
+               place: str | None = None, whole: bool = False) -> tuple[ParsedItem, ...]:
+        groups = self._groups(text, tax)
+        if whole and len(groups) > 1 and not ENUMERATED.search(text):
+            # one complainant's letter is one problem told at length, unless they number points
+            return self._whole_item(text, tax)
+        out: list[ParsedItem] = []
+        for words, segments in groups:
+            category, alternative = self.categorize(words, tax.name, place_type, place, segments)
+            out.append(ParsedItem(category, words, alternative))
         return tuple(out)
 
+    def categorize(self, words: str, profile: str, place_type: str | None = None, place: str | None = None,
+                   segments: list[tuple[list[str], float]] | None = None) -> tuple[str, str | None]:
+        """(category, second choice when the model is unsure, else None) of one item text."""
+        tax = self._taxonomy(profile)
+        classifier = self.classifiers[tax.name]
+        if segments is None:
+            segments = [(self._tokens(words), 1.0)]
+        model = self.models.category.get(tax.name) if self.models is not None else None
+        if model is None:
+            return classifier.best(segments, words, place_type, place), None
+        feats = item_features(words, segments, classifier, place_type)
+        ranked = model.probabilities(feats, tax.categories)
+        (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
+        if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats[1]):
+            return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
+        return best, (second if p1 - p2 < self.models.margin else None)
 
+
+_REFRESH_SECONDS = 60.0
+_UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
+
+
+def _mtime(path: Path | str | None) -> float:
+    try:
+        return os.stat(path).st_mtime if path else 0.0
+    except OSError:
+        return 0.0
+
+
+def _rule_intent(sig: Signals) -> str:
+    """The intent by the rule detectors alone (when no learned model is attached)."""
+    f = sig.flags
+    if f["correction"]:
+        return "other"
+    if f["resolve"]:
+        return "resolve"
+    if f["query"]:
+        return "query"
+    if f["future"]:
+        return "other"
+    if f["visit"]:
+        return "visit"
+    return "issue" if f["problem"] else "other"
+
+
+# the narrative lead-in of a relayed complaint or subject line: "工单标题：", "市民来电反映："
+_LEAD_IN = re.compile(
+    r"^(?:[^，。：:]{0,12}(?:标题|摘录|来信|来电|留言|转来[^：:]{0,8}|反映|诉求|投诉|求助|建议)[：:]\s*)")
+_SAID = re.compile(r"^(?:有|据|听)?[^，。：:；]{0,10}?(?:反映|反馈|说|提到|表示|吐槽|抱怨)(?:说|了)?[：:，,]?\s*")
 _PARTICLES = "了啦的呢啊呀哈"
 _SENTENCE_ENDS = "。！？!?；;\n"
 _MEMO_LIMIT = 200_000  # tokens whose topic words are remembered

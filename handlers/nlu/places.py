@@ -30,7 +30,9 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("检查站", "点位"), ("门岗", "点位"), ("岗亭", "点位"), ("报到处", "点位"), ("志愿服务站", "点位"),
     ("展位", "点位"), ("接站点", "点位"), ("咨询点", "点位"), ("引导点", "点位"), ("劝导点", "点位"),
     ("监测点", "点位"), ("防疫点", "点位"), ("核酸点", "点位"), ("安检口", "点位"),
-    ("执勤岗", "点位"), ("志愿岗", "点位"),
+    ("执勤岗", "点位"), ("志愿岗", "点位"), ("卡口", "点位"), ("督导点", "点位"), ("检查点", "点位"),
+    ("接种点", "点位"), ("直播点", "点位"), ("降温点", "点位"), ("签到点", "点位"), ("爱心服务站", "点位"),
+    ("幸福院", "其他"), ("村部", "其他"), ("电商服务站", "其他"), ("接待室", "其他"), ("人力资源市场", "其他"),
     ("值班室", "点位"), ("路口", "点位"), ("堤段", "点位"),
     ("村委会", "农户"), ("村", "农户"),
     ("校医院", "其他"), ("医院", "其他"), ("卫生院", "其他"), ("卫生室", "其他"), ("医务室", "其他"),
@@ -74,7 +76,7 @@ _BUILDING = re.compile(
 _GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
 _REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)")
 _STUDENT_HOME = re.compile(
-    r"(?:学生|同学|新生|毕业生|孩子|儿童)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
+    r"(?:学生|同学|新生|毕业生|孩子|儿童|职工|员工|教师|老师)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
     r"|(?:到|去|走访)小[\u4e00-\u9fff]家")
 _CONTENT_START = re.compile(r"反映|说|提到|提出|表示|了解到|觉得|认为|谈到|聊到|问题集中|问题：|问题:|主要问题")
 
@@ -188,6 +190,8 @@ def detect_place(text: str, known: dict[str, str] | None = None,
     sites = [p for p in own if not p.region]
     regions = [p for p in own if p.region]
     chosen = sites[0] if sites else (regions[0] if regions else None)
+    if chosen is not None and not chosen.region:
+        chosen = _head(text, chosen, sites)
     ptype = chosen.place_type if chosen else None
     for rx, activity_type in _ACTIVITY:
         if rx.search(text):
@@ -207,6 +211,19 @@ def detect_place(text: str, known: dict[str, str] | None = None,
             ptype = "其他"
     name = _pick_name(ptype, chosen, sites, regions)
     return ptype, name
+
+
+# what may stand between a place and the place inside it: "桂花村防火卡口", "快递公司的员工宿舍"
+_INSIDE = re.compile(r"[^\s，。；;,、：:！？!?在到去和跟与同对给从]{0,8}")
+
+
+def _head(text: str, chosen: PlaceMatch, sites: list[PlaceMatch]) -> PlaceMatch:
+    """The innermost place of a place phrase: a village or compound names where, the facility
+    written after it inside the same phrase names what was visited ("桂花村防火卡口" is a post)."""
+    for later in sites:
+        if later.start >= chosen.end and later.place_type and _INSIDE.fullmatch(text, chosen.end, later.start):
+            chosen = later
+    return chosen
 
 
 def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch],

@@ -52,6 +52,9 @@ _SEP = re.compile(r"(?P<strong>[。！？!?；;\n]+|(?<![0-9])\.(?![0-9])|[：:]
 _ENUM = re.compile(
     r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、]|是|点)?|"
     r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])")
+# a message that numbers its points: 1. 2. / 一是 二是 / ① ② / （1）（2）
+ENUMERATED = re.compile(
+    r"(?:^|[\s，,。；;：:])(?:[1-9](?:[、)）]|\.(?![0-9]))|[一二三四五]是|[（(][1-9一二三四五][)）]|[①②③④⑤]|其[一二])")
 _BARE_ENUM = re.compile(rf"(?:(?<=^)|(?<=[\s。，,；;：:]))([1-9])\s+(?=[{_CJK}])")
 _CONN = re.compile(r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|而且|并且|加上|再一个")
 _CONN_START = re.compile(r"还有|同时|再有|再者|也有|另有|另一[个户位家]")
@@ -443,9 +446,33 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
 
 
 def item_text(text: str, group: Group) -> str:
-    """The item's own words: from its first content character to the end of its last clause."""
+    """The item's own words: from its first content character to the end of its last clause,
+    without the story of the visit before what people said ("…跟十二个同学聊了一下主要是说")."""
     piece = text[group.start:group.end]
     lead = _LEAD_MARKER.match(piece)
     if lead and len(piece) - lead.end() >= 2:
         piece = piece[lead.end():]
+    story = _NARRATIVE.match(piece)
+    if story and len(piece) - story.end() >= 4:
+        piece = piece[story.end():]
     return piece.strip(" ，,、。；;：:！？!?")
+
+
+# an unpunctuated visit story that runs into what was said: "今天晚上去了梅园三栋跟十二个同学聊了一下主要是说"
+_NARRATIVE = re.compile(
+    r"^[^，。；;,!?！？]{0,40}?(?:去了?|到了?|在|跟|和|与|同)[^，。；;,!?！？]{0,30}?(?:聊|谈|座谈|交流|了解|吃饭|共餐)"
+    r"[^，。；;,!?！？]{0,8}?(?:主要是?|重点是?|大家|他们|同学们|都)?(?:说|反映|提到|讲|聊到|谈到|吐槽)(?:了|的是|是|说)?")
+
+
+def promote_points(clauses: list[Clause]) -> None:
+    """In a numbered list of problems every point is an item: a point with no problem word of
+    its own ("2. 网络卡") is promoted when most of its sibling points state problems."""
+    points = [c for c in clauses if c.enumerated]
+    if len(points) < 2:
+        return
+    stated = sum(1 for c in points if c.kind in ("P", "R"))
+    if stated * 2 < len(points):
+        return
+    for c in points:
+        if c.kind == "N" and len(c.text.strip()) >= 3:
+            c.kind = "P"

@@ -64,3 +64,28 @@ async def test_stream_mode_receives_acks_and_dedupes(aiohttp_client, db, clock, 
         {"msgtype": "text", "text": {"content": "收到：回访了张阿姨，对维修结果满意"}}
     ]
     await client.close()  # before the fake gateway stops: it would wait for this socket
+
+
+async def test_stream_frames_of_the_wrong_shape_or_foreign_webhook_are_acked_and_store_nothing(
+        aiohttp_client, db, clock, platform):
+    good = {"msgtype": "text", "text": {"content": "走访二食堂"}, "msgId": "ok1", "conversationType": "1",
+            "senderStaffId": "staff7", "sessionWebhook": f"{platform.base}/robot/sendBySession?session=z"}
+    platform.frames = [
+        frame("b-1", {**good, "msgId": "b1", "text": {"content": ["a"]}}),  # text as a list
+        frame("b-2", {**good, "msgId": "b2", "conversationType": "2", "conversationId": {"x": 1}}),
+        frame("b-3", {**good, "msgId": "b3", "sessionWebhook": "http://127.0.0.1:1/admin"}),  # foreign host
+        frame("b-4", {**good, "msgId": {"x": 1}}),
+        frame("g-1", good),
+    ]
+    platform.expect_acks = 5
+    dispatcher = FakeDispatcher(db)
+    app = create_app(make_cfg(platform.base, ding_mode="stream"), db, dispatcher, clock, start_worker=False)
+    client = await aiohttp_client(app)
+    await asyncio.wait_for(platform.acked.wait(), 10)
+    assert {a["headers"]["messageId"]: a["code"] for a in platform.acks} == {
+        "b-1": 200, "b-2": 200, "b-3": 200, "b-4": 200, "g-1": 200}  # acked: redelivery cannot help
+    await app[SERVICES].drain()
+    assert [m.msg_id for m in dispatcher.processed] == ["ok1"]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(InboundMessage)) == 1
+    await client.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from bot.config import WeComConfig
 from bot.outbound.console import ConsoleDelivery
 from bot.server import SERVICES, create_app
 from bot.wecom.crypto import WeComCrypto
+from handlers.clock import FixedClock
 from handlers.types import TextReply
 from storage.models import InboundMessage, Outbox
 from tests.bot.fakes import (
@@ -24,6 +27,8 @@ from tests.bot.fakes import (
     wecom_crypto,
 )
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 
 async def count(db, model) -> int:
     async with db.session() as s:
@@ -34,8 +39,10 @@ async def count(db, model) -> int:
 async def setup(aiohttp_client, db, clock, platform):
     async def build(**kw):
         dispatcher = FakeDispatcher(db, gate=kw.pop("gate", None), reply=kw.pop("reply", None))
+        at = kw.pop("at", None)  # the clock at a signed epoch second (official vectors)
+        clk = FixedClock(datetime.fromtimestamp(int(at), SHANGHAI).replace(tzinfo=None)) if at else clock
         cfg = make_cfg(platform.base, **kw)
-        app = create_app(cfg, db, dispatcher, clock, start_worker=False, console=ConsoleDelivery())
+        app = create_app(cfg, db, dispatcher, clk, start_worker=False, console=ConsoleDelivery())
         client = await aiohttp_client(app)
         return client, dispatcher, app[SERVICES]
 
@@ -53,8 +60,8 @@ def test_official_url_verification_vectors(vectors, index):
 
 
 async def test_url_verification_over_http(setup, vectors):
-    client, _dispatcher, _ = await setup()
     u = vectors["wecom"][0]["url_verification"]
+    client, _dispatcher, _ = await setup(at=u["timestamp"])
     q = urlencode({k: u[k] for k in ("msg_signature", "timestamp", "nonce", "echostr")})
     resp = await client.get(f"/wecom/callback?{q}")
     assert resp.status == 200
@@ -64,8 +71,8 @@ async def test_url_verification_over_http(setup, vectors):
 
 
 async def test_official_message_vector_decrypts_dispatches_and_replies(setup, vectors, db):
-    client, dispatcher, _ = await setup()
     m = vectors["wecom"][0]["message"]
+    client, dispatcher, _ = await setup(at=m["timestamp"])
     q = urlencode({k: m[k] for k in ("msg_signature", "timestamp", "nonce")})
     resp = await client.post(f"/wecom/callback?{q}", data=m["body"].encode())
     assert resp.status == 200
@@ -90,8 +97,8 @@ def _flip(s: str, i: int) -> str:
 
 
 async def test_tampered_requests_are_refused_and_store_nothing(setup, vectors, db):
-    client, dispatcher, _ = await setup()
     m = vectors["wecom"][0]["message"]
+    client, dispatcher, _ = await setup(at=m["timestamp"])
     good = {k: m[k] for k in ("msg_signature", "timestamp", "nonce")}
     body = m["body"]
     enc_at = body.index("<Encrypt><![CDATA[") + len("<Encrypt><![CDATA[") + 10
@@ -99,6 +106,7 @@ async def test_tampered_requests_are_refused_and_store_nothing(setup, vectors, d
         ({**good, "msg_signature": _flip(m["msg_signature"], 5)}, body, 403),  # signature
         (good, _flip(body, enc_at), 403),  # ciphertext
         ({**good, "timestamp": "1476422780"}, body, 403),  # replayed with new ts
+        ({**good, "timestamp": "1476421000"}, body, 403),  # older than the 10-minute window
         (good, "<xml><Encrypt>unclosed", 400),  # malformed XML
         (good, "<xml><Nothing/></xml>", 400),  # no Encrypt
         ({"timestamp": m["timestamp"], "nonce": m["nonce"]}, body, 400),  # missing signature
@@ -126,9 +134,9 @@ async def test_wrong_corp_id_and_garbage_with_valid_signature(setup, db):
     from wechatpy.crypto import _get_signature
 
     garbage = "QUJD" * 8
-    sig = _get_signature(wecom_crypto().token, "1", "2", garbage)
+    sig = _get_signature(wecom_crypto().token, "1716170400", "2", garbage)
     resp = await client.post(
-        f"/wecom/callback?{urlencode({'msg_signature': sig, 'timestamp': '1', 'nonce': '2'})}",
+        f"/wecom/callback?{urlencode({'msg_signature': sig, 'timestamp': '1716170400', 'nonce': '2'})}",
         data=f"<xml><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>".encode(),
     )
     assert resp.status == 400

@@ -22,3 +22,40 @@ async def test_console_session(dispatcher):
     assert "（现在以 li 的身份发言）" in text and "已签收 #1" in text
     assert "（时钟已调到 2026-12-01 09:00）" in text and "时间格式" in text
     assert "共 1 项" in text and "【逾期】" in text
+
+
+async def test_now_runs_the_reminders_that_fell_due_and_notices_stay_in_the_console(dispatcher, db):
+    from types import SimpleNamespace
+
+    from sqlalchemy import select
+
+    from bot.config import Config
+    from bot.console import jobs_preview
+    from storage.models import Outbox, Reminder
+
+    clock = OffsetClock(FixedClock(datetime(2026, 11, 18, 10, 0)))
+    dispatcher.clock = clock
+    out = io.StringIO()
+    app = SimpleNamespace(cfg=Config(), db=db)
+    console = ConsoleSession(dispatcher, clock, "zhang", out, jobs=jobs_preview(app))
+    lines = iter(["今天去梅园3栋走访，同学反映热水不稳定\n", "转办 #1 后勤处\n", "/now 2026-12-01T09:00\n",
+                  "/now 下周一 9:00\n", "/quit\n"])
+    await run_console(console, lambda: next(lines))
+    text = out.getvalue()
+    assert "（时钟已调到 2026-12-01 09:00）" in text
+    assert "[→ 刘处长] 【民情通】催办：以下问题已超过办理期限" in text and "#1 宿舍｜热水不稳定" in text
+    assert "（时钟已调到 2026-12-07 09:00）" in text
+    async with db.session() as s:
+        rows = list(await s.scalars(select(Outbox)))
+        claimed = list(await s.scalars(select(Reminder)))
+    assert [(o.channel, o.target) for o in rows] == [("console", "刘处长")]  # the 转办 notice only
+    assert claimed == []  # a preview claims nothing: the real scheduler still sends on time
+
+
+async def test_a_piped_transcript_shows_what_was_typed(dispatcher):
+    clock = OffsetClock(FixedClock(datetime(2026, 11, 18, 10, 0)))
+    dispatcher.clock = clock
+    out = io.StringIO()
+    lines = iter(["帮助\n", "/quit\n"])
+    await run_console(ConsoleSession(dispatcher, clock, "zhang", out), lambda: next(lines), echo=True)
+    assert "zhang> 帮助\n民情通使用说明" in out.getvalue()

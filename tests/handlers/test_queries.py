@@ -22,7 +22,7 @@ async def test_this_month_unresolved_grouped_overdue_first_with_older_count(disp
     await seed(dispatcher, clock)
     reply = await say(dispatcher, "wang", "本月未办结")
     lines = reply.splitlines()
-    assert lines[0] == "本月全部未办结问题：共 2 项"
+    assert lines[0] == "本月 · 全部 · 未办结 · 共 2 项"
     assert "其中逾期 1 项" in reply
     assert "【宿舍】1 项" in reply and "【食堂】1 项" in reply
     assert lines.index("其中逾期 1 项（标【逾期】）") < next(i for i, ln in enumerate(lines) if "【逾期】宿舍" in ln)
@@ -43,14 +43,14 @@ async def test_overdue_and_category_queries(dispatcher, clock):
     overdue = await say(dispatcher, "wang", "逾期")
     assert "共 2 项" in overdue and "#1" in overdue and "#2" in overdue
     canteen = await say(dispatcher, "wang", "食堂问题")
-    assert "食堂类未办结问题：共 2 项" in canteen and "#1" in canteen and "#4" in canteen
+    assert "全部 · 食堂类 · 未办结 · 共 2 项" in canteen and "#1" in canteen and "#4" in canteen
 
 
 async def test_visit_queries(dispatcher, clock):
     await seed(dispatcher, clock)
     reply = await say(dispatcher, "wang", "本月走访")
-    assert reply.startswith("本月全部走访：2 次")
+    assert reply.startswith("本月 · 全部 · 走访 · 共 2 次")
     assert "张老师" in reply and "梅园3栋" in reply
-    assert "本周全部走访：1 次" in await say(dispatcher, "wang", "本周走访")
+    assert "本周 · 全部 · 走访 · 共 1 次" in await say(dispatcher, "wang", "本周走访")
     assert "暂无走访记录" in await say(dispatcher, "wang", "上周走访")
-    assert "走访：1 次" in await say(dispatcher, "zhang", "本月走访")
+    assert "走访 · 共 1 次" in await say(dispatcher, "zhang", "本月走访")

@@ -46,3 +46,103 @@ def test_month_wrap_at_new_year():
 @pytest.mark.parametrize("text", ["8号楼宿舍", "第12号问题", "每周3节课", "花了2.5元"])
 def test_not_dates(text):
     assert resolve_date(text, WED) == WED
+
+
+# --- the one date module: deadlines, leave, impossible dates, property tests ---------------
+
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from handlers.nlu.dates import FUTURE, PAST, ImpossibleDate, parse_date, parse_range  # noqa: E402
+
+MON_DEC_7 = date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("12月20日", date(2026, 12, 20)),
+    ("12.20", date(2026, 12, 20)),
+    ("20号", date(2026, 12, 20)),
+    ("下周五", date(2026, 12, 18)),
+    ("周五", date(2026, 12, 11)),
+    ("月底", date(2026, 12, 31)),
+    ("下月底", date(2027, 1, 31)),
+    ("三天后", date(2026, 12, 10)),
+    ("10天", date(2026, 12, 17)),
+    ("两周内", date(2026, 12, 21)),
+    ("明天", date(2026, 12, 8)),
+    ("下个月5号", date(2027, 1, 5)),
+    ("1月5日", date(2027, 1, 5)),  # ahead into next year
+    ("十二月二十日", date(2026, 12, 20)),
+    ("到12月20日", date(2026, 12, 20)),
+    ("12月20日前", date(2026, 12, 20)),
+    ("12月5日", date(2026, 12, 5)),  # two days ago, not 2027: the caller says it has passed
+    ("5号", date(2026, 12, 5)),
+])
+def test_deadline_dates(text, want):
+    assert parse_date(text, MON_DEC_7, FUTURE) == want
+
+
+@pytest.mark.parametrize(("text", "reply"), [
+    ("2月30日", "2月没有30日"), ("12月32日", "12月没有32日"), ("13月1日", "没有13月"),
+    ("2027-02-29", "2027年2月没有29日"), ("32号", "没有32号"),
+])
+def test_impossible_dates_say_why(text, reply):
+    with pytest.raises(ImpossibleDate) as err:
+        parse_date(text, MON_DEC_7)
+    assert err.value.reply == reply
+
+
+@pytest.mark.parametrize("text", ["下下下周", "明年某天", "随便", "", "302"])
+def test_not_a_date(text):
+    assert parse_date(text, MON_DEC_7) is None
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("12月1日到12月5日", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("12.1-12.5", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("12月1日到5日", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("到12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
+    ("12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
+    ("11月27日到12月2日", (date(2026, 11, 27), date(2026, 12, 2))),  # started already
+    ("12月30日到1月3日", (date(2026, 12, 30), date(2027, 1, 3))),
+])
+def test_leave_ranges(text, want):
+    assert parse_range(text, date(2026, 11, 29)) == want
+
+
+def test_leave_range_that_ends_before_it_starts_is_not_read():
+    assert parse_range("12月5日到12月1日", date(2026, 11, 29)) is None
+
+
+def _five_ways(d: date) -> list[str]:
+    return [f"{d.month}月{d.day}日", f"{d.month}.{d.day}", f"{d.month}月{d.day}号",
+            f"{d.year}-{d.month:02d}-{d.day:02d}", f"{d.year}年{d.month}月{d.day}日"]
+
+
+DAYS_2026_2027 = st.dates(date(2026, 1, 1), date(2027, 12, 31))
+
+
+@settings(max_examples=400, deadline=None)
+@given(target=DAYS_2026_2027, ahead=st.integers(0, 330))
+def test_every_deadline_written_five_ways_resolves_to_itself(target, ahead):
+    today = target - timedelta(days=ahead)
+    for text in _five_ways(target):
+        assert parse_date(text, today, FUTURE) == target, (text, today)
+
+
+@settings(max_examples=400, deadline=None)
+@given(target=DAYS_2026_2027, behind=st.integers(0, 360))
+def test_every_visit_date_written_five_ways_resolves_to_itself(target, behind):
+    today = target + timedelta(days=behind)
+    for text in _five_ways(target):
+        assert parse_date(text, today, PAST) == target, (text, today)
+        assert resolve_date(f"{text}去梅园3栋走访", today) == target, (text, today)
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=DAYS_2026_2027, ahead=st.integers(0, 6))
+def test_weekday_deadlines_lie_ahead_within_a_week(today, ahead):
+    target = today + timedelta(days=ahead)
+    assert parse_date(f"周{'一二三四五六日'[target.weekday()]}", today, FUTURE) == target

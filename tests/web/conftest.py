@@ -17,8 +17,7 @@ LINK = re.compile(r"(/console/login\?t=[A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
-def web_cfg(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINQING_WEB_SECRET_KEY", "x" * 43 + "=")
+def web_cfg(tmp_path):
     return Config(data_dir=tmp_path)
 
 

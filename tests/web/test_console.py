@@ -127,7 +127,8 @@ async def test_export_in_chat_queues_a_file(dispatcher, clock, db):
     from storage.models import Outbox
     async with db.session() as s:
         rows = list(await s.scalars(select(Outbox).where(Outbox.msg_type == "file")))
-    assert len(rows) == 1 and rows[0].target == "2"
+    # practice in the console stays in the console (the file is named there, not sent to a platform)
+    assert len(rows) == 1 and (rows[0].channel, rows[0].target) == ("console", "李院长")
     assert '"month": "2026-11"' in rows[0].body and '"unit_id": 2' in rows[0].body
 
 
@@ -138,7 +139,26 @@ def test_export_month_words():
     from handlers.console_access import export_month
 
     today = date(2026, 1, 15)
-    assert [export_month(parse_command(t).arg, today) for t in
+    def words(t):
+        cmd = parse_command(t)
+        return f"{cmd.arg} {cmd.extra}"
+
+    assert [export_month(words(t), today) for t in
             ("导出台账", "导出本月台账", "导出上月台账", "导出台账 2025-11", "导出2025年10月台账")] == [
         "2026-01", "2026-01", "2025-12", "2025-11", "2025-10"]
     assert parse_command("后台").name == "console" and parse_command("导出完整台账").arg == "完整"
+
+
+async def test_web_settings_come_from_the_config(db, parser, clock, roster, tmp_path):
+    from bot.config import parse_config
+    from bot.web.settings import web_settings
+    from handlers.dispatch import Dispatcher
+
+    cfg = parse_config({"data_dir": str(tmp_path), "web": {"base_url": "https://mq.example.edu.cn/",
+                                                           "link_minutes": 5, "page_size": 20}})
+    assert (cfg.policy.console_url, cfg.policy.console_link_minutes) == ("https://mq.example.edu.cn", 5)
+    s = web_settings(cfg)
+    assert (s.base_url, s.page_size, s.session_hours) == ("https://mq.example.edu.cn", 20, 8)
+    assert (tmp_path / "web.key").exists()  # generated once, kept
+    reply = await say(Dispatcher(db, parser, cfg.policy, clock), "wang", "后台")
+    assert reply.startswith("后台登录链接（5分钟内有效，只能使用一次，请勿转发）：\nhttps://mq.example.edu.cn/console/login?t=")

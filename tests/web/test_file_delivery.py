@@ -25,7 +25,6 @@ def sheet_ids(content: bytes) -> list[int]:
 @pytest.mark.parametrize("which", ["wecom", "dingtalk"])
 async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatcher, clock, aiohttp_client,
                                             monkeypatch):
-    monkeypatch.setenv("MINQING_WEB_SECRET_KEY", "x" * 43 + "=")
     await seed(dispatcher, clock)
     clock.set(datetime(2026, 11, 20, 9, 0))
     app = create_app(platform_cfg(tmp_path, fake.base, which), db, dispatcher, clock, start_worker=False)
@@ -33,7 +32,8 @@ async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatche
     from bot.server import SERVICES
 
     services = client.app[SERVICES]
-    assert await say(dispatcher, "liu", "导出本月台账") == (
+    user = "liu" if which == "wecom" else "ding_liu"
+    assert await say(dispatcher, user, "导出本月台账", channel=which) == (
         "正在生成2026年11月台账（后勤处，手机号和证件号已隐去），稍后以文件发给您。")
     while await services.worker.run_once():
         pass
@@ -56,14 +56,13 @@ async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatche
 
 async def test_leader_gets_everything_and_unmasked_only_when_asked(fake, tmp_path, db, dispatcher, clock,
                                                                    aiohttp_client, monkeypatch, caplog):
-    monkeypatch.setenv("MINQING_WEB_SECRET_KEY", "x" * 43 + "=")
     await seed(dispatcher, clock)
     cfg = dataclasses.replace(platform_cfg(tmp_path, fake.base, "wecom"))
     client = await aiohttp_client(create_app(cfg, db, dispatcher, clock, start_worker=False))
     from bot.server import SERVICES
 
     services = client.app[SERVICES]
-    assert await say(dispatcher, "wang", "导出完整台账") == (
+    assert await say(dispatcher, "wang", "导出完整台账", channel="wecom") == (
         "正在生成2026年11月台账（全部单位，未隐去手机号和证件号，请妥善保管），稍后以文件发给您。")
     assert "unmasked ledger export requested by cadre:1 for 2026-11" in caplog.text
     while await services.worker.run_once():

@@ -3,6 +3,7 @@ each with a state bound to the session."""
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import parse_qs, urlsplit
 
 from bot.server import create_app
@@ -10,10 +11,8 @@ from tests.web.conftest import platform_cfg
 
 
 async def app_client(aiohttp_client, tmp_path, fake, db, dispatcher, clock, monkeypatch, which="wecom"):
-    monkeypatch.setenv("MINQING_WEB_SECRET_KEY", "x" * 43 + "=")
-    monkeypatch.setenv("MINQING_WEB_BASE_URL", "https://mq.example.edu.cn")
-    return await aiohttp_client(create_app(platform_cfg(tmp_path, fake.base, which), db, dispatcher, clock,
-                                           start_worker=False))
+    cfg = dataclasses.replace(platform_cfg(tmp_path, fake.base, which), web={"base_url": "https://mq.example.edu.cn"})
+    return await aiohttp_client(create_app(cfg, db, dispatcher, clock, start_worker=False))
 
 
 async def test_wecom_sign_in(aiohttp_client, tmp_path, fake, db, dispatcher, clock, monkeypatch):

@@ -2,14 +2,14 @@
 (the 效果清单 of a month, the console's dashboard).
 
 Revision ID: 0014
-Revises: 0002
+Revises: 0011
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0002"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

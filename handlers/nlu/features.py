@@ -1,0 +1,84 @@
+"""Features of the learned models: what the intent and category classifiers see.
+
+Kept apart from the models so training (``training.py``) and prediction (``parser.py``) use the
+very same functions."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .classify import Classifier
+from .learn import Features, char_ngrams
+from .places import PlaceMatch
+from .split import Clause
+
+# how much the visit's place type may say about an item's category: a small feature value, so
+# the regularised model can lean on it only as one weak signal among the item's own words
+PLACE_TYPE_VALUE = 0.3
+KEYWORD_SCALE = 0.25  # keyword taxonomy score → feature value (scores run 0–12)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The rule detectors' verdicts on one normalized message.
+
+    flags: detector name → verdict (see Parser.signals); ref: the item number named, if any;
+    dates: (offset, date) of every date found; own_dates: those in the writer's own words;
+    places: place mentions."""
+    flags: dict[str, bool]
+    ref: int | None
+    dates: list[tuple[int, date]]
+    own_dates: list[date]
+    places: list[PlaceMatch]
+
+
+def intent_features(text: str, sig: Signals) -> Features:
+    """Character 1–3-grams of the message, its length band and the rule verdicts."""
+    binary = char_ngrams(text, 3)
+    binary.update(f"r:{name}" for name, on in sig.flags.items() if on)
+    band = 0 if len(text) <= 12 else 1 if len(text) <= 30 else 2 if len(text) <= 80 else 3
+    binary.add(f"len:{band}")
+    return binary, {}
+
+
+def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier,
+                  place_type: str | None) -> Features:
+    """Character 1–3-grams and jieba tokens of an item's text (tokens outside the clause that
+    states the problem at half weight), the keyword taxonomy's score per category, and (weakly)
+    the visit's place type."""
+    segments = [(list(tokens), weight) for tokens, weight in segments]
+    binary = char_ngrams(words, 3)
+    weighted: dict[str, float] = {}
+    for tokens, weight in segments:
+        for tok in tokens:
+            key = f"w:{tok}"
+            if weight >= 1.0:
+                binary.add(key)
+            elif key not in binary:
+                weighted[key] = max(weighted.get(key, 0.0), weight)
+    for key in binary.intersection(weighted):
+        del weighted[key]
+    for cat, score in classifier.scores(segments, words).items():
+        weighted[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
+    if place_type:
+        weighted[f"p:{place_type}"] = PLACE_TYPE_VALUE
+    return binary, weighted
+
+
+def clause_features(text: str, clause: Clause, index: int, first_problem: int) -> Features:
+    """What the clause model sees of one neutral clause: its character 1–3-grams, its length band,
+    whether it opens the message, lies before the first cue-stated problem, or is a listed point."""
+    content = text[clause.content_start:clause.end]
+    binary = char_ngrams(content, 3)
+    n = len(content)
+    binary.add(f"clen:{0 if n <= 4 else 1 if n <= 10 else 2 if n <= 20 else 3}")
+    if index == 0:
+        binary.add("c:first")
+    if clause.end <= first_problem:
+        binary.add("c:before")
+    if clause.enumerated or clause.listed:
+        binary.add("c:listed")
+    if clause.also:
+        binary.add("c:also")
+    return binary, {}

@@ -1,0 +1,197 @@
+"""Learned linear classifiers of the parser: message intent and item category.
+
+Both are multinomial logistic regressions (scikit-learn) over sparse features: character
+n-grams (1–3) of the text, its jieba tokens, and a few dense signals from the rule layer (the
+keyword taxonomy's scores for a category, the rule detectors' verdicts for an intent). Training
+uses scikit-learn; prediction uses only the exported weights (a feature → row index and a
+``float32`` matrix), so a prediction is one sparse dot product with no scikit-learn call.
+
+A model is built deterministically from labelled messages in the corpus format (see
+``data/corpus/README.md``) plus the organisation's category corrections, and cached under the
+cache directory by the SHA-256 of everything it was built from (:func:`fingerprint`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import pickle
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FEATURE_VERSION = "4"  # bump when a feature function changes: invalidates cached models
+_DIGITS = re.compile(r"[0-9]+")
+_SKIP = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()【】\[\]《》~～…—-]+")
+
+Features = tuple[set[str], dict[str, float]]  # (binary features, weighted features)
+
+
+def char_ngrams(text: str, n_max: int = 3, prefix: str = "c", out: set[str] | None = None) -> set[str]:
+    """Binary character n-grams (1..n_max) of text, digits folded to "0", punctuation dropped
+    (each punctuation-free run is its own window); added to `out` when given."""
+    out = set() if out is None else out
+    add = out.add
+    for run in _SKIP.split(_DIGITS.sub("0", text)):
+        n = len(run)
+        for size in range(1, n_max + 1):
+            tag = f"{prefix}{size}:"
+            for i in range(n - size + 1):
+                add(tag + run[i:i + size])
+    return out
+
+
+def as_dict(features: Features) -> dict[str, float]:
+    """One feature dict (binary features at 1.0), the shape scikit-learn's DictVectorizer takes."""
+    binary, weighted = features
+    out = dict.fromkeys(binary, 1.0)
+    out.update(weighted)
+    return out
+
+
+@dataclass
+class LinearModel:
+    """A trained multinomial linear classifier, exported for fast prediction.
+
+    labels: class names; index: feature name → row of ``weights`` (F × L, float32);
+    bias: (L,). :meth:`probabilities` returns a softmax over labels."""
+    labels: tuple[str, ...]
+    index: dict[str, int]
+    weights: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def _names(self):  # a dict view: intersecting it with a set walks the smaller side only
+        return self.index.keys()
+
+    def scores(self, features: Features) -> np.ndarray:
+        """Raw class scores (L,) of one example; unknown features are ignored."""
+        binary, weighted = features
+        get = self.index.get
+        rows = list(map(self.index.__getitem__, self._names & binary))
+        total = self.weights[rows].sum(axis=0) + self.bias if rows else self.bias.copy()
+        for name, value in weighted.items():
+            row = get(name)
+            if row is not None:
+                total += value * self.weights[row]
+        return total
+
+    def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
+                      ) -> list[tuple[str, float]]:
+        """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
+        s = self.scores(features)
+        pairs = [(label, float(v)) for label, v in zip(self.labels, s, strict=True)
+                 if allowed is None or label in allowed]
+        if not pairs:
+            return []
+        top = max(v for _, v in pairs)
+        exp = [(label, math.exp(v - top)) for label, v in pairs]
+        total = sum(v for _, v in exp)
+        return sorted(((label, v / total) for label, v in exp), key=lambda p: -p[1])
+
+
+def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
+        weights: Sequence[float] | None = None) -> LinearModel:
+    """Train a multinomial logistic regression on (features, label) pairs (deterministic: lbfgs,
+    fixed data order). `c` is the inverse L2 strength; `weights` optional per-example weights.
+    Raises ValueError with fewer than two labels."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    labels = sorted({label for _, label in examples})
+    if len(labels) < 2:
+        raise ValueError(f"need at least two labels to train, got {labels}")
+    vec = DictVectorizer(dtype=np.float32, sort=True)
+    x = vec.fit_transform([as_dict(f) for f, _ in examples])
+    y = [label for _, label in examples]
+    from threadpoolctl import threadpool_limits
+
+    clf = LogisticRegression(C=c, max_iter=2000, solver="lbfgs")
+    with threadpool_limits(1):  # small problems: threads only contend on a busy machine
+        clf.fit(x, y, sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64))
+    coef = clf.coef_
+    intercept = clf.intercept_
+    classes = tuple(str(k) for k in clf.classes_)
+    if len(classes) == 2:  # binary: scikit-learn keeps one row; make it two symmetric ones
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)
+    names = vec.get_feature_names_out()
+    index = {str(names[j]): k for k, j in enumerate(keep)}
+    return LinearModel(classes, index, np.ascontiguousarray(coef[:, keep].T, dtype=np.float32),
+                       intercept.astype(np.float32))
+
+
+@dataclass
+class Models:
+    """The learned models a parser uses: intent over messages, category per profile over item
+    texts, the clause model over neutral clauses; `margin` is the probability gap under which a category's second choice is offered;
+    `key` the fingerprint of what they were built from."""
+    intent: LinearModel
+    category: dict[str, LinearModel]
+    margin: float
+    key: str = ""
+    clause: LinearModel | None = None  # "1" when a clause with no problem cue states a problem
+
+
+# --- corpus ---------------------------------------------------------------------------------
+
+CORPUS_DIR = Path(__file__).parent / "data" / "corpus"
+
+
+def corpus_files(corpus_dir: Path = CORPUS_DIR) -> list[Path]:
+    """The shipped labelled files: dev.jsonl and train/*.jsonl, in a fixed order."""
+    return [corpus_dir / "dev.jsonl", *sorted((corpus_dir / "train").glob("*.jsonl"))]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Rows of a JSON-lines file (UTF-8, BOM tolerated); blank lines skipped.
+    Raises ValueError naming the file and line of a malformed row."""
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: not JSON: {e}") from None
+    return rows
+
+
+def slice_of(row: Mapping) -> str:
+    """The slice a corpus row belongs to: its id prefix (t1, t2, …, d for dev, corr for corrections)."""
+    rid = str(row.get("id", ""))
+    return rid.split("_", 1)[0] if "_" in rid else rid.rstrip("0123456789-") or "?"
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    """SHA-256 over the given parts (with the feature version): the cache key of a model set."""
+    h = hashlib.sha256(FEATURE_VERSION.encode())
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def load_cached(path: Path) -> object | None:
+    """A pickled model set written by :func:`save_cached`, or None when absent or unreadable."""
+    try:
+        with path.open("rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def save_cached(path: Path, value: object) -> None:
+    """Write atomically (temp file + rename); failures to write are ignored (the cache is optional)."""
+    tmp = path.with_suffix(".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

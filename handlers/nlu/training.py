@@ -1,0 +1,178 @@
+"""Building the learned models from labelled messages: examples, training, caching.
+
+Sources, in order: the shipped corpus (``data/corpus``: dev.jsonl and the eight training
+slices) and the organisation's own category corrections (``改 #N 分类 …``, exported by
+``minqing nlu train`` / the nightly job to a JSON-lines file in the corpus format). The result
+is deterministic for the same inputs and cached by their fingerprint."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .features import clause_features, intent_features, item_features
+from .learn import Features, Models, corpus_files, fingerprint, fit, load_cached, read_jsonl, save_cached, slice_of
+from .split import normalize
+
+if TYPE_CHECKING:
+    from .parser import Parser
+
+log = logging.getLogger(__name__)
+
+INTENT_C = 2.0
+CATEGORY_C = 4.0
+CLAUSE_C = 1.0
+CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
+DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the second choice
+_STRONG = re.compile(r"[。！？!?；;\n]")
+
+
+def shipped_rows() -> list[dict]:
+    """Every labelled row of the shipped corpus."""
+    return [row for path in corpus_files() for row in read_jsonl(path)]
+
+
+def correction_rows(path: Path | None) -> list[dict]:
+    """Rows of the organisation's corrections file (corpus format), [] when there is none."""
+    if path is None or not Path(path).exists():
+        return []
+    return read_jsonl(Path(path))
+
+
+def _sentence(text: str, key: str) -> str:
+    at = text.find(key)
+    if at < 0:
+        return key
+    lo = max((m.end() for m in _STRONG.finditer(text, 0, at)), default=0)
+    hi = next((m.start() for m in _STRONG.finditer(text, at + len(key))), len(text))
+    return text[lo:hi].strip()
+
+
+def category_examples(parser: Parser, rows: Iterable[dict]) -> dict[str, list[tuple[Features, str, float]]]:
+    """(features, category, weight) per profile for every labelled item: the item text is the
+    splitter's item that contains the label's key (what prediction will see), else the sentence
+    around the key; a correction row's whole text is its item."""
+    out: dict[str, list[tuple[Features, str, float]]] = {}
+    for row in rows:
+        if not row.get("items"):
+            continue
+        profile = row.get("profile") or "campus"
+        tax = parser.taxonomies.get(profile)
+        if tax is None:
+            continue
+        classifier = parser.classifiers[profile]
+        text = normalize(row["text"], parser._is_word)
+        place_type = (row.get("visit") or {}).get("place_type")
+        correction = slice_of(row) == "corr"
+        groups = [] if correction else parser._groups(text, tax)
+        for gold in row["items"]:
+            if gold["category"] not in tax.categories:
+                continue
+            key = normalize(gold.get("key") or "")
+            match = next(((w, seg) for w, seg in groups if key and key in w), None)
+            if match is None:
+                words = text if correction else _sentence(text, key)
+                match = (words, [(parser._tokens(words), 1.0)])
+            feats = item_features(match[0], match[1], classifier, place_type)
+            out.setdefault(profile, []).append((feats, gold["category"], CORRECTION_WEIGHT if correction else 1.0))
+    return out
+
+
+def intent_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+    """(features, intent) for every corpus row (correction rows carry no intent label)."""
+    out = []
+    for row in rows:
+        if slice_of(row) == "corr" or not row.get("intent"):
+            continue
+        text = normalize(row["text"], parser._is_word)
+        today = date.fromisoformat(row["today"])
+        out.append((intent_features(text, parser.signals(text, today)), row["intent"]))
+    return out
+
+
+def clause_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every clause the cues leave neutral in a labelled visit or issue:
+    "1" when a labelled item's key lies in it (a problem the cue lists missed)."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+        clauses, _, _ = parser.clauses(text, tax, learned=False)
+        first = min((c.start for c in clauses if c.kind in ("P", "R")), default=len(text))
+        for i, c in enumerate(clauses):
+            if c.kind != "N":
+                continue
+            content = text[c.content_start:c.end]
+            label = "1" if any(k and k in content for k in keys) else "0"
+            out.append((clause_features(text, c, i, first), label))
+    return out
+
+
+def train(parser: Parser, rows: Sequence[dict], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
+    """Fit the intent model, the clause model and one category model per profile on `rows`."""
+    intent = fit(intent_examples(parser, rows), c=INTENT_C)
+    clause_rows = clause_examples(parser, rows)
+    clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
+    category = {}
+    for profile, examples in category_examples(parser, rows).items():
+        if len({label for _, label, _ in examples}) >= 2:
+            category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
+                                    weights=[w for _, _, w in examples])
+    return Models(intent, category, margin, key, clause)
+
+
+def source_key(parser: Parser, corrections: Path | None) -> str:
+    """Fingerprint of everything a model set is built from: corpus files, corrections, the
+    taxonomy and cue data (keyword scores and rule verdicts are features)."""
+    from .parser import DATA_DIR
+
+    parts: list[bytes | str] = [p.read_bytes() for p in corpus_files()]
+    parts += [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]  # rules are features
+    parts += [p.read_bytes() for p in sorted(DATA_DIR.glob("*.toml"))]
+    parts.append(repr(sorted(parser.known_places.items())))
+    if corrections is not None and Path(corrections).exists():
+        parts.append(Path(corrections).read_bytes())
+    return fingerprint(*parts)
+
+
+def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = None,
+                  force: bool = False) -> Models:
+    """The cached model set for the current sources, trained (and cached) when absent or forced."""
+    key = source_key(parser, corrections)
+    path = Path(cache_dir) / f"nlu-{key[:20]}.pkl"
+    if not force:
+        cached = load_cached(path)
+        if isinstance(cached, Models) and cached.key == key:
+            return cached
+    rows = shipped_rows() + correction_rows(corrections)
+    models = train(parser, rows, key=key)
+    save_cached(path, models)
+    for old in Path(cache_dir).glob("nlu-*.pkl"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    log.info("nlu models trained: %d rows, key %s", len(rows), key[:12])
+    return models
+
+
+def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict]) -> Models:
+    """Rebuild the models with the organisation's corrections `lines` (corpus format) and swap
+    them into `parser`: the models are trained and cached first, then the corrections file is
+    replaced atomically, so other processes watching it (Parser.refresh) find them ready."""
+    corrections = Path(corrections)
+    corrections.parent.mkdir(parents=True, exist_ok=True)
+    staged = corrections.with_suffix(".staged")
+    staged.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    models = load_or_train(parser, cache_dir, staged, force=True)  # the key depends on bytes, not name
+    staged.replace(corrections)
+    parser.models = models
+    parser.watch(cache_dir, corrections)
+    return models

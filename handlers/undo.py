@@ -1,0 +1,56 @@
+"""撤销: take back the sender's last action — a record, a correction, a transfer, a progress
+note, a 签收 or 办结 — naming exactly what was undone. Each further 撤销 takes back the one
+before, as far back as `Policy.undo_minutes`. Nothing someone else has built on is undone.
+
+An action is undone by restoring the item's state stored in its event (`before`) and logging
+an `undone` event that points at it; history is never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from handlers import record, replies
+from handlers.context import Ctx
+from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
+from storage.models import Item, ItemEvent
+
+_DATES = ("deadline", "first_due")
+_TIMES = ("resolved_at", "responded_at")
+
+
+async def undo(ctx: Ctx) -> str:
+    since = ctx.now - timedelta(minutes=ctx.policy.undo_minutes)
+    events = await undoable_events(ctx.session, ctx.cadre.id, since)
+    visit, items = await last_record(ctx.session, ctx.cadre.id)
+    made = visit.created_at if visit is not None else (items[0].created_at if items else None)
+    record_msg = None
+    if made is not None and made >= since:
+        record_msg = (visit.message_id if visit is not None else items[0].message_id) or 0
+    event = events[0] if events else None
+    if event is not None and (record_msg is None or (event.data.get("msg") or 0) > record_msg):
+        return await _undo_event(ctx, event)
+    if record_msg is not None:
+        return await record.undo(ctx)
+    return replies.nothing_to_undo(ctx.policy.undo_minutes)
+
+
+async def _undo_event(ctx: Ctx, event: ItemEvent) -> str:
+    item = await get_item(ctx.session, event.item_id)
+    if item is None or await later_events_by_others(ctx.session, event):
+        return replies.undo_blocked_item(event.item_id)
+    _restore(item, event.data["before"])
+    await add_event(ctx.session, item, "undone", ctx.cadre.id, ctx.now, None, event=event.id)
+    to_owner = event.data.get("to_owner")
+    if event.kind in ("transferred", "returned") and to_owner and to_owner != item.owner_id:
+        ctx.notify(to_owner, replies.transfer_withdrawn(item, ctx.cadre.name))
+    return replies.undone_action(event, ctx.today)
+
+
+def _restore(item: Item, before: dict) -> None:
+    for key, value in before.items():
+        if key in _DATES and value is not None:
+            value = date.fromisoformat(value)
+        elif key in _TIMES and value is not None:
+            value = datetime.fromisoformat(value)
+        setattr(item, key, value)

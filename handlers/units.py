@@ -1,0 +1,85 @@
+"""Unit names as people write them: full name, common short names, aliases, near misses.
+
+Short names are computed from the full name (学生工作处 → 学工处 / 学生处 / 学工, 后勤保障处 →
+后勤处, 马克思主义学院 → 马院, 计算机学院 → 计算机) plus the roster's optional `aliases`
+column. A name that only resembles units is never acted on: the reply asks which one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Unit
+
+SUFFIXES = ("办公室", "委员会", "学院", "中心", "处", "部", "院", "室", "科", "所", "馆", "站", "队",
+            "社区", "村", "街道")
+FUZZY_CUTOFF = 0.5
+MAX_SUGGESTIONS = 3
+
+
+def short_names(name: str) -> set[str]:
+    """Names people use for unit `name` besides the full one (may be empty)."""
+    out: set[str] = set()
+    suffix = next((s for s in SUFFIXES if name.endswith(s) and len(name) > len(s) + 1), "")
+    body = name[: len(name) - len(suffix)] if suffix else name
+    short_suffix = suffix[-1] if suffix else ""
+    if suffix and len(body) >= 2:
+        out.add(body)  # 计算机学院 → 计算机
+    if len(body) >= 4:
+        out.add(body[0] + body[2] + short_suffix)  # 学生工作处 → 学工处
+        out.add(body[0] + body[2])  # 学工
+        out.add(body[:2] + short_suffix)  # 学生处, 后勤处, 马克院…
+    if len(body) >= 3 and suffix in ("学院", "院"):
+        out.add(body[0] + "院")  # 马克思主义学院 → 马院
+    out.discard(name)
+    return {s for s in out if len(s) >= 2}
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    """`unit` when the name means exactly one unit; otherwise `choices` to ask about
+    (`ambiguous`: several units answer to the name; else the closest units to a miss)."""
+
+    unit: Unit | None
+    choices: tuple[str, ...] = ()
+    ambiguous: bool = False
+
+
+async def match_unit(session: AsyncSession, name: str) -> UnitMatch:
+    name = name.strip().removeprefix("给").removesuffix("吧").strip()
+    units = list(await session.scalars(select(Unit).order_by(Unit.id)))
+    exact = [u for u in units if u.name == name]
+    if exact:
+        return UnitMatch(exact[0])
+    for names_of in (_aliases, lambda u: short_names(u.name)):
+        hits = [u for u in units if name in names_of(u)]
+        if len(hits) == 1:
+            return UnitMatch(hits[0])
+        if len(hits) > 1:
+            return UnitMatch(None, tuple(u.name for u in hits), ambiguous=True)
+    contains = [u for u in units if name and name in u.name]
+    if len(contains) == 1:
+        return UnitMatch(contains[0])
+    if len(contains) > 1:
+        return UnitMatch(None, tuple(u.name for u in contains), ambiguous=True)
+    return UnitMatch(None, closest(name, [u.name for u in units]))
+
+
+def closest(name: str, names: list[str]) -> tuple[str, ...]:
+    """The units whose names look most like `name` (by characters in common), best first."""
+    scored = sorted(((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names),
+                    key=lambda t: -t[0])
+    near = [n for score, n in scored if score >= FUZZY_CUTOFF][:MAX_SUGGESTIONS]
+    return tuple(near or [n for _, n in scored[:MAX_SUGGESTIONS]])
+
+
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
+
+
+def _aliases(unit: Unit) -> set[str]:
+    return set(getattr(unit, "aliases", None) or [])

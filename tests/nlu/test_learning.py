@@ -1,0 +1,79 @@
+"""The learning loop: models built deterministically from the corpus, and an organisation's
+category corrections changing the next prediction for similar wording after retraining."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from handlers.nlu import Parser, training
+from handlers.nlu.learn import read_jsonl, slice_of
+from tests.nlu.conftest import TODAY
+
+
+@pytest.fixture(scope="module")
+def rules_only(tmp_path_factory) -> Parser:
+    """A parser with the rule layer alone, on its own cache, so retraining here touches nothing shared."""
+    return Parser.load(cache_dir=tmp_path_factory.mktemp("nlu-loop"), learned=False)
+
+
+def test_training_is_deterministic(rules_only):
+    rows = [r for r in training.shipped_rows() if slice_of(r) in ("d", "t8")]
+    a, b = training.train(rules_only, rows), training.train(rules_only, rows)
+    assert a.intent.labels == b.intent.labels and a.intent.index == b.intent.index
+    assert np.array_equal(a.intent.weights, b.intent.weights)
+    assert np.array_equal(a.category["campus"].weights, b.category["campus"].weights)
+
+
+CORRECTED = ["晨跑打卡定位不准，跑完了不算", "晨跑打卡次数没记上", "晨跑打卡要求一学期跑四十次，太多了"]
+SIMILAR = "晨跑打卡app老是闪退"
+
+
+def test_a_correction_changes_the_next_prediction_for_similar_wording(rules_only, tmp_path, monkeypatch):
+    monkeypatch.delenv("MINQING_NLU_CACHE", raising=False)
+    cache, corrections = tmp_path / "cache", tmp_path / "nlu" / "corrections.jsonl"
+    before = training.load_or_train(rules_only, cache, None)
+    rules_only.models = before
+    assert rules_only.classify(SIMILAR) != "教学"
+
+    # what `minqing nlu train` and the nightly job write: one corpus line per 改 #N 分类
+    lines = [{"id": f"corr-{n}", "profile": "campus", "today": "2026-11-20", "text": text, "intent": "issue",
+              "visit": None, "items": [{"category": "教学", "also": [], "key": text[:6]}], "query": None,
+              "resolve": None} for n, text in enumerate(CORRECTED, 1)]
+    after = training.retrain(rules_only, cache, corrections, lines)
+    assert after.key != before.key
+    assert rules_only.classify(SIMILAR) == "教学"
+    assert [r["text"] for r in read_jsonl(corrections)] == CORRECTED
+
+    # another process (a worker) sharing the cache picks the new models up without training
+    other = Parser.load(cache_dir=tmp_path / "worker", learned=False)
+    other.models = before
+    other.watch(cache, None)
+    other._learning = (cache, corrections, 0.0, 0.0)  # it saw no corrections file yet
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("a refresh must not train"))
+    assert other.refresh() is True
+    assert other.classify(SIMILAR) == "教学"
+
+
+def test_the_unsure_choice_is_offered_in_the_reply(parser, monkeypatch):
+    """When the model's two best categories are close, the record reply names the second one and
+    how to switch to it."""
+    from handlers.replies import unsure
+    from storage.records import NewItem
+
+    monkeypatch.setattr(parser.models, "margin", 1.01)  # every item counts as unsure
+    item = parser.parse("晨跑打卡定位不准", TODAY).items[0]
+    assert item.alternative and item.alternative != item.category
+    new = NewItem(owner=None, category=item.category, text=item.text, track="quick", deadline=None,
+                  message_id=1, created_at=None, id=12, alternative=item.alternative)
+    assert unsure(new) == f"（也可能是 {item.alternative}，回复「改 #12 分类 {item.alternative}」）"
+
+
+def test_corrections_file_lines_are_valid_corpus_lines(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text("\ufeff" + json.dumps({"id": "corr-1", "text": "x"}) + "\n\n", encoding="utf-8")
+    assert read_jsonl(path) == [{"id": "corr-1", "text": "x"}]
+    path.write_text("{broken\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"c\.jsonl:1"):
+        read_jsonl(path)

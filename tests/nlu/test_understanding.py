@@ -1,0 +1,107 @@
+"""Issue 9's rule families through the real parser with the learned models: intents that never do
+harm, whole items, people and places as language."""
+from __future__ import annotations
+
+import pytest
+
+from tests.nlu.conftest import TODAY
+
+
+@pytest.mark.parametrize("text", [
+    "按劳动保障监察条例第29条，已解决部分拖欠工资，但还有11名工人的工钱没结",  # an article number
+    "302宿舍的灯已经修好了",  # a room number
+    "2025年的问题已经解决了",  # a year
+    "3栋的热水器已经换好了",  # a building
+    "走访了12个寝室，问题都解决了",  # a count
+    "上个月反映的15个问题已经处理完了",
+])
+def test_numbers_that_name_no_item_never_resolve(parser, text):
+    assert parser.parse(text, TODAY).intent != "resolve"
+
+
+@pytest.mark.parametrize("text, ref", [
+    ("12号问题已解决，换了新热水器", 12),
+    ("第12个问题已经办结", 12),
+    ("编号12 已处理", 12),
+    ("#12 修好了", 12),
+    ("三十六号问题已经解决了", 36),
+])
+def test_item_numbers_in_done_wording_resolve(parser, text, ref):
+    p = parser.parse(text, TODAY)
+    assert (p.intent, p.resolve_ref) == ("resolve", ref)
+
+
+@pytest.mark.parametrize("text", [
+    "我还有哪些没办", "这个月食堂的问题", "各单位走访情况怎么样", "本月各学院走访完成情况",
+    "张老师本月走访了几次", "计算机学院逾期问题",
+])
+def test_queries_in_any_wording_are_queries(parser, text):
+    assert parser.parse(text, TODAY).intent == "query"
+
+
+@pytest.mark.parametrize("text", [
+    "下周三我再去荷园5栋回访",  # a plan
+    "明天上午开会，请准时参加",  # a notice
+    "刚才那条发错了，不用记录",  # a correction of one's own message
+    "这个机器人怎么用",  # a usage question
+])
+def test_plans_notices_and_corrections_are_other(parser, text):
+    assert parser.parse(text, TODAY).intent == "other"
+
+
+def test_a_relayed_letter_is_one_issue_in_the_complainants_voice(parser):
+    text = ("转一位家长在校长信箱的留言：我儿子住在松园2栋一楼，宿舍常年潮湿，墙皮一块块往下掉，墙角全是黑霉，"
+            "衣服晾三天都不干，被子也是潮的。孩子已经咳嗽一个多月了，我去学校看过两次，希望学校能给换个楼层。")
+    p = parser.parse(text, TODAY)
+    assert p.intent == "issue" and p.visit is None
+    assert len(p.items) == 1 and p.items[0].category == "宿舍"
+    assert "潮湿" in p.items[0].text and not p.items[0].text.startswith("转")
+
+
+def test_a_subject_line_is_one_item(parser):
+    p = parser.parse("工单标题：青山路17号小区自来水发黄有异味", TODAY, "community")
+    assert p.intent == "issue"
+    assert [(i.category, i.text) for i in p.items] == [("基础设施", "青山路17号小区自来水发黄有异味")]
+
+
+def test_a_numbered_list_gives_one_item_per_point(parser):
+    p = parser.parse("1. 热水不稳 2. 网络卡 3. 楼道灯坏了", TODAY)
+    assert [i.text for i in p.items] == ["热水不稳", "网络卡", "楼道灯坏了"]
+
+
+@pytest.mark.parametrize("text, key", [("菜里吃出头发了!!!", "头发"), ("同学食物中毒，上吐下泻", "食物中毒")])
+def test_terse_and_emotional_problems_are_items(parser, text, key):
+    p = parser.parse(text, TODAY)
+    assert p.intent == "issue" and len(p.items) == 1 and key in p.items[0].text
+
+
+def test_an_item_is_the_problem_without_the_visit_story(parser):
+    p = parser.parse("今天晚上去了梅园三栋跟十二个同学聊了一下主要是说热水时有时无，晚上网络很卡", TODAY)
+    assert p.visit is not None and p.visit.people == 12 and p.visit.place == "梅园三栋"
+    assert [i.text for i in p.items] == ["热水时有时无", "晚上网络很卡"]
+
+
+@pytest.mark.parametrize("text, people", [
+    ("今天去梅园3栋和十五个学生聊了聊，热水不稳定", 15),
+    ("本周一在男生4栋跟12个寝室长座谈，阳台排水管堵了", 12),
+    ("今天上午去数控实训室看技能大赛集训 四个参赛选手都在练", 4),
+    ("今天到2栋看了看寒假留校的学生 一共11个 集中住在三楼", 11),
+    ("走访6户，见到村民9人", 9),
+    ("今天去了桂花巷，赵爷爷九十一了一个人住", None),  # alone, not a count of people met
+    ("走访松园1栋，有两个学生反映热水不稳", None),  # people heard about
+])
+def test_people_met_as_numeral_classifier_and_person_word(parser, text, people):
+    p = parser.parse(text, TODAY)
+    assert p.visit is not None and p.visit.people == people
+
+
+@pytest.mark.parametrize("text, place_type", [
+    ("清明前在桂花村防火卡口值守，进山的车很多", "点位"),  # the post inside the village
+    ("上周三晚上去了辖区一个快递公司的员工宿舍，空调坏了没人修", "宿舍"),
+    ("今天到新港社区困难职工小张家里慰问", "家庭"),
+    ("今天去杨家垸村走访了3户村民", "农户"),
+])
+def test_place_type_is_what_the_place_is(parser, text, place_type):
+    profile = "campus" if "宿舍" in text else "community"
+    p = parser.parse(text, TODAY, profile)
+    assert p.visit is not None and p.visit.place_type == place_type
