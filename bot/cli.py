@@ -80,8 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     j = sub.add_parser("jobs", parents=[common], help="scheduled jobs: list, run one now")
     j.add_argument("action", choices=["list", "run"])
     j.add_argument("name", nargs="?")
-    j.add_argument("--now", help="clock time, e.g. 2026-12-07T09:00")
+    j.add_argument("--now", help="clock time, e.g. 2026-12-07T09:00 (an offset like Z or +08:00 is converted)")
     j.add_argument("--dry-run", action="store_true")
+
+    h = sub.add_parser("holidays", help="working-day calendar: coverage and source of each day")
+    h.add_argument("action", choices=["check"])
+    h.add_argument("--year", type=int, help="default: this year and next year")
     return p
 
 

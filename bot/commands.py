@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -215,7 +216,7 @@ async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
                          learned=False)
     from handlers.nlu.training import retrain
 
-    models = retrain(parser, cfg.cache_dir, corrections_path(cfg), lines)
+    models = retrain(parser, Path(os.environ.get("MINQING_NLU_CACHE") or cfg.cache_dir), corrections_path(cfg), lines)
     print(f"已用 {len(lines)} 条分类更正重新训练理解模型（{models.key[:12]}），服务会在一分钟内用上新模型")
     return 0
 
@@ -273,19 +274,22 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
             print(f"{name:24s} 下次运行 {nxt:%Y-%m-%d %H:%M}")
         if not jobs:
             print("（定时任务已停用）")
+        warning = ops.calendar_warning(settings, _now(cfg))
+        if warning:
+            print(f"⚠ {warning}")
         return 0
     if not args.name:
         raise ConfigError("jobs run", "a job name (see `minqing jobs list`)")
     try:
-        now = datetime.fromisoformat(args.now) if args.now else _now(cfg)
+        now = ops.parse_now(args.now, settings) if args.now else _now(cfg)
     except ValueError:
-        raise ConfigError("--now", "an ISO time like 2026-12-07T09:00", args.now) from None
+        raise ConfigError("--now", "an ISO time like 2026-12-07T09:00 or 2026-12-07T01:00Z", args.now) from None
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
         await apply_groups(db, cfg)
         try:
-            lines = await ops.run_job(args.name, now=now.replace(tzinfo=None), db=db, settings=settings,
+            lines = await ops.run_job(args.name, now=now, db=db, settings=settings,
                                       policy=cfg.policy, dry_run=args.dry_run)
         except ValueError as exc:
             raise ConfigError("jobs run NAME", str(exc), args.name) from None
@@ -295,8 +299,24 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
     return 0
 
 
+async def cmd_holidays(args: argparse.Namespace, cfg: Config) -> int:
+    from scheduler import ops
+
+    settings = ops.settings_from(cfg)
+    this = _now(cfg).year
+    years = [args.year] if args.year else [this, this + 1]
+    if any(not 1900 <= y <= 2200 for y in years):
+        raise ConfigError("--year", "a year like 2027", args.year)
+    blocks = ["\n".join(ops.holidays_report(settings, y)) for y in years]
+    print("\n\n".join(blocks))
+    warning = ops.calendar_warning(settings, _now(cfg))
+    if warning:
+        print(f"\n⚠ {warning}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Awaitable[int]]] = {
     "db": cmd_db, "roster": cmd_roster, "demo": cmd_demo, "chat": cmd_chat, "serve": cmd_serve,
     "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "nlu": cmd_nlu, "outbox": cmd_outbox,
-    "jobs": cmd_jobs,
+    "jobs": cmd_jobs, "holidays": cmd_holidays,
 }

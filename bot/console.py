@@ -24,8 +24,8 @@ from typing import TextIO
 
 from handlers.clock import OffsetClock
 from handlers.dispatch import Dispatcher
-from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.inbound_text import clean
+from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.types import IncomingMessage, TextReply
 
 # (clock before, clock after) → preview lines of the jobs that fell due in between

@@ -10,10 +10,11 @@ so two concurrent runs or a restart mid-run never double a reminder.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,11 +32,17 @@ class Message:
     msg_type: str = "text"
     not_before: datetime | None = None
     dedupe_key: str | None = None
+    # what the message is about, so it is re-checked and rendered again at delivery
+    # (scheduler.held); `deliver` adds the part number
+    subject: dict[str, Any] | None = None
 
-    def describe(self) -> str:
-        """One preview line block for `minqing jobs run` (what would be sent, and when)."""
-        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送）" if self.not_before else ""
-        return f"→ {self.target_kind}:{self.target}{when}\n{self.body}"
+    def describe(self, names: dict[tuple[str, str], str] | None = None) -> str:
+        """One preview block for `minqing jobs run` (to whom, when, what). `names` maps
+        (target_kind, target) to a readable name such as 张老师 or 计算机学院群."""
+        recheck = "，发送前重新核对" if self.subject is not None else ""
+        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送{recheck}）" if self.not_before else ""
+        who = (names or {}).get((self.target_kind, self.target), f"{self.target_kind}:{self.target}")
+        return f"→ {who}{when}\n{self.body}"
 
 
 class Sender(Protocol):
@@ -54,7 +61,7 @@ class OutboxSender:
     ) -> list[int | None]:
         ids = await sweeps.enqueue_many(session, [
             dict(target_kind=m.target_kind, target=m.target, body=m.body, msg_type=m.msg_type,
-                 dedupe_key=m.dedupe_key, not_before=m.not_before)
+                 dedupe_key=m.dedupe_key, not_before=m.not_before, subject=m.subject)
             for m in messages
         ], now)
         return [ids.get(m.dedupe_key or "") for m in messages]
@@ -123,9 +130,18 @@ def _render(e: Envelope, claimed: set[str]) -> list[Message]:
     if not keys:
         return []
     msgs = e.render(keys)
-    # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + part.
-    return [m if m.dedupe_key else _with_key(m, f"rem:{keys[0]}:{n}") for n, m in enumerate(msgs, 1)]
+    # Parts are numbered per recipient (an envelope may address several, e.g. every leader).
+    total = Counter((m.target_kind, m.target) for m in msgs)
+    seen: Counter = Counter()
+    out = []
+    for n, m in enumerate(msgs, 1):
+        to = (m.target_kind, m.target)
+        seen[to] += 1
+        # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + n.
+        out.append(_finish(m, f"rem:{keys[0]}:{n}", seen[to], total[to]))
+    return out
 
 
-def _with_key(m: Message, key: str) -> Message:
-    return Message(m.target_kind, m.target, m.body, m.msg_type, m.not_before, key[:200])
+def _finish(m: Message, key: str, part: int, parts: int) -> Message:
+    subject = {**m.subject, "part": part, "parts": parts} if m.subject is not None else None
+    return replace(m, dedupe_key=m.dedupe_key or key[:200], subject=subject)

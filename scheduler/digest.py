@@ -3,7 +3,10 @@ leaders' group. Item texts are masked (handlers.privacy) before they reach a gro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.policy import Policy
 from handlers.privacy import mask
@@ -11,9 +14,10 @@ from scheduler import calm, texts
 from scheduler.delivery import Envelope, Message, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list, split_lines
-from storage import metrics, sweeps
+from storage import metrics, outbox, sweeps
 from storage.db import Database
 from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
+from storage.models import GroupBinding
 
 JOB_NAME = "weekly_digest"
 OVERDUE_LISTED = 30  # per unit, before "……共N项逾期"
@@ -93,38 +97,89 @@ def org_digest(unit_names: dict[int, str], periods: dict[int, UnitPeriod], mets:
     return split_lines(lines, limit, header=header)
 
 
+async def digest_data(session: AsyncSession, now: datetime, span: tuple[date, date], policy: Policy) -> dict:
+    """Everything the digests of `span` need, computed at `now` (for all groups at once)."""
+    today = now.date()
+    return dict(
+        unit_names=await sweeps.units(session),
+        periods=await metrics.unit_period(session, span[0], span[1], today),
+        mets=await metrics.unit_metrics(session, now, response_hours=policy.response_hours,
+                                        weights=policy.satisfaction_weights),
+        overdue=await metrics.overdue_lists(session, today, OVERDUE_LISTED),
+    )
+
+
+def group_bodies(g: GroupBinding, data: dict, today: date, span: tuple[date, date],
+                 settings: SchedulerSettings) -> list[str]:
+    """The digest for group `g` (empty when the group has no unit any more)."""
+    limit = settings.group_limit(g.channel)
+    unit_names, periods, mets = data["unit_names"], data["periods"], data["mets"]
+    if g.is_leaders:
+        return org_digest(unit_names, periods, mets, span, limit)
+    if g.unit_id in unit_names:
+        return [unit_digest(unit_names[g.unit_id], periods.get(g.unit_id, UnitPeriod()),
+                            mets.get(g.unit_id, UnitMetrics()), data["overdue"].get(g.unit_id, []),
+                            today, span, limit)]
+    return []
+
+
+def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
+    """A digest run's period ends at the next week's run (which replaces it)."""
+    return datetime.combine(slot.date() + timedelta(days=7), settings.digest_time)
+
+
+async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+                      subject: dict, data: Callable[[tuple[date, date]], Awaitable[dict]] | None = None,
+                      ) -> tuple[list[str], str | None]:
+    """A held digest recomputed at `now` (overdue days, resolved items), or ([], reason).
+    `data(span)` may supply `digest_data` shared by the groups delivered together."""
+    if now >= datetime.fromisoformat(subject["until"]):
+        return [], "replaced by the next week's digest"
+    g = await session.get(GroupBinding, int(subject["group"]))
+    if g is None:
+        return [], "group unbound"
+    start = date.fromisoformat(subject["week"])
+    span = (start, start + timedelta(days=7))
+    computed = await data(span) if data else await digest_data(session, now, span, policy)
+    bodies = group_bodies(g, computed, now.date(), span, settings)
+    return (bodies, None) if bodies else ([], "group has no unit")
+
+
 async def weekly_digest_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False,
+    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
 ) -> list[Message]:
-    """Post last week's digest to every bound group once (key digest:g{id}:{week start})."""
+    """Post the digest of the week before the run's (`slot`, default `now`) to every bound
+    group once (key digest:g{id}:{week start}). A still-held digest of an earlier week to the
+    same group is replaced (marked obsolete): at most one digest per group per week."""
     policy = policy or Policy()
+    slot = slot or now
     today = now.date()
-    span = last_week(today)
+    span = last_week(slot.date())
+    until = period_end(slot, settings)
     async with db.session() as s:
         groups = await sweeps.group_bindings(s)
         if not groups:
             return []
-        unit_names = await sweeps.units(s)
-        periods = await metrics.unit_period(s, span[0], span[1], today)
-        mets = await metrics.unit_metrics(s, now, response_hours=policy.response_hours,
-                                          weights=policy.satisfaction_weights)
-        overdue = await metrics.overdue_lists(s, today, OVERDUE_LISTED)
-    when = calm.not_before(now, settings)
+        data = await digest_data(s, now, span, policy)
+    when = calm.not_before(now, settings, settings.digest_time)
+    if when is not None and when >= until:
+        return []
+    if not dry_run:  # every group gets this week's digest: still-held earlier ones are replaced
+        async with db.write() as s:
+            older = [i for i, key in await outbox.pending_keys(s, "rem:digest:g")
+                     if key.split(":")[3] < span[0].isoformat()]  # rem:digest:g{id}:{week}:{n}
+            await outbox.obsolete_rows(s, older, f"replaced by the digest of the week of {span[0]}")
     envelopes = []
     for g in groups:
-        limit = settings.group_limit(g.channel)
-        if g.is_leaders:
-            bodies = org_digest(unit_names, periods, mets, span, limit)
-        elif g.unit_id in unit_names:
-            bodies = [unit_digest(unit_names[g.unit_id], periods.get(g.unit_id, UnitPeriod()),
-                                  mets.get(g.unit_id, UnitMetrics()), overdue.get(g.unit_id, []),
-                                  today, span, limit)]
-        else:
+        bodies = group_bodies(g, data, today, span, settings)
+        if not bodies:
             continue
+        subject = {"job": JOB_NAME, "group": g.id, "week": span[0].isoformat(), "until": until.isoformat()}
 
-        def render(_keys: list[str], g=g, bodies=bodies) -> list[Message]:
-            return [Message("group", str(g.id), b, msg_type="markdown", not_before=when) for b in bodies]
+        def render(_keys: list[str], g=g, bodies=bodies, subject=subject) -> list[Message]:
+            return [Message("group", str(g.id), b, msg_type="markdown", not_before=when, subject=subject)
+                    for b in bodies]
 
         envelopes.append(Envelope([(f"digest:g{g.id}:{span[0]}", None)], render))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

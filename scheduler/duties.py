@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.nlu.places import names_place
 from handlers.policy import Policy
 from scheduler import calm, texts
 from scheduler.delivery import Envelope, Message, Sender, deliver
@@ -16,6 +18,8 @@ from scheduler.split import split_lines
 from storage import sweeps
 from storage.db import Database
 from storage.sweeps import Person
+
+log = logging.getLogger(__name__)
 
 JOB_NAME = "visit_duties"
 
@@ -58,8 +62,9 @@ async def evaluate(
     points: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
     if any(r.what == OWN_POINTS for r in rules):
         for cadre_id, _pid, name, ptype in await sweeps.all_points(session):
-            # A visit counts for a point when its place names the point ("东区3号楼" → 3号楼).
-            points[cadre_id].append((name, ptype, sum(1 for pl in places.get(cadre_id, ()) if name in pl)))
+            # A visit counts for a point when its place names the point ("东区3号楼" → 3号楼,
+            # "梅园三栋" → 梅园3栋).
+            points[cadre_id].append((name, ptype, sum(1 for pl in places.get(cadre_id, ()) if names_place(pl, name))))
 
     out: dict[int, DutyStatus] = {}
     for p in people:
@@ -98,31 +103,84 @@ def reminder_period(today: date, settings: SchedulerSettings) -> str:
     return today.replace(day=day).isoformat()
 
 
+def period_end(period: date, settings: SchedulerSettings) -> datetime:
+    """When a reminder day's period ends: the next reminder day's run, or the month's end,
+    whichever is first. A reminder never goes out after its period."""
+    _, month_end = month_bounds(period)
+    later = [d for d in settings.reminder_days if d > period.day]
+    if later:
+        return datetime.combine(period.replace(day=later[0]), settings.reminder_time)
+    return datetime.combine(month_end, datetime.min.time())
+
+
+def _leave_example(today: date) -> str:
+    """A leave end date for the hint that lies ahead of `today` (a week later)."""
+    d = today + timedelta(days=7)
+    return f"{d.month}月{d.day}日"
+
+
+def duty_bodies(st: DutyStatus, today: date, settings: SchedulerSettings) -> list[str]:
+    """A cadre's reminder as of `today` (the day it is delivered)."""
+    p = st.person
+    lines = [texts.DUTY_INTRO.format(name=p.name, today=f"{today.month}月{today.day}日"),
+             *st.missing, texts.DUTY_REPLY.format(example=st.examples[0], leave_until=_leave_example(today))]
+    return split_lines(lines, settings.person_bytes, header=texts.DUTY_HEAD.format(month=today.month))
+
+
+def _reason(st: DutyStatus | None, today: date) -> str | None:
+    if st is None:
+        return "cadre inactive"
+    if calm.on_leave(st.person.leave_until, today):
+        return "cadre on leave"
+    if not st.missing:
+        return "duties met"
+    return None
+
+
+async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings,
+                      subject: dict) -> tuple[list[str], str | None]:
+    """Bodies of a held duty reminder at `now` (duties evaluated again for its month), or
+    ([], reason) when it no longer applies."""
+    period = date.fromisoformat(subject["period"])
+    if now >= period_end(period, settings):
+        return [], "period ended"
+    start, end = month_bounds(period)
+    people = [p for p in await sweeps.load_people(session) if p.id == int(subject["person"])]
+    status = await evaluate(session, settings.duties, start, end, people)
+    st = status.get(int(subject["person"]))
+    why = _reason(st, now.date())
+    return ([], why) if why else (duty_bodies(st, now.date(), settings), None)
+
+
 async def visit_duties_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False,
+    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
 ) -> list[Message]:
-    """Remind each cadre who has not yet met this month's duties, once per reminder day,
-    naming exactly what is missing. Cadres on leave and cadres who met all duties get
-    nothing. Returns the messages queued (or that would be, with `dry_run`)."""
+    """Remind each cadre who has not yet met the duties of the month the run belongs to
+    (`slot`, the scheduled time; default `now`), once per reminder day, naming exactly what
+    is missing. Cadres on leave and cadres who met all duties get nothing. Returns the
+    messages queued (or that would be, with `dry_run`)."""
     today = now.date()
-    start, end = month_bounds(today)
+    period = date.fromisoformat(reminder_period((slot or now).date(), settings))
+    if now >= period_end(period, settings):
+        return []
+    start, end = month_bounds(period)
     async with db.session() as s:
         status = await evaluate(s, settings.duties, start, end)
-    period = reminder_period(today, settings)
-    when = calm.not_before(now, settings)
+    when = calm.not_before(now, settings, settings.reminder_time)
+    if when is not None and when >= period_end(period, settings):
+        log.info("visit_duties: held until %s, after its period (%s) ended; not queued", when, period)
+        return []
     envelopes = []
     for st in status.values():
         p = st.person
-        if not st.missing or calm.on_leave(p.leave_until, today):
+        if _reason(st, today):
             continue
-        lines = [texts.DUTY_INTRO.format(name=p.name, today=f"{today.month}月{today.day}日"),
-                 *st.missing, texts.DUTY_REPLY.format(example=st.examples[0])]
-        bodies = split_lines(lines, settings.person_bytes,
-                             header=texts.DUTY_HEAD.format(month=today.month))
+        bodies = duty_bodies(st, today, settings)
+        subject = {"job": JOB_NAME, "person": p.id, "period": period.isoformat()}
 
-        def render(_keys: list[str], p=p, bodies=bodies) -> list[Message]:
-            return [Message("cadre", str(p.id), b, not_before=when) for b in bodies]
+        def render(_keys: list[str], p=p, bodies=bodies, subject=subject) -> list[Message]:
+            return [Message("cadre", str(p.id), b, not_before=when, subject=subject) for b in bodies]
 
         envelopes.append(Envelope([(f"duty:{p.id}:{period}", p.id)], render))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

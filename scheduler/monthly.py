@@ -5,7 +5,10 @@ platform, so the report names the export command instead)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.policy import Policy
 from scheduler import calm, duties, texts
@@ -48,27 +51,81 @@ def _fit(header: str, head: list[str], body: list[str], tail: list[str], limit: 
     return cut(lo)
 
 
+def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
+    """A report run's period ends at the next month's run."""
+    first = slot.date().replace(day=1)
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, settings.monthly_day)
+    return datetime.combine(nxt, settings.monthly_time)
+
+
+async def report_bodies(s: AsyncSession, start: date, end: date, today: date, settings: SchedulerSettings,
+                        policy: Policy, people: list | None = None) -> list[str]:
+    """The report on [start, end) as computed on `today`, split into message parts."""
+    people = people if people is not None else await sweeps.load_people(s)
+    status = await duties.evaluate(s, settings.duties, start, end, people)
+    unit_names = await sweeps.units(s)
+    periods = await metrics.unit_period(s, start, end, today)
+    mets = await metrics.unit_metrics(s, datetime.combine(end, datetime.min.time()),
+                                      response_hours=policy.response_hours,
+                                      weights=policy.satisfaction_weights)
+    return _compose(start, status, unit_names, periods, mets, settings)
+
+
+def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
+    if p is None:
+        return "leader inactive"
+    if settings.leader_role not in p.roles:
+        return "no longer a leader"
+    return "leader on leave" if calm.on_leave(p.leave_until, today) else None
+
+
+async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+                      subject: dict, bodies: Callable[[str], Awaitable[list[str]]] | None = None,
+                      ) -> tuple[list[str], str | None]:
+    """A held report recomputed at `now`, or ([], reason) when it no longer applies (a report
+    on a finished month stays true, so it has no period end at delivery). `bodies(month)` may
+    supply the report shared by the leaders delivered together."""
+    people = await sweeps.load_people(s)
+    me = next((p for p in people if p.id == int(subject["leader"])), None)
+    why = _leader_reason(me, now.date(), settings)
+    if why:
+        return [], why
+    if bodies is not None:
+        return await bodies(subject["month"]), None
+    start = date.fromisoformat(subject["month"] + "-01")
+    _, end = duties.month_bounds(start)
+    return await report_bodies(s, start, end, now.date(), settings, policy, people), None
+
+
 async def monthly_report_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False,
+    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
 ) -> list[Message]:
-    """Send last month's report to each leader once (key monthly:{leader}:{YYYY-MM})."""
+    """Send the report on the month before the run's (`slot`, default `now`) to each leader
+    once (key monthly:{leader}:{YYYY-MM})."""
     policy = policy or Policy()
+    slot = slot or now
     today = now.date()
-    start, end = report_month(today)
+    start, end = report_month(slot.date())
     async with db.session() as s:
         people = await sweeps.load_people(s)
-        leaders = [p for p in people
-                   if settings.leader_role in p.roles and not calm.on_leave(p.leave_until, today)]
+        leaders = [p for p in people if _leader_reason(p, today, settings) is None]
         if not leaders:
             return []
-        status = await duties.evaluate(s, settings.duties, start, end, people)
-        unit_names = await sweeps.units(s)
-        periods = await metrics.unit_period(s, start, end, today)
-        mets = await metrics.unit_metrics(s, datetime.combine(end, datetime.min.time()),
-                                          response_hours=policy.response_hours,
-                                          weights=policy.satisfaction_weights)
+        bodies = await report_bodies(s, start, end, today, settings, policy, people)
+    when = calm.not_before(now, settings, settings.monthly_time)
+    envelopes = []
+    for leader in leaders:
+        subject = {"job": JOB_NAME, "leader": leader.id, "month": f"{start:%Y-%m}"}
 
+        def render(_keys: list[str], pid=leader.id, subject=subject) -> list[Message]:
+            return [Message("cadre", str(pid), b, not_before=when, subject=subject) for b in bodies]
+        envelopes.append(Envelope([(f"monthly:{leader.id}:{start:%Y-%m}", leader.id)], render))
+    return await deliver(db, now, sender, envelopes, dry_run=dry_run)
+
+
+def _compose(start: date, status: dict, unit_names: dict, periods: dict, mets: dict,
+             settings: SchedulerSettings) -> list[str]:
     met: dict[int, int] = defaultdict(int)
     owed: dict[int, int] = defaultdict(int)
     unmet: dict[int, list[str]] = defaultdict(list)
@@ -110,12 +167,4 @@ async def monthly_report_job(
                     shown += texts.MORE.format(total=len(names))
                 body.append(texts.MONTHLY_UNMET_LINE.format(unit=unit_names[uid], names=shown))
     tail = [texts.MONTHLY_LEDGER.format(ym=f"{start:%Y-%m}")]
-    bodies = _fit(header, head, body, tail, settings.person_bytes, settings.monthly_max_parts)
-
-    when = calm.not_before(now, settings)
-    envelopes = []
-    for leader in leaders:
-        def render(_keys: list[str], pid=leader.id) -> list[Message]:
-            return [Message("cadre", str(pid), b, not_before=when) for b in bodies]
-        envelopes.append(Envelope([(f"monthly:{leader.id}:{start:%Y-%m}", leader.id)], render))
-    return await deliver(db, now, sender, envelopes, dry_run=dry_run)
+    return _fit(header, head, body, tail, settings.person_bytes, settings.monthly_max_parts)

@@ -14,12 +14,19 @@ Every number is configuration; the defaults are the rules of the campaign plans
     what = ["食堂"]
     per = "month"
     times = 1
+
+    [scheduler.holidays]          # working-day calendar (scheduler.workcal)
+    file = "holidays.toml"        # relative to data_dir; false: no administrator's file
+    fallback = "statutory"        # or "closed", for a year without official data
+    warn_from = "11-01"           # from this day a missing next year is reported
+    notify = ["admin"]            # roles or cadre names told in chat
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,6 +62,28 @@ DEFAULT_DUTIES = (
 )
 
 
+MISSED_RUNS = ("skip", "evaluate")
+
+
+@dataclass(frozen=True)
+class HolidaySettings:
+    """`[scheduler.holidays]`: the administrator's holidays file (None: none), what to do for a
+    year without official data ("statutory" rules or "closed"), from which day of the year
+    (month, day) a missing next year is reported, and who gets the chat message (roles or
+    cadre names)."""
+
+    file: str | None = "data/holidays.toml"
+    fallback: str = "statutory"
+    warn_from: tuple[int, int] = (11, 1)
+    notify: tuple[str, ...] = ("admin",)
+
+    def calendar(self):
+        """The process-wide scheduler.workcal.WorkCalendar for these settings."""
+        from scheduler.workcal import calendar_for
+
+        return calendar_for(self.file, self.fallback)
+
+
 @dataclass(frozen=True)
 class SchedulerSettings:
     enabled: bool = True
@@ -70,9 +99,12 @@ class SchedulerSettings:
     digest_time: time = time(9, 0)
     monthly_day: int = 1
     monthly_time: time = time(9, 0)
+    nlu_retrain_time: time = time(2, 30)  # nightly: the understanding models learn the day's corrections
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
-    skip_holidays: bool = True  # non-working days per chinese_calendar (调休 days are working days)
+    skip_holidays: bool = True  # non-working days per scheduler.workcal (调休 days are working days)
+    holidays: HolidaySettings = field(default_factory=HolidaySettings)
+    missed_runs: str = "skip"  # a missed run whose period has ended: "skip" (logged) or "evaluate"
     misfire_grace_s: int = 3600
     leader_role: str = "leader"
     unit_head_role: str = "unit_head"
@@ -157,11 +189,43 @@ def _duty(raw: Any, n: int) -> DutyRule:
     return DutyRule(name=name, who=who, what=what, point_types=point_types, per=per, times=times)
 
 
-def parse_settings(raw: dict[str, Any], *, timezone: str | None = None) -> SchedulerSettings:
+def _holidays(raw: Any, data_dir: Path) -> HolidaySettings:
+    if not isinstance(raw, dict):
+        raise ConfigError("scheduler.holidays", "a table [scheduler.holidays]", raw)
+    for key in raw:
+        if key not in ("file", "fallback", "warn_from", "notify"):
+            raise ConfigError(f"scheduler.holidays.{key}", "file, fallback, warn_from or notify", key)
+    file = raw.get("file", "holidays.toml")
+    if file is not False and (not isinstance(file, str) or not file):
+        raise ConfigError("scheduler.holidays.file", "a path (relative to data_dir), or false for none", file)
+    path = None if file is False else str(data_dir / file)
+    fallback = raw.get("fallback", "statutory")
+    if fallback not in ("statutory", "closed"):
+        raise ConfigError("scheduler.holidays.fallback", '"statutory" or "closed"', fallback)
+    warn = raw.get("warn_from", "11-01")
+    try:
+        mm, dd = (int(x) for x in str(warn).split("-"))
+        date(2001, mm, dd)
+    except (ValueError, TypeError):
+        raise ConfigError("scheduler.holidays.warn_from", 'a day of the year "MM-DD" like "11-01"', warn) from None
+    notify = _str_list(raw.get("notify", ["admin"]), "scheduler.holidays.notify")
+    return HolidaySettings(file=path, fallback=fallback, warn_from=(mm, dd), notify=notify)
+
+
+def _missed(raw: dict) -> str:
+    value = raw.get("missed_runs", "skip")
+    if value not in MISSED_RUNS:
+        raise ConfigError("scheduler.missed_runs", '"skip" or "evaluate"', value)
+    return value
+
+
+def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
+                   data_dir: str | Path = "data") -> SchedulerSettings:
     """Build SchedulerSettings from the raw `[scheduler]` table (missing keys: defaults).
 
     Raises ConfigError naming the exact key (e.g. `scheduler.reminder_days`) on a bad value.
-    `timezone` (the top-level config zone) wins over `scheduler.timezone`."""
+    `timezone` (the top-level config zone) wins over `scheduler.timezone`; the holidays file
+    is resolved relative to `data_dir`."""
     if not isinstance(raw, dict):
         raise ConfigError("scheduler", "a table", raw)
     known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes",
@@ -222,9 +286,12 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None) -> Sched
         digest_time=_time(raw, "digest_time", time(9, 0)),
         monthly_day=_int(raw, "monthly_day", 1, 1, 28),
         monthly_time=_time(raw, "monthly_time", time(9, 0)),
+        nlu_retrain_time=_time(raw, "nlu_retrain_time", time(2, 30)),
         quiet_start=q_start,
         quiet_end=q_end,
         skip_holidays=_bool(raw, "skip_holidays", True),
+        holidays=_holidays(raw.get("holidays", {}), Path(data_dir)),
+        missed_runs=_missed(raw),
         misfire_grace_s=_int(raw, "misfire_grace_s", 3600, 1, 7 * 86400),
         leader_role=_str(raw, "leader_role", "leader"),
         unit_head_role=_str(raw, "unit_head_role", "unit_head"),

@@ -17,11 +17,13 @@ DUTY_POINTS = "· {rule}：{points} 本月尚未走访"
 DUTY_POINT_TIMES = "{point}（{done}/{times}次）"
 DUTY_TYPES = "· {rule}（{types}）：本月已{done}次，还需{left}次"
 DUTY_REPLY = ("走访后直接发一条记录即可，例如「今天到{example}走访，听取了意见……」；"
-              "请假请回复「请假 到12月5日」。")
+              "请假请回复「请假 到{leave_until}」。")  # leave_until: a date ahead of the delivery day
 
 # --- item deadlines -------------------------------------------------------------------------
 DUE_SOON_HEAD = "【民情通】以下问题即将到期，请抓紧办理："
-DUE_SOON_LINE = "#{id} {category}｜{text}｜{deadline}到期（还剩{days}天）"
+DUE_SOON_LINE = "#{id} {category}｜{text}｜{deadline}到期（{left}）"
+DUE_LEFT = "还剩{n}个工作日"
+DUE_TODAY = "今天到期"
 NUDGE_HEAD = "【民情通】催办：以下问题已超过办理期限，请尽快办结："
 NUDGE_LINE = "#{id} {category}｜{text}｜期限{deadline}，已逾期{days}天"
 ACCEPT_HEAD = "【民情通】以下问题交办给您已超过{hours}小时，尚未签收："
@@ -63,3 +65,10 @@ MONTHLY_LEDGER = ("台账（三个清单和走访记录）可在服务器上导�
                   "minqing export --format xlsx --month {ym} --out 台账.xlsx，或在对话中发送「导出台账」。")
 
 NO_DATA = "—"
+
+# --- holiday calendar coverage (to administrators) ------------------------------------------
+HOLIDAY_MISSING = ("【民情通】{year}年节假日安排尚未录入。国务院办公厅发布《关于{year}年部分节假日安排的通知》后，"
+                   "请把放假日期和调休上班日期写入节假日文件 {file}（格式见 README「定时任务」），"
+                   "保存即生效，无需重启；可用 minqing holidays check --year {year} 核对。{fallback}")
+HOLIDAY_FALLBACK_STATUTORY = "录入前按法定节日规则推算放假日，调休上班日未知，调休周末不会发送提醒。"
+HOLIDAY_FALLBACK_CLOSED = "录入前该年不发送任何提醒（fallback = \"closed\"）。"

@@ -222,12 +222,16 @@ class Outbox(Base):
     target: Mapped[str] = mapped_column(String(500))
     msg_type: Mapped[str] = mapped_column(String(10), default="text")  # text | markdown | file
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sending|sent|failed
+    # pending | sending | sent | failed | obsolete (a held reminder that no longer applied)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What a scheduler reminder is about (job, person or item, period): re-checked and
+    # rendered again just before sending (scheduler.held). None for other messages.
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Reminder(Base):

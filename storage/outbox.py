@@ -93,15 +93,47 @@ async def reap_stale(session: AsyncSession, now: datetime) -> int:
     return result.rowcount
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: datetime) -> None:
+async def mark_sent(session: AsyncSession, row_id: int, now: datetime, body: str | None = None) -> None:
+    """Sent at `now`; `body` records the text actually sent when it was rendered at delivery."""
+    values: dict = {"status": "sent", "sent_at": now, "last_error": None}
+    if body is not None:
+        values["body"] = body
+    await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+
+
+async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None:
+    """A held reminder that no longer applies: never sent; `reason` kept in last_error. The
+    dedupe key is freed (the subject still says what it was), so a reminder released for a
+    passing reason such as leave can be queued again later."""
     await session.execute(
-        update(Outbox).where(Outbox.id == row_id).values(status="sent", sent_at=now, last_error=None)
+        update(Outbox).where(Outbox.id == row_id)
+        .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
+
+
+async def pending_keys(session: AsyncSession, key_prefix: str) -> list[tuple[int, str]]:
+    """(id, dedupe key) of pending rows whose dedupe key starts with `key_prefix`."""
+    rows = await session.execute(
+        select(Outbox.id, Outbox.dedupe_key)
+        .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
+    )
+    return [(i, k) for i, k in rows]
+
+
+async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> int:
+    """Mark pending rows `ids` obsolete (newer messages replace them); one statement."""
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(Outbox).where(Outbox.status == "pending", Outbox.id.in_(ids))
+        .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
+    )
+    return result.rowcount
 
 
 async def reschedule(
     session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
-    error: str | None = None, body: str | None = None,
+    error: str | None = None, body: str | None = None, subject: dict | None = None,
 ) -> None:
     """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
     `body` replaces the text with the part not yet delivered."""
@@ -112,6 +144,8 @@ async def reschedule(
         values["last_error"] = error[:500]
     if body is not None:
         values["body"] = body
+    if subject is not None:
+        values["subject"] = subject
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -23,6 +23,7 @@ from storage.models import (
     Item,
     JobRun,
     Point,
+    Reminder,
     Unit,
     Visit,
 )
@@ -105,13 +106,22 @@ async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
 
 # --- items ----------------------------------------------------------------------------------
 
+_ITEM_COLUMNS = (Item.id, Item.owner_id, Item.reporter_id, Item.unit_id, Item.deadline, Item.status,
+                 Item.responded_at, Item.created_at, Item.category, Item.text)
+
+
+async def items_by_ids(session: AsyncSession, ids: list[int]) -> list:
+    """The items with these ids, whatever their status (rows as in `deadline_candidates`)."""
+    if not ids:
+        return []
+    return list(await session.execute(select(*_ITEM_COLUMNS).where(Item.id.in_(ids)).order_by(Item.id)))
+
+
 async def deadline_candidates(session: AsyncSession, horizon: date, accept_cutoff: datetime) -> list:
     """Open items that are due by `horizon` (due soon or overdue), or still 未签收 since
-    before `accept_cutoff`. Rows: id, owner_id, unit_id, deadline, status, responded_at,
-    created_at, category, text."""
+    before `accept_cutoff`. Rows: see `_ITEM_COLUMNS`."""
     rows = await session.execute(
-        select(Item.id, Item.owner_id, Item.unit_id, Item.deadline, Item.status, Item.responded_at,
-               Item.created_at, Item.category, Item.text)
+        select(*_ITEM_COLUMNS)
         .where(Item.status.in_(OPEN_STATUSES))
         .where((Item.deadline <= horizon)
                | ((Item.status == "new") & Item.responded_at.is_(None)
@@ -166,24 +176,34 @@ async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
 async def enqueue_many(session: AsyncSession, rows: list[dict], now: datetime) -> dict[str, int]:
     """Queue many outbox rows in one statement, with the same columns and semantics as
     storage.outbox.enqueue (generic targets, channel "auto", dedupe on `dedupe_key`).
-    Each row: target_kind, target, body, msg_type, dedupe_key (required), not_before.
+    Each row: target_kind, target, body, msg_type, dedupe_key (required), not_before, and
+    optionally subject (a JSON-able dict, see Outbox.subject).
     Returns {dedupe_key: outbox id} for the rows inserted."""
     if not rows:
         return {}
     payload = json.dumps([
         {"d": r["dedupe_key"], "k": r["target_kind"], "t": r["target"], "m": r.get("msg_type", "text"),
-         "b": r["body"], "n": _ts(session, r.get("not_before") or now)}
+         "b": r["body"], "n": _ts(session, r.get("not_before") or now),
+         "s": json.dumps(r["subject"], ensure_ascii=False) if r.get("subject") is not None else None}
         for r in rows
     ], ensure_ascii=False)
-    fields = {"d": "text", "k": "text", "t": "text", "m": "text", "b": "text", "n": "text"}
+    fields = {"d": "text", "k": "text", "t": "text", "m": "text", "b": "text", "n": "text", "s": "text"}
     nxt = "CAST(n AS timestamp)" if _is_pg(session) else "n"
+    subj = "CAST(s AS json)" if _is_pg(session) else "s"
     sql = (f"INSERT INTO outbox (dedupe_key, channel, target_kind, target, msg_type, body, status, "
-           f"attempts, next_attempt_at, created_at) "
-           f"SELECT d, 'auto', k, t, m, b, 'pending', 0, {nxt}, {_now_sql(session)} "
+           f"attempts, next_attempt_at, created_at, subject) "
+           f"SELECT d, 'auto', k, t, m, b, 'pending', 0, {nxt}, {_now_sql(session)}, {subj} "
            f"FROM ({_rows_sql(session, fields)}) AS j "
            f"WHERE 1=1 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
     result = await session.execute(text(sql), {"p": payload, "now": _now_param(session, now)})
     return {d: i for i, d in result}
+
+
+async def release_keys(session: AsyncSession, keys: list[str]) -> None:
+    """Forget reminder claims (a held reminder dropped for a passing reason, such as leave),
+    so a later run may claim and send them again."""
+    if keys:
+        await session.execute(delete(Reminder).where(Reminder.key.in_(keys)))
 
 
 async def link_reminders(session: AsyncSession, links: dict[str, int]) -> None:

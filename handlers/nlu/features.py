@@ -82,3 +82,20 @@ def clause_features(text: str, clause: Clause, index: int, first_problem: int) -
     if clause.also:
         binary.add("c:also")
     return binary, {}
+
+
+def place_features(text: str, rule_type: str, place: str | None, places: list[PlaceMatch],
+                   profile: str) -> Features:
+    """What the place-type model sees of a visit: the rule layer's verdict, the place name's and
+    the other place mentions' last characters (what kind of place: …栋, …卡口, …养老院), and the
+    character 1–2-grams of the writer's opening words (where the visit is told); each also paired
+    with the profile where it matters (a 苑 is a dorm on campus, a housing estate in a town)."""
+    binary = {f"rule:{rule_type}", f"prof:{profile}", f"rule:{rule_type}|{profile}"}
+    if place:
+        binary.update(f"pend:{place[-k:]}" for k in (1, 2, 3) if len(place) >= k)
+        binary.add(f"pend:{place[-1:]}|{profile}")
+    for p in places[:4]:
+        binary.add(f"mtype:{p.place_type}")
+        binary.update(f"mend:{p.name[-k:]}" for k in (1, 2) if len(p.name) >= k)
+    char_ngrams(text[:40], 2, prefix="o", out=binary)
+    return binary, {}

@@ -128,13 +128,14 @@ def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
 @dataclass
 class Models:
     """The learned models a parser uses: intent over messages, category per profile over item
-    texts, the clause model over neutral clauses; `margin` is the probability gap under which a category's second choice is offered;
-    `key` the fingerprint of what they were built from."""
+    texts, the clause model over neutral clauses; `margin` is the probability gap under which a
+    category's second choice is offered; `key` the fingerprint of what they were built from."""
     intent: LinearModel
     category: dict[str, LinearModel]
     margin: float
     key: str = ""
     clause: LinearModel | None = None  # "1" when a clause with no problem cue states a problem
+    place: LinearModel | None = None  # a visit's place type
 
 
 # --- corpus ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, clause_features, intent_features, item_features
+from .features import Signals, clause_features, intent_features, item_features, place_features
 from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
@@ -140,6 +140,11 @@ class Parser:
             parser.watch(models_dir, corrections)
         return parser
 
+    @property
+    def models_dir(self) -> Path | None:
+        """Where this parser's learned models are cached (None for the rule layer alone)."""
+        return self._learning[0] if self._learning is not None else None
+
     def watch(self, cache_dir: Path, corrections: Path | None) -> None:
         """Remember where the models come from, taking the corrections file as seen now."""
         self._learning = (Path(cache_dir), Path(corrections) if corrections else None,
@@ -231,7 +236,7 @@ class Parser:
         if intent == "other":
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
-        place_type, place = detect_place(text, self.known_places, sig.places) if is_visit else (None, None)
+        place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
         items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
         if is_visit:
             own_dates = sig.own_dates
@@ -285,6 +290,16 @@ class Parser:
             return label
         return "other"
 
+    def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
+        """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
+        place model against what kind of place the words name."""
+        place_type, place = detect_place(text, self.known_places, sig.places)
+        model = self.models.place if self.models is not None else None
+        if model is not None:
+            feats = place_features(text, place_type or "其他", place, sig.places, profile)
+            place_type = model.probabilities(feats)[0][0]
+        return place_type, place
+
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
         words = _LEAD_IN.sub("", text)
@@ -301,7 +316,8 @@ class Parser:
         """The item texts the rule splitter finds in a normalized message (for training)."""
         return [words for words, _ in self._groups(text, self._taxonomy(profile))]
 
-    def clauses(self, text: str, tax: Taxonomy, learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
+    def clauses(self, text: str, tax: Taxonomy,
+                learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
         """The message's clauses with their kinds, its tokens (offset, token) and topic words.
 
         Kinds come from the language cues; with `learned`, a neutral clause that the clause model

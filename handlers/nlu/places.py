@@ -244,3 +244,25 @@ def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch],
     if chosen is not None and chosen.named and ptype not in ("窗口", "课堂", "家庭"):
         return chosen.name
     return None
+
+
+_CN_NUMBER_BEFORE_UNIT = re.compile(r"[零〇一二两三四五六七八九十百]+(?=栋|幢|号楼|号|楼|舍|单元|层|区|室|组|队)")
+_WIDE = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+
+
+def canonical_place(name: str) -> str:
+    """A place name in one spelling for matching: 梅园三栋 = 梅园3栋 = 梅园 3 栋 = 梅园３栋
+    (Chinese numerals before a building or room unit become digits; full-width folded; spaces and
+    a trailing 的 dropped)."""
+    from .numerals import cn_to_int
+
+    text = "".join(name.translate(_WIDE).split()).removesuffix("的")
+    return _CN_NUMBER_BEFORE_UNIT.sub(lambda m: str(cn_to_int(m.group(0)) or m.group(0)), text)
+
+
+def names_place(visit_place: str, point: str) -> bool:
+    """Whether a visit's place names a cadre's 包联点 ("东区梅园三栋" names 梅园3栋; "13号楼" does not
+    name 3号楼)."""
+    point = canonical_place(point)
+    found = re.search(rf"(?<![0-9]){re.escape(point)}(?![0-9])", canonical_place(visit_place))
+    return bool(point) and found is not None

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .features import clause_features, intent_features, item_features
+from .features import clause_features, intent_features, item_features, place_features
 from .learn import Features, Models, corpus_files, fingerprint, fit, load_cached, read_jsonl, save_cached, slice_of
 from .split import normalize
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 INTENT_C = 2.0
 CATEGORY_C = 4.0
 CLAUSE_C = 1.0
+PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
 DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the second choice
 _STRONG = re.compile(r"[。！？!?；;\n]")
@@ -117,6 +118,22 @@ def clause_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features
     return out
 
 
+def place_examples(parser: Parser, rows: Iterable[dict]) -> list[tuple[Features, str]]:
+    """(features, place type) for every labelled visit."""
+    from .places import detect_place
+
+    out = []
+    for row in rows:
+        if row.get("intent") != "visit" or not row.get("visit"):
+            continue
+        text = normalize(row["text"], parser._is_word)
+        sig = parser.signals(text, date.fromisoformat(row["today"]))
+        rule_type, place = detect_place(text, parser.known_places, sig.places)
+        feats = place_features(text, rule_type or "其他", place, sig.places, row.get("profile") or "campus")
+        out.append((feats, row["visit"]["place_type"]))
+    return out
+
+
 def train(parser: Parser, rows: Sequence[dict], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
     """Fit the intent model, the clause model and one category model per profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
@@ -127,7 +144,9 @@ def train(parser: Parser, rows: Sequence[dict], margin: float = DEFAULT_MARGIN, 
         if len({label for _, label, _ in examples}) >= 2:
             category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
                                     weights=[w for _, _, w in examples])
-    return Models(intent, category, margin, key, clause)
+    place_rows = place_examples(parser, rows)
+    place = fit(place_rows, c=PLACE_C) if len({label for _, label in place_rows}) >= 2 else None
+    return Models(intent, category, margin, key, clause, place)
 
 
 def source_key(parser: Parser, corrections: Path | None) -> str:
@@ -163,6 +182,11 @@ def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = No
     return models
 
 
+def corrections_text(lines: Sequence[dict]) -> str:
+    """The corrections file's content for `lines` (JSON lines, UTF-8 text)."""
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+
+
 def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[dict]) -> Models:
     """Rebuild the models with the organisation's corrections `lines` (corpus format) and swap
     them into `parser`: the models are trained and cached first, then the corrections file is
@@ -170,7 +194,7 @@ def retrain(parser: Parser, cache_dir: Path, corrections: Path, lines: Sequence[
     corrections = Path(corrections)
     corrections.parent.mkdir(parents=True, exist_ok=True)
     staged = corrections.with_suffix(".staged")
-    staged.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    staged.write_text(corrections_text(lines), encoding="utf-8")
     models = load_or_train(parser, cache_dir, staged, force=True)  # the key depends on bytes, not name
     staged.replace(corrections)
     parser.models = models

@@ -34,11 +34,13 @@ def healthz(port: int) -> int | None:
         return None
 
 
-def start(tmp_path: Path, port: int, stdin=subprocess.DEVNULL) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
+def start(tmp_path: Path, port: int, stdin=subprocess.DEVNULL, scheduler: bool = False) -> subprocess.Popen:
+    # the learned models' shared cache (MINQING_NLU_CACHE) is kept: it is not configuration
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_") or k == "MINQING_NLU_CACHE"}
     env.update(MINQING_SERVER_PORT=str(port), MINQING_DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
                MINQING_DATA_DIR=str(tmp_path / "data"), MINQING_SERVER_WORKERS="1", PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--console", "--no-scheduler"],
+    flags = [] if scheduler else ["--no-scheduler"]
+    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--console", *flags],
                             cwd=tmp_path, env=env, stdin=stdin, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -102,3 +104,24 @@ def test_console_on_a_terminal_end_of_input_keeps_serving_and_ctrl_c_does_not_ha
             proc.communicate()
     assert proc.returncode in (0, 130) and "Traceback" not in err, err[-2000:]
     assert "民情通 控制台" in out
+
+
+def test_serve_with_the_scheduler_starts_it_and_stops_cleanly(tmp_path):
+    """The default `make run`: the scheduler (catch-up, jobs, nightly retraining) runs beside the server."""
+    port = free_port()
+    proc = start(tmp_path, port, scheduler=True)
+    try:
+        wait_healthy(proc, port)
+        deadline, started = time.monotonic() + 60, ""
+        while "scheduler started" not in started and time.monotonic() < deadline:
+            started = proc.stderr.readline()
+            assert started, "server exited before the scheduler started"
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode in (0, 130), err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    assert "visit_duties" in started and "nlu_retrain" in started

@@ -105,3 +105,17 @@ def test_place_type_is_what_the_place_is(parser, text, place_type):
     profile = "campus" if "宿舍" in text else "community"
     p = parser.parse(text, TODAY, profile)
     assert p.visit is not None and p.visit.place_type == place_type
+
+
+@pytest.mark.parametrize("visit_place, point, named", [
+    ("梅园三栋", "梅园3栋", True),
+    ("东区梅园 三 栋", "梅园3栋", True),
+    ("梅园３栋", "梅园3栋", True),
+    ("梅园十二栋", "梅园12栋", True),
+    ("东区13号楼", "3号楼", False),
+    ("梅园3栋", "梅园13栋", False),
+])
+def test_a_visit_names_a_point_whatever_the_numerals(visit_place, point, named):
+    from handlers.nlu.places import names_place
+
+    assert names_place(visit_place, point) is named

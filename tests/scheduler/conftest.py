@@ -14,7 +14,9 @@ from storage.models import Cadre, GroupBinding, Item, Outbox, Point, Reminder, U
 
 @pytest.fixture
 def settings() -> SchedulerSettings:
-    return parse_settings({})
+    # no administrator's holidays file: a data/holidays.toml on the developer's machine must
+    # not change what the tests see
+    return parse_settings({"holidays": {"file": False}})
 
 
 @pytest.fixture
@@ -50,11 +52,12 @@ def visit(cadre_id: int, day: date, place_type: str = "宿舍", place: str | Non
 
 def item(iid: int, owner_id: int, deadline: date, *, unit_id: int = 1, status: str = "in_progress",
          created_at: datetime | None = None, responded_at: datetime | None = None,
-         resolved_at: datetime | None = None, category: str = "宿舍", text: str = "热水器坏了") -> Item:
+         resolved_at: datetime | None = None, category: str = "宿舍", text: str = "热水器坏了",
+         reporter_id: int | None = None) -> Item:
     created = created_at or datetime(2026, 9, 1, 10, 0)
     if responded_at is None and status != "new":
         responded_at = created
-    return Item(id=iid, category=category, text=text, reporter_id=owner_id, owner_id=owner_id,
+    return Item(id=iid, category=category, text=text, reporter_id=reporter_id or owner_id, owner_id=owner_id,
                 unit_id=unit_id, deadline=deadline, status=status, created_at=created,
                 responded_at=responded_at, resolved_at=resolved_at)
 
@@ -76,3 +79,49 @@ async def reminder_keys(db) -> set[str]:
 async def outbox_rows(db) -> list[Outbox]:
     async with db.session() as s:
         return list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+# --- delivery side: the real outbox worker with a recording, console-only delivery ----------
+
+class RecordingDelivery:
+    """Stands in for bot.outbound.delivery.Delivery: records (clock time, recipient, text);
+    `fail` makes the next that many sends raise a retryable error."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[datetime, str, str]] = []
+        self.fail = 0
+
+    def effective(self, route, now):
+        return route
+
+    def spans(self, route, msg_type, text):
+        return [(0, len(text))]
+
+    def rate(self, route):
+        return None
+
+    async def send(self, route, msg_type, text, now) -> None:
+        from bot.errors import TransientError
+
+        if self.fail:
+            self.fail -= 1
+            raise TransientError("network down")
+        self.sent.append((self.clock.now(), route.name, text))
+
+
+def make_worker(db, clock, settings, policy=None):
+    """(worker, delivery): the product's OutboxWorker deciding at delivery with `settings`."""
+    from bot.config import Config
+    from bot.outbound.worker import OutboxWorker
+    from handlers.policy import Policy
+    from scheduler.held import Held
+
+    delivery = RecordingDelivery(clock)
+    worker = OutboxWorker(db, Config(), delivery, clock, held=Held(db, settings, policy or Policy()))
+    return worker, delivery
+
+
+async def drain(worker) -> None:
+    while await worker.run_once():
+        pass

@@ -46,7 +46,7 @@ async def test_unit_digest_is_masked_and_counts_last_week(db, sender, settings):
     assert await weekly_digest_job(MON, db, sender, settings, Policy()) == []  # once per week
     # a holiday Monday waits for the next working day
     holiday = await weekly_digest_job(datetime(2026, 10, 5, 9, 0), db, sender, settings, Policy())
-    assert {m.not_before for m in holiday} == {datetime(2026, 10, 8, 8, 0)}
+    assert {m.not_before for m in holiday} == {datetime(2026, 10, 8, 9, 0)}
 
 
 async def test_unit_digest_fits_one_message(db, sender, settings):

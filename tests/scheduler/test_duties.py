@@ -111,10 +111,10 @@ async def test_quiet_hours_and_holidays_defer_delivery(db, sender, settings):
     await add(db, unit(1), cadre(1), cadre(2))
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"))
     late = await visit_duties_job(datetime(2026, 9, 15, 22, 0), db, sender, settings)
-    assert {m.not_before for m in late} == {datetime(2026, 9, 16, 8, 0)}
+    assert {m.not_before for m in late} == {datetime(2026, 9, 16, 9, 0)}
     s = parse_settings({"reminder_days": [5]})
     holiday = await visit_duties_job(datetime(2026, 10, 5, 9, 0), db, sender, s)  # National Day
-    assert {m.not_before for m in holiday} == {datetime(2026, 10, 8, 8, 0)}
+    assert {m.not_before for m in holiday} == {datetime(2026, 10, 8, 9, 0)}
     s = parse_settings({"reminder_days": [10]})
     tiaoxiu = await visit_duties_job(datetime(2026, 10, 10, 9, 0), db, sender, s)  # 调休 Saturday
     assert len(tiaoxiu) == 2 and {m.not_before for m in tiaoxiu} == {None}

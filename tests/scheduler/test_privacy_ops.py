@@ -54,12 +54,12 @@ async def test_run_job_dry_run_writes_nothing(db):
     lines = await ops.run_job("deadlines", now=datetime(2026, 10, 13, 22, 0), db=db, settings=s,
                               policy=Policy(), dry_run=True)
     assert len(lines) == 1 and "催办" in lines[0]
-    assert lines[0].startswith("→ cadre:1（2026-10-14 08:00 后发送）")
+    assert lines[0].startswith("→ 干部1（2026-10-14 09:00 后发送，发送前重新核对）\n")  # a name, not cadre:1 (issue 10)
     assert await count(db, Reminder) == 0 and await count(db, Outbox) == 0
     # previewing next Monday's digest today
     digest = await ops.run_job("weekly_digest", now=datetime(2026, 10, 19, 9, 0), db=db, settings=s,
                                policy=Policy(), dry_run=True)
-    assert len(digest) == 1 and "group:1" in digest[0] and "周报" in digest[0]
+    assert len(digest) == 1 and digest[0].startswith("→ 单位1群\n") and "周报" in digest[0]
 
 
 async def test_run_job_for_real_then_dry_run_shows_nothing_left(db):

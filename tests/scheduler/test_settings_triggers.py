@@ -45,6 +45,12 @@ def test_duty_rules_parse():
      "scheduler.duties[0].point_types"),
     ({"wecom_group_bytes": 9000}, "scheduler.wecom_group_bytes"),
     ({"remind_days": [1]}, "scheduler.remind_days"),
+    ({"missed_runs": "replay"}, "scheduler.missed_runs"),
+    ({"holidays": {"fallback": "weekdays"}}, "scheduler.holidays.fallback"),
+    ({"holidays": {"warn_from": "13-01"}}, "scheduler.holidays.warn_from"),
+    ({"holidays": {"file": 3}}, "scheduler.holidays.file"),
+    ({"holidays": {"notify": []}}, "scheduler.holidays.notify"),
+    ({"holidays": {"source": "x"}}, "scheduler.holidays.source"),
 ])
 def test_bad_values_name_the_key(raw, key):
     with pytest.raises(ConfigError) as e:

@@ -2,14 +2,14 @@
 (the 效果清单 of a month, the console's dashboard).
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
