@@ -70,14 +70,17 @@ class LinearModel:
     def scores(self, features: Features) -> np.ndarray:
         """Raw class scores (L,) of one example; unknown features are ignored."""
         binary, weighted = features
-        get = self.index.get
         rows = list(map(self.index.__getitem__, self._names & binary))
-        total = self.weights[rows].sum(axis=0) + self.bias if rows else self.bias.copy()
+        values = [1.0] * len(rows)
+        get = self.index.get
         for name, value in weighted.items():
             row = get(name)
             if row is not None:
-                total += value * self.weights[row]
-        return total
+                rows.append(row)
+                values.append(value)
+        if not rows:
+            return self.bias.copy()
+        return np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
 
     def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
                       ) -> list[tuple[str, float]]:
