@@ -25,7 +25,7 @@ from bot.web.settings import WebSettings
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
 from handlers.policy import RATINGS
-from handlers.replies import STATUS_NAMES
+from handlers.replies import EVENT_NAMES, STATUS_NAMES
 from handlers.types import IncomingMessage
 from storage import console_links
 from storage.ledger import STATUS_FILTERS, LedgerFilter, item_history, item_page, visit_page
@@ -39,10 +39,6 @@ DINGTALK_AUTHORIZE = "https://login.dingtalk.com/oauth2/auth"
 LIST_TITLES = {"problems": "问题清单", "tasks": "任务清单", "effects": "效果清单"}
 STATUS_LABELS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "new": "待签收", "in_progress": "办理中",
                  "reopened": "重办中", "closed": "已销号"}
-EVENT_NAMES = {"created": "提出", "accepted": "签收", "transferred": "转办", "progress": "进展", "resolved": "办结",
-               "followup": "回访", "reopened": "重办", "closed": "销号", "edited": "更正", "revoked": "撤销",
-               "returned": "退回", "extension": "延期申请"}
-ACTIONS = ("accept", "progress", "resolve", "transfer", "followup", "category", "take")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -291,10 +287,13 @@ class Console:
             units = (await s.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all()
         session = await get_session(request)
         flash = session.pop("flash", None)
+        decisions = [e for e, _ in history if e.kind in ("ext_request", "ext_approved", "ext_refused")]
+        pending = decisions[-1] if decisions and decisions[-1].kind == "ext_request" else None
         ctx = {"viewer": viewer, "item": item, "unit_name": unit_name, "owner": names.get(item.owner_id),
                "reporter": names.get(item.reporter_id), "history": history, "event_names": EVENT_NAMES,
                "status_names": STATUS_NAMES, "today": self.today, "units": units, "categories": self.categories,
-               "ratings": RATINGS, "flash": flash, "nonce": secrets.token_urlsafe(12)}
+               "ratings": RATINGS, "flash": flash, "nonce": secrets.token_urlsafe(12),
+               "pending_extension": (pending.data or {}).get("to") if pending else None}
         return aiohttp_jinja2.render_template("item.html", request, ctx)
 
     async def act(self, request: web.Request) -> web.Response:
@@ -372,6 +371,10 @@ def command_text(item_id: int, form) -> str | None:
         return f"回访 {ref} {field('rating')}" + (f" {field('note')}" if field("note") else "")
     if action == "category" and field("category"):
         return f"改 {ref} 分类 {field('category')}"
+    if action == "approve":
+        return f"同意延期 {ref}"
+    if action == "deny":
+        return f"不同意延期 {ref} {field('note')}".rstrip()
     return None
 
 

@@ -162,3 +162,17 @@ async def test_web_settings_come_from_the_config(db, parser, clock, roster, tmp_
     assert (tmp_path / "web.key").exists()  # generated once, kept
     reply = await say(Dispatcher(db, parser, cfg.policy, clock), "wang", "后台")
     assert reply.startswith("后台登录链接（5分钟内有效，只能使用一次，请勿转发）：\nhttps://mq.example.edu.cn/console/login?t=")
+
+
+async def test_unit_head_approves_an_extension_from_the_item_page(client, dispatcher, clock):
+    await seed(dispatcher, clock)  # #1: 赵老师's, 计算机学院, deadline 11-09 (overdue on 11-18)
+    reply = await say(dispatcher, "zhao", "延期 #1 到12月20日 食堂改造需要时间")
+    assert "#1" in reply
+    await sign_in(client, dispatcher, "li")  # 李院长, head of 计算机学院
+    page = await (await client.get("/console/items/1")).text()
+    assert '<p id="extension">责任人申请延期到 2026-12-20：</p>' in page
+    r = await client.post("/console/items/1", data={"csrf": csrf_of(page), "nonce": "x1", "action": "approve"},
+                          allow_redirects=False)
+    assert r.status == 302
+    page = await (await client.get("/console/items/1")).text()
+    assert "<dd>2026-12-20</dd>" in page and 'id="extension"' not in page
