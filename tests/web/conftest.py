@@ -56,7 +56,7 @@ async def seed(dispatcher, clock):
 
 def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m, "no CSRF token on the page"
+    assert m, f"no CSRF token on the page: {html[:300]!r}"
     return m.group(1)
 
 
