@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["xlsx", "csv", "json"], default="xlsx")
     e.add_argument("--month", help="YYYY-MM (default: everything)")
     e.add_argument("--out", type=Path, required=True)
+    e.add_argument("--as-of", help="YYYY-MM-DD: 是否逾期 as of this day (default: today)")
+    e.add_argument("--unmasked", action="store_true", help="keep phone and ID numbers (logged)")
 
     pa = sub.add_parser("parse", parents=[common], help="understand messages: JSON lines or plain text on stdin")
     pa.add_argument("--today", help="YYYY-MM-DD (default: today)")

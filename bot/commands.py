@@ -22,6 +22,8 @@ from storage import migrate
 from storage.db import Database
 from storage.roster import count_cadres
 
+log = logging.getLogger("minqing.commands")
+
 DEMO_DIR = Path(__file__).parent / "demo"
 log = logging.getLogger("minqing")
 
@@ -135,6 +137,15 @@ async def _scheduler(app: App) -> None:
     await asyncio.Event().wait()  # a disabled scheduler must not end the server
 
 
+def _as_of(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError("--as-of", "YYYY-MM-DD, e.g. 2026-11-30", text) from None
+
+
 async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
     from bot.export import export, parse_month
 
@@ -145,7 +156,10 @@ async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
-        files = await export(db, args.format, args.out, args.month, _now(cfg).date())
+        as_of = _as_of(args.as_of) or _now(cfg).date()
+        if args.unmasked:
+            log.warning("unmasked ledger export requested on the command line")
+        files = await export(db, args.format, args.out, args.month, as_of, unmasked=args.unmasked)
     finally:
         await db.dispose()
     print("已导出：" + "、".join(str(f) for f in files))

@@ -105,6 +105,7 @@ class Config:
     attachments: AttachmentsConfig = AttachmentsConfig()
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
+    web: dict[str, Any] = field(default_factory=dict)  # the [web] table, read by bot.web.settings
 
     @property
     def cache_dir(self) -> Path:
@@ -286,7 +287,13 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "基本满意": met.get("weight_basic", 0.9, float),
         "不满意": met.get("weight_unsatisfied", 0.0, float),
     }
+    wb = top.table("web")  # the web console (bot/web/settings.py documents the keys)
+    web = {"base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),
+           "secret_key": wb.get("secret_key", "", str), "cookie_secure": wb.get("cookie_secure", False, bool),
+           "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
+           "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
     policy = Policy(
+        console_url=web["base_url"], console_link_minutes=web["link_minutes"],
         profile=profile,
         quick_days=dl.positive("quick_days", 7),
         leader_days=dl.positive("leader_days", 60),
@@ -340,7 +347,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if not isinstance(groups_raw, list):
         raise ConfigError("groups", "an array of tables [[groups]]")
     groups = []
-    sections = [top, db, srv, tax, dl, met, wc, dt, ob, at]
+    sections = [top, db, srv, tax, dl, met, wc, dt, ob, at, wb]
     for n, g in enumerate(groups_raw):
         if not isinstance(g, dict):
             raise ConfigError(f"groups[{n}]", "a table [[groups]]", g)
@@ -369,7 +376,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
         wecom=wecom, dingtalk=dingtalk, outbox=outbox, attachments=attachments, groups=tuple(groups),
-        scheduler=sched,
+        scheduler=sched, web=web,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
 from datetime import datetime
@@ -25,6 +26,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
+from bot.export import ledger_file
 from bot.media.worker import AttachmentWorker
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
@@ -68,7 +70,8 @@ class Services:
         self.http: HttpClient | None = None
         self.wecom: WeComSender | None = None
         self.dingtalk: DingTalkSender | None = None
-        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone)
+        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone,
+                                 files=functools.partial(ledger_file, db))  # 「导出台账」's xlsx
         self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
         self.media = AttachmentWorker(db, cfg, clock, on_notice=self.worker.kick)  # picture downloads
         self.stream: Any = None
@@ -223,6 +226,9 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
     app.router.add_get("/wecom/callback", wecom.get)
     app.router.add_post("/wecom/callback", wecom.post)
     app.router.add_post("/dingtalk/callback", ding.post)
+    from bot.web import create_console  # the web console (bot/web), same services
+
+    app.add_subapp("/console", create_console(services))
     return app
 
 

@@ -119,7 +119,9 @@ SPECS: tuple[Spec, ...] = (
          natural=(r"^我?(?P<arg>.+?)(?:请假|休假)(?:了|一下)?$",)),
     Spec("back", "其他", "", ref=False, natural=(r"^(?:销假|我回来了)$",)),
     Spec("bind", "其他", "绑定 计算机学院（群内，单位负责人）", words=("绑定",), ref=False, tail=r"(?P<arg>.+)"),
-    Spec("export", "其他", "", ref=False, natural=(r"^(?:导出台账|导出|台账)$",)),
+    Spec("export", "其他", "导出台账 ｜ 导出上月台账（领导、单位负责人，私聊）", ref=False,
+         natural=(r"^导出(?P<arg>.{0,12}?)台账(?P<extra>.{0,20})$", r"^(?:导出|台账)$")),
+    Spec("console", "其他", "后台（网页后台的登录链接，私聊）", ref=False, natural=(r"^(?:后台|管理后台|进入后台)$",)),
     Spec("help", "其他", "", ref=False, natural=(r"^(?:帮助|help|\?|？|怎么用|使用说明)$",)),
 )
 SECTIONS = ("查看", "办理", "期限", "更正", "其他")

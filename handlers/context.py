@@ -57,6 +57,10 @@ class Ctx:
         return (self.is_leader or item.owner_id == c.id or item.reporter_id == c.id
                 or (self.is_unit_head and item.unit_id == c.unit_id))
 
+    def send_file(self, request: str, key: str) -> None:
+        """Queue a file message to the sender; `request` says what file (JSON)."""
+        self.outgoing.append(Outgoing(self.cadre.id, request, key, "file"))
+
     def notify(self, cadre_id: int, text: str, key: str | None = None) -> None:
         """Queue `text` for cadre `cadre_id` (never the sender); it is written to the outbox in the
         message's transaction. `key` makes it unique (a dedupe key), so a retry never sends it twice."""

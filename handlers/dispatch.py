@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import account, answers, attach, lifecycle, record, replies, undo
+from handlers import account, answers, attach, console_access, lifecycle, record, replies, undo
 from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
@@ -48,6 +48,7 @@ ACTIONS: dict[str, Action] = {
     "extend": lifecycle.extend, "approve": lifecycle.approve, "deny": lifecycle.deny,
     "leave": account.leave, "back": account.back, "bind": account.bind,
     "move_attachment": attach.move,
+    "export": console_access.export_ledger, "console": console_access.console_link,
 }
 
 
@@ -154,8 +155,6 @@ class Dispatcher:
             return replies.help_reply(ctx.today)
         if cmd.name == "undo":
             return await undo.undo(ctx)
-        if cmd.name == "export":
-            return replies.export_how(ctx.today)
         return await ACTIONS[cmd.name](ctx, cmd)
 
 
@@ -168,10 +167,10 @@ async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
         if console:
             name = await s.scalar(select(Cadre.name).where(Cadre.id == o.cadre_id))
             await outbox.enqueue(s, target_kind="user", target=name or str(o.cadre_id), body=o.text, now=now,
-                                 channel="console", dedupe_key=o.dedupe_key)
+                                 channel="console", dedupe_key=o.dedupe_key, msg_type=o.msg_type)
         else:
             await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
-                                 now=now, dedupe_key=o.dedupe_key)
+                                 now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
 
 
 def _other_reply(text: str) -> str:

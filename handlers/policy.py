@@ -28,3 +28,5 @@ class Policy:
     undo_minutes: int = 60  # 撤销 reaches back this far (each 撤销 one more step)
     attach_window_minutes: int = 120  # a photo goes to the sender's record of the last 2 hours
     attach_daily_quota: int = 60  # pictures and files one person may send per day
+    console_url: str = "http://127.0.0.1:8080"  # [web] base_url: the 「后台」 link starts with it
+    console_link_minutes: int = 10  # [web] link_minutes: a 「后台」 link's lifetime

@@ -122,16 +122,13 @@ def mask(text: str) -> str:
     """`text` with ID numbers, phone numbers and personal names of the people served masked."""
     text = _RE_EMAIL.sub(EMAIL_MASK, text)
     text = _RE_PLATE.sub(lambda m: m.group("pre") + "*****", text)
-    text = _RE_STUDENT_LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)}****", text)
-    text = _RE_ID18.sub(ID_MASK, text)
+    text = mask_numbers(text)
+    text = _RE_LABEL_NAME.sub(_mask_name, text)
     text = _RE_CARD_GROUPS.sub(NUMBER_MASK, text)
     text = _RE_LONG.sub(NUMBER_MASK, text)
     text = _RE_STUDENT_NO.sub(NUMBER_MASK, text)
     text = _RE_MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
     text = _RE_LANDLINE.sub(lambda m: f"{m.group(1)}-****", text)
-    text = _RE_LABELLED.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{m.group(3)}****"
-                            if "*" not in m.group(4) else m.group(0), text)
-    text = _RE_LABEL_NAME.sub(_mask_name, text)
     text = _RE_ROLE_NAME.sub(_mask_name, text)
     text = _RE_NAME_VERB.sub(_mask_name, text)
     text = _RE_NAME_CLASSMATE.sub(_mask_name, text)
@@ -146,3 +143,16 @@ def mask(text: str) -> str:
             break
         text = masked
     return text
+
+
+def mask_numbers(text: str) -> str:
+    """`text` with ID, student, card and phone numbers masked (names kept): the 台账's default."""
+    text = _RE_STUDENT_LABEL.sub(lambda m: f"{m.group(1)}{m.group(2)}****", text)
+    text = _RE_ID18.sub(ID_MASK, text)
+    text = _RE_CARD_GROUPS.sub(NUMBER_MASK, text)
+    text = _RE_LONG.sub(NUMBER_MASK, text)
+    text = _RE_STUDENT_NO.sub(NUMBER_MASK, text)
+    text = _RE_MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _RE_LANDLINE.sub(lambda m: f"{m.group(1)}-****", text)
+    return _RE_LABELLED.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{m.group(3)}****"
+                            if "*" not in m.group(4) else m.group(0), text)

@@ -187,10 +187,6 @@ def bound(unit_name: str | None) -> str:
 BIND_GROUP_ONLY = "请在要接收简报的群里发送「绑定 单位名」。"
 BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
 
-def export_how(today: date) -> str:
-    month = f"{today.year}-{today.month:02d}"
-    return f"台账导出：请管理员在服务器上运行\nminqing export --format xlsx --month {month} --out 台账-{month}.xlsx"
-
 # --- item view -------------------------------------------------------------------------------
 
 EVENT_NAMES = {"created": "提出", "accepted": "签收", "transferred": "转办", "returned": "退回", "progress": "进展",

@@ -71,3 +71,4 @@ class Outgoing:
     cadre_id: int
     text: str
     dedupe_key: str | None = None
+    msg_type: str = "text"  # "file": text is a file request (see handlers/console_access.py)

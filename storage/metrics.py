@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Date, case, cast, distinct, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import lists
 from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
 
 DONE = ("resolved", "closed")
@@ -172,17 +173,16 @@ async def unit_period(session: AsyncSession, start: date, end: date, today: date
             .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
             .group_by(Visit.unit_id)):
         out[unit_id].visits, out[unit_id].visitors = n, k
-    same_day = (Item.resolved_at.is_not(None)) & (_day_of(session, Item.resolved_at)
-                                                   == _day_of(session, Item.created_at))
+    same_day = lists.same_day_resolved(session.bind.dialect.name)
     for unit_id, cat, n, same in await session.execute(
             select(Item.unit_id, Item.category, func.count(), func.sum(case((same_day, 1), else_=0)))
-            .where(Item.created_at >= t0, Item.created_at < t1, Item.status != "revoked")
+            .where(*lists.problems(t0, t1))
             .group_by(Item.unit_id, Item.category)):
         out[unit_id].new_by_category[cat] = n
         out[unit_id].tasks += n - (same or 0)
     for unit_id, n in await session.execute(
             select(Item.unit_id, func.count())
-            .where(Item.resolved_at >= t0, Item.resolved_at < t1, Item.status.in_(DONE))
+            .where(*lists.effects(t0, t1))
             .group_by(Item.unit_id)):
         out[unit_id].resolved = n
     for unit_id, n in await session.execute(

@@ -123,6 +123,7 @@ class Item(Base):
         Index("ix_items_status_deadline", "status", "deadline"),
         Index("ix_items_created", "created_at"),
         Index("ix_items_status_created", "status", "created_at"),  # 本月未办结
+        Index("ix_items_resolved", "resolved_at"),  # 效果清单 of a month (migration 0014)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
@@ -300,3 +301,15 @@ class Attachment(Base):
     label: Mapped[str | None] = mapped_column(String(200))  # a location's place name
     created_at: Mapped[datetime] = mapped_column(DateTime)
     stored_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ConsoleLink(Base):
+    """A one-time sign-in link to the web console, issued by 「后台」 in chat. Only the
+    SHA-256 of the token is stored; `used_at` set on first use (single use)."""
+
+    __tablename__ = "console_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

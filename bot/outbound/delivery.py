@@ -3,6 +3,7 @@ limit and rate limit for that kind of address."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,9 @@ from bot.outbound.ratelimit import PER_GROUP_API, PER_PERSON_WECOM, PER_WEBHOOK
 from bot.outbound.routes import Route
 from bot.outbound.wecom import WeComSender
 
-SESSION_MARGIN_MS = 60_000  # treat a sessionWebhook as expired a minute early
+SESSION_MARGIN_MS = 60_000
+FileMaker = Callable[[str, datetime], Awaitable[tuple[str, bytes]]]
+"""(file request, now) → (file name, content)."""  # treat a sessionWebhook as expired a minute early
 
 
 def markdown_title(text: str) -> str:
@@ -25,8 +28,10 @@ def markdown_title(text: str) -> str:
 
 class Delivery:
     def __init__(self, *, wecom: WeComSender | None, dingtalk: DingTalkSender | None,
-                 console: ConsoleDelivery, timezone: str = "Asia/Shanghai") -> None:
+                 console: ConsoleDelivery, timezone: str = "Asia/Shanghai",
+                 files: FileMaker | None = None) -> None:
         self.wecom, self.dingtalk, self.console = wecom, dingtalk, console
+        self.files = files  # builds the file a `file` message asks for (bot/export.py: ledger_file)
         self.tz = ZoneInfo(timezone)
 
     def epoch_ms(self, now: datetime) -> int:
@@ -43,6 +48,8 @@ class Delivery:
     def spans(self, route: Route, msg_type: str, text: str) -> list[tuple[int, int]]:
         """Where to cut `text` for this address (UTF-8 bytes, line boundaries)."""
         kind = route.kind
+        if msg_type == "file":  # the body is a file request, never cut
+            return [(0, len(text))]
         if kind in ("wecom_user", "wecom_appchat"):
             return split.split_spans(text, split.WECOM_TEXT_BYTES)
         if kind == "wecom_webhook":
@@ -71,6 +78,9 @@ class Delivery:
     async def send(self, route: Route, msg_type: str, text: str, now: datetime) -> None:
         """Send one chunk. Raises ChannelError subclasses."""
         kind = route.kind
+        if msg_type == "file":
+            await self._send_file(route, text, now)
+            return
         if kind == "console":
             await self.console.send(route.name or route.address, text)
             return
@@ -104,3 +114,19 @@ class Delivery:
                 await self.send(route.fallback, msg_type, text, now)
         else:
             raise ApiError("outbox", "unroutable", f"unknown route kind {kind}")
+
+    async def _send_file(self, route: Route, request: str, now: datetime) -> None:
+        """Build the requested file and send it to one person (WeCom media + file message,
+        DingTalk media + the robot's sampleFile; the console names it)."""
+        if self.files is None:
+            raise ApiError("outbox", "nofiles", "no file maker configured")
+        route = route.fallback if route.kind == "dingtalk_session" and route.fallback else route
+        name, content = await self.files(request, now)
+        if route.kind == "console":
+            await self.console.send(route.name or route.address, f"[文件] {name}（{len(content)} 字节）")
+        elif route.kind == "wecom_user" and self.wecom is not None:
+            await self.wecom.send_user_file(route.address, name, content)
+        elif route.kind == "dingtalk_user" and self.dingtalk is not None:
+            await self.dingtalk.send_user_file(route.address, name, content)
+        else:
+            raise ApiError("outbox", "unroutable", f"files go to one person only, not {route.kind}")

@@ -20,6 +20,8 @@ from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
 
 WEBHOOK_RATE_ERRORS = frozenset({130101, 130102, 410100})
+DEFAULT_API_BASE = "https://api.dingtalk.com"
+OAPI_BASE = "https://oapi.dingtalk.com"
 THROTTLE_MARKERS = ("qpslimit", "throttl", "flowcontrol", "ratelimit", "too many")
 
 
@@ -122,6 +124,62 @@ class DingTalkSender:
         })
         if user_id in (data.get("flowControlledStaffIdList") or []):
             raise RateLimited("dingtalk", "flowControlled", "per-person flow control", retry_after=60.0)
+        if user_id in (data.get("invalidStaffIdList") or []):
+            raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
+
+    @property
+    def oapi_base(self) -> str:
+        """The older API host that takes media uploads (the configured base in tests)."""
+        return OAPI_BASE if self.cfg.api_base == DEFAULT_API_BASE else self.cfg.api_base
+
+    async def user_by_auth_code(self, code: str) -> str | None:
+        """免登 (OAuth2 in the DingTalk client): the userid behind an `authCode` — the user's
+        token (oauth2/userAccessToken), their unionId (contact/users/me), then the userid
+        (topapi/user/getbyunionid with the app's token). None for someone outside the org."""
+        status, data = await self.http.request_json(
+            "POST", f"{self.cfg.api_base}/v1.0/oauth2/userAccessToken",
+            payload={"clientId": self.cfg.app_key, "clientSecret": self.cfg.app_secret, "code": code,
+                     "grantType": "authorization_code"})
+        if status >= 400 or not data.get("accessToken"):
+            return None
+        status, me = await self.http.request_json(
+            "GET", f"{self.cfg.api_base}/v1.0/contact/users/me",
+            headers={"x-acs-dingtalk-access-token": str(data["accessToken"])})
+        if status >= 400 or not me.get("unionId"):
+            return None
+
+        async def lookup(token: str) -> dict[str, Any]:
+            _, found = await self.http.request_json(
+                "POST", f"{self.oapi_base}/topapi/user/getbyunionid", params={"access_token": token},
+                payload={"unionid": me["unionId"]})
+            if found.get("errcode") in (40014, 42001, 88):
+                raise TokenInvalid("dingtalk", found.get("errcode"), str(found.get("errmsg", ""))[:200])
+            return found
+
+        found = await self.tokens.call(lookup)
+        userid = (found.get("result") or {}).get("userid") if found.get("errcode", 0) == 0 else None
+        return str(userid) if userid else None
+
+    async def send_user_file(self, user_id: str, filename: str, content: bytes) -> None:
+        """media/upload (type=file) then the robot's sampleFile message to one person."""
+
+        async def upload(token: str) -> dict[str, Any]:
+            status, data = await self.http.upload(
+                f"{self.oapi_base}/media/upload", params={"access_token": token}, field="media",
+                filename=filename, content=content, fields={"type": "file"})
+            if data.get("errcode") in (40014, 42001, 88):
+                raise TokenInvalid("dingtalk", data.get("errcode"), str(data.get("errmsg", ""))[:200])
+            check_webhook(status, data)
+            return data
+
+        media = await self.tokens.call(upload)
+        if not media.get("media_id"):
+            raise ApiError("dingtalk", "media", "upload answered without media_id")
+        ext = filename.rsplit(".", 1)[-1] if "." in filename else "file"
+        param = {"mediaId": media["media_id"], "fileName": filename, "fileType": ext}
+        data = await self._openapi("/v1.0/robot/oToMessages/batchSend", {
+            "robotCode": self.robot_code, "userIds": [user_id], "msgKey": "sampleFile",
+            "msgParam": json.dumps(param, ensure_ascii=False)})
         if user_id in (data.get("invalidStaffIdList") or []):
             raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
 

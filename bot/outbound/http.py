@@ -54,3 +54,24 @@ class HttpClient:
         if not isinstance(data, dict):
             data = {"value": data}
         return status, data
+
+    async def upload(self, url: str, *, params: dict[str, str], field: str, filename: str, content: bytes,
+                     fields: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        """POST one file as multipart/form-data (media uploads); same errors and answer as
+        `request_json`."""
+        form = aiohttp.FormData(quote_fields=False)  # the platforms read a raw UTF-8 file name
+        for k, v in (fields or {}).items():
+            form.add_field(k, v)
+        form.add_field(field, content, filename=filename, content_type="application/octet-stream")
+        try:
+            async with self.session.post(url, params=params, data=form, timeout=DEFAULT_TIMEOUT) as resp:
+                status, raw = resp.status, await resp.read()
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise TransientError(f"network error on {safe_url(url)}: {type(exc).__name__}") from None
+        if status >= 500:
+            raise TransientError(f"HTTP {status} from {safe_url(url)}")
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            raise TransientError(f"non-JSON answer (HTTP {status}) from {safe_url(url)}") from None
+        return status, data if isinstance(data, dict) else {"value": data}

@@ -77,6 +77,37 @@ class WeComSender:
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
 
+    async def user_by_code(self, code: str) -> str | None:
+        """网页授权: the userid behind an OAuth `code` (auth/getuserinfo), None for a non-member."""
+
+        async def call(token: str) -> dict[str, Any]:
+            _, data = await self.http.request_json(
+                "GET", f"{self.cfg.api_base}/cgi-bin/auth/getuserinfo", params={"access_token": token, "code": code})
+            check(data)
+            return data
+
+        data = await self.tokens.call(call)
+        return str(data["userid"]) if data.get("userid") else None
+
+    async def send_user_file(self, userid: str, filename: str, content: bytes) -> None:
+        """media/upload (type=file, ≤ 20 MB) then message/send msgtype file to one person."""
+
+        async def upload(token: str) -> dict[str, Any]:
+            _, data = await self.http.upload(
+                f"{self.cfg.api_base}/cgi-bin/media/upload", params={"access_token": token, "type": "file"},
+                field="media", filename=filename, content=content)
+            check(data)
+            return data
+
+        media = await self.tokens.call(upload)
+        if not media.get("media_id"):
+            raise ApiError("wecom", "media", "upload answered without media_id")
+        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), "msgtype": "file",
+                   "file": {"media_id": media["media_id"]}}
+        data = await self._post("/cgi-bin/message/send", payload)
+        if data.get("invaliduser"):
+            raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
+
     async def send_appchat(self, chatid: str, text: str, msg_type: str = "text") -> None:
         """appchat/send to a group chat created by the app."""
         await self._post("/cgi-bin/appchat/send", {"chatid": chatid, **content(msg_type, text)})

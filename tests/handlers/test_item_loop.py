@@ -47,7 +47,7 @@ async def test_item_view_shows_the_whole_history(dispatcher, db):
     assert await say(dispatcher, "zhang", "#37") == "没有找到问题 #37，请核对编号（发送「我的待办」查看）。"
 
 
-async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher, db):
+async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher, db, clock):
     await say(dispatcher, "zhang", VISIT)
     await say(dispatcher, "zhang", "转办 #2 后勤处")
     assert await say(dispatcher, "liu", "退回 #2 不属于我处职责") == (
@@ -61,10 +61,10 @@ async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher
         "问题已回到您名下，可改转其他单位：「转办 #2 单位」。")
     assert "不是转办给您的问题" in await say(dispatcher, "zhang", "退回 #1 不想办")
     assert "退回给 张老师：不属于我处职责" in await say(dispatcher, "zhang", "#2")
-    from storage.ledger import item_rows
+    from storage.ledger import LedgerFilter, item_rows
 
     async with db.session() as s:
-        rows = {r["item"].id: r for r in await item_rows(s, None, None)}
+        rows = {r["item"].id: r for r in await item_rows(s, LedgerFilter(), clock.now().date())}
     assert (rows[2]["returns"], rows[1]["returns"]) == (1, 0)  # the 台账 counts it
 
 
@@ -214,7 +214,7 @@ async def test_item_view_in_a_group_is_masked(dispatcher, db):
 
 
 async def test_query_counts_agree_with_the_ledger_for_the_same_month(dispatcher, db, clock):
-    from storage.ledger import item_rows
+    from storage.ledger import LedgerFilter, item_rows
 
     clock.set(datetime(2026, 10, 20, 10, 0))
     await say(dispatcher, "zhao", "有同学反映二食堂饭菜偏咸")
@@ -224,7 +224,8 @@ async def test_query_counts_agree_with_the_ledger_for_the_same_month(dispatcher,
     await say(dispatcher, "zhang", "转办 #3 后勤处")
     reply = await say(dispatcher, "wang", "本月的问题有哪些")
     async with db.session() as s:
-        rows = await item_rows(s, datetime(2026, 11, 1), datetime(2026, 12, 1))
+        rows = await item_rows(s, LedgerFilter(since=datetime(2026, 11, 1), until=datetime(2026, 12, 1)),
+                               clock.now().date())
     assert reply.splitlines()[0] == f"本月 · 全部 · 问题 · 共 {len(rows)} 项" == "本月 · 全部 · 问题 · 共 2 项"
     assert "#2 【已办结】" in reply
 

@@ -1,14 +1,14 @@
 """Attachments (留痕): pictures, files and locations attached to visits and items.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,119 @@
+"""Who is looking: sign-in by a one-time chat link, the encrypted session cookie, CSRF tokens,
+the sign-in rate limit and the viewer's scope (the chat's rules: leaders and administrators see
+everything, unit heads their unit, cadres their own items and visits)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from handlers.clock import Clock
+from handlers.console_access import may_use_console, sees_everything
+from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
+from storage.items import Scope
+from storage.models import Cadre, Item
+
+log = logging.getLogger("minqing.web")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    cadre_id: int
+    name: str
+    unit_id: int
+    unit_name: str
+    roles: tuple[str, ...]
+    platform_id: str | None  # the id the chat knows the cadre by (for actions)
+    csrf: str
+
+    @property
+    def everything(self) -> bool:
+        return sees_everything(self.roles)
+
+    @property
+    def is_leader(self) -> bool:
+        return ROLE_LEADER in self.roles
+
+    @property
+    def is_unit_head(self) -> bool:
+        return ROLE_UNIT_HEAD in self.roles
+
+    @property
+    def scope(self) -> Scope:
+        if self.everything:
+            return Scope(self.cadre_id, everything=True)
+        if self.is_unit_head:
+            return Scope(self.cadre_id, unit_id=self.unit_id)
+        return Scope(self.cadre_id)
+
+    def may_see(self, item: Item) -> bool:
+        return (self.everything or item.owner_id == self.cadre_id or item.reporter_id == self.cadre_id
+                or (self.is_unit_head and item.unit_id == self.unit_id))
+
+    def unit_filter(self, asked: int | None) -> int | None:
+        """The unit a dashboard or list shows: a unit head always their own."""
+        if self.everything:
+            return asked
+        return self.unit_id if self.is_unit_head else asked
+
+
+class SignInLimiter:
+    """At most `per_minute` sign-in attempts per client address in any 60 s (injected clock)."""
+
+    def __init__(self, clock: Clock, per_minute: int) -> None:
+        self.clock, self.per_minute = clock, per_minute
+        self._seen: dict[str, deque[datetime]] = {}
+
+    def allow(self, address: str) -> bool:
+        now = self.clock.now()
+        q = self._seen.setdefault(address, deque())
+        while q and (now - q[0]).total_seconds() >= 60:
+            q.popleft()
+        if len(q) >= self.per_minute:
+            return False
+        q.append(now)
+        if len(self._seen) > 10_000:  # forget idle addresses
+            for k in [k for k, v in self._seen.items() if not v]:
+                del self._seen[k]
+        return True
+
+
+async def start_session(request: web.Request, cadre_id: int, now: datetime, hours: int) -> None:
+    session = await get_session(request)
+    session.invalidate()
+    session = await get_session(request)
+    session["cid"] = cadre_id
+    session["exp"] = (now + timedelta(hours=hours)).isoformat()
+    session["csrf"] = secrets.token_urlsafe(24)
+
+
+async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
+    """The signed-in cadre, or None (no session, expired, or no longer allowed)."""
+    session = await get_session(request)
+    cid, exp = session.get("cid"), session.get("exp")
+    if not isinstance(cid, int) or not isinstance(exp, str):
+        return None
+    if datetime.fromisoformat(exp) <= clock.now():
+        session.invalidate()
+        return None
+    async with db.session() as s:
+        cadre = await s.get(Cadre, cid)
+        if cadre is None or not cadre.active or not may_use_console(cadre.roles):
+            session.invalidate()
+            return None
+        return Viewer(cadre.id, cadre.name, cadre.unit_id, cadre.unit.name, tuple(cadre.roles or ()),
+                      cadre.wecom_userid or cadre.dingtalk_userid or cadre.dingtalk_staffid,
+                      session.get("csrf") or "")
+
+
+def check_csrf(viewer: Viewer, form_token: str | None) -> None:
+    """Raise 403 unless the form carries the session's CSRF token."""
+    if not viewer.csrf or not form_token or not hmac.compare_digest(viewer.csrf, str(form_token)):
+        raise web.HTTPForbidden(text="表单已过期，请刷新页面后重试。")
