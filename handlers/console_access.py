@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from handlers.commands import Command
@@ -32,17 +33,17 @@ PRIVATE_ONLY = "{what}含个人信息，请私聊我发送「{cmd}」。"
 UNMASKED_LEADERS_ONLY = "只有领导可以导出不隐去手机号、证件号的完整台账。"
 
 
-def is_admin(roles: list[str] | tuple[str, ...] | frozenset[str]) -> bool:
+def is_admin(roles: Iterable[str] | None) -> bool:
     return any(r in ADMIN_ROLES for r in roles or ())
 
 
-def may_use_console(roles) -> bool:
+def may_use_console(roles: Iterable[str] | None) -> bool:
     """Leaders, unit heads and administrators may sign in to the console and export."""
     roles = roles or ()
     return ROLE_LEADER in roles or ROLE_UNIT_HEAD in roles or is_admin(roles)
 
 
-def sees_everything(roles) -> bool:
+def sees_everything(roles: Iterable[str] | None) -> bool:
     roles = roles or ()
     return ROLE_LEADER in roles or is_admin(roles)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,10 +126,11 @@ class VisitRow(NamedTuple):
 
 
 def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name
+    return session.get_bind().dialect.name
 
 
-async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: str = "problems") -> list[dict]:
+async def item_rows(session: AsyncSession, f: LedgerFilter, today: date,
+                    which: str = "problems") -> list[dict[str, Any]]:
     """Rows of one list: item, owner, reporter, reporter_unit (提出单位), unit (责任单位), place,
     place_type, progress (latest 进展 note), signed_at (first 签收, None if never signed),
     rating / followup_note (latest 回访), followups (their number), returns (退回) and
@@ -164,15 +165,15 @@ async def item_rows(session: AsyncSession, f: LedgerFilter, today: date, which: 
     k = len(ITEM_COLUMNS)
     for r in (await session.execute(q)).all():
         (owner_name, reporter_name, reporter_unit_name, unit_name, place, place_type, prog, signed_at,
-         rating, fu_note, n_fu, returns, extensions) = r[k:]
-        rows.append(dict(item=ItemRow(*r[:k]), owner=owner_name, reporter=reporter_name,
+         last_rating, last_note, n_followups, returns, extensions) = r[k:]
+        rows.append(dict(item=ItemRow(*cast("tuple[Any, ...]", r[:k])), owner=owner_name, reporter=reporter_name,
                          reporter_unit=reporter_unit_name, unit=unit_name, place=place, place_type=place_type,
-                         progress=prog, signed_at=signed_at, rating=rating, followup_note=fu_note,
-                         followups=n_fu or 0, returns=returns or 0, extensions=extensions or 0))
+                         progress=prog, signed_at=signed_at, rating=last_rating, followup_note=last_note,
+                         followups=n_followups or 0, returns=returns or 0, extensions=extensions or 0))
     return rows
 
 
-async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> list[dict]:
+async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> list[dict[str, Any]]:
     """Every 回访 of the items of the 问题清单 under `f`: followup, item, actor (name), unit.
     Ordered by item number, then time."""
     q = (select(Followup.item_id, Followup.at, Followup.rating, Followup.note, Cadre.name, Unit.name)
@@ -184,19 +185,20 @@ async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> 
             for i, at, rating, note, a, u in (await session.execute(q)).all()]
 
 
-async def visit_rows(session: AsyncSession, f: LedgerFilter) -> list[dict]:
+async def visit_rows(session: AsyncSession, f: LedgerFilter) -> list[dict[str, Any]]:
     """Visits under `f` with cadre and unit names and the numbers of the items each raised
     (`item_ids`, not revoked). Ordered by date, then number."""
     q = (select(*VISIT_COLUMNS, Cadre.name, Unit.name)
          .join(Cadre, Cadre.id == Visit.cadre_id).join(Unit, Unit.id == Visit.unit_id)
          .where(*visit_where(f)).order_by(Visit.date, Visit.id))
     k = len(VISIT_COLUMNS)
-    visits = [(VisitRow(*r[:k]), r[k], r[k + 1]) for r in (await session.execute(q)).all()]
+    visits = [(VisitRow(*cast("tuple[Any, ...]", r[:k])), r[k], r[k + 1]) for r in (await session.execute(q)).all()]
     raised: dict[int, list[int]] = defaultdict(list)
     for vid, iid in await session.execute(  # one statement: the items of every visit under f
             select(Item.visit_id, Item.id).join(Visit, Visit.id == Item.visit_id)
             .where(*visit_where(f), Item.status != "revoked").order_by(Item.id)):
-        raised[vid].append(iid)
+        if vid is not None:
+            raised[vid].append(iid)
     return [dict(visit=v, cadre=c, unit=u, item_ids=raised.get(v.id, []), items=len(raised.get(v.id, [])))
             for v, c, u in visits]
 
@@ -208,7 +210,8 @@ async def _items_of_visits(session: AsyncSession, visit_ids: list[int]) -> dict[
         for vid, iid in await session.execute(
                 select(Item.visit_id, Item.id).where(Item.visit_id.in_(chunk), Item.status != "revoked")
                 .order_by(Item.id)):
-            out[vid].append(iid)
+            if vid is not None:
+                out[vid].append(iid)
     return dict(out)
 
 
@@ -238,7 +241,7 @@ async def item_page(session: AsyncSession, f: LedgerFilter, today: date, *, whic
     where = item_where(f, today, _dialect(session), which)
     total = await session.scalar(select(func.count(Item.id)).where(*where)) or 0
     col = ITEM_SORTS.get(sort, Item.id)
-    order = [col.desc() if desc else col.asc(), Item.id.desc() if desc else Item.id.asc()]
+    order: list[Any] = [col.desc() if desc else col.asc(), Item.id.desc() if desc else Item.id.asc()]
     q = (select(Item, Unit.name, Cadre.name).join(Unit, Unit.id == Item.unit_id)
          .join(Cadre, Cadre.id == Item.owner_id).where(*where).order_by(*order)
          .limit(per_page).offset((max(page, 1) - 1) * per_page))
@@ -251,7 +254,7 @@ async def visit_page(session: AsyncSession, f: LedgerFilter, *, sort: str = "dat
     where = visit_where(f)
     total = await session.scalar(select(func.count(Visit.id)).where(*where)) or 0
     col = VISIT_SORTS.get(sort, Visit.date)
-    order = [col.desc() if desc else col.asc(), Visit.id.desc() if desc else Visit.id.asc()]
+    order: list[Any] = [col.desc() if desc else col.asc(), Visit.id.desc() if desc else Visit.id.asc()]
     q = (select(Visit, Unit.name, Cadre.name).join(Unit, Unit.id == Visit.unit_id)
          .join(Cadre, Cadre.id == Visit.cadre_id).where(*where).order_by(*order)
          .limit(per_page).offset((max(page, 1) - 1) * per_page))

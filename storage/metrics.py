@@ -173,7 +173,7 @@ async def unit_period(session: AsyncSession, start: date, end: date, today: date
             .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
             .group_by(Visit.unit_id)):
         out[unit_id].visits, out[unit_id].visitors = n, k
-    same_day = lists.same_day_resolved(session.bind.dialect.name)
+    same_day = lists.same_day_resolved(session.get_bind().dialect.name)
     for unit_id, cat, n, same in await session.execute(
             select(Item.unit_id, Item.category, func.count(), func.sum(case((same_day, 1), else_=0)))
             .where(*lists.problems(t0, t1))

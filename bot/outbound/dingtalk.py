@@ -153,7 +153,7 @@ class DingTalkSender:
                 "POST", f"{self.oapi_base}/topapi/user/getbyunionid", params={"access_token": token},
                 payload={"unionid": me["unionId"]})
             if found.get("errcode") in (40014, 42001, 88):
-                raise TokenInvalid("dingtalk", found.get("errcode"), str(found.get("errmsg", ""))[:200])
+                raise TokenInvalid("dingtalk", found.get("errcode") or "", str(found.get("errmsg", ""))[:200])
             return found
 
         found = await self.tokens.call(lookup)
@@ -168,7 +168,7 @@ class DingTalkSender:
                 f"{self.oapi_base}/media/upload", params={"access_token": token}, field="media",
                 filename=filename, content=content, fields={"type": "file"})
             if data.get("errcode") in (40014, 42001, 88):
-                raise TokenInvalid("dingtalk", data.get("errcode"), str(data.get("errmsg", ""))[:200])
+                raise TokenInvalid("dingtalk", data.get("errcode") or "", str(data.get("errmsg", ""))[:200])
             check_webhook(status, data)
             return data
 

@@ -113,6 +113,11 @@ async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
                       session.get("csrf") or "")
 
 
+def form_text(value: object) -> str | None:
+    """A form field's text (None for a missing field or an uploaded file)."""
+    return value if isinstance(value, str) else None
+
+
 def check_csrf(viewer: Viewer, form_token: str | None) -> None:
     """Raise 403 unless the form carries the session's CSRF token."""
     if not viewer.csrf or not form_token or not hmac.compare_digest(viewer.csrf, str(form_token)):

@@ -101,8 +101,8 @@ async def month_data(session, start: date, end: date, now: datetime, policy: Pol
     f = LedgerFilter(since=as_datetime(start), until=as_datetime(end))
     names = await sweeps.units(session)
     periods = await metrics.unit_period(session, start, end, today)
-    mets = await metrics.unit_metrics(session, as_datetime(end), response_hours=policy.response_hours,
-                                      weights=policy.satisfaction_weights)
+    mets = await metrics.unit_metrics(session, datetime.combine(end, datetime.min.time()),
+                                      response_hours=policy.response_hours, weights=policy.satisfaction_weights)
     status = await duties.evaluate(session, settings.duties, start, end, await sweeps.load_people(session))
     duty: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     unmet: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
@@ -154,10 +154,10 @@ def narrow(data: MonthData, units: set[int] | None) -> Picture:
         _add(total.counts, r.counts)
     new: dict[date, int] = defaultdict(int)
     done: dict[date, int] = defaultdict(int)
-    for source, target in ((data.new_days, new), (data.done_days, done)):
+    for source, into in ((data.new_days, new), (data.done_days, done)):
         for (u, d), n in source.items():
             if u in rows:
-                target[d] += n
+                into[d] += n
     unmet = sorted((data.names[u], name, missing) for u in shown for name, missing in data.unmet.get(u, ()))
     return Picture(data.start, data.end, data.computed_at, sorted(rows.values(), key=lambda r: r.unit_id), total,
                    sorted(by_cat.items(), key=lambda kv: (-kv[1].new, kv[0])),

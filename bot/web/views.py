@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
-from bot.web.auth import SignInLimiter, Viewer, check_csrf, load_viewer, start_session
+from bot.web.auth import SignInLimiter, Viewer, check_csrf, form_text, load_viewer, start_session
 from bot.web.settings import WebSettings
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
@@ -163,13 +163,14 @@ class Console:
             log.info("console %s sign-in refused", channel)
             return aiohttp_jinja2.render_template("message.html", request, {
                 "viewer": None, "title": "无权使用后台", "text": "后台供领导、单位负责人和管理员使用。"}, status=403)
+        assert cadre_id is not None  # allowed implies a cadre
         await start_session(request, cadre_id, self.services.clock.now(), self.settings.session_hours)
         log.info("console sign-in cadre:%s (%s)", cadre_id, channel)
         raise web.HTTPFound("/console/")
 
     async def logout(self, request: web.Request) -> web.Response:
         viewer = await self.viewer(request)
-        check_csrf(viewer, (await request.post()).get("csrf"))
+        check_csrf(viewer, form_text((await request.post()).get("csrf")))
         (await get_session(request)).invalidate()
         raise web.HTTPFound("/console/signed-out")
 
@@ -300,7 +301,7 @@ class Console:
         """An action on an item as a chat command through the dispatcher, as the viewer."""
         viewer = await self.viewer(request)
         form = await request.post()
-        check_csrf(viewer, form.get("csrf"))
+        check_csrf(viewer, form_text(form.get("csrf")))
         item_id = int(request.match_info["item_id"])
         async with self.db.session() as s:
             item = await s.scalar(select(Item).where(Item.id == item_id, viewer.scope.items_clause()))
