@@ -347,6 +347,7 @@ async def test_exif_is_kept_for_the_console_and_stripped_from_any_other_output(c
 
 async def test_the_ledger_counts_the_photos_of_each_visit_and_item(chat, db, clock, platform):
     from bot.export import build_tables
+    from storage.ledger import LedgerFilter
 
     platform.media.update(m1=jpeg(), m2=jpeg((5, 5, 5)), m3=jpeg((9, 9, 9)))
     await chat.text(VISIT)  # visit 1, item #1
@@ -355,7 +356,7 @@ async def test_the_ledger_counts_the_photos_of_each_visit_and_item(chat, db, clo
     await chat.text("办结 #1 已更换热水器")
     await chat.image("m3")  # the result photo
     await chat.s.media.run_once()
-    tables = await build_tables(db, None, clock.now().date())
+    tables = await build_tables(db, LedgerFilter(), clock.now().date())
     for sheet, expected in (("问题清单", [1]), ("效果清单", [1]), ("走访台账", [2])):
         header, rows = tables[sheet]
         assert [r[header.index("照片")] for r in rows] == expected

@@ -46,7 +46,8 @@ async def test_every_column_right(dispatcher, db, clock, tmp_path):
     assert wb.sheetnames == list(SHEET_NAMES)
 
     h, rows = sheet(wb, "问题清单")
-    assert h == ("编号", "提出日期", "提出单位", "提出人", "问题类别", "问题描述", "来源", "走访编号", "责任单位", "当前状态")
+    assert h == ("编号", "提出日期", "提出单位", "提出人", "问题类别", "问题描述", "来源", "走访编号", "责任单位", "当前状态",
+                 "照片")
     by_id = {r[0]: dict(zip(h, r, strict=True)) for r in rows}
     assert list(by_id) == [1, 2, 3]
     assert by_id[3]["提出单位"] == "计算机学院" and by_id[3]["责任单位"] == "后勤处"  # reporter's unit, not owner's
