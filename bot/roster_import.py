@@ -1,7 +1,8 @@
 """Roster files (CSV or XLSX) → cadres, units, points. Re-import updates, never duplicates.
 
 Columns (header row, any order; 手机号 optional; common other names accepted, see ALIASES):
-    姓名 | 企业微信账号 | 钉钉账号 | 单位 | 角色 | 包联点 | 手机号
+    姓名 | 企业微信账号 | 钉钉账号 | 单位 | 角色 | 包联点 | 手机号 | 单位简称
+(单位简称: optional other names of the person's unit, separated by 、, added to the unit's aliases)
 The header row may come after a few title rows (it is looked for in the first HEADER_ROWS
 rows); CSV may be separated by commas, tabs, semicolons or |, in UTF-8 (± BOM) or GB18030.
 Cells are normalised by type: account and phone cells that Excel turned into numbers
@@ -53,6 +54,7 @@ ALIASES = {
     "roles": ("角色", "身份", "roles"),
     "points": ("包联点", "包联点位", "联系点", "包联", "points"),
     "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"),
+    "aliases": ("单位简称", "单位别名", "简称", "别名", "aliases"),
 }
 _ALIAS = {alias: key for key, names in ALIASES.items() for alias in names}
 TEXT_FORMAT = "该列请设为文本格式后重新导出"
@@ -256,8 +258,9 @@ def validate(d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None 
         except ValueError:
             (warnings if warnings is not None else []).append(
                 f"「{col['phone']}」无法识别（应为11位手机号或带区号的座机），未保存手机号")
+    aliases = tuple(dict.fromkeys(a.strip() for a in SPLIT.split(text.get("aliases", "")) if a.strip()))
     return RosterRow(name=name, unit=unit, roles=tuple(dict.fromkeys(roles)), wecom_userid=ids["wecom"],
-                     dingtalk_userid=ids["dingtalk"], points=tuple(points), phone=number)
+                     dingtalk_userid=ids["dingtalk"], points=tuple(points), phone=number, unit_aliases=aliases)
 
 
 def guess_place_type(name: str) -> str:

@@ -24,6 +24,7 @@ class RosterRow:
     dingtalk_userid: str | None
     points: tuple[tuple[str, str], ...]  # (name, place_type)
     phone: str | None = None
+    unit_aliases: tuple[str, ...] = ()  # other names of the unit (学工处), added to units.aliases
 
 
 async def get_or_create_unit(session: AsyncSession, name: str) -> Unit:

@@ -14,9 +14,17 @@ from tests.nlu.conftest import TODAY
     "3栋的热水器已经换好了",  # a building
     "走访了12个寝室，问题都解决了",  # a count
     "上个月反映的15个问题已经处理完了",
+    "9号楼的热水已经解决了",  # a building
+    "20号宿舍的网络好了",  # a dorm room
+    "15号那天食堂的事已经处理了",  # a day of the month
+    "14号上午去了食堂，排队问题已解决",
 ])
 def test_numbers_that_name_no_item_never_resolve(parser, text):
+    from handlers.commands import parse_command
+
     assert parser.parse(text, TODAY).intent != "resolve"
+    command = parse_command(text, parser.categories("campus"), TODAY)
+    assert command is None or command.name != "resolve"
 
 
 @pytest.mark.parametrize("text, ref", [
@@ -25,6 +33,8 @@ def test_numbers_that_name_no_item_never_resolve(parser, text):
     ("编号12 已处理", 12),
     ("#12 修好了", 12),
     ("三十六号问题已经解决了", 36),
+    ("9号问题洗衣机已经换新的了", 9),
+    ("那个17号的灯已经修好了", 17),
 ])
 def test_item_numbers_in_done_wording_resolve(parser, text, ref):
     p = parser.parse(text, TODAY)
