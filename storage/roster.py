@@ -56,6 +56,8 @@ async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bo
         conds.append(Cadre.dingtalk_userid == row.dingtalk_userid)
     cadre = await session.scalar(select(Cadre).where(or_(*conds))) if conds else None
     unit = await get_or_create_unit(session, row.unit)
+    if row.unit_aliases and not set(row.unit_aliases) <= set(unit.aliases or []):
+        unit.aliases = sorted(set(unit.aliases or []) | set(row.unit_aliases))  # 学工处 → 学生工作处
     created = cadre is None
     if cadre is None:
         cadre = Cadre(name=row.name, unit_id=unit.id)

@@ -181,3 +181,18 @@ def test_cli_header_after_the_first_rows_is_refused_saying_where_it_must_be(tmp_
     assert code == 1 and rows == []
     assert err.strip() == ("名单文件错误 roster error: 表头缺少列：姓名、单位（需要：姓名、企业微信账号、钉钉账号、单位、角色、"
                            "包联点、手机号）；表头须在前 10 行内、在数据之前")
+
+
+async def test_unit_short_names_from_the_roster_become_unit_aliases(db, tmp_path):
+    from sqlalchemy import select
+
+    from bot.roster_import import import_roster
+    from storage.models import Unit
+
+    f = tmp_path / "r.csv"
+    f.write_text("姓名,企业微信账号,单位,单位简称\n孙处长,sun,学生工作处,学工部、学生处\n", encoding="utf-8")
+    report = await import_roster(db, f)
+    assert not report.errors
+    async with db.session() as s:
+        unit = await s.scalar(select(Unit).where(Unit.name == "学生工作处"))
+    assert sorted(unit.aliases) == ["学工部", "学生处"]
