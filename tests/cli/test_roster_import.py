@@ -180,7 +180,7 @@ def test_cli_header_after_the_first_rows_is_refused_saying_where_it_must_be(tmp_
     code, _out, err, rows = run_roster_cli(tmp_path, f)
     assert code == 1 and rows == []
     assert err.strip() == ("名单文件错误 roster error: 表头缺少列：姓名、单位（需要：姓名、企业微信账号、钉钉账号、单位、角色、"
-                           "包联点、手机号）；表头须在前 10 行内、在数据之前")
+                           "包联点、手机号、单位简称）；表头须在前 10 行内、在数据之前")
 
 
 async def test_unit_short_names_from_the_roster_become_unit_aliases(db, tmp_path):
