@@ -29,7 +29,7 @@ from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
 from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
-from bot.outbound.ratelimit import RateLimiter
+from bot.outbound.ratelimit import WallClock, limiter_for
 from bot.outbound.render import render
 from bot.outbound.texts import FAILED
 from bot.outbound.wecom import WeComSender
@@ -63,7 +63,7 @@ class Services:
         self.console = console or ConsoleDelivery()
         self.start_worker = start_worker
         self.tasks: set[asyncio.Task] = set()
-        self.limiter = RateLimiter(clock)
+        self.limiter = limiter_for(db, WallClock(cfg.timezone))
         self.http: HttpClient | None = None
         self.wecom: WeComSender | None = None
         self.dingtalk: DingTalkSender | None = None

@@ -62,14 +62,18 @@ def _same_target_blocking(now: datetime):
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[Outbox]:
-    """Pending rows whose time has come, oldest first, at most one in flight per address."""
-    rows = await session.scalars(
+    """Pending rows whose time has come, oldest first, at most one in flight per address.
+    On PostgreSQL the rows are locked until the caller's transaction ends and rows another
+    instance has locked are skipped (FOR UPDATE SKIP LOCKED): claim them in that transaction."""
+    stmt = (
         select(Outbox)
         .where(Outbox.status == "pending", Outbox.next_attempt_at <= now, ~_same_target_blocking(now))
         .order_by(Outbox.id)
         .limit(limit)
     )
-    return list(rows)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=Outbox)
+    return list(await session.scalars(stmt))
 
 
 async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bool:

@@ -1,7 +1,9 @@
 """The outbox worker: claim due rows atomically, send, mark sent, or retry with backoff.
 
 Each claim is `UPDATE … SET status='sending' WHERE id=? AND status='pending'`, so two
-workers (or two processes) never send one row twice. Failures that may pass (network,
+workers (or two processes) never send one row twice; on PostgreSQL the due rows are selected
+`FOR UPDATE SKIP LOCKED`, so instances sharing the database claim disjoint rows without
+waiting on each other. Failures that may pass (network,
 5xx, errcode -1, rate limits, a rejected token) are retried with exponential backoff until
 `OutboxConfig.max_attempts`, then the row is marked failed with one log line; permanent
 errors fail at once. Our own rate limiter never counts as an attempt: the row just waits.
@@ -18,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from datetime import timedelta
 
 from bot.config import Config
 from bot.errors import ChannelError, RateLimited
 from bot.outbound.delivery import Delivery
-from bot.outbound.ratelimit import RateLimiter
+from bot.outbound.ratelimit import RateLimiter, SharedRateLimiter
 from bot.outbound.routes import resolve
 from handlers.clock import Clock
 from scheduler.held import Held
@@ -39,7 +42,8 @@ LEASE = timedelta(minutes=5)
 
 class OutboxWorker:
     def __init__(self, db: Database, cfg: Config, delivery: Delivery, clock: Clock,
-                 limiter: RateLimiter | None = None, *, batch: int = 50, held: Held | None = None) -> None:
+                 limiter: RateLimiter | SharedRateLimiter | None = None, *, batch: int = 50,
+                 held: Held | None = None) -> None:
         self.db, self.cfg, self.delivery, self.clock = db, cfg, delivery, clock
         self.limiter = limiter or RateLimiter(clock)
         self.batch = batch
@@ -138,10 +142,15 @@ class OutboxWorker:
             rest = body[a:] if i else None
             rate = self.delivery.rate(route)
             if rate is not None:
-                wait = self.limiter.acquire(*rate)
+                try:
+                    wait = await self.limiter.take(*rate)
+                except Exception as exc:  # the shared counts are unreachable: try the row later
+                    log.error("outbox row %s: rate limit unavailable: %s", row.id, type(exc).__name__)
+                    await self._retry_or_fail(row, exc, rest)
+                    return
                 if wait > 0:
-                    async with self.db.write() as s:
-                        await q.reschedule(s, row.id, at=now + timedelta(seconds=wait), body=rest,
+                    async with self.db.write() as s:  # whole seconds: the app clock may drop fractions
+                        await q.reschedule(s, row.id, at=now + timedelta(seconds=math.ceil(wait)), body=rest,
                                            subject=_partial(row, rest))
                     log.info("outbox row %s paused %.0fs by the %s rate limit", row.id, wait, route.kind)
                     return
