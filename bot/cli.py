@@ -70,10 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     nl.add_argument("--folds", type=int, default=5, help="eval: k of the k-fold run (default 5)")
     nl.add_argument("--loso", action="store_true", help="eval: also leave one training slice out")
 
-    ob = sub.add_parser("outbox", parents=[common], help="outbound messages: list, retry")
+    ob = sub.add_parser("outbox", parents=[common], help="outbound messages: counts by state and list, retry")
     ob.add_argument("action", choices=["list", "retry"])
     ob.add_argument("id", nargs="?", type=int)
     ob.add_argument("--failed", action="store_true", help="list: only failed; retry: all failed")
+    ob.add_argument("--status", choices=["pending", "sending", "sent", "failed", "obsolete"], help="list: one state")
+    ob.add_argument("--page", type=int, default=1, help="list: page number, newest first (default 1)")
+    ob.add_argument("--per-page", type=int, default=50, help="list: rows per page (default 50)")
 
     j = sub.add_parser("jobs", parents=[common], help="scheduled jobs: list, run one now")
     j.add_argument("action", choices=["list", "run"])

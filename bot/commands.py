@@ -236,8 +236,10 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
     try:
         await migrate.upgrade(db)
         if args.action == "list":
-            rows = await admin.list_outbox(db, status="failed" if args.failed else None)
-            lines = [r.line() for r in rows] or ["（发件箱为空）"]
+            if args.page < 1 or not 1 <= args.per_page <= 1000:
+                raise ConfigError("--page / --per-page", "a page ≥ 1 and 1–1000 rows per page")
+            lines = await admin.page_lines(db, status="failed" if args.failed else args.status,
+                                           page=args.page, per_page=args.per_page)
         elif args.failed:
             lines = [await admin.retry_all_failed(db, _now(cfg))]
         elif args.id is None:

@@ -164,10 +164,10 @@ class Services:
         try:
             yield
         finally:
-            if worker_task is not None:
-                worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
+            if worker_task is not None:  # SIGTERM: sends in flight finish and are marked first
+                self.worker.stop()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(worker_task, DRAIN_TIMEOUT_S)
             await session.close()
 
     async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:

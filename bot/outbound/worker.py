@@ -53,6 +53,7 @@ class OutboxWorker:
             held = Held(db, settings_from(cfg), cfg.policy)
         self.held = held
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def kick(self) -> None:
         """Wake the loop now (something was just queued)."""
@@ -77,9 +78,16 @@ class OutboxWorker:
             await asyncio.gather(*(self._process(r) for r in claimed))
         return len(claimed)
 
+    def stop(self) -> None:
+        """Ask `run_forever` to return after the cycle in progress (its sends finish and are
+        marked), e.g. on SIGTERM."""
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self) -> None:
-        """Drain due rows, then sleep until kicked or the poll interval passes."""
-        while True:
+        """Drain due rows, then sleep until kicked or the poll interval passes; return once
+        `stop()` was called and the cycle in progress has ended."""
+        while not self._stopping:
             try:
                 if await self.run_once():
                     continue
@@ -87,6 +95,8 @@ class OutboxWorker:
                 raise
             except Exception as exc:  # type only: SQL parameters would show message bodies
                 log.error("outbox cycle failed: %s", type(exc).__name__)
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.cfg.outbox.poll_interval_s)
             self._wake.clear()
