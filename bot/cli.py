@@ -100,8 +100,9 @@ def config_path(arg: str | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("MINQING_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logjson import configure
+
+    configure(os.environ.get("MINQING_LOG_LEVEL", "INFO"), os.environ.get("MINQING_LOG_FORMAT", "text"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         cfg = load_config(config_path(args.config))

@@ -1,6 +1,8 @@
 """The aiohttp server: routes, app state, outbound machinery and background tasks.
 
     GET  /healthz           liveness
+    GET  /readyz            readiness: database reachable, schema at head, scheduler lease
+    GET  /metrics           Prometheus metrics (bot/metrics.py)
     GET  /wecom/callback    WeCom URL verification
     POST /wecom/callback    WeCom messages (encrypted passive reply within the budget)
     POST /dingtalk/callback DingTalk robot messages (HTTP mode)
@@ -23,6 +25,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot import metrics
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
 from bot.outbound.console import ConsoleDelivery
@@ -100,11 +103,18 @@ class Services:
     # -- handling within the platform's deadline -----------------------------------------
 
     async def _safe_handle(self, msg: IncomingMessage) -> list[Reply]:
+        started = asyncio.get_running_loop().time()
         try:
-            return list(await self.dispatcher.handle(msg))
+            replies = list(await self.dispatcher.handle(msg))
+            outcome = "answered"
         except Exception as exc:
             log.error("handler failed for %s: %s", msg.dedupe_key, type(exc).__name__)
-            return [TextReply(FAILED)]
+            replies, outcome = [TextReply(FAILED)], "error"
+        elapsed = asyncio.get_running_loop().time() - started
+        metrics.HANDLING.labels(msg.channel).observe(elapsed)
+        late = outcome == "answered" and elapsed * 1000 > self.cfg.server.reply_budget_ms
+        metrics.MESSAGES.labels(msg.channel, "late" if late else outcome).inc()
+        return replies
 
     async def handle_in_budget(self, msg: IncomingMessage, late: Late) -> list[Reply] | None:
         """The handler's replies if it finishes within `server.reply_budget_ms`; else None,
@@ -200,6 +210,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    ready, report = await metrics.readiness(request.app[SERVICES].db)
+    return web.json_response({"status": "ready" if ready else "not ready", **report}, status=200 if ready else 503)
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    body = await metrics.scrape(request.app[SERVICES].db)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
                console: ConsoleDelivery | None = None, start_worker: bool = True) -> web.Application:
     """The aiohttp application. `start_worker=False` leaves the outbox loop to the caller
@@ -213,6 +233,8 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
     wecom = WeComCallback(services)
     ding = DingTalkCallback(services)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/wecom/callback", wecom.get)
     app.router.add_post("/wecom/callback", wecom.post)
     app.router.add_post("/dingtalk/callback", ding.post)

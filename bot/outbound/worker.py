@@ -23,6 +23,7 @@ import logging
 import math
 from datetime import timedelta
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import ChannelError, RateLimited
 from bot.outbound.delivery import Delivery
@@ -162,6 +163,7 @@ class OutboxWorker:
                     async with self.db.write() as s:  # whole seconds: the app clock may drop fractions
                         await q.reschedule(s, row.id, at=now + timedelta(seconds=math.ceil(wait)), body=rest,
                                            subject=_partial(row, rest))
+                    metrics.OUTBOX_SENDS.labels("paused").inc()
                     log.info("outbox row %s paused %.0fs by the %s rate limit", row.id, wait, route.kind)
                     return
             try:
@@ -173,6 +175,9 @@ class OutboxWorker:
                 return
         async with self.db.write() as s:
             await q.mark_sent(s, row.id, self.clock.now(), body=body if row.subject is not None else None)
+        metrics.OUTBOX_SENDS.labels("sent").inc()
+        if row.subject is not None:
+            metrics.REMINDERS_SENT.inc()
 
     async def _retry_or_fail(self, row: Outbox, exc: Exception, rest: str | None) -> None:
         attempts = row.attempts + 1
@@ -186,11 +191,13 @@ class OutboxWorker:
         async with self.db.write() as s:
             await q.reschedule(s, row.id, at=at, attempts=attempts, error=_describe(exc), body=rest,
                                subject=_partial(row, rest))
+        metrics.OUTBOX_SENDS.labels("retry").inc()
         log.info("outbox row %s attempt %d failed (%s); retry at %s", row.id, attempts, _describe(exc), at)
 
     async def _failed(self, row: Outbox, attempts: int, exc: Exception, rest: str | None) -> None:
         async with self.db.write() as s:
             await q.mark_failed(s, row.id, attempts=attempts, error=_describe(exc), body=rest)
+        metrics.OUTBOX_SENDS.labels("failed").inc()
         log.warning("outbox row %s failed after %d attempt(s): %s", row.id, attempts, _describe(exc))
 
 
