@@ -43,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", parents=[common], help="interactive console chat with the same dispatcher")
     c.add_argument("--as", dest="user", default="zhang")
 
-    d = sub.add_parser("db", parents=[common], help="database schema")
-    d.add_argument("action", choices=["upgrade", "current"])
+    d = sub.add_parser("db", parents=[common], help="database schema; copy to another database")
+    d.add_argument("action", choices=["upgrade", "current", "copy"])
+    d.add_argument("--from", dest="src", help="copy: source URL (default: the configured database)")
+    d.add_argument("--to", dest="dst", help="copy: target URL, an empty database, e.g. postgresql://…")
+
+    bk = sub.add_parser("backup", parents=[common], help="back the database up (SQLite online backup / pg_dump)")
+    bk.add_argument("--out", type=Path, required=True)
+    rs = sub.add_parser("restore", parents=[common], help="restore a backup into the database (stop the bot first)")
+    rs.add_argument("file", type=Path)
 
     r = sub.add_parser("roster", parents=[common], help="import the cadre roster")
     r.add_argument("action", choices=["import"])

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import func, select
@@ -42,8 +43,8 @@ LIMIT_S = 120.0  # bounded waits on a busy 2-core machine (parser loading, lease
 class FakeWeCom(BaseHTTPRequestHandler):
     """gettoken and message/send; every send recorded (thread-safe) and answered ok."""
 
-    sent: list[dict] = []
-    lock = threading.Lock()
+    sent: ClassVar[list[dict]] = []
+    lock: ClassVar[threading.Lock] = threading.Lock()
 
     def log_message(self, *args) -> None:  # quiet
         pass
