@@ -43,8 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", parents=[common], help="interactive console chat with the same dispatcher")
     c.add_argument("--as", dest="user", default="zhang")
 
-    d = sub.add_parser("db", parents=[common], help="database schema")
-    d.add_argument("action", choices=["upgrade", "current"])
+    d = sub.add_parser("db", parents=[common], help="database schema; copy to another database")
+    d.add_argument("action", choices=["upgrade", "current", "copy"])
+    d.add_argument("--from", dest="src", help="copy: source URL (default: the configured database)")
+    d.add_argument("--to", dest="dst", help="copy: target URL, an empty database, e.g. postgresql://…")
+
+    bk = sub.add_parser("backup", parents=[common], help="back the database up (SQLite online backup / pg_dump)")
+    bk.add_argument("--out", type=Path, required=True)
+    rs = sub.add_parser("restore", parents=[common], help="restore a backup into the database (stop the bot first)")
+    rs.add_argument("file", type=Path)
 
     r = sub.add_parser("roster", parents=[common], help="import the cadre roster")
     r.add_argument("action", choices=["import"])
@@ -72,10 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     nl.add_argument("--folds", type=int, default=5, help="eval: k of the k-fold run (default 5)")
     nl.add_argument("--loso", action="store_true", help="eval: also leave one training slice out")
 
-    ob = sub.add_parser("outbox", parents=[common], help="outbound messages: list, retry")
+    ob = sub.add_parser("outbox", parents=[common], help="outbound messages: counts by state and list, retry")
     ob.add_argument("action", choices=["list", "retry"])
     ob.add_argument("id", nargs="?", type=int)
     ob.add_argument("--failed", action="store_true", help="list: only failed; retry: all failed")
+    ob.add_argument("--status", choices=["pending", "sending", "sent", "failed", "obsolete"], help="list: one state")
+    ob.add_argument("--page", type=int, default=1, help="list: page number, newest first (default 1)")
+    ob.add_argument("--per-page", type=int, default=50, help="list: rows per page (default 50)")
 
     j = sub.add_parser("jobs", parents=[common], help="scheduled jobs: list, run one now")
     j.add_argument("action", choices=["list", "run"])
@@ -99,8 +109,9 @@ def config_path(arg: str | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("MINQING_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logjson import configure
+
+    configure(os.environ.get("MINQING_LOG_LEVEL", "INFO"), os.environ.get("MINQING_LOG_FORMAT", "text"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         cfg = load_config(config_path(args.config))

@@ -43,6 +43,8 @@ async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
 
 
 async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
+    if args.action == "copy":
+        return await _copy(args, cfg)
     db = Database(cfg.database_url)
     try:
         if args.action == "upgrade":
@@ -50,6 +52,45 @@ async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
         print(f"schema revision: {await migrate.current_revision(db)} (head: {migrate.head_revision()})")
     finally:
         await db.dispose()
+    return 0
+
+
+async def _copy(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.backup import BackupError, copy
+
+    if not args.dst:
+        raise ConfigError("db copy --to", "the target database URL, e.g. postgresql://minqing@db/minqing")
+    try:
+        copied = await copy(args.src or cfg.database_url, args.dst)
+    except BackupError as exc:
+        print(f"复制失败 copy failed: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(f"{name:20s} {n} 行" for name, n in copied))
+    print(f"已复制 {sum(n for _, n in copied)} 行，编号不变")
+    return 0
+
+
+async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.backup import BackupError, backup
+
+    try:
+        out = await asyncio.to_thread(backup, cfg.database_url, args.out)
+    except BackupError as exc:
+        print(f"备份失败 backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"已备份到 {out}")
+    return 0
+
+
+async def cmd_restore(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.backup import BackupError, restore
+
+    try:
+        await asyncio.to_thread(restore, cfg.database_url, args.file)
+    except BackupError as exc:
+        print(f"恢复失败 restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"已从 {args.file} 恢复")
     return 0
 
 
@@ -250,8 +291,10 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
     try:
         await migrate.upgrade(db)
         if args.action == "list":
-            rows = await admin.list_outbox(db, status="failed" if args.failed else None)
-            lines = [r.line() for r in rows] or ["（发件箱为空）"]
+            if args.page < 1 or not 1 <= args.per_page <= 1000:
+                raise ConfigError("--page / --per-page", "a page ≥ 1 and 1–1000 rows per page")
+            lines = await admin.page_lines(db, status="failed" if args.failed else args.status,
+                                           page=args.page, per_page=args.per_page)
         elif args.failed:
             lines = [await admin.retry_all_failed(db, _now(cfg))]
         elif args.id is None:
@@ -318,5 +361,5 @@ async def cmd_holidays(args: argparse.Namespace, cfg: Config) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Awaitable[int]]] = {
     "db": cmd_db, "roster": cmd_roster, "demo": cmd_demo, "chat": cmd_chat, "serve": cmd_serve,
     "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "nlu": cmd_nlu, "outbox": cmd_outbox,
-    "jobs": cmd_jobs, "holidays": cmd_holidays,
+    "jobs": cmd_jobs, "holidays": cmd_holidays, "backup": cmd_backup, "restore": cmd_restore,
 }

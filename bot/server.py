@@ -1,6 +1,8 @@
 """The aiohttp server: routes, app state, outbound machinery and background tasks.
 
     GET  /healthz           liveness
+    GET  /readyz            readiness: database reachable, schema at head, scheduler lease
+    GET  /metrics           Prometheus metrics (bot/metrics.py)
     GET  /wecom/callback    WeCom URL verification
     POST /wecom/callback    WeCom messages (encrypted passive reply within the budget)
     POST /dingtalk/callback DingTalk robot messages (HTTP mode)
@@ -24,6 +26,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bot import metrics
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
 from bot.export import ledger_file
@@ -32,7 +35,7 @@ from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
 from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
-from bot.outbound.ratelimit import RateLimiter
+from bot.outbound.ratelimit import WallClock, limiter_for
 from bot.outbound.render import render
 from bot.outbound.texts import FAILED
 from bot.outbound.wecom import WeComSender
@@ -66,7 +69,7 @@ class Services:
         self.console = console or ConsoleDelivery()
         self.start_worker = start_worker
         self.tasks: set[asyncio.Task] = set()
-        self.limiter = RateLimiter(clock)
+        self.limiter = limiter_for(db, WallClock(cfg.timezone))
         self.http: HttpClient | None = None
         self.wecom: WeComSender | None = None
         self.dingtalk: DingTalkSender | None = None
@@ -105,14 +108,20 @@ class Services:
     # -- handling within the platform's deadline -----------------------------------------
 
     async def _safe_handle(self, msg: IncomingMessage) -> list[Reply]:
+        started = asyncio.get_running_loop().time()
         try:
             replies = list(await self.dispatcher.handle(msg))
+            outcome = "answered"
             if msg.media:
                 self.media.kick()
-            return replies
         except Exception as exc:
             log.error("handler failed for %s: %s", msg.dedupe_key, type(exc).__name__)
-            return [TextReply(FAILED)]
+            replies, outcome = [TextReply(FAILED)], "error"
+        elapsed = asyncio.get_running_loop().time() - started
+        metrics.HANDLING.labels(msg.channel).observe(elapsed)
+        late = outcome == "answered" and elapsed * 1000 > self.cfg.server.reply_budget_ms
+        metrics.MESSAGES.labels(msg.channel, "late" if late else outcome).inc()
+        return replies
 
     async def handle_in_budget(self, msg: IncomingMessage, late: Late) -> list[Reply] | None:
         """The handler's replies if it finishes within `server.reply_budget_ms`; else None,
@@ -174,10 +183,15 @@ class Services:
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
+            worker_task, media_task = (tasks[0], tasks[1]) if tasks else (None, None)
+            if worker_task is not None:  # SIGTERM: sends in flight finish and are marked first
+                self.worker.stop()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(worker_task, DRAIN_TIMEOUT_S)
+            if media_task is not None:
+                media_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await media_task
             await session.close()
 
     async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:
@@ -210,6 +224,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    ready, report = await metrics.readiness(request.app[SERVICES].db)
+    return web.json_response({"status": "ready" if ready else "not ready", **report}, status=200 if ready else 503)
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    body = await metrics.scrape(request.app[SERVICES].db)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
                console: ConsoleDelivery | None = None, start_worker: bool = True) -> web.Application:
     """The aiohttp application. `start_worker=False` leaves the outbox and download loops to
@@ -223,6 +247,8 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
     wecom = WeComCallback(services)
     ding = DingTalkCallback(services)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
     app.router.add_get("/wecom/callback", wecom.get)
     app.router.add_post("/wecom/callback", wecom.post)
     app.router.add_post("/dingtalk/callback", ding.post)

@@ -118,20 +118,32 @@ def missed_slots(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime
 
 
 async def start_scheduler(app) -> None:
-    """Run the scheduler inside `minqing serve` until cancelled: log a gap in next year's holiday
-    data, catch up missed runs, then fire jobs on time, plus the nightly retraining of the
-    understanding models. Messages go to the outbox; the clock is the app's (console `/now`)."""
-    import asyncio
-
-    from apscheduler.triggers.cron import CronTrigger
-
-    from scheduler import coverage
+    """Run the scheduler inside `minqing serve` until cancelled, while this instance holds the
+    scheduler lease (scheduler/lease.py: one instance of several on one PostgreSQL database;
+    always on SQLite): log a gap in next year's holiday data, catch up missed runs, then fire
+    jobs on time, plus the nightly retraining of the understanding models. Messages go to the
+    outbox; the clock is the app's (console `/now`)."""
+    from scheduler import lease as leases
     from scheduler.ops import settings_from
 
     settings = settings_from(app.cfg)
     if not settings.enabled:
         log.info("scheduler disabled by config")
         return
+    lease = leases.current = leases.SchedulerLease(app.db)
+    try:
+        await lease.lead(lambda: _run_scheduler(app, settings))
+    finally:
+        leases.current = None
+
+
+async def _run_scheduler(app, settings: SchedulerSettings) -> None:
+    import asyncio
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from scheduler import coverage
+
     coverage.log_gap(app.clock.now().date(), settings)
     await catch_up(app.db, settings, app.cfg.policy, clock=app.clock)
     scheduler = build_scheduler(app.db, settings, app.cfg.policy, clock=app.clock)

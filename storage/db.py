@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -38,6 +40,11 @@ log = logging.getLogger("minqing.storage")
 
 CHECKPOINT_EVERY = 64
 """Commits on the event-loop thread between WAL checkpoints (see Database._committed)."""
+
+
+def application_name() -> str:
+    """"minqing host:pid", at most 63 bytes (PostgreSQL's limit)."""
+    return f"minqing {socket.gethostname()}:{os.getpid()}"[:63]
 
 
 def normalise_url(url: str) -> str:
@@ -63,6 +70,8 @@ class Database:
         kwargs: dict[str, Any] = {"hide_parameters": True}  # SQL errors must not carry message text into logs
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+        else:  # names this instance in pg_stat_activity (who holds the scheduler lease)
+            kwargs["connect_args"] = {"server_settings": {"application_name": application_name()}}
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

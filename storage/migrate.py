@@ -1,4 +1,8 @@
-"""Alembic migrations, run programmatically on the application's own async engine."""
+"""Alembic migrations, run programmatically on the application's own async engine.
+
+On PostgreSQL every run holds a transaction-level advisory lock (`MIGRATION_LOCK`), so several
+instances starting together on one database migrate one after the other: the first brings the
+schema to head, the others find it there and do nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy import Connection
 from storage.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x6D71_0017  # pg_advisory_xact_lock key: "mq" + this migration's revision
 
 
 def alembic_config() -> Config:
@@ -41,6 +46,8 @@ async def _run(db: Database, step: Callable[[Config, str], None], revision: str)
         step(cfg, revision)
 
     async with db.engine.begin() as conn:
+        if not db.is_sqlite:  # released when this transaction ends (commit or rollback)
+            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await conn.run_sync(run)
 
 

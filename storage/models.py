@@ -313,3 +313,15 @@ class ConsoleLink(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RateSend(Base):
+    """One send counted against a platform rate limit (key such as "wecom:user:zhang"), shared by
+    every instance on the database (bot/outbound/ratelimit.py). Rows older than the longest
+    window are deleted as new ones come."""
+
+    __tablename__ = "rate_sends"
+    __table_args__ = (Index("ix_rate_sends_key_at", "key", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -63,14 +63,18 @@ def _same_target_blocking(now: datetime) -> ColumnElement[bool]:
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[Outbox]:
-    """Pending rows whose time has come, oldest first, at most one in flight per address."""
-    rows = await session.scalars(
+    """Pending rows whose time has come, oldest first, at most one in flight per address.
+    On PostgreSQL the rows are locked until the caller's transaction ends and rows another
+    instance has locked are skipped (FOR UPDATE SKIP LOCKED): claim them in that transaction."""
+    stmt = (
         select(Outbox)
         .where(Outbox.status == "pending", Outbox.next_attempt_at <= now, ~_same_target_blocking(now))
         .order_by(Outbox.id)
         .limit(limit)
     )
-    return list(rows)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=Outbox)
+    return list(await session.scalars(stmt))
 
 
 async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bool:
@@ -160,12 +164,25 @@ async def mark_failed(
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 
-async def recent(session: AsyncSession, *, status: str | None = None, limit: int = 20) -> list[Outbox]:
-    """Newest rows first, optionally of one status."""
-    stmt = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
+async def recent(session: AsyncSession, *, status: str | None = None, limit: int = 20,
+                 offset: int = 0) -> list[Outbox]:
+    """Newest rows first, optionally of one status; `offset` rows skipped (paging)."""
+    stmt = select(Outbox).order_by(Outbox.id.desc()).limit(limit).offset(offset)
     if status is not None:
         stmt = stmt.where(Outbox.status == status)
     return list(await session.scalars(stmt))
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    """Number of rows in each status ({"pending": 3, "sent": 120, …}; absent statuses omitted)."""
+    rows = await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
+    return {status: n for status, n in rows}
+
+
+async def depth(session: AsyncSession) -> int:
+    """Rows not yet delivered (pending or sending)."""
+    return await session.scalar(select(func.count()).select_from(Outbox)
+                                .where(Outbox.status.in_(("pending", "sending")))) or 0
 
 
 async def requeue(session: AsyncSession, now: datetime, *, row_id: int | None = None) -> int:

@@ -36,15 +36,41 @@ class OutboxRow:
                 f"tries={self.attempts}  {when}  {self.preview}{err}")
 
 
-async def list_outbox(db: Database, *, status: str | None = None, limit: int = 20) -> list[OutboxRow]:
-    """Newest rows first (all statuses, or only `status`, e.g. "failed")."""
+STATUS_NAMES = {"pending": "待发", "sending": "发送中", "sent": "已发", "failed": "失败", "obsolete": "已作废"}
+
+
+async def list_outbox(db: Database, *, status: str | None = None, limit: int = 20, offset: int = 0) -> list[OutboxRow]:
+    """Newest rows first (all statuses, or only `status`, e.g. "failed"), `offset` rows skipped."""
     async with db.session() as s:
-        rows = await q.recent(s, status=status, limit=limit)
+        rows = await q.recent(s, status=status, limit=limit, offset=offset)
     return [
         OutboxRow(r.id, r.status, r.channel, r.target_kind, r.target, r.attempts, r.next_attempt_at,
                   r.created_at, r.sent_at, r.last_error, _preview(r.body))
         for r in rows
     ]
+
+
+async def counts_line(db: Database) -> tuple[str, dict[str, int]]:
+    """("共 N 条：待发 a，发送中 b，已发 c，失败 d，已作废 e", counts by status)."""
+    async with db.session() as s:
+        counts = await q.counts(s)
+    parts = [f"{name} {counts.get(key, 0)}" for key, name in STATUS_NAMES.items()]
+    parts += [f"{key} {n}" for key, n in sorted(counts.items()) if key not in STATUS_NAMES]
+    return f"共 {sum(counts.values())} 条：" + "，".join(parts), counts
+
+
+async def page_lines(db: Database, *, status: str | None, page: int, per_page: int) -> list[str]:
+    """What `minqing outbox list` prints: the counts by status, one page of rows (newest
+    first, page 1 = newest) and where this page is among all of them."""
+    head, counts = await counts_line(db)
+    total = counts.get(status, 0) if status is not None else sum(counts.values())
+    pages = max(1, -(-total // per_page))
+    rows = await list_outbox(db, status=status, limit=per_page, offset=(page - 1) * per_page)
+    lines = [head, *(r.line() for r in rows)]
+    if not rows:
+        lines.append("（发件箱为空）" if not total else f"（第 {page} 页没有消息）")
+    lines.append(f"第 {page}/{pages} 页，每页 {per_page} 条" + (f"；下一页：--page {page + 1}" if page < pages else ""))
+    return lines
 
 
 async def retry(db: Database, now: datetime, row_id: int) -> str:

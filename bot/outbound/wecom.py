@@ -16,6 +16,11 @@ from bot.outbound.tokens import TokenCache
 
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
 RATE_ERRORS = frozenset({45009, 45033, 45047})
+# message/send: WeCom drops a repeat of the same content to the same person within this many
+# seconds. A send whose answer came after our timeout is retried by the outbox; with the check
+# the platform delivers it once. It covers the retries of the first ~8 attempts (backoff 5 s
+# doubling); the price is that an identical text to one person within 30 minutes arrives once.
+DUPLICATE_CHECK_INTERVAL_S = 1800
 
 
 def check(data: dict[str, Any]) -> None:
@@ -71,8 +76,10 @@ class WeComSender:
         return await self.tokens.call(call)
 
     async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
-        """message/send to one person (text or markdown, ≤ 2048 bytes of content)."""
-        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text)}
+        """message/send to one person (text or markdown, ≤ 2048 bytes of content), with the
+        platform's duplicate check on (see DUPLICATE_CHECK_INTERVAL_S)."""
+        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text),
+                   "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S}
         data = await self._post("/cgi-bin/message/send", payload)
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")

@@ -1,7 +1,9 @@
 """The outbox worker: claim due rows atomically, send, mark sent, or retry with backoff.
 
 Each claim is `UPDATE … SET status='sending' WHERE id=? AND status='pending'`, so two
-workers (or two processes) never send one row twice. Failures that may pass (network,
+workers (or two processes) never send one row twice; on PostgreSQL the due rows are selected
+`FOR UPDATE SKIP LOCKED`, so instances sharing the database claim disjoint rows without
+waiting on each other. Failures that may pass (network,
 5xx, errcode -1, rate limits, a rejected token) are retried with exponential backoff until
 `OutboxConfig.max_attempts`, then the row is marked failed with one log line; permanent
 errors fail at once. Our own rate limiter never counts as an attempt: the row just waits.
@@ -18,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from datetime import timedelta
 
+from bot import metrics
 from bot.config import Config
 from bot.errors import ChannelError, RateLimited
 from bot.outbound.delivery import Delivery
-from bot.outbound.ratelimit import RateLimiter
+from bot.outbound.ratelimit import RateLimiter, SharedRateLimiter
 from bot.outbound.routes import resolve
 from handlers.clock import Clock
 from scheduler.held import Held
@@ -39,7 +43,8 @@ LEASE = timedelta(minutes=5)
 
 class OutboxWorker:
     def __init__(self, db: Database, cfg: Config, delivery: Delivery, clock: Clock,
-                 limiter: RateLimiter | None = None, *, batch: int = 50, held: Held | None = None) -> None:
+                 limiter: RateLimiter | SharedRateLimiter | None = None, *, batch: int = 50,
+                 held: Held | None = None) -> None:
         self.db, self.cfg, self.delivery, self.clock = db, cfg, delivery, clock
         self.limiter = limiter or RateLimiter(clock)
         self.batch = batch
@@ -49,6 +54,7 @@ class OutboxWorker:
             held = Held(db, settings_from(cfg), cfg.policy)
         self.held = held
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def kick(self) -> None:
         """Wake the loop now (something was just queued)."""
@@ -73,9 +79,16 @@ class OutboxWorker:
             await asyncio.gather(*(self._process(r) for r in claimed))
         return len(claimed)
 
+    def stop(self) -> None:
+        """Ask `run_forever` to return after the cycle in progress (its sends finish and are
+        marked), e.g. on SIGTERM."""
+        self._stopping = True
+        self._wake.set()
+
     async def run_forever(self) -> None:
-        """Drain due rows, then sleep until kicked or the poll interval passes."""
-        while True:
+        """Drain due rows, then sleep until kicked or the poll interval passes; return once
+        `stop()` was called and the cycle in progress has ended."""
+        while not self._stopping:
             try:
                 if await self.run_once():
                     continue
@@ -83,6 +96,8 @@ class OutboxWorker:
                 raise
             except Exception as exc:  # type only: SQL parameters would show message bodies
                 log.error("outbox cycle failed: %s", type(exc).__name__)
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.cfg.outbox.poll_interval_s)
             self._wake.clear()
@@ -138,11 +153,17 @@ class OutboxWorker:
             rest = body[a:] if i else None
             rate = self.delivery.rate(route)
             if rate is not None:
-                wait = self.limiter.acquire(*rate)
+                try:
+                    wait = await self.limiter.take(*rate)
+                except Exception as exc:  # the shared counts are unreachable: try the row later
+                    log.error("outbox row %s: rate limit unavailable: %s", row.id, type(exc).__name__)
+                    await self._retry_or_fail(row, exc, rest)
+                    return
                 if wait > 0:
-                    async with self.db.write() as s:
-                        await q.reschedule(s, row.id, at=now + timedelta(seconds=wait), body=rest,
+                    async with self.db.write() as s:  # whole seconds: the app clock may drop fractions
+                        await q.reschedule(s, row.id, at=now + timedelta(seconds=math.ceil(wait)), body=rest,
                                            subject=_partial(row, rest))
+                    metrics.OUTBOX_SENDS.labels("paused").inc()
                     log.info("outbox row %s paused %.0fs by the %s rate limit", row.id, wait, route.kind)
                     return
             try:
@@ -154,6 +175,9 @@ class OutboxWorker:
                 return
         async with self.db.write() as s:
             await q.mark_sent(s, row.id, self.clock.now(), body=body if row.subject is not None else None)
+        metrics.OUTBOX_SENDS.labels("sent").inc()
+        if row.subject is not None:
+            metrics.REMINDERS_SENT.inc()
 
     async def _retry_or_fail(self, row: Outbox, exc: Exception, rest: str | None) -> None:
         attempts = row.attempts + 1
@@ -167,11 +191,13 @@ class OutboxWorker:
         async with self.db.write() as s:
             await q.reschedule(s, row.id, at=at, attempts=attempts, error=_describe(exc), body=rest,
                                subject=_partial(row, rest))
+        metrics.OUTBOX_SENDS.labels("retry").inc()
         log.info("outbox row %s attempt %d failed (%s); retry at %s", row.id, attempts, _describe(exc), at)
 
     async def _failed(self, row: Outbox, attempts: int, exc: Exception, rest: str | None) -> None:
         async with self.db.write() as s:
             await q.mark_failed(s, row.id, attempts=attempts, error=_describe(exc), body=rest)
+        metrics.OUTBOX_SENDS.labels("failed").inc()
         log.warning("outbox row %s failed after %d attempt(s): %s", row.id, attempts, _describe(exc))
 
 

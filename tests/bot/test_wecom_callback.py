@@ -182,6 +182,8 @@ async def test_slow_handler_answers_empty_then_reply_arrives_via_api(setup, db, 
         "agentid": int(AGENT),
         "msgtype": "text",
         "text": {"content": "收到：慢一点的消息"},
+        "enable_duplicate_check": 1,  # a retry after a slow platform answer is not delivered twice
+        "duplicate_check_interval": 1800,
     }
     assert len(dispatcher.processed) == 1
 
