@@ -273,7 +273,8 @@ async def correction_lines(cfg: Config) -> list[dict]:
             rows = await category_corrections(s)
     finally:
         await db.dispose()
-    return [correction_line(event, item) for event, item in rows]
+    latest = {item.id: (event, item) for event, item in rows}  # the last correction of an item wins
+    return [correction_line(event, item) for event, item in latest.values()]
 
 
 def correction_line(event, item) -> dict:

@@ -9,6 +9,8 @@ creation-time windows as the 台账 export, so they agree for the same filter.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -59,9 +61,26 @@ async def answer(ctx: Ctx, q: Query) -> str:
     items or visits; its first line names the filters applied within what the sender may see
     (全部 / 本单位 / 我的)."""
     f = await filters_in(ctx, ctx.msg.text)
+    if q.category is not None and _category_is_a_name(ctx.msg.text, q.category, f):
+        q = dataclasses.replace(q, category=None)  # 「后勤处未办结」「赵老师的待办」: a unit, a person
     if q.subject == "visits":
         return await _visits(ctx, q, f)
     return await _items(ctx, q, f)
+
+
+def _category_is_a_name(text: str, category: str, f: Filters) -> bool:
+    """Whether the category a question seems to name came only from a unit's or a person's name
+    (后勤 in 后勤处, 教职工 from the title of 赵老师), not from words of its own."""
+    if f.unit is None and f.person is None:
+        return False
+    rest = text
+    if f.unit is not None:
+        for name in sorted({f.unit.name, *short_names(f.unit.name), *(f.unit.aliases or [])}, key=len, reverse=True):
+            rest = rest.replace(name, " ")
+    if f.person is not None:
+        titled = rf"{re.escape(f.person.name[0])}[^\s，。]{{0,2}}?(?:老师|教师|某某|某)"
+        rest = re.sub(titled, " ", rest.replace(f.person.name, " "))
+    return category not in rest and not (category == "教职工" and re.search(r"老师|教师", rest))
 
 
 def _scope_word(ctx: Ctx, q: Query, f: Filters) -> str:

@@ -290,6 +290,8 @@ async def edit(ctx: Ctx, cmd: Command) -> str:
         value = value.removesuffix("类")
         if value not in allowed:
             raise UserFacingError(replies.bad_category(value, allowed))
+        if value == item.category:  # nothing to correct: no event, nothing for the models to learn
+            raise UserFacingError(replies.category_unchanged(item.id, value))
         old, item.category = item.category, value
     elif field == "deadline":
         d = _future_date(ctx, value)

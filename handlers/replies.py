@@ -17,7 +17,7 @@ STATUS_NAMES = {
 WEEKDAYS = "一二三四五六日"
 OPEN = ("new", "in_progress", "reopened")
 
-CORRECT_HINT = "如有不对：回复「改 #{n} 分类 宿舍」「改 #{n} 期限 {d}」或「撤销」"
+CORRECT_HINT = "如有不对：回复「改 #{n} 分类 {c}」「改 #{n} 期限 {d}」或「撤销」"
 NOTHING_RECORDED = "没有识别到走访或问题，未做记录。发送「帮助」查看用法。"
 EMPTY = "消息是空的。发送「帮助」查看用法。"
 NOT_TEXT = "暂时只能识别文字消息，请发送文字。"
@@ -66,7 +66,9 @@ def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
     if items:
         lines.append(f"{'发现' if visit else '已记录'}问题 {len(items)} 项：")
         lines.extend(item_line(i, today) + unsure(i) for i in items)
-        lines.append(CORRECT_HINT.format(n=items[0].id, d=example_date(today)))
+        first = items[0]
+        example = first.alternative or ("其他" if first.category != "其他" else "…")  # never its own category
+        lines.append(CORRECT_HINT.format(n=first.id, c=example, d=example_date(today)))
     elif visit is not None:
         lines.append("未发现需要跟进的问题。如有遗漏，可直接补发问题，或回复「撤销」重新记录。")
     return "\n".join(lines)
@@ -138,6 +140,10 @@ def reopen_notice(item: Item, note: str | None, today: date) -> str:
     why = f"（{note}）" if note else ""
     return (f"问题 #{item.id} 回访不满意{why}，需要重办：\n{item_line(item, today, with_owner=False)}\n"
             f"期限按{item.track}规则从今天起重新计算。办好后回复「办结 #{item.id} 结果」。")
+
+def category_unchanged(item_id: int, category: str) -> str:
+    return f"#{item_id} 的分类已经是 {category}，没有改动。"
+
 
 def edited(item: Item, field: str, today: date) -> str:
     return f"已更正 #{item.id} 的{field}：\n{item_line(item, today)}"

@@ -16,8 +16,9 @@ from storage import migrate
 from storage.db import Database
 
 ROSTER = Path(__file__).parents[1] / "bot" / "demo" / "roster.csv"
-# learned NLU models are trained once per checkout and shared by every test and worker process
-os.environ.setdefault("MINQING_NLU_CACHE", str(Path(__file__).parents[1] / "data" / "cache"))
+# learned NLU models are trained once per checkout and shared by every test and worker process,
+# in a cache of their own (never evicting the models `make run` trained with the school's corrections)
+os.environ.setdefault("MINQING_NLU_CACHE", str(Path(__file__).parents[1] / "data" / "test-cache"))
 PG_URL = os.environ.get("MINQING_TEST_DATABASE_URL")
 
 

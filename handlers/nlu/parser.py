@@ -36,6 +36,7 @@ from .split import (
     segment,
 )
 
+log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
 CACHE_NAME = "jieba.cache"
@@ -168,6 +169,7 @@ class Parser:
         from .training import load_or_train
 
         self.models = load_or_train(self, cache_dir, corrections)
+        log.info("nlu models reloaded after a change of %s (%s)", corrections, self.models.key[:12])
         return True
 
     # --- public helpers -----------------------------------------------------------------------

@@ -208,7 +208,7 @@ async def test_a_report_sent_with_its_photos_is_recorded_and_the_photos_attached
                                                         {"type": "picture", "downloadCode": "p2"}]})
     assert replies == [
         "已记录走访：5月20日（周一）宿舍·梅园3栋\n发现问题 1 项：\n#1 宿舍｜热水不稳定，责任人 张老师，期限 5月27日\n"
-        "如有不对：回复「改 #1 分类 宿舍」「改 #1 期限 5月27日」或「撤销」",
+        "如有不对：回复「改 #1 分类 其他」「改 #1 期限 5月27日」或「撤销」",
         "收到2张照片，已附到 5月20日 梅园3栋 走访。如不对，回复「照片移到 #1」"]
     assert [(r.visit_id, r.kind) for r in await rows(db)] == [(1, "image"), (1, "image")]
 

@@ -54,3 +54,14 @@ async def test_visit_queries(dispatcher, clock):
     assert "本周 · 全部 · 走访 · 共 1 次" in await say(dispatcher, "wang", "本周走访")
     assert "暂无走访记录" in await say(dispatcher, "wang", "上周走访")
     assert "走访 · 共 1 次" in await say(dispatcher, "zhang", "本月走访")
+
+
+async def test_a_unit_or_a_title_in_a_question_is_not_a_category(dispatcher, clock):
+    """「后勤处未办结」 is about the unit 后勤处, not the category 后勤; 「赵老师的待办」 about a person,
+    not the category 教职工 (the newcomer's findings)."""
+    await seed(dispatcher, clock)
+    assert "转办给 后勤处" in await say(dispatcher, "zhang", "转办 #2 后勤处")
+    unit = await say(dispatcher, "wang", "后勤处未办结")
+    assert unit.splitlines()[0] == "后勤处 · 未办结 · 共 1 项" and "#2" in unit
+    person = await say(dispatcher, "wang", "赵老师的待办")
+    assert "教职工类" not in person.splitlines()[0] and "#4" in person
