@@ -34,6 +34,10 @@ QUERY_ASK = re.compile(
 _REPORT_DATE = re.compile(
     r"今天|昨天|前天|昨晚|今早|今晚|[0-9一二三四五六七八九十]+月[0-9一二三四五六七八九十]+[日号]|(?<![上这本])周[一二三四五六日天]|"
     r"[0-9]{1,2}[./][0-9]{1,2}")
+# questions asked as a noun phrase: 「张老师负责的宿舍问题」「计算机学院本月走访」
+QUERY_PHRASE = re.compile(
+    r"(?:负责|名下|经手|提交|上报|报)的[^，。；!?！？]{0,8}(?:问题|事项|诉求|工单|待办)$"
+    r"|(?:本月|本周|上周|上月|这个月|这周|今年|本学期)的?走访(?:情况|记录|次数|完成情况|统计)?$")
 QUERY_RECORD = re.compile(r"问题|走访|事项|诉求|待办|记录|工单|逾期|超期|办结|解决|清单|台账|下基层|家访")
 _STATUS = re.compile(r"逾期|超期|未办结|没办结|待办|已办结|已解决|未解决|没解决|办结率|解决率")
 HELP = re.compile(
@@ -102,6 +106,8 @@ def is_query(text: str) -> bool:
     if HELP.search(text) or len(text) > 60 or _REPORT_DATE.search(text):
         return False
     if len(text) <= 15 and _STATUS.search(text):
+        return True
+    if len(text) <= 30 and QUERY_PHRASE.search(text):
         return True
     return bool(QUERY_ASK.search(text) and QUERY_RECORD.search(text))
 

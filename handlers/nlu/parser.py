@@ -304,7 +304,8 @@ class Parser:
 
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
-        words = _LEAD_IN.sub("", text)
+        words = text[intents.relay_end(text):] or text
+        words = _LEAD_IN.sub("", words)
         said = _SAID.match(words)
         if said and len(words) - said.end() >= 4:
             words = words[said.end():]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
@@ -364,7 +365,7 @@ class Parser:
     def _items(self, text: str, tax: Taxonomy, place_type: str | None,
                place: str | None = None, whole: bool = False) -> tuple[ParsedItem, ...]:
         groups = self._groups(text, tax)
-        if whole and len(groups) > 1 and not ENUMERATED.search(text):
+        if whole and groups and not ENUMERATED.search(text):
             # one complainant's letter is one problem told at length, unless they number points
             return self._whole_item(text, tax)
         out: list[ParsedItem] = []

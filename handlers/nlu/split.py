@@ -25,6 +25,7 @@ _FW = str.maketrans(_FULLWIDTH)
 _CJK = "\u4e00-\u9fff"
 _SPACE_IN_WORD = re.compile(rf"(?<=[{_CJK}]) +(?=[{_CJK}])")
 _SPACES = re.compile(r"[ \t]+")
+_CJK_PUNCT = re.compile(r"[，。；！？、：]")
 
 
 def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
@@ -32,6 +33,8 @@ def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
     text = _SPACES.sub(" ", text.translate(_FW).strip())
     if is_word is None:
         return text
+    if len(_SPACE_IN_WORD.findall(text)) >= 3 and not _CJK_PUNCT.search(text):
+        return text  # spaces are this writer's punctuation ("热水还是不稳定 洗澡洗一半就凉了 然后…")
 
     def join(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()

@@ -43,7 +43,7 @@ def test_item_numbers_in_done_wording_resolve(parser, text, ref):
 
 @pytest.mark.parametrize("text", [
     "我还有哪些没办", "这个月食堂的问题", "各单位走访情况怎么样", "本月各学院走访完成情况",
-    "张老师本月走访了几次", "计算机学院逾期问题",
+    "张老师本月走访了几次", "计算机学院逾期问题", "张老师负责的宿舍问题", "计算机学院本月走访",
 ])
 def test_queries_in_any_wording_are_queries(parser, text):
     assert parser.parse(text, TODAY).intent == "query"
@@ -66,6 +66,20 @@ def test_a_relayed_letter_is_one_issue_in_the_complainants_voice(parser):
     assert p.intent == "issue" and p.visit is None
     assert len(p.items) == 1 and p.items[0].category == "宿舍"
     assert "潮湿" in p.items[0].text and not p.items[0].text.startswith("转")
+
+
+def test_a_relayed_letter_keeps_its_main_complaint(parser):
+    p = parser.parse("转一封学生写给校长信箱的信：校长您好，我今天去了二食堂吃饭，发现饭菜里有头发，"
+                     "而且服务员态度很差，希望学校重视。", TODAY)
+    assert p.intent == "issue" and len(p.items) == 1
+    assert "头发" in p.items[0].text and p.items[0].category == "食堂"
+
+
+def test_spaces_used_as_punctuation_keep_problems_apart(parser):
+    p = parser.parse("刚从竹园7栋回来跟十来个学生聊了聊 热水还是不稳定 然后有人说门禁老坏 还有楼下自行车棚漏雨", TODAY)
+    texts = [i.text for i in p.items]
+    assert any("门禁" in t for t in texts) and any("漏雨" in t for t in texts)
+    assert not any("门禁" in t and "热水" in t for t in texts)
 
 
 def test_a_subject_line_is_one_item(parser):
