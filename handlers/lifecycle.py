@@ -128,6 +128,9 @@ async def resolve(ctx: Ctx, cmd: Command) -> str:
     else. UserFacingError without a result, or when the item is missing, one the sender may not act on or closed."""
     if not cmd.arg:
         raise UserFacingError(replies.RESULT_NEEDED)
+    others = re.findall(r"[#＃]\s*(\d{1,9})", cmd.arg)
+    if others and cmd.ref is not None:  # 「办结 #4 #5 都好了」: never close one and store the other as its result
+        raise UserFacingError(replies.one_at_a_time([cmd.ref, *map(int, others)]))
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not item.is_open:
         raise UserFacingError(replies.wrong_state(item, "办结"))

@@ -141,6 +141,11 @@ def reopen_notice(item: Item, note: str | None, today: date) -> str:
     return (f"问题 #{item.id} 回访不满意{why}，需要重办：\n{item_line(item, today, with_owner=False)}\n"
             f"期限按{item.track}规则从今天起重新计算。办好后回复「办结 #{item.id} 结果」。")
 
+def one_at_a_time(refs: list[int]) -> str:
+    asks = "".join(f"「办结 #{n} 结果」" for n in dict.fromkeys(refs))
+    return f"一次办结一个问题，结果分别写：请分别回复{asks}。"
+
+
 def category_unchanged(item_id: int, category: str) -> str:
     return f"#{item_id} 的分类已经是 {category}，没有改动。"
 

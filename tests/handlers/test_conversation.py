@@ -186,3 +186,10 @@ async def test_help_and_other(dispatcher):
     assert "民情通使用说明" in await say(dispatcher, "zhang", "帮助")
     assert "不客气" in await say(dispatcher, "zhang", "好的谢谢")
     assert "请回复「撤销」" in await say(dispatcher, "zhang", "刚才那条发错了，不用记录")
+
+
+async def test_two_items_in_one_resolve_are_asked_for_separately(dispatcher, db):
+    await say(dispatcher, "zhang", VISIT)
+    reply = await say(dispatcher, "zhang", "办结 #1 #2 都好了")
+    assert reply == "一次办结一个问题，结果分别写：请分别回复「办结 #1 结果」「办结 #2 结果」。"
+    assert [i.status for i in await items(db)] == ["new", "new"]
