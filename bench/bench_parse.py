@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CORPUS = ROOT / "tests" / "nlu" / "corpus" / "dev.jsonl"
+CORPUS = ROOT / "handlers" / "nlu" / "data" / "corpus" / "dev.jsonl"
 
 _STARTUP = """
 import sys, time
