@@ -34,6 +34,10 @@ QUERY_ASK = re.compile(
 _REPORT_DATE = re.compile(
     r"今天|昨天|前天|昨晚|今早|今晚|[0-9一二三四五六七八九十]+月[0-9一二三四五六七八九十]+[日号]|(?<![上这本])周[一二三四五六日天]|"
     r"[0-9]{1,2}[./][0-9]{1,2}")
+# a result told, not asked: 「302宿舍的热水器已解决了」 (a question says 已解决的 / 解决了多少 / 解决了吗)
+_DONE_STATEMENT = re.compile(
+    r"[^\s，。]{2,}(?:已经?|都)(?:解决|办结|处理|修好|修复)了?[。!！]?$|(?:解决|办结|修好)了[。!！]?$")
+_PERIOD_WORDS = re.compile(r"^(?:本月|本周|上周|上月|这个月|这周|今年|本学期|全部|我的|我)+")
 # questions asked as a noun phrase: 「张老师负责的宿舍问题」「计算机学院本月走访」
 QUERY_PHRASE = re.compile(
     r"(?:负责|名下|经手|提交|上报|报)的[^，。；!?！？]{0,8}(?:问题|事项|诉求|工单|待办)$"
@@ -105,7 +109,7 @@ def is_query(text: str) -> bool:
     """Asks the bot about records."""
     if HELP.search(text) or len(text) > 60 or _REPORT_DATE.search(text):
         return False
-    if len(text) <= 15 and _STATUS.search(text):
+    if len(text) <= 15 and _STATUS.search(text) and not _DONE_STATEMENT.search(_PERIOD_WORDS.sub("", text)):
         return True
     if len(text) <= 30 and QUERY_PHRASE.search(text):
         return True

@@ -1,9 +1,9 @@
 """Two complaints in one sentence, and the visit's place as context for categories."""
 import json
-from pathlib import Path
 
 import pytest
 
+from handlers.nlu.learn import CORPUS_DIR
 from handlers.nlu.segmenter import Segmenter
 
 from .conftest import TODAY
@@ -73,7 +73,7 @@ def test_parse_uses_the_visit_place(parser, text, category):
 
 
 def test_segmenter_matches_jieba(parser):
-    corpus = Path(__file__).parent / "corpus" / "dev.jsonl"
+    corpus = CORPUS_DIR / "dev.jsonl"
     lines = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()[:60]]
     lines += ["N1考试 GPA3.5 app打不开", "WiFi 很卡\r\n好", "", "  "]
     seg = Segmenter(parser.tokenizer)

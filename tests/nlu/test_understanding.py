@@ -59,6 +59,11 @@ def test_plans_notices_and_corrections_are_other(parser, text):
     assert parser.parse(text, TODAY).intent == "other"
 
 
+def test_a_result_told_is_no_question(parser):
+    assert parser.parse("302宿舍的热水器已解决了", TODAY).intent != "query"
+    assert parser.parse("本月已解决", TODAY).intent == "query"
+
+
 def test_a_relayed_letter_is_one_issue_in_the_complainants_voice(parser):
     text = ("转一位家长在校长信箱的留言：我儿子住在松园2栋一楼，宿舍常年潮湿，墙皮一块块往下掉，墙角全是黑霉，"
             "衣服晾三天都不干，被子也是潮的。孩子已经咳嗽一个多月了，我去学校看过两次，希望学校能给换个楼层。")
