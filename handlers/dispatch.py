@@ -11,6 +11,7 @@ and then kept, with its reply, in a second short transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -26,7 +27,7 @@ from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
-from handlers.inbound_text import command_form
+from handlers.inbound_text import as_typed, command_form
 from handlers.nlu import Parsed, Parser
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
@@ -89,6 +90,8 @@ class Dispatcher:
     def _understand(self, text: str, now: datetime) -> Understood:
         """A structured command first, else the NLU's reading of the message."""
         cmd = parse_command(command_form(text), self.parser.categories(self.policy.profile), now.date())
+        if isinstance(cmd, Command):  # arguments are stored as typed, not in the matching form
+            return dataclasses.replace(cmd, arg=as_typed(text, cmd.arg), extra=as_typed(text, cmd.extra))
         if cmd is not None:
             return cmd
         return self.parser.parse(text, now.date(), self.policy.profile)

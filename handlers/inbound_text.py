@@ -43,3 +43,27 @@ def clean_id(value: str) -> str | None:
 def command_form(text: str) -> str:
     """The form command words are matched on (NFKC, no invisible format characters)."""
     return unicodedata.normalize("NFKC", _FORMAT.sub("", text))
+
+
+def as_typed(text: str, piece: str) -> str:
+    """`piece` (a part of `command_form(text)`, e.g. a command's argument) as the sender typed it
+    in `text`: the stored result of 「办结 #3 已清理楼道，张贴了告示」 keeps its full-width comma.
+    `piece` itself when it cannot be mapped back."""
+    if not piece:
+        return piece
+    normal: list[str] = []
+    origin: list[int] = []  # for each character of the command form, where it came from in text
+    for i, ch in enumerate(text):
+        if _FORMAT.match(ch):
+            continue
+        for n in unicodedata.normalize("NFKC", ch):
+            normal.append(n)
+            origin.append(i)
+    form = "".join(normal)
+    if form != command_form(text):
+        return piece
+    at = form.rfind(piece)
+    if at < 0:
+        return piece
+    start, end = origin[at], origin[at + len(piece) - 1] + 1
+    return text[start:end]

@@ -193,3 +193,11 @@ async def test_two_items_in_one_resolve_are_asked_for_separately(dispatcher, db)
     reply = await say(dispatcher, "zhang", "办结 #1 #2 都好了")
     assert reply == "一次办结一个问题，结果分别写：请分别回复「办结 #1 结果」「办结 #2 结果」。"
     assert [i.status for i in await items(db)] == ["new", "new"]
+
+
+async def test_results_and_reasons_are_stored_as_typed(dispatcher, db):
+    """Commands are matched on the NFKC form, but what the sender wrote is stored as written."""
+    await say(dispatcher, "zhang", VISIT)
+    await say(dispatcher, "zhang", "办结 #1 已更换热水循环泵，同学们说好了（试过三次）")
+    (item, _) = await items(db)
+    assert item.result == "已更换热水循环泵，同学们说好了（试过三次）"
