@@ -110,7 +110,7 @@ class Files:
 
     async def original(self, request: web.Request) -> web.Response:
         a = await self._allowed(request)
-        return await self._serve(request, a.sha256, a, thumb=False)
+        return await self._serve(request, request.match_info["sha"], a, thumb=False)
 
     async def thumb(self, request: web.Request) -> web.Response:
         a = await self._allowed(request)

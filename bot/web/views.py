@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
-from bot.web.files import item_trail, visit_trails
 from bot.web.auth import SignInLimiter, Viewer, check_csrf, form_text, load_viewer, start_session
+from bot.web.files import item_trail, visit_trails
 from bot.web.settings import WebSettings
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
