@@ -5,6 +5,7 @@ Read API (scoped by the caller, like every other console query):
 
     await for_visit(session, visit_id) -> list[AttachmentView]   # stored pictures, files, locations
     await for_item(session, item_id)   -> list[AttachmentView]   # role "result" = 办结 photo
+    await for_visits(session, visit_ids) -> dict[int, list[AttachmentView]]   # a ledger page at once
     await photo_counts(session, item_ids=…, visit_ids=…) -> dict[int, int]
     await by_hash(session, sha256) -> list[AttachmentView]   # who may see these bytes (scope check)
 
@@ -69,6 +70,19 @@ async def for_item(session: AsyncSession, item_id: int) -> list[AttachmentView]:
     rows = await session.scalars(select(Attachment).where(Attachment.item_id == item_id,
                                                           Attachment.status.in_(SHOWN)).order_by(Attachment.id))
     return [_view(a) for a in rows]
+
+
+async def for_visits(session: AsyncSession, visit_ids: list[int]) -> dict[int, list[AttachmentView]]:
+    """Stored attachments of several visits (one statement), oldest first; visits without any
+    are absent."""
+    if not visit_ids:
+        return {}
+    out: dict[int, list[AttachmentView]] = {}
+    rows = await session.scalars(select(Attachment).where(Attachment.visit_id.in_(visit_ids),
+                                                          Attachment.status.in_(SHOWN)).order_by(Attachment.id))
+    for a in rows:
+        out.setdefault(int(a.visit_id), []).append(_view(a))  # type: ignore[arg-type]
+    return out
 
 
 async def by_hash(session: AsyncSession, sha256: str) -> list[AttachmentView]:

@@ -12,6 +12,7 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
     GET  /console/visits         the visit ledger
     GET  /console/export.xlsx    the 台账 for the current filter
     GET  /console/report         the monthly report, printable
+    GET  /console/files/{sha}    an attachment (留痕) in the viewer's scope; …/thumb its thumbnail
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
+from bot.web.files import SHA_PATTERN, Files
 from bot.web.settings import WebSettings, web_settings
 from bot.web.views import Console
 from handlers.privacy import mask_numbers
@@ -99,5 +101,8 @@ def create_console(services, settings: WebSettings | None = None) -> web.Applica
     r.add_get("/visits", console.visits)
     r.add_get("/export.xlsx", console.export)
     r.add_get("/report", console.report)
+    files = Files(console)
+    r.add_get(f"/files/{SHA_PATTERN}", files.original)
+    r.add_get(f"/files/{SHA_PATTERN}/thumb", files.thumb)
     r.add_static("/static", HERE / "static")
     return app

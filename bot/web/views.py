@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
 from bot.web.auth import SignInLimiter, Viewer, check_csrf, form_text, load_viewer, start_session
+from bot.web.files import item_trail, visit_trails
 from bot.web.settings import WebSettings
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
@@ -268,7 +269,8 @@ class Console:
         page = int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1
         async with self.db.session() as s:
             result = await visit_page(s, f, sort=sort, desc=desc, page=page, per_page=self.settings.page_size)
-        ctx = {"viewer": viewer, "page": result, "shown": shown, "sort": sort, "desc": desc,
+            trails = await visit_trails(s, [row[0].id for row in result.rows])
+        ctx = {"viewer": viewer, "page": result, "shown": shown, "sort": sort, "desc": desc, "trails": trails,
                "query": _query(request, drop=("page",)), **await self._choices(viewer, f.unit_id)}
         return aiohttp_jinja2.render_template("visits.html", request, ctx)
 
@@ -285,6 +287,7 @@ class Console:
             names = dict((await s.execute(select(Cadre.id, Cadre.name).where(
                 Cadre.id.in_((item.owner_id, item.reporter_id))))).all())
             history = await item_history(s, item.id)
+            trail = await item_trail(s, item.id)
             units = (await s.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all()
         session = await get_session(request)
         flash = session.pop("flash", None)
@@ -293,7 +296,7 @@ class Console:
         ctx = {"viewer": viewer, "item": item, "unit_name": unit_name, "owner": names.get(item.owner_id),
                "reporter": names.get(item.reporter_id), "history": history, "event_names": EVENT_NAMES,
                "status_names": STATUS_NAMES, "today": self.today, "units": units, "categories": self.categories,
-               "ratings": RATINGS, "flash": flash, "nonce": secrets.token_urlsafe(12),
+               "ratings": RATINGS, "flash": flash, "nonce": secrets.token_urlsafe(12), "trail": trail,
                "pending_extension": (pending.data or {}).get("to") if pending else None}
         return aiohttp_jinja2.render_template("item.html", request, ctx)
 
