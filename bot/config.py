@@ -106,6 +106,7 @@ class Config:
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
     web: dict[str, Any] = field(default_factory=dict)  # the [web] table, read by bot.web.settings
+    public: dict[str, Any] = field(default_factory=dict)  # the [public] table, read by bot.public
 
     @property
     def cache_dir(self) -> Path:
@@ -292,8 +293,10 @@ def parse_config(raw: dict[str, Any]) -> Config:
            "secret_key": wb.get("secret_key", "", str), "cookie_secure": wb.get("cookie_secure", False, bool),
            "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
            "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
+    pb = top.table("public")  # the people's pages (bot/public): 回访链接 and 公示
+    public = {"rating_days": pb.positive("rating_days", 14), "rate_per_minute": pb.positive("rate_per_minute", 10)}
     policy = Policy(
-        console_url=web["base_url"], console_link_minutes=web["link_minutes"],
+        console_url=web["base_url"], console_link_minutes=web["link_minutes"], rating_days=public["rating_days"],
         profile=profile,
         quick_days=dl.positive("quick_days", 7),
         leader_days=dl.positive("leader_days", 60),
@@ -376,7 +379,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
         wecom=wecom, dingtalk=dingtalk, outbox=outbox, attachments=attachments, groups=tuple(groups),
-        scheduler=sched, web=web,
+        scheduler=sched, web=web, public=public,
     )
 
 

@@ -30,3 +30,4 @@ class Policy:
     attach_daily_quota: int = 60  # pictures and files one person may send per day
     console_url: str = "http://127.0.0.1:8080"  # [web] base_url: the 「后台」 link starts with it
     console_link_minutes: int = 10  # [web] link_minutes: a 「后台」 link's lifetime
+    rating_days: int = 14  # [public] rating_days: a 回访链接's lifetime
