@@ -287,6 +287,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "满意": met.get("weight_satisfied", 1.0, float),
         "基本满意": met.get("weight_basic", 0.9, float),
         "不满意": met.get("weight_unsatisfied", 0.0, float),
+        "群众": met.get("weight_public", 1.0, float),  # a rating by the people served (回访链接) counts this many times
     }
     wb = top.table("web")  # the web console (bot/web/settings.py documents the keys)
     web = {"base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),

@@ -135,3 +135,21 @@ async def test_rating_pages_are_rate_limited_per_address(client, dispatcher, clo
     path = await link_for(dispatcher, "zhao", 1)
     statuses = [(await client.get(path)).status for _ in range(11)]
     assert statuses == [200] * 10 + [429]
+
+
+async def test_people_rating_counts_with_its_own_weight_and_shows_in_the_ledger(client, dispatcher, db, clock):
+    from storage.ledger import LedgerFilter, followup_rows
+    from storage.metrics import unit_metrics
+
+    await resolved_item(dispatcher, clock)
+    await say(dispatcher, "zhao", "回访 #1 不满意 太咸")  # cadre-entered: weight 1, score 0
+    await say(dispatcher, "zhao", "办结 #1 再次调整")
+    path = await link_for(dispatcher, "zhao", 1)
+    html = await (await client.get(path)).text()
+    assert (await client.post(path, data={"csrf": csrf_of(html), "rating": "满意"})).status == 200
+    async with db.session() as s:
+        weights = {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0, "群众": 3.0}
+        [m] = (await unit_metrics(s, clock.now() + timedelta(days=1), response_hours=24, weights=weights)).values()
+        rows = await followup_rows(s, LedgerFilter(), clock.now().date())
+    assert (m.rated, m.satisfaction_rate) == (2, 0.75)  # (0 × 1 + 1 × 3) ÷ (1 + 3)
+    assert [(r["rating"], r["source"], r["actor"]) for r in rows] == [("不满意", "干部", "赵老师"), ("满意", "群众", "赵老师")]
