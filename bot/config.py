@@ -7,6 +7,7 @@ e.g. MINQING_WECOM_SECRET, MINQING_DATABASE_URL. Secrets belong there, never in 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -295,7 +296,15 @@ def parse_config(raw: dict[str, Any]) -> Config:
            "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
            "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
     pb = top.table("public")  # the people's pages (bot/public): 回访链接 and 公示
-    public = {"rating_days": pb.positive("rating_days", 14), "rate_per_minute": pb.positive("rate_per_minute", 10)}
+    public = {"rating_days": pb.positive("rating_days", 14), "rate_per_minute": pb.positive("rate_per_minute", 10),
+              "disclosure": pb.get("disclosure", "off", str), "show_cadres": pb.get("show_cadres", False, bool),
+              "intranet": pb.strings("intranet", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"))}
+    if public["disclosure"] not in ("off", "intranet", "public"):
+        raise ConfigError("public.disclosure", '"off", "intranet" or "public"', public["disclosure"])
+    try:
+        public["intranet"] = tuple(ipaddress.ip_network(n, strict=False) for n in public["intranet"])
+    except ValueError:
+        raise ConfigError("public.intranet", "a list of networks (10.0.0.0/8)", public["intranet"]) from None
     policy = Policy(
         console_url=web["base_url"], console_link_minutes=web["link_minutes"], rating_days=public["rating_days"],
         profile=profile,

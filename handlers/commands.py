@@ -113,6 +113,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("rating_link", "办理", "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）",
          words=("回访链接", "评价链接", "回访二维码"), tail="",
          natural=(rf"^{SREF}{SP}(?:的)?(?:回访链接|评价链接|回访二维码)$",)),
+    Spec("unpublish", "其他", "不公示 #12 原因（单位负责人，该问题不在公示页面显示）",
+         words=("不公示",), tail=r"(?P<arg>.*)"),
     Spec("followup", "办理", "回访 #12 满意|基本满意|不满意 [说明]",
          words=("回访",), tail=rf"(?:{RATING})?{SP}(?P<extra>.*)",
          natural=(rf"^{SREF}{SP}回访{SP}{RATING}{SP}(?P<extra>.*)$",)),
