@@ -153,3 +153,15 @@ async def test_people_rating_counts_with_its_own_weight_and_shows_in_the_ledger(
         rows = await followup_rows(s, LedgerFilter(), clock.now().date())
     assert (m.rated, m.satisfaction_rate) == (2, 0.75)  # (0 × 1 + 1 × 3) ÷ (1 + 3)
     assert [(r["rating"], r["source"], r["actor"]) for r in rows] == [("不满意", "干部", "赵老师"), ("满意", "群众", "赵老师")]
+
+
+async def test_link_refused_once_a_cadre_closed_the_item_and_stays_unused(client, dispatcher, db, clock):
+    await resolved_item(dispatcher, clock)
+    path = await link_for(dispatcher, "zhao", 1)
+    html = await (await client.get(path)).text()
+    await say(dispatcher, "zhao", "回访 #1 满意")  # closed (销号) meanwhile
+    r = await client.post(path, data={"csrf": csrf_of(html), "rating": "不满意", "comment": "x"})
+    assert r.status == 410
+    async with db.session() as s:
+        assert (await s.get(Item, 1)).status == "closed"
+        assert [f.source for f in await s.scalars(select(Followup))] == ["干部"]
