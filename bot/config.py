@@ -7,6 +7,7 @@ e.g. MINQING_WECOM_SECRET, MINQING_DATABASE_URL. Secrets belong there, never in 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -106,6 +107,7 @@ class Config:
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
     web: dict[str, Any] = field(default_factory=dict)  # the [web] table, read by bot.web.settings
+    public: dict[str, Any] = field(default_factory=dict)  # the [public] table, read by bot.public
 
     @property
     def cache_dir(self) -> Path:
@@ -286,14 +288,25 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "满意": met.get("weight_satisfied", 1.0, float),
         "基本满意": met.get("weight_basic", 0.9, float),
         "不满意": met.get("weight_unsatisfied", 0.0, float),
+        "群众": met.get("weight_public", 1.0, float),  # a rating by the people served (回访链接) counts this many times
     }
     wb = top.table("web")  # the web console (bot/web/settings.py documents the keys)
     web = {"base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),
            "secret_key": wb.get("secret_key", "", str), "cookie_secure": wb.get("cookie_secure", False, bool),
            "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
            "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
+    pb = top.table("public")  # the people's pages (bot/public): 回访链接 and 公示
+    public = {"rating_days": pb.positive("rating_days", 14), "rate_per_minute": pb.positive("rate_per_minute", 10),
+              "disclosure": pb.get("disclosure", "off", str), "show_cadres": pb.get("show_cadres", False, bool),
+              "intranet": pb.strings("intranet", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"))}
+    if public["disclosure"] not in ("off", "intranet", "public"):
+        raise ConfigError("public.disclosure", '"off", "intranet" or "public"', public["disclosure"])
+    try:
+        public["intranet"] = tuple(ipaddress.ip_network(n, strict=False) for n in public["intranet"])
+    except ValueError:
+        raise ConfigError("public.intranet", "a list of networks (10.0.0.0/8)", public["intranet"]) from None
     policy = Policy(
-        console_url=web["base_url"], console_link_minutes=web["link_minutes"],
+        console_url=web["base_url"], console_link_minutes=web["link_minutes"], rating_days=public["rating_days"],
         profile=profile,
         quick_days=dl.positive("quick_days", 7),
         leader_days=dl.positive("leader_days", 60),
@@ -376,7 +389,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
         wecom=wecom, dingtalk=dingtalk, outbox=outbox, attachments=attachments, groups=tuple(groups),
-        scheduler=sched, web=web,
+        scheduler=sched, web=web, public=public,
     )
 
 

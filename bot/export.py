@@ -82,7 +82,7 @@ def columns(as_of: date, text: Callable[[str | None], str]) -> dict[str, list[Co
         "回访记录": [
             ("问题编号", lambda r: r["item_id"]), ("回访时间", lambda r: r["at"]),
             ("回访人", lambda r: r["actor"]), ("责任单位", lambda r: r["unit"]),
-            ("评价", lambda r: r["rating"]), ("说明", lambda r: text(r["note"])),
+            ("评价", lambda r: r["rating"]), ("评价来源", lambda r: r["source"]), ("说明", lambda r: text(r["note"])),
         ],
         "走访台账": [
             ("走访编号", lambda r: r["visit"].id), ("走访日期", lambda r: r["visit"].date),

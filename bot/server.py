@@ -255,6 +255,8 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
     from bot.web import create_console  # the web console (bot/web), same services
 
     app.add_subapp("/console", create_console(services))
+    from bot.public import public_routes  # the people's pages (bot/public): 回访链接, 公示
+    app.add_routes(public_routes(services))
     return app
 
 

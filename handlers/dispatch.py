@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import account, answers, attach, console_access, lifecycle, record, replies, undo
+from handlers import account, answers, attach, console_access, disclosure, lifecycle, rating_link, record, replies, undo
 from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
 from handlers.context import Ctx
@@ -50,6 +50,7 @@ ACTIONS: dict[str, Action] = {
     "leave": account.leave, "back": account.back, "bind": account.bind,
     "move_attachment": attach.move,
     "export": console_access.export_ledger, "console": console_access.console_link,
+    "rating_link": rating_link.rating_link, "unpublish": disclosure.unpublish,
 }
 
 

@@ -27,6 +27,7 @@ from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
+from handlers.types import Outgoing
 from handlers.units import match_unit, short_names
 from storage.items import add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, Item, ItemEvent, Unit
@@ -154,19 +155,33 @@ async def followup(ctx: Ctx, cmd: Command) -> str:
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if item.status != "resolved":
         raise UserFacingError(replies.wrong_state(item, "回访（办结后才能回访）"))
-    await add_followup(ctx.session, item, ctx.cadre, rating, note, ctx.now)
-    await add_event(ctx.session, item, "followup", ctx.cadre.id, ctx.now, note, rating=rating)
+    await rate(ctx, item, rating, note)
+    return replies.followed_up(item, rating, ctx.today)
+
+
+async def rate(ctx: Ctx, item: Item, rating: str, note: str | None, source: str = "干部") -> None:
+    """Record a 回访 on a resolved `item` (`ctx.cadre` is the actor: the cadre who typed it, or
+    the one who made the 回访链接 for source 群众). 满意/基本满意 close it, 不满意 reopens it with a
+    fresh deadline and notifies its owner (and, for 群众, the unit's heads, with the comment)."""
+    await add_followup(ctx.session, item, ctx.cadre, rating, note, ctx.now, source)
+    await add_event(ctx.session, item, "followup", ctx.cadre.id, ctx.now, note, rating=rating,
+                    **({"source": source} if source != "干部" else {}))
     if rating == "不满意":
         item.status, item.resolved_at = "reopened", None
         old = item.deadline
         set_deadline(ctx, item, track_deadline(ctx, item.track))
         await add_event(ctx.session, item, "reopened", ctx.cadre.id, ctx.now, note,
                         old_deadline=old.isoformat(), deadline=item.deadline.isoformat())
-        ctx.notify(item.owner_id, replies.reopen_notice(item, note, ctx.today))
+        text = replies.reopen_notice(item, note, ctx.today)
+        if source == "群众":  # no sender in the chat: the owner is told even when they made the link
+            heads = [h.id for h in await unit_heads(ctx.session, item.unit_id)]
+            for cadre_id in dict.fromkeys([item.owner_id, *heads]):
+                ctx.outgoing.append(Outgoing(cadre_id, replies.PUBLIC_UNSATISFIED + text))
+        else:
+            ctx.notify(item.owner_id, text)
     else:
         item.status, item.closed_at = "closed", ctx.now
         await add_event(ctx.session, item, "closed", ctx.cadre.id, ctx.now)
-    return replies.followed_up(item, rating, ctx.today)
 
 
 async def _resolve_unit(ctx: Ctx, name: str, person: str) -> tuple[Unit, str]:

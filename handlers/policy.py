@@ -21,8 +21,9 @@ class Policy:
     leader_days: int = 60  # 领导包保 target
     response_hours: int = 24  # 签收 limit for 响应率 and 签收 nudges
     max_text_chars: int = 4000
+    # rating → weight in 满意率; "群众": how many cadre-entered ratings one by the people served counts as
     satisfaction_weights: dict[str, float] = field(
-        default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0}
+        default_factory=lambda: {"满意": 1.0, "基本满意": 0.9, "不满意": 0.0, "群众": 1.0}
     )
     admin_contact: str = "本单位管理员"  # named in the not-registered reply
     undo_minutes: int = 60  # 撤销 reaches back this far (each 撤销 one more step)
@@ -30,3 +31,4 @@ class Policy:
     attach_daily_quota: int = 60  # pictures and files one person may send per day
     console_url: str = "http://127.0.0.1:8080"  # [web] base_url: the 「后台」 link starts with it
     console_link_minutes: int = 10  # [web] link_minutes: a 「后台」 link's lifetime
+    rating_days: int = 14  # [public] rating_days: a 回访链接's lifetime

@@ -136,6 +136,9 @@ def followed_up(item: Item, rating: str, today: date) -> str:
     return (f"已记录 #{item.id} 回访：{rating}。问题转为重办，新期限 {fmt_date(item.deadline, today)}，"
             f"已通知责任人 {item.owner.name}。")
 
+PUBLIC_UNSATISFIED = "提出问题的群众通过回访链接评价「不满意」。"
+
+
 def reopen_notice(item: Item, note: str | None, today: date) -> str:
     why = f"（{note}）" if note else ""
     return (f"问题 #{item.id} 回访不满意{why}，需要重办：\n{item_line(item, today, with_owner=False)}\n"

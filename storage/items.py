@@ -169,9 +169,10 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
 
 
 async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
-                       at: datetime) -> None:
-    """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note."""
-    session.add(Followup(item_id=item.id, actor_id=actor.id, rating=rating, note=note, at=at))
+                       at: datetime, source: str = "干部") -> None:
+    """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note;
+    `source` 干部 (typed by a cadre) or 群众 (the people served, through a 回访链接)."""
+    session.add(Followup(item_id=item.id, actor_id=actor.id, rating=rating, note=note, at=at, source=source))
 
 
 async def category_corrections(session: AsyncSession) -> list[tuple[ItemEvent, Item]]:

@@ -174,15 +174,16 @@ async def item_rows(session: AsyncSession, f: LedgerFilter, today: date,
 
 
 async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> list[dict[str, Any]]:
-    """Every 回访 of the items of the 问题清单 under `f`: followup, item, actor (name), unit.
+    """Every 回访 of the items of the 问题清单 under `f`: followup, item, actor (name), unit, source
+    (干部: entered by a cadre; 群众: given by the people served through a 回访链接, actor = who made the link).
     Ordered by item number, then time."""
-    q = (select(Followup.item_id, Followup.at, Followup.rating, Followup.note, Cadre.name, Unit.name)
+    q = (select(Followup.item_id, Followup.at, Followup.rating, Followup.note, Cadre.name, Unit.name, Followup.source)
          .join(Item, Item.id == Followup.item_id)
          .join(Cadre, Cadre.id == Followup.actor_id)
          .join(Unit, Unit.id == Item.unit_id)
          .where(*item_where(f, today, _dialect(session))).order_by(Item.id, Followup.at, Followup.id))
-    return [dict(item_id=i, at=at, rating=rating, note=note, actor=a, unit=u)
-            for i, at, rating, note, a, u in (await session.execute(q)).all()]
+    return [dict(item_id=i, at=at, rating=rating, note=note, actor=a, unit=u, source=src)
+            for i, at, rating, note, a, u, src in (await session.execute(q)).all()]
 
 
 async def visit_rows(session: AsyncSession, f: LedgerFilter) -> list[dict[str, Any]]:

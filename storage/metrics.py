@@ -5,7 +5,9 @@ grouped queries (see shared/DOMAIN.md):
               ÷ items that responded or whose response limit has passed
     解决率    items resolved or closed ÷ items
     按时办结率 resolved/closed items resolved on or before the deadline first due ÷ resolved/closed items
-    满意率    Σ weight(rating) ÷ rated 回访 (weights configurable, default 1 / 0.9 / 0)
+    满意率    Σ weight(rating) ÷ rated 回访 (weights configurable, default 1 / 0.9 / 0); a rating the
+              people gave themselves (回访链接, source 群众) counts `weights["群众"]` times one a
+              cadre entered (default 1)
     重办率    items reopened (after 不满意) ÷ items with at least one 回访
 
 Items are every not-revoked item created before `end` (cumulative figures).
@@ -25,6 +27,8 @@ from storage import lists
 from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
 
 DONE = ("resolved", "closed")
+RATINGS = ("满意", "基本满意", "不满意")
+SOURCE_PUBLIC = "群众"  # Followup.source of a rating given through a 回访链接
 
 
 @dataclass
@@ -36,6 +40,7 @@ class UnitMetrics:
     resolved_on_time: int = 0
     rated: int = 0
     rating_score: float = 0.0
+    rating_weight: float = 0.0  # Σ source weight of the rated 回访 (= rated when every weight is 1)
     rated_items: int = 0
     reopened_items: int = 0
 
@@ -61,7 +66,7 @@ class UnitMetrics:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self._rate(self.rating_score, self.rated)
+        return None if self.rating_weight <= 0 else self.rating_score / self.rating_weight
 
     @property
     def reopen_rate(self) -> float | None:
@@ -104,15 +109,17 @@ async def unit_metrics(
         m.items, m.response_base, m.responded_in_time = n, b or 0, t or 0
         m.resolved, m.resolved_on_time = d or 0, o or 0
 
-    score = case(*[(Followup.rating == r, w) for r, w in weights.items()], else_=0.0)
+    source = case((Followup.source == SOURCE_PUBLIC, weights.get(SOURCE_PUBLIC, 1.0)), else_=1.0)
+    score = case(*[(Followup.rating == r, w) for r, w in weights.items() if r in RATINGS], else_=0.0)
     rows = await session.execute(
-        select(Item.unit_id, func.count(), func.sum(score), func.count(distinct(Followup.item_id)))
+        select(Item.unit_id, func.count(), func.sum(score * source), func.sum(source),
+               func.count(distinct(Followup.item_id)))
         .join(Item, Item.id == Followup.item_id)
         .where(*live, Followup.at < end).group_by(Item.unit_id)
     )
-    for unit_id, n, total, n_items in rows:
+    for unit_id, n, total, weight, n_items in rows:
         m = out[unit_id]
-        m.rated, m.rating_score, m.rated_items = n, float(total or 0.0), n_items
+        m.rated, m.rating_score, m.rating_weight, m.rated_items = n, float(total or 0.0), float(weight or 0.0), n_items
     rows = await session.execute(
         select(Item.unit_id, func.count(distinct(ItemEvent.item_id)))
         .join(Item, Item.id == ItemEvent.item_id)

@@ -194,6 +194,7 @@ class Followup(Base):
     rating: Mapped[str] = mapped_column(String(8))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(8), default="干部", server_default="干部")  # 干部 | 群众
 
 
 class GroupBinding(Base):
@@ -310,6 +311,21 @@ class ConsoleLink(Base):
     __tablename__ = "console_links"
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RatingLink(Base):
+    """A 回访链接 for the people served (「回访链接 #12」): one item, one round (the number of
+    times the item was reopened when the link was made), single use. Only the SHA-256 of the
+    token is stored; `used_at` is set on first use."""
+
+    __tablename__ = "rating_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"))  # who asked for the link
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)

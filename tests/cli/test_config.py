@@ -17,6 +17,7 @@ def test_defaults_are_usable():
 def test_example_config_loads():
     cfg = load_config("config.example.toml")
     assert cfg.policy.profile == "campus"
+    assert (cfg.public["disclosure"], cfg.policy.rating_days, cfg.policy.satisfaction_weights["群众"]) == ("off", 14, 1.0)
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -26,6 +27,9 @@ def test_example_config_loads():
     ({"taxonomy": {"profile": "army"}}, "taxonomy.profile"),
     ({"deadlines": {"quick_days": 0}}, "deadlines.quick_days"),
     ({"timezone": "Mars/Base"}, "timezone"),
+    ({"public": {"disclosure": "everyone"}}, "public.disclosure"),
+    ({"public": {"intranet": ["10.0.0.0/33"]}}, "public.intranet"),
+    ({"public": {"rating_days": 0}}, "public.rating_days"),
     ({"wecom": {"corp_id": "ww1"}}, "wecom"),
     ({"wecom": {"corp_id": "ww1", "token": "t", "encoding_aes_key": "short"}}, "wecom.encoding_aes_key"),
     ({"dingtalk": {"mode": "carrier-pigeon"}}, "dingtalk.mode"),

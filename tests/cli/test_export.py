@@ -72,9 +72,9 @@ async def test_every_column_right(dispatcher, db, clock, tmp_path):
     assert effect["办理结果"] == "加装了恒温阀" and effect["按期办结"] == "是"
 
     h, rows = sheet(wb, "回访记录")
-    assert h == ("问题编号", "回访时间", "回访人", "责任单位", "评价", "说明")
-    assert rows == [(2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "不满意", "水温还是忽冷忽热"),
-                    (2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "基本满意", "水温还行")]
+    assert h == ("问题编号", "回访时间", "回访人", "责任单位", "评价", "评价来源", "说明")
+    assert rows == [(2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "不满意", "干部", "水温还是忽冷忽热"),
+                    (2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "基本满意", "干部", "水温还行")]
 
     h, rows = sheet(wb, "走访台账")
     visit = dict(zip(h, rows[0], strict=True))
