@@ -315,10 +315,6 @@ class Parser:
         category, alternative = self.categorize(words, tax.name)
         return (ParsedItem(category, words, alternative),)
 
-    def item_texts(self, text: str, profile: str, place_type: str | None = None) -> list[str]:
-        """The item texts the rule splitter finds in a normalized message (for training)."""
-        return [words for words, _ in self._groups(text, self._taxonomy(profile))]
-
     def clauses(self, text: str, tax: Taxonomy,
                 learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
         """The message's clauses with their kinds, its tokens (offset, token) and topic words.
