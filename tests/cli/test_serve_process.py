@@ -58,13 +58,12 @@ def wait_healthy(proc: subprocess.Popen, port: int) -> None:
     pytest.fail("server did not answer /healthz in time")
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_serve_with_stdin_closed_answers_healthz_and_stops_cleanly(tmp_path, stop):
-    port = free_port()
-    proc = start(tmp_path, port)
+def run_then_stop(proc: subprocess.Popen, port: int, check, stop: int) -> str:
+    """Wait until the server answers, run `check`, send `stop`; its stderr once it has exited
+    with status 0 (or 130 for SIGINT). The process is killed if anything fails on the way."""
     try:
         wait_healthy(proc, port)
-        assert healthz(port) == 200  # still serving after the console saw end of input
+        check()
         proc.send_signal(stop)
         _out, err = proc.communicate(timeout=60)
     finally:
@@ -72,6 +71,18 @@ def test_serve_with_stdin_closed_answers_healthz_and_stops_cleanly(tmp_path, sto
             proc.kill()
             proc.communicate()
     assert proc.returncode in (0, 130), err[-2000:]
+    return err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_with_stdin_closed_answers_healthz_and_stops_cleanly(tmp_path, stop):
+    port = free_port()
+    proc = start(tmp_path, port)
+
+    def still_serving() -> None:
+        assert healthz(port) == 200  # still serving after the console saw end of input
+
+    err = run_then_stop(proc, port, still_serving, stop)
     assert "Traceback" not in err and "Error" not in err.replace("ERROR", ""), err[-2000:]
     assert "serving without the console" in err
     assert healthz(port) is None
@@ -110,18 +121,15 @@ def test_serve_with_the_scheduler_starts_it_and_stops_cleanly(tmp_path):
     """The default `make run`: the scheduler (catch-up, jobs, nightly retraining) runs beside the server."""
     port = free_port()
     proc = start(tmp_path, port, scheduler=True)
-    try:
-        wait_healthy(proc, port)
-        deadline, started = time.monotonic() + 60, ""
+    started = ""
+
+    def scheduler_started() -> None:
+        nonlocal started
+        deadline = time.monotonic() + 60
         while "scheduler started" not in started and time.monotonic() < deadline:
             started = proc.stderr.readline()
             assert started, "server exited before the scheduler started"
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode in (0, 130), err[-2000:]
+
+    err = run_then_stop(proc, port, scheduler_started, signal.SIGTERM)
     assert "Traceback" not in err, err[-2000:]
     assert "visit_duties" in started and "nlu_retrain" in started
