@@ -9,15 +9,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_app
-from bot.config import Config, DingTalkConfig
-from bot.roster_import import import_roster
 from bot.workers import DispatcherPool
-from handlers.clock import FixedClock
 from handlers.types import IncomingMessage
-from storage import migrate
 from storage.models import InboundMessage, Item
-from tests.conftest import ROSTER
 
 VISIT = "今天去梅园3栋走访，5名同学反映热水不稳定，另外晚上宿舍网络很卡"
 
@@ -33,14 +27,6 @@ class CountingLocal:
         return await self.dispatcher.handle(msg)
 
 
-@pytest.fixture
-async def app(tmp_path):
-    cfg = Config(database_url=f"sqlite:///{tmp_path}/w.db", data_dir=tmp_path, dingtalk=DingTalkConfig(mode="off"))
-    app = build_app(cfg, FixedClock(datetime(2026, 11, 18, 10, 0)))
-    await migrate.upgrade(app.db)
-    assert not (await import_roster(app.db, ROSTER)).errors
-    yield app
-    await app.db.dispose()
 
 
 def message(msg_id: str, text: str = VISIT, user: str = "zhang") -> IncomingMessage:

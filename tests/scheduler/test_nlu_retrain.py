@@ -6,28 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import pytest
-
-from bot.app import build_app, corrections_path
-from bot.config import Config, DingTalkConfig
-from bot.roster_import import import_roster
-from handlers.clock import FixedClock
+from bot.app import corrections_path
 from handlers.nlu import training
 from handlers.nlu.learn import read_jsonl
 from handlers.types import IncomingMessage
 from scheduler.wiring import retrain_nlu
-from storage import migrate
-from tests.conftest import ROSTER
-
-
-@pytest.fixture
-async def app(tmp_path):
-    cfg = Config(database_url=f"sqlite:///{tmp_path}/n.db", data_dir=tmp_path, dingtalk=DingTalkConfig(mode="off"))
-    app = build_app(cfg, FixedClock(datetime(2026, 11, 18, 10, 0)))
-    await migrate.upgrade(app.db)
-    assert not (await import_roster(app.db, ROSTER)).errors
-    yield app
-    await app.db.dispose()
 
 
 async def say(app, text: str, n: int) -> str:
