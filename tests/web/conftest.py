@@ -3,8 +3,12 @@ clock) served in-process, and a helper that signs a cadre in through a chat-issu
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -138,3 +142,22 @@ def platform_cfg(tmp_path, base: str, which: str) -> Config:
     ding = DingTalkConfig(mode="http", app_key="k", app_secret="s", robot_code="robot1",
                           api_base=base) if which == "dingtalk" else DingTalkConfig(mode="off")
     return Config(data_dir=tmp_path, wecom=wecom, dingtalk=ding, outbox=OutboxConfig(max_attempts=2))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextlib.asynccontextmanager
+async def chromium(profile: Path, **options: Any) -> AsyncIterator[Any]:
+    """A Playwright browser context in Debian's chromium (headless, fresh profile, zh-CN)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        context = await pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS, locale="zh-CN", **options)
+        try:
+            yield context
+        finally:
+            await context.close()

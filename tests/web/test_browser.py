@@ -8,16 +8,10 @@ The README's screenshots come from docs/make_screenshots.py (richer data, same b
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.server import create_app
-from tests.web.conftest import chat_link, seed
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.web.conftest import CHROMIUM, chat_link, chromium, seed
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
                                 "(apt-get install chromium; .ci/run does it in CI)")
@@ -31,16 +25,8 @@ async def site(aiohttp_server, web_cfg, db, dispatcher, clock):
 
 @pytest.fixture
 async def browser(tmp_path):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            viewport={"width": 1360, "height": 900}, locale="zh-CN")
-        try:
-            yield context
-        finally:
-            await context.close()
+    async with chromium(tmp_path / "profile", viewport={"width": 1360, "height": 900}) as context:
+        yield context
 
 
 async def enter(page, site: str, dispatcher, user: str) -> None:

@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.server import create_app
 from handlers.privacy import mask
 from storage.models import Item
-from tests.web.test_browser import ARGS, CHROMIUM
+from tests.web.conftest import CHROMIUM, chromium
 from tests.web.test_public_rating import link_for, resolved_item
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
@@ -29,16 +29,9 @@ async def site(aiohttp_server, tmp_path, db, dispatcher, clock):
 
 @pytest.fixture
 async def phone(tmp_path):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        context = await pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=ARGS,
-            viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
-        try:
-            yield context
-        finally:
-            await context.close()
+    async with chromium(tmp_path / "profile", viewport={"width": 390, "height": 844}, is_mobile=True,
+                        has_touch=True) as context:
+        yield context
 
 
 async def test_resident_rates_unsatisfied_and_public_pages_hold_nothing_personal(site, phone, dispatcher, db, clock):
