@@ -45,15 +45,7 @@ class HttpClient:
                 raw = await resp.read()
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"network error on {safe_url(url)}: {type(exc).__name__}") from None
-        if status >= 500:
-            raise TransientError(f"HTTP {status} from {safe_url(url)}")
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            raise TransientError(f"non-JSON answer (HTTP {status}) from {safe_url(url)}") from None
-        if not isinstance(data, dict):
-            data = {"value": data}
-        return status, data
+        return _answer(url, status, raw)
 
     async def upload(self, url: str, *, params: dict[str, str], field: str, filename: str, content: bytes,
                      fields: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
@@ -68,10 +60,16 @@ class HttpClient:
                 status, raw = resp.status, await resp.read()
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransientError(f"network error on {safe_url(url)}: {type(exc).__name__}") from None
-        if status >= 500:
-            raise TransientError(f"HTTP {status} from {safe_url(url)}")
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            raise TransientError(f"non-JSON answer (HTTP {status}) from {safe_url(url)}") from None
-        return status, data if isinstance(data, dict) else {"value": data}
+        return _answer(url, status, raw)
+
+
+def _answer(url: str, status: int, raw: bytes) -> tuple[int, dict[str, Any]]:
+    """(status, JSON object) of a platform's answer; TransientError for a 5xx or a non-JSON body
+    (a JSON value that is not an object comes back as {"value": …})."""
+    if status >= 500:
+        raise TransientError(f"HTTP {status} from {safe_url(url)}")
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        raise TransientError(f"non-JSON answer (HTTP {status}) from {safe_url(url)}") from None
+    return status, data if isinstance(data, dict) else {"value": data}
