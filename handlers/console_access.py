@@ -30,6 +30,8 @@ ADMIN_ROLES = ("管理员", "admin")
 
 NOT_ALLOWED = "只有领导、单位负责人和管理员可以{what}。"
 PRIVATE_ONLY = "{what}含个人信息，请私聊我发送「{cmd}」。"
+NO_SUCH_MONTH = "没有{month}月。请写成「导出台账 2026-10」「导出台账 10月」或「导出上月台账」。"
+FUTURE_MONTH = "这个月份还没到，没有台账。请写成「导出台账 2026-10」「导出台账 10月」或「导出上月台账」。"
 UNMASKED_LEADERS_ONLY = "只有领导可以导出不隐去手机号、证件号的完整台账。"
 
 
@@ -63,16 +65,30 @@ async def console_link(ctx: Ctx, cmd: Command) -> str:
 _MONTH = re.compile(r"(\d{4})\s*[-年.]\s*(\d{1,2})\s*月?")
 
 
+_BARE_MONTH = re.compile(r"(?<![\d年.-])(\d{1,2})\s*月")
+
+
 def export_month(arg: str, today: date) -> str:
-    """The month asked for: 本月 (default), 上月, 2026-10 / 2026年10月 → "YYYY-MM"."""
+    """The month asked for: 本月 (default), 上月, 2026-10 / 2026年10月, 10月 (the latest October) →
+    "YYYY-MM". UserFacingError for a month that does not exist or has not begun."""
     if "上月" in arg or "上个月" in arg:
         last = today.replace(day=1) - timedelta(days=1)
         return f"{last:%Y-%m}"
+    if "下月" in arg or "下个月" in arg:
+        raise UserFacingError(FUTURE_MONTH)
+    year: int | None = None
     if m := _MONTH.search(arg):
         year, month = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            return f"{year:04d}-{month:02d}"
-    return f"{today:%Y-%m}"
+    elif m := _BARE_MONTH.search(arg):
+        month = int(m.group(1))
+        year = today.year if month <= today.month else today.year - 1
+    if year is None:
+        return f"{today:%Y-%m}"
+    if not 1 <= month <= 12:
+        raise UserFacingError(NO_SUCH_MONTH.format(month=month))
+    if (year, month) > (today.year, today.month):
+        raise UserFacingError(FUTURE_MONTH)
+    return f"{year:04d}-{month:02d}"
 
 
 def wants_unmasked(arg: str) -> bool:

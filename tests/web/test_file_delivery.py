@@ -71,3 +71,22 @@ async def test_leader_gets_everything_and_unmasked_only_when_asked(fake, tmp_pat
     assert sheet_ids(content) == [1, 2, 3]
     header, visit = list(load_workbook(io.BytesIO(content))["走访台账"].values)[:2]
     assert "13812345678" in visit[header.index("走访情况")]
+
+
+def test_the_month_of_an_export_is_read_or_refused():
+    from datetime import date
+
+    import pytest
+
+    from handlers.console_access import export_month
+    from handlers.errors import UserFacingError
+
+    today = date(2026, 11, 29)
+    assert export_month("", today) == "2026-11"
+    assert export_month("上月", today) == "2026-10"
+    assert export_month("10月", today) == "2026-10"
+    assert export_month("12月", today) == "2025-12"  # the latest December
+    assert export_month("2026-09", today) == "2026-09"
+    for bad in ("2026-13", "下个月", "2027-01"):
+        with pytest.raises(UserFacingError):
+            export_month(bad, today)
