@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import replies
-from handlers.commands import Command
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import ImpossibleDate, parse_range
@@ -13,6 +13,7 @@ from storage.roster import bind_group
 LEADERS_GROUP_WORDS = ("领导组", "领导小组", "领导群", "全校", "全区")
 
 
+@handles("leave")
 async def leave(ctx: Ctx, cmd: Command) -> str:
     """请假 到12月5日 / 12月1日到12月5日请假: a range whose end lies ahead."""
     try:
@@ -29,6 +30,7 @@ async def leave(ctx: Ctx, cmd: Command) -> str:
     return replies.on_leave(start, until, ctx.today)
 
 
+@handles("back")
 async def back(ctx: Ctx, cmd: Command) -> str:
     """「销假」: the sender is available again (reminders resume)."""
     ctx.cadre.leave_from = None
@@ -36,6 +38,7 @@ async def back(ctx: Ctx, cmd: Command) -> str:
     return replies.BACK_FROM_LEAVE
 
 
+@handles("bind")
 async def bind(ctx: Ctx, cmd: Command) -> str:
     """「绑定 单位」 in a group chat (unit heads and leaders; leaders may bind the leaders' group):
     the group receives that unit's digests. UserFacingError outside a group or for other senders."""

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import replies
-from handlers.commands import QueryCommand
+from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
 from handlers.nlu import ParsedQuery
 from handlers.nlu.query import find_person, find_unit_name
@@ -135,7 +135,8 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
         if older:
             lines.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     if total and q.status in ("open", "overdue"):
-        lines.append("办理：回复「签收 #N」「进展 #N …」「办结 #N 结果」；查看经过：「#N」")
+        hints = "".join(f"「{form(name, id='N')}」" for name in ("accept", "progress", "resolve"))
+        lines.append(f"办理：回复{hints}；查看经过：「{form('view', id='N')}」")
     return "\n".join(lines)
 
 

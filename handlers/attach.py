@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from handlers import attach_replies as texts
-from handlers.commands import SREF, Command, normalise
+from handlers.commands import SREF, Command, handles, normalise
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
@@ -147,6 +147,7 @@ async def attach(ctx: Ctx, req: AttachRequest) -> str:
     return texts.attached(kinds, place, await _example(ctx, target), label)
 
 
+@handles("move_attachment")
 async def move(ctx: Ctx, cmd: Command) -> str:
     """「照片移到 #12」: the sender's newest batch of attachments goes to item 12."""
     since = ctx.now - timedelta(minutes=ctx.policy.attach_window_minutes)

@@ -2,7 +2,14 @@
 
 One table, `SPECS`: each command has its short form (「签收 #12」) and the natural wordings
 people type (「收到 #11」「把13号转给后勤处吧」「那个17号的灯已经修好了」); the help text is
-generated from the same table. `parse_command(text)` returns a Command, a QueryCommand or None.
+generated from the same table, and so are the reply hints in replies and reminders: `form(name)`
+is a command's short form as a template (「办结 #{id} 结果」), so a renamed command word changes
+everywhere at once. Feature modules register the function that carries a command out with
+`@handles(name)`; the dispatcher finds it with `action(name)`. `parse_command(text)` returns a
+Command, a QueryCommand or None.
+
+Adding a command: one `Spec` here, one `@handles("name")` function in its feature module, one
+conversation test.
 
 A natural wording is only recognised when it names an item the bot numbered — #12, 12号(问题),
 第12个问题, 编号12 — and says something aimed at it; room and building numbers (302, 3栋, 8号楼),
@@ -14,10 +21,15 @@ of refusing (it may have been a report, not a command).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from handlers.nlu.dates import parse_range
+
+if TYPE_CHECKING:
+    from handlers.context import Ctx
 
 # A reference after a command word: 「签收 12」「签收 #12」「签收 第12号」.
 REF = (r"[#＃]?\s*(?:第\s*)?(?P<ref>\d{1,9})(?![0-9])(?!\s*(?:个|人|名|次|条|栋|楼|层|间|套|元|天|月|年|%|％|岁|周))"
@@ -61,7 +73,9 @@ class QueryCommand:
 @dataclass(frozen=True)
 class Spec:
     """One command: its short forms (command words, then `tail`), its natural wordings (whole-text
-    patterns with SREF), and how it appears in 帮助 (`usage`, where {d} is an example date ahead)."""
+    patterns with SREF), how it appears in 帮助 (`usage`, where {d} is an example date ahead) and
+    its canonical short form for hints (`form`, a str.format template with {id} for the item
+    number; empty for commands no hint names)."""
 
     name: str
     section: str
@@ -70,27 +84,28 @@ class Spec:
     tail: str = ""
     natural: tuple[str, ...] = ()
     ref: bool = True
+    form: str = ""
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("view", "查看", "#12 ｜ 查看 #12 ｜ #12 进展如何",
+    Spec("view", "查看", "#12 ｜ 查看 #12 ｜ #12 进展如何", form="#{id}",
          words=("查看", "查询", "看看", "看一下", "查一下"), tail="",
          natural=(rf"^{SREF}$",
                   rf"^{SREF}(?:问题)?(?:现在|目前|办得|处理得)?(?:是)?(?:什么|啥)?(?:情况|进展如何|进展怎么样|怎么样了?"
                   rf"|到哪了|到哪一步了|办到哪了|进度如何|进度|历史|记录)[了呢吗]?[?？]*$")),
-    Spec("accept", "办理", "签收 #12 ｜ 收到 #12",
+    Spec("accept", "办理", "签收 #12 ｜ 收到 #12", form="签收 #{id}",
          words=("签收", "接收", "认领", "收到"), tail="",
          natural=(rf"^{SREF}{SP}(?:已|我)?(?:签收|接收|收到|认领)了?$",
                   rf"^(?:好的?|收到)?{SP}{SREF}我来(?:办|处理|负责|跟进)吧?$")),
-    Spec("resolve", "办理", "办结 #12 结果 ｜ 12号问题已解决，换了热水器",
+    Spec("resolve", "办理", "办结 #12 结果 ｜ 12号问题已解决，换了热水器", form="办结 #{id} 结果",
          words=("办结", "已办结", "完成", "已完成", "已解决"), tail=r"(?P<arg>.*)",
          natural=(rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?(?P<what>[^，,。；;\s]{{0,12}}?){DONE}"
                   r"[，,。；;\s]*(?P<arg>.*)$",)),
-    Spec("progress", "办理", "进展 #12 已联系后勤处",
+    Spec("progress", "办理", "进展 #12 已联系后勤处", form="进展 #{id} 内容",
          words=("进展", "进度", "跟进"), tail=r"(?P<arg>.*)",
          natural=(rf"^{SREF}{SP}(?:的)?(?:进展|进度){SP}(?P<arg>.+)$",
                   rf"^{SREF}{SP}(?P<arg>{DOING}.*)$")),
-    Spec("transfer", "办理", "转办 #12 后勤处 [张三] ｜ 把12号转给后勤处",
+    Spec("transfer", "办理", "转办 #12 后勤处 [张三] ｜ 把12号转给后勤处", form="转办 #{id} 单位 姓名",
          words=("转办", "交办", "转给", "转交"), tail=r"(?:给|到)?\s*(?P<arg>\S+?)(?:\s+(?P<extra>\S+))?",
          natural=(rf"^(?:请|麻烦)?(?:把|将){SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到|派给)"
                   r"(?P<arg>[^\s，,。]+?)(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理|去办)*[。！!]?$",
@@ -100,7 +115,7 @@ SPECS: tuple[Spec, ...] = (
          words=("退回", "退办", "拒收"), tail=r"(?P<arg>.*)",
          natural=(rf"^{SREF}{SP}(?P<arg>不(?:属于|归|是)我.*)$",
                   rf"^{SREF}{SP}(?:请|申请)?退回{SP}(?P<arg>.*)$")),
-    Spec("extend", "期限", "延期 #12 到{d} 原因…（单位负责人或领导批准）",
+    Spec("extend", "期限", "延期 #12 到{d} 原因…（单位负责人或领导批准）", form="延期 #{id} 到{d} 原因…",
          words=("延期", "申请延期", "延长"), tail=r"(?:到|至)?\s*(?P<arg>.*)",
          natural=(rf"^{SREF}{SP}(?:申请)?(?:延期|延长)(?:到|至)\s*(?P<arg>.+)$",)),
     Spec("approve", "期限", "同意延期 #12 ｜ 不同意延期 #12 原因（单位负责人、领导）",
@@ -110,12 +125,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("take", "办理", "包保 #12（领导）",
          words=("包保", "我来包保"), tail="",
          natural=(rf"^{SREF}{SP}我来包保$", rf"^我(?:来)?包保{SREF}$")),
-    Spec("rating_link", "办理", "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）",
+    Spec("rating_link", "办理", "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）", form="回访链接 #{id}",
          words=("回访链接", "评价链接", "回访二维码"), tail="",
          natural=(rf"^{SREF}{SP}(?:的)?(?:回访链接|评价链接|回访二维码)$",)),
     Spec("unpublish", "其他", "不公示 #12 原因（单位负责人，该问题不在公示页面显示）",
          words=("不公示",), tail=r"(?P<arg>.*)"),
-    Spec("followup", "办理", "回访 #12 满意|基本满意|不满意 [说明]",
+    Spec("followup", "办理", "回访 #12 满意|基本满意|不满意 [说明]", form="回访 #{id} 满意|基本满意|不满意",
          words=("回访",), tail=rf"(?:{RATING})?{SP}(?P<extra>.*)",
          natural=(rf"^{SREF}{SP}回访{SP}{RATING}{SP}(?P<extra>.*)$",)),
     Spec("edit", "更正", "改 #12 分类 宿舍 ｜ 改 #12 期限 {d} ｜ 改 #12 内容 …",
@@ -136,6 +151,52 @@ SPECS: tuple[Spec, ...] = (
     Spec("help", "其他", "", ref=False, natural=(r"^(?:帮助|help|\?|？|怎么用|使用说明)$",)),
 )
 SECTIONS = ("查看", "办理", "期限", "更正", "其他")
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+Action = Callable[["Ctx", Command], Awaitable[str]]
+A = TypeVar("A", bound=Action)
+_ACTIONS: dict[str, Action] = {}
+
+
+def handles(name: str) -> Callable[[A], A]:
+    """Decorator for the feature-module function that carries out command `name` (a SPECS name):
+    `@handles("accept") async def accept(ctx, cmd) -> str`. ValueError for an unknown name or a
+    second registration of one."""
+    if name not in _BY_NAME:
+        raise ValueError(f"no command {name!r} in SPECS")
+
+    def register(fn: A) -> A:
+        if name in _ACTIONS and _ACTIONS[name] is not fn:
+            raise ValueError(f"command {name!r} registered twice")
+        _ACTIONS[name] = fn
+        return fn
+
+    return register
+
+
+def action(name: str) -> Action:
+    """The registered function for command `name`; KeyError when no feature module registered it."""
+    return _ACTIONS[name]
+
+
+def unhandled() -> list[str]:
+    """SPECS names with no registered function (empty once every feature module is imported)."""
+    return [name for name in _BY_NAME if name not in _ACTIONS]
+
+
+def form(name: str, **values: object) -> str:
+    """Command `name`'s short form for hints: 「办结 #{id} 结果」 as a template, or filled with
+    `values` (form("resolve", id=12) → 「办结 #12 结果」; a missing value keeps its placeholder).
+    KeyError for a command without a form."""
+    template = _BY_NAME[name].form
+    if not template:
+        raise KeyError(name)
+    return template.format_map(_Keep(values)) if values else template
+
+
+class _Keep(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 QUERIES: dict[str, QueryCommand] = {
     "我的待办": QueryCommand("items", "open", "all", mine=True),
@@ -200,6 +261,8 @@ def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) ->
     if spec.name == "resolve" and natural and (not arg or g.get("what")):
         # 「那个17号的灯已经修好了」: the result is what was said about the item
         arg = re.sub(rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?", "", m.group(0)).strip("，,。 ")
+    if spec.name == "resolve" and is_bare_done(arg):
+        arg = ""  # 「#4已解决」「办结 #4 已办结」: done-words say nothing of what was done; ask for it
     if spec.name == "leave" and not (not natural and (not arg or arg[0] in "到至从")):
         try:
             if parse_range(arg, today or date.today()) is None:
@@ -211,9 +274,20 @@ def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) ->
     return Command(spec.name, ref, arg, extra, natural)
 
 
+# completion words that name no action (修好, 换了新的, 整改好 do name one and are kept)
+_BARE_DONE = re.compile(r"(?:(?:已经?|都|终于)?(?:解决|办好|办结|处理好|处理完|已处理|搞定|完成|弄好|落实|闭环|销号)"
+                        r"(?:了|啦)?|可以销号了?|好了|OK|ok)[!！。.，,~～\s]*")
+
+
+def is_bare_done(result: str) -> bool:
+    """Whether a result is only done-words (「已解决」「修好了」「闭环了」): it says nothing of what
+    was done, so the bot asks for the result instead of storing it."""
+    return _BARE_DONE.fullmatch(result.strip()) is not None
+
+
 def resolve_result(text: str, ref: int) -> str:
     """The result in a resolve message, without the item reference and the done-words:
-    「No.110 闭环了，换了新灯管」 → 「换了新灯管」; only done-words → the text without the reference."""
+    「No.110 闭环了，换了新灯管」 → 「换了新灯管」; only done-words → "" (the bot asks for the result)."""
     t = normalise(text)
     m = re.search(r"(?:[#＃]|No\.?|NO\.?|(?:问题|事项|工单|诉求)?编号\s*[:：是为]?|问题|第)?\s*"
                   rf"(?<![0-9]){ref}(?![0-9])\s*(?:号|个)?\s*(?:问题|诉求|事项|工单)?(?:的)?", t)
@@ -222,7 +296,8 @@ def resolve_result(text: str, ref: int) -> str:
         t = (t[m.end():] if len(before) <= 6 else before + "，" + t[m.end():])
     t = t.strip(" ，,。:：")
     rest = re.sub(rf"^(?:{DONE}|闭环了?|可以销号了?|销号)[，,。；;\s]*", "", t).strip()
-    return rest or t or text
+    result = rest or t or text
+    return "" if is_bare_done(result) else result
 
 
 def example_date(today: date) -> str:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from handlers.commands import Command
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
@@ -50,6 +50,7 @@ def sees_everything(roles: Iterable[str] | None) -> bool:
     return ROLE_LEADER in roles or is_admin(roles)
 
 
+@handles("console")
 async def console_link(ctx: Ctx, cmd: Command) -> str:
     """「后台」 → a one-time link (single use, valid `policy.console_link_minutes`)."""
     if not may_use_console(ctx.cadre.roles):
@@ -95,6 +96,7 @@ def wants_unmasked(arg: str) -> bool:
     return any(w in arg for w in ("完整", "不脱敏", "不隐去", "原始"))
 
 
+@handles("export")
 async def export_ledger(ctx: Ctx, cmd: Command) -> str:
     """「导出台账」 / 「导出本月台账」 / 「导出上月台账」 / 「导出台账 2026-10」 / 「导出完整台账」:
     queue the xlsx (scoped to what the sender may see) as a file message to the sender."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.commands import Command
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
@@ -18,6 +18,7 @@ REASON_NEEDED = "请写明不公示的原因，例如「不公示 #12 涉及学�
 HEADS_ONLY = "只有问题所属单位的负责人或领导可以设置不公示。"
 
 
+@handles("unpublish")
 async def unpublish(ctx: Ctx, cmd: Command) -> str:
     """Keep the item off every 公示 page. UserFacingError without a reason, for someone other than
     the item's unit head or a leader, or when the item is already kept off."""

@@ -22,9 +22,21 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import account, answers, attach, console_access, disclosure, lifecycle, rating_link, record, replies, undo
+from handlers import (
+    account,
+    answers,
+    attach,
+    commands,
+    console_access,
+    disclosure,
+    lifecycle,
+    rating_link,
+    record,
+    replies,
+    undo,
+)
 from handlers.clock import Clock
-from handlers.commands import Command, QueryCommand, parse_command, resolve_result
+from handlers.commands import Command, QueryCommand, handles, parse_command, resolve_result
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.inbound_text import as_typed, command_form
@@ -39,19 +51,10 @@ from storage.roster import cadre_by_platform_id
 
 log = logging.getLogger("minqing.dispatch")
 
-Action = Callable[[Ctx, Command], Awaitable[str]]
 Understood = Command | QueryCommand | Parsed | attach.AttachRequest
-
-ACTIONS: dict[str, Action] = {
-    "view": lifecycle.view, "accept": lifecycle.accept, "progress": lifecycle.progress,
-    "transfer": lifecycle.transfer, "refuse": lifecycle.refuse, "resolve": lifecycle.resolve,
-    "followup": lifecycle.followup, "take": lifecycle.take, "edit": lifecycle.edit,
-    "extend": lifecycle.extend, "approve": lifecycle.approve, "deny": lifecycle.deny,
-    "leave": account.leave, "back": account.back, "bind": account.bind,
-    "move_attachment": attach.move,
-    "export": console_access.export_ledger, "console": console_access.console_link,
-    "rating_link": rating_link.rating_link, "unpublish": disclosure.unpublish,
-}
+FEATURES = (account, attach, console_access, disclosure, lifecycle, rating_link, undo)
+"""The modules whose functions carry out commands: importing them registers each one
+(`commands.handles`); the dispatcher refuses to start while a command has none."""
 
 
 class Dispatcher:
@@ -60,6 +63,8 @@ class Dispatcher:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
         self.recorder = record.Recorder(db, policy)
+        if missing := commands.unhandled():
+            raise RuntimeError(f"commands without a handler: {', '.join(missing)}")
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
         """Answer one message. Safe to call again with the same message: it is processed once."""
@@ -155,11 +160,7 @@ class Dispatcher:
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:
-        if cmd.name == "help":
-            return replies.help_reply(ctx.today)
-        if cmd.name == "undo":
-            return await undo.undo(ctx)
-        return await ACTIONS[cmd.name](ctx, cmd)
+        return await commands.action(cmd.name)(ctx, cmd)
 
 
 async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
@@ -175,6 +176,11 @@ async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
         else:
             await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
                                  now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
+
+
+@handles("help")
+async def _help(ctx: Ctx, cmd: Command) -> str:
+    return replies.help_reply(ctx.today)
 
 
 def _other_reply(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import replies
-from handlers.commands import Command
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
@@ -90,6 +90,7 @@ def set_deadline(ctx: Ctx, item: Item, new: date) -> None:
     item.deadline = new
 
 
+@handles("view")
 async def view(ctx: Ctx, cmd: Command) -> str:
     """「#12」「查看 #12」: the item with its whole history. UserFacingError when it is missing or
     one the sender may not act on."""
@@ -98,6 +99,7 @@ async def view(ctx: Ctx, cmd: Command) -> str:
     return replies.item_view(item, history, ctx.today)
 
 
+@handles("accept")
 async def accept(ctx: Ctx, cmd: Command) -> str:
     """「签收 #12」: the owner acknowledges the item (counts as its first response). UserFacingError
     when the item is missing, one the sender may not act on, or no longer open."""
@@ -110,6 +112,7 @@ async def accept(ctx: Ctx, cmd: Command) -> str:
     return replies.accepted(item, ctx.today)
 
 
+@handles("progress")
 async def progress(ctx: Ctx, cmd: Command) -> str:
     """「进展 #12 内容」: an event with the progress note (a first note counts as the response).
     UserFacingError without a note, or when the item is missing, one the sender may not act on or closed."""
@@ -124,11 +127,13 @@ async def progress(ctx: Ctx, cmd: Command) -> str:
     return replies.progressed(item)
 
 
+@handles("resolve")
 async def resolve(ctx: Ctx, cmd: Command) -> str:
     """「办结 #12 结果」: status resolved with the result; the reporter is notified when it is someone
     else. UserFacingError without a result, or when the item is missing, one the sender may not act on or closed."""
-    if not cmd.arg:
-        raise UserFacingError(replies.RESULT_NEEDED)
+    if not cmd.arg:  # a missing item or one the sender may not act on is said first
+        await load_item(ctx, cmd.ref, cmd.natural)
+        raise UserFacingError(replies.result_needed(cmd.ref))
     others = re.findall(r"[#＃]\s*(\d{1,9})", cmd.arg)
     if others and cmd.ref is not None:  # 「办结 #4 #5 都好了」: never close one and store the other as its result
         raise UserFacingError(replies.one_at_a_time([cmd.ref, *map(int, others)]))
@@ -145,6 +150,7 @@ async def resolve(ctx: Ctx, cmd: Command) -> str:
     return replies.resolved(item)
 
 
+@handles("followup")
 async def followup(ctx: Ctx, cmd: Command) -> str:
     """「回访 #12 满意|基本满意|不满意 [说明]」: the people's rating; 满意/基本满意 close the item
     (销号), 不满意 reopens it (重办) with a fresh deadline and tells its owner. UserFacingError without
@@ -198,6 +204,7 @@ async def _resolve_unit(ctx: Ctx, name: str, person: str) -> tuple[Unit, str]:
     raise UserFacingError(replies.unit_choices(name, m.choices, m.ambiguous))
 
 
+@handles("transfer")
 async def transfer(ctx: Ctx, cmd: Command) -> str:
     """「转办 #12 单位 [姓名]」: hand the item to a unit (its head, or the named cadre) with a fresh
     deadline by the track's rule; the new owner is notified. UserFacingError for an unknown unit or
@@ -229,6 +236,7 @@ async def transfer(ctx: Ctx, cmd: Command) -> str:
     return replies.transferred(item, unit.name, owner.name, ctx.today)
 
 
+@handles("refuse")
 async def refuse(ctx: Ctx, cmd: Command) -> str:
     """退回: the owner (or their unit head) sends a transferred item back to whoever transferred it."""
     if not cmd.arg:
@@ -252,6 +260,7 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
     return replies.refused(item, back_to.name, cmd.arg)
 
 
+@handles("take")
 async def take(ctx: Ctx, cmd: Command) -> str:
     """「包保 #12」 (leaders only): the leader owns the item personally (track 包保), its deadline
     moved out to the 包保 target when that is later; the previous owner is told."""
@@ -292,6 +301,7 @@ def _future_date(ctx: Ctx, text: str) -> date:
     return d
 
 
+@handles("edit")
 async def edit(ctx: Ctx, cmd: Command) -> str:
     """「改 #12 分类|期限|内容 新值」: correct one field (undoable with 撤销). A later deadline is not
     an edit: UserFacingError pointing to 延期; also for an unknown category, an unreadable date or a
@@ -350,6 +360,7 @@ async def _approvers(ctx: Ctx, item: Item) -> list[Cadre]:
     return [c for c in rows if c.has_role(ROLE_LEADER) and c.id != item.owner_id]
 
 
+@handles("extend")
 async def extend(ctx: Ctx, cmd: Command) -> str:
     """延期 #N 到D 原因…: a request to the approver; leaders (and approvers) set it at once."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
@@ -387,6 +398,7 @@ async def _pending_extension(ctx: Ctx, item: Item) -> ItemEvent:
     return last
 
 
+@handles("approve")
 async def approve(ctx: Ctx, cmd: Command) -> str:
     """「同意延期 #12」 (unit head or leader): the pending extension request takes effect and the
     requester is notified. UserFacingError when there is no pending request or the sender may not approve."""
@@ -401,6 +413,7 @@ async def approve(ctx: Ctx, cmd: Command) -> str:
     return replies.extension_approved(item, old, ctx.today)
 
 
+@handles("deny")
 async def deny(ctx: Ctx, cmd: Command) -> str:
     """「不同意延期 #12 原因」: the pending extension request is refused and the requester notified."""
     item = await load_item(ctx, cmd.ref, cmd.natural)

@@ -8,7 +8,7 @@ Only in a one-to-one chat (the link is for one person), by those who may act on 
 from __future__ import annotations
 
 from handlers import replies
-from handlers.commands import Command
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
@@ -23,6 +23,7 @@ def link_reply(item_id: int, url: str, days: int) -> str:
             "请转发给提出问题的同学、家长或群众，由本人评价满意、基本满意或不满意。")
 
 
+@handles("rating_link")
 async def rating_link(ctx: Ctx, cmd: Command) -> str:
     """A new 回访链接 for the item's current round. UserFacingError in a group, for an item the
     sender may not act on, or one not resolved."""

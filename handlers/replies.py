@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from handlers.commands import example_date, help_text
+from handlers.commands import example_date, form, help_text
 from handlers.policy import TRACK_LEADER, Policy
 from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
@@ -102,10 +102,10 @@ def wrong_state(item: Item, action: str) -> str:
     return f"问题 #{item.id} 当前{STATUS_NAMES[item.status]}，不能{action}。"
 
 def accepted(item: Item, today: date) -> str:
-    return f"已签收 #{item.id}，期限 {fmt_date(item.deadline, today)}。办好后回复「办结 #{item.id} 结果」。"
+    return f"已签收 #{item.id}，期限 {fmt_date(item.deadline, today)}。办好后回复「{form('resolve', id=item.id)}」。"
 
 def progressed(item: Item) -> str:
-    return f"已记录 #{item.id} 的进展。办好后回复「办结 #{item.id} 结果」。"
+    return f"已记录 #{item.id} 的进展。办好后回复「{form('resolve', id=item.id)}」。"
 
 def transferred(item: Item, unit_name: str, owner_name: str, today: date) -> str:
     return (f"已将 #{item.id} 转办给 {unit_name} {owner_name}，期限 {fmt_date(item.deadline, today)}。"
@@ -115,11 +115,11 @@ def transfer_notice(item: Item, from_name: str, policy: Policy, today: date) -> 
     days = policy.leader_days if item.track == TRACK_LEADER else policy.quick_days
     return (f"{from_name} 转办给您一个问题：\n{item_line(item, today, with_owner=False)}\n"
             f"期限按{item.track}规则从今天起重新计算（{days}天）。"
-            f"请回复「签收 #{item.id}」，办好后回复「办结 #{item.id} 结果」；"
+            f"请回复「{form('accept', id=item.id)}」，办好后回复「{form('resolve', id=item.id)}」；"
             f"不属于本单位职责可回复「退回 #{item.id} 原因」。")
 
 def resolved(item: Item) -> str:
-    return f"#{item.id} 已办结。请回访群众后回复「回访 #{item.id} 满意|基本满意|不满意」。"
+    return f"#{item.id} 已办结。请回访群众后回复「{form('followup', id=item.id)}」。"
 
 def taken(item: Item, today: date) -> str:
     return f"您已包保 #{item.id}，目标期限 {fmt_date(item.deadline, today)}。已通知原责任人。"
@@ -142,10 +142,10 @@ PUBLIC_UNSATISFIED = "提出问题的群众通过回访链接评价「不满意�
 def reopen_notice(item: Item, note: str | None, today: date) -> str:
     why = f"（{note}）" if note else ""
     return (f"问题 #{item.id} 回访不满意{why}，需要重办：\n{item_line(item, today, with_owner=False)}\n"
-            f"期限按{item.track}规则从今天起重新计算。办好后回复「办结 #{item.id} 结果」。")
+            f"期限按{item.track}规则从今天起重新计算。办好后回复「{form('resolve', id=item.id)}」。")
 
 def one_at_a_time(refs: list[int]) -> str:
-    asks = "".join(f"「办结 #{n} 结果」" for n in dict.fromkeys(refs))
+    asks = "".join(f"「{form('resolve', id=n)}」" for n in dict.fromkeys(refs))
     return f"一次办结一个问题，结果分别写：请分别回复{asks}。"
 
 
@@ -169,7 +169,10 @@ def past_deadline(d: date, today: date) -> str:
     return f"{fmt_date(d, today)}已经过了（今天是{fmt_date(today)}），期限不能早于今天。"
 LEADER_ONLY = "只有领导可以包保问题。"
 RATING_NEEDED = "请写明回访结果：满意、基本满意或不满意，例如「回访 #12 满意」。"
-RESULT_NEEDED = "请写明办理结果，例如「办结 #12 已更换热水器」。"
+def result_needed(ref: int | None) -> str:
+    """Asked when a 办结 names no result (「#4已解决」): what was done is part of 办结."""
+    n = ref if ref is not None else 12
+    return f"请写明办理结果，例如「办结 #{n} 已更换热水器」（只说“已解决”不能办结：台账要写明怎么解决的）。"
 PROGRESS_NEEDED = "请写明进展，例如「进展 #12 已联系后勤处，周五上门」。"
 
 def unit_choices(name: str, choices: Iterable[str], ambiguous: bool) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers import record, replies
+from handlers.commands import Command, handles
 from handlers.context import Ctx
 from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
 from storage.models import Item, ItemEvent
@@ -20,7 +21,8 @@ _DATES = ("deadline", "first_due")
 _TIMES = ("resolved_at", "responded_at")
 
 
-async def undo(ctx: Ctx) -> str:
+@handles("undo")
+async def undo(ctx: Ctx, cmd: Command) -> str:
     """「撤销」: take back the sender's newest action within `policy.undo_minutes` (a record, a
     correction, a transfer, a progress note…); each further 撤销 goes one step further back."""
     since = ctx.now - timedelta(minutes=ctx.policy.undo_minutes)

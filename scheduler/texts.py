@@ -1,10 +1,12 @@
 """Every user-visible text the scheduler sends, in one place (Chinese templates).
 
-The reply hints name the commands of the conversation handlers; keep them in step with
-handlers.dispatch when a command is renamed.
+The reply hints name the conversation's commands through `handlers.commands.form`, so they
+follow a renamed command word.
 """
 
 from __future__ import annotations
+
+from handlers.commands import form
 
 PART_LABEL = "（{n}/{total}）"
 MORE = "……等共{total}项"
@@ -28,12 +30,12 @@ NUDGE_HEAD = "【民情通】催办：以下问题已超过办理期限，请尽
 NUDGE_LINE = "#{id} {category}｜{text}｜期限{deadline}，已逾期{days}天"
 ACCEPT_HEAD = "【民情通】以下问题交办给您已超过{hours}小时，尚未签收："
 ACCEPT_LINE = "#{id} {category}｜{text}｜交办于{created}"
-REPLY_RESOLVE = "回复「办结 #{id} 结果」办结，或「进展 #{id} 内容」报告进展。"
-REPLY_ACCEPT = "回复「签收 #{id}」签收；不属本人办理请回复「转办 #{id} 单位 姓名」。"
+REPLY_RESOLVE = f"回复「{form('resolve')}」办结，或「{form('progress')}」报告进展。"
+REPLY_ACCEPT = f"回复「{form('accept')}」签收；不属本人办理请回复「{form('transfer')}」。"
 ESC_HEAD_HEAD = "【民情通】督办：本单位以下问题逾期{days}个工作日以上仍未办结，请督促办理："
 ESC_LEADERS_HEAD = "【民情通】督办（报领导）：以下问题逾期{days}个工作日以上仍未办结："
 ESC_LINE = "#{id} {unit}｜{category}｜{text}｜责任人：{owner}｜已逾期{days}天"
-ESC_REPLY = "回复「转办 #{id} 单位 姓名」改派，或发送「逾期」查看全部逾期问题。"
+ESC_REPLY = f"回复「{form('transfer')}」改派，或发送「逾期」查看全部逾期问题。"
 
 # --- weekly digest --------------------------------------------------------------------------
 DIGEST_TITLE = "**【民情通】{unit} 周报（{start}—{end}）**"

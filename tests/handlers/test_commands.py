@@ -102,8 +102,10 @@ def test_bad_dates(text):
 @pytest.mark.parametrize(("text", "ref", "want"), [
     ("No.110 闭环了，换了新灯管", 110, "换了新灯管"),
     ("64 已办结 换了新的", 64, "换了新的"),
-    ("No.110 闭环了", 110, "闭环了"),
-    ("问题编号47，已经解决", 47, "已经解决"),
+    ("No.110 闭环了", 110, ""),  # only done-words: no result, the bot asks for it
+    ("问题编号47，已经解决", 47, ""),
+    ("#4已解决", 4, ""),
+    ("12号问题修好了", 12, "修好了"),  # names what was done
 ])
 def test_resolve_result_drops_the_reference_and_done_words(text, ref, want):
     from handlers.commands import resolve_result

@@ -169,6 +169,17 @@ async def test_natural_resolve_wording(dispatcher, db):
     assert (await items(db))[0].status == "resolved"
 
 
+async def test_done_words_alone_ask_for_the_result_and_close_nothing(dispatcher, db):
+    await say(dispatcher, "zhang", VISIT)
+    for text in ("#1已解决", "办结 #1 已办结", "1号问题已经处理好了"):
+        reply = await say(dispatcher, "zhang", text)
+        assert reply.startswith("请写明办理结果，例如「办结 #1 ") and "只说“已解决”不能办结" in reply, text
+    assert (await items(db))[0].status == "new" and (await items(db))[0].result is None
+    assert "没有找到问题 #9" in await say(dispatcher, "zhang", "#9已解决")  # a number not theirs: asked first
+    assert "#1 已办结" in await say(dispatcher, "zhang", "#1 修好了，换了新的水龙头")
+    assert (await items(db))[0].result == "换了新的水龙头"
+
+
 async def test_leave_and_back(dispatcher, db):
     assert "已登记请假到 12月5日" in await say(dispatcher, "zhang", "请假 到12月5日")
     assert "请写明请假到哪天" in await say(dispatcher, "zhang", "请假 到明年某天")
