@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from handlers.formatting import fmt_date
 from storage.models import Item, Visit
 
 KIND_NAMES = {"image": "照片", "file": "文件", "location": "位置"}
 MOVE_HINT = "如不对，回复「照片移到 #{n}」"
-
-
-def fmt_date(d: date) -> str:
-    return f"{d.month}月{d.day}日"
 
 
 def visit_place(visit: Visit) -> str:

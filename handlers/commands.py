@@ -23,9 +23,10 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
+from handlers.formatting import example_date
 from handlers.nlu.dates import parse_range
 
 if TYPE_CHECKING:
@@ -298,12 +299,6 @@ def resolve_result(text: str, ref: int) -> str:
     rest = re.sub(rf"^(?:{DONE}|闭环了?|可以销号了?|销号)[，,。；;\s]*", "", t).strip()
     result = rest or t or text
     return "" if is_bare_done(result) else result
-
-
-def example_date(today: date) -> str:
-    """An example date for hints that lies ahead of today (a week on)."""
-    d = today + timedelta(days=7)
-    return f"{d.month}月{d.day}日"
 
 
 def help_text(today: date) -> str:

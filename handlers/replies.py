@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from handlers.commands import example_date, form, help_text
+from handlers.commands import form, help_text
+from handlers.formatting import example_date, fmt_date
 from handlers.policy import TRACK_LEADER, Policy
 from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
@@ -20,7 +21,6 @@ OPEN = ("new", "in_progress", "reopened")
 CORRECT_HINT = "如有不对：回复「改 #{n} 分类 {c}」「改 #{n} 期限 {d}」或「撤销」"
 NOTHING_RECORDED = "没有识别到走访或问题，未做记录。发送「帮助」查看用法。"
 EMPTY = "消息是空的。发送「帮助」查看用法。"
-NOT_TEXT = "暂时只能识别文字消息，请发送文字。"
 BINARY = "消息里有无法识别的字符，请重新发送文字。"
 FAILED = "抱歉，处理这条消息时出错，原消息已保存，管理员会尽快处理。请稍后重试。"
 UNAVAILABLE = "系统暂时无法保存记录（数据库不可用），请稍后重发这条消息。"
@@ -34,11 +34,6 @@ def too_long(n: int, limit: int) -> str:
 
 def not_registered(contact: str) -> str:
     return f"您好，您还不在民情通的干部名单中，暂时无法记录。请联系{contact}把您加入名单。"
-
-def fmt_date(d: date, today: date | None = None) -> str:
-    if today is not None and d.year != today.year:
-        return f"{d.year}年{d.month}月{d.day}日"
-    return f"{d.month}月{d.day}日"
 
 def help_reply(today: date) -> str:
     return help_text(today)

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.formatting import fmt_date
 from handlers.policy import Policy
 from scheduler import calm, texts
 from scheduler.delivery import Envelope, Message, Sender, deliver
@@ -43,10 +44,6 @@ TEXT_CHARS = 30
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "…"
-
-
-def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
 
 
 @dataclass
@@ -160,11 +157,11 @@ def owner_bodies(ctx: Ctx, keys: list[str]) -> list[str]:
         n = ctx.left(r)
         left = texts.DUE_TODAY if r.deadline == today else texts.DUE_LEFT.format(n=n)
         return texts.DUE_SOON_LINE.format(id=r.id, category=r.category, text=_short(r.text),
-                                          deadline=_md(r.deadline), left=left)
+                                          deadline=fmt_date(r.deadline), left=left)
 
     def line_nudge(r) -> str:
         return texts.NUDGE_LINE.format(id=r.id, category=r.category, text=_short(r.text),
-                                       deadline=_md(r.deadline), days=(today - r.deadline).days)
+                                       deadline=fmt_date(r.deadline), days=(today - r.deadline).days)
 
     def line_accept(r) -> str:
         return texts.ACCEPT_LINE.format(id=r.id, category=r.category, text=_short(r.text),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.formatting import example_date, fmt_date
 from handlers.nlu.places import names_place
 from handlers.policy import Policy
 from scheduler import calm, texts
@@ -113,17 +114,11 @@ def period_end(period: date, settings: SchedulerSettings) -> datetime:
     return datetime.combine(month_end, datetime.min.time())
 
 
-def _leave_example(today: date) -> str:
-    """A leave end date for the hint that lies ahead of `today` (a week later)."""
-    d = today + timedelta(days=7)
-    return f"{d.month}月{d.day}日"
-
-
 def duty_bodies(st: DutyStatus, today: date, settings: SchedulerSettings) -> list[str]:
     """A cadre's reminder as of `today` (the day it is delivered)."""
     p = st.person
-    lines = [texts.DUTY_INTRO.format(name=p.name, today=f"{today.month}月{today.day}日"),
-             *st.missing, texts.DUTY_REPLY.format(example=st.examples[0], leave_until=_leave_example(today))]
+    lines = [texts.DUTY_INTRO.format(name=p.name, today=fmt_date(today)),
+             *st.missing, texts.DUTY_REPLY.format(example=st.examples[0], leave_until=example_date(today))]
     return split_lines(lines, settings.person_bytes, header=texts.DUTY_HEAD.format(month=today.month))
 
 
