@@ -44,6 +44,7 @@ from bot.wecom.callback import WeComCallback
 from handlers.clock import Clock
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage.db import Database
+from storage.notice import Address, Notice
 from storage.outbox import enqueue
 
 log = logging.getLogger("minqing.server")
@@ -142,25 +143,22 @@ class Services:
 
     # -- queuing replies -----------------------------------------------------------------
 
-    async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, channel: str,
-                              target_kind: str, target: str) -> None:
-        """Queue replies to `msg` in the outbox (idempotent per message) and wake the worker."""
-        rendered = render(replies)
-        if not rendered:
-            return
-        now = self.clock.now()
-        async with self.db.write() as s:
-            for i, (msg_type, text) in enumerate(rendered):
-                await enqueue(s, target_kind=target_kind, target=target, body=text, now=now,
-                              msg_type=msg_type, channel=channel, dedupe_key=f"reply:{msg.dedupe_key}:{i}")
-        self.worker.kick()
+    async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, to: Address) -> None:
+        """Queue replies to `msg` for `to` in the outbox (idempotent per message: dedupe keys
+        reply:<message key>:<n>) and wake the worker."""
+        notices = [Notice(to, text, f"reply:{msg.dedupe_key}:{i}", kind=kind)
+                   for i, (kind, text) in enumerate(render(replies))]
+        if notices:
+            await self._enqueue(notices)
 
-    async def enqueue_text(self, msg: IncomingMessage, text: str, *, channel: str, target_kind: str,
-                           target: str, tag: str) -> None:
-        """Queue one text tied to `msg` (e.g. the rest of a long passive reply)."""
+    async def enqueue_text(self, msg: IncomingMessage, text: str, *, to: Address, tag: str) -> None:
+        """Queue one text tied to `msg` (e.g. the rest of a long passive reply; dedupe key
+        <tag>:<message key>)."""
+        await self._enqueue([Notice(to, text, f"{tag}:{msg.dedupe_key}")])
+
+    async def _enqueue(self, notices: list[Notice]) -> None:
         async with self.db.write() as s:
-            await enqueue(s, target_kind=target_kind, target=target, body=text, now=self.clock.now(),
-                          channel=channel, dedupe_key=f"{tag}:{msg.dedupe_key}")
+            await enqueue(s, notices, self.clock.now())
         self.worker.kick()
 
     def epoch_ms(self, now: datetime) -> int:

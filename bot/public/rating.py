@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
@@ -23,6 +24,7 @@ from handlers.privacy import mask
 from handlers.types import IncomingMessage
 from storage import outbox, rating_links
 from storage.models import Cadre, Item
+from storage.notice import CadreAddress
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
@@ -102,9 +104,8 @@ class RatingPages:
             ctx = Ctx(session=s, msg=msg, cadre=actor, now=now, policy=self.services.cfg.policy,
                       parser=cast("Parser", None))  # a rating never parses text
             await rate(ctx, item, rating, comment, source="群众")
-            for o in ctx.outgoing:
-                await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text, now=now,
-                                     dedupe_key=f"rate:{link.token_hash[:16]}:{o.cadre_id}")
+            await outbox.enqueue(s, [replace(n, dedupe_key=f"rate:{link.token_hash[:16]}:{n.to.cadre_id}")
+                                     for n in ctx.outgoing if isinstance(n.to, CadreAddress)], now)
             item_id = item.id
         log.info("public rating on item:%s: %s", item_id, rating)
         self.services.worker.kick()
