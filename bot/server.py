@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from bot import metrics
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
 from bot.export import ledger_file
+from bot.inbox import Late
 from bot.media.worker import AttachmentWorker
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
@@ -56,12 +57,10 @@ class Dispatcher(Protocol):
     async def handle(self, msg: IncomingMessage) -> list[Reply]: ...
 
 
-Late = Callable[[list[Reply]], Awaitable[None]]
-
-
 class Services:
     """Everything a route needs, created once per app. Outbound parts (HTTP session, token
-    caches, senders, the outbox worker) exist between app start-up and clean-up."""
+    caches, senders, the outbox worker) exist between app start-up and clean-up. Channels see
+    it through the narrow `bot.inbox.Inbox` interface."""
 
     def __init__(self, cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
                  console: ConsoleDelivery | None = None, start_worker: bool = True) -> None:
@@ -82,7 +81,7 @@ class Services:
 
     # -- background tasks ----------------------------------------------------------------
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `coro` as a tracked task (drained on shutdown; errors are logged)."""
         task = asyncio.create_task(coro)
         self.tasks.add(task)
@@ -159,9 +158,14 @@ class Services:
     async def _enqueue(self, notices: list[Notice]) -> None:
         async with self.db.write() as s:
             await enqueue(s, notices, self.clock.now())
+        self.wake_outbox()
+
+    def wake_outbox(self) -> None:
+        """Tell the outbox worker that rows were queued (it otherwise polls)."""
         self.worker.kick()
 
     def epoch_ms(self, now: datetime) -> int:
+        """`now` (naive local time in the organisation's zone) as epoch milliseconds."""
         return int(now.replace(tzinfo=self.tz).timestamp() * 1000)
 
     # -- life cycle (aiohttp cleanup_ctx) ------------------------------------------------

@@ -167,13 +167,12 @@ async def retrain_nlu(app) -> bool:
     one line and the current models stay in force."""
     import asyncio
 
-    from bot.app import corrections_path
-    from bot.commands import correction_lines
     from handlers.nlu.training import corrections_text, retrain
+    from scheduler.corrections import correction_lines, corrections_file
 
     try:
-        lines = await correction_lines(app.cfg)
-        path = corrections_path(app.cfg)
+        lines = await correction_lines(app.db)
+        path = corrections_file(app.cfg.data_dir)
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current == corrections_text(lines):
             log.info("nlu retrain: no new corrections")

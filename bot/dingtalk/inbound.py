@@ -19,7 +19,7 @@ from storage.notice import Address, DingTalkSession, PlatformAddress
 
 if TYPE_CHECKING:
     from bot.config import DingTalkConfig
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk")
 
@@ -84,7 +84,7 @@ class Prepared:
     voice: bool
 
 
-def prepare(services: Services, m: RobotMessage) -> Prepared | None:
+def prepare(services: Inbox, m: RobotMessage) -> Prepared | None:
     """The message ready to handle, or None (logged once) when it is unusable: no usable
     sender, msgId or conversationId, or a sessionWebhook on a foreign host. Stores nothing."""
     if not session_ok(m, services.cfg.dingtalk):
@@ -101,7 +101,7 @@ def prepare(services: Services, m: RobotMessage) -> Prepared | None:
     return Prepared(m, msg, text, voice)
 
 
-async def handle(services: Services, p: Prepared) -> None:
+async def handle(services: Inbox, p: Prepared) -> None:
     """Handle a prepared message and queue its replies (or the text-only answer)."""
     msg = p.msg
     to = reply_target(p.message, msg)
@@ -120,7 +120,7 @@ async def handle(services: Services, p: Prepared) -> None:
         log.info("dingtalk %s answered late; reply queued when done", msg.dedupe_key)
 
 
-async def receive(services: Services, m: RobotMessage) -> bool:
+async def receive(services: Inbox, m: RobotMessage) -> bool:
     """Prepare and handle one verified, validated message; False when unusable (nothing stored)."""
     p = prepare(services, m)
     if p is None:

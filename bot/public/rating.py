@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from handlers.nlu import Parser
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.public")
 
@@ -42,7 +42,7 @@ THANKS = {"满意": "感谢您的评价！", "基本满意": "感谢您的评价
 
 
 class RatingPages:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.services = services
         self.limiter = SignInLimiter(services.clock, int(services.cfg.public.get("rate_per_minute", 10)))
 
@@ -108,7 +108,7 @@ class RatingPages:
                                      for n in ctx.outgoing if isinstance(n.to, CadreAddress)], now)
             item_id = item.id
         log.info("public rating on item:%s: %s", item_id, rating)
-        self.services.worker.kick()
+        self.services.wake_outbox()
         return page("message.html", title="评价已提交", text=THANKS[rating])
 
     async def qr(self, request: web.Request) -> web.Response:

@@ -30,7 +30,7 @@ from handlers.types import IncomingMessage, Reply
 from storage.notice import PlatformAddress
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.wecom")
 
@@ -42,7 +42,7 @@ _ECHOSTR = re.compile(r"[A-Za-z0-9+/= ]{1,2000}")
 
 
 class WeComCallback:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.s = services
         self.cfg = services.cfg.wecom
         self.crypto = WeComCrypto(self.cfg) if self.cfg.enabled else None
