@@ -84,11 +84,11 @@ async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
             return await _cadre(session, cfg, cadre_id)
         case GroupAddress(binding_id):
             return await _group(session, cfg, binding_id)
-        case PlatformAddress("wecom", kind, target):
+        case PlatformAddress("wecom", "user" | "group" | "webhook" as kind, target):
             return Route({"user": "wecom_user", "group": "wecom_appchat", "webhook": "wecom_webhook"}[kind], target)
         case PlatformAddress("dingtalk", "webhook", url):
             return Route("dingtalk_webhook", url, secret=_webhook_secret(cfg, "dingtalk", url=url))
-        case PlatformAddress("dingtalk", kind, target):
+        case PlatformAddress("dingtalk", "user" | "group" as kind, target):
             return Route(f"dingtalk_{kind}", target)
         case DingTalkSession(url, expires_ms, user, chat):
             fallback = Route("dingtalk_group", chat) if chat else Route("dingtalk_user", user)
