@@ -24,6 +24,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/python -m tests.import_cycles  # no import cycle, type-only ones included
 
 bench: setup
 	$(BIN)/python bench/bench_parse.py

@@ -12,6 +12,7 @@ from bot.textfile import TextFileError, utf8_copy
 from handlers.clock import Clock, OffsetClock, SystemClock
 from handlers.dispatch import Dispatcher
 from handlers.errors import ConfigError
+from scheduler.corrections import corrections_file
 from storage.db import Database
 
 log = logging.getLogger("minqing")
@@ -28,7 +29,7 @@ class App:
 
 def corrections_path(cfg: Config) -> Path:
     """The organisation's category corrections in the corpus format, which the models learn from."""
-    return cfg.data_dir / "nlu" / "corrections.jsonl"
+    return corrections_file(cfg.data_dir)
 
 
 def load_parser(cfg: Config):

@@ -18,6 +18,7 @@ from bot.console import ConsoleSession, jobs_preview, run_console
 from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
 from handlers.errors import ConfigError
+from scheduler import corrections
 from storage import migrate
 from storage.db import Database
 from storage.roster import count_cadres
@@ -232,7 +233,7 @@ async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as f:
         for event, item in rows:
-            f.write(json.dumps(correction_line(event, item), ensure_ascii=False) + "\n")
+            f.write(json.dumps(corrections.correction_line(event, item), ensure_ascii=False) + "\n")
     print(f"已导出 {len(rows)} 条分类更正到 {args.out}")
     return 0
 
@@ -264,25 +265,12 @@ async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
 
 async def correction_lines(cfg: Config) -> list[dict]:
     """Every category correction in the database as a labelled corpus line."""
-    from storage.items import category_corrections
-
     db = Database(cfg.database_url)
     try:
         await migrate.upgrade(db)
-        async with db.session() as s:
-            rows = await category_corrections(s)
+        return await corrections.correction_lines(db)
     finally:
         await db.dispose()
-    latest = {item.id: (event, item) for event, item in rows}  # the last correction of an item wins
-    return [correction_line(event, item) for event, item in latest.values()]
-
-
-def correction_line(event, item) -> dict:
-    """One labelled line in the corpus format: the item text with the category a cadre chose."""
-    return {"id": f"corr-{event.id}", "profile": event.data.get("profile", "campus"),
-            "today": event.at.date().isoformat(), "text": item.text, "intent": "issue", "visit": None,
-            "items": [{"category": event.data["new"], "also": [], "key": item.text[:6]}],
-            "query": None, "resolve": None, "was": event.data.get("old")}
 
 
 async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:

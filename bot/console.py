@@ -148,12 +148,16 @@ def jobs_preview(app) -> JobsPreview:
 
 
 async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
-    if msg.target_kind == "cadre":
-        return await s.scalar(select(Cadre.name).where(Cadre.id == int(msg.target))) or msg.target
-    if msg.target_kind == "group":
-        g = await s.scalar(select(GroupBinding).where(GroupBinding.id == int(msg.target)))
-        return f"群 {g.chat_id}" if g is not None else f"群 {msg.target}"
-    return f"{msg.target_kind}:{msg.target}"
+    from storage.notice import CadreAddress, GroupAddress, columns
+
+    if isinstance(msg.to, CadreAddress):
+        cadre = await s.get(Cadre, msg.to.cadre_id)
+        return cadre.name if cadre is not None and cadre.name else str(msg.to.cadre_id)
+    if isinstance(msg.to, GroupAddress):
+        g = await s.get(GroupBinding, msg.to.binding_id)
+        return f"群 {g.chat_id}" if g is not None else f"群 {msg.to.binding_id}"
+    _channel, kind, target = columns(msg.to)
+    return f"{kind}:{target}"
 
 
 async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None,

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -30,6 +30,7 @@ from bot import metrics
 from bot.config import Config
 from bot.dingtalk.callback import DingTalkCallback
 from bot.export import ledger_file
+from bot.inbox import Late
 from bot.media.worker import AttachmentWorker
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
@@ -44,6 +45,7 @@ from bot.wecom.callback import WeComCallback
 from handlers.clock import Clock
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage.db import Database
+from storage.notice import Address, Notice
 from storage.outbox import enqueue
 
 log = logging.getLogger("minqing.server")
@@ -55,12 +57,10 @@ class Dispatcher(Protocol):
     async def handle(self, msg: IncomingMessage) -> list[Reply]: ...
 
 
-Late = Callable[[list[Reply]], Awaitable[None]]
-
-
 class Services:
     """Everything a route needs, created once per app. Outbound parts (HTTP session, token
-    caches, senders, the outbox worker) exist between app start-up and clean-up."""
+    caches, senders, the outbox worker) exist between app start-up and clean-up. Channels see
+    it through the narrow `bot.inbox.Inbox` interface."""
 
     def __init__(self, cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
                  console: ConsoleDelivery | None = None, start_worker: bool = True) -> None:
@@ -81,7 +81,7 @@ class Services:
 
     # -- background tasks ----------------------------------------------------------------
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `coro` as a tracked task (drained on shutdown; errors are logged)."""
         task = asyncio.create_task(coro)
         self.tasks.add(task)
@@ -142,28 +142,30 @@ class Services:
 
     # -- queuing replies -----------------------------------------------------------------
 
-    async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, channel: str,
-                              target_kind: str, target: str) -> None:
-        """Queue replies to `msg` in the outbox (idempotent per message) and wake the worker."""
-        rendered = render(replies)
-        if not rendered:
-            return
-        now = self.clock.now()
-        async with self.db.write() as s:
-            for i, (msg_type, text) in enumerate(rendered):
-                await enqueue(s, target_kind=target_kind, target=target, body=text, now=now,
-                              msg_type=msg_type, channel=channel, dedupe_key=f"reply:{msg.dedupe_key}:{i}")
-        self.worker.kick()
+    async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, to: Address) -> None:
+        """Queue replies to `msg` for `to` in the outbox (idempotent per message: dedupe keys
+        reply:<message key>:<n>) and wake the worker."""
+        notices = [Notice(to, text, f"reply:{msg.dedupe_key}:{i}", kind=kind)
+                   for i, (kind, text) in enumerate(render(replies))]
+        if notices:
+            await self._enqueue(notices)
 
-    async def enqueue_text(self, msg: IncomingMessage, text: str, *, channel: str, target_kind: str,
-                           target: str, tag: str) -> None:
-        """Queue one text tied to `msg` (e.g. the rest of a long passive reply)."""
+    async def enqueue_text(self, msg: IncomingMessage, text: str, *, to: Address, tag: str) -> None:
+        """Queue one text tied to `msg` (e.g. the rest of a long passive reply; dedupe key
+        <tag>:<message key>)."""
+        await self._enqueue([Notice(to, text, f"{tag}:{msg.dedupe_key}")])
+
+    async def _enqueue(self, notices: list[Notice]) -> None:
         async with self.db.write() as s:
-            await enqueue(s, target_kind=target_kind, target=target, body=text, now=self.clock.now(),
-                          channel=channel, dedupe_key=f"{tag}:{msg.dedupe_key}")
+            await enqueue(s, notices, self.clock.now())
+        self.wake_outbox()
+
+    def wake_outbox(self) -> None:
+        """Tell the outbox worker that rows were queued (it otherwise polls)."""
         self.worker.kick()
 
     def epoch_ms(self, now: datetime) -> int:
+        """`now` (naive local time in the organisation's zone) as epoch milliseconds."""
         return int(now.replace(tzinfo=self.tz).timestamp() * 1000)
 
     # -- life cycle (aiohttp cleanup_ctx) ------------------------------------------------

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
-from handlers.types import IncomingMessage, Outgoing
+from handlers.types import IncomingMessage
 from storage.items import Scope
 from storage.models import Cadre, Item
+from storage.notice import CadreAddress, Notice
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
@@ -26,7 +27,7 @@ class Ctx:
     policy: Policy
     parser: Parser
     message_id: int | None = None  # the InboundMessage row of this message
-    outgoing: list[Outgoing] = field(default_factory=list)
+    outgoing: list[Notice] = field(default_factory=list)  # to cadres, queued with the reply
 
     @property
     def today(self) -> date:
@@ -59,10 +60,12 @@ class Ctx:
 
     def send_file(self, request: str, key: str) -> None:
         """Queue a file message to the sender; `request` says what file (JSON)."""
-        self.outgoing.append(Outgoing(self.cadre.id, request, key, "file"))
+        self.outgoing.append(Notice(CadreAddress(self.cadre.id), request, key, kind="file"))
 
-    def notify(self, cadre_id: int, text: str, key: str | None = None) -> None:
-        """Queue `text` for cadre `cadre_id` (never the sender); it is written to the outbox in the
-        message's transaction. `key` makes it unique (a dedupe key), so a retry never sends it twice."""
-        if cadre_id != self.cadre.id:
-            self.outgoing.append(Outgoing(cadre_id, text, key))
+    def notify(self, cadre_id: int, text: str, key: str | None = None, *, even_sender: bool = False) -> None:
+        """Queue `text` for cadre `cadre_id`; it is written to the outbox in the message's
+        transaction. `key` makes it unique (a dedupe key), so a retry never sends it twice.
+        The sender is skipped (they read the reply) unless `even_sender` (no chat to reply
+        in, e.g. a resident's rating on a public page)."""
+        if even_sender or cadre_id != self.cadre.id:
+            self.outgoing.append(Notice(CadreAddress(cadre_id), text, key))

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeGuard
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,6 +46,7 @@ from storage import inbound, outbox
 from storage.db import Database
 from storage.errors import StorageError
 from storage.models import Cadre
+from storage.notice import Address, CadreAddress, ConsoleAddress
 from storage.roster import cadre_by_platform_id
 
 log = logging.getLogger("minqing.dispatch")
@@ -167,15 +167,17 @@ async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
     """Notices to other people, in the message's transaction. Practice in the console stays in
     the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
     platform, even when `minqing serve` starts later on the same database."""
-    console = ctx.msg.channel == "console"
-    for o in ctx.outgoing:
-        if console:
-            name = await s.scalar(select(Cadre.name).where(Cadre.id == o.cadre_id))
-            await outbox.enqueue(s, target_kind="user", target=name or str(o.cadre_id), body=o.text, now=now,
-                                 channel="console", dedupe_key=o.dedupe_key, msg_type=o.msg_type)
-        else:
-            await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text,
-                                 now=now, dedupe_key=o.dedupe_key, msg_type=o.msg_type)
+    notices = ctx.outgoing
+    if ctx.msg.channel == "console":
+        notices = [dataclasses.replace(n, to=await _console_address(s, n.to)) for n in notices]
+    await outbox.enqueue(s, notices, now)
+
+
+async def _console_address(s: AsyncSession, to: Address) -> Address:
+    if not isinstance(to, CadreAddress):
+        return to
+    cadre = await s.get(Cadre, to.cadre_id)
+    return ConsoleAddress(cadre.name if cadre is not None and cadre.name else str(to.cadre_id))
 
 
 @handles("help")

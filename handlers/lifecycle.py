@@ -27,7 +27,6 @@ from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
-from handlers.types import Outgoing
 from handlers.units import match_unit, short_names
 from storage.items import add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, Item, ItemEvent, Unit
@@ -182,7 +181,7 @@ async def rate(ctx: Ctx, item: Item, rating: str, note: str | None, source: str 
         if source == "群众":  # no sender in the chat: the owner is told even when they made the link
             heads = [h.id for h in await unit_heads(ctx.session, item.unit_id)]
             for cadre_id in dict.fromkeys([item.owner_id, *heads]):
-                ctx.outgoing.append(Outgoing(cadre_id, replies.PUBLIC_UNSATISFIED + text))
+                ctx.notify(cadre_id, replies.PUBLIC_UNSATISFIED + text, even_sender=True)
         else:
             ctx.notify(item.owner_id, text)
     else:

@@ -1,6 +1,8 @@
 """The two types every channel speaks: one normalised inbound message, a few reply kinds.
 
 Flow is one-way: channel → IncomingMessage → handlers.dispatch → list[Reply] → channel/sender.
+A message to anyone else (a notice to another cadre, a file, a reminder) is a
+`storage.notice.Notice`, queued in the outbox (see `handlers.context.Ctx.notify`).
 """
 
 from __future__ import annotations
@@ -60,15 +62,3 @@ class FileReply:
 
 
 Reply = TextReply | MarkdownReply | FileReply
-
-
-@dataclass
-class Outgoing:
-    """A message addressed to someone other than the sender of the current message
-    (e.g. the new owner of a transferred item). Queued in the outbox by the dispatcher
-    in the same transaction as the change that caused it."""
-
-    cadre_id: int
-    text: str
-    dedupe_key: str | None = None
-    msg_type: str = "text"  # "file": text is a file request (see handlers/console_access.py)

@@ -10,10 +10,11 @@ from datetime import date, datetime
 
 from handlers.policy import Policy
 from scheduler import calm, texts
-from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from storage import sweeps
 from storage.db import Database
+from storage.notice import CadreAddress, Notice
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def recipients(people: list, settings: SchedulerSettings) -> list:
 async def holiday_check_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
     policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Daily: log the gap as an ERROR and tell each administrator once per year (key
     holidays:{year}:{cadre})."""
     if not log_gap(now.date(), settings):
@@ -92,8 +93,8 @@ async def holiday_check_job(
         return []
     when = calm.not_before(now, settings, settings.deadline_time)
     subject = {"job": JOB_NAME, "year": year}
-    def render(pid: int) -> Callable[[list[str]], list[Message]]:
-        return lambda _keys: [Message("cadre", str(pid), body, not_before=when, subject=subject)]
+    def render(pid: int) -> Callable[[list[str]], list[Notice]]:
+        return lambda _keys: [Notice(CadreAddress(pid), body, not_before=when, subject=subject)]
 
     envelopes = [Envelope([(f"holidays:{year}:{p.id}", p.id)], render(p.id)) for p in admins]
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

@@ -29,12 +29,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.formatting import fmt_date
 from handlers.policy import Policy
 from scheduler import calm, texts
-from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list
 from storage import sweeps
 from storage.db import Database
 from storage.models import OPEN_STATUSES
+from storage.notice import CadreAddress, Notice
 from storage.sweeps import Person
 
 JOB_NAME = "deadlines"
@@ -232,7 +233,7 @@ def render_held(ctx: Ctx, subject: dict) -> tuple[list[str], dict[str, str]]:
 async def deadline_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
     policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Run the deadline ladder at `now`; returns the messages queued (or would-be)."""
     policy = policy or Policy()
     today = now.date()
@@ -266,17 +267,17 @@ async def deadline_job(
 
     when = calm.not_before(now, settings, settings.deadline_time)
 
-    def owner_render(owner_id: int) -> Callable[[list[str]], list[Message]]:
-        def render(keys: list[str]) -> list[Message]:
+    def owner_render(owner_id: int) -> Callable[[list[str]], list[Notice]]:
+        def render(keys: list[str]) -> list[Notice]:
             subject = {"job": JOB_NAME, "to": owner_id, "keys": keys}
-            return [Message("cadre", str(owner_id), b, not_before=when, subject=subject)
+            return [Notice(CadreAddress(owner_id), b, not_before=when, subject=subject)
                     for b in owner_bodies(ctx, keys)]
         return render
 
-    def group_render(recipients: list[int]) -> Callable[[list[str]], list[Message]]:
-        def render(keys: list[str]) -> list[Message]:
+    def group_render(recipients: list[int]) -> Callable[[list[str]], list[Notice]]:
+        def render(keys: list[str]) -> list[Notice]:
             body = escalation_body(ctx, keys)
-            return [Message("cadre", str(pid), body, not_before=when,
+            return [Notice(CadreAddress(pid), body, not_before=when,
                             subject={"job": JOB_NAME, "to": pid, "keys": keys})
                     for pid in sorted(recipients)]
         return render

@@ -14,40 +14,18 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import sweeps
+from storage import outbox, sweeps
 from storage.db import Database
-
-
-@dataclass(frozen=True)
-class Message:
-    """One outbound message to a generic target: ("cadre", id) or ("group", binding id)."""
-
-    target_kind: str
-    target: str
-    body: str
-    msg_type: str = "text"
-    not_before: datetime | None = None
-    dedupe_key: str | None = None
-    # what the message is about, so it is re-checked and rendered again at delivery
-    # (scheduler.held); `deliver` adds the part number
-    subject: dict[str, Any] | None = None
-
-    def describe(self, names: dict[tuple[str, str], str] | None = None) -> str:
-        """One preview block for `minqing jobs run` (to whom, when, what). `names` maps
-        (target_kind, target) to a readable name such as 张老师 or 计算机学院群."""
-        recheck = "，发送前重新核对" if self.subject is not None else ""
-        when = f"（{self.not_before:%Y-%m-%d %H:%M} 后发送{recheck}）" if self.not_before else ""
-        who = (names or {}).get((self.target_kind, self.target), f"{self.target_kind}:{self.target}")
-        return f"→ {who}{when}\n{self.body}"
+from storage.notice import Address, Notice
 
 
 class Sender(Protocol):
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
         """Queue `messages` in the caller's transaction; return an outbox id (or None) each."""
         ...
@@ -57,14 +35,9 @@ class OutboxSender:
     """The real sender: queues into the outbox; the outbox worker delivers later."""
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
-        ids = await sweeps.enqueue_many(session, [
-            dict(target_kind=m.target_kind, target=m.target, body=m.body, msg_type=m.msg_type,
-                 dedupe_key=m.dedupe_key, not_before=m.not_before, subject=m.subject)
-            for m in messages
-        ], now)
-        return [ids.get(m.dedupe_key or "") for m in messages]
+        return await outbox.enqueue(session, messages, now)
 
 
 @dataclass
@@ -72,11 +45,11 @@ class RecordingSender:
     """Keeps what it was given (tests, previews). `fail_after` raises after that many
     messages in one call, to simulate a crash mid-run."""
 
-    sent: list[Message] = field(default_factory=list)
+    sent: list[Notice] = field(default_factory=list)
     fail_after: int | None = None
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
         if self.fail_after is not None and len(messages) > self.fail_after:
             raise RuntimeError("simulated crash mid-run")
@@ -89,12 +62,12 @@ class Envelope:
     """The claims a message carries and how to render it from the claimed subset."""
 
     claims: list[tuple[str, int | None]]  # (reminder key, cadre id or None)
-    render: Callable[[list[str]], list[Message]]  # claimed keys (in claims order) → messages
+    render: Callable[[list[str]], list[Notice]]  # claimed keys (in claims order) → messages
 
 
 async def deliver(
     db: Database, now: datetime, sender: Sender, envelopes: list[Envelope], *, dry_run: bool = False,
-) -> list[Message]:
+) -> list[Notice]:
     """Claim, render and queue `envelopes` atomically; return the messages queued (or, with
     `dry_run`, those that would be: nothing is written)."""
     all_claims = [c for e in envelopes for c in e.claims]
@@ -108,7 +81,7 @@ async def deliver(
         # The claim must be the transaction's first statement: on SQLite it takes the write
         # lock before anything is read, so a concurrent run waits instead of failing.
         claimed = await sweeps.claim_keys(s, all_claims, now)
-        out: list[Message] = []
+        out: list[Notice] = []
         owners: list[list[str]] = []
         for e in envelopes:
             keys = [k for k, _ in e.claims if k in claimed]
@@ -125,23 +98,22 @@ async def deliver(
     return out
 
 
-def _render(e: Envelope, claimed: set[str]) -> list[Message]:
+def _render(e: Envelope, claimed: set[str]) -> list[Notice]:
     keys = [k for k, _ in e.claims if k in claimed]
     if not keys:
         return []
     msgs = e.render(keys)
     # Parts are numbered per recipient (an envelope may address several, e.g. every leader).
-    total = Counter((m.target_kind, m.target) for m in msgs)
-    seen: Counter = Counter()
+    total = Counter(m.to for m in msgs)
+    seen: Counter[Address] = Counter()
     out = []
     for n, m in enumerate(msgs, 1):
-        to = (m.target_kind, m.target)
-        seen[to] += 1
+        seen[m.to] += 1
         # Outbox dedupe key: the first claimed key (unique, since it was just claimed) + n.
-        out.append(_finish(m, f"rem:{keys[0]}:{n}", seen[to], total[to]))
+        out.append(_finish(m, f"rem:{keys[0]}:{n}", seen[m.to], total[m.to]))
     return out
 
 
-def _finish(m: Message, key: str, part: int, parts: int) -> Message:
+def _finish(m: Notice, key: str, part: int, parts: int) -> Notice:
     subject = {**m.subject, "part": part, "parts": parts} if m.subject is not None else None
     return replace(m, dedupe_key=m.dedupe_key or key[:200], subject=subject)

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.policy import Policy
 from handlers.privacy import mask
 from scheduler import calm, texts
-from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list, split_lines
 from storage import metrics, outbox, sweeps
 from storage.db import Database
 from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
 from storage.models import GroupBinding
+from storage.notice import GroupAddress, Notice
 
 JOB_NAME = "weekly_digest"
 OVERDUE_LISTED = 30  # per unit, before "……共N项逾期"
@@ -148,7 +149,7 @@ async def render_held(session: AsyncSession, now: datetime, settings: SchedulerS
 async def weekly_digest_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
     policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Post the digest of the week before the run's (`slot`, default `now`) to every bound
     group once (key digest:g{id}:{week start}). A still-held digest of an earlier week to the
     same group is replaced (marked obsolete): at most one digest per group per week."""
@@ -177,8 +178,8 @@ async def weekly_digest_job(
             continue
         subject = {"job": JOB_NAME, "group": g.id, "week": span[0].isoformat(), "until": until.isoformat()}
 
-        def render(_keys: list[str], g=g, bodies=bodies, subject=subject) -> list[Message]:
-            return [Message("group", str(g.id), b, msg_type="markdown", not_before=when, subject=subject)
+        def render(_keys: list[str], g=g, bodies=bodies, subject=subject) -> list[Notice]:
+            return [Notice(GroupAddress(g.id), b, kind="markdown", not_before=when, subject=subject)
                     for b in bodies]
 
         envelopes.append(Envelope([(f"digest:g{g.id}:{span[0]}", None)], render))

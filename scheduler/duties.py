@@ -13,11 +13,12 @@ from handlers.formatting import example_date, fmt_date
 from handlers.nlu.places import names_place
 from handlers.policy import Policy
 from scheduler import calm, texts
-from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import OWN_POINTS, DutyRule, SchedulerSettings
 from scheduler.split import split_lines
 from storage import sweeps
 from storage.db import Database
+from storage.notice import CadreAddress, Notice
 from storage.sweeps import Person
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ async def render_held(session: AsyncSession, now: datetime, settings: SchedulerS
 async def visit_duties_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
     policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Remind each cadre who has not yet met the duties of the month the run belongs to
     (`slot`, the scheduled time; default `now`), once per reminder day, naming exactly what
     is missing. Cadres on leave and cadres who met all duties get nothing. Returns the
@@ -176,8 +177,8 @@ async def visit_duties_job(
         bodies = duty_bodies(st, today, settings)
         subject = {"job": JOB_NAME, "person": p.id, "period": period.isoformat()}
 
-        def render(_keys: list[str], p=p, bodies=bodies, subject=subject) -> list[Message]:
-            return [Message("cadre", str(p.id), b, not_before=when, subject=subject) for b in bodies]
+        def render(_keys: list[str], p=p, bodies=bodies, subject=subject) -> list[Notice]:
+            return [Notice(CadreAddress(p.id), b, not_before=when, subject=subject) for b in bodies]
 
         envelopes.append(Envelope([(f"duty:{p.id}:{period}", p.id)], render))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

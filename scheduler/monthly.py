@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.policy import Policy
 from scheduler import calm, duties, texts
-from scheduler.delivery import Envelope, Message, Sender, deliver
+from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.digest import pct
 from scheduler.settings import SchedulerSettings
 from scheduler.split import split_lines
 from storage import metrics, sweeps
 from storage.db import Database
 from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
+from storage.notice import CadreAddress, Notice
 
 JOB_NAME = "monthly_report"
 NAMES_PER_UNIT = 10
@@ -100,7 +101,7 @@ async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSetting
 async def monthly_report_job(
     now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
     policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Send the report on the month before the run's (`slot`, default `now`) to each leader
     once (key monthly:{leader}:{YYYY-MM})."""
     policy = policy or Policy()
@@ -118,8 +119,8 @@ async def monthly_report_job(
     for leader in leaders:
         subject = {"job": JOB_NAME, "leader": leader.id, "month": f"{start:%Y-%m}"}
 
-        def render(_keys: list[str], pid=leader.id, subject=subject) -> list[Message]:
-            return [Message("cadre", str(pid), b, not_before=when, subject=subject) for b in bodies]
+        def render(_keys: list[str], pid=leader.id, subject=subject) -> list[Notice]:
+            return [Notice(CadreAddress(pid), b, not_before=when, subject=subject) for b in bodies]
         envelopes.append(Envelope([(f"monthly:{leader.id}:{start:%Y-%m}", leader.id)], render))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)
 

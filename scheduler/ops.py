@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from handlers.policy import Policy
 from scheduler import coverage, jobs
-from scheduler.delivery import Message, OutboxSender, Sender
+from scheduler.delivery import OutboxSender, Sender
 from scheduler.settings import SchedulerSettings, parse_settings
 from storage import sweeps
 from storage.db import Database
+from storage.notice import Address, CadreAddress, GroupAddress, Notice
 
 if TYPE_CHECKING:  # bot.config imports nothing from here; keep scheduler importable alone
     from bot.config import Config
@@ -52,20 +53,20 @@ def calendar_warning(settings: SchedulerSettings, now: datetime) -> str | None:
     return coverage.warning_line(now.date(), settings)
 
 
-async def recipient_names(db: Database, messages: list[Message]) -> dict[tuple[str, str], str]:
-    """Readable names for message targets: a cadre's name, a group's unit (or 领导群)."""
+async def recipient_names(db: Database, messages: list[Notice]) -> dict[Address, str]:
+    """Readable names for message addresses: a cadre's name, a group's unit (or 领导群)."""
     async with db.session() as s:
-        people = {str(p.id): p.name for p in await sweeps.load_people(s)}
+        people = {p.id: p.name for p in await sweeps.load_people(s)}
         units = await sweeps.units(s)
-        groups = {str(g.id): g for g in await sweeps.group_bindings(s)}
-    names: dict[tuple[str, str], str] = {}
+        groups = {g.id: g for g in await sweeps.group_bindings(s)}
+    names: dict[Address, str] = {}
     for m in messages:
-        if m.target_kind == "cadre" and m.target in people:
-            names[("cadre", m.target)] = people[m.target]
-        elif m.target_kind == "group" and m.target in groups:
-            g = groups[m.target]
+        if isinstance(m.to, CadreAddress) and m.to.cadre_id in people:
+            names[m.to] = people[m.to.cadre_id]
+        elif isinstance(m.to, GroupAddress) and m.to.binding_id in groups:
+            g = groups[m.to.binding_id]
             unit = units.get(g.unit_id, "") if g.unit_id is not None else ""
-            names[("group", m.target)] = "领导群" if g.is_leaders else f"{unit}群"
+            names[m.to] = "领导群" if g.is_leaders else f"{unit}群"
     return names
 
 

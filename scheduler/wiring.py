@@ -19,10 +19,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from handlers.clock import Clock, SystemClock
 from handlers.policy import Policy
 from scheduler import jobs
-from scheduler.delivery import Message, OutboxSender, Sender
+from scheduler.delivery import OutboxSender, Sender
 from scheduler.settings import SchedulerSettings
 from storage import sweeps
 from storage.db import Database
+from storage.notice import Notice
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 async def run_and_record(
     name: str, db: Database, settings: SchedulerSettings, policy: Policy, sender: Sender, clock: Clock,
     slot: datetime | None = None,
-) -> list[Message]:
+) -> list[Notice]:
     """Run job `name` at the clock's time for the period of `slot` (its scheduled time;
     default: now), then record the run for catch-up."""
     now = clock.now()
@@ -166,13 +167,12 @@ async def retrain_nlu(app) -> bool:
     one line and the current models stay in force."""
     import asyncio
 
-    from bot.app import corrections_path
-    from bot.commands import correction_lines
     from handlers.nlu.training import corrections_text, retrain
+    from scheduler.corrections import correction_lines, corrections_file
 
     try:
-        lines = await correction_lines(app.cfg)
-        path = corrections_path(app.cfg)
+        lines = await correction_lines(app.db)
+        path = corrections_file(app.cfg.data_dir)
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current == corrections_text(lines):
             log.info("nlu retrain: no new corrections")

@@ -1,49 +1,80 @@
 """Outbox queries: every outbound message is a row here before anything is sent.
 
-Targets are platform-agnostic where possible: ("cadre", str(cadre_id)) and ("group",
-str(group_binding_id)) are resolved to a platform address by the sender at send time, so
-handlers and scheduler jobs never need to know which platform a person uses.
-Platform-specific targets ("wecom_user", "dingtalk_session", …) are used by channels for
-replies that could not be given passively.
+`enqueue` is the one way in: it takes `storage.notice.Notice`s (a body to an Address) and
+writes them in the caller's transaction. Addresses are platform-agnostic where possible: a
+cadre or a group binding is resolved to a platform account by the sender at send time
+(bot/outbound/routes.py), so handlers and scheduler jobs never need to know which platform
+a person uses. Channels address a platform account directly for replies that could not be
+given passively.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Result, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import sweeps
 from storage.db import dialect_insert
 from storage.models import Outbox
+from storage.notice import Notice, columns
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    target_kind: str,
-    target: str,
-    body: str,
-    now: datetime,
-    msg_type: str = "text",
-    channel: str = "auto",
-    dedupe_key: str | None = None,
-    not_before: datetime | None = None,
-) -> int | None:
-    """Queue one message in the caller's transaction. With a `dedupe_key` that is already
-    queued, nothing is added and None is returned (idempotent)."""
-    values = dict(
-        dedupe_key=dedupe_key, channel=channel, target_kind=target_kind, target=target,
-        msg_type=msg_type, body=body, status="pending", attempts=0,
-        next_attempt_at=not_before or now, created_at=now,
+async def enqueue(session: AsyncSession, notices: Notice | Iterable[Notice], now: datetime) -> list[int | None]:
+    """Queue one notice or many, in order, in the caller's transaction; `now` is the creation
+    time and, without `not_before`, the first send time. Returns the outbox id of each notice,
+    None where its dedupe key was already queued (nothing is added: idempotent). Many notices
+    that all carry a dedupe key are written in one statement (scheduler runs)."""
+    batch = [notices] if isinstance(notices, Notice) else list(notices)
+    if len(batch) > 1 and all(n.dedupe_key for n in batch):
+        ids = await _insert_many(session, batch, now)
+        return [ids.get(cast("str", n.dedupe_key)) for n in batch]
+    return [await _insert_one(session, n, now) for n in batch]
+
+
+async def _insert_one(session: AsyncSession, n: Notice, now: datetime) -> int | None:
+    channel, target_kind, target = columns(n.to)
+    values: dict[str, Any] = dict(
+        dedupe_key=n.dedupe_key, channel=channel, target_kind=target_kind, target=target,
+        msg_type=n.kind, body=n.body, status="pending", attempts=0,
+        next_attempt_at=n.not_before or now, created_at=now,
     )
+    if n.subject is not None:  # absent, not JSON null
+        values["subject"] = n.subject
     stmt = dialect_insert(session)(Outbox).values(**values)
-    if dedupe_key is not None:
+    if n.dedupe_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     result = await session.execute(stmt.returning(Outbox.id))
     return result.scalar_one_or_none()
+
+
+async def _insert_many(session: AsyncSession, batch: list[Notice], now: datetime) -> dict[str, int]:
+    """One INSERT … SELECT over a JSON array (the bulk helpers of storage/sweeps.py): a
+    scheduler run queues hundreds of rows without one statement each. {dedupe key: id} of
+    the rows inserted."""
+    rows = []
+    for n in batch:
+        channel, target_kind, target = columns(n.to)
+        rows.append({"d": n.dedupe_key, "c": channel, "k": target_kind, "t": target, "m": n.kind, "b": n.body,
+                     "n": sweeps._ts(session, n.not_before or now),
+                     "s": json.dumps(n.subject, ensure_ascii=False) if n.subject is not None else None})
+    fields = {"d": "text", "c": "text", "k": "text", "t": "text", "m": "text", "b": "text", "n": "text", "s": "text"}
+    pg = sweeps._is_pg(session)
+    nxt = "CAST(n AS timestamp)" if pg else "n"
+    subj = "CAST(s AS json)" if pg else "s"
+    sql = (f"INSERT INTO outbox (dedupe_key, channel, target_kind, target, msg_type, body, status, "
+           f"attempts, next_attempt_at, created_at, subject) "
+           f"SELECT d, c, k, t, m, b, 'pending', 0, {nxt}, {sweeps._now_sql(session)}, {subj} "
+           f"FROM ({sweeps._rows_sql(session, fields)}) AS j "
+           f"WHERE 1=1 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+    payload = json.dumps(rows, ensure_ascii=False)
+    result = await session.execute(text(sql), {"p": payload, "now": sweeps._now_param(session, now)})
+    return {d: i for i, d in result}
 
 
 # --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------

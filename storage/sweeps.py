@@ -175,32 +175,6 @@ async def existing_keys(session: AsyncSession, keys: list[str]) -> set[str]:
     return {r[0] for r in rows}
 
 
-async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
-    """Queue many outbox rows in one statement, with the same columns and semantics as
-    storage.outbox.enqueue (generic targets, channel "auto", dedupe on `dedupe_key`).
-    Each row: target_kind, target, body, msg_type, dedupe_key (required), not_before, and
-    optionally subject (a JSON-able dict, see Outbox.subject).
-    Returns {dedupe_key: outbox id} for the rows inserted."""
-    if not rows:
-        return {}
-    payload = json.dumps([
-        {"d": r["dedupe_key"], "k": r["target_kind"], "t": r["target"], "m": r.get("msg_type", "text"),
-         "b": r["body"], "n": _ts(session, r.get("not_before") or now),
-         "s": json.dumps(r["subject"], ensure_ascii=False) if r.get("subject") is not None else None}
-        for r in rows
-    ], ensure_ascii=False)
-    fields = {"d": "text", "k": "text", "t": "text", "m": "text", "b": "text", "n": "text", "s": "text"}
-    nxt = "CAST(n AS timestamp)" if _is_pg(session) else "n"
-    subj = "CAST(s AS json)" if _is_pg(session) else "s"
-    sql = (f"INSERT INTO outbox (dedupe_key, channel, target_kind, target, msg_type, body, status, "
-           f"attempts, next_attempt_at, created_at, subject) "
-           f"SELECT d, 'auto', k, t, m, b, 'pending', 0, {nxt}, {_now_sql(session)}, {subj} "
-           f"FROM ({_rows_sql(session, fields)}) AS j "
-           f"WHERE 1=1 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
-    result = await session.execute(text(sql), {"p": payload, "now": _now_param(session, now)})
-    return {d: i for i, d in result}
-
-
 async def release_keys(session: AsyncSession, keys: list[str]) -> None:
     """Forget reminder claims (a held reminder dropped for a passing reason, such as leave),
     so a later run may claim and send them again."""

@@ -24,7 +24,7 @@ from bot.outbound.dingtalk import sign
 from storage.inbound import bind_sign
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk")
 
@@ -46,7 +46,7 @@ def verify(app_secret: str, timestamp: str, signature: str, now_ms: int) -> None
 
 
 class DingTalkCallback:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.s = services
         self.cfg = services.cfg.dingtalk
 

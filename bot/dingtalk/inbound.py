@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 from bot.dingtalk.payload import RobotMessage, webhook_allowed
 from bot.media.inbound import dingtalk_media
-from bot.outbound.routes import session_target
 from bot.outbound.texts import NOT_TEXT
 from bot.transcript import from_voice
 from handlers.inbound_text import clean, clean_id
 from handlers.types import IncomingMessage, Reply, TextReply
+from storage.notice import Address, DingTalkSession, PlatformAddress
 
 if TYPE_CHECKING:
     from bot.config import DingTalkConfig
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk")
 
@@ -63,15 +63,14 @@ def session_ok(m: RobotMessage, cfg: DingTalkConfig) -> bool:
     return not m.sessionWebhook or webhook_allowed(m.sessionWebhook, cfg.api_base, cfg.session_hosts)
 
 
-def reply_target(m: RobotMessage, msg: IncomingMessage) -> tuple[str, str, str]:
-    """(channel, target_kind, target) for replies to this message (the webhook is checked
-    with `session_ok` before)."""
+def reply_target(m: RobotMessage, msg: IncomingMessage) -> Address:
+    """Where replies to this message go: its sessionWebhook (checked with `session_ok`
+    before), else the group or the person through the OpenAPI."""
     if m.sessionWebhook:
-        target = session_target(m.sessionWebhook, m.sessionWebhookExpiredTime, msg.user_id, msg.chat_id)
-        return "dingtalk", "session", target
+        return DingTalkSession(m.sessionWebhook, m.sessionWebhookExpiredTime, msg.user_id, msg.chat_id)
     if msg.chat_id:
-        return "dingtalk", "group", msg.chat_id
-    return "dingtalk", "user", msg.user_id
+        return PlatformAddress("dingtalk", "group", msg.chat_id)
+    return PlatformAddress("dingtalk", "user", msg.user_id)
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class Prepared:
     voice: bool
 
 
-def prepare(services: Services, m: RobotMessage) -> Prepared | None:
+def prepare(services: Inbox, m: RobotMessage) -> Prepared | None:
     """The message ready to handle, or None (logged once) when it is unusable: no usable
     sender, msgId or conversationId, or a sessionWebhook on a foreign host. Stores nothing."""
     if not session_ok(m, services.cfg.dingtalk):
@@ -102,19 +101,17 @@ def prepare(services: Services, m: RobotMessage) -> Prepared | None:
     return Prepared(m, msg, text, voice)
 
 
-async def handle(services: Services, p: Prepared) -> None:
+async def handle(services: Inbox, p: Prepared) -> None:
     """Handle a prepared message and queue its replies (or the text-only answer)."""
     msg = p.msg
-    channel, kind, target = reply_target(p.message, msg)
+    to = reply_target(p.message, msg)
     if p.text is None:
         log.info("dingtalk %s message answered: text only", p.message.msgtype)
-        await services.enqueue_replies(msg, [TextReply(NOT_TEXT)], channel=channel, target_kind=kind,
-                                       target=target)
+        await services.enqueue_replies(msg, [TextReply(NOT_TEXT)], to=to)
         return
 
     async def deliver(replies: list[Reply]) -> None:
-        await services.enqueue_replies(msg, from_voice(replies) if p.voice else replies, channel=channel,
-                                       target_kind=kind, target=target)
+        await services.enqueue_replies(msg, from_voice(replies) if p.voice else replies, to=to)
 
     replies = await services.handle_in_budget(msg, deliver)
     if replies is not None:
@@ -123,7 +120,7 @@ async def handle(services: Services, p: Prepared) -> None:
         log.info("dingtalk %s answered late; reply queued when done", msg.dedupe_key)
 
 
-async def receive(services: Services, m: RobotMessage) -> bool:
+async def receive(services: Inbox, m: RobotMessage) -> bool:
     """Prepare and handle one verified, validated message; False when unusable (nothing stored)."""
     p = prepare(services, m)
     if p is None:

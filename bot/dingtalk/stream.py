@@ -28,7 +28,7 @@ from bot.errors import BadRequest
 from bot.outbound.http import HttpClient
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk.stream")
 
@@ -36,7 +36,7 @@ log = logging.getLogger("minqing.dingtalk.stream")
 class RobotMessageHandler(ChatbotHandler):
     """Handles topic /v1.0/im/bot/messages/get: receive, then ack."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         super().__init__()
         self.services = services
         self.logger = log
@@ -56,7 +56,7 @@ class RobotMessageHandler(ChatbotHandler):
 
 
 class StreamClient(DingTalkStreamClient):
-    def __init__(self, cfg: DingTalkConfig, services: Services, http: HttpClient) -> None:
+    def __init__(self, cfg: DingTalkConfig, services: Inbox, http: HttpClient) -> None:
         super().__init__(Credential(cfg.app_key, cfg.app_secret), logger=log)
         self.cfg, self.services, self.http = cfg, services, http
         self.register_callback_handler(ChatbotMessage.TOPIC, RobotMessageHandler(services))

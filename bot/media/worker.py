@@ -28,6 +28,7 @@ from storage import attachments as q
 from storage.blobs import BlobStore, open_store
 from storage.db import Database
 from storage.models import Attachment
+from storage.notice import Notice, user_address
 from storage.outbox import enqueue
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ class AttachmentWorker:
         """Give up on a row and tell its sender, in one transaction."""
         async with self.db.write() as s:
             await q.give_up(s, row.id, status=status, attempts=attempts, error=error)
-            await enqueue(s, target_kind="user", target=row.sender, body=notice, now=self.clock.now(),
-                          channel=row.channel, dedupe_key=f"attachment:{row.id}:{status}")
+            await enqueue(s, Notice(user_address(row.channel, row.sender), notice,
+                                    dedupe_key=f"attachment:{row.id}:{status}"), self.clock.now())
         log.warning("attachment %s %s after %d attempt(s): %s", row.id, status, attempts, error)
         self.on_notice()

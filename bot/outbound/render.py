@@ -6,12 +6,13 @@ from collections.abc import Iterable
 
 from bot.outbound.texts import FILE_READY
 from handlers.types import FileReply, MarkdownReply, Reply, TextReply
+from storage.notice import NoticeKind
 
 
-def render(replies: Iterable[Reply], *, markdown: bool = True) -> list[tuple[str, str]]:
+def render(replies: Iterable[Reply], *, markdown: bool = True) -> list[tuple[NoticeKind, str]]:
     """One (msg_type, text) per reply. FileReply: its caption (the file itself is not
     uploaded by the channels yet). With markdown=False, markdown is sent as plain text."""
-    out: list[tuple[str, str]] = []
+    out: list[tuple[NoticeKind, str]] = []
     for r in replies:
         if isinstance(r, MarkdownReply):
             out.append(("markdown" if markdown else "text", r.text))

@@ -1,22 +1,20 @@
 """Resolve an outbox row to a platform address at send time.
 
-Row addressing is (channel, target_kind, target):
-    ("auto", "cadre", cadre_id)        → WeCom userid if WeCom can send and the cadre has
-                                         one, else DingTalk staffId/userId, else the console
-                                         when no platform is configured
-    ("auto", "group", group_binding_id) → the binding's platform: its webhook if set, else
-                                         WeCom appchat / DingTalk groupMessages
-    ("wecom", "user"|"group"|"webhook", id-or-url)
-    ("dingtalk", "user"|"group"|"webhook", id-or-url)
-    ("dingtalk", "session", JSON {url, expires_ms, user, chat}) → sessionWebhook while valid,
-                                         else the OpenAPI to the same person or group
-    ("console", "user", name)
-Long aliases ("wecom_user", "dingtalk_session", …) in target_kind are accepted too.
+The row's columns are read back into a `storage.notice` Address (`address_of`, the one
+inverse of `columns`), and the address becomes a Route:
+    CadreAddress          → WeCom userid if WeCom can send and the cadre has one, else
+                            DingTalk staffId/userId, else the console when no platform is
+                            configured
+    GroupAddress          → the binding's platform: its webhook if set, else WeCom appchat /
+                            DingTalk groupMessages (the console when no platform is configured)
+    PlatformAddress       → that platform's user, group (appchat) or webhook
+    DingTalkSession       → sessionWebhook while valid, else the OpenAPI to the same person
+                            or group
+    ConsoleAddress        → printed by the console
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from bot.errors import ApiError
 from storage.models import Cadre, GroupBinding, Outbox
+from storage.notice import (
+    BadAddress,
+    CadreAddress,
+    ConsoleAddress,
+    DingTalkSession,
+    GroupAddress,
+    PlatformAddress,
+    address_of,
+)
 
 
 @dataclass(frozen=True)
@@ -56,14 +63,6 @@ def console_only(cfg: Config) -> bool:
     return not wecom_can_send(cfg) and not dingtalk_can_send(cfg)
 
 
-def _channel_kind(row: Outbox) -> tuple[str, str]:
-    kind = row.target_kind
-    if "_" in kind:
-        channel, _, kind = kind.partition("_")
-        return channel, kind
-    return row.channel, kind
-
-
 def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None,
                     url: str | None = None) -> str | None:
     for g in cfg.groups:
@@ -74,29 +73,33 @@ def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None,
 
 async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
     """The platform address of `row` now (raises Unroutable when there is none)."""
-    channel, kind = _channel_kind(row)
-    if channel == "console":
-        return Route("console", row.target, name=row.target)
-    if kind == "cadre":
-        return await _cadre(session, cfg, row.target)
-    if kind == "group" and channel == "auto":
-        return await _group(session, cfg, row.target)
-    if channel == "wecom" and kind in ("user", "group", "webhook"):
-        return Route({"user": "wecom_user", "group": "wecom_appchat", "webhook": "wecom_webhook"}[kind],
-                     row.target)
-    if channel == "dingtalk" and kind in ("user", "group"):
-        return Route(f"dingtalk_{kind}", row.target)
-    if channel == "dingtalk" and kind == "webhook":
-        return Route("dingtalk_webhook", row.target, secret=_webhook_secret(cfg, "dingtalk", url=row.target))
-    if channel == "dingtalk" and kind == "session":
-        return _session(row.target)
-    raise Unroutable(f"unknown target {channel}/{kind}")
+    try:
+        to = address_of(row.channel, row.target_kind, row.target)
+    except BadAddress as exc:
+        raise Unroutable(str(exc)) from None
+    match to:
+        case ConsoleAddress(name):
+            return Route("console", name, name=name)
+        case CadreAddress(cadre_id):
+            return await _cadre(session, cfg, cadre_id)
+        case GroupAddress(binding_id):
+            return await _group(session, cfg, binding_id)
+        case PlatformAddress("wecom", "user" | "group" | "webhook" as kind, target):
+            return Route({"user": "wecom_user", "group": "wecom_appchat", "webhook": "wecom_webhook"}[kind], target)
+        case PlatformAddress("dingtalk", "webhook", url):
+            return Route("dingtalk_webhook", url, secret=_webhook_secret(cfg, "dingtalk", url=url))
+        case PlatformAddress("dingtalk", "user" | "group" as kind, target):
+            return Route(f"dingtalk_{kind}", target)
+        case DingTalkSession(url, expires_ms, user, chat):
+            fallback = Route("dingtalk_group", chat) if chat else Route("dingtalk_user", user)
+            return Route("dingtalk_session", url, expires_ms=expires_ms, fallback=fallback)
+    raise Unroutable(f"unknown target {row.channel}/{row.target_kind}")
 
 
-async def _cadre(session: AsyncSession, cfg: Config, target: str) -> Route:
-    cadre = await session.get(Cadre, int(target)) if target.isdigit() else None
+async def _cadre(session: AsyncSession, cfg: Config, cadre_id: int) -> Route:
+    cadre = await session.get(Cadre, cadre_id)
     if cadre is None:
-        raise Unroutable(f"cadre {target} not found")
+        raise Unroutable(f"cadre {cadre_id} not found")
     if wecom_can_send(cfg) and cadre.wecom_userid:
         return Route("wecom_user", cadre.wecom_userid, name=cadre.name)
     ding = cadre.dingtalk_staffid or cadre.dingtalk_userid
@@ -107,10 +110,10 @@ async def _cadre(session: AsyncSession, cfg: Config, target: str) -> Route:
     raise Unroutable(f"cadre {cadre.id} has no id on an enabled platform")
 
 
-async def _group(session: AsyncSession, cfg: Config, target: str) -> Route:
-    g = await session.get(GroupBinding, int(target)) if target.isdigit() else None
+async def _group(session: AsyncSession, cfg: Config, binding_id: int) -> Route:
+    g = await session.get(GroupBinding, binding_id)
     if g is None:
-        raise Unroutable(f"group binding {target} not found")
+        raise Unroutable(f"group binding {binding_id} not found")
     if g.webhook:  # a group robot webhook needs no app credentials: used whenever configured
         if g.channel == "wecom":
             return Route("wecom_webhook", g.webhook)
@@ -125,18 +128,3 @@ async def _group(session: AsyncSession, cfg: Config, target: str) -> Route:
         if dingtalk_can_send(cfg):
             return Route("dingtalk_group", g.chat_id)
     raise Unroutable(f"group binding {g.id} ({g.channel}) has no way to send")
-
-
-def session_target(url: str, expires_ms: int | None, user: str, chat: str | None) -> str:
-    """The `target` string of a ("dingtalk", "session") row."""
-    return json.dumps({"url": url, "expires_ms": expires_ms, "user": user, "chat": chat},
-                      separators=(",", ":"), ensure_ascii=False)
-
-
-def _session(target: str) -> Route:
-    try:
-        d = json.loads(target)
-        fallback = Route("dingtalk_group", d["chat"]) if d.get("chat") else Route("dingtalk_user", d["user"])
-        return Route("dingtalk_session", d["url"], expires_ms=d.get("expires_ms"), fallback=fallback)
-    except (ValueError, KeyError, TypeError):
-        raise Unroutable("malformed session target") from None

@@ -19,10 +19,10 @@ from bot.public.disclosure import DisclosurePages
 from bot.public.rating import RatingPages
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 
-def public_routes(services: Services) -> list[web.RouteDef]:
+def public_routes(services: Inbox) -> list[web.RouteDef]:
     """The routes to add to the main application (`app.add_routes(public_routes(services))`)."""
     pages, board = RatingPages(services), DisclosurePages(services)
     return [web.get("/r/{token}.png", pages.qr), web.get("/r/{token}", pages.show), web.post("/r/{token}", pages.rate),

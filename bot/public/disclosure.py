@@ -25,13 +25,13 @@ from storage.disclosure import month_rows
 from storage.models import Unit
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class DisclosurePages:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.services = services
         self.public = services.cfg.public
 

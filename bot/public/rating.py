@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
@@ -23,12 +24,13 @@ from handlers.privacy import mask
 from handlers.types import IncomingMessage
 from storage import outbox, rating_links
 from storage.models import Cadre, Item
+from storage.notice import CadreAddress
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.public")
 
@@ -40,7 +42,7 @@ THANKS = {"满意": "感谢您的评价！", "基本满意": "感谢您的评价
 
 
 class RatingPages:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.services = services
         self.limiter = SignInLimiter(services.clock, int(services.cfg.public.get("rate_per_minute", 10)))
 
@@ -102,12 +104,11 @@ class RatingPages:
             ctx = Ctx(session=s, msg=msg, cadre=actor, now=now, policy=self.services.cfg.policy,
                       parser=cast("Parser", None))  # a rating never parses text
             await rate(ctx, item, rating, comment, source="群众")
-            for o in ctx.outgoing:
-                await outbox.enqueue(s, target_kind="cadre", target=str(o.cadre_id), body=o.text, now=now,
-                                     dedupe_key=f"rate:{link.token_hash[:16]}:{o.cadre_id}")
+            await outbox.enqueue(s, [replace(n, dedupe_key=f"rate:{link.token_hash[:16]}:{n.to.cadre_id}")
+                                     for n in ctx.outgoing if isinstance(n.to, CadreAddress)], now)
             item_id = item.id
         log.info("public rating on item:%s: %s", item_id, rating)
-        self.services.worker.kick()
+        self.services.wake_outbox()
         return page("message.html", title="评价已提交", text=THANKS[rating])
 
     async def qr(self, request: web.Request) -> web.Response:

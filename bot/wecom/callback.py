@@ -27,9 +27,10 @@ from bot.wecom.crypto import WeComCrypto
 from bot.wecom.message import WeComMessage
 from handlers.inbound_text import clean, clean_id
 from handlers.types import IncomingMessage, Reply
+from storage.notice import PlatformAddress
 
 if TYPE_CHECKING:
-    from bot.server import Services
+    from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.wecom")
 
@@ -41,7 +42,7 @@ _ECHOSTR = re.compile(r"[A-Za-z0-9+/= ]{1,2000}")
 
 
 class WeComCallback:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Inbox) -> None:
         self.s = services
         self.cfg = services.cfg.wecom
         self.crypto = WeComCrypto(self.cfg) if self.cfg.enabled else None
@@ -114,9 +115,10 @@ class WeComCallback:
             text=text, received_at=self.s.clock.now(), media=media,
         )
 
+        reply_to = PlatformAddress("wecom", "user", user)
+
         async def late(replies: list[Reply]) -> None:
-            await self.s.enqueue_replies(msg, (from_voice(replies) if voice else replies), channel="wecom",
-                                         target_kind="user", target=user)
+            await self.s.enqueue_replies(msg, (from_voice(replies) if voice else replies), to=reply_to)
 
         replies = await self.s.handle_in_budget(msg, late)
         if replies is None:
@@ -128,7 +130,7 @@ class WeComCallback:
         spans = split.split_spans(text, split.WECOM_TEXT_BYTES)
         if len(spans) > 1:  # a passive reply is one message: the rest goes through the API
             rest = text[spans[1][0]:]
-            await self.s.enqueue_text(msg, rest, channel="wecom", target_kind="user", target=user, tag="rest")
+            await self.s.enqueue_text(msg, rest, to=reply_to, tag="rest")
         a, b = spans[0]
         return self._passive(user, agent, text[a:b], nonce, ts)
 

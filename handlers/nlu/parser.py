@@ -35,9 +35,9 @@ from .split import (
     scan,
     segment,
 )
+from .trainable import DATA_DIR
 
 log = logging.getLogger(__name__)
-DATA_DIR = Path(__file__).parent / "data"
 PROFILES = ("campus", "community")
 CACHE_NAME = "jieba.cache"
 

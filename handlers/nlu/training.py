@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .features import clause_features, intent_features, item_features, place_features
 from .learn import Features, Models, corpus_files, fingerprint, fit, load_cached, read_jsonl, save_cached, slice_of
 from .split import normalize
-
-if TYPE_CHECKING:
-    from .parser import Parser
+from .trainable import DATA_DIR
+from .trainable import TrainableParser as Parser  # the narrow interface parser.Parser implements
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +151,6 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
 def source_key(parser: Parser, corrections: Path | None) -> str:
     """Fingerprint of everything a model set is built from: corpus files, corrections, the
     taxonomy and cue data (keyword scores and rule verdicts are features)."""
-    from .parser import DATA_DIR
-
     parts: list[bytes | str] = [p.read_bytes() for p in corpus_files()]
     parts += [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]  # rules are features
     parts += [p.read_bytes() for p in sorted(DATA_DIR.glob("*.toml"))]

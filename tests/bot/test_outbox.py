@@ -23,6 +23,7 @@ from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
 from storage import outbox as q
 from storage.models import Cadre, GroupBinding, Outbox, Unit
+from storage.notice import Notice, address_of
 from tests.bot.fakes import make_cfg
 
 
@@ -48,17 +49,10 @@ async def outbound(db, clock, platform):
 
 
 async def put(db, clock, *, kind, target, body="你好", channel="auto", msg_type="text", key=None):
+    """Queue one notice addressed by outbox columns (channel, kind, target); its row id."""
     async with db.write() as s:
-        return await q.enqueue(
-            s,
-            target_kind=kind,
-            target=target,
-            body=body,
-            now=clock.now(),
-            channel=channel,
-            msg_type=msg_type,
-            dedupe_key=key,
-        )
+        (rid,) = await q.enqueue(s, Notice(address_of(channel, kind, target), body, key, kind=msg_type), clock.now())
+        return rid
 
 
 async def row(db, row_id) -> Outbox:

@@ -15,6 +15,7 @@ from storage import migrate
 from storage import outbox as q
 from storage.db import Database
 from storage.models import Base, Cadre, Outbox
+from storage.notice import CadreAddress, Notice
 from tests.multi.conftest import PG_URL
 
 ROSTER = __import__("pathlib").Path(__file__).parents[2] / "bot" / "demo" / "roster.csv"
@@ -27,7 +28,7 @@ async def _filled_sqlite(tmp_path) -> Database:
     await import_roster(db, ROSTER)
     async with db.write() as s:
         for i in range(5):
-            await q.enqueue(s, target_kind="cadre", target="1", body=f"第{i}条", now=NOW, dedupe_key=f"k{i}")
+            await q.enqueue(s, Notice(CadreAddress(1), f"第{i}条", f"k{i}"), NOW)
         await q.mark_failed(s, 2, attempts=8, error="x")
         s.add(Outbox(id=40, channel="auto", target_kind="cadre", target="2", body="跳号", status="sent",
                      attempts=1, next_attempt_at=NOW, created_at=NOW, subject={"job": "duties", "to": 2}))
@@ -52,7 +53,7 @@ async def test_copy_sqlite_to_postgresql_keeps_ids_and_continues_numbering(tmp_p
     assert dict(copied)["outbox"] == 6 and dict(copied)["cadres"] == len(before["cadres"]) > 0
     assert await _dump(target) == before
     async with target.write() as s:  # the sequence continues after the highest copied id
-        assert await q.enqueue(s, target_kind="cadre", target="1", body="新", now=NOW) == 41
+        assert await q.enqueue(s, Notice(CadreAddress(1), "新"), NOW) == [41]
         s.add(Cadre(name="新干部", unit_id=before["cadres"][0][2], roles=["cadre"]))
         await s.flush()
         newest = await s.scalar(select(Cadre.id).order_by(Cadre.id.desc()).limit(1))
@@ -67,7 +68,7 @@ async def test_sqlite_backup_and_restore(tmp_path):
     saved = await _dump(db)
     backup(db.url, tmp_path / "b" / "minqing.db")
     async with db.write() as s:
-        await q.enqueue(s, target_kind="cadre", target="1", body="之后", now=NOW)
+        await q.enqueue(s, Notice(CadreAddress(1), "之后"), NOW)
     await db.dispose()
     restore(db.url, tmp_path / "b" / "minqing.db")
     db = Database(db.url)
@@ -80,11 +81,11 @@ async def test_postgresql_backup_and_restore(tmp_path, pg_pair):
     db, _ = pg_pair
     await import_roster(db, ROSTER)
     async with db.write() as s:
-        await q.enqueue(s, target_kind="cadre", target="1", body="之前", now=NOW)
+        await q.enqueue(s, Notice(CadreAddress(1), "之前"), NOW)
     saved = await _dump(db)
     backup(PG_URL, tmp_path / "pg.dump")
     async with db.write() as s:
-        await q.enqueue(s, target_kind="cadre", target="1", body="之后", now=NOW)
+        await q.enqueue(s, Notice(CadreAddress(1), "之后"), NOW)
     await db.dispose()
     restore(PG_URL, tmp_path / "pg.dump")
     assert await _dump(db) == saved

@@ -21,6 +21,7 @@ from storage import migrate
 from storage import outbox as q
 from storage.db import Database
 from storage.models import Outbox
+from storage.notice import ConsoleAddress, Notice
 
 NOW = datetime(2026, 11, 18, 10, 0)
 
@@ -45,7 +46,7 @@ async def _db(tmp_path) -> Database:
 async def test_stop_lets_the_send_in_flight_finish_and_be_marked(tmp_path):
     db = await _db(tmp_path)
     async with db.write() as s:
-        await q.enqueue(s, channel="console", target_kind="user", target="zhang", body="最后一条", now=NOW)
+        await q.enqueue(s, Notice(ConsoleAddress("zhang"), "最后一条"), NOW)
     console = GatedConsole()
     worker = OutboxWorker(db, Config(), Delivery(wecom=None, dingtalk=None, console=console), FixedClock(NOW))
     task = asyncio.create_task(worker.run_forever())
@@ -62,7 +63,7 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_marked(tmp_path):
 async def test_readyz_metrics_on_sqlite(tmp_path, aiohttp_client):
     db = await _db(tmp_path)
     async with db.write() as s:
-        await q.enqueue(s, channel="console", target_kind="user", target="zhang", body="待发", now=NOW)
+        await q.enqueue(s, Notice(ConsoleAddress("zhang"), "待发"), NOW)
     cfg = Config(database_url=db.url, data_dir=tmp_path)
     client = await aiohttp_client(create_app(cfg, db, dispatcher=None, clock=FixedClock(NOW), start_worker=False))
     resp = await client.get("/readyz")

@@ -16,6 +16,7 @@ from storage import migrate
 from storage import outbox as q
 from storage.db import Database
 from storage.models import Outbox
+from storage.notice import CadreAddress, Notice
 from tests.multi.conftest import PG_URL
 
 NOW = datetime(2026, 11, 18, 10, 0, 0, 250_000)
@@ -58,7 +59,7 @@ async def test_two_instances_claim_disjoint_outbox_rows(pg_pair):
     a, b = pg_pair
     async with a.write() as s:
         for i in range(20):
-            await q.enqueue(s, target_kind="cadre", target=str(i), body=f"m{i}", now=NOW)
+            await q.enqueue(s, Notice(CadreAddress(i), f"m{i}"), NOW)
     async with a.write() as sa, b.write() as sb:
         rows_a = await q.due(sa, NOW, 10)  # locked until this transaction ends
         rows_b = await q.due(sb, NOW, 50)  # SKIP LOCKED: the other ten, without waiting
@@ -91,7 +92,7 @@ async def test_outbox_counts_by_state_and_pages(pg_pair):
     a, _ = pg_pair
     async with a.write() as s:
         for i in range(7):
-            await q.enqueue(s, target_kind="cadre", target="1", body=f"第{i}条", now=NOW)
+            await q.enqueue(s, Notice(CadreAddress(1), f"第{i}条"), NOW)
         await q.mark_failed(s, 1, attempts=8, error="x")
         await q.mark_sent(s, 2, NOW)
     first = await admin.page_lines(a, status=None, page=1, per_page=3)

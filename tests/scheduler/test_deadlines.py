@@ -37,7 +37,7 @@ async def test_escalation_ladder_across_national_day(db, sender):
     assert await run(db, sender, datetime(2026, 9, 27, 9, 0)) == []  # 调休 Sunday; 3 working days left
 
     soon = await run(db, sender, datetime(2026, 9, 28, 9, 0))  # Monday: 2 working days left
-    assert [(m.target, m.not_before) for m in soon] == [("1", None)]
+    assert [(m.to.cadre_id, m.not_before) for m in soon] == [(1, None)]
     assert soon[0].body == ("【民情通】以下问题即将到期，请抓紧办理：\n"
                             "#12 宿舍｜3号楼热水器坏了，学生反映一周没热水｜9月30日到期（还剩2个工作日）\n"
                             "回复「办结 #12 结果」办结，或「进展 #12 内容」报告进展。")
@@ -46,21 +46,21 @@ async def test_escalation_ladder_across_national_day(db, sender):
     for day in range(1, 8):  # National Day: no working day after the deadline yet, nothing queued
         assert await run(db, sender, datetime(2026, 10, day, 9, 0)) == [], day
     nudge = await run(db, sender, datetime(2026, 10, 8, 9, 0))  # first working day after: 催办
-    assert [(m.target, m.not_before) for m in nudge] == [("1", None)]
+    assert [(m.to.cadre_id, m.not_before) for m in nudge] == [(1, None)]
     assert "催办" in nudge[0].body and "已逾期8天" in nudge[0].body and "回复「办结 #12" in nudge[0].body
 
     for day in (9, 10, 11):  # 9, 10 (调休 Saturday) are the 1st and 2nd working day after the 催办 day
         assert await run(db, sender, datetime(2026, 10, day, 9, 0)) == [], day
 
     head = await run(db, sender, datetime(2026, 10, 12, 9, 0))  # 3rd working day after the 催办 day
-    assert [(m.target, m.not_before) for m in head] == [(str(HEAD), None)]
+    assert [(m.to.cadre_id, m.not_before) for m in head] == [(HEAD, None)]
     assert "督办" in head[0].body and "责任人：张三" in head[0].body and "后勤处" in head[0].body
     assert "回复「转办 #12" in head[0].body
 
     for day in (13, 14, 15):
         assert await run(db, sender, datetime(2026, 10, day, 9, 0)) == [], day
     leaders = await run(db, sender, datetime(2026, 10, 16, 9, 0))  # 7th working day after the 催办 day
-    assert sorted(m.target for m in leaders) == [str(LEADER1), str(LEADER2)]
+    assert sorted(m.to.cadre_id for m in leaders) == [LEADER1, LEADER2]
     assert all("报领导" in m.body and "#12" in m.body for m in leaders)
 
     assert await run(db, sender, datetime(2026, 10, 20, 9, 0)) == []  # every step once
@@ -78,12 +78,12 @@ async def test_due_friday_escalates_three_working_days_after_monday_nudge(db, se
         from storage.models import Item
         await s.execute(update(Item).values(deadline=date(2026, 11, 20)))
     assert await run(db, sender, datetime(2026, 11, 21, 9, 0)) == []  # Saturday: not yet a working day after
-    assert [m.target for m in await run(db, sender, datetime(2026, 11, 23, 9, 0))] == ["1"]
+    assert [m.to.cadre_id for m in await run(db, sender, datetime(2026, 11, 23, 9, 0))] == [1]
     assert await run(db, sender, datetime(2026, 11, 25, 9, 0)) == []  # Wednesday: only 2 working days
-    assert [m.target for m in await run(db, sender, datetime(2026, 11, 26, 9, 0))] == [str(HEAD)]
+    assert [m.to.cadre_id for m in await run(db, sender, datetime(2026, 11, 26, 9, 0))] == [HEAD]
     assert await run(db, sender, datetime(2026, 12, 1, 9, 0)) == []
-    assert sorted(m.target for m in await run(db, sender, datetime(2026, 12, 2, 9, 0))) == [
-        str(LEADER1), str(LEADER2)]
+    assert sorted(m.to.cadre_id for m in await run(db, sender, datetime(2026, 12, 2, 9, 0))) == [
+        LEADER1, LEADER2]
 
 
 async def test_due_monday_is_reminded_two_working_days_before_not_on_saturday(db, sender):
@@ -96,14 +96,14 @@ async def test_due_monday_is_reminded_two_working_days_before_not_on_saturday(db
         await s.execute(update(Item).values(deadline=date(2026, 11, 30)))
     assert await run(db, sender, datetime(2026, 11, 25, 9, 0)) == []  # Wednesday: 3 working days left
     soon = await run(db, sender, datetime(2026, 11, 26, 9, 0))
-    assert [m.target for m in soon] == ["1"] and "11月30日到期（还剩2个工作日）" in soon[0].body
+    assert [m.to.cadre_id for m in soon] == [1] and "11月30日到期（还剩2个工作日）" in soon[0].body
     assert await run(db, sender, datetime(2026, 11, 28, 9, 0)) == []  # Saturday: already claimed
 
 
 async def test_after_downtime_all_due_steps_go_out_once(db, sender):
     await org(db)
     sent = await run(db, sender, datetime(2026, 10, 16, 9, 0))
-    assert sorted(m.target for m in sent) == ["1", "2", "3", "4"]
+    assert sorted(m.to.cadre_id for m in sent) == [1, 2, 3, 4]
     assert "即将到期" not in sent[0].body  # an overdue item is not also "due soon"
 
 
@@ -135,7 +135,7 @@ async def test_no_accept_nudge_for_an_item_the_owner_reported_themselves(db, sen
               item(8, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0),
                    reporter_id=2))
     sent = await run(db, sender, datetime(2026, 10, 13, 10, 30))
-    assert [m.target for m in sent] == ["1"]
+    assert [m.to.cadre_id for m in sent] == [1]
     assert "#8" in sent[0].body and "#7" not in sent[0].body
     assert "accept:1:#7" not in await reminder_keys(db)
 
@@ -146,7 +146,7 @@ async def test_owner_on_leave_is_reminded_after_coming_back(db, sender):
     assert await run(db, sender, datetime(2026, 10, 13, 9, 0)) == []
     assert await reminder_keys(db) == set()
     back = await run(db, sender, datetime(2026, 10, 15, 9, 0))
-    assert [m.target for m in back] == ["1"] and "催办" in back[0].body
+    assert [m.to.cadre_id for m in back] == [1] and "催办" in back[0].body
 
 
 async def test_one_message_per_owner_listing_items_within_limits(db, sender):

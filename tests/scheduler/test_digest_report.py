@@ -13,6 +13,7 @@ from scheduler.monthly import monthly_report_job
 from scheduler.settings import parse_settings
 from storage import metrics
 from storage.models import Followup, ItemEvent
+from storage.notice import GroupAddress
 from tests.scheduler.conftest import add, cadre, group, item, point, unit, visit
 
 MON = datetime(2026, 10, 19, 9, 0)  # Monday; last week = 12–18 Oct
@@ -33,16 +34,16 @@ async def test_unit_digest_is_masked_and_counts_last_week(db, sender, settings):
               item(3, 2, date(2026, 10, 30), created_at=datetime(2026, 10, 14, 9), category="食堂",
                    status="resolved", resolved_at=datetime(2026, 10, 16, 9)))
     sent = await weekly_digest_job(MON, db, sender, settings, Policy())
-    by = {m.target: m for m in sent}
-    body = by["1"].body
-    assert by["1"].target_kind == "group" and by["1"].msg_type == "markdown"
+    by = {m.to.binding_id: m for m in sent}
+    body = by[1].body
+    assert isinstance(by[1].to, GroupAddress) and by[1].kind == "markdown"
     assert "化学学院 周报（10.12—10.18）" in body
     assert "走访：2次，1/2名干部下基层（50.0%）" in body
     assert "新增问题：3项（食堂2，宿舍1）" in body and "办结问题：1项" in body and "逾期未办结：1项" in body
     assert "#1 宿舍" in body and "王某某" in body and "王小明" not in body
     assert not PHONE.search(body) and not ID.search(body) and "138****5678" in body
     assert "响应率" in body and "解决率33.3%" in body and "按时办结率100.0%" in body and "满意率—" in body
-    assert "物理学院" in by["2"].body
+    assert "物理学院" in by[2].body
     assert await weekly_digest_job(MON, db, sender, settings, Policy()) == []  # once per week
     # a holiday Monday waits for the next working day
     holiday = await weekly_digest_job(datetime(2026, 10, 5, 9, 0), db, sender, settings, Policy())
@@ -67,7 +68,7 @@ async def test_leaders_digest_is_split_by_bytes(db, sender, settings, channel, l
     await add(db, group(1, None, channel, leaders=True))
     sent = await weekly_digest_job(MON, db, sender, settings, Policy())
     assert len(sent) > 1 and all(len(m.body.encode()) <= limit for m in sent)
-    assert all(m.target == "1" for m in sent)
+    assert all(m.to.binding_id == 1 for m in sent)
     assert sent[0].body.startswith(f"**【民情通】全校（全单位）周报（10.12—10.18）**（1/{len(sent)}）")
     text = "\n".join(m.body for m in sent)
     assert all(f"第{i}个很长名字的学院或部门：" in text for i in range(1, 201))
@@ -112,7 +113,7 @@ async def test_monthly_report_to_leaders(db, sender, settings):
                        resolved_at=datetime(2026, 10, 10, 17)),  # solved the same day: not a task
               item(2, 1, date(2026, 10, 20), created_at=datetime(2026, 10, 11, 9)))
     sent = await monthly_report_job(datetime(2026, 11, 2, 9, 0), db, sender, settings, Policy())
-    assert [m.target for m in sent] == ["9"]  # 8 is on leave
+    assert [m.to.cadre_id for m in sent] == [9]  # 8 is on leave
     body = sent[0].body
     assert body.startswith("【民情通】2026年10月工作月报")
     assert "走访任务：1/3名干部完成（走访完成率33.3%）" in body

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from scheduler.duties import reminder_period, visit_duties_job
 from scheduler.settings import parse_settings
+from storage.notice import CadreAddress
 from tests.scheduler.conftest import add, cadre, point, reminder_keys, unit, visit
 
 OCT15 = datetime(2026, 10, 15, 9, 0)  # a Thursday, a working day
@@ -32,14 +33,14 @@ async def org(db):
 async def test_each_cadre_is_told_exactly_what_is_missing(db, sender, settings):
     await org(db)
     sent = await visit_duties_job(OCT15, db, sender, settings)
-    by = {m.target: m.body for m in sent}
-    assert set(by) == {"1", "3", "4", "6"}  # 2 met all duties; 5 has none
-    assert "5号楼" in by["1"] and "3号楼" not in by["1"].split("未完成")[1].split("走访后")[0]
-    assert "食堂陪餐" in by["3"] and "9号楼" not in by["3"]
-    assert "食堂陪餐" in by["4"] and "还需1次" in by["4"]
-    assert "化工学院" in by["6"]
+    by = {m.to.cadre_id: m.body for m in sent}
+    assert set(by) == {1, 3, 4, 6}  # 2 met all duties; 5 has none
+    assert "5号楼" in by[1] and "3号楼" not in by[1].split("未完成")[1].split("走访后")[0]
+    assert "食堂陪餐" in by[3] and "9号楼" not in by[3]
+    assert "食堂陪餐" in by[4] and "还需1次" in by[4]
+    assert "化工学院" in by[6]
     assert all("走访后直接发一条记录" in b and "请假" in b for b in by.values())
-    assert all(m.target_kind == "cadre" and m.not_before is None for m in sent)
+    assert all(isinstance(m.to, CadreAddress) and m.not_before is None for m in sent)
     assert sender.sent == sent
 
 
@@ -48,16 +49,16 @@ async def test_configured_rules_and_times(db, sender):
     s = parse_settings({"duties": [{"name": "包联宿舍", "what": "own_points", "point_types": ["宿舍"],
                                     "times": 2}]})
     sent = await visit_duties_job(OCT15, db, sender, s)
-    by = {m.target: m.body for m in sent}
-    assert set(by) == {"1", "2", "3"}  # 6's point is not a dormitory
-    assert "3号楼（1/2次）" in by["1"] and "5号楼（0/2次）" in by["1"]
+    by = {m.to.cadre_id: m.body for m in sent}
+    assert set(by) == {1, 2, 3}  # 6's point is not a dormitory
+    assert "3号楼（1/2次）" in by[1] and "5号楼（0/2次）" in by[1]
 
 
 async def test_revoked_visits_do_not_count(db, sender, settings):
     await org(db)
     await add(db, visit(1, date(2026, 10, 4), place="5号楼", revoked=True))
     sent = await visit_duties_job(OCT15, db, sender, settings)
-    assert "5号楼" in next(m.body for m in sent if m.target == "1")
+    assert "5号楼" in next(m.body for m in sent if m.to.cadre_id == 1)
 
 
 async def test_once_per_reminder_day(db, sender, settings):
@@ -67,7 +68,7 @@ async def test_once_per_reminder_day(db, sender, settings):
     # a late (catch-up) run on the 16th belongs to the 15th
     assert await visit_duties_job(datetime(2026, 10, 16, 10, 0), db, sender, settings) == []
     again = await visit_duties_job(datetime(2026, 10, 26, 9, 0), db, sender, settings)
-    assert {m.target for m in again} == {m.target for m in first}
+    assert {m.to.cadre_id for m in again} == {m.to.cadre_id for m in first}
     assert "duty:1:2026-10-15" in await reminder_keys(db) and "duty:1:2026-10-25" in await reminder_keys(db)
 
 
@@ -83,7 +84,7 @@ async def test_month_boundary_and_met_on_the_last_day(db, sender, settings):
     await add(db, unit(1), cadre(1))
     await add(db, point(1, 1, "3号楼"))
     sent = await visit_duties_job(datetime(2026, 10, 25, 9, 0), db, sender, settings)
-    assert [m.target for m in sent] == ["1"]
+    assert [m.to.cadre_id for m in sent] == [1]
     await add(db, visit(1, date(2026, 10, 31), place="3号楼"))  # met on the last day of October
     from scheduler.duties import evaluate, month_bounds
     async with db.session() as s:
@@ -92,7 +93,7 @@ async def test_month_boundary_and_met_on_the_last_day(db, sender, settings):
     assert october[1].met and not november[1].met
     # the visit of 31 October does not count for November
     sent = await visit_duties_job(datetime(2026, 11, 16, 9, 0), db, sender, settings)
-    assert [m.target for m in sent] == ["1"]
+    assert [m.to.cadre_id for m in sent] == [1]
     # a visit on 1 November does
     await add(db, visit(1, date(2026, 11, 1), place="3号楼"))
     assert await visit_duties_job(datetime(2026, 11, 25, 9, 0), db, sender, settings) == []
@@ -103,7 +104,7 @@ async def test_cadres_on_leave_or_inactive_get_nothing(db, sender, settings):
               cadre(3, active=False))
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), point(3, 3, "3号楼"))
     sent = await visit_duties_job(OCT15, db, sender, settings)
-    assert [m.target for m in sent] == ["2"]  # 1 is on leave until today; 3 left
+    assert [m.to.cadre_id for m in sent] == [2]  # 1 is on leave until today; 3 left
     assert "duty:1:2026-10-15" not in await reminder_keys(db)  # not claimed: nothing was sent
 
 

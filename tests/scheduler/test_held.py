@@ -240,7 +240,7 @@ async def test_a_leader_on_leave_does_not_make_the_other_leader_get_the_escalati
     await add(db, item(12, 1, date(2026, 11, 12)))
     at = datetime(2026, 11, 24, 21, 30)  # 8 working days after the deadline; held to 11-25 09:00
     sent = await deadline_job(at, db, OutboxSender(), settings, Policy())
-    assert sorted(m.target for m in sent if "报领导" in m.body) == ["3", "4"]
+    assert sorted(m.to.cadre_id for m in sent if "报领导" in m.body) == [3, 4]
     async with db.write() as s:
         await s.execute(update(Cadre).where(Cadre.id == 3).values(leave_until=date(2026, 11, 30)))
     clock = FixedClock(datetime(2026, 11, 25, 9, 0))

@@ -147,7 +147,7 @@ async def test_administrators_get_one_chat_message(db, tmp_path):
 
     assert await holiday_check_job(datetime(2026, 10, 31, 9, 0), db, sender, s, Policy()) == []
     sent = await holiday_check_job(datetime(2026, 11, 2, 9, 0), db, sender, s, Policy())
-    assert sorted(m.target for m in sent) == ["1", "2"]
+    assert sorted(m.to.cadre_id for m in sent) == [1, 2]
     assert await holiday_check_job(datetime(2026, 11, 3, 9, 0), db, sender, s, Policy()) == []  # once
     assert await reminder_keys(db) == {"holidays:2027:1", "holidays:2027:2"}
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from storage import outbox
 from storage.items import Scope, count_items, list_items
 from storage.models import Cadre, Item, Outbox, Unit
+from storage.notice import CadreAddress, Notice
 from storage.roster import RosterRow, upsert_cadre
 
 NOW = datetime(2026, 11, 18, 9, 0)
@@ -17,9 +18,9 @@ NOW = datetime(2026, 11, 18, 9, 0)
 
 async def test_outbox_dedupe_key_queues_once(db):
     async with db.write() as s:
-        first = await outbox.enqueue(s, target_kind="cadre", target="1", body="a", now=NOW, dedupe_key="k")
-        second = await outbox.enqueue(s, target_kind="cadre", target="1", body="b", now=NOW, dedupe_key="k")
-    assert first is not None and second is None
+        first = await outbox.enqueue(s, Notice(CadreAddress(1), "a", "k"), NOW)
+        second = await outbox.enqueue(s, Notice(CadreAddress(1), "b", "k"), NOW)
+    assert first != [None] and second == [None]
     async with db.session() as s:
         assert [o.body for o in await s.scalars(select(Outbox))] == ["a"]
 
