@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
 from handlers.types import IncomingMessage, Outgoing
 from storage.items import Scope
 from storage.models import Cadre, Item
+from storage.tx import Tx
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Ctx:
-    session: AsyncSession
+    session: Tx  # the message's unit of work: pass it to storage functions (storage/tx.py)
     msg: IncomingMessage
     cadre: Cadre
     now: datetime

@@ -18,10 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeGuard
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import account, answers, attach, console_access, disclosure, lifecycle, rating_link, record, replies, undo
 from handlers.clock import Clock
 from handlers.commands import Command, QueryCommand, parse_command, resolve_result
@@ -34,8 +30,8 @@ from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
 from storage.db import Database
 from storage.errors import StorageError
-from storage.models import Cadre
-from storage.roster import cadre_by_platform_id
+from storage.roster import cadre_by_platform_id, cadre_name
+from storage.tx import Tx
 
 log = logging.getLogger("minqing.dispatch")
 
@@ -71,7 +67,7 @@ class Dispatcher:
         understood = attach.request(msg) if msg.media else None if problem else self._understand(msg.text, now)
         try:
             text = await self._handle(msg, now, problem, understood)
-        except (OperationalError, DBAPIError, StorageError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             log.error("storage unavailable msg=%s: %s", msg.dedupe_key, type(exc).__name__)
             return [TextReply(replies.UNAVAILABLE)]
         if not text:
@@ -121,7 +117,7 @@ class Dispatcher:
                 return reply
         except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
             return await self._keep(msg, now, "rejected", exc.reply)
-        except (OperationalError, DBAPIError, StorageError, OSError):
+        except (StorageError, OSError):
             raise
         except Exception:
             log.exception("handler failed msg=%s", msg.dedupe_key)
@@ -162,14 +158,14 @@ class Dispatcher:
         return await ACTIONS[cmd.name](ctx, cmd)
 
 
-async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
+async def _queue_notices(s: Tx, ctx: Ctx, now: datetime) -> None:
     """Notices to other people, in the message's transaction. Practice in the console stays in
     the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
     platform, even when `minqing serve` starts later on the same database."""
     console = ctx.msg.channel == "console"
     for o in ctx.outgoing:
         if console:
-            name = await s.scalar(select(Cadre.name).where(Cadre.id == o.cadre_id))
+            name = await cadre_name(s, o.cadre_id)
             await outbox.enqueue(s, target_kind="user", target=name or str(o.cadre_id), body=o.text, now=now,
                                  channel="console", dedupe_key=o.dedupe_key, msg_type=o.msg_type)
         else:
@@ -191,6 +187,6 @@ def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
 
 
-def _claim(s: AsyncSession, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
+def _claim(s: Tx, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
     return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
                                             chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

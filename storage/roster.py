@@ -193,3 +193,55 @@ async def sync_group_config(session: AsyncSession, groups: Sequence[Any]) -> int
         binding.webhook = g.webhook or None
     await session.flush()
     return len(groups)
+
+
+async def all_units(session: AsyncSession) -> list[Unit]:
+    """Every unit, in id order (for matching the names people write)."""
+    return list(await session.scalars(select(Unit).order_by(Unit.id)))
+
+
+async def active_cadres(session: AsyncSession) -> list[Cadre]:
+    """Every active cadre, in id order."""
+    return list(await session.scalars(select(Cadre).where(Cadre.active.is_(True)).order_by(Cadre.id)))
+
+
+class NameRow(NamedTuple):
+    id: int
+    name: str
+
+
+class UnitNames(NamedTuple):
+    id: int
+    name: str
+    aliases: list[str] | None
+
+
+async def active_cadre_names(session: AsyncSession) -> list[NameRow]:
+    """(id, name) of every active cadre: names only, for finding a person named in a question."""
+    return [NameRow(i, n) for i, n in await session.execute(
+        select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)))]
+
+
+async def unit_names(session: AsyncSession) -> list[UnitNames]:
+    """(id, name, aliases) of every unit, for finding a unit named in a question."""
+    return [UnitNames(i, n, a) for i, n, a in await session.execute(select(Unit.id, Unit.name, Unit.aliases))]
+
+
+async def cadre_name(session: AsyncSession, cadre_id: int) -> str | None:
+    """The name of cadre `cadre_id` (active or not), None when there is no such cadre."""
+    return await session.scalar(select(Cadre.name).where(Cadre.id == cadre_id))
+
+
+async def get_cadre(session: AsyncSession, cadre_id: int) -> Cadre | None:
+    """Cadre `cadre_id` (active or not), None when there is no such cadre."""
+    return await session.get(Cadre, cadre_id)
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:
+    """Unit `unit_id`, None when there is no such unit."""
+    return await session.get(Unit, unit_id)
+
+
+async def get_group(session: AsyncSession, group_id: int) -> GroupBinding | None:
+    """The group binding with row id `group_id`, None when it is gone."""
+    return await session.get(GroupBinding, group_id)
