@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import Policy
 from scheduler import calm, texts
 from scheduler.delivery import Envelope, Message, Sender, deliver
@@ -35,6 +33,7 @@ from storage import sweeps
 from storage.db import Database
 from storage.models import OPEN_STATUSES
 from storage.sweeps import Person
+from storage.tx import Tx
 
 JOB_NAME = "deadlines"
 TEXT_CHARS = 30
@@ -80,7 +79,7 @@ class Ctx:
         return self.counter.after(self.today, r.deadline)
 
 
-async def load_ctx(session: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
                    rows: list) -> Ctx:
     people = {p.id: p for p in await sweeps.load_people(session)}
     unit_names = await sweeps.units(session)

@@ -7,8 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.nlu.places import names_place
 from handlers.policy import Policy
 from scheduler import calm, texts
@@ -18,6 +16,7 @@ from scheduler.split import split_lines
 from storage import sweeps
 from storage.db import Database
 from storage.sweeps import Person
+from storage.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ class DutyStatus:
 
 
 async def evaluate(
-    session: AsyncSession, rules: tuple[DutyRule, ...], start: date, end: date,
+    session: Tx, rules: tuple[DutyRule, ...], start: date, end: date,
     people: list[Person] | None = None,
 ) -> dict[int, DutyStatus]:
     """Duty status of every active cadre for visits dated in [start, end) — two queries
@@ -137,7 +136,7 @@ def _reason(st: DutyStatus | None, today: date) -> str | None:
     return None
 
 
-async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings,
+async def render_held(session: Tx, now: datetime, settings: SchedulerSettings,
                       subject: dict) -> tuple[list[str], str | None]:
     """Bodies of a held duty reminder at `now` (duties evaluated again for its month), or
     ([], reason) when it no longer applies."""
