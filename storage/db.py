@@ -51,15 +51,18 @@ def application_name() -> str:
 
 def normalise_url(url: str) -> str:
     """Pick the async driver for a plain URL (sqlite:///x.db, postgresql://…). Raises
-    StorageError for a string that is not a database URL."""
+    StorageError for a string that is not a database URL or names no asyncio driver."""
     try:
         u = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"not a database URL: {str(exc).splitlines()[0][:200]}") from exc
-    if u.drivername == "sqlite":
-        u = u.set(drivername="sqlite+aiosqlite")
-    elif u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+asyncpg")
+        if u.drivername == "sqlite":
+            u = u.set(drivername="sqlite+aiosqlite")
+        elif u.drivername in ("postgresql", "postgres"):
+            u = u.set(drivername="postgresql+asyncpg")
+        async_driver = u.get_dialect().is_async
+    except ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no driver for
+        raise StorageError(f"not a usable database URL: {str(exc).splitlines()[0][:200]}") from exc
+    if not async_driver:
+        raise StorageError(f"not a usable database URL: {u.drivername} is not an asyncio driver")
     return u.render_as_string(hide_password=False)
 
 
