@@ -115,12 +115,9 @@ def jobs_preview(app) -> JobsPreview:
     scheduled time fell in between runs once (its latest missed slot) as a dry run, and what it
     would send is printed as 「[→ 姓名] …」. Nothing is queued or claimed, so the real scheduler
     still sends it on time."""
-    from sqlalchemy import select
-
     from scheduler import jobs
     from scheduler.delivery import OutboxSender
     from scheduler.ops import settings_from
-    from storage.models import Cadre, GroupBinding
 
     settings = settings_from(app.cfg)
 
@@ -139,7 +136,7 @@ def jobs_preview(app) -> JobsPreview:
             messages = await spec.body(due, app.db, OutboxSender(), settings, app.cfg.policy, dry_run=True)
             async with app.db.session() as s:
                 for msg in messages:
-                    lines.append(f"[→ {await _recipient(s, msg, Cadre, GroupBinding, select)}] {msg.body}")
+                    lines.append(f"[→ {await _recipient(s, msg)}] {msg.body}")
         if not lines:
             lines.append("（这段时间没有到点的提醒）")
         return lines
@@ -147,11 +144,13 @@ def jobs_preview(app) -> JobsPreview:
     return preview
 
 
-async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
+async def _recipient(s, msg) -> str:
+    from storage.roster import cadre_name, get_group
+
     if msg.target_kind == "cadre":
-        return await s.scalar(select(Cadre.name).where(Cadre.id == int(msg.target))) or msg.target
+        return await cadre_name(s, int(msg.target)) or msg.target
     if msg.target_kind == "group":
-        g = await s.scalar(select(GroupBinding).where(GroupBinding.id == int(msg.target)))
+        g = await get_group(s, int(msg.target))
         return f"群 {g.chat_id}" if g is not None else f"群 {msg.target}"
     return f"{msg.target_kind}:{msg.target}"
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from storage import sweeps
 from storage.db import Database
+from storage.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Message:
 
 class Sender(Protocol):
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: Tx, messages: Sequence[Message], now: datetime,
     ) -> list[int | None]:
         """Queue `messages` in the caller's transaction; return an outbox id (or None) each."""
         ...
@@ -57,7 +56,7 @@ class OutboxSender:
     """The real sender: queues into the outbox; the outbox worker delivers later."""
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: Tx, messages: Sequence[Message], now: datetime,
     ) -> list[int | None]:
         ids = await sweeps.enqueue_many(session, [
             dict(target_kind=m.target_kind, target=m.target, body=m.body, msg_type=m.msg_type,
@@ -76,7 +75,7 @@ class RecordingSender:
     fail_after: int | None = None
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Message], now: datetime,
+        self, session: Tx, messages: Sequence[Message], now: datetime,
     ) -> list[int | None]:
         if self.fail_after is not None and len(messages) > self.fail_after:
             raise RuntimeError("simulated crash mid-run")

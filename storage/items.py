@@ -252,3 +252,24 @@ async def first_item_of_visit(session: AsyncSession, visit_id: int) -> int | Non
     """The lowest number of the not-revoked items raised in visit `visit_id`, None when none."""
     return await session.scalar(select(Item.id).where(
         Item.visit_id == visit_id, Item.status != "revoked").order_by(Item.id).limit(1))
+
+
+async def visible_items(session: AsyncSession, scope: Scope, item_ids: set[int]) -> set[int]:
+    """Those of `item_ids` that exist, are not revoked and that `scope` may see."""
+    if not item_ids:
+        return set()
+    return set(await session.scalars(select(Item.id).where(
+        Item.id.in_(item_ids), Item.status != "revoked", scope.items_clause())))
+
+
+async def visible_visits(session: AsyncSession, scope: Scope, visit_ids: set[int]) -> set[int]:
+    """Those of `visit_ids` that exist, are not revoked and that `scope` may see."""
+    if not visit_ids:
+        return set()
+    return set(await session.scalars(select(Visit.id).where(
+        Visit.id.in_(visit_ids), Visit.revoked_at.is_(None), scope.visits_clause())))
+
+
+async def item_in_scope(session: AsyncSession, scope: Scope, item_id: int) -> Item | None:
+    """Item `item_id` when `scope` may see it (revoked ones included), else None."""
+    return await session.scalar(select(Item).where(Item.id == item_id, scope.items_clause()))

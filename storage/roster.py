@@ -216,15 +216,28 @@ class UnitNames(NamedTuple):
     aliases: list[str] | None
 
 
-async def active_cadre_names(session: AsyncSession) -> list[NameRow]:
-    """(id, name) of every active cadre: names only, for finding a person named in a question."""
-    return [NameRow(i, n) for i, n in await session.execute(
-        select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)))]
+async def active_cadre_names(session: AsyncSession, unit_id: int | None = None) -> list[NameRow]:
+    """(id, name) of every active cadre (of unit `unit_id` when given), in id order: names only,
+    for finding a person named in a question or listing a unit's cadres."""
+    q = select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)).order_by(Cadre.id)
+    if unit_id is not None:
+        q = q.where(Cadre.unit_id == unit_id)
+    return [NameRow(i, n) for i, n in await session.execute(q)]
 
 
 async def unit_names(session: AsyncSession) -> list[UnitNames]:
-    """(id, name, aliases) of every unit, for finding a unit named in a question."""
-    return [UnitNames(i, n, a) for i, n, a in await session.execute(select(Unit.id, Unit.name, Unit.aliases))]
+    """(id, name, aliases) of every unit, in id order: for finding a unit named in a question
+    and for the console's unit choices."""
+    return [UnitNames(i, n, a) for i, n, a in await session.execute(
+        select(Unit.id, Unit.name, Unit.aliases).order_by(Unit.id))]
+
+
+async def cadre_names(session: AsyncSession, cadre_ids: Iterable[int | None]) -> dict[int, str]:
+    """Cadre id → name for those of `cadre_ids` that exist (None ids are skipped)."""
+    wanted = {i for i in cadre_ids if i is not None}
+    if not wanted:
+        return {}
+    return {i: n for i, n in await session.execute(select(Cadre.id, Cadre.name).where(Cadre.id.in_(wanted)))}
 
 
 async def cadre_name(session: AsyncSession, cadre_id: int) -> str | None:

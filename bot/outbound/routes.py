@@ -19,11 +19,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Config
 from bot.errors import ApiError
 from storage.models import Cadre, GroupBinding, Outbox
+from storage.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None,
     return None
 
 
-async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
+async def resolve(row: Outbox, session: Tx, cfg: Config) -> Route:
     """The platform address of `row` now (raises Unroutable when there is none)."""
     channel, kind = _channel_kind(row)
     if channel == "console":
@@ -93,7 +92,7 @@ async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
     raise Unroutable(f"unknown target {channel}/{kind}")
 
 
-async def _cadre(session: AsyncSession, cfg: Config, target: str) -> Route:
+async def _cadre(session: Tx, cfg: Config, target: str) -> Route:
     cadre = await session.get(Cadre, int(target)) if target.isdigit() else None
     if cadre is None:
         raise Unroutable(f"cadre {target} not found")
@@ -107,7 +106,7 @@ async def _cadre(session: AsyncSession, cfg: Config, target: str) -> Route:
     raise Unroutable(f"cadre {cadre.id} has no id on an enabled platform")
 
 
-async def _group(session: AsyncSession, cfg: Config, target: str) -> Route:
+async def _group(session: Tx, cfg: Config, target: str) -> Route:
     g = await session.get(GroupBinding, int(target)) if target.isdigit() else None
     if g is None:
         raise Unroutable(f"group binding {target} not found")
