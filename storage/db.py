@@ -106,17 +106,6 @@ class Database:
             event.listen(self._sync_engine, "connect", _sqlite_pragmas)
             event.listen(self._sync_engine, "connect", _hot_path_pragmas)
 
-    @property
-    def backend(self) -> str:
-        """"sqlite" or "postgresql"."""
-        return "sqlite" if self.is_sqlite else "postgresql"
-
-    @property
-    def file(self) -> Path | None:
-        """The SQLite database file (None for PostgreSQL and in-memory SQLite)."""
-        database = make_url(self.url).database
-        return Path(database) if self.is_sqlite and database and database != ":memory:" else None
-
     @asynccontextmanager
     async def session(self) -> AsyncIterator[Tx]:
         """A read session (no commit). Writes go through `write()`. Raises StorageError."""
