@@ -13,8 +13,6 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.config import Config, load_config
 from handlers.errors import ConfigError
 from storage.errors import StorageError
@@ -119,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    except (StorageError, SQLAlchemyError, OSError) as exc:
+    except (StorageError, OSError) as exc:
         print(f"数据库错误 database error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
               file=sys.stderr)
         return 3

@@ -57,7 +57,7 @@ async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def _copy(args: argparse.Namespace, cfg: Config) -> int:
-    from bot.backup import BackupError, copy
+    from storage.backup import BackupError, copy
 
     if not args.dst:
         raise ConfigError("db copy --to", "the target database URL, e.g. postgresql://minqing@db/minqing")
@@ -72,7 +72,7 @@ async def _copy(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
-    from bot.backup import BackupError, backup
+    from storage.backup import BackupError, backup
 
     try:
         out = await asyncio.to_thread(backup, cfg.database_url, args.out)
@@ -84,7 +84,7 @@ async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_restore(args: argparse.Namespace, cfg: Config) -> int:
-    from bot.backup import BackupError, restore
+    from storage.backup import BackupError, restore
 
     try:
         await asyncio.to_thread(restore, cfg.database_url, args.file)

@@ -115,12 +115,9 @@ def jobs_preview(app) -> JobsPreview:
     scheduled time fell in between runs once (its latest missed slot) as a dry run, and what it
     would send is printed as 「[→ 姓名] …」. Nothing is queued or claimed, so the real scheduler
     still sends it on time."""
-    from sqlalchemy import select
-
     from scheduler import jobs
     from scheduler.delivery import OutboxSender
     from scheduler.ops import settings_from
-    from storage.models import Cadre, GroupBinding
 
     settings = settings_from(app.cfg)
 
@@ -139,7 +136,7 @@ def jobs_preview(app) -> JobsPreview:
             messages = await spec.body(due, app.db, OutboxSender(), settings, app.cfg.policy, dry_run=True)
             async with app.db.session() as s:
                 for msg in messages:
-                    lines.append(f"[→ {await _recipient(s, msg, Cadre, GroupBinding, select)}] {msg.body}")
+                    lines.append(f"[→ {await _recipient(s, msg)}] {msg.body}")
         if not lines:
             lines.append("（这段时间没有到点的提醒）")
         return lines
@@ -147,14 +144,14 @@ def jobs_preview(app) -> JobsPreview:
     return preview
 
 
-async def _recipient(s, msg, Cadre, GroupBinding, select) -> str:
+async def _recipient(s, msg) -> str:
     from storage.notice import CadreAddress, GroupAddress, columns
+    from storage.roster import cadre_name, get_group
 
     if isinstance(msg.to, CadreAddress):
-        cadre = await s.get(Cadre, msg.to.cadre_id)
-        return cadre.name if cadre is not None and cadre.name else str(msg.to.cadre_id)
+        return await cadre_name(s, msg.to.cadre_id) or str(msg.to.cadre_id)
     if isinstance(msg.to, GroupAddress):
-        g = await s.get(GroupBinding, msg.to.binding_id)
+        g = await get_group(s, msg.to.binding_id)
         return f"群 {g.chat_id}" if g is not None else f"群 {msg.to.binding_id}"
     _channel, kind, target = columns(msg.to)
     return f"{kind}:{target}"

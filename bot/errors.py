@@ -10,7 +10,8 @@
         └── ApiError(errcode)     the platform refused a call; permanent unless a subclass says so
             ├── TokenInvalid      40014/42001/41001 (WeCom) or HTTP 401 (DingTalk): refetch once
             └── RateLimited       45009, 130101, DingTalk 429/403 throttling: retry after a pause
-    StorageError                  (storage/errors.py)
+    StorageError                  (storage/errors.py) every database error, translated by storage/
+    └── StorageUnavailable        the database itself cannot be used (locked, unreachable, corrupt)
 """
 
 from __future__ import annotations

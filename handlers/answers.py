@@ -15,8 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from handlers import replies
 from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
@@ -26,6 +24,7 @@ from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.units import short_names
 from storage.items import count_items, count_visits, list_items, list_visits
 from storage.models import Cadre, Unit
+from storage.roster import active_cadre_names, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
 Query = QueryCommand | ParsedQuery  # a fixed question (本月未办结) or one the NLU read
@@ -41,16 +40,16 @@ class Filters:
 async def filters_in(ctx: Ctx, text: str) -> Filters:
     """The person and the unit a question names (roster names, 张老师/张某某, unit short names)."""
     # names only (no ORM objects): a question is asked often and rosters are long
-    cadres = (await ctx.session.execute(select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)))).all()
-    units = (await ctx.session.execute(select(Unit.id, Unit.name, Unit.aliases))).all()
+    cadres = await active_cadre_names(ctx.session)
+    units = await unit_names(ctx.session)
     categories = set(ctx.parser.categories(ctx.policy.profile))
     name = find_person(text, [c.name for c in cadres])
     unit_name = find_unit_name(text, {u.name: [s for s in short_names(u.name) | set(u.aliases or [])
                                                if s not in categories] for u in units})
     person_id = next((c.id for c in cadres if c.name == name), None)
     unit_id = next((u.id for u in units if u.name == unit_name), None)
-    person = await ctx.session.get(Cadre, person_id) if person_id is not None else None
-    unit = await ctx.session.get(Unit, unit_id) if unit_id is not None else None
+    person = await get_cadre(ctx.session, person_id) if person_id is not None else None
+    unit = await get_unit(ctx.session, unit_id) if unit_id is not None else None
     if person is not None and unit is not None and person.unit_id != unit.id:
         unit = None  # 「计算机学院张老师」: the person is the filter
     return Filters(person, unit)

@@ -19,8 +19,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
-
 from handlers import attach_replies as texts
 from handlers.commands import SREF, Command, handles, normalise
 from handlers.context import Ctx
@@ -28,8 +26,15 @@ from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
 from handlers.types import IncomingMessage, Media, Reply
 from storage import attachments as q
-from storage.items import get_item
-from storage.models import Item, ItemEvent, Visit
+from storage.items import (
+    first_item_of_visit,
+    get_item,
+    get_visit,
+    latest_reported_since,
+    latest_resolution_since,
+    latest_visit_since,
+)
+from storage.models import Item, Visit
 
 _CAPTION_REF = re.compile(rf"^(?:照片|图片|附件)?(?:移到|附到|是)?\s*{SREF}(?:的|里的)?"
                           r"(?:照片|图片|附件|文件|现场照片|结果照片|办结照片)?$")
@@ -87,17 +92,14 @@ async def latest_target(ctx: Ctx) -> Target | None:
     since = ctx.now - timedelta(minutes=ctx.policy.attach_window_minutes)
     me, s = ctx.cadre.id, ctx.session
     found: list[tuple[datetime, int, Target]] = []
-    visit = await s.scalar(select(Visit).where(Visit.cadre_id == me, Visit.revoked_at.is_(None),
-                                               Visit.created_at >= since).order_by(Visit.id.desc()).limit(1))
+    visit = await latest_visit_since(s, me, since)
     if visit is not None:
         found.append((visit.created_at, 0, Target(visit, None)))
-    item = await s.scalar(select(Item).where(Item.reporter_id == me, Item.status != "revoked",
-                                             Item.created_at >= since).order_by(Item.id.desc()).limit(1))
+    item = await latest_reported_since(s, me, since)
     if item is not None:
-        of_visit = await s.get(Visit, item.visit_id) if item.visit_id else None
+        of_visit = await get_visit(s, item.visit_id) if item.visit_id else None
         found.append((item.created_at, 1, Target(of_visit, None) if of_visit else Target(None, item)))
-    done = await s.scalar(select(ItemEvent).where(ItemEvent.actor_id == me, ItemEvent.kind == "resolved",
-                                                  ItemEvent.at >= since).order_by(ItemEvent.id.desc()).limit(1))
+    done = await latest_resolution_since(s, me, since)
     if done is not None:
         resolved = await get_item(s, done.item_id)
         if resolved is not None and resolved.status == "resolved":  # not undone or reopened since
@@ -109,8 +111,7 @@ async def latest_target(ctx: Ctx) -> Target | None:
 
 async def _example(ctx: Ctx, target: Target) -> int:
     if target.visit is not None:
-        first = await ctx.session.scalar(select(Item.id).where(Item.visit_id == target.visit.id,
-                                                               Item.status != "revoked").order_by(Item.id).limit(1))
+        first = await first_item_of_visit(ctx.session, target.visit.id)
         if first is not None:
             return first
     return EXAMPLE_REF

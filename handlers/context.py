@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
 from handlers.types import IncomingMessage
 from storage.items import Scope
 from storage.models import Cadre, Item
 from storage.notice import CadreAddress, Notice
+from storage.tx import Tx
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Ctx:
-    session: AsyncSession
+    session: Tx  # the message's unit of work: pass it to storage functions (storage/tx.py)
     msg: IncomingMessage
     cadre: Cadre
     now: datetime

@@ -18,9 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TypeGuard
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers import (
     account,
     answers,
@@ -45,9 +42,9 @@ from handlers.types import IncomingMessage, Reply, TextReply
 from storage import inbound, outbox
 from storage.db import Database
 from storage.errors import StorageError
-from storage.models import Cadre
 from storage.notice import Address, CadreAddress, ConsoleAddress
-from storage.roster import cadre_by_platform_id
+from storage.roster import cadre_by_platform_id, cadre_name
+from storage.tx import Tx
 
 log = logging.getLogger("minqing.dispatch")
 
@@ -76,7 +73,7 @@ class Dispatcher:
         understood = attach.request(msg) if msg.media else None if problem else self._understand(msg.text, now)
         try:
             text = await self._handle(msg, now, problem, understood)
-        except (OperationalError, DBAPIError, StorageError, OSError) as exc:
+        except (StorageError, OSError) as exc:
             log.error("storage unavailable msg=%s: %s", msg.dedupe_key, type(exc).__name__)
             return [TextReply(replies.UNAVAILABLE)]
         if not text:
@@ -126,7 +123,7 @@ class Dispatcher:
                 return reply
         except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
             return await self._keep(msg, now, "rejected", exc.reply)
-        except (OperationalError, DBAPIError, StorageError, OSError):
+        except (StorageError, OSError):
             raise
         except Exception:
             log.exception("handler failed msg=%s", msg.dedupe_key)
@@ -163,7 +160,7 @@ class Dispatcher:
         return await commands.action(cmd.name)(ctx, cmd)
 
 
-async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
+async def _queue_notices(s: Tx, ctx: Ctx, now: datetime) -> None:
     """Notices to other people, in the message's transaction. Practice in the console stays in
     the console: its notices go to the console channel (printed as 「[→ 姓名] …」), never to a
     platform, even when `minqing serve` starts later on the same database."""
@@ -173,11 +170,10 @@ async def _queue_notices(s: AsyncSession, ctx: Ctx, now: datetime) -> None:
     await outbox.enqueue(s, notices, now)
 
 
-async def _console_address(s: AsyncSession, to: Address) -> Address:
+async def _console_address(s: Tx, to: Address) -> Address:
     if not isinstance(to, CadreAddress):
         return to
-    cadre = await s.get(Cadre, to.cadre_id)
-    return ConsoleAddress(cadre.name if cadre is not None and cadre.name else str(to.cadre_id))
+    return ConsoleAddress(await cadre_name(s, to.cadre_id) or str(to.cadre_id))
 
 
 @handles("help")
@@ -199,6 +195,6 @@ def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
 
 
-def _claim(s: AsyncSession, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
+def _claim(s: Tx, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
     return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
                                             chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

@@ -4,7 +4,8 @@
     ├── ConfigError        a setting is missing or wrong (one line at start-up)
     ├── UserFacingError    shown to the user as-is (Chinese), nothing is stored
     └── ChannelError       (bot/errors.py) bad signature, platform API error, rate limited
-    StorageError           (storage/errors.py) database missing, locked or corrupt
+    StorageError           (storage/errors.py) a statement refused; every database error, translated
+    └── StorageUnavailable database missing, locked, unreachable or corrupt
 
 The dispatcher turns UserFacingError into a reply and logs everything else with the
 message id (never the message text).

@@ -19,8 +19,6 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from handlers import replies
 from handlers.commands import Command, handles
 from handlers.context import Ctx
@@ -30,7 +28,7 @@ from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
 from handlers.units import match_unit, short_names
 from storage.items import add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, Item, ItemEvent, Unit
-from storage.roster import find_cadre_by_name, unit_heads
+from storage.roster import active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
 
 EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline",
                "内容": "text"}
@@ -195,7 +193,7 @@ async def _resolve_unit(ctx: Ctx, name: str, person: str) -> tuple[Unit, str]:
     if m.unit is not None:
         return m.unit, person
     if not person:  # 「后勤处陈师傅」 written together
-        units = list(await ctx.session.scalars(select(Unit)))
+        units = await all_units(ctx.session)
         for u in sorted(units, key=lambda u: -len(u.name)):
             for n in (u.name, *sorted(short_names(u.name), key=len, reverse=True)):
                 if name.startswith(n) and len(name) > len(n):
@@ -248,7 +246,7 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
         raise UserFacingError(replies.not_transferred(item))
     if not (item.owner_id == ctx.cadre.id or (ctx.is_unit_head and item.unit_id == ctx.cadre.unit_id)):
         raise UserFacingError(replies.REFUSE_WHO)
-    back_to = await ctx.session.get(Cadre, last.actor_id)
+    back_to = await get_cadre(ctx.session, last.actor_id) if last.actor_id is not None else None
     if back_to is None:  # the transferring cadre's row is gone (cadres are deactivated, never deleted)
         raise UserFacingError(replies.not_transferred(item))
     before = snapshot(item)
@@ -355,7 +353,7 @@ async def _approvers(ctx: Ctx, item: Item) -> list[Cadre]:
         heads = [h for h in await unit_heads(ctx.session, item.unit_id) if h.id != item.owner_id]
         if heads:
             return heads
-    rows = await ctx.session.scalars(select(Cadre).where(Cadre.active.is_(True)).order_by(Cadre.id))
+    rows = await active_cadres(ctx.session)
     return [c for c in rows if c.has_role(ROLE_LEADER) and c.id != item.owner_id]
 
 

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-
 from handlers import replies
 from handlers.context import Ctx
 from handlers.nlu import Parsed
@@ -25,6 +23,7 @@ from storage.groupcommit import GroupCommit
 from storage.items import acted_on_by_others, add_event, last_record
 from storage.records import NewItem, NewVisit, insert_items, insert_visits
 from storage.roster import Sender, cadres_by_platform_ids
+from storage.tx import Batch
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Recorder:
     async def record(self, msg: IncomingMessage, parsed: Parsed, now: datetime) -> str:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
-    def _write(self, conn: Connection, jobs: Sequence[RecordJob]) -> list[str]:
+    def _write(self, conn: Batch, jobs: Sequence[RecordJob]) -> list[str]:
         """One batch, in one transaction: who sent it → claim → store → reply. A stranger is
         answered and nothing stored; a retried key (seen before, or twice in this batch) gets
         the reply given the first time."""
@@ -79,7 +78,7 @@ class Recorder:
         return [(answers.get(j.msg.dedupe_key) or "") if c is not None else stranger
                 for j, c in zip(jobs, senders, strict=True)]
 
-    def _store(self, conn: Connection, fresh: list[_Fresh]) -> None:
+    def _store(self, conn: Batch, fresh: list[_Fresh]) -> None:
         """Visits first (items point at them), then items with their "created" events."""
         for f in fresh:
             v, c, now = f.job.parsed.visit, f.cadre, f.job.now
@@ -97,7 +96,7 @@ class Recorder:
         insert_items(conn, [i for f in fresh for i in f.items or []])
 
 
-def _senders(conn: Connection, jobs: Sequence[RecordJob]) -> list[Sender | None]:
+def _senders(conn: Batch, jobs: Sequence[RecordJob]) -> list[Sender | None]:
     """The active cadre behind each job's sender, None for strangers (one query per channel)."""
     found: dict[tuple[str, str], Sender] = {}
     for channel in {j.msg.channel for j in jobs}:

@@ -11,10 +11,9 @@ import difflib
 import functools
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from storage.models import Unit
+from storage.roster import all_units
+from storage.tx import Tx
 
 SUFFIXES = ("办公室", "委员会", "学院", "中心", "处", "部", "院", "室", "科", "所", "馆", "站", "队",
             "社区", "村", "街道")
@@ -51,11 +50,11 @@ class UnitMatch:
     ambiguous: bool = False
 
 
-async def match_unit(session: AsyncSession, name: str) -> UnitMatch:
+async def match_unit(session: Tx, name: str) -> UnitMatch:
     """The unit a person means by `name` (full name, short name, alias, near miss): a UnitMatch
     with one unit, several candidates to choose from, or none."""
     name = name.strip().removeprefix("给").removesuffix("吧").strip()
-    units = list(await session.scalars(select(Unit).order_by(Unit.id)))
+    units = await all_units(session)
     exact = [u for u in units if u.name == name]
     if exact:
         return UnitMatch(exact[0])

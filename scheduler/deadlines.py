@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.formatting import fmt_date
 from handlers.policy import Policy
 from scheduler import calm, texts
@@ -37,6 +35,7 @@ from storage.db import Database
 from storage.models import OPEN_STATUSES
 from storage.notice import CadreAddress, Notice
 from storage.sweeps import Person
+from storage.tx import Tx
 
 JOB_NAME = "deadlines"
 TEXT_CHARS = 30
@@ -78,7 +77,7 @@ class Ctx:
         return self.counter.after(self.today, r.deadline)
 
 
-async def load_ctx(session: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
                    rows: list) -> Ctx:
     people = {p.id: p for p in await sweeps.load_people(session)}
     unit_names = await sweeps.units(session)

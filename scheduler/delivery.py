@@ -16,16 +16,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from storage import outbox, sweeps
 from storage.db import Database
 from storage.notice import Address, Notice
+from storage.tx import Tx
 
 
 class Sender(Protocol):
     async def send(
-        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
+        self, session: Tx, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
         """Queue `messages` in the caller's transaction; return an outbox id (or None) each."""
         ...
@@ -35,7 +34,7 @@ class OutboxSender:
     """The real sender: queues into the outbox; the outbox worker delivers later."""
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
+        self, session: Tx, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
         return await outbox.enqueue(session, messages, now)
 
@@ -49,7 +48,7 @@ class RecordingSender:
     fail_after: int | None = None
 
     async def send(
-        self, session: AsyncSession, messages: Sequence[Notice], now: datetime,
+        self, session: Tx, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
         if self.fail_after is not None and len(messages) > self.fail_after:
             raise RuntimeError("simulated crash mid-run")

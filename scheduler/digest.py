@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import Policy
 from handlers.privacy import mask
 from scheduler import calm, texts
@@ -19,6 +17,8 @@ from storage.db import Database
 from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
 from storage.models import GroupBinding
 from storage.notice import GroupAddress, Notice
+from storage.roster import get_group
+from storage.tx import Tx
 
 JOB_NAME = "weekly_digest"
 OVERDUE_LISTED = 30  # per unit, before "……共N项逾期"
@@ -98,7 +98,7 @@ def org_digest(unit_names: dict[int, str], periods: dict[int, UnitPeriod], mets:
     return split_lines(lines, limit, header=header)
 
 
-async def digest_data(session: AsyncSession, now: datetime, span: tuple[date, date], policy: Policy) -> dict:
+async def digest_data(session: Tx, now: datetime, span: tuple[date, date], policy: Policy) -> dict:
     """Everything the digests of `span` need, computed at `now` (for all groups at once)."""
     today = now.date()
     return dict(
@@ -129,14 +129,14 @@ def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
     return datetime.combine(slot.date() + timedelta(days=7), settings.digest_time)
 
 
-async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+async def render_held(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
                       subject: dict, data: Callable[[tuple[date, date]], Awaitable[dict]] | None = None,
                       ) -> tuple[list[str], str | None]:
     """A held digest recomputed at `now` (overdue days, resolved items), or ([], reason).
     `data(span)` may supply `digest_data` shared by the groups delivered together."""
     if now >= datetime.fromisoformat(subject["until"]):
         return [], "replaced by the next week's digest"
-    g = await session.get(GroupBinding, int(subject["group"]))
+    g = await get_group(session, int(subject["group"]))
     if g is None:
         return [], "group unbound"
     start = date.fromisoformat(subject["week"])

@@ -7,8 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.formatting import example_date, fmt_date
 from handlers.nlu.places import names_place
 from handlers.policy import Policy
@@ -20,6 +18,7 @@ from storage import sweeps
 from storage.db import Database
 from storage.notice import CadreAddress, Notice
 from storage.sweeps import Person
+from storage.tx import Tx
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ class DutyStatus:
 
 
 async def evaluate(
-    session: AsyncSession, rules: tuple[DutyRule, ...], start: date, end: date,
+    session: Tx, rules: tuple[DutyRule, ...], start: date, end: date,
     people: list[Person] | None = None,
 ) -> dict[int, DutyStatus]:
     """Duty status of every active cadre for visits dated in [start, end) — two queries
@@ -133,7 +132,7 @@ def _reason(st: DutyStatus | None, today: date) -> str | None:
     return None
 
 
-async def render_held(session: AsyncSession, now: datetime, settings: SchedulerSettings,
+async def render_held(session: Tx, now: datetime, settings: SchedulerSettings,
                       subject: dict) -> tuple[list[str], str | None]:
     """Bodies of a held duty reminder at `now` (duties evaluated again for its month), or
     ([], reason) when it no longer applies."""

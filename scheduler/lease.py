@@ -19,8 +19,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from storage.advisory import AdvisoryLock, holder_name
 from storage.db import Database
 
 log = logging.getLogger("minqing.scheduler.lease")
@@ -39,12 +38,7 @@ async def holder(db: Database) -> str | None:
     None when no instance leads (PostgreSQL)."""
     if db.is_sqlite:
         return instance_name() if current is not None and current.held else None
-    async with db.engine.connect() as conn:
-        name = (await conn.exec_driver_sql(
-            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = {LEASE_KEY} "
-            "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )).scalar()
+    name = await holder_name(db, LEASE_KEY)
     if name is None:
         return None
     return name.removeprefix("minqing ") or "?"
@@ -60,35 +54,24 @@ class SchedulerLease:
     def __init__(self, db: Database, retry_s: float = RETRY_S) -> None:
         self.db, self.retry_s = db, retry_s
         self.held = False
-        self._conn: AsyncConnection | None = None
+        self._lock: AdvisoryLock | None = None if db.is_sqlite else AdvisoryLock(db, LEASE_KEY)
 
     async def try_acquire(self) -> bool:
         """Take the lease if it is free; True when this instance holds it now."""
         if self.held:
             return True
-        if self.db.is_sqlite:
+        if self._lock is None:  # SQLite: one instance by construction
             self.held = True
             return True
-        conn = await self.db.engine.connect()
-        try:
-            got = (await conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({LEASE_KEY})")).scalar()
-            await conn.commit()  # the lock is session-level: it outlives this transaction
-        except BaseException:
-            await conn.close()
-            raise
-        if not got:
-            await conn.close()
-            return False
-        self._conn, self.held = conn, True
-        return True
+        self.held = await self._lock.try_take()
+        return self.held
 
     async def still_held(self) -> bool:
         """False when the leader's connection was lost (the lock went with it)."""
-        if not self.held or self._conn is None:
+        if not self.held or self._lock is None:
             return self.held
         try:
-            await self._conn.exec_driver_sql("SELECT 1")
-            await self._conn.commit()
+            await self._lock.check()
             return True
         except Exception as exc:
             log.error("scheduler lease lost: %s", type(exc).__name__)
@@ -98,14 +81,8 @@ class SchedulerLease:
     async def release(self) -> None:
         """Give the lease up (closing the connection frees the lock)."""
         self.held = False
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.exec_driver_sql(f"SELECT pg_advisory_unlock({LEASE_KEY})")
-            with contextlib.suppress(Exception):  # closed for real, not back to the pool
-                await conn.invalidate()
-            with contextlib.suppress(Exception):
-                await conn.close()
+        if self._lock is not None:
+            await self._lock.release()
 
     async def lead(self, run: Callable[[], Awaitable[None]]) -> None:
         """Until cancelled: wait for the lease, then `run()` (which runs until cancelled) while

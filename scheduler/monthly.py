@@ -8,8 +8,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.policy import Policy
 from scheduler import calm, duties, texts
 from scheduler.delivery import Envelope, Sender, deliver
@@ -20,6 +18,7 @@ from storage import metrics, sweeps
 from storage.db import Database
 from storage.metrics import UnitMetrics, UnitPeriod, organisation_totals
 from storage.notice import CadreAddress, Notice
+from storage.tx import Tx
 
 JOB_NAME = "monthly_report"
 NAMES_PER_UNIT = 10
@@ -59,7 +58,7 @@ def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
     return datetime.combine(nxt, settings.monthly_time)
 
 
-async def report_bodies(s: AsyncSession, start: date, end: date, today: date, settings: SchedulerSettings,
+async def report_bodies(s: Tx, start: date, end: date, today: date, settings: SchedulerSettings,
                         policy: Policy, people: list | None = None) -> list[str]:
     """The report on [start, end) as computed on `today`, split into message parts."""
     people = people if people is not None else await sweeps.load_people(s)
@@ -80,7 +79,7 @@ def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
     return "leader on leave" if calm.on_leave(p.leave_until, today, p.leave_from) else None
 
 
-async def render_held(s: AsyncSession, now: datetime, settings: SchedulerSettings, policy: Policy,
+async def render_held(s: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
                       subject: dict, bodies: Callable[[str], Awaitable[list[str]]] | None = None,
                       ) -> tuple[list[str], str | None]:
     """A held report recomputed at `now`, or ([], reason) when it no longer applies (a report

@@ -30,10 +30,12 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from storage.errors import StorageError
+from storage.errors import StorageError, StorageUnavailable, translated
 from storage.inline_sqlite import inline_creator
+from storage.tx import Tx
 
 T = TypeVar("T")
 log = logging.getLogger("minqing.storage")
@@ -48,18 +50,26 @@ def application_name() -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Pick the async driver for a plain URL (sqlite:///x.db, postgresql://…)."""
-    u = make_url(url)
-    if u.drivername == "sqlite":
-        u = u.set(drivername="sqlite+aiosqlite")
-    elif u.drivername in ("postgresql", "postgres"):
-        u = u.set(drivername="postgresql+asyncpg")
+    """Pick the async driver for a plain URL (sqlite:///x.db, postgresql://…). Raises
+    StorageError for a string that is not a database URL or names no asyncio driver."""
+    try:
+        u = make_url(url)
+        if u.drivername == "sqlite":
+            u = u.set(drivername="sqlite+aiosqlite")
+        elif u.drivername in ("postgresql", "postgres"):
+            u = u.set(drivername="postgresql+asyncpg")
+        async_driver = u.get_dialect().is_async
+    except ArgumentError as exc:  # not a URL, or a database SQLAlchemy has no driver for
+        raise StorageError(f"not a usable database URL: {str(exc).splitlines()[0][:200]}") from exc
+    if not async_driver:
+        raise StorageError(f"not a usable database URL: {u.drivername} is not an asyncio driver")
     return u.render_as_string(hide_password=False)
 
 
 class Database:
-    """Owns the engine; `session()` for reads, `write()` for one transaction that commits or
-    rolls back as a whole."""
+    """Owns the engines; `session()` for reads, `write()` for one transaction that commits or
+    rolls back as a whole. Each yields a `storage.Tx` (see storage/tx.py); any database error
+    inside them leaves as `StorageError`."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
@@ -75,7 +85,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=Tx)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self.interactive_sessions = self.sessions
         self._inline_engine: AsyncEngine | None = None
@@ -88,7 +98,7 @@ class Database:
                 self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
             event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self._inline_engine.sync_engine, "connect", _hot_path_pragmas)
-            self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False)
+            self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False, class_=Tx)
             # batch writes (storage/groupcommit.py) run plain synchronous Core on the loop thread
             self._sync_engine = create_engine(
                 make_url(self.url).set(drivername="sqlite+pysqlite"),
@@ -97,10 +107,11 @@ class Database:
             event.listen(self._sync_engine, "connect", _hot_path_pragmas)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A read session (no commit). Writes go through `write()`."""
-        async with self.sessions() as s:
-            yield s
+    async def session(self) -> AsyncIterator[Tx]:
+        """A read session (no commit). Writes go through `write()`. Raises StorageError."""
+        with translated():
+            async with self.sessions() as s:
+                yield s
 
     @property
     def engines(self) -> list[Engine]:
@@ -112,20 +123,27 @@ class Database:
             engines.append(self._sync_engine)
         return engines
 
-    def write(self) -> AbstractAsyncContextManager[AsyncSession]:
-        """One transaction: commits when the block ends, rolls back on any exception."""
+    def write(self) -> AbstractAsyncContextManager[Tx]:
+        """One transaction: commits when the block ends, rolls back on any exception. Database
+        errors (in the block or at commit) raise StorageError."""
         return self._transaction(self.sessions)
 
-    def interactive(self) -> AbstractAsyncContextManager[AsyncSession]:
+    def interactive(self) -> AbstractAsyncContextManager[Tx]:
         """Like `write()`, for the short transaction of one chat message. On SQLite it runs
         on the event-loop thread (see storage/inline_sqlite.py); keep heavy work out of it."""
         return self._transaction(self.interactive_sessions)
 
     async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(connection, *args)` in one write transaction of synchronous SQLAlchemy Core, for
-        many small statements in a row (group commit). SQLite: inline on the event-loop thread
-        (each statement takes microseconds; the async layers around them would cost more);
-        PostgreSQL: through the async engine's `run_sync`."""
+        """`fn(batch, *args)` in one write transaction of synchronous SQLAlchemy Core, for
+        many small statements in a row (group commit; `batch` is a `storage.Batch`). SQLite:
+        inline on the event-loop thread (each statement takes microseconds; the async layers
+        around them would cost more); PostgreSQL: through the async engine's `run_sync`.
+        Database errors raise StorageError (StorageUnavailable when the database itself
+        cannot be used); other exceptions of `fn` pass unchanged."""
+        with translated():
+            return await self._run_write(fn, *args)
+
+    async def _run_write(self, fn: Callable[..., T], *args: Any) -> T:
         if self._sync_engine is None:
             async with contextlib.AsyncExitStack() as stack:
                 if self._write_lock is not None:
@@ -160,7 +178,13 @@ class Database:
             log.warning("WAL checkpoint failed: %s", type(exc).__name__)
 
     @asynccontextmanager
-    async def _transaction(self, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async def _transaction(self, sessions: async_sessionmaker[Tx]) -> AsyncIterator[Tx]:
+        with translated():
+            async with self._begin(sessions) as s:
+                yield s
+
+    @asynccontextmanager
+    async def _begin(self, sessions: async_sessionmaker[Tx]) -> AsyncIterator[Tx]:
         async with contextlib.AsyncExitStack() as stack:
             if self._write_lock is not None:  # SQLite: one writer at a time, queued here
                 await stack.enter_async_context(self._write_lock)
@@ -216,6 +240,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
     except Exception as exc:  # a broken file shows up here first
-        raise StorageError(f"cannot open SQLite database: {exc}") from exc
+        raise StorageUnavailable(f"cannot open SQLite database: {exc}") from exc
     finally:
         cur.close()

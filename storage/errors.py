@@ -1,5 +1,47 @@
-"""Storage errors. See bot/errors.py for the whole exception tree."""
+"""Storage errors. See bot/errors.py for the whole exception tree.
+
+Every SQLAlchemy or driver error raised while storage talks to the database is translated here
+(`translated()`), so code outside storage/ catches `StorageError` only and never sees SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 class StorageError(Exception):
-    """The database is missing, locked, corrupt or refused a statement."""
+    """The database is missing, locked, corrupt or refused a statement. The message names the
+    driver's error class and its first line, never the statement's parameters."""
+
+
+class StorageUnavailable(StorageError):
+    """The database itself cannot be used now (locked, unreachable, cannot be opened): retrying
+    the same work statement by statement would not help."""
+
+
+_UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeout, sqlite3.OperationalError)
+
+
+def as_storage_error(exc: BaseException) -> StorageError:
+    """The StorageError (or StorageUnavailable) that stands for `exc`, a SQLAlchemy/driver error."""
+    if isinstance(exc, StorageError):
+        return exc
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    first = (str(orig).strip().splitlines() or [""])[0][:200]
+    kind = StorageUnavailable if isinstance(exc, _UNAVAILABLE) or isinstance(orig, _UNAVAILABLE) else StorageError
+    return kind(f"{type(exc).__name__}: {first}")
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Re-raise SQLAlchemy and sqlite3 errors of the block as StorageError (chained, so the
+    traceback keeps the original); every other exception passes unchanged."""
+    try:
+        yield
+    except (SQLAlchemyError, sqlite3.Error) as exc:
+        raise as_storage_error(exc) from exc

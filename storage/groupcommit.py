@@ -18,27 +18,25 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
-from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
-
 from storage.db import Database
-from storage.errors import StorageError
+from storage.errors import StorageUnavailable
+from storage.tx import Batch
 
 log = logging.getLogger("minqing.storage")
 
 J = TypeVar("J")
 R = TypeVar("R")
 
-WriteBatch = Callable[[Connection, Sequence[J]], Sequence[R]]
+WriteBatch = Callable[[Batch, Sequence[J]], Sequence[R]]
 
 MAX_BATCH = 64
 
 # failures of the database itself, not of one job: retrying jobs one by one would not help
-UNAVAILABLE = (OperationalError, StorageError, OSError)
+UNAVAILABLE = (StorageUnavailable, OSError)
 
 
 class GroupCommit(Generic[J, R]):
-    """`await submit(job)` returns what `write(connection, jobs)` gave for that job, after commit."""
+    """`await submit(job)` returns what `write(batch, jobs)` gave for that job, after commit."""
 
     def __init__(self, db: Database, write: WriteBatch[J, R], max_batch: int = MAX_BATCH) -> None:
         self.db, self.write, self.max_batch = db, write, max_batch
@@ -47,7 +45,8 @@ class GroupCommit(Generic[J, R]):
 
     async def submit(self, job: J) -> R:
         """Queue `job`; returns what `write` gave for it once its batch is committed. Raises what
-        the write raised for this job (a failing batch is retried job by job)."""
+        the write raised for this job (a failing batch is retried job by job); database errors
+        as StorageError."""
         fut: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._queue.append((job, fut))
         if self._runner is None or self._runner.done():

@@ -220,3 +220,56 @@ async def later_events_by_others(session: AsyncSession, event: ItemEvent) -> boo
     n = await session.scalar(select(func.count(ItemEvent.id)).where(
         ItemEvent.item_id == event.item_id, ItemEvent.id > event.id, ItemEvent.actor_id != event.actor_id))
     return bool(n)
+
+
+async def get_visit(session: AsyncSession, visit_id: int) -> Visit | None:
+    """Visit `visit_id` (revoked or not), None when there is no such visit."""
+    return await session.get(Visit, visit_id)
+
+
+async def latest_visit_since(session: AsyncSession, cadre_id: int, since: datetime) -> Visit | None:
+    """The cadre's newest not-revoked visit created at or after `since`."""
+    return await session.scalar(select(Visit).where(
+        Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None), Visit.created_at >= since,
+    ).order_by(Visit.id.desc()).limit(1))
+
+
+async def latest_reported_since(session: AsyncSession, cadre_id: int, since: datetime) -> Item | None:
+    """The newest not-revoked item the cadre reported at or after `since`."""
+    return await session.scalar(select(Item).where(
+        Item.reporter_id == cadre_id, Item.status != "revoked", Item.created_at >= since,
+    ).order_by(Item.id.desc()).limit(1))
+
+
+async def latest_resolution_since(session: AsyncSession, cadre_id: int, since: datetime) -> ItemEvent | None:
+    """The newest 办结 ("resolved" event) the cadre made at or after `since`."""
+    return await session.scalar(select(ItemEvent).where(
+        ItemEvent.actor_id == cadre_id, ItemEvent.kind == "resolved", ItemEvent.at >= since,
+    ).order_by(ItemEvent.id.desc()).limit(1))
+
+
+async def first_item_of_visit(session: AsyncSession, visit_id: int) -> int | None:
+    """The lowest number of the not-revoked items raised in visit `visit_id`, None when none."""
+    return await session.scalar(select(Item.id).where(
+        Item.visit_id == visit_id, Item.status != "revoked").order_by(Item.id).limit(1))
+
+
+async def visible_items(session: AsyncSession, scope: Scope, item_ids: set[int]) -> set[int]:
+    """Those of `item_ids` that exist, are not revoked and that `scope` may see."""
+    if not item_ids:
+        return set()
+    return set(await session.scalars(select(Item.id).where(
+        Item.id.in_(item_ids), Item.status != "revoked", scope.items_clause())))
+
+
+async def visible_visits(session: AsyncSession, scope: Scope, visit_ids: set[int]) -> set[int]:
+    """Those of `visit_ids` that exist, are not revoked and that `scope` may see."""
+    if not visit_ids:
+        return set()
+    return set(await session.scalars(select(Visit.id).where(
+        Visit.id.in_(visit_ids), Visit.revoked_at.is_(None), scope.visits_clause())))
+
+
+async def item_in_scope(session: AsyncSession, scope: Scope, item_id: int) -> Item | None:
+    """Item `item_id` when `scope` may see it (revoked ones included), else None."""
+    return await session.scalar(select(Item).where(Item.id == item_id, scope.items_clause()))

@@ -317,3 +317,12 @@ async def daily_counts(session: AsyncSession, f: LedgerFilter,
                                      .where(*item_where(base, today, dialect, which)).group_by(Item.unit_id, day))
         out.append({(u, d if isinstance(d, date) else date.fromisoformat(d)): n for u, d, n in rows})
     return out[0], out[1]
+
+
+async def item_with_unit(session: AsyncSession, scope: Scope, item_id: int) -> tuple[Item, str] | None:
+    """(item, its unit's name) for the console's item page: None when the item does not exist,
+    was revoked, or `scope` may not see it."""
+    row = (await session.execute(
+        select(Item, Unit.name).join(Unit, Unit.id == Item.unit_id)
+        .where(Item.id == item_id, Item.status != "revoked", scope.items_clause()))).first()
+    return None if row is None else (row[0], row[1])

@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
 from storage.db import Database
+from storage.errors import translated
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x6D71_0017  # pg_advisory_xact_lock key: "mq" + this migration's revision
@@ -29,7 +30,7 @@ def alembic_config() -> Config:
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision` (default: the newest)."""
+    """Bring the schema to `revision` (default: the newest). Raises StorageError."""
     await _run(db, command.upgrade, revision)
 
 
@@ -45,16 +46,18 @@ async def _run(db: Database, step: Callable[[Config, str], None], revision: str)
         cfg.attributes["connection"] = sync_conn
         step(cfg, revision)
 
-    async with db.engine.begin() as conn:
-        if not db.is_sqlite:  # released when this transaction ends (commit or rollback)
-            await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-        await conn.run_sync(run)
+    with translated():
+        async with db.engine.begin() as conn:
+            if not db.is_sqlite:  # released when this transaction ends (commit or rollback)
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            await conn.run_sync(run)
 
 
 async def current_revision(db: Database) -> str | None:
     """The schema revision the database is at, or None before the first migration."""
-    async with db.engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    with translated():
+        async with db.engine.connect() as conn:
+            return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
 def head_revision() -> str | None:

@@ -193,3 +193,68 @@ async def sync_group_config(session: AsyncSession, groups: Sequence[Any]) -> int
         binding.webhook = g.webhook or None
     await session.flush()
     return len(groups)
+
+
+async def all_units(session: AsyncSession) -> list[Unit]:
+    """Every unit, in id order (for matching the names people write)."""
+    return list(await session.scalars(select(Unit).order_by(Unit.id)))
+
+
+async def active_cadres(session: AsyncSession) -> list[Cadre]:
+    """Every active cadre, in id order."""
+    return list(await session.scalars(select(Cadre).where(Cadre.active.is_(True)).order_by(Cadre.id)))
+
+
+class NameRow(NamedTuple):
+    id: int
+    name: str
+
+
+class UnitNames(NamedTuple):
+    id: int
+    name: str
+    aliases: list[str] | None
+
+
+async def active_cadre_names(session: AsyncSession, unit_id: int | None = None) -> list[NameRow]:
+    """(id, name) of every active cadre (of unit `unit_id` when given), in id order: names only,
+    for finding a person named in a question or listing a unit's cadres."""
+    q = select(Cadre.id, Cadre.name).where(Cadre.active.is_(True)).order_by(Cadre.id)
+    if unit_id is not None:
+        q = q.where(Cadre.unit_id == unit_id)
+    return [NameRow(i, n) for i, n in await session.execute(q)]
+
+
+async def unit_names(session: AsyncSession) -> list[UnitNames]:
+    """(id, name, aliases) of every unit, in id order: for finding a unit named in a question
+    and for the console's unit choices."""
+    return [UnitNames(i, n, a) for i, n, a in await session.execute(
+        select(Unit.id, Unit.name, Unit.aliases).order_by(Unit.id))]
+
+
+async def cadre_names(session: AsyncSession, cadre_ids: Iterable[int | None]) -> dict[int, str]:
+    """Cadre id → name for those of `cadre_ids` that exist (None ids are skipped)."""
+    wanted = {i for i in cadre_ids if i is not None}
+    if not wanted:
+        return {}
+    return {i: n for i, n in await session.execute(select(Cadre.id, Cadre.name).where(Cadre.id.in_(wanted)))}
+
+
+async def cadre_name(session: AsyncSession, cadre_id: int) -> str | None:
+    """The name of cadre `cadre_id` (active or not), None when there is no such cadre."""
+    return await session.scalar(select(Cadre.name).where(Cadre.id == cadre_id))
+
+
+async def get_cadre(session: AsyncSession, cadre_id: int) -> Cadre | None:
+    """Cadre `cadre_id` (active or not), None when there is no such cadre."""
+    return await session.get(Cadre, cadre_id)
+
+
+async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:
+    """Unit `unit_id`, None when there is no such unit."""
+    return await session.get(Unit, unit_id)
+
+
+async def get_group(session: AsyncSession, group_id: int) -> GroupBinding | None:
+    """The group binding with row id `group_id`, None when it is gone."""
+    return await session.get(GroupBinding, group_id)

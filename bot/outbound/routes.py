@@ -17,11 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Config
 from bot.errors import ApiError
-from storage.models import Cadre, GroupBinding, Outbox
+from storage.models import Outbox
 from storage.notice import (
     BadAddress,
     CadreAddress,
@@ -31,6 +29,8 @@ from storage.notice import (
     PlatformAddress,
     address_of,
 )
+from storage.roster import get_cadre, get_group
+from storage.tx import Tx
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None,
     return None
 
 
-async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
+async def resolve(row: Outbox, session: Tx, cfg: Config) -> Route:
     """The platform address of `row` now (raises Unroutable when there is none)."""
     try:
         to = address_of(row.channel, row.target_kind, row.target)
@@ -96,8 +96,8 @@ async def resolve(row: Outbox, session: AsyncSession, cfg: Config) -> Route:
     raise Unroutable(f"unknown target {row.channel}/{row.target_kind}")
 
 
-async def _cadre(session: AsyncSession, cfg: Config, cadre_id: int) -> Route:
-    cadre = await session.get(Cadre, cadre_id)
+async def _cadre(session: Tx, cfg: Config, cadre_id: int) -> Route:
+    cadre = await get_cadre(session, cadre_id)
     if cadre is None:
         raise Unroutable(f"cadre {cadre_id} not found")
     if wecom_can_send(cfg) and cadre.wecom_userid:
@@ -110,8 +110,8 @@ async def _cadre(session: AsyncSession, cfg: Config, cadre_id: int) -> Route:
     raise Unroutable(f"cadre {cadre.id} has no id on an enabled platform")
 
 
-async def _group(session: AsyncSession, cfg: Config, binding_id: int) -> Route:
-    g = await session.get(GroupBinding, binding_id)
+async def _group(session: Tx, cfg: Config, binding_id: int) -> Route:
+    g = await get_group(session, binding_id)
     if g is None:
         raise Unroutable(f"group binding {binding_id} not found")
     if g.webhook:  # a group robot webhook needs no app credentials: used whenever configured

@@ -22,7 +22,7 @@ from bot.public.render import page, qr_png
 from handlers.privacy import mask
 from handlers.replies import STATUS_NAMES
 from storage.disclosure import month_rows
-from storage.models import Unit
+from storage.roster import get_unit
 
 if TYPE_CHECKING:
     from bot.inbox import Inbox
@@ -62,7 +62,7 @@ class DisclosurePages:
         if not unit.isdigit():
             raise web.HTTPNotFound()
         async with self.services.db.session() as s:
-            row = await s.get(Unit, int(unit))
+            row = await get_unit(s, int(unit))
         if row is None:
             raise web.HTTPNotFound()
         return row.id, row.name, since, until, m.group(0)

@@ -18,7 +18,8 @@ from handlers.clock import Clock
 from handlers.console_access import may_use_console, sees_everything
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
 from storage.items import Scope
-from storage.models import Cadre, Item
+from storage.models import Item
+from storage.roster import get_cadre
 
 log = logging.getLogger("minqing.web")
 
@@ -104,7 +105,7 @@ async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
         session.invalidate()
         return None
     async with db.session() as s:
-        cadre = await s.get(Cadre, cid)
+        cadre = await get_cadre(s, cid)
         if cadre is None or not cadre.active or not may_use_console(cadre.roles):
             session.invalidate()
             return None

@@ -17,15 +17,14 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.media.images import IMAGE_FORMATS, PDF_MIME
 from handlers.privacy import mask_numbers
 from storage import attachments
 from storage.attachments import AttachmentView
 from storage.blobs import BlobMissing
-from storage.models import Item, Visit
+from storage.items import visible_items, visible_visits
+from storage.tx import Tx
 
 log = logging.getLogger("minqing.web")
 
@@ -93,11 +92,11 @@ def trail(views: list[AttachmentView]) -> Trail:
     return t
 
 
-async def item_trail(session: AsyncSession, item_id: int) -> Trail:
+async def item_trail(session: Tx, item_id: int) -> Trail:
     return trail(await attachments.for_item(session, item_id))
 
 
-async def visit_trails(session: AsyncSession, visit_ids: list[int]) -> dict[int, Trail]:
+async def visit_trails(session: Tx, visit_ids: list[int]) -> dict[int, Trail]:
     """Visit id → Trail for a ledger page (visits without attachments are absent)."""
     return {vid: trail(views) for vid, views in (await attachments.for_visits(session, visit_ids)).items()}
 
@@ -127,10 +126,8 @@ class Files:
             views = [a for a in await attachments.by_hash(s, sha) if a.sha256 == sha]
             item_ids = {a.item_id for a in views if a.item_id is not None}
             visit_ids = {a.visit_id for a in views if a.visit_id is not None}
-            seen_items = set(await s.scalars(select(Item.id).where(
-                Item.id.in_(item_ids), Item.status != "revoked", scope.items_clause()))) if item_ids else set()
-            seen_visits = set(await s.scalars(select(Visit.id).where(
-                Visit.id.in_(visit_ids), Visit.revoked_at.is_(None), scope.visits_clause()))) if visit_ids else set()
+            seen_items = await visible_items(s, scope, item_ids)
+            seen_visits = await visible_visits(s, scope, visit_ids)
         for a in views:
             if a.item_id in seen_items or a.visit_id in seen_visits:
                 return a

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
-from sqlalchemy import select
 
 from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
@@ -29,9 +28,9 @@ from handlers.policy import RATINGS
 from handlers.replies import EVENT_NAMES, STATUS_NAMES
 from handlers.types import IncomingMessage
 from storage import console_links
-from storage.ledger import STATUS_FILTERS, LedgerFilter, item_history, item_page, visit_page
-from storage.models import Cadre, Item, Unit
-from storage.roster import cadre_by_platform_id
+from storage.items import item_in_scope
+from storage.ledger import STATUS_FILTERS, LedgerFilter, item_history, item_page, item_with_unit, visit_page
+from storage.roster import active_cadre_names, cadre_by_platform_id, cadre_names, unit_names
 
 log = logging.getLogger("minqing.web")
 
@@ -210,11 +209,8 @@ class Console:
     async def _choices(self, viewer: Viewer, unit_id: int | None = None) -> dict:
         """Units, categories, statuses and — once a unit is chosen — that unit's cadres."""
         async with self.db.session() as s:
-            units = (await s.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all()
-            cadres = []
-            if unit_id is not None:
-                cadres = (await s.execute(select(Cadre.id, Cadre.name).where(
-                    Cadre.active.is_(True), Cadre.unit_id == unit_id).order_by(Cadre.id))).all()
+            units = await unit_names(s)
+            cadres = await active_cadre_names(s, unit_id) if unit_id is not None else []
         if not viewer.everything:
             units = [u for u in units if u.id == viewer.unit_id]
         return {"units": units, "cadres": cadres, "categories": self.categories, "statuses": STATUS_LABELS}
@@ -278,17 +274,14 @@ class Console:
         viewer = await self.viewer(request)
         item_id = int(request.match_info["item_id"])
         async with self.db.session() as s:
-            row = (await s.execute(
-                select(Item, Unit.name).join(Unit, Unit.id == Item.unit_id)
-                .where(Item.id == item_id, Item.status != "revoked", viewer.scope.items_clause()))).first()
+            row = await item_with_unit(s, viewer.scope, item_id)
             if row is None:
                 raise web.HTTPNotFound(text="没有这个问题，或您无权查看。")
             item, unit_name = row
-            names = dict((await s.execute(select(Cadre.id, Cadre.name).where(
-                Cadre.id.in_((item.owner_id, item.reporter_id))))).all())
+            names = await cadre_names(s, (item.owner_id, item.reporter_id))
             history = await item_history(s, item.id)
             trail = await item_trail(s, item.id)
-            units = (await s.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all()
+            units = await unit_names(s)
         session = await get_session(request)
         flash = session.pop("flash", None)
         decisions = [e for e, _ in history if e.kind in ("ext_request", "ext_approved", "ext_refused")]
@@ -307,7 +300,7 @@ class Console:
         check_csrf(viewer, form_text(form.get("csrf")))
         item_id = int(request.match_info["item_id"])
         async with self.db.session() as s:
-            item = await s.scalar(select(Item).where(Item.id == item_id, viewer.scope.items_clause()))
+            item = await item_in_scope(s, viewer.scope, item_id)
         if item is None:
             raise web.HTTPNotFound(text="没有这个问题，或您无权查看。")
         text = command_text(item_id, form)

@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from bot.backup import BackupError, backup, copy, restore
 from bot.roster_import import import_roster
 from storage import migrate
 from storage import outbox as q
+from storage.backup import BackupError, backup, copy, restore
 from storage.db import Database
 from storage.models import Base, Cadre, Outbox
 from storage.notice import CadreAddress, Notice

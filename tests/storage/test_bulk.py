@@ -7,9 +7,9 @@ from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from storage import bulk, inbound
+from storage.errors import StorageError
 from storage.models import InboundMessage, Unit, Visit
 
 AT = datetime(2026, 11, 18, 9, 30, 15)
@@ -44,7 +44,7 @@ async def test_a_refused_batch_leaves_nothing_and_text_with_nul_is_kept(db):
              "place": "梅园3栋", "people": 5, "text": "t", "message_id": claimed["k"], "created_at": AT,
              "revoked_at": None}], returning=("id",))
 
-    with pytest.raises(IntegrityError):  # cadre_id is NOT NULL: the database refuses, nothing half-written
+    with pytest.raises(StorageError, match="IntegrityError"):  # cadre_id is NOT NULL: the database refuses, nothing half-written
         await db.run_write(write)
     async with db.session() as s:
         assert await s.scalar(select(Visit.id)) is None

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from storage.errors import StorageUnavailable
 from storage.groupcommit import GroupCommit
 
 
@@ -53,7 +54,7 @@ async def test_an_unavailable_database_fails_the_batch_without_retrying_each_job
     write = Recording(exc=OperationalError("INSERT", {}, Exception("database is locked")))
     gc = GroupCommit(db, write)
     results = await asyncio.gather(*(gc.submit(j) for j in "abc"), return_exceptions=True)
-    assert all(isinstance(r, OperationalError) for r in results)
+    assert all(isinstance(r, StorageUnavailable) for r in results)
     assert write.batches == [["a", "b", "c"]]
 
 

@@ -17,22 +17,31 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import URL, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from storage import migrate
 from storage.db import Database
+from storage.errors import translated
 from storage.models import Base
 
 CHUNK = 500
 
 
 class BackupError(Exception):
-    """One line for the administrator (missing tool, non-empty target, tool failure)."""
+    """One line for the administrator (missing tool, non-empty target, tool failure, bad URL)."""
+
+
+def _url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise BackupError(f"not a database URL: {str(exc).splitlines()[0][:200]}") from exc
 
 
 def _sqlite_path(url: str) -> Path:
-    database = make_url(url).database
+    database = _url(url).database
     if not database or database == ":memory:":
         raise BackupError("an in-memory SQLite database cannot be backed up")
     return Path(database)
@@ -40,7 +49,7 @@ def _sqlite_path(url: str) -> Path:
 
 def _pg_args(url: str) -> tuple[str, dict[str, str]]:
     """(libpq URL without password and driver, environment with PGPASSWORD)."""
-    u = make_url(url)
+    u = _url(url)
     env = dict(os.environ)
     if u.password:
         env["PGPASSWORD"] = u.password
@@ -65,7 +74,7 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 def backup(url: str, out: Path) -> Path:
     """Write a backup of the database at `url` to `out` (SQLite file or pg_dump custom format)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if make_url(url).get_backend_name() == "sqlite":
+    if _url(url).get_backend_name() == "sqlite":
         src = sqlite3.connect(_sqlite_path(url))
         dst = sqlite3.connect(out)
         try:
@@ -83,7 +92,7 @@ def restore(url: str, file: Path) -> None:
     """Replace the database at `url` by the backup `file` (stop the bot first)."""
     if not file.is_file():
         raise BackupError(f"no backup file {file}")
-    if make_url(url).get_backend_name() == "sqlite":
+    if _url(url).get_backend_name() == "sqlite":
         src = sqlite3.connect(file)
         target = _sqlite_path(url)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,33 +110,39 @@ def restore(url: str, file: Path) -> None:
 
 async def copy(src_url: str, dst_url: str) -> list[tuple[str, int]]:
     """Copy every row of every table from `src_url` to `dst_url` (migrated to head first and
-    required to be empty), keeping ids; reset PostgreSQL sequences. Returns (table, rows)."""
+    required to be empty), keeping ids; reset PostgreSQL sequences. Returns (table, rows).
+    Raises BackupError for a non-empty target, StorageError when a database fails."""
     src, dst = Database(src_url), Database(dst_url)
     try:
-        await migrate.upgrade(src)
-        await migrate.upgrade(dst)
-        tables = Base.metadata.sorted_tables
-        async with dst.engine.connect() as conn:
-            for t in tables:
-                if await conn.scalar(select(func.count()).select_from(t)):
-                    raise BackupError(f"the target database is not empty (table {t.name}); copy into a new database")
-        copied = []
-        # one read transaction: a consistent snapshot even while the SQLite bot keeps writing
-        async with src.engine.connect() as sc, dst.engine.begin() as dc:
-            await sc.begin()
-            for t in tables:
-                rows = [dict(r) for r in (await sc.execute(t.select())).mappings()]
-                for i in range(0, len(rows), CHUNK):
-                    await dc.execute(t.insert(), rows[i:i + CHUNK])
-                copied.append((t.name, len(rows)))
-            if dc.dialect.name == "postgresql":
-                for t in tables:
-                    pk = list(t.primary_key.columns)
-                    if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int:
-                        await dc.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{t.name}', '{pk[0].name}'), "
-                            f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) FROM {t.name}"))
-        return copied
+        with translated():
+            return await _copy(src, dst)
     finally:
         await src.dispose()
         await dst.dispose()
+
+
+async def _copy(src: Database, dst: Database) -> list[tuple[str, int]]:
+    await migrate.upgrade(src)
+    await migrate.upgrade(dst)
+    tables = Base.metadata.sorted_tables
+    async with dst.engine.connect() as conn:
+        for t in tables:
+            if await conn.scalar(select(func.count()).select_from(t)):
+                raise BackupError(f"the target database is not empty (table {t.name}); copy into a new database")
+    copied: list[tuple[str, int]] = []
+    # one read transaction: a consistent snapshot even while the SQLite bot keeps writing
+    async with src.engine.connect() as sc, dst.engine.begin() as dc:
+        await sc.begin()
+        for t in tables:
+            rows = [dict(r) for r in (await sc.execute(t.select())).mappings()]
+            for i in range(0, len(rows), CHUNK):
+                await dc.execute(t.insert(), rows[i:i + CHUNK])
+            copied.append((t.name, len(rows)))
+        if dc.dialect.name == "postgresql":
+            for t in tables:
+                pk = list(t.primary_key.columns)
+                if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int:
+                    await dc.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{t.name}', '{pk[0].name}'), "
+                        f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) FROM {t.name}"))
+    return copied
