@@ -17,7 +17,7 @@ from bot.config import Config
 from bot.console import ConsoleSession, jobs_preview, run_console
 from bot.workers import DispatcherPool, freeze_startup_objects
 from handlers.clock import SystemClock
-from handlers.errors import ConfigError
+from handlers.errors import BackupError, ConfigError
 from scheduler import corrections
 from storage import migrate
 from storage.db import Database
@@ -57,7 +57,7 @@ async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def _copy(args: argparse.Namespace, cfg: Config) -> int:
-    from storage.backup import BackupError, copy
+    from storage.backup import copy
 
     if not args.dst:
         raise ConfigError("db copy --to", "the target database URL, e.g. postgresql://minqing@db/minqing")
@@ -72,7 +72,7 @@ async def _copy(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
-    from storage.backup import BackupError, backup
+    from storage.backup import backup
 
     try:
         out = await asyncio.to_thread(backup, cfg.database_url, args.out)
@@ -84,7 +84,7 @@ async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_restore(args: argparse.Namespace, cfg: Config) -> int:
-    from storage.backup import BackupError, restore
+    from storage.backup import restore
 
     try:
         await asyncio.to_thread(restore, cfg.database_url, args.file)

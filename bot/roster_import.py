@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.textfile import TextFileError, decode
+from handlers.errors import RosterFileError
 from handlers.policy import ROLE_CADRE, ROLE_LEADER, ROLE_UNIT_HEAD
 from storage.db import Database
 from storage.roster import RosterRow, upsert_cadre
@@ -95,10 +96,6 @@ class Cell:
 
 def _header_key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be read (missing, wrong type, no header)."""
 
 
 Row = dict[str, Cell]  # canonical column ("name", "wecom", …) → cell

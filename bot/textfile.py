@@ -10,9 +10,7 @@ import codecs
 import hashlib
 from pathlib import Path
 
-
-class TextFileError(ValueError):
-    """The file cannot be read as text. str() is one line in Chinese and English."""
+from handlers.errors import TextFileError
 
 
 def decode(raw: bytes, name: str) -> str:

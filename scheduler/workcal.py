@@ -34,18 +34,12 @@ from pathlib import Path
 import chinese_calendar
 import holidays as statutory_holidays
 
+from handlers.errors import HolidayFileError
+
 log = logging.getLogger(__name__)
 
 SHIPPED = Path(__file__).parent / "data" / "holidays.toml"
 FALLBACKS = ("statutory", "closed")
-
-
-class HolidayFileError(ValueError):
-    """A holidays file that cannot be used: `where` names the file and key."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}")
-        self.where, self.problem = where, problem
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,13 @@ from sqlalchemy import URL, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from handlers.errors import BackupError
 from storage import migrate
 from storage.db import Database
 from storage.errors import translated
 from storage.models import Base
 
 CHUNK = 500
-
-
-class BackupError(Exception):
-    """One line for the administrator (missing tool, non-empty target, tool failure, bad URL)."""
 
 
 def _url(url: str) -> URL:

@@ -1,4 +1,4 @@
-"""Storage errors. See bot/errors.py for the whole exception tree.
+"""Database errors leave storage/ as StorageError (the tree is in handlers/errors.py).
 
 Every SQLAlchemy or driver error raised while storage talks to the database is translated here
 (`translated()`), so code outside storage/ catches `StorageError` only and never sees SQLAlchemy.
@@ -13,15 +13,9 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from handlers.errors import StorageError, StorageUnavailable
 
-class StorageError(Exception):
-    """The database is missing, locked, corrupt or refused a statement. The message names the
-    driver's error class and its first line, never the statement's parameters."""
-
-
-class StorageUnavailable(StorageError):
-    """The database itself cannot be used now (locked, unreachable, cannot be opened): retrying
-    the same work statement by statement would not help."""
+__all__ = ["StorageError", "StorageUnavailable", "as_storage_error", "translated"]
 
 
 _UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeout, sqlite3.OperationalError)

@@ -19,8 +19,8 @@ from aiohttp import web
 
 from bot.dingtalk.inbound import handle, prepare
 from bot.dingtalk.payload import decode
-from bot.errors import BadRequest, SignatureError
 from bot.outbound.dingtalk import sign
+from handlers.errors import BadRequest, SignatureError
 from storage.inbound import bind_sign
 
 if TYPE_CHECKING:

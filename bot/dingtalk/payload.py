@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from bot.errors import BadRequest
+from handlers.errors import BadRequest
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 Short = Annotated[str, msgspec.Meta(max_length=256)]

@@ -24,8 +24,8 @@ from dingtalk_stream.version import VERSION_STRING
 from bot.config import DingTalkConfig
 from bot.dingtalk.inbound import receive
 from bot.dingtalk.payload import convert
-from bot.errors import BadRequest
 from bot.outbound.http import HttpClient
+from handlers.errors import BadRequest
 
 if TYPE_CHECKING:
     from bot.inbox import Inbox

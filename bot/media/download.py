@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from bot.errors import ApiError, TransientError
 from bot.media.images import Refused
 from bot.outbound.http import safe_url
 from bot.outbound.wecom import check
+from handlers.errors import ApiError, TransientError
 
 if TYPE_CHECKING:
     from bot.outbound.dingtalk import DingTalkSender

@@ -19,11 +19,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.errors import ChannelError, RateLimited
 from bot.media import images
 from bot.media.download import dingtalk_file, wecom_media
 from handlers import attach_replies as texts
 from handlers.clock import Clock
+from handlers.errors import ChannelError, RateLimited
 from storage import attachments as q
 from storage.blobs import BlobStore, open_store
 from storage.db import Database

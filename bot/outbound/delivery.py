@@ -7,13 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.errors import ApiError, ChannelError
 from bot.outbound import split
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.dingtalk import DingTalkSender, webhook_payload
 from bot.outbound.ratelimit import PER_GROUP_API, PER_PERSON_WECOM, PER_WEBHOOK
 from bot.outbound.routes import Route
 from bot.outbound.wecom import WeComSender
+from handlers.errors import ApiError, ChannelError
 
 SESSION_MARGIN_MS = 60_000
 FileMaker = Callable[[str, datetime], Awaitable[tuple[str, bytes]]]

@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.config import DingTalkConfig
-from bot.errors import ApiError, RateLimited, TokenInvalid, TransientError
 from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
+from handlers.errors import ApiError, RateLimited, TokenInvalid, TransientError
 
 WEBHOOK_RATE_ERRORS = frozenset({130101, 130102, 410100})
 DEFAULT_API_BASE = "https://api.dingtalk.com"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.errors import TransientError
+from handlers.errors import TransientError
 
 DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 

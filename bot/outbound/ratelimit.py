@@ -89,7 +89,7 @@ class SharedRateLimiter:
 
     async def take(self, key: str, limits: Limits) -> float:
         """Take one send slot for `key` now and return 0.0, or return the seconds to wait
-        (taking nothing). Raises StorageError/SQLAlchemyError when the database is unreachable."""
+        (taking nothing). Raises StorageError when the database is unreachable."""
         async with self.db.write() as s:
             return await ratelimits.take(s, key, limits, self.clock.now())
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Config
-from bot.errors import ApiError
+from handlers.errors import ApiError
 from storage.models import Outbox
 from storage.notice import (
     BadAddress,

@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from bot.errors import TokenInvalid
+from handlers.errors import TokenInvalid
 
 Fetch = Callable[[], Awaitable[tuple[str, float]]]  # -> (token, expires_in_seconds)
 

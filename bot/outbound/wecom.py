@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import WeComConfig
-from bot.errors import ApiError, RateLimited, TokenInvalid, TransientError
 from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
+from handlers.errors import ApiError, RateLimited, TokenInvalid, TransientError
 
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
 RATE_ERRORS = frozenset({45009, 45033, 45047})

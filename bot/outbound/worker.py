@@ -25,11 +25,11 @@ from datetime import timedelta
 
 from bot import metrics
 from bot.config import Config
-from bot.errors import ChannelError, RateLimited
 from bot.outbound.delivery import Delivery
 from bot.outbound.ratelimit import RateLimiter, SharedRateLimiter
 from bot.outbound.routes import resolve
 from handlers.clock import Clock
+from handlers.errors import ChannelError, RateLimited
 from scheduler.held import Held
 from storage import outbox as q
 from storage import sweeps

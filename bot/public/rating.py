@@ -11,6 +11,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
@@ -23,8 +24,10 @@ from handlers.policy import RATINGS
 from handlers.privacy import mask
 from handlers.types import IncomingMessage
 from storage import outbox, rating_links
-from storage.models import Cadre, Item
+from storage.items import get_item
+from storage.models import Item
 from storage.notice import CadreAddress
+from storage.roster import get_cadre
 
 if TYPE_CHECKING:
     from handlers.nlu import Parser
@@ -41,6 +44,9 @@ THANKS = {"满意": "感谢您的评价！", "基本满意": "感谢您的评价
           "不满意": "感谢您的反馈，这个问题已退回重新办理，负责的老师会尽快联系您。"}
 
 
+class _Gone(Exception):
+    """The link cannot be used (any more): the page says so and the transaction rolls back."""
+
 class RatingPages:
     def __init__(self, services: Inbox) -> None:
         self.services = services
@@ -56,11 +62,8 @@ class RatingPages:
     async def _item(self, token: str) -> Item | None:
         async with self.services.db.session() as s:
             link = await rating_links.find(s, token, self.services.clock.now())
-            item = await s.get(Item, link.item_id) if link is not None else None
-            if item is None or item.status != "resolved":
-                return None
-            s.expunge(item)
-            return item
+            item = await get_item(s, link.item_id) if link is not None else None
+            return item if item is not None and item.status == "resolved" else None
 
     async def show(self, request: web.Request) -> web.Response:
         """The problem, its result and the rating form — or a 410 page for a dead link."""
@@ -89,16 +92,26 @@ class RatingPages:
         if rating not in RATINGS:
             return page("message.html", status=400, title="请选择评价", text="请选择满意、基本满意或不满意后再提交。")
         now = self.services.clock.now()
+        try:
+            item_id = await self._record(token, rating, comment, now)
+        except _Gone:  # rolled back: the link stays unused
+            return page("message.html", status=410, title="链接已失效", text=GONE)
+        log.info("public rating on item:%s: %s", item_id, rating)
+        self.services.wake_outbox()
+        return page("message.html", title="评价已提交", text=THANKS[rating])
+
+    async def _record(self, token: str, rating: str, comment: str | None, now: datetime) -> int:
+        """Redeem the link and record the rating in one transaction; the item's number. _Gone (and
+        nothing written) for a dead link, an item no longer waiting for its 回访, or a link whose
+        maker has left the roster."""
         async with self.services.db.write() as s:
             link = await rating_links.redeem(s, token, now)
-            item = await s.get(Item, link.item_id) if link is not None else None
+            item = await get_item(s, link.item_id) if link is not None else None
             if link is None or item is None or item.status != "resolved":
-                await s.rollback()  # a link for an item no longer waiting for its 回访 stays unused
-                return page("message.html", status=410, title="链接已失效", text=GONE)
-            actor = await s.get(Cadre, link.cadre_id)
-            if actor is None:  # the cadre who made the link has left the roster
-                await s.rollback()
-                return page("message.html", status=410, title="链接已失效", text=GONE)
+                raise _Gone
+            actor = await get_cadre(s, link.cadre_id)
+            if actor is None:
+                raise _Gone
             msg = IncomingMessage(channel="public", msg_id=link.token_hash[:16], user_id="public", text="",
                                   received_at=now)
             ctx = Ctx(session=s, msg=msg, cadre=actor, now=now, policy=self.services.cfg.policy,
@@ -106,10 +119,7 @@ class RatingPages:
             await rate(ctx, item, rating, comment, source="群众")
             await outbox.enqueue(s, [replace(n, dedupe_key=f"rate:{link.token_hash[:16]}:{n.to.cadre_id}")
                                      for n in ctx.outgoing if isinstance(n.to, CadreAddress)], now)
-            item_id = item.id
-        log.info("public rating on item:%s: %s", item_id, rating)
-        self.services.wake_outbox()
-        return page("message.html", title="评价已提交", text=THANKS[rating])
+            return item.id
 
     async def qr(self, request: web.Request) -> web.Response:
         """The link as a QR code PNG (only for a live link)."""

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.errors import BadRequest, SignatureError
 from bot.media.inbound import wecom_media
 from bot.outbound import split
 from bot.outbound.render import joined_text
@@ -25,6 +24,7 @@ from bot.outbound.texts import NOT_TEXT
 from bot.transcript import from_voice
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.message import WeComMessage
+from handlers.errors import BadRequest, SignatureError
 from handlers.inbound_text import clean, clean_id
 from handlers.types import IncomingMessage, Reply
 from storage.notice import PlatformAddress

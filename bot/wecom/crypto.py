@@ -19,8 +19,8 @@ from wechatpy.enterprise.replies import TextReply as WxTextReply
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.config import WeComConfig
-from bot.errors import BadRequest, SignatureError
 from bot.wecom.message import WeComMessage, parse_plaintext
+from handlers.errors import BadRequest, SignatureError
 
 # The envelope's Encrypt value (base64), with or without CDATA; at most one megabyte of it.
 _ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[)?([A-Za-z0-9+/=]{1,1400000})(?:\]\]>)?\s*</Encrypt>")

@@ -16,7 +16,7 @@ from xml.parsers.expat import ExpatError
 import msgspec
 import xmltodict
 
-from bot.errors import BadRequest
+from handlers.errors import BadRequest
 
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")

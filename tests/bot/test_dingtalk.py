@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.dingtalk.callback import verify
-from bot.errors import SignatureError
 from bot.outbound.dingtalk import sign, signed_webhook_url
 from bot.server import SERVICES, create_app
+from handlers.errors import SignatureError
 from storage.models import InboundMessage, Outbox
 from tests.bot.fakes import DING_SECRET, FakeDispatcher, make_cfg
 

@@ -102,7 +102,7 @@ class RecordingDelivery:
         return None
 
     async def send(self, route, msg_type, text, now) -> None:
-        from bot.errors import TransientError
+        from handlers.errors import TransientError
 
         if self.fail:
             self.fail -= 1
