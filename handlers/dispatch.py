@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import unicodedata
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import TypeGuard
 
@@ -26,6 +26,7 @@ from handlers import (
     console_access,
     disclosure,
     lifecycle,
+    pipeline,
     rating_link,
     record,
     replies,
@@ -39,11 +40,11 @@ from handlers.inbound_text import as_typed, command_form
 from handlers.nlu import Parsed, Parser
 from handlers.policy import Policy
 from handlers.types import IncomingMessage, Reply, TextReply
-from storage import inbound, outbox
+from storage import outbox
 from storage.db import Database
 from storage.errors import StorageError
 from storage.notice import Address, CadreAddress, ConsoleAddress
-from storage.roster import cadre_by_platform_id, cadre_name
+from storage.roster import cadre_name, get_cadre
 from storage.tx import Tx
 
 log = logging.getLogger("minqing.dispatch")
@@ -101,26 +102,26 @@ class Dispatcher:
 
     async def _handle(self, msg: IncomingMessage, now: datetime, problem: str | None,
                       understood: Understood | None) -> str | None:
+        """The steps of handlers.pipeline in one unit of work (records: in a group commit)."""
         try:
             if problem is None and _is_record(understood):
                 return await self.recorder.record(msg, understood, now)
-            async with self.db.interactive() as s:
-                cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
-                if cadre is None:  # not in the roster: answer, store nothing
-                    return replies.not_registered(self.policy.admin_contact)
-                row_id = await _claim(s, msg, cadre.id, now)
-                if row_id is None:
-                    return await inbound.stored_reply(s, msg.dedupe_key)
-                ctx = Ctx(session=s, msg=msg, cadre=cadre, now=now, policy=self.policy,
-                          parser=self.parser, message_id=row_id)
-                if problem is not None:
-                    reply, status = problem, "rejected"
-                else:
-                    assert understood is not None  # understood whenever the text had no problem
-                    reply, status = await self._route(ctx, understood), "handled"
-                await inbound.finish(s, row_id, status, reply)
-                await _queue_notices(s, ctx, now)
-                return reply
+            async with self.db.interactive() as tx:
+                admitted = (await tx.batch(pipeline.admit, [(msg, now)]))[0]
+                if admitted.kind == pipeline.FRESH:
+                    assert admitted.sender is not None and admitted.row_id is not None
+                    cadre = await get_cadre(tx, admitted.sender.id)
+                    assert cadre is not None  # admitted in this very transaction
+                    ctx = Ctx(session=tx, msg=msg, cadre=cadre, now=now, policy=self.policy,
+                              parser=self.parser, message_id=admitted.row_id)
+                    if problem is not None:
+                        outcome = ("rejected", problem)
+                    else:
+                        assert understood is not None  # understood whenever the text had no problem
+                        outcome = ("handled", await self._route(ctx, understood))
+                    await _queue_notices(tx, ctx, now)
+                    return await self._settle(tx, admitted, outcome)
+                return await self._settle(tx, admitted)
         except UserFacingError as exc:  # refused: everything it did is rolled back; keep the message
             return await self._keep(msg, now, "rejected", exc.reply)
         except (StorageError, OSError):
@@ -133,13 +134,14 @@ class Dispatcher:
         """Store the message even though acting on it failed: nothing a user sent is lost. Returns
         `reply`, or the reply stored earlier when the message was already kept (None while it is
         still being handled elsewhere)."""
-        async with self.db.interactive() as s:
-            cadre = await cadre_by_platform_id(s, msg.channel, msg.user_id)
-            row_id = await _claim(s, msg, cadre.id if cadre else None, now)
-            if row_id is None:
-                return await inbound.stored_reply(s, msg.dedupe_key)
-            await inbound.finish(s, row_id, status, reply)
-        return reply
+        async with self.db.interactive() as tx:
+            admitted = (await tx.batch(pipeline.admit, [(msg, now)], True))[0]
+            return await self._settle(tx, admitted, (status, reply))
+
+    async def _settle(self, tx: Tx, admitted: pipeline.Admitted, outcome: tuple[str, str] | None = None) -> str | None:
+        outcomes = {admitted.row_id: outcome} if outcome is not None and admitted.row_id is not None else {}
+        stranger = replies.not_registered(self.policy.admin_contact)
+        return (await tx.batch(pipeline.settle, [admitted], outcomes, stranger))[0]
 
     async def _route(self, ctx: Ctx, understood: Understood) -> str:
         if isinstance(understood, attach.AttachRequest):
@@ -193,8 +195,3 @@ def _other_reply(text: str) -> str:
 
 def _is_record(understood: Understood | None) -> TypeGuard[Parsed]:
     return isinstance(understood, Parsed) and understood.intent in ("visit", "issue")
-
-
-def _claim(s: Tx, msg: IncomingMessage, cadre_id: int | None, now: datetime) -> Awaitable[int | None]:
-    return inbound.claim(s, inbound.Arrival(dedupe_key=msg.dedupe_key, channel=msg.channel, sender=msg.user_id,
-                                            chat_id=msg.chat_id, text=msg.text, at=now, cadre_id=cadre_id))

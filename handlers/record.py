@@ -12,17 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers import replies
+from handlers import pipeline, replies
 from handlers.context import Ctx
 from handlers.nlu import Parsed
 from handlers.policy import TRACK_QUICK, Policy
 from handlers.types import IncomingMessage
-from storage import inbound
 from storage.db import Database
 from storage.groupcommit import GroupCommit
 from storage.items import acted_on_by_others, add_event, last_record
 from storage.records import NewItem, NewVisit, insert_items, insert_visits
-from storage.roster import Sender, cadres_by_platform_ids
+from storage.roster import Sender
 from storage.tx import Batch
 
 
@@ -55,28 +54,15 @@ class Recorder:
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
     def _write(self, conn: Batch, jobs: Sequence[RecordJob]) -> list[str]:
-        """One batch, in one transaction: who sent it → claim → store → reply. A stranger is
-        answered and nothing stored; a retried key (seen before, or twice in this batch) gets
-        the reply given the first time."""
-        senders = _senders(conn, jobs)
-        claimed = inbound.claim_many(conn, [
-            inbound.Arrival(dedupe_key=j.msg.dedupe_key, channel=j.msg.channel, sender=j.msg.user_id,
-                            chat_id=j.msg.chat_id, text=j.msg.text, at=j.now, cadre_id=c.id)
-            for j, c in zip(jobs, senders, strict=True) if c is not None])
-        fresh: dict[str, _Fresh] = {}
-        for j, c in zip(jobs, senders, strict=True):
-            key = j.msg.dedupe_key
-            if c is not None and key in claimed and key not in fresh:
-                fresh[key] = _Fresh(j, c, claimed[key])
-        self._store(conn, list(fresh.values()))
-        answers = {key: replies.recorded(f.visit, f.items or [], f.job.now.date()) for key, f in fresh.items()}
-        inbound.finish_many(conn, ((f.row_id, "handled", answers[key]) for key, f in fresh.items()))
-        stored = inbound.stored_replies(conn, [j.msg.dedupe_key for j, c in zip(jobs, senders, strict=True)
-                                               if c is not None and j.msg.dedupe_key not in answers])
-        answers.update((key, reply) for key, reply in stored.items() if reply is not None)
-        stranger = replies.not_registered(self.policy.admin_contact)
-        return [(answers.get(j.msg.dedupe_key) or "") if c is not None else stranger
-                for j, c in zip(jobs, senders, strict=True)]
+        """One batch, in one transaction: admit (who sent it, claim) → store → settle (replies;
+        see handlers.pipeline)."""
+        admitted = pipeline.admit(conn, [(j.msg, j.now) for j in jobs])
+        fresh = [_Fresh(j, a.sender, a.row_id) for j, a in zip(jobs, admitted, strict=True)
+                 if a.kind == pipeline.FRESH and a.sender is not None and a.row_id is not None]
+        self._store(conn, fresh)
+        outcomes = {f.row_id: ("handled", replies.recorded(f.visit, f.items or [], f.job.now.date())) for f in fresh}
+        answers = pipeline.settle(conn, admitted, outcomes, replies.not_registered(self.policy.admin_contact))
+        return [a or "" for a in answers]
 
     def _store(self, conn: Batch, fresh: list[_Fresh]) -> None:
         """Visits first (items point at them), then items with their "created" events."""
@@ -94,15 +80,6 @@ class Recorder:
                                alternative=p.alternative)
                        for p in f.job.parsed.items]
         insert_items(conn, [i for f in fresh for i in f.items or []])
-
-
-def _senders(conn: Batch, jobs: Sequence[RecordJob]) -> list[Sender | None]:
-    """The active cadre behind each job's sender, None for strangers (one query per channel)."""
-    found: dict[tuple[str, str], Sender] = {}
-    for channel in {j.msg.channel for j in jobs}:
-        ids = (j.msg.user_id for j in jobs if j.msg.channel == channel)
-        found.update({(channel, uid): c for uid, c in cadres_by_platform_ids(conn, channel, ids).items()})
-    return [found.get((j.msg.channel, j.msg.user_id)) for j in jobs]
 
 
 async def undo(ctx: Ctx) -> str:

@@ -21,14 +21,26 @@ Every database error inside either becomes `storage.errors.StorageError`.
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from collections.abc import Callable
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+T = TypeVar("T")
+
 
 class Tx(AsyncSession):
     """One unit of work (see the module docstring). An AsyncSession, so storage functions take it."""
+
+    async def batch(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(batch, *args)` inside this unit of work: the steps written for group commit
+        (handlers.pipeline) on one message's transaction. Pending changes are flushed first."""
+        def run(s: Any) -> T:
+            s.flush()
+            return fn(s.connection(), *args)
+
+        return await self.run_sync(run)
 
 
 Batch: TypeAlias = Connection

@@ -11,7 +11,7 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from handlers import dispatch, replies
+from handlers import commands, replies
 from handlers.dispatch import Dispatcher
 from storage.db import Database
 from storage.errors import StorageError, StorageUnavailable
@@ -51,7 +51,7 @@ async def test_a_statement_the_database_refuses_is_answered_as_unavailable(dispa
         ctx.session.add(Unit(name=taken))  # UNIQUE refuses it when the transaction commits
         return "不会发出"
 
-    monkeypatch.setitem(dispatch.ACTIONS, "accept", duplicate_unit)
+    monkeypatch.setitem(commands._ACTIONS, "accept", duplicate_unit)
     with caplog.at_level(logging.ERROR, logger="minqing"):
         assert await say(dispatcher, "zhang", "签收 #1") == replies.UNAVAILABLE
     assert [(r.getMessage().split(" msg=")[0], r.getMessage().endswith(": StorageError"))
@@ -64,7 +64,7 @@ async def test_a_crashing_handler_keeps_the_message_as_failed(dispatcher, db, mo
     async def crash(ctx, cmd):
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(dispatch.ACTIONS, "accept", crash)
+    monkeypatch.setitem(commands._ACTIONS, "accept", crash)
     assert await say(dispatcher, "zhang", "签收 #1") == replies.FAILED
     async with db.session() as s:
         kept = (await s.scalars(select(InboundMessage))).one()
