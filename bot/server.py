@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import aiohttp
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
@@ -70,13 +69,17 @@ class Services:
         self.start_worker = start_worker
         self.tasks: set[asyncio.Task] = set()
         self.limiter = limiter_for(db, WallClock(cfg.timezone))
-        self.http: HttpClient | None = None
-        self.wecom: WeComSender | None = None
-        self.dingtalk: DingTalkSender | None = None
-        self.delivery = Delivery(wecom=None, dingtalk=None, console=self.console, timezone=cfg.timezone,
-                                 files=functools.partial(ledger_file, db))  # 「导出台账」's xlsx
+        # senders exist from the start, even without app credentials (group robot webhooks need
+        # none; routes only address users and app chats on platforms that can send); their HTTP
+        # session opens when the server starts (outbound_ctx)
+        self.http = HttpClient()
+        self.wecom = WeComSender(cfg.wecom, self.http)
+        self.dingtalk = DingTalkSender(cfg.dingtalk, self.http)
+        self.delivery = Delivery(wecom=self.wecom, dingtalk=self.dingtalk, console=self.console,
+                                 timezone=cfg.timezone, files=functools.partial(ledger_file, db))  # 「导出台账」's xlsx
         self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
-        self.media = AttachmentWorker(db, cfg, clock, on_notice=self.worker.kick)  # picture downloads
+        self.media = AttachmentWorker(db, cfg, clock, on_notice=self.worker.kick,  # picture downloads
+                                      wecom=self.wecom, dingtalk=self.dingtalk)
         self.stream: Any = None
 
     # -- background tasks ----------------------------------------------------------------
@@ -172,14 +175,7 @@ class Services:
 
     async def outbound_ctx(self, app: web.Application) -> AsyncIterator[None]:
         """HTTP session, token caches, senders and the outbox worker task."""
-        session = aiohttp.ClientSession()
-        self.http = HttpClient(session)
-        # senders exist even without app credentials: group robot webhooks need none (routes
-        # only address users and app chats on platforms that can send)
-        self.wecom = WeComSender(self.cfg.wecom, self.http)
-        self.dingtalk = DingTalkSender(self.cfg.dingtalk, self.http)
-        self.delivery.wecom, self.delivery.dingtalk = self.wecom, self.dingtalk
-        self.media.wecom, self.media.dingtalk = self.wecom, self.dingtalk
+        await self.http.start()
         tasks = [asyncio.create_task(self.worker.run_forever()), asyncio.create_task(self.media.run_forever())
                  ] if self.start_worker else []
         try:
@@ -194,7 +190,7 @@ class Services:
                 media_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await media_task
-            await session.close()
+            await self.http.close()
 
     async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:
         """DingTalk Stream client, when configured."""

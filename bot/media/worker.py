@@ -47,15 +47,15 @@ def size_text(n: int) -> str:
 class AttachmentWorker:
     """`run_once()` processes what is due now (tests call it with a fixed clock);
     `run_forever()` is the server's loop. `wecom` / `dingtalk` are the outbound senders
-    (their HTTP session and token caches), set when the server starts."""
+    (their HTTP session and token caches); None: that platform's downloads wait."""
 
     def __init__(self, db: Database, cfg: Config, clock: Clock, *, store: BlobStore | None = None,
-                 on_notice: Callable[[], None] = lambda: None) -> None:
+                 on_notice: Callable[[], None] = lambda: None, wecom: WeComSender | None = None,
+                 dingtalk: DingTalkSender | None = None) -> None:
         self.db, self.cfg, self.clock = db, cfg, clock
         self.store = store or open_store(cfg.attachments.store, cfg.attachments_dir)
         self.on_notice = on_notice
-        self.wecom: WeComSender | None = None
-        self.dingtalk: DingTalkSender | None = None
+        self.wecom, self.dingtalk = wecom, dingtalk
         self._wake = asyncio.Event()
 
     def kick(self) -> None:

@@ -24,8 +24,30 @@ def safe_url(url: str) -> str:
 
 
 class HttpClient:
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self.session = session
+    """The process's outbound HTTP. Built with the senders when the server is assembled;
+    `start()` opens its aiohttp session inside the running loop (server start-up), `close()`
+    ends it. A request before `start()` is a programming error (RuntimeError)."""
+
+    def __init__(self, session: aiohttp.ClientSession | None = None) -> None:
+        self._session = session
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The open aiohttp session; RuntimeError before `start()` or after `close()`."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("HttpClient used before start() or after close()")
+        return self._session
+
+    async def start(self) -> None:
+        """Open the session (idempotent); call inside the running event loop."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+
+    async def close(self) -> None:
+        """Close the session; a later `start()` opens a new one."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def request_json(
         self, method: str, url: str, *, params: dict[str, str] | None = None,

@@ -109,7 +109,7 @@ class Console:
     async def wecom_start(self, request: web.Request) -> web.Response:
         """网页授权 inside WeCom (the app's menu links here): off to WeCom, back with a code."""
         cfg = self.services.cfg.wecom
-        if self.services.wecom is None:
+        if not (cfg.corp_id and cfg.secret):  # 网页授权 needs the app's access token
             raise web.HTTPNotFound(text="未配置企业微信。请在对话中发送「后台」获取登录链接。")
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
@@ -122,14 +122,14 @@ class Console:
              "state": state, "agentid": cfg.agent_id}) + "#wechat_redirect")
 
     async def wecom_callback(self, request: web.Request) -> web.Response:
-        if self.services.wecom is None:
+        if not (self.services.cfg.wecom.corp_id and self.services.cfg.wecom.secret):
             raise web.HTTPNotFound(text="未配置企业微信。")
         return await self._oauth_finish(request, request.query.get("code", ""), "wecom",
                                         self.services.wecom.user_by_code)
 
     async def dingtalk_start(self, request: web.Request) -> web.Response:
         """免登 inside DingTalk (the micro-app's home page links here): OAuth2, back with authCode."""
-        if self.services.dingtalk is None:
+        if not self.services.cfg.dingtalk.enabled:
             raise web.HTTPNotFound(text="未配置钉钉。请在对话中发送「后台」获取登录链接。")
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
@@ -141,7 +141,7 @@ class Console:
              "prompt": "consent"}))
 
     async def dingtalk_callback(self, request: web.Request) -> web.Response:
-        if self.services.dingtalk is None:
+        if not self.services.cfg.dingtalk.enabled:
             raise web.HTTPNotFound(text="未配置钉钉。")
         code = request.query.get("authCode") or request.query.get("code", "")
         return await self._oauth_finish(request, code, "dingtalk", self.services.dingtalk.user_by_auth_code)
