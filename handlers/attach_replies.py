@@ -53,7 +53,7 @@ NOTHING_TO_MOVE = "最近没有您发的照片或文件，没有可移动的附�
 
 def over_quota(quota: int) -> str:
     """Media over the per-person daily `quota` (nothing saved):
-    「今天发送的照片和文件已达上限（每人每天50个），这次未保存。…」"""
+    「今天发送的照片和文件已达上限（每人每天60个），这次未保存。…」"""
     return f"今天发送的照片和文件已达上限（每人每天{quota}个），这次未保存。如确有需要，请联系管理员。"
 
 
@@ -67,6 +67,6 @@ def refused(kind: str, file_name: str | None, reason: str, limit: str) -> str:
 
 def download_failed(kind: str, file_name: str | None, attempts: int) -> str:
     """Media that could not be fetched after `attempts` tries:
-    「您发的照片下载失败（已重试3次），未能保存，请重新发送。」"""
+    「您发的照片下载失败（已重试5次），未能保存，请重新发送。」"""
     name = f"「{file_name}」" if file_name else ""
     return f"您发的{KIND_NAMES.get(kind, '文件')}{name}下载失败（已重试{attempts}次），未能保存，请重新发送。"

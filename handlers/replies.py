@@ -31,7 +31,7 @@ OTHER_DEFAULT = "收到，这条消息没有需要记录的走访或问题。发
 
 def too_long(n: int, limit: int) -> str:
     """Refusal of an over-long message, `n` and `limit` in characters:
-    「消息过长（812字），请分几条发送，每条不超过500字。原消息已保存。」"""
+    「消息过长（4210字），请分几条发送，每条不超过4000字。原消息已保存。」"""
     return f"消息过长（{n}字），请分几条发送，每条不超过{limit}字。原消息已保存。"
 
 def not_registered(contact: str) -> str:
@@ -426,7 +426,7 @@ def undo_blocked_item(n: int) -> str:
     return f"#{n} 在您之后已有他人办理，不能撤销。请用「改 #{n} …」更正，或联系单位负责人。"
 
 def nothing_to_undo(minutes: int) -> str:
-    """撤销 with nothing left in the window of `minutes`: 「没有可以撤销的操作（只能撤销自己最近30分钟内的…）。」"""
+    """撤销 with nothing left in the window of `minutes`: 「没有可以撤销的操作（只能撤销自己最近60分钟内的…）。」"""
     return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、进展、签收和办结）。"
 
 def transfer_withdrawn(item: Item, by: str) -> str:
