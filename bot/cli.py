@@ -98,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def config_path(arg: str | None) -> str | None:
+    """The config file to read: `--config`, else $MINQING_CONFIG, else ./config.toml when present, else None
+    (defaults)."""
     if arg:
         return arg
     if os.environ.get("MINQING_CONFIG"):
@@ -106,6 +108,11 @@ def config_path(arg: str | None) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of `minqing`: parse `argv`, load the config, run the subcommand; returns the exit code.
+
+    0 or the subcommand's own code; 2 on ConfigError (one line on stderr), 3 on a database or OS error,
+    130 on Ctrl-C.
+    """
     args = _parser().parse_args(argv)
     from bot.logjson import configure
 
@@ -143,6 +150,7 @@ async def _until_signalled(main: Coroutine[Any, Any, int]) -> int:
 
 
 async def run(args: argparse.Namespace, cfg: Config) -> int:
+    """Run the subcommand `args.cmd` (bot.commands.COMMANDS); its exit code."""
     from bot import commands
 
     return await commands.COMMANDS[args.cmd](args, cfg)

@@ -44,6 +44,11 @@ async def _with_app(cfg: Config, body: Callable[[App], Awaitable[int]]) -> int:
 
 
 async def cmd_db(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing db upgrade|current|copy`: migrate to head (upgrade) and print「schema revision: … (head: …)」.
+
+    `copy --to URL` copies every table, ids kept, printing rows per table; exit 1 when the copy fails,
+    ConfigError without --to.
+    """
     if args.action == "copy":
         return await _copy(args, cfg)
     db = Database(cfg.database_url)
@@ -72,6 +77,8 @@ async def _copy(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing backup`: online backup (SQLite) or pg_dump; prints 「已备份到 PATH」. Exit 1 (stderr line) on
+    BackupError."""
     from storage.backup import backup
 
     try:
@@ -84,6 +91,7 @@ async def cmd_backup(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_restore(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing restore FILE` (stop the bot first): prints 「已从 FILE 恢复」. Exit 1 (stderr line) on BackupError."""
     from storage.backup import restore
 
     try:
@@ -96,6 +104,10 @@ async def cmd_restore(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing roster import FILE`: migrates, imports, prints the import report.
+
+    Exit 1 when the file is unreadable (one stderr line) or the report has errors, else 0.
+    """
     from bot.roster_import import RosterFileError, import_roster
 
     db = Database(cfg.database_url)
@@ -112,6 +124,10 @@ async def cmd_roster(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing demo`: migrate and load the demo roster and records, printing what was loaded; exit 0.
+
+    With `--if-empty` does nothing (「数据库已有名单，跳过演示数据。」) when a roster exists.
+    """
     async def body(app: App) -> int:
         async with app.db.session() as s:
             if args.if_empty and await count_cadres(s):
@@ -126,6 +142,7 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing chat`: interactive console chat as `--user` with the same dispatcher; exit 0 at end of input."""
     async def body(app: App) -> int:
         await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
                                          jobs=jobs_preview(app)))
@@ -135,6 +152,10 @@ async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing serve`: callbacks, console pages, worker processes and the scheduler until signalled; exit 0.
+
+    ConfigError when the port is taken.
+    """
     from bot.server import run_server
 
     async def body(app: App) -> int:
@@ -189,6 +210,10 @@ def _as_of(text: str | None) -> date | None:
 
 
 async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing export`: write the 台账 (xlsx, csv or json) for `--month`, printing 「已导出：FILE、…」; exit 0.
+
+    ConfigError for a malformed --month; `--unmasked` shows names and phones and is logged as a warning.
+    """
     from bot.export import export, parse_month
 
     try:
@@ -209,6 +234,10 @@ async def cmd_export(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_parse(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing parse`: one JSON line on stdout per line on stdin (see handlers.nlu.cli.run_parse).
+
+    Exit 1 when a line failed, else 0; ConfigError for a malformed --today.
+    """
     from handlers.nlu.cli import run_parse
 
     try:
@@ -221,6 +250,8 @@ async def cmd_parse(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing corrections --out FILE`: cadres' category corrections as labelled JSON lines; prints the
+    count; exit 0."""
     from storage.items import category_corrections
 
     db = Database(cfg.database_url)
@@ -274,6 +305,10 @@ async def correction_lines(cfg: Config) -> list[dict]:
 
 
 async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing outbox list|retry`: one page of outbound messages by state, or retry one (`ID`) or all `--failed`.
+
+    Prints the lines; exit 0. ConfigError for a bad page or a retry without id or --failed.
+    """
     from bot.outbound import admin
 
     db = Database(cfg.database_url)
@@ -297,6 +332,9 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing jobs list|run NAME`: next run of each scheduled job (and the holiday-calendar warning), or run
+    one job now (`--now`, `--dry-run` prints what would be sent). Exit 0; ConfigError for a bad name or time.
+    """
     from scheduler import ops
 
     settings = ops.settings_from(cfg)
@@ -332,6 +370,9 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
 
 
 async def cmd_holidays(args: argparse.Namespace, cfg: Config) -> int:
+    """`minqing holidays check [--year Y]`: coverage and source of each day for this and next year (or Y),
+    and the missing-calendar warning. Exit 0; ConfigError for a year outside 1900–2200.
+    """
     from scheduler import ops
 
     settings = ops.settings_from(cfg)

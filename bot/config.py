@@ -41,6 +41,8 @@ class WeComConfig:
 
     @property
     def enabled(self) -> bool:
+        """True when corp_id, token and encoding_aes_key are all set (callbacks accepted; sending also needs
+        secret and agent_id)."""
         return bool(self.corp_id and self.token and self.encoding_aes_key)
 
 
@@ -57,6 +59,7 @@ class DingTalkConfig:
 
     @property
     def enabled(self) -> bool:
+        """True when the mode is not "off" and app_key and app_secret are set."""
         return self.mode != "off" and bool(self.app_key and self.app_secret)
 
 
@@ -111,10 +114,12 @@ class Config:
 
     @property
     def cache_dir(self) -> Path:
+        """data_dir/cache: derived files (UTF-8 copies of dictionaries, models) that can be rebuilt."""
         return self.data_dir / "cache"
 
     @property
     def attachments_dir(self) -> Path:
+        """Where attachment blobs are stored: `[attachments] dir`, else data_dir/attachments."""
         return self.attachments.dir or self.data_dir / "attachments"
 
 
@@ -232,6 +237,10 @@ def load_config(path: str | Path | None) -> Config:
 
 
 def parse_config(raw: dict[str, Any]) -> Config:
+    """Validate the raw TOML tables into a Config, defaults filled in.
+
+    ConfigError naming the first bad key (「server.port」), what it expects and the value found.
+    """
     top = _Section(raw, "")
     tz = top.get("timezone", "Asia/Shanghai", str, "an IANA zone like Asia/Shanghai")
     try:

@@ -45,6 +45,7 @@ class ConsoleSession:
         self._session = datetime.now().strftime("%Y%m%d%H%M%S%f")
 
     def say(self, text: str) -> None:
+        """Write one reply (or notice) to the console's output, newline-terminated and flushed."""
         self.out.write(text + "\n")
         self.out.flush()
 

@@ -15,6 +15,9 @@ from handlers.types import IncomingMessage
 
 
 async def load_demo(app: App, demo_dir: Path) -> list[str]:
+    """Import demo_dir/roster.csv, then replay demo_dir/messages.jsonl through the dispatcher, each at 10:00
+    `days_ago` days back (the clock is restored after). Returns the report lines, Chinese, for printing.
+    """
     report = await import_roster(app.db, demo_dir / "roster.csv")
     lines = report.lines()
     base = app.clock.now().replace(hour=10, minute=0, second=0)

@@ -12,6 +12,9 @@ class JsonFormatter(logging.Formatter):
     """{"time": ISO-8601 UTC, "level", "logger", "message", "exc_type"?}"""
 
     def format(self, record: logging.LogRecord) -> str:
+        """One JSON line: time (UTC ISO, ms), level, logger, message, and exc_type (the exception's type only, never
+        its text, which may quote SQL parameters).
+        """
         out = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
         if record.exc_info and record.exc_info[0] is not None:

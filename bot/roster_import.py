@@ -80,6 +80,7 @@ class ImportReport:
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
+        """The report in Chinese: 「导入完成：新增 3 人，更新 2 人，错误 1 行」 then one line per error and warning."""
         out = [f"导入完成：新增 {self.created} 人，更新 {self.updated} 人，错误 {len(self.errors)} 行"]
         out += [f"  第 {n} 行：{why}" for n, why in self.errors]
         out += [f"  第 {n} 行（已导入）：{why}" for n, why in self.warnings]
@@ -261,6 +262,7 @@ def validate(d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None 
 
 
 def guess_place_type(name: str) -> str:
+    """The place type of a 包联点 guessed from its name (「梅园3栋」 → 「宿舍」); 「其他」 when nothing matches."""
     return next((t for pattern, t in _GUESS if re.search(pattern, name)), "其他")
 
 

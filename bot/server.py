@@ -53,7 +53,9 @@ DRAIN_TIMEOUT_S = 10.0
 
 
 class Dispatcher(Protocol):
-    async def handle(self, msg: IncomingMessage) -> list[Reply]: ...
+    async def handle(self, msg: IncomingMessage) -> list[Reply]:
+        """The replies to `msg` ([] when none); processed once per dedupe key; storage down → UNAVAILABLE reply."""
+        ...
 
 
 class Services:
@@ -219,15 +221,20 @@ SERVICES = web.AppKey("services", Services)
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """GET /healthz, anyone: 200 {"status": "ok"} while the process serves (liveness; no database call)."""
     return web.json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """GET /readyz, anyone: 200 {"status": "ready", …report} when the database answers and the schema is at
+    head, else 503 {"status": "not ready", …} (see bot.metrics.readiness).
+    """
     ready, report = await metrics.readiness(request.app[SERVICES].db)
     return web.json_response({"status": "ready" if ready else "not ready", **report}, status=200 if ready else 503)
 
 
 async def metrics_page(request: web.Request) -> web.Response:
+    """GET /metrics, anyone who can reach the port: Prometheus text format (200), database gauges refreshed."""
     body = await metrics.scrape(request.app[SERVICES].db)
     return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
@@ -262,6 +269,7 @@ class SafeAccessLogger(AbstractAccessLogger):
     """Access log without query strings (signatures, echostr) or bodies."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """One access line: address, method, path (no query string), status, duration in ms."""
         self.logger.info("%s %s %s %s %.1fms", request.remote, request.method, request.path,
                          response.status, time * 1000)
 

@@ -198,9 +198,13 @@ class DispatcherPool:
 
     @property
     def ready(self) -> int:
+        """How many worker processes are running and answering."""
         return sum(c.usable for c in self._children)
 
     async def handle(self, msg: IncomingMessage) -> list[Reply]:
+        """The replies to `msg` from the next usable worker (round robin); handled in-process when no worker is
+        usable or one gives no answer within `answer_limit_s` seconds (the dedupe key keeps it handled once).
+        """
         usable = [c for c in self._children if c.usable]
         if usable:
             child = usable[next(self._turn) % len(usable)]
@@ -298,6 +302,9 @@ async def _child_main() -> None:
 def main() -> None:
     # Ctrl-C and SIGTERM (systemd and docker signal the whole group) are for the parent: it
     # stops the server, then closes our stdin and we finish what we hold and exit.
+    """Entry point of a worker process: serve dispatch requests from the parent over stdin/stdout until stdin
+    closes. Ignores SIGINT/SIGTERM (the parent stops it); exits quietly when the parent is gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:

@@ -67,6 +67,7 @@ def caption_ref(text: str) -> int | None:
 
 
 def request(msg: IncomingMessage) -> AttachRequest:
+    """What a media message asks for: its media and the item its caption names (None when none)."""
     return AttachRequest(msg.media, caption_ref(msg.text) if msg.text else None)
 
 

@@ -15,6 +15,8 @@ def visit_place(visit: Visit) -> str:
 
 
 def item_place(item: Item, role: str) -> str:
+    """Where media was put, for the confirmations:
+    「问题 #12」, or 「问题 #12（办结结果照片）」 when `role` is "result"."""
     return f"问题 #{item.id}" + ("（办结结果照片）" if role == "result" else "")
 
 
@@ -34,12 +36,15 @@ def attached(kinds: list[str], place: str, example: int, label: str | None = Non
 
 
 def unattached(kinds: list[str], minutes: int) -> str:
+    """Media with no visit or item of the sender's in the last `minutes` (shown as hours when whole):
+    「收到照片，但最近2小时内没有您的走访或问题记录，暂未附到记录上。…」"""
     hours = f"{minutes // 60}小时" if minutes % 60 == 0 else f"{minutes}分钟"
     return (f"收到{what(kinds)}，但最近{hours}内没有您的走访或问题记录，暂未附到记录上。"
             "请回复「照片移到 #问题编号」，或先发走访情况再发照片。")
 
 
 def moved(n: int, item: Item, role: str) -> str:
+    """照片移到 confirmation, `n` attachments: 「已把2个附件移到 问题 #12。」"""
     return f"已把{n}个附件移到 {item_place(item, role)}。"
 
 
@@ -47,6 +52,8 @@ NOTHING_TO_MOVE = "最近没有您发的照片或文件，没有可移动的附�
 
 
 def over_quota(quota: int) -> str:
+    """Media over the per-person daily `quota` (nothing saved):
+    「今天发送的照片和文件已达上限（每人每天60个），这次未保存。…」"""
     return f"今天发送的照片和文件已达上限（每人每天{quota}个），这次未保存。如确有需要，请联系管理员。"
 
 
@@ -59,5 +66,7 @@ def refused(kind: str, file_name: str | None, reason: str, limit: str) -> str:
 
 
 def download_failed(kind: str, file_name: str | None, attempts: int) -> str:
+    """Media that could not be fetched after `attempts` tries:
+    「您发的照片下载失败（已重试5次），未能保存，请重新发送。」"""
     name = f"「{file_name}」" if file_name else ""
     return f"您发的{KIND_NAMES.get(kind, '文件')}{name}下载失败（已重试{attempts}次），未能保存，请重新发送。"

@@ -18,6 +18,7 @@ class SystemClock:
         self.tz = ZoneInfo(tz)
 
     def now(self) -> datetime:
+        """Current naive local time in `tz`, to the second."""
         return datetime.now(self.tz).replace(tzinfo=None, microsecond=0)
 
 
@@ -28,12 +29,15 @@ class FixedClock:
         self.at = at
 
     def now(self) -> datetime:
+        """The time last set (naive local)."""
         return self.at
 
     def set(self, at: datetime) -> None:
+        """Jump to `at` (naive local time)."""
         self.at = at
 
     def advance(self, **kwargs: float) -> None:
+        """Move forward by timedelta keyword arguments (`advance(minutes=5)`)."""
         self.at += timedelta(**kwargs)
 
 
@@ -44,7 +48,9 @@ class OffsetClock:
         self.base, self.offset = base, offset
 
     def now(self) -> datetime:
+        """The base clock's time plus the offset (naive local)."""
         return self.base.now() + self.offset
 
     def set(self, at: datetime) -> None:
+        """Make now() read `at` from here on; time keeps flowing from there."""
         self.offset = at - self.base.now()

@@ -36,6 +36,7 @@ UNMASKED_LEADERS_ONLY = "只有领导可以导出不隐去手机号、证件号�
 
 
 def is_admin(roles: Iterable[str] | None) -> bool:
+    """True when the roster roles include an ADMIN_ROLES role (None: no roles)."""
     return any(r in ADMIN_ROLES for r in roles or ())
 
 
@@ -46,6 +47,7 @@ def may_use_console(roles: Iterable[str] | None) -> bool:
 
 
 def sees_everything(roles: Iterable[str] | None) -> bool:
+    """Leaders and administrators see every unit in the console and exports; others are scoped."""
     roles = roles or ()
     return ROLE_LEADER in roles or is_admin(roles)
 
@@ -93,6 +95,7 @@ def export_month(arg: str, today: date) -> str:
 
 
 def wants_unmasked(arg: str) -> bool:
+    """True when an 导出 argument asks for unmasked names and phones (「完整」「不脱敏」「不隐去」「原始」)."""
     return any(w in arg for w in ("完整", "不脱敏", "不隐去", "原始"))
 
 

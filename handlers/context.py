@@ -30,14 +30,17 @@ class Ctx:
 
     @property
     def today(self) -> date:
+        """The message's local date (from `now`, the injected clock)."""
         return self.now.date()
 
     @property
     def is_leader(self) -> bool:
+        """The sender has the leader role (sees everything, may 包保)."""
         return self.cadre.has_role(ROLE_LEADER)
 
     @property
     def is_unit_head(self) -> bool:
+        """The sender has the unit-head role (sees their unit, approves its 延期)."""
         return self.cadre.has_role(ROLE_UNIT_HEAD)
 
     def scope(self, mine: bool = False, owned_only: bool = False) -> Scope:

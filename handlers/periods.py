@@ -6,10 +6,12 @@ from datetime import date, datetime, time, timedelta
 
 
 def month_start(d: date) -> date:
+    """The first day of `d`'s month."""
     return d.replace(day=1)
 
 
 def next_month(d: date) -> date:
+    """The first day of the month after `d`'s."""
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
@@ -29,6 +31,7 @@ def period_range(period: str, today: date) -> tuple[date | None, date | None]:
 
 
 def as_datetime(d: date | None) -> datetime | None:
+    """Midnight at the start of `d` (naive local), None for None: a period bound for datetime columns."""
     return None if d is None else datetime.combine(d, time())
 
 

@@ -51,6 +51,9 @@ class Recorder:
         self._commit: GroupCommit[RecordJob, str] = GroupCommit(db, self._write)
 
     async def record(self, msg: IncomingMessage, parsed: Parsed, now: datetime) -> str:
+        """Store the visit and items `parsed` from `msg` (group commit with concurrent messages) and return the reply
+        (replies.recorded, or replies.not_registered for an unknown sender). StorageError when the batch cannot commit.
+        """
         return await self._commit.submit(RecordJob(msg, parsed, now))
 
     def _write(self, conn: Batch, jobs: Sequence[RecordJob]) -> list[str]:

@@ -41,6 +41,7 @@ class IncomingMessage:
 
     @property
     def dedupe_key(self) -> str:
+        """「channel:chat:user:msg_id」 (chat 「-」 in a 1:1 chat): the same platform message gives the same key."""
         return f"{self.channel}:{self.chat_id or '-'}:{self.user_id}:{self.msg_id}"
 
 

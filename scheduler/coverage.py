@@ -31,6 +31,7 @@ def missing_next_year(today: date, settings: SchedulerSettings) -> int | None:
 
 
 def file_hint(settings: SchedulerSettings) -> str:
+    """The configured holiday file, or the Chinese hint that none is configured."""
     return settings.holidays.file or "（未配置：请在 [scheduler.holidays] 设置 file）"
 
 

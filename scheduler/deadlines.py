@@ -62,9 +62,11 @@ class Ctx:
 
     @property
     def today(self) -> date:
+        """The sweep's local date."""
         return self.now.date()
 
     def available(self, pid: int) -> bool:
+        """True when cadre `pid` is active and not on leave today (reminders go only to them)."""
         p = self.people.get(pid)
         return p is not None and not calm.on_leave(p.leave_until, self.today, p.leave_from)
 
@@ -79,6 +81,9 @@ class Ctx:
 
 async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
                    rows: list) -> Ctx:
+    """Load what a deadline sweep over `rows` needs: active people, unit names, a working-day counter
+    spanning the rows' deadlines and today, and the available unit heads and leaders.
+    """
     people = {p.id: p for p in await sweeps.load_people(session)}
     unit_names = await sweeps.units(session)
     today = now.date()

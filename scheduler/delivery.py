@@ -36,6 +36,7 @@ class OutboxSender:
     async def send(
         self, session: Tx, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
+        """Queue `messages` in the outbox within `session` (sent after commit); one outbox id each."""
         return await outbox.enqueue(session, messages, now)
 
 
@@ -50,6 +51,7 @@ class RecordingSender:
     async def send(
         self, session: Tx, messages: Sequence[Notice], now: datetime,
     ) -> list[int | None]:
+        """Keep `messages` in `sent`; None for each. RuntimeError when more than `fail_after` are given."""
         if self.fail_after is not None and len(messages) > self.fail_after:
             raise RuntimeError("simulated crash mid-run")
         self.sent.extend(messages)

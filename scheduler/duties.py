@@ -43,6 +43,7 @@ class DutyStatus:
 
     @property
     def met(self) -> bool:
+        """True when the cadre has duties this month and none is missing."""
         return self.has_duties and not self.missing
 
 

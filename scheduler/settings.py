@@ -51,6 +51,7 @@ class DutyRule:
     times: int = 1
 
     def applies_to(self, roles: frozenset[str]) -> bool:
+        """True when the rule binds a cadre with these roster roles (everyone, or one of `who`)."""
         return self.who == EVERYONE or any(r in roles for r in self.who)
 
 
@@ -119,6 +120,7 @@ class SchedulerSettings:
 
     @property
     def tz(self) -> ZoneInfo:
+        """The organisation's time zone (all stored times are naive local times in it)."""
         return ZoneInfo(self.timezone)
 
 

@@ -10,6 +10,7 @@ _LABEL_RESERVE = len(texts.PART_LABEL.format(n=999, total=999).encode())
 
 
 def nbytes(s: str) -> int:
+    """Length of `s` in UTF-8 bytes (the platforms' message limits count bytes)."""
     return len(s.encode("utf-8"))
 
 

@@ -179,6 +179,7 @@ class WorkCalendar:
         return shipped if shipped is not None and shipped.status == "official" else None
 
     def package_knows(self, year: int) -> bool:
+        """True when the chinese_calendar package has official data for `year`."""
         try:
             chinese_calendar.is_workday(date(year, 6, 1))
         except NotImplementedError:
@@ -200,6 +201,7 @@ class WorkCalendar:
         return hit
 
     def is_working_day(self, d: date) -> bool:
+        """True when `d` is a working day (official calendar, admin file, or the fallback)."""
         return self.day(d).working
 
     def working_days(self, start: date, end: date) -> list[date]:

@@ -151,6 +151,7 @@ async def latest_batch(session: AsyncSession, cadre_id: int, since: datetime) ->
 # --- the download queue (bot/media/worker.py) -----------------------------------------------
 
 async def due(session: AsyncSession, now: datetime, limit: int = 20) -> list[Attachment]:
+    """Up to `limit` pending attachments whose next attempt is due at `now`, oldest first; not claimed."""
     rows = await session.scalars(
         select(Attachment).where(Attachment.status == "pending", Attachment.next_attempt_at <= now)
         .order_by(Attachment.id).limit(limit))
@@ -192,6 +193,7 @@ async def mark_stored(session: AsyncSession, row_id: int, *, sha256: str, thumb_
 
 
 async def reschedule(session: AsyncSession, row_id: int, *, at: datetime, attempts: int, error: str) -> None:
+    """Put a failed download back to pending, next try at `at`; `error` is kept (300 characters). Not committed."""
     await session.execute(update(Attachment).where(Attachment.id == row_id).values(
         status="pending", next_attempt_at=at, attempts=attempts, last_error=error[:300]))
 

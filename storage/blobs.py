@@ -40,7 +40,9 @@ class BlobStore(Protocol):
         """The bytes stored under `name` (BlobMissing when there are none)."""
         ...
 
-    def exists(self, name: str) -> bool: ...
+    def exists(self, name: str) -> bool:
+        """True when a blob named `name` is stored."""
+        ...
 
 
 class DiskBlobStore:
@@ -51,11 +53,13 @@ class DiskBlobStore:
         self.root = Path(root)
 
     def path(self, name: str) -> Path:
+        """Where blob `name` lives (root/ab/cd/name). ValueError when `name` is not a SHA-256 hex digest."""
         if not _SHA.fullmatch(name):
             raise ValueError("blob name is not a SHA-256")
         return self.root / name[:2] / name[2:4] / name
 
     def put(self, data: bytes) -> str:
+        """Write `data` atomically (temp file, then rename) unless present; return its SHA-256 name."""
         name = digest(data)
         target = self.path(name)
         if target.exists():
@@ -72,12 +76,14 @@ class DiskBlobStore:
         return name
 
     def get(self, name: str) -> bytes:
+        """The bytes of blob `name`. BlobMissing when absent, ValueError for a malformed name."""
         try:
             return self.path(name).read_bytes()
         except FileNotFoundError:
             raise BlobMissing(name) from None
 
     def exists(self, name: str) -> bool:
+        """True when blob `name` is on disk. ValueError for a malformed name."""
         return self.path(name).is_file()
 
     def count(self) -> int:

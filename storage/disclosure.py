@@ -56,5 +56,6 @@ async def month_rows(session: AsyncSession, unit_id: int | None, since: datetime
 
 
 async def is_unpublished(session: AsyncSession, item_id: int) -> bool:
+    """True when the item was taken off the public disclosure page (an UNPUBLISHED event exists)."""
     return await session.scalar(select(ItemEvent.id).where(
         ItemEvent.item_id == item_id, ItemEvent.kind == UNPUBLISHED).limit(1)) is not None

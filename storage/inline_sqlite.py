@@ -32,6 +32,7 @@ class InlineConnection(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
     def stop(self) -> None:
+        """Close the sqlite3 connection now (no worker thread to stop); later calls raise ValueError."""
         self._running = False
         if self._connection is not None:
             self._connection.close()

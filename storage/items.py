@@ -25,6 +25,7 @@ class Scope:
     owned_only: bool = False  # 我的待办: what the cadre owns now, not what they once raised
 
     def items_clause(self) -> Any:
+        """WHERE clause for Item rows the viewer may see (True for everything)."""
         if self.everything:
             return True
         if self.owned_only:
@@ -33,6 +34,7 @@ class Scope:
         return or_(own, Item.unit_id == self.unit_id) if self.unit_id else own
 
     def visits_clause(self) -> Any:
+        """WHERE clause for Visit rows the viewer may see: all, their unit's, or their own."""
         if self.everything:
             return True
         if self.unit_id:

@@ -44,6 +44,7 @@ class LedgerFilter:
     scope: Scope | None = None
 
     def with_scope(self, scope: Scope | None) -> LedgerFilter:
+        """A copy of the filter limited to `scope` (None: no limit)."""
         return replace(self, scope=scope)
 
 
@@ -79,6 +80,7 @@ def item_where(f: LedgerFilter, today: date, dialect: str, which: str = "problem
 
 
 def visit_where(f: LedgerFilter) -> list[Any]:
+    """WHERE clauses for visits under `f`: not revoked, dated in [since, until), scope, unit, cadre."""
     out: list[Any] = [Visit.revoked_at.is_(None)]
     if f.since is not None:
         out.append(Visit.date >= f.since.date())
@@ -113,6 +115,7 @@ class ItemRow(NamedTuple):
     result: str | None
 
     def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
         return self.status in OPEN_STATUSES and self.deadline < today
 
 
@@ -233,6 +236,7 @@ class Page:
 
     @property
     def pages(self) -> int:
+        """Number of pages, at least 1."""
         return max(1, -(-self.total // self.per_page))
 
 

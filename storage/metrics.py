@@ -45,6 +45,7 @@ class UnitMetrics:
     reopened_items: int = 0
 
     def add(self, other: UnitMetrics) -> None:
+        """Add `other`'s counts to this one in place (for totals over units)."""
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -54,22 +55,27 @@ class UnitMetrics:
 
     @property
     def response_rate(self) -> float | None:
+        """Share (0..1) of items answered within the response hours; None when no item is due yet."""
         return self._rate(self.responded_in_time, self.response_base)
 
     @property
     def resolve_rate(self) -> float | None:
+        """Share (0..1) of items resolved or closed; None without items."""
         return self._rate(self.resolved, self.items)
 
     @property
     def on_time_rate(self) -> float | None:
+        """Share (0..1) of resolved items resolved by their assessed deadline (按期办结率); None when none resolved."""
         return self._rate(self.resolved_on_time, self.resolved)
 
     @property
     def satisfaction_rate(self) -> float | None:
+        """Weighted mean rating score (满意度, by the configured weights); None when nothing was rated."""
         return None if self.rating_weight <= 0 else self.rating_score / self.rating_weight
 
     @property
     def reopen_rate(self) -> float | None:
+        """Share (0..1) of rated items reopened after 不满意; None when none was rated."""
         return self._rate(self.reopened_items, self.rated_items)
 
 
@@ -144,9 +150,11 @@ class UnitPeriod:
 
     @property
     def new(self) -> int:
+        """Items raised in the period, all categories."""
         return sum(self.new_by_category.values())
 
     def add(self, other: UnitPeriod) -> None:
+        """Add `other`'s figures to this one in place (dicts merged by key)."""
         for f in fields(self):
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
             if isinstance(mine, dict):

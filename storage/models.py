@@ -58,6 +58,7 @@ class Cadre(Base):
     unit: Mapped[Unit] = relationship(lazy="joined")
 
     def has_role(self, role: str) -> bool:
+        """True when `role` is one of the cadre's roster roles."""
         return role in (self.roles or [])
 
 
@@ -150,9 +151,11 @@ class Item(Base):
 
     @property
     def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
         return self.status in OPEN_STATUSES
 
     def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
         return self.is_open and self.deadline < today
 
     @property

@@ -43,6 +43,7 @@ class NewVisit:
     id: int | None = None
 
     def values(self) -> dict[str, Any]:
+        """The row to insert into visits (column → value)."""
         return {"cadre_id": self.cadre_id, "unit_id": self.unit_id, "date": self.date,
                 "place_type": self.place_type, "place": self.place, "people": self.people, "text": self.text,
                 "message_id": self.message_id, "created_at": self.created_at, "revoked_at": None}
@@ -65,9 +66,11 @@ class NewItem:
     alternative: str | None = None  # the category model's second choice when unsure (reply only)
 
     def is_overdue(self, today: date) -> bool:
+        """True when the deadline is before `today` (a new item is open)."""
         return self.deadline < today  # a new item is open
 
     def values(self) -> dict[str, Any]:
+        """The row to insert into items (column → value); needs the visit inserted first for visit_id."""
         return {"visit_id": self.visit.id if self.visit else None, "category": self.category, "text": self.text,
                 "reporter_id": self.owner.id, "owner_id": self.owner.id, "unit_id": self.owner.unit_id,
                 "track": self.track, "deadline": self.deadline, "status": self.status, "result": None,

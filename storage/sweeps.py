@@ -83,6 +83,7 @@ async def load_people(session: AsyncSession) -> list[Person]:
 
 
 async def units(session: AsyncSession) -> dict[int, str]:
+    """Unit id → unit name, for every unit."""
     return dict((await session.execute(select(Unit.id, Unit.name).order_by(Unit.id))).all())
 
 
@@ -205,6 +206,7 @@ async def group_bindings(session: AsyncSession) -> list[GroupBinding]:
 
 
 async def job_runs(session: AsyncSession) -> dict[str, datetime]:
+    """Job name → last fire time (naive local), for catch-up after downtime."""
     return dict((await session.execute(select(JobRun.name, JobRun.last_fire_at))).all())
 
 

@@ -29,6 +29,7 @@ _MENTION = re.compile(r"(?:^|(?<=\s))@[^\s@]{1,40}(?:\s+|$)")
 
 
 def strip_mentions(text: str) -> str:
+    """`text` without 「@name」 mentions (the robot's and others'), which DingTalk leaves in group messages."""
     return _MENTION.sub("", text)
 
 

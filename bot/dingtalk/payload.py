@@ -56,10 +56,12 @@ class RobotMessage(msgspec.Struct):
 
     @property
     def sender(self) -> str | None:
+        """The sender's staff id, else the DingTalk user id; None when the payload has neither."""
         return self.senderStaffId or self.senderId
 
     @property
     def is_group(self) -> bool:
+        """True for a group conversation (conversationType "2")."""
         return self.conversationType == "2"
 
 

@@ -42,6 +42,11 @@ class RobotMessageHandler(ChatbotHandler):
         self.logger = log
 
     async def process(self, callback: CallbackMessage) -> tuple[int, str]:
+        """Handle one Stream-mode robot message; returns the (ack status, text) for DingTalk.
+
+        A malformed message is acked OK (redelivery cannot help) and logged; a failure in handling answers
+        STATUS_SYSTEM_EXCEPTION so DingTalk redelivers it.
+        """
         try:
             message = convert(callback.data)
         except BadRequest as exc:  # acked: redelivering a malformed message cannot help

@@ -19,6 +19,7 @@ def _name(raw: str | None) -> str | None:
 
 
 def wecom_media(m: WeComMessage) -> tuple[Media, ...]:
+    """The media of a WeCom image, file or location message (locations out of range dropped); () for others."""
     if m.MsgType in ("image", "file") and m.MediaId:
         return (Media("image" if m.MsgType == "image" else "file", m.MediaId, _name(m.FileName)),)
     if m.MsgType == "location" and m.Location_X and m.Location_Y:
@@ -29,6 +30,7 @@ def wecom_media(m: WeComMessage) -> tuple[Media, ...]:
 
 
 def dingtalk_media(m: RobotMessage) -> tuple[Media, ...]:
+    """The media of a DingTalk picture, file or richText message (its pictures); () for others."""
     c = m.content
     if c is None:
         return ()

@@ -41,6 +41,7 @@ LEASE = timedelta(minutes=5)
 
 
 def size_text(n: int) -> str:
+    """A size in bytes as users read it: 「10MB」 from 1 MiB on (rounded), else 「512KB」."""
     return f"{n / 1024 / 1024:.0f}MB" if n >= 1024 * 1024 else f"{n // 1024}KB"
 
 
@@ -59,6 +60,7 @@ class AttachmentWorker:
         self._wake = asyncio.Event()
 
     def kick(self) -> None:
+        """Wake run_forever now instead of at the next poll (a new attachment was queued)."""
         self._wake.set()
 
     def backoff(self, attempts: int, exc: Exception | None = None) -> float:
@@ -70,6 +72,8 @@ class AttachmentWorker:
         return delay
 
     async def run_once(self) -> int:
+        """Claim the attachments due now (stale leases reaped) and download each in turn; returns how many
+        were claimed."""
         now = self.clock.now()
         async with self.db.write() as s:
             await q.reap_stale(s, now)
@@ -80,6 +84,9 @@ class AttachmentWorker:
         return len(claimed)
 
     async def run_forever(self) -> None:
+        """Loop run_once until cancelled, waiting `outbox.poll_interval_s` seconds or a kick between empty rounds.
+        A failed round is logged (exception type only) and the loop goes on.
+        """
         while True:
             try:
                 if await self.run_once():

@@ -94,6 +94,7 @@ class DingTalkSender:
 
     @property
     def robot_code(self) -> str:
+        """The robot code messages are sent as: `robot_code` from the config, else the app key."""
         return self.cfg.robot_code or self.cfg.app_key
 
     async def fetch_token(self) -> tuple[str, float]:

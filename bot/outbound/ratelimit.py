@@ -36,6 +36,7 @@ class WallClock:
         self.tz = ZoneInfo(tz)
 
     def now(self) -> datetime:
+        """Current naive local time in `tz` (microseconds kept, for rate windows)."""
         return datetime.now(self.tz).replace(tzinfo=None)
 
 

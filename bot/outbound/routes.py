@@ -52,14 +52,17 @@ class Unroutable(ApiError):
 
 
 def wecom_can_send(cfg: Config) -> bool:
+    """True when WeCom is configured for sending (callbacks configured, plus secret and agent_id)."""
     return cfg.wecom.enabled and bool(cfg.wecom.secret and cfg.wecom.agent_id)
 
 
 def dingtalk_can_send(cfg: Config) -> bool:
+    """True when DingTalk is configured (it both receives and sends)."""
     return cfg.dingtalk.enabled
 
 
 def console_only(cfg: Config) -> bool:
+    """True when no platform can send: outgoing messages then only reach the console."""
     return not wecom_can_send(cfg) and not dingtalk_can_send(cfg)
 
 

@@ -71,6 +71,10 @@ class DisclosurePages:
         return f"{self.services.cfg.policy.console_url.rstrip('/')}{request.path.removesuffix('.png')}"
 
     async def show(self, request: web.Request) -> web.Response:
+        """GET /public/{unit_id|all}/{YYYY-MM}: the month's 公示 page (200, HTML), names and phones masked;
+        cadre names only when `public.show_cadres`. Anyone when `public.disclosure` is "public", addresses in
+        `public.intranet` when "intranet"; 404 otherwise, and for an unknown unit or month.
+        """
         self._allowed(request)
         unit_id, unit_name, since, until, month = await self._what(request)
         async with self.services.db.session() as s:
@@ -87,6 +91,9 @@ class DisclosurePages:
                     qr=f"{request.path}.png", url=self._url(request), month=month)
 
     async def qr(self, request: web.Request) -> web.Response:
+        """GET /public/{unit_id|all}/{YYYY-MM}.png: the page's address as a QR code (200, image/png), for the
+        公示栏. Same access and 404s as `show`.
+        """
         self._allowed(request)
         await self._what(request)
         return web.Response(body=qr_png(self._url(request)), content_type="image/png")

@@ -36,18 +36,22 @@ class Viewer:
 
     @property
     def everything(self) -> bool:
+        """True for leaders and administrators: no scope limit."""
         return sees_everything(self.roles)
 
     @property
     def is_leader(self) -> bool:
+        """True when the viewer has the leader role."""
         return ROLE_LEADER in self.roles
 
     @property
     def is_unit_head(self) -> bool:
+        """True when the viewer has the unit-head role."""
         return ROLE_UNIT_HEAD in self.roles
 
     @property
     def scope(self) -> Scope:
+        """What the viewer may read: everything, their unit (unit head), or what they own or reported."""
         if self.everything:
             return Scope(self.cadre_id, everything=True)
         if self.is_unit_head:
@@ -55,6 +59,7 @@ class Viewer:
         return Scope(self.cadre_id)
 
     def may_see(self, item: Item) -> bool:
+        """True when `item` is within the viewer's scope (same rule as `scope`, for one loaded item)."""
         return (self.everything or item.owner_id == self.cadre_id or item.reporter_id == self.cadre_id
                 or (self.is_unit_head and item.unit_id == self.unit_id))
 
@@ -73,6 +78,7 @@ class SignInLimiter:
         self._seen: dict[str, deque[datetime]] = {}
 
     def allow(self, address: str) -> bool:
+        """Count one attempt from `address`; False (do not try) when it made `per_minute` already in the last 60 s."""
         now = self.clock.now()
         q = self._seen.setdefault(address, deque())
         while q and (now - q[0]).total_seconds() >= 60:
@@ -87,6 +93,9 @@ class SignInLimiter:
 
 
 async def start_session(request: web.Request, cadre_id: int, now: datetime, hours: int) -> None:
+    """Sign `cadre_id` in: a fresh session (the old one invalidated) valid `hours` hours from `now`, with a new
+    CSRF token. Sets the session cookie on the response.
+    """
     session = await get_session(request)
     session.invalidate()
     session = await get_session(request)

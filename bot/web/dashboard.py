@@ -50,6 +50,7 @@ class UnitRow:
 
     @property
     def duty_rate(self) -> float | None:
+        """Share (0..1) of owed duties met this month; None when none is owed."""
         return self.duty_met / self.duty_owed if self.duty_owed else None
 
 
@@ -191,9 +192,13 @@ class MonthCache:
         self._refreshing: set[tuple[date, date]] = set()
 
     def clear(self) -> None:
+        """Forget every cached month (after a change made through the console)."""
         self._entries.clear()
 
     async def get(self, start: date, today: date) -> MonthData:
+        """MonthData of the month starting `start` as of `today`: cached, refreshed in the background once older
+        than `max_age_s` seconds, computed (once, under a lock) when missing.
+        """
         key = (start, today)
         entry = self._entries.get(key)
         if entry is not None:

@@ -56,6 +56,7 @@ class Trail:
 
     @property
     def empty(self) -> bool:
+        """True when there is no picture, file or location to show."""
         return not (self.evidence or self.result or self.files or self.places)
 
 
@@ -69,6 +70,7 @@ def size_text(n: int | None) -> str:
 
 
 def place_text(a: AttachmentView) -> str:
+    """「位置：梅园3栋（32.061234, 118.791234）」; digits in the label masked."""
     coords = f"{a.latitude:.6f}, {a.longitude:.6f}" if a.latitude is not None and a.longitude is not None else ""
     return f"位置：{mask_numbers(a.label or '')}（{coords}）"
 
@@ -93,6 +95,7 @@ def trail(views: list[AttachmentView]) -> Trail:
 
 
 async def item_trail(session: Tx, item_id: int) -> Trail:
+    """The pictures, files and locations attached to item `item_id` (all of them; the caller checks scope)."""
     return trail(await attachments.for_item(session, item_id))
 
 
@@ -108,10 +111,16 @@ class Files:
         self.console = console
 
     async def original(self, request: web.Request) -> web.Response:
+        """GET /console/files/{sha256}, signed-in viewers: the original (200, its type; 304 when the ETag matches).
+        404 「没有这个文件，或您无权查看。」 when no attachment with it lies in the viewer's scope.
+        """
         a = await self._allowed(request)
         return await self._serve(request, request.match_info["sha"], a, thumb=False)
 
     async def thumb(self, request: web.Request) -> web.Response:
+        """GET /console/files/{sha256}/thumb, signed-in viewers: the JPEG thumbnail of a picture (200; 304 when the
+        ETag matches). 404 for a PDF, or as `original`.
+        """
         a = await self._allowed(request)
         if a.thumb_sha256 is None:  # a PDF has none
             raise web.HTTPNotFound(text="没有这个文件，或您无权查看。")

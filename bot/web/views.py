@@ -68,13 +68,16 @@ class Console:
 
     @property
     def db(self):
+        """The Database of the running server."""
         return self.services.db
 
     @property
     def today(self) -> date:
+        """Today's local date from the injected clock."""
         return self.services.clock.now().date()
 
     async def viewer(self, request: web.Request) -> Viewer:
+        """The signed-in Viewer; raises HTTPFound to /console/signed-out when not signed in or expired."""
         v = await load_viewer(request, self.db, self.services.clock)
         if v is None:
             raise web.HTTPFound("/console/signed-out")
@@ -90,6 +93,9 @@ class Console:
         return aiohttp_jinja2.render_template("login.html", request, {"token": token, "viewer": None})
 
     async def login(self, request: web.Request) -> web.Response:
+        """POST /console/login (form field `t`, the one-time 「后台」 link token), anyone: signs in and redirects
+        (302) to /console/. 403 page 「链接无效」 for a used or expired token; 429 past the sign-in rate limit.
+        """
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
         form = await request.post()
@@ -122,6 +128,9 @@ class Console:
              "state": state, "agentid": cfg.agent_id}) + "#wechat_redirect")
 
     async def wecom_callback(self, request: web.Request) -> web.Response:
+        """GET /console/wecom/callback?code&state, from WeCom 网页授权: signs a console user in (302 to /console/).
+        404 when WeCom is not configured; 403 for a stale state, or a page for cadres without console rights; 429.
+        """
         if not (self.services.cfg.wecom.corp_id and self.services.cfg.wecom.secret):
             raise web.HTTPNotFound(text="未配置企业微信。")
         return await self._oauth_finish(request, request.query.get("code", ""), "wecom",
@@ -141,6 +150,9 @@ class Console:
              "prompt": "consent"}))
 
     async def dingtalk_callback(self, request: web.Request) -> web.Response:
+        """GET /console/dingtalk/callback?authCode&state, from DingTalk 免登: as `wecom_callback` (404 without
+        DingTalk).
+        """
         if not self.services.cfg.dingtalk.enabled:
             raise web.HTTPNotFound(text="未配置钉钉。")
         code = request.query.get("authCode") or request.query.get("code", "")
@@ -169,12 +181,16 @@ class Console:
         raise web.HTTPFound("/console/")
 
     async def logout(self, request: web.Request) -> web.Response:
+        """POST /console/logout with the CSRF token, signed-in viewers: ends the session, 302 to /console/signed-out.
+        403 without a valid CSRF token.
+        """
         viewer = await self.viewer(request)
         check_csrf(viewer, form_text((await request.post()).get("csrf")))
         (await get_session(request)).invalidate()
         raise web.HTTPFound("/console/signed-out")
 
     async def signed_out(self, request: web.Request) -> web.Response:
+        """GET /console/signed-out, anyone: 200 page telling how to sign in (「后台」 in a private chat)."""
         return aiohttp_jinja2.render_template("message.html", request, {
             "viewer": None, "title": "未登录",
             "text": "请在企业微信或钉钉中私聊民情通发送「后台」，点击收到的链接登录（领导、单位负责人、管理员可用）。"})
@@ -218,6 +234,9 @@ class Console:
     # -- pages -------------------------------------------------------------------------
 
     async def dashboard(self, request: web.Request) -> web.Response:
+        """GET /console/?month&unit…, signed-in viewers: 200 dashboard of the month (figures, charts, rates) within
+        the viewer's scope; 302 to /console/signed-out when not signed in.
+        """
         viewer = await self.viewer(request)
         f, shown = self._filter(viewer, request.query)
         start, _ = dashboard.month_range(shown["month"], self.today)
@@ -241,6 +260,9 @@ class Console:
         return aiohttp_jinja2.render_template("dashboard.html", request, ctx)
 
     async def items(self, request: web.Request) -> web.Response:
+        """GET /console/items?list=problems|tasks|effects&sort&desc&page…, signed-in viewers: 200 one page of the list
+        within the viewer's scope (unknown list → problems); 302 to /console/signed-out when not signed in.
+        """
         viewer = await self.viewer(request)
         which = request.query.get("list", "problems")
         which = which if which in LIST_TITLES else "problems"
@@ -258,6 +280,9 @@ class Console:
         return aiohttp_jinja2.render_template("items.html", request, ctx)
 
     async def visits(self, request: web.Request) -> web.Response:
+        """GET /console/visits?sort&desc&page…, signed-in viewers: 200 one page of visits with their pictures, within
+        the viewer's scope; 302 to /console/signed-out when not signed in.
+        """
         viewer = await self.viewer(request)
         f, shown = self._filter(viewer, request.query)
         sort = request.query.get("sort", "date")
@@ -271,6 +296,9 @@ class Console:
         return aiohttp_jinja2.render_template("visits.html", request, ctx)
 
     async def item(self, request: web.Request) -> web.Response:
+        """GET /console/items/{id}, signed-in viewers: 200 the item, its history, attachments and action forms.
+        404 「没有这个问题，或您无权查看。」 when it does not exist or lies outside the viewer's scope.
+        """
         viewer = await self.viewer(request)
         item_id = int(request.match_info["item_id"])
         async with self.db.session() as s:
