@@ -102,6 +102,10 @@ class Parser:
         for name in PROFILES:
             with open(DATA_DIR / f"{name}.toml", "rb") as f:
                 taxonomies[name] = Taxonomy.from_data(name, tomllib.load(f))
+        with open(DATA_DIR / "lexicon.toml", "rb") as f:
+            lexicon = tomllib.load(f)
+        for name, tax in taxonomies.items():
+            tax.lexicon.merge(lexicon.get(name, {}))
         with open(DATA_DIR / "cues.toml", "rb") as f:
             cue_data = tomllib.load(f)
         if extra_keywords is not None:
