@@ -30,6 +30,20 @@ def test_cn_to_int(text, want):
     ("有3个同学说想换宿舍", None),
     ("公司说想招20个实习生", None),
     ("一个班60多人", None),
+    # the noun first and the count with 个 closing the clause
+    ("在食堂见到了大一的新生5个，聊了聊伙食", 5),
+    # people named by what they are, with 的 and no noun, then met
+    ("晚上跟3个大二的聊了一会儿", 3),
+    ("和两个研三的一起吃了午饭", 2),
+    ("和3个宿舍的一起开会", None),  # rooms, not people
+    # a roll call: those present, not those expected
+    ("去机房听课，应到40人实到37人", 37),
+    ("参加班会，全班35人到了33人", 33),
+    ("听了一节课 一共28个学生 来了25个", 25),
+    # one count is read once ("代表8名学生" is not 代表8名 + 8名学生)
+    ("和读者代表8名学生座谈", 8),
+    ("与企业的两位高管座谈", 2),
+    ("与3名种植大户聊了聊收成", 3),
 ])
 def test_count_people(text, want):
     assert count_people(text) == want
