@@ -275,6 +275,8 @@ class Parser:
             "visit": intents.has_visit(own if relay else text, bool(own_dates),
                                        [p for p in places if p.end <= len(own)] if relay else places),
             "relay": bool(relay),
+            "went": intents.went(own),
+            "dont_record": intents.dont_record(text),
             "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
             "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
             "date": bool(own_dates),
@@ -287,6 +289,8 @@ class Parser:
         if self.models is None:
             return _rule_intent(sig)
         for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
+            if label in ("visit", "issue") and sig.flags["dont_record"]:
+                continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
