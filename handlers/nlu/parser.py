@@ -303,7 +303,7 @@ class Parser:
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
         """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
         place model against what kind of place the words name."""
-        place_type, place = detect_place(text, self.known_places, sig.places)
+        place_type, place = detect_place(text, self.known_places, sig.places, profile)
         model = self.models.place if self.models is not None else None
         if model is not None:
             feats = place_features(text, place_type or "其他", place, sig.places, profile)

@@ -128,7 +128,7 @@ def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
             continue
         text = normalize(row["text"], parser._is_word)
         sig = parser.signals(text, date.fromisoformat(row["today"]))
-        rule_type, place = detect_place(text, parser.known_places, sig.places)
+        rule_type, place = detect_place(text, parser.known_places, sig.places, row.get("profile") or "campus")
         feats = place_features(text, rule_type or "其他", place, sig.places, row.get("profile") or "campus")
         out.append((feats, row["visit"]["place_type"]))
     return out
