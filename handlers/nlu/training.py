@@ -28,6 +28,7 @@ CATEGORY_C = 4.0
 CLAUSE_C = 1.0
 PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
+LEXICON_WEIGHT = 0.05  # a domain lexicon word taught as a tiny example of its category
 DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the second choice
 _STRONG = re.compile(r"[。！？!?；;\n]")
 
@@ -80,6 +81,19 @@ def category_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> dict[st
                 match = (words, [(parser._tokens(words), 1.0)])
             feats = item_features(match[0], match[1], classifier, place_type)
             out.setdefault(profile, []).append((feats, gold["category"], CORRECTION_WEIGHT if correction else 1.0))
+    return out
+
+
+def lexicon_examples(parser: Parser, profile: str) -> list[tuple[Features, str, float]]:
+    """Each word of the profile's domain lexicon (data/lexicon.toml) as a tiny labelled example of
+    its categories: its character n-grams and tokens only, at LEXICON_WEIGHT. This teaches the
+    category model words no labelled message used ("道闸" is 治安 in a town) without moving the
+    weights of the rule features, which the lexicon would trivially satisfy. Sorted: deterministic."""
+    tax = parser.taxonomies[profile]
+    out = []
+    for word, cats in sorted(tax.lexicon.table.items()):
+        binary, _ = item_features(word, [(parser._tokens(word), 1.0)], parser.classifiers[profile], None)
+        out += [((binary, {}), cat, LEXICON_WEIGHT) for cat in cats if cat in tax.categories]
     return out
 
 
@@ -141,6 +155,7 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
     clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
     category = {}
     for profile, examples in category_examples(parser, rows).items():
+        examples = examples + lexicon_examples(parser, profile)
         if len({label for _, label, _ in examples}) >= 2:
             category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
                                     weights=[w for _, _, w in examples])

@@ -76,6 +76,10 @@ def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
     ("食堂早餐七点半就收了，早上根本来不及吃", False),  # a meal named inside a complaint
     ("教学楼厕所又停水了，学生说要去别的楼上", False),  # someone else's going, after 说
     ("电梯上周修好了，今天又坏了", False),
+    ("刚从医务室回来，流感的学生特别多", True),
+    ("上午在街道社保窗口帮忙，来办事的人很多", True),
+    ("去校医院看了，晚上没医生", True),
+    ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
 ])
 def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
     from handlers.nlu.intent import went as writer_went
