@@ -90,7 +90,7 @@ def lexicon_examples(parser: Parser, profile: str) -> list[tuple[Features, str, 
     category model words no labelled message used ("道闸" is 治安 in a town) without moving the
     weights of the rule features, which the lexicon would trivially satisfy. Sorted: deterministic."""
     tax = parser.taxonomies[profile]
-    out = []
+    out: list[tuple[Features, str, float]] = []
     for word, cats in sorted(tax.lexicon.table.items()):
         binary, _ = item_features(word, [(parser._tokens(word), 1.0)], parser.classifiers[profile], None)
         out += [((binary, {}), cat, LEXICON_WEIGHT) for cat in cats if cat in tax.categories]
