@@ -71,17 +71,14 @@ class LinearModel:
     def scores(self, features: Features) -> np.ndarray:
         """Raw class scores (L,) of one example; unknown features are ignored."""
         binary, weighted = features
-        rows = list(map(self.index.__getitem__, self._names & binary))
-        values = [1.0] * len(rows)
-        get = self.index.get
+        index = self.index
+        rows = list(map(index.__getitem__, self._names & binary))
+        # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
+        total: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
         for name, value in weighted.items():
-            row = get(name)
+            row = index.get(name)
             if row is not None:
-                rows.append(row)
-                values.append(value)
-        if not rows:
-            return self.bias.copy()
-        total: np.ndarray = np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+                total += np.float32(value) * self.weights[row]
         return total
 
     def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
