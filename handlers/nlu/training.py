@@ -85,15 +85,20 @@ def category_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> dict[st
 
 
 def lexicon_examples(parser: Parser, profile: str) -> list[tuple[Features, str, float]]:
-    """Each word of the profile's domain lexicon (data/lexicon.toml) as a tiny labelled example of
-    its categories: its character n-grams and tokens only, at LEXICON_WEIGHT. This teaches the
-    category model words no labelled message used ("道闸" is 治安 in a town) without moving the
-    weights of the rule features, which the lexicon would trivially satisfy. Sorted: deterministic."""
+    """Each word of the profile's domain lexicon (data/lexicon.toml) and each taxonomy keyword of
+    at least medium weight as a tiny labelled example of its categories: its character n-grams
+    and tokens only, at LEXICON_WEIGHT. This teaches the category model words no labelled message
+    used ("道闸" is 治安 in a town) without moving the weights of the rule features, which a lone
+    keyword would trivially satisfy. Sorted: deterministic."""
     tax = parser.taxonomies[profile]
+    words: dict[str, set[str]] = {w: set(cats) for w, cats in tax.lexicon.table.items()}
+    for word, votes in tax.keywords.items():
+        if len(word) >= 2:
+            words.setdefault(word, set()).update(c for c, w in votes.items() if w >= 2.0)
     out: list[tuple[Features, str, float]] = []
-    for word, cats in sorted(tax.lexicon.table.items()):
+    for word, cats in sorted(words.items()):
         binary, _ = item_features(word, [(parser._tokens(word), 1.0)], parser.classifiers[profile], None)
-        out += [((binary, {}), cat, LEXICON_WEIGHT) for cat in cats if cat in tax.categories]
+        out += [((binary, {}), cat, LEXICON_WEIGHT) for cat in sorted(cats) if cat in tax.categories]
     return out
 
 
