@@ -78,16 +78,19 @@ _PRESENT = re.compile(
     rf"[^。！？!?\n]{{0,6}}?(?:实到|到了|来了|到场|出席了?)(?P<num>{NUM})(?:个|名|位|人)")
 MEET_BEFORE = re.compile(
     r"(?:和|与|跟|同|陪|带|见到|见了|碰见|碰到|遇到|遇见|接待|接待了|看望|看望了|访谈|座谈|慰问|慰问了|走访|走访了|"
-    r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|就|大概|大约|约)\s*$")
+    r"家访|家访了|拜访|拜访了|探望|探望了|"
+    r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|大概|大约|约)\s*$")
 MEET_AFTER = re.compile(r"^\s*(?:交流|座谈|共餐|一起|聊|吃|参加|参与|在场|都在|见面|谈心|开会|面对面|围坐)")
 # a clause opened by the people met who then speak: "，6名同学反映…" (they were met on the visit)
 SPEAK_AFTER = re.compile(r"^\s*(?:都|也|纷纷|普遍|集中)?(?:反映|反馈|提到|提出|表示|说|谈到|聊到)")
+# people who went with the writer, not people met: "和两名网格员去了…", "跟3位老师一起到…"
+COMPANION_AFTER = re.compile(r"\s*(?:一起|一道|一同)?(?:去了?|到了?|前往|来到|赶到|下到|入户|上门)")
 REPORTED_BEFORE = re.compile(
     r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
 
 
 REPORTED_HEAD = re.compile(
-    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了|上次|之前|以前|每|一共[^，。]*只")
+    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了?|上次|之前|以前|每|一共[^，。]*只")
 _ALONE = re.compile(r"一个人$")
 # a bare total after the people were named: "看了寒假留校的学生 一共11个", "九个人"
 _TOTAL = re.compile(
@@ -133,6 +136,10 @@ def count_people(text: str) -> int | None:
         rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
+        if COMPANION_AFTER.match(text, m.end()):
+            continue
+        if m.group("num") in ("一", "1") and m.group("cls") == "个" and not MEET_BEFORE.search(before):
+            continue  # "一个医生在坐诊", "一个同学跑了三趟": someone, not a count of people met
         header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
             not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest))
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header

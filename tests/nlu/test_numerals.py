@@ -44,6 +44,16 @@ def test_cn_to_int(text, want):
     ("和读者代表8名学生座谈", 8),
     ("与企业的两位高管座谈", 2),
     ("与3名种植大户聊了聊收成", 3),
+    # people who went with the writer are companions, not people met
+    ("和两名网格员去了桂花小区，看望独居老人", None),
+    ("跟3位老师一起到实训基地看了看", None),
+    # "一个X" is someone, not a count of people met
+    ("排了两个小时队，就一个医生在坐诊", None),
+    ("一个同学跑了三趟还没办完", None),
+    ("和一个同学聊了聊", 1),
+    # what a room holds is no meeting
+    ("去了员工宿舍，一间屋住6个人", None),
+    ("电话家访了4个学生家长", 4),
 ])
 def test_count_people(text, want):
     assert count_people(text) == want
