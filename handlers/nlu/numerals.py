@@ -136,8 +136,8 @@ def count_people(text: str) -> int | None:
         rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
-        if COMPANION_AFTER.match(text, m.end()):
-            continue
+        if COMPANION_AFTER.match(text, m.end()) and not re.search(r"陪\S{0,4}$", before):
+            continue  # went along with the writer ("和两名网格员去了…"); those the writer accompanied were met
         if m.group("num") in ("一", "1") and m.group("cls") == "个" and not MEET_BEFORE.search(before):
             continue  # "一个医生在坐诊", "一个同学跑了三趟": someone, not a count of people met
         header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (

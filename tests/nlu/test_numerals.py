@@ -47,6 +47,7 @@ def test_cn_to_int(text, want):
     # people who went with the writer are companions, not people met
     ("和两名网格员去了桂花小区，看望独居老人", None),
     ("跟3位老师一起到实训基地看了看", None),
+    ("陪社区3名老人去做体检", 3),  # those the writer accompanied were met
     # "一个X" is someone, not a count of people met
     ("排了两个小时队，就一个医生在坐诊", None),
     ("一个同学跑了三趟还没办完", None),
