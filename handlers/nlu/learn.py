@@ -75,10 +75,13 @@ class LinearModel:
         rows = list(map(index.__getitem__, self._names & binary))
         # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
         total: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
-        for name, value in weighted.items():
-            row = index.get(name)
-            if row is not None:
-                total += np.float32(value) * self.weights[row]
+        if weighted:
+            get = index.get
+            pairs = [(row, value) for row, value in zip(map(get, weighted), weighted.values(), strict=True)
+                     if row is not None]
+            if pairs:
+                wrows, values = zip(*pairs, strict=True)
+                total = total + np.asarray(values, dtype=np.float32) @ self.weights.take(wrows, axis=0)
         return total
 
     def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
