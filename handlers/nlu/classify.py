@@ -22,6 +22,7 @@ class Taxonomy:
     place_weight: dict[str, float] = field(
         default_factory=lambda: {"base": 1.5, "sense": 0.0})
     aliases: dict[str, str] = field(default_factory=dict)
+    lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
 
     @classmethod
     def from_data(cls, name: str, data: Mapping[str, Any]) -> Taxonomy:
@@ -50,6 +51,49 @@ class Taxonomy:
         self.place_prior.update(data.get("place_prior", {}))
         self.place_weight.update({k: float(v) for k, v in data.get("place_weight", {}).items()})
         self.aliases.update(data.get("aliases", {}))
+
+
+class Lexicon:
+    """A category → words table (``data/lexicon.toml``) matched as substrings of a text.
+
+    words: category → words (two characters or more; shorter ones are ignored). :meth:`counts`
+    gives how many distinct words of each category a text contains."""
+
+    def __init__(self, words: Mapping[str, Iterable[str]]) -> None:
+        table: dict[str, set[str]] = {}
+        for cat, ws in words.items():
+            for w in ws:
+                if len(w) >= 2:
+                    table.setdefault(w, set()).add(cat)
+        self.table = {w: tuple(sorted(cats)) for w, cats in table.items()}
+        self.lengths = sorted({len(w) for w in self.table}, reverse=True)
+
+    def merge(self, words: Mapping[str, Iterable[str]]) -> None:
+        """Add more category → words (a school's own vocabulary)."""
+        extra = Lexicon(words)
+        for w, cats in extra.table.items():
+            self.table[w] = tuple(sorted(set(self.table.get(w, ())) | set(cats)))
+        self.lengths = sorted({len(w) for w in self.table}, reverse=True)
+
+    def counts(self, text: str) -> dict[str, int]:
+        """Category → number of distinct lexicon words found in text (a word inside a longer
+        word found at the same place is not counted again)."""
+        table, lengths = self.table, self.lengths
+        found: set[str] = set()
+        covered = -1  # end of the last word found: shorter words inside it add nothing
+        for i in range(len(text)):
+            for n in lengths:
+                w = text[i:i + n]
+                if len(w) == n and w in table:
+                    if i + n > covered:
+                        found.add(w)
+                        covered = i + n
+                    break
+        out: dict[str, int] = {}
+        for w in found:
+            for cat in self.table[w]:
+                out[cat] = out.get(cat, 0) + 1
+        return out
 
 
 class Classifier:

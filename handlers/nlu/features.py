@@ -17,6 +17,8 @@ from .split import Clause
 # the regularised model can lean on it only as one weak signal among the item's own words
 PLACE_TYPE_VALUE = 0.3
 KEYWORD_SCALE = 0.25  # keyword taxonomy score → feature value (scores run 0–12)
+LEXICON_SCALE = 1.0  # domain lexicon words of a category found in an item → feature value, per word
+LEXICON_CAP = 4  # words counted at most per category
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], c
         del weighted[key]
     for cat, score in classifier.scores(segments, words).items():
         weighted[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
+    for cat, count in classifier.taxonomy.lexicon.counts(words).items():
+        weighted[f"x:{cat}"] = min(count, LEXICON_CAP) * LEXICON_SCALE
     if place_type:
         weighted[f"p:{place_type}"] = PLACE_TYPE_VALUE
     return binary, weighted

@@ -65,6 +65,14 @@ VISIT_VERB = re.compile(
     # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
     r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
     r"[^，。；\s]{0,8}?(?:去了?|到了?)(?![期时点账位手])")
+# the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
+# which also occur inside complaints): a weightier signal than has_visit
+WENT = re.compile(
+    r"走访|家访|入户|查寝|走寝|共餐|座谈|听课|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|回访|探访|蹲点|"
+    r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
+    r"刚从[^，。；\s]{1,12}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往)(?![期时点账位手])|"
+    r"(?:我|我们|今天|昨天|前天|上午|下午|中午|晚上|今早|今晚|昨晚|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
+    r"(?:[^，。；\s]{0,6}?(?:去了|去|(?<![看听收接遇想做说提感得找等受碰见])到了?|来到|前往|赴)(?![期时点账位手])|在(?![群线网]))")
 # a report that opens with its date and place, "3.30 兰苑2栋 …", "12.1 到青峰职教中心 …"
 _STAMP = re.compile(r"^\s*(?:[0-9]{1,2}[./月][0-9]{1,2}[日号]?|今天|昨天|前天|昨晚|今晚|今早|周[一二三四五六日天])?"
                     r"[\s，,]*(?:(?:上午|下午|中午|晚上|早上)[\s，,]*)?(?:到|去|在)?[\s]*[\u4e00-\u9fffA-Za-z0-9]{2,14}"
@@ -78,7 +86,8 @@ REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到"
 # a lead-in that hands over someone else's words: "转一封学生写给校长信箱的信：", "工单标题：",
 # "网格员转发的居民微信：", "家长在群里发的，我原样转过来：" — what follows is the complainant's voice
 RELAY = re.compile(
-    r"^[^。！？!?\n]{0,48}?(?:信|留言|工单|标题|原话|原文|消息|微信|意见|诉求|纸条|提案|来电|来信|摘录|帖子|"
+    r"^[^。！？!?\n]{0,48}?(?:信|留言|工单|单子|标题|原话|原文|消息|微信|意见|诉求|纸条|提案|来电|来信|摘录|帖子|"
+    r"书面材料|语音|一段话|收集(?:上来)?的|"
     r"转来的?|转过来|转给[^：:，,]{0,8}|转发的?|(?:发|写|讲|说|留|贴)(?:给[^：:，,。]{0,8})?的|反映|投诉|求助|反馈)[^：:。]{0,8}[：:]")
 
 
@@ -123,6 +132,24 @@ def is_future_or_notice(text: str) -> bool:
     if NOTICE.match(text):
         return True
     return bool(MEETING.search(text) and not VISIT_VERB.search(text) and not PAST.search(text))
+
+
+# the writer asks the bot not to record the message: "这条不用记录", "就不单独记了", "不用转办"
+DONT_RECORD = re.compile(
+    r"(?:不用|不要|别|无需|不必|不需要|不用再|就不)(?:单独)?(?:记录?|登记|录入?|转办|建单|立项)")
+
+
+def dont_record(text: str) -> bool:
+    """The message closes by asking the bot not to record it (within its last 24 characters,
+    where the writer's own remark follows whatever they passed on)."""
+    return DONT_RECORD.search(text[-24:]) is not None
+
+
+def went(text: str) -> bool:
+    """The writer says, outside reported speech, that they went somewhere or met people
+    with a verb that names a visit (走访, 座谈, 今天去了…): see WENT."""
+    cut = REPORTED.search(text)
+    return WENT.search(text[: cut.start()] if cut else text) is not None
 
 
 def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = None) -> bool:

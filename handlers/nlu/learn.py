@@ -71,17 +71,17 @@ class LinearModel:
     def scores(self, features: Features) -> np.ndarray:
         """Raw class scores (L,) of one example; unknown features are ignored."""
         binary, weighted = features
-        rows = list(map(self.index.__getitem__, self._names & binary))
-        values = [1.0] * len(rows)
-        get = self.index.get
-        for name, value in weighted.items():
-            row = get(name)
-            if row is not None:
-                rows.append(row)
-                values.append(value)
-        if not rows:
-            return self.bias.copy()
-        total: np.ndarray = np.asarray(values, dtype=np.float32) @ self.weights[rows] + self.bias
+        index = self.index
+        rows = list(map(index.__getitem__, self._names & binary))
+        # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
+        total: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
+        if weighted:
+            get = index.get
+            pairs = [(row, value) for row, value in zip(map(get, weighted), weighted.values(), strict=True)
+                     if row is not None]
+            if pairs:
+                wrows, values = zip(*pairs, strict=True)
+                total = total + np.asarray(values, dtype=np.float32) @ self.weights.take(wrows, axis=0)
         return total
 
     def probabilities(self, features: Features, allowed: Iterable[str] | None = None,

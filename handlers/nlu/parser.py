@@ -102,6 +102,10 @@ class Parser:
         for name in PROFILES:
             with open(DATA_DIR / f"{name}.toml", "rb") as f:
                 taxonomies[name] = Taxonomy.from_data(name, tomllib.load(f))
+        with open(DATA_DIR / "lexicon.toml", "rb") as f:
+            lexicon = tomllib.load(f)
+        for name, tax in taxonomies.items():
+            tax.lexicon.merge(lexicon.get(name, {}))
         with open(DATA_DIR / "cues.toml", "rb") as f:
             cue_data = tomllib.load(f)
         if extra_keywords is not None:
@@ -271,6 +275,8 @@ class Parser:
             "visit": intents.has_visit(own if relay else text, bool(own_dates),
                                        [p for p in places if p.end <= len(own)] if relay else places),
             "relay": bool(relay),
+            "went": intents.went(own),
+            "dont_record": intents.dont_record(text),
             "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
             "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
             "date": bool(own_dates),
@@ -283,6 +289,8 @@ class Parser:
         if self.models is None:
             return _rule_intent(sig)
         for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
+            if label in ("visit", "issue") and sig.flags["dont_record"]:
+                continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
@@ -295,7 +303,7 @@ class Parser:
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
         """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
         place model against what kind of place the words name."""
-        place_type, place = detect_place(text, self.known_places, sig.places)
+        place_type, place = detect_place(text, self.known_places, sig.places, profile)
         model = self.models.place if self.models is not None else None
         if model is not None:
             feats = place_features(text, place_type or "其他", place, sig.places, profile)

@@ -10,6 +10,8 @@ PLACE_TYPES = ("宿舍", "食堂", "课堂", "家庭", "农户", "学校", "企�
 _SUFFIXES: list[tuple[str, str]] = [
     ("养老服务中心", "社区"), ("日间照料中心", "社区"), ("养老服务站", "社区"), ("养老院", "社区"),
     ("敬老院", "社区"), ("居委会", "社区"), ("社区", "社区"), ("小区", "社区"), ("新村", "社区"),
+    ("城中村", "社区"), ("养老驿站", "社区"), ("物业服务中心", "社区"), ("党群服务中心", "社区"),
+    ("社区卫生服务中心", "其他"), ("卫生服务中心", "其他"),
     ("政务服务中心", "窗口"), ("便民服务中心", "窗口"), ("服务大厅", "窗口"),
     ("办事大厅", "窗口"), ("政务大厅", "窗口"), ("服务中心", "窗口"), ("窗口", "窗口"),
     ("宿舍楼", "宿舍"), ("宿舍区", "宿舍"), ("公寓", "宿舍"), ("宿舍", "宿舍"), ("寝室", "宿舍"),
@@ -59,7 +61,7 @@ _SELF_NAMED = {"校医院", "图书馆", "体育馆", "体育场", "操场", "�
                "礼堂", "校医务室", "医务室"}
 
 _STOP = set("的在到去和与跟了是有个从对给向往赴进访把被让做看聊同带随陪坐于为及或"
-            "说讲听吃里就都也还很又再先趟离")
+            "说讲听吃里就都也还很又再先趟离着想请")
 _LEAD = re.compile(
     r"^(?:(?:上上|上|本|这)?(?:周|星期|礼拜)[一二三四五六日天末]|今天|昨天|前天|今早|今晚|昨晚|今日|昨日|"
     r"早上|上午|中午|下午|晚上|傍晚|早晨|凌晨|午饭|午餐|晚饭|晚餐|早餐|共餐|地点|走访|查寝|看望|值守|值班|听课|"
@@ -78,7 +80,8 @@ _REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|�
 _STUDENT_HOME = re.compile(
     r"(?:学生|同学|新生|毕业生|孩子|儿童|职工|员工|教师|老师)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
     r"|(?:到|去|走访)小[\u4e00-\u9fff]家")
-_CONTENT_START = re.compile(r"反映|说|提到|提出|表示|了解到|觉得|认为|谈到|聊到|问题集中|问题：|问题:|主要问题")
+_CONTENT_START = re.compile(
+    r"反映|说|提到|提出|表示|了解到|觉得|认为|谈到|聊到|担心|希望|诉求|问题集中|问题：|问题:|主要问题")
 
 
 @dataclass(frozen=True)
@@ -179,10 +182,14 @@ _FALLBACK: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# in a town or city, a …苑 or …园 is a housing estate, not a student dorm block
+_ESTATE = re.compile(r"[苑园](?:小区)?$")
+
+
 def detect_place(text: str, known: dict[str, str] | None = None,
-                 matches: list[PlaceMatch] | None = None) -> tuple[str, str | None]:
-    """(place_type, place name or None) of the visit described in text; `matches` may be given
-    from find_places(text, known)."""
+                 matches: list[PlaceMatch] | None = None, profile: str = "campus") -> tuple[str, str | None]:
+    """(place_type, place name or None) of the visit described in text under a profile
+    ("campus" or "community"); `matches` may be given from find_places(text, known)."""
     cut = _CONTENT_START.search(text)
     if matches is None:
         matches = find_places(text, known)
@@ -210,6 +217,8 @@ def detect_place(text: str, known: dict[str, str] | None = None,
         else:
             ptype = "其他"
     name = _pick_name(ptype, chosen, sites, regions)
+    if profile == "community" and ptype == "宿舍" and name and _ESTATE.search(name):
+        ptype = "社区"
     return ptype, name
 
 

@@ -27,6 +27,7 @@ CATEGORY_C = 4.0
 CLAUSE_C = 1.0
 PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
+LEXICON_WEIGHT = 0.05  # a domain lexicon word taught as a tiny example of its category
 DEFAULT_MARGIN = 0.25  # p(best) - p(second) below which the reply offers the second choice
 _STRONG = re.compile(r"[。！？!?；;\n]")
 
@@ -82,6 +83,24 @@ def category_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> dict[st
     return out
 
 
+def lexicon_examples(parser: Parser, profile: str) -> list[tuple[Features, str, float]]:
+    """Each word of the profile's domain lexicon (data/lexicon.toml) and each taxonomy keyword of
+    at least medium weight as a tiny labelled example of its categories: its character n-grams
+    and tokens only, at LEXICON_WEIGHT. This teaches the category model words no labelled message
+    used ("道闸" is 治安 in a town) without moving the weights of the rule features, which a lone
+    keyword would trivially satisfy. Sorted: deterministic."""
+    tax = parser.taxonomies[profile]
+    words: dict[str, set[str]] = {w: set(cats) for w, cats in tax.lexicon.table.items()}
+    for word, votes in tax.keywords.items():
+        if len(word) >= 2:
+            words.setdefault(word, set()).update(c for c, w in votes.items() if w >= 2.0)
+    out: list[tuple[Features, str, float]] = []
+    for word, cats in sorted(words.items()):
+        binary, _ = item_features(word, [(parser._tokens(word), 1.0)], parser.classifiers[profile], None)
+        out += [((binary, {}), cat, LEXICON_WEIGHT) for cat in sorted(cats) if cat in tax.categories]
+    return out
+
+
 def intent_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, intent) for every corpus row (correction rows carry no intent label)."""
     out = []
@@ -127,7 +146,7 @@ def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
             continue
         text = normalize(row["text"], parser._is_word)
         sig = parser.signals(text, date.fromisoformat(row["today"]))
-        rule_type, place = detect_place(text, parser.known_places, sig.places)
+        rule_type, place = detect_place(text, parser.known_places, sig.places, row.get("profile") or "campus")
         feats = place_features(text, rule_type or "其他", place, sig.places, row.get("profile") or "campus")
         out.append((feats, row["visit"]["place_type"]))
     return out
@@ -140,6 +159,7 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
     clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
     category = {}
     for profile, examples in category_examples(parser, rows).items():
+        examples = examples + lexicon_examples(parser, profile)
         if len({label for _, label, _ in examples}) >= 2:
             category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
                                     weights=[w for _, _, w in examples])

@@ -36,6 +36,12 @@ def test_ling_wai_splits(parser):
     assert p.intent == "issue" and len(p.items) == 2
 
 
+def test_a_consequence_told_with_genben_stays_with_its_cause(parser):
+    # "根本…" tells how bad the problem before is, not another problem
+    p = parser.parse("这周实验楼又停水了 事先没有通知 二楼厕所根本冲不了", TODAY)
+    assert len(p.items) == 1 and has(p, "停水", "根本冲不了")
+
+
 def test_english_punctuation(parser):
     p = parser.parse("昨天去三食堂吃饭,学生说菜太咸了;另外排队太久.", TODAY)
     assert p.visit is not None and p.visit.date == date(2026, 11, 17)

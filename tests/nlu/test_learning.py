@@ -77,3 +77,45 @@ def test_corrections_file_lines_are_valid_corpus_lines(tmp_path):
     path.write_text("{broken\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"c\.jsonl:1"):
         read_jsonl(path)
+
+
+def test_the_lexicon_counts_distinct_words_of_each_category():
+    from handlers.nlu.classify import Lexicon
+
+    lex = Lexicon({"基础设施": ["路灯", "路灯杆", "井盖"], "治安": ["井盖", "盗窃"]})
+    # 路灯杆 is one word (路灯 inside it is not counted again); 井盖 votes for both its categories
+    assert lex.counts("小区路灯杆倒了，井盖也被偷了") == {"基础设施": 2, "治安": 1}
+    assert lex.counts("今天天气不错") == {}
+
+
+def test_lexicon_words_are_features_not_segmentation(rules_only):
+    # the lexicon feeds the category model only: it adds no word to jieba and no keyword vote
+    word = next(w for w in rules_only.taxonomies["community"].lexicon.table if w not in rules_only.tokenizer.FREQ
+                and w not in rules_only.taxonomies["community"].keywords)
+    assert word not in rules_only.tokenizer.FREQ
+    feats = training.lexicon_examples(rules_only, "community")
+    assert feats and all(not weighted for (_, weighted), _, _ in feats)  # n-grams and tokens only
+    assert all(w == training.LEXICON_WEIGHT for _, _, w in feats)
+
+
+def test_a_lexicon_word_teaches_its_category_to_the_model(rules_only, monkeypatch):
+    # a word no labelled message contains still leans its item towards its category
+    text = "楼里的喷淋头一半是坏的"  # invented; 喷淋 is in the community lexicon under 治安
+    rows = [r for r in training.shipped_rows() if slice_of(r) in ("d", "t4", "t7", "t8")]
+    assert not any("喷淋" in r["text"] for r in rows)
+    feats = _item_features(rules_only, text)
+    categories = rules_only.categories("community")
+
+    def p_safety(models):
+        return dict(models.category["community"].probabilities(feats, categories))["治安"]
+
+    taught = p_safety(training.train(rules_only, rows))
+    monkeypatch.setattr(training, "lexicon_examples", lambda parser, profile: [])
+    untaught = p_safety(training.train(rules_only, rows))
+    assert taught > untaught + 0.05
+
+
+def _item_features(parser, text):
+    from handlers.nlu.features import item_features
+
+    return item_features(text, [(parser._tokens(text), 1.0)], parser.classifiers["community"], None)

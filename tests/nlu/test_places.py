@@ -27,3 +27,22 @@ def test_detect_place(text, ptype, place):
         assert got_place is None
     else:
         assert got_place is not None and place in got_place
+
+
+@pytest.mark.parametrize(("text", "profile", "ptype", "place"), [
+    # an urban village and a residents' property office are neighbourhoods, not farms or windows
+    ("下午到河湾城中村排查出租屋", "community", "社区", "河湾城中村"),
+    ("到翠竹小区物业服务中心座谈", "community", "社区", "翠竹小区物业服务中心"),
+    ("到东风社区党群服务中心看了看", "community", "社区", "东风社区党群服务中心"),
+    # a community clinic is a clinic (其他), whatever 社区 in its name says
+    ("去东风社区卫生服务中心走访", "community", "其他", "东风社区卫生服务中心"),
+    # in a town a …苑 is a housing estate; on campus it is a dorm block
+    ("下午去了趟丹桂苑看望独居老人", "community", "社区", "丹桂苑"),
+    ("下午去了趟丹桂苑看望生病的同学", "campus", "宿舍", "丹桂苑"),
+    # words after the place are not part of it: "跟着燃气公司" names 燃气公司
+    ("今天跟着燃气公司入户安检", "community", "企业", "燃气公司"),
+])
+def test_what_kind_of_place_it_is(text, profile, ptype, place):
+    got_type, got_place = detect_place(text, profile=profile)
+    assert got_type == ptype
+    assert got_place == place

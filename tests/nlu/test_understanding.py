@@ -59,6 +59,45 @@ def test_plans_notices_and_corrections_are_other(parser, text):
     assert parser.parse(text, TODAY).intent == "other"
 
 
+@pytest.mark.parametrize("text", [
+    "转一条家长在群里的话：“食堂的饭菜越来越好了，谢谢！”这条不用记录",
+    "有位大爷问社区老年大学什么时候开学，我已经回复他了，就不单独记了",
+    "居民打电话说楼下的井盖已经盖好了，告诉我一声，不用转办",
+])
+def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
+    p = parser.parse(text, TODAY, "community")
+    assert p.intent == "other" and p.items == ()
+
+
+@pytest.mark.parametrize(("text", "went"), [
+    ("今天下午去了梧桐苑看望独居老人", True),
+    ("上午在二食堂和学生共餐", True),
+    ("昨天晚上到荷园3栋查寝", True),
+    ("食堂早餐七点半就收了，早上根本来不及吃", False),  # a meal named inside a complaint
+    ("教学楼厕所又停水了，学生说要去别的楼上", False),  # someone else's going, after 说
+    ("电梯上周修好了，今天又坏了", False),
+    ("刚从医务室回来，流感的学生特别多", True),
+    ("上午在街道社保窗口帮忙，来办事的人很多", True),
+    ("去校医院看了，晚上没医生", True),
+    ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
+])
+def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
+    from handlers.nlu.intent import went as writer_went
+
+    assert writer_went(text) is went
+
+
+@pytest.mark.parametrize("text", [
+    "转一个12345的单子：小区门口的路灯坏了一个月了",
+    "学生会收集上来的：图书馆三楼的空调一直不制冷",
+    "一位老师在接待日留的书面材料：孩子入学的事希望学校协调",
+])
+def test_relay_lead_ins_hand_over_someone_elses_words(text):
+    from handlers.nlu.intent import relay_end
+
+    assert text[relay_end(text) - 1] == "："
+
+
 def test_a_result_told_is_no_question(parser):
     assert parser.parse("302宿舍的热水器已解决了", TODAY).intent != "query"
     assert parser.parse("本月已解决", TODAY).intent == "query"
