@@ -242,6 +242,7 @@ class Cues:
 
 
 def cue_hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the non-empty matches of cue pattern `rx` in `text`."""
     return [m.span() for m in rx.finditer(text) if m.end() > m.start()]
 
 
@@ -338,11 +339,13 @@ class Group:
 
     @property
     def start(self) -> int:
+        """Character offset where the item's text begins (after a marker or reporter)."""
         first = self.clauses[0]
         return first.text_start if first.kind in "PRN" else first.start
 
     @property
     def end(self) -> int:
+        """Character offset just past the group's last clause."""
         return self.clauses[-1].end
 
 
