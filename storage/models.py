@@ -48,19 +48,31 @@ class Cadre(Base):
     name: Mapped[str] = mapped_column(String(50))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     roles: Mapped[list[str]] = mapped_column(default=list)
-    wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    dingtalk_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
-    dingtalk_staffid: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     leave_from: Mapped[date | None] = mapped_column(Date)  # None: from when it was registered
     leave_until: Mapped[date | None] = mapped_column(Date)
     unit: Mapped[Unit] = relationship(lazy="joined")
+    # loaded on purpose only (storage.roster.accounts): a message's sender never needs them
+    accounts: Mapped[list[PlatformAccount]] = relationship(lazy="raise", cascade="all, delete-orphan")
 
     def has_role(self, role: str) -> bool:
         """True when `role` is one of the cadre's roster roles."""
         return role in (self.roles or [])
 
+
+
+class PlatformAccount(Base):
+    """A cadre's account on one platform: `channel` "wecom" (userid) or "dingtalk" (userId /
+    staffId). One table for every platform, so a new platform adds rows, not columns; an
+    account belongs to one cadre."""
+
+    __tablename__ = "platform_accounts"
+    __table_args__ = (UniqueConstraint("channel", "account_id", name="uq_platform_accounts_channel_account"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    account_id: Mapped[str] = mapped_column(String(64))
 
 class Point(Base):
     """包联点: a place assigned to a cadre (a dorm building, a class, a village, an enterprise)."""

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Cadre, GroupBinding, Point, Unit
+from storage.models import Cadre, GroupBinding, PlatformAccount, Point, Unit
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class RosterRow:
     points: tuple[tuple[str, str], ...]  # (name, place_type)
     phone: str | None = None
     unit_aliases: tuple[str, ...] = ()  # other names of the unit (学工处), added to units.aliases
+
+    def accounts(self) -> dict[str, str]:
+        """{channel: account id} the row names (the roster's WeCom and DingTalk columns)."""
+        return {ch: acct for ch, acct in (("wecom", self.wecom_userid), ("dingtalk", self.dingtalk_userid)) if acct}
 
 
 async def get_or_create_unit(session: AsyncSession, name: str) -> Unit:
@@ -47,14 +51,13 @@ async def find_unit(session: AsyncSession, name: str) -> Unit | None:
 
 
 async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bool]:
-    """Insert or update the cadre identified by any of its platform accounts.
-    Returns (cadre, created)."""
-    conds = []
-    if row.wecom_userid:
-        conds.append(Cadre.wecom_userid == row.wecom_userid)
-    if row.dingtalk_userid:
-        conds.append(Cadre.dingtalk_userid == row.dingtalk_userid)
-    cadre = await session.scalar(select(Cadre).where(or_(*conds))) if conds else None
+    """Insert or update the cadre identified by any of its platform accounts; the row's account
+    on a platform replaces the cadre's earlier one there. Returns (cadre, created)."""
+    wanted = row.accounts()
+    conds = [(PlatformAccount.channel == ch) & (PlatformAccount.account_id == acct) for ch, acct in wanted.items()]
+    cadre = await session.scalar(
+        select(Cadre).join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id).where(or_(*conds)).limit(1)
+    ) if conds else None
     unit = await get_or_create_unit(session, row.unit)
     if row.unit_aliases and not set(row.unit_aliases) <= set(unit.aliases or []):
         unit.aliases = sorted(set(unit.aliases or []) | set(row.unit_aliases))  # 学工处 → 学生工作处
@@ -65,45 +68,76 @@ async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bo
     cadre.name = row.name
     cadre.unit_id = unit.id
     cadre.roles = list(row.roles)
-    cadre.wecom_userid = row.wecom_userid or cadre.wecom_userid
-    cadre.dingtalk_userid = row.dingtalk_userid or cadre.dingtalk_userid
     cadre.phone = row.phone or cadre.phone
     cadre.active = True
     await session.flush()
+    await _set_accounts(session, cadre.id, wanted)
     existing = {p.name: p for p in await session.scalars(select(Point).where(Point.cadre_id == cadre.id))}
-    wanted = dict(row.points)
+    points = dict(row.points)
     for name, point in existing.items():
-        if name not in wanted:
+        if name not in points:
             await session.delete(point)
         else:
-            point.place_type = wanted[name]
-    for name, place_type in wanted.items():
+            point.place_type = points[name]
+    for name, place_type in points.items():
         if name not in existing:
             session.add(Point(cadre_id=cadre.id, name=name, place_type=place_type))
     await session.flush()
     return cadre, created
 
 
-def _platform_columns(channel: str) -> tuple[Any, ...]:
-    """Which roster columns hold a channel's user ids (the console accepts any of them)."""
-    if channel == "wecom":
-        return (Cadre.wecom_userid,)
-    if channel == "dingtalk":
-        return (Cadre.dingtalk_staffid, Cadre.dingtalk_userid)
-    return (Cadre.wecom_userid, Cadre.dingtalk_userid, Cadre.dingtalk_staffid)
+async def _set_accounts(session: AsyncSession, cadre_id: int, wanted: dict[str, str]) -> None:
+    """Give cadre `cadre_id` exactly the account `wanted[channel]` on each channel named (its
+    other accounts on those channels go); channels not named keep theirs."""
+    if not wanted:
+        return
+    rows = list(await session.scalars(select(PlatformAccount).where(
+        PlatformAccount.cadre_id == cadre_id, PlatformAccount.channel.in_(list(wanted)))))
+    have = {(r.channel, r.account_id) for r in rows}
+    for r in rows:
+        if wanted[r.channel] != r.account_id:
+            await session.delete(r)
+    await session.flush()
+    for channel, account in wanted.items():
+        if (channel, account) not in have:
+            session.add(PlatformAccount(cadre_id=cadre_id, channel=channel, account_id=account))
+    await session.flush()
+
+
+PLATFORMS = ("wecom", "dingtalk")
+
+
+def _on_channel(channel: str) -> Any:
+    """Accounts a channel's user ids are looked up in: a platform's own; the console and the web
+    console act as the cadre and accept any platform's."""
+    return PlatformAccount.channel == channel if channel in PLATFORMS else true()
 
 
 async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
     """The active cadre behind a platform user id."""
-    cond = or_(*(col == user_id for col in _platform_columns(channel)))
-    return await session.scalar(select(Cadre).where(cond, Cadre.active.is_(True)).limit(1))
+    return await session.scalar(
+        select(Cadre).join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
+        .where(_on_channel(channel), PlatformAccount.account_id == user_id, Cadre.active.is_(True))
+        .order_by(Cadre.id).limit(1))
+
+
+async def accounts(session: AsyncSession, cadre_id: int) -> dict[str, str]:
+    """{channel: account id} of cadre `cadre_id` ("wecom", "dingtalk"); the lowest id when a
+    channel has more than one (a DingTalk userId and staffId)."""
+    found: dict[str, str] = {}
+    for channel, account in await session.execute(
+            select(PlatformAccount.channel, PlatformAccount.account_id)
+            .where(PlatformAccount.cadre_id == cadre_id).order_by(PlatformAccount.id)):
+        found.setdefault(channel, account)
+    return found
 
 
 @cache
-def _cadres_stmt(channel: str) -> Select[Any]:
-    cols = _platform_columns(channel)
-    return (select(Cadre.id, Cadre.name, Cadre.unit_id, *cols)
-            .where(or_(*(c.in_(bindparam("ids", expanding=True)) for c in cols)), Cadre.active.is_(True))
+def _cadres_stmt(channel: str) -> Any:  # a cached Select of (id, name, unit_id, account_id)
+    return (select(Cadre.id, Cadre.name, Cadre.unit_id, PlatformAccount.account_id)
+            .join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
+            .where(_on_channel(channel), PlatformAccount.account_id.in_(bindparam("ids", expanding=True)),
+                   Cadre.active.is_(True))
             .order_by(Cadre.id))
 
 
@@ -121,11 +155,8 @@ def cadres_by_platform_ids(conn: Connection, channel: str, user_ids: Iterable[st
     if not wanted:
         return {}
     found: dict[str, Sender] = {}
-    for cadre_id, name, unit_id, *ids in conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
-        cadre = Sender(cadre_id, name, unit_id)
-        for uid in ids:
-            if uid in wanted:
-                found.setdefault(uid, cadre)
+    for cadre_id, name, unit_id, uid in conn.execute(_cadres_stmt(channel), {"ids": list(wanted)}):
+        found.setdefault(uid, Sender(cadre_id, name, unit_id))
     return found
 
 

@@ -29,7 +29,7 @@ from storage.notice import (
     PlatformAddress,
     address_of,
 )
-from storage.roster import get_cadre, get_group
+from storage.roster import accounts, get_cadre, get_group
 from storage.tx import Tx
 
 
@@ -103,11 +103,11 @@ async def _cadre(session: Tx, cfg: Config, cadre_id: int) -> Route:
     cadre = await get_cadre(session, cadre_id)
     if cadre is None:
         raise Unroutable(f"cadre {cadre_id} not found")
-    if wecom_can_send(cfg) and cadre.wecom_userid:
-        return Route("wecom_user", cadre.wecom_userid, name=cadre.name)
-    ding = cadre.dingtalk_staffid or cadre.dingtalk_userid
-    if dingtalk_can_send(cfg) and ding:
-        return Route("dingtalk_user", ding, name=cadre.name)
+    ids = await accounts(session, cadre.id)
+    if wecom_can_send(cfg) and "wecom" in ids:
+        return Route("wecom_user", ids["wecom"], name=cadre.name)
+    if dingtalk_can_send(cfg) and "dingtalk" in ids:
+        return Route("dingtalk_user", ids["dingtalk"], name=cadre.name)
     if console_only(cfg):
         return Route("console", str(cadre.id), name=cadre.name)
     raise Unroutable(f"cadre {cadre.id} has no id on an enabled platform")

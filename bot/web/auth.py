@@ -19,7 +19,7 @@ from handlers.console_access import may_use_console, sees_everything
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
 from storage.items import Scope
 from storage.models import Item
-from storage.roster import get_cadre
+from storage.roster import accounts, get_cadre
 
 log = logging.getLogger("minqing.web")
 
@@ -118,9 +118,9 @@ async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
         if cadre is None or not cadre.active or not may_use_console(cadre.roles):
             session.invalidate()
             return None
+        ids = await accounts(s, cadre.id)
         return Viewer(cadre.id, cadre.name, cadre.unit_id, cadre.unit.name, tuple(cadre.roles or ()),
-                      cadre.wecom_userid or cadre.dingtalk_userid or cadre.dingtalk_staffid,
-                      session.get("csrf") or "")
+                      ids.get("wecom") or ids.get("dingtalk"), session.get("csrf") or "")
 
 
 def form_text(value: object) -> str | None:

@@ -22,7 +22,7 @@ from bot.outbound.ratelimit import RateLimiter
 from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
 from storage import outbox as q
-from storage.models import Cadre, GroupBinding, Outbox, Unit
+from storage.models import Cadre, GroupBinding, Outbox, PlatformAccount, Unit
 from storage.notice import Notice, address_of
 from tests.bot.fakes import make_cfg
 
@@ -70,8 +70,8 @@ async def roster(db):
         unit = Unit(name="计算机学院")
         s.add(unit)
         await s.flush()
-        a = Cadre(name="王芳", unit_id=unit.id, roles=[], wecom_userid="wangfang")
-        b = Cadre(name="李强", unit_id=unit.id, roles=[], dingtalk_staffid="staff9")
+        a = Cadre(name="王芳", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="wecom", account_id="wangfang")])
+        b = Cadre(name="李强", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="dingtalk", account_id="staff9")])
         c = Cadre(name="赵敏", unit_id=unit.id, roles=[])
         g1 = GroupBinding(channel="wecom", chat_id="wrGROUP", unit_id=unit.id, webhook=None)
         s.add_all([a, b, c, g1])

@@ -115,7 +115,10 @@ def run_roster_cli(tmp_path, path) -> tuple[int, str, str, list[tuple]]:
     rows = []
     if db_path.exists():
         with sqlite3.connect(db_path) as c:
-            rows = c.execute("select name, wecom_userid, dingtalk_userid, phone from cadres order by id").fetchall()
+            rows = c.execute(
+                "select name, (select account_id from platform_accounts a where a.cadre_id = cadres.id"
+                " and a.channel = 'wecom'), (select account_id from platform_accounts a where"
+                " a.cadre_id = cadres.id and a.channel = 'dingtalk'), phone from cadres order by id").fetchall()
     return p.returncode, p.stdout, p.stderr, rows
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage.models import Cadre, InboundMessage, Item, ItemEvent, Outbox, Visit
+from storage.models import Cadre, InboundMessage, Item, ItemEvent, Outbox, PlatformAccount, Visit
 from tests.handlers.chat import say
 
 VISIT = "今天去梅园3栋走访，5名同学反映热水不稳定，另外晚上宿舍网络很卡"
@@ -83,7 +83,7 @@ async def test_permissions_follow_roles(dispatcher, db):
     first, second = await items(db)
     assert first.status == "in_progress"
     async with db.session() as s:
-        wang = await s.scalar(select(Cadre).where(Cadre.wecom_userid == "wang"))
+        wang = await s.scalar(select(Cadre).join(PlatformAccount).where(PlatformAccount.account_id == "wang"))
     assert (second.track, second.owner_id, second.deadline.isoformat()) == ("包保", wang.id, "2027-01-17")
 
 

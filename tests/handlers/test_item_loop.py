@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from storage.models import Cadre, Item, Outbox
+from storage.models import Cadre, Item, Outbox, PlatformAccount
 from tests.handlers.chat import say
 
 VISIT = "今天去梅园3栋走访，5名同学反映热水不稳定，另外晚上宿舍网络很卡"
@@ -54,7 +54,7 @@ async def test_refusing_a_transfer_sends_it_back_and_tells_the_sender(dispatcher
         "已将 #2 退回给 张老师（理由：不属于我处职责），已通知对方。")
     i = await item(db, 2)
     async with db.session() as s:
-        zhang = await s.scalar(select(Cadre).where(Cadre.wecom_userid == "zhang"))
+        zhang = await s.scalar(select(Cadre).join(PlatformAccount).where(PlatformAccount.account_id == "zhang"))
     assert (i.owner_id, i.unit_id, i.status) == (zhang.id, zhang.unit_id, "in_progress")
     assert (await notices(db))[-1] == (
         "console", "张老师", "刘处长 退回了您转办的问题 #2（晚上宿舍网络很卡），理由：不属于我处职责。"
@@ -142,7 +142,7 @@ async def test_leave_ranges_and_impossible_dates(dispatcher, db):
     assert await say(dispatcher, "zhang", "12月1日到12月5日请假") == (
         "已登记请假从 12月1日 到 12月5日，期间不会给您发提醒。回来后回复「销假」。")
     async with db.session() as s:
-        zhang = await s.scalar(select(Cadre).where(Cadre.wecom_userid == "zhang"))
+        zhang = await s.scalar(select(Cadre).join(PlatformAccount).where(PlatformAccount.account_id == "zhang"))
     assert (zhang.leave_from, zhang.leave_until) == (date(2026, 12, 1), date(2026, 12, 5))
     assert await say(dispatcher, "zhang", "请假 到2月30日") == "2月没有30日，请核对日期。"
     assert await say(dispatcher, "zhang", "请假") == "请写明请假到哪天，例如「请假 到11月25日」。"

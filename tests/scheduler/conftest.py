@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from scheduler.delivery import RecordingSender
 from scheduler.settings import SchedulerSettings, parse_settings
-from storage.models import Cadre, GroupBinding, Item, Outbox, Point, Reminder, Unit, Visit
+from storage.models import Cadre, GroupBinding, Item, Outbox, PlatformAccount, Point, Reminder, Unit, Visit
 
 
 @pytest.fixture
@@ -36,7 +36,8 @@ def unit(uid: int, name: str | None = None) -> Unit:
 def cadre(cid: int, unit_id: int = 1, name: str | None = None, roles=("cadre",),
           leave_until: date | None = None, active: bool = True) -> Cadre:
     return Cadre(id=cid, name=name or f"干部{cid}", unit_id=unit_id, roles=list(roles),
-                 wecom_userid=f"u{cid}", leave_until=leave_until, active=active)
+                 accounts=[PlatformAccount(channel="wecom", account_id=f"u{cid}")], leave_until=leave_until,
+                 active=active)
 
 
 def point(pid: int, cadre_id: int, name: str, place_type: str = "宿舍") -> Point:

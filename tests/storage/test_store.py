@@ -12,7 +12,7 @@ from storage.errors import StorageError
 from storage.items import Scope, count_items, list_items
 from storage.models import Cadre, Item, Outbox, Unit
 from storage.notice import CadreAddress, Notice
-from storage.roster import RosterRow, upsert_cadre
+from storage.roster import RosterRow, accounts, upsert_cadre
 
 NOW = datetime(2026, 11, 18, 9, 0)
 
@@ -49,7 +49,8 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
     async with db.session() as s:
         assert await s.scalar(select(func.count(Cadre.id))) == 1
         c = await s.scalar(select(Cadre))
-        assert (c.unit.name, c.roles, c.dingtalk_userid) == ("文学院", ["cadre", "辅导员"], "dz")
+        assert (c.unit.name, c.roles) == ("文学院", ["cadre", "辅导员"])
+        assert await accounts(s, c.id) == {"wecom": "zhang", "dingtalk": "dz"}
 
 
 async def test_item_queries_respect_scope_and_overdue(db):

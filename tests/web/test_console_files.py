@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.media.images import thumbnail
 from bot.server import SERVICES
 from storage import attachments
-from storage.models import Cadre
+from storage.models import Cadre, PlatformAccount
 from tests.web.conftest import seed, sign_in
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -36,7 +36,7 @@ async def attach(client, db, data: bytes | None, *, item_id=None, visit_id=None,
     sha = store.put(data) if data is not None else None
     thumb = store.put(thumbnail(data)) if data is not None and mime.startswith("image/") else None
     async with db.write() as s:
-        zhang = await s.scalar(select(Cadre.id).where(Cadre.wecom_userid == "zhang"))
+        zhang = await s.scalar(select(Cadre.id).join(PlatformAccount).where(PlatformAccount.account_id == "zhang"))
         lat, lng, label = place or (None, None, None)
         row = await attachments.add(
             s, dedupe_key=f"test:{sha or label}:{item_id}:{visit_id}", cadre_id=zhang, channel="wecom",
