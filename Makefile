@@ -23,6 +23,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m tests.import_cycles  # no import cycle, type-only ones included
 

@@ -71,17 +71,58 @@ MINQING = Path(sys.executable).with_name("minqing")
 CORP, TOKEN = "ww1436e0e65a779aee", "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 AES_KEY, AGENT = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "1000002"
 
-UNITS = ["计算机学院", "机械工程学院", "外国语学院", "经济管理学院", "化学化工学院", "物理学院", "文学院",
-         "法学院", "后勤处", "学生工作处", "保卫处"]
+UNITS = [
+    "计算机学院",
+    "机械工程学院",
+    "外国语学院",
+    "经济管理学院",
+    "化学化工学院",
+    "物理学院",
+    "文学院",
+    "法学院",
+    "后勤处",
+    "学生工作处",
+    "保卫处",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞宇浩然志文博"
-PLACES = ["梅园3栋", "二食堂", "图书馆", "计算机学院实验室", "桂园12栋", "一食堂", "体育馆", "教学楼A座",
-          "竹园5栋", "三食堂", "研究生公寓2栋", "创新创业中心"]
-PROBLEMS = ["热水供应不稳定", "饭菜价格偏高", "自习座位不够", "空调漏水", "网络经常断线", "窗口排队时间长",
-            "楼道灯坏了", "洗衣机损坏", "考研自习室开放时间短", "奖助学金申请流程不清楚", "宿舍门禁经常失灵",
-            "实习单位联系不上", "心理咨询预约排不上", "快递点太远"]
-PROGRESS = ["已联系后勤处，明天上门维修", "已和食堂经理沟通，下周调整", "已报网络中心排查", "已协调场地，正在安排",
-            "正在和学院商量办法"]
+PLACES = [
+    "梅园3栋",
+    "二食堂",
+    "图书馆",
+    "计算机学院实验室",
+    "桂园12栋",
+    "一食堂",
+    "体育馆",
+    "教学楼A座",
+    "竹园5栋",
+    "三食堂",
+    "研究生公寓2栋",
+    "创新创业中心",
+]
+PROBLEMS = [
+    "热水供应不稳定",
+    "饭菜价格偏高",
+    "自习座位不够",
+    "空调漏水",
+    "网络经常断线",
+    "窗口排队时间长",
+    "楼道灯坏了",
+    "洗衣机损坏",
+    "考研自习室开放时间短",
+    "奖助学金申请流程不清楚",
+    "宿舍门禁经常失灵",
+    "实习单位联系不上",
+    "心理咨询预约排不上",
+    "快递点太远",
+]
+PROGRESS = [
+    "已联系后勤处，明天上门维修",
+    "已和食堂经理沟通，下周调整",
+    "已报网络中心排查",
+    "已协调场地，正在安排",
+    "正在和学院商量办法",
+]
 RESULTS = ["已更换配件，学生确认可以正常使用", "已调整开放时间并公示", "已安排专人处理完毕"]
 CATEGORY_QUERIES = ["食堂问题", "宿舍问题", "就业问题", "本周后勤问题"]
 
@@ -127,8 +168,11 @@ def roster_csv(people: list[Person]) -> str:
 
 def visit_text(rng: random.Random) -> str:
     probs = rng.sample(PROBLEMS, rng.randint(1, 3))
-    return (f"今天到{rng.choice(PLACES)}走访，和{rng.randint(3, 15)}名学生交流，反映"
-            + "；".join(f"{i + 1}. {p}" for i, p in enumerate(probs)) + "。")
+    return (
+        f"今天到{rng.choice(PLACES)}走访，和{rng.randint(3, 15)}名学生交流，反映"
+        + "；".join(f"{i + 1}. {p}" for i, p in enumerate(probs))
+        + "。"
+    )
 
 
 @dataclass(frozen=True)
@@ -142,8 +186,14 @@ class Msg:
 class Traffic:
     """Distinct messages in the benchmark's mix; items[userid] are item numbers they own."""
 
-    def __init__(self, people: list[Person], items: dict[str, list[int]], seed: int,
-                 query_share: float = 1 / 6, command_share: float = 0.5) -> None:
+    def __init__(
+        self,
+        people: list[Person],
+        items: dict[str, list[int]],
+        seed: int,
+        query_share: float = 1 / 6,
+        command_share: float = 0.5,
+    ) -> None:
         self.query_share, self.command_share = query_share, command_share
         self.people = people
         self.askers = [p for p in people if p.asks_lists]
@@ -179,15 +229,19 @@ class Traffic:
 
     def encrypt(self, user: str, text: str, msg_id: int, kind: str) -> Msg:
         nonce, ts = str(self.rng.randrange(10**9)), str(int(time.time()))
-        plain = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
-                 f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId>"
-                 f"<AgentID>{AGENT}</AgentID></xml>")
+        plain = (
+            f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><FromUserName><![CDATA[{user}]]>"
+            f"</FromUserName><CreateTime>{ts}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId>"
+            f"<AgentID>{AGENT}</AgentID></xml>"
+        )
         # what WeChatCrypto.encrypt_message does, without rendering and re-parsing its XML
         encrypt = self.prp.encrypt(plain, CORP).decode()
         signature = hashlib.sha1("".join(sorted((TOKEN, ts, nonce, encrypt))).encode()).hexdigest()
-        body = (f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]>"
-                f"</Encrypt><AgentID><![CDATA[{AGENT}]]></AgentID></xml>").encode()
+        body = (
+            f"<xml><ToUserName><![CDATA[{CORP}]]></ToUserName><Encrypt><![CDATA[{encrypt}]]>"
+            f"</Encrypt><AgentID><![CDATA[{AGENT}]]></AgentID></xml>"
+        ).encode()
         q = urlencode({"msg_signature": signature, "timestamp": ts, "nonce": nonce})
         return Msg(f"/wecom/callback?{q}", body, user, kind)
 
@@ -213,8 +267,7 @@ def bare_app() -> web.Application:
         m = encrypt_re.search(await request.read())
         if m is None:
             raise web.HTTPBadRequest()
-        plain = crypto.decrypt_message({"Encrypt": m.group(1).decode()}, q["msg_signature"], q["timestamp"],
-                                       q["nonce"])
+        plain = crypto.decrypt_message({"Encrypt": m.group(1).decode()}, q["msg_signature"], q["timestamp"], q["nonce"])
         msg = xmltodict.parse(plain)["xml"]
         reply = TextReply(source=CORP, target=msg["FromUserName"], content="收到", agent=int(AGENT))
         xml = crypto.encrypt_message(reply.render(), q["nonce"], q["timestamp"])
@@ -296,9 +349,26 @@ RESULT = re.compile(r"RESULT (.*)")
 def run_wrk(wrk: str, url: str, file: Path, args: argparse.Namespace, server_pid: int) -> Round:
     env = dict(os.environ, BENCH_REQUESTS=str(file), BENCH_THREADS=str(args.threads))
     cpu0, kids0 = tree_cpu(server_pid), children_cpu()
-    proc = subprocess.run([wrk, "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
-                           "--timeout", "10s", "-s", str(LUA), url], env=env, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [
+            wrk,
+            "-t",
+            str(args.threads),
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     cpu_server, cpu_wrk = tree_cpu(server_pid) - cpu0, children_cpu() - kids0
     m = RESULT.search(proc.stdout)
     if proc.returncode or m is None:
@@ -307,8 +377,17 @@ def run_wrk(wrk: str, url: str, file: Path, args: argparse.Namespace, server_pid
     wall = int(kv["duration_us"]) / 1e6
     errors = int(kv["bad"]) + sum(int(kv[k]) for k in ("connect", "read", "write", "timeout"))
     sent = {int(t): int(c) for t, c in (x.split(":") for x in kv["sent"].split(","))}
-    return Round(int(kv["requests"]) / wall, int(kv["p50_us"]) / 1000, int(kv["p99_us"]) / 1000,
-                 int(kv["max_us"]) / 1000, errors, int(kv["wrapped"]), cpu_server / wall, cpu_wrk / wall, sent)
+    return Round(
+        int(kv["requests"]) / wall,
+        int(kv["p50_us"]) / 1000,
+        int(kv["p99_us"]) / 1000,
+        int(kv["max_us"]) / 1000,
+        errors,
+        int(kv["wrapped"]),
+        cpu_server / wall,
+        cpu_wrk / wall,
+        sent,
+    )
 
 
 def sent_messages(msgs: list[Msg], sent: dict[int, int], threads: int) -> tuple[list[Msg], list[Msg]]:
@@ -324,13 +403,14 @@ async def post_all(base: str, msgs: list[Msg], concurrency: int) -> list[tuple[i
     for i in range(len(msgs)):
         queue.put_nowait(i)
     timeout = aiohttp.ClientTimeout(total=60)
-    async with aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=concurrency),
-                                     timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        base, connector=aiohttp.TCPConnector(limit=concurrency), timeout=timeout
+    ) as session:
+
         async def worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                async with session.post(msgs[i].path, data=msgs[i].body,
-                                        headers={"Content-Type": "text/xml"}) as resp:
+                async with session.post(msgs[i].path, data=msgs[i].body, headers={"Content-Type": "text/xml"}) as resp:
                     answers[i] = (resp.status, await resp.text())
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -343,8 +423,9 @@ def bad_answers(msgs: list[Msg], answers: list[tuple[int, str]]) -> int:
     for msg, (status, text) in zip(msgs, answers, strict=True):
         try:
             env = xmltodict.parse(text)["xml"]
-            reply = xmltodict.parse(crypto.decrypt_message(text, env["MsgSignature"], env["TimeStamp"],
-                                                           env["Nonce"]))["xml"]
+            reply = xmltodict.parse(crypto.decrypt_message(text, env["MsgSignature"], env["TimeStamp"], env["Nonce"]))[
+                "xml"
+            ]
             ok = status == 200 and reply["ToUserName"] == msg.user and bool(reply["Content"])
         except Exception:
             ok = False
@@ -377,10 +458,13 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def sql_url(url: str) -> str:
-    for plain, driver in (("sqlite://", "sqlite+aiosqlite://"), ("postgresql://", "postgresql+asyncpg://"),
-                          ("postgres://", "postgresql+asyncpg://")):
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     return url
 
 
@@ -419,27 +503,53 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
     (tmp / "roster.csv").write_text(roster_csv(people), encoding="utf-8")
     full_port, bare_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
-    env.update({
-        "MINQING_NLU_CACHE": os.environ.get("MINQING_NLU_CACHE", str(ROOT / "data" / "cache")),
-        "MINQING_DATABASE_URL": database_url, "MINQING_DATA_DIR": str(tmp / "data"),
-        "MINQING_SERVER_HOST": "127.0.0.1", "MINQING_SERVER_PORT": str(full_port),
-        "MINQING_WECOM_CORP_ID": CORP, "MINQING_WECOM_AGENT_ID": AGENT, "MINQING_WECOM_TOKEN": TOKEN,
-        "MINQING_WECOM_ENCODING_AES_KEY": AES_KEY, "MINQING_WECOM_SECRET": "bench-secret",
-        "MINQING_WECOM_API_BASE": "http://127.0.0.1:9", "MINQING_WECOM_MAX_AGE_S": "3600",
-        "MINQING_DINGTALK_MODE": "off", "MINQING_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "MINQING_NLU_CACHE": os.environ.get("MINQING_NLU_CACHE", str(ROOT / "data" / "cache")),
+            "MINQING_DATABASE_URL": database_url,
+            "MINQING_DATA_DIR": str(tmp / "data"),
+            "MINQING_SERVER_HOST": "127.0.0.1",
+            "MINQING_SERVER_PORT": str(full_port),
+            "MINQING_WECOM_CORP_ID": CORP,
+            "MINQING_WECOM_AGENT_ID": AGENT,
+            "MINQING_WECOM_TOKEN": TOKEN,
+            "MINQING_WECOM_ENCODING_AES_KEY": AES_KEY,
+            "MINQING_WECOM_SECRET": "bench-secret",
+            "MINQING_WECOM_API_BASE": "http://127.0.0.1:9",
+            "MINQING_WECOM_MAX_AGE_S": "3600",
+            "MINQING_DINGTALK_MODE": "off",
+            "MINQING_LOG_LEVEL": "WARNING",
+        }
+    )
     if args.workers is not None:
         env["MINQING_SERVER_WORKERS"] = str(args.workers)
-    imp = subprocess.run([str(MINQING), "roster", "import", str(tmp / "roster.csv")], cwd=tmp, env=env,
-                         capture_output=True, text=True, check=False)
+    imp = subprocess.run(
+        [str(MINQING), "roster", "import", str(tmp / "roster.csv")],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if imp.returncode:
         sys.exit(f"roster import failed: {imp.stderr or imp.stdout}")
 
     full_log, bare_log = tmp / f"serve-{label}.log", tmp / f"bare-{label}.log"
-    full = subprocess.Popen([str(MINQING), "serve"], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
-                            stdout=full_log.open("w"), stderr=subprocess.STDOUT)
-    bare = subprocess.Popen([sys.executable, __file__, "bare", "--port", str(bare_port)], cwd=tmp,
-                            stdin=subprocess.DEVNULL, stdout=bare_log.open("w"), stderr=subprocess.STDOUT)
+    full = subprocess.Popen(
+        [str(MINQING), "serve"],
+        cwd=tmp,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=full_log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    bare = subprocess.Popen(
+        [sys.executable, __file__, "bare", "--port", str(bare_port)],
+        cwd=tmp,
+        stdin=subprocess.DEVNULL,
+        stdout=bare_log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     urls = {"bare": f"http://127.0.0.1:{bare_port}", "full": f"http://127.0.0.1:{full_port}"}
     pids = {"bare": bare.pid, "full": full.pid}
     try:
@@ -452,14 +562,14 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
         if bad:
             sys.exit(f"warm-up: {bad} bad answers; see {full_log}")
         owned: dict[str, list[int]] = {}
-        for item, userid in await query(database_url, "SELECT i.id, c.wecom_userid FROM items i "
-                                                      "JOIN cadres c ON c.id = i.owner_id"):
+        for item, userid in await query(
+            database_url, "SELECT i.id, c.wecom_userid FROM items i JOIN cadres c ON c.id = i.owner_id"
+        ):
             owned.setdefault(userid, []).append(item)
-        (base_rows,), = await query(database_url, "SELECT count(*) FROM inbound_messages")
-        (base_visits,), = await query(database_url, "SELECT count(*) FROM visits")
+        ((base_rows,),) = await query(database_url, "SELECT count(*) FROM inbound_messages")
+        ((base_visits,),) = await query(database_url, "SELECT count(*) FROM visits")
 
-        traffic = Traffic(people, owned, seed=2, query_share=args.query_share,
-                          command_share=args.command_share)
+        traffic = Traffic(people, owned, seed=2, query_share=args.query_share, command_share=args.command_share)
         rounds: dict[str, list[Round]] = {"bare": [], "full": []}
         sent_full: list[Msg] = []
         in_flight: list[Msg] = []
@@ -473,12 +583,15 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
             for name in ("bare", "full") if r % 2 == 0 else ("full", "bare"):
                 result = run_wrk(wrk, urls[name] + "/wecom/callback", file, args, pids[name])
                 rounds[name].append(result)
-                print(f"  {label} round {r + 1} {name}: {result.rps:.0f} req/s, p99 {result.p99:.1f} ms, "
-                      f"{result.errors} errors", file=sys.stderr)
+                print(
+                    f"  {label} round {r + 1} {name}: {result.rps:.0f} req/s, p99 {result.p99:.1f} ms, "
+                    f"{result.errors} errors",
+                    file=sys.stderr,
+                )
                 if name == "full":
                     every, per = sent_messages(msgs, result.sent, args.threads)
                     sent_full += every
-                    in_flight += [m for ms in per.values() for m in ms[-args.connections:]]
+                    in_flight += [m for ms in per.values() for m in ms[-args.connections :]]
             best = max(best, *(x.rps for x in (rounds["bare"][-1], rounds["full"][-1])))
             file.unlink()
         # the messages possibly in flight when wrk stopped, and a sample of the rest, again:
@@ -486,48 +599,78 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
         sample = random.Random(3).sample(sent_full, min(len(sent_full), max(200, len(sent_full) // 20)))
         replay = list({id(m): m for m in in_flight + sample}.values())
         replay_errors = bad_answers(replay, await post_all(urls["full"], replay, 8))
-        (rows,), = await query(database_url, "SELECT count(*) FROM inbound_messages")
-        (visits,), = await query(database_url, "SELECT count(*) FROM visits")
+        ((rows,),) = await query(database_url, "SELECT count(*) FROM inbound_messages")
+        ((visits,),) = await query(database_url, "SELECT count(*) FROM visits")
     finally:
         stop(full)
         stop(bare)
-        noted = [line for line in full_log.read_text(errors="replace").splitlines()
-                 if " WARNING " in line or " ERROR " in line]
+        noted = [
+            line
+            for line in full_log.read_text(errors="replace").splitlines()
+            if " WARNING " in line or " ERROR " in line
+        ]
         if noted:
             print(f"  {label}: {len(noted)} warning/error lines from minqing serve, e.g.:", file=sys.stderr)
             for line in noted[:5]:
                 print(f"    {line[:200]}", file=sys.stderr)
     kinds = {k: sum(m.kind == k for m in sent_full) for k in ("visit", "command", "query")}
     workers = env.get("MINQING_SERVER_WORKERS", "as configured (default 1)")
-    return Report(label, rounds, kinds, len({m.path for m in sent_full}), rows - base_rows, len(replay),
-                  replay_errors, kinds["visit"], visits - base_visits, workers)
+    return Report(
+        label,
+        rounds,
+        kinds,
+        len({m.path for m in sent_full}),
+        rows - base_rows,
+        len(replay),
+        replay_errors,
+        kinds["visit"],
+        visits - base_visits,
+        workers,
+    )
 
 
 def print_report(rep: Report, args: argparse.Namespace) -> bool:
-    print(f"\n== {rep.label}: {args.rounds} rounds of {args.duration} s per handler, {args.connections} connections, "
-          f"wrk -t{args.threads}, {args.cadres} cadres, server.workers {rep.workers}")
-    print(f"{'round':<6} {'handler':<8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} "
-          f"{'CPU server':>10} {'CPU wrk':>7}")
+    print(
+        f"\n== {rep.label}: {args.rounds} rounds of {args.duration} s per handler, {args.connections} connections, "
+        f"wrk -t{args.threads}, {args.cadres} cadres, server.workers {rep.workers}"
+    )
+    print(
+        f"{'round':<6} {'handler':<8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} "
+        f"{'CPU server':>10} {'CPU wrk':>7}"
+    )
     for r in range(args.rounds):
         for name in ("bare", "full"):
             x = rep.rounds[name][r]
             flag = f"  ({x.wrapped} replays: file too short)" if x.wrapped else ""
-            print(f"{r + 1:<6} {name:<8} {x.rps:>7.0f} {x.p50:>7.1f} {x.p99:>7.1f} {x.max:>7.0f} {x.errors:>6} "
-                  f"{x.cpu_server:>10.0%} {x.cpu_wrk:>7.0%}{flag}")
+            print(
+                f"{r + 1:<6} {name:<8} {x.rps:>7.0f} {x.p50:>7.1f} {x.p99:>7.1f} {x.max:>7.0f} {x.errors:>6} "
+                f"{x.cpu_server:>10.0%} {x.cpu_wrk:>7.0%}{flag}"
+            )
     ratios = [f.rps / b.rps for b, f in zip(rep.rounds["bare"], rep.rounds["full"], strict=True)]
     p99s = [x.p99 for x in rep.rounds["full"]]
     errors = sum(x.errors for xs in rep.rounds.values() for x in xs)
-    print(f"full/bare throughput per round: {', '.join(f'{x:.2f}' for x in ratios)}; median "
-          f"{statistics.median(ratios):.2f}× (target ≥ 0.5×)")
-    print(f"full p99 per round: {', '.join(f'{x:.1f}' for x in p99s)} ms; median {statistics.median(p99s):.1f} ms "
-          f"(target ≤ 50 ms); errors {errors}")
-    print(f"full traffic: {rep.distinct} distinct messages — {rep.kind_counts['visit']} visit reports, "
-          f"{rep.kind_counts['command']} commands on existing items, {rep.kind_counts['query']} queries")
-    ok = rep.stored == rep.distinct and rep.replay_errors == 0 and not any(
-        x.wrapped for xs in rep.rounds.values() for x in xs)
-    print(f"records: {rep.stored} inbound messages stored for {rep.distinct} distinct messages "
-          f"({rep.replayed} sent again, {rep.replay_errors} bad answers to them) → {'OK' if ok else 'MISMATCH'}; "
-          f"visits {rep.visits_stored} for {rep.visits_sent} visit reports")
+    print(
+        f"full/bare throughput per round: {', '.join(f'{x:.2f}' for x in ratios)}; median "
+        f"{statistics.median(ratios):.2f}× (target ≥ 0.5×)"
+    )
+    print(
+        f"full p99 per round: {', '.join(f'{x:.1f}' for x in p99s)} ms; median {statistics.median(p99s):.1f} ms "
+        f"(target ≤ 50 ms); errors {errors}"
+    )
+    print(
+        f"full traffic: {rep.distinct} distinct messages — {rep.kind_counts['visit']} visit reports, "
+        f"{rep.kind_counts['command']} commands on existing items, {rep.kind_counts['query']} queries"
+    )
+    ok = (
+        rep.stored == rep.distinct
+        and rep.replay_errors == 0
+        and not any(x.wrapped for xs in rep.rounds.values() for x in xs)
+    )
+    print(
+        f"records: {rep.stored} inbound messages stored for {rep.distinct} distinct messages "
+        f"({rep.replayed} sent again, {rep.replay_errors} bad answers to them) → {'OK' if ok else 'MISMATCH'}; "
+        f"visits {rep.visits_stored} for {rep.visits_sent} visit reports"
+    )
     return ok
 
 
@@ -544,13 +687,21 @@ async def main() -> int:
     ap.add_argument("--cadres", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=600, help="visit reports sent before the rounds")
     ap.add_argument("--query-share", type=float, default=1 / 6, help="share of queries (default 1/6)")
-    ap.add_argument("--command-share", type=float, default=0.5,
-                    help="share of commands among the messages that are not queries (default 0.5)")
+    ap.add_argument(
+        "--command-share",
+        type=float,
+        default=0.5,
+        help="share of commands among the messages that are not queries (default 0.5)",
+    )
     ap.add_argument("--workers", type=int, help="server.workers (default: the configuration's)")
     ap.add_argument("--settle", type=float, default=10, help="seconds to wait after the warm-up (default 10)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server logs)")
-    ap.add_argument("--max-rate", type=float, default=5000,
-                    help="req/s the first round's message file is sized for (later rounds: measured)")
+    ap.add_argument(
+        "--max-rate",
+        type=float,
+        default=5000,
+        help="req/s the first round's message file is sized for (later rounds: measured)",
+    )
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, _terminated)  # so `finally` stops the servers
     wrk = ensure_wrk()

@@ -65,16 +65,22 @@ async def build(path: Path, cadres: int) -> int:
     t0 = time.perf_counter()
     leader = await build_org(db, cadres=cadres, units=max(1, cadres // 40), visits=cadres * 12, items=cadres * 5)
     async with db.engine.begin() as conn:
-        await conn.execute(text(
-            "UPDATE items SET created_at = datetime('2025-10-01 09:00', '+' || (id % 31) || ' days'),"
-            " deadline = date('2025-10-01', '+' || (id % 31 + 7) || ' days'),"
-            " responded_at = CASE WHEN responded_at IS NULL THEN NULL"
-            "   ELSE datetime('2025-10-01 15:00', '+' || (id % 31) || ' days') END,"
-            " resolved_at = CASE WHEN resolved_at IS NULL THEN NULL"
-            "   ELSE datetime('2025-10-02 11:00', '+' || (id % 31 + id % 5) || ' days') END"
-            " WHERE id <= :n"), {"n": cadres // 2})
-        await conn.execute(text("UPDATE visits SET date = date('2025-10-01', '+' || (id % 31) || ' days')"
-                                " WHERE id <= :n"), {"n": cadres * 12 // 10})
+        await conn.execute(
+            text(
+                "UPDATE items SET created_at = datetime('2025-10-01 09:00', '+' || (id % 31) || ' days'),"
+                " deadline = date('2025-10-01', '+' || (id % 31 + 7) || ' days'),"
+                " responded_at = CASE WHEN responded_at IS NULL THEN NULL"
+                "   ELSE datetime('2025-10-01 15:00', '+' || (id % 31) || ' days') END,"
+                " resolved_at = CASE WHEN resolved_at IS NULL THEN NULL"
+                "   ELSE datetime('2025-10-02 11:00', '+' || (id % 31 + id % 5) || ' days') END"
+                " WHERE id <= :n"
+            ),
+            {"n": cadres // 2},
+        )
+        await conn.execute(
+            text("UPDATE visits SET date = date('2025-10-01', '+' || (id % 31) || ' days') WHERE id <= :n"),
+            {"n": cadres * 12 // 10},
+        )
         await conn.execute(text("ANALYZE"))
     print(f"built {cadres} cadres, {cadres * 12} visits, {cadres * 5} items in {time.perf_counter() - t0:.1f} s")
     await db.dispose()
@@ -103,8 +109,9 @@ async def serve(db_path: str, port: int) -> None:
     await asyncio.Event().wait()
 
 
-async def timed(session: aiohttp.ClientSession, url: str,
-                rounds: int) -> tuple[list[float], list[float], list[float], int]:
+async def timed(
+    session: aiohttp.ClientSession, url: str, rounds: int
+) -> tuple[list[float], list[float], list[float], int]:
     wall, server, cpu = [], [], []
     size = 0
     for _ in range(rounds):
@@ -145,16 +152,20 @@ async def client(db_path: Path, leader: int, port: int, rounds: int) -> None:
                 await asyncio.sleep(0.1)
         async with session.post(base + "/console/login", data={"t": token}, allow_redirects=False) as r:
             assert r.status == 302, r.status
-        print(f"{'page':44s} {'first':>8s} {'server ms (median / max)':>20s} {'cpu ms':>8s}"
-              f" {'client ms (median / max)':>20s}  bytes")
+        print(
+            f"{'page':44s} {'first':>8s} {'server ms (median / max)':>20s} {'cpu ms':>8s}"
+            f" {'client ms (median / max)':>20s}  bytes"
+        )
         item = await _some_item(db_path)
         for name, path in [*PAGES, EXPORT]:
             path = path.format(item=item)
             n = rounds if (name, path) != EXPORT else max(1, rounds // 3)
             _, first, _, _ = await timed(session, base + path, 1)  # cold: SQLite page cache, month figures
             wall, server, cpu, size = await timed(session, base + path, n)
-            print(f"{name:44s} {first[0]:8.1f} {statistics.median(server):10.1f} / {max(server):7.1f}"
-                  f" {statistics.median(cpu):8.1f} {statistics.median(wall):10.1f} / {max(wall):7.1f}  {size}")
+            print(
+                f"{name:44s} {first[0]:8.1f} {statistics.median(server):10.1f} / {max(server):7.1f}"
+                f" {statistics.median(cpu):8.1f} {statistics.median(wall):10.1f} / {max(wall):7.1f}  {size}"
+            )
 
 
 async def main() -> None:
@@ -176,8 +187,10 @@ async def main() -> None:
         finally:
             server.terminate()
             await server.wait()
-    print(f"(clock fixed at {NOW:%Y-%m-%d %H:%M}; run {datetime.now():%Y-%m-%d %H:%M};"
-          f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    print(
+        f"(clock fixed at {NOW:%Y-%m-%d %H:%M}; run {datetime.now():%Y-%m-%d %H:%M};"
+        f" load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+    )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def free_port() -> int:
 
 # --- the proxy (own process) ---------------------------------------------------------------
 
+
 def run_proxy(port: int, upstreams: list[str]) -> None:
     import aiohttp
     from aiohttp import web
@@ -53,8 +54,9 @@ def run_proxy(port: int, upstreams: list[str]) -> None:
 
     async def forward(request: web.Request) -> web.Response:
         body = await request.read()
-        async with request.app["session"].request(request.method, next(turn) + request.path_qs, data=body,
-                                                  headers={"Content-Type": request.content_type}) as r:
+        async with request.app["session"].request(
+            request.method, next(turn) + request.path_qs, data=body, headers={"Content-Type": request.content_type}
+        ) as r:
             return web.Response(status=r.status, body=await r.read(), content_type=r.content_type)
 
     async def ctx(app: web.Application):
@@ -70,6 +72,7 @@ def run_proxy(port: int, upstreams: list[str]) -> None:
 
 # --- the load generator (own process) ---------------------------------------------------------
 
+
 def run_load(base: str, messages: int, concurrency: int, start_id: int) -> None:
     from bench_callback import build_requests, drive, pct
 
@@ -80,6 +83,7 @@ def run_load(base: str, messages: int, concurrency: int, start_id: int) -> None:
 
 
 # --- the driver ---------------------------------------------------------------------------------
+
 
 async def reset(url: str) -> None:
     from bench_callback import CADRES
@@ -96,8 +100,9 @@ async def reset(url: str) -> None:
             unit = Unit(name="计算机学院")
             s.add(unit)
             await s.flush()
-            s.add_all([Cadre(name=f"干部{i}", unit_id=unit.id, roles=[], wecom_userid=f"user{i}")
-                       for i in range(CADRES)])
+            s.add_all(
+                [Cadre(name=f"干部{i}", unit_id=unit.id, roles=[], wecom_userid=f"user{i}") for i in range(CADRES)]
+            )
     finally:
         await db.dispose()
 
@@ -137,14 +142,30 @@ def instance(url: str, port: int, tmp: Path) -> subprocess.Popen:
     from bench_callback import AES_KEY, AGENT, CORP, TOKEN
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_") or k == "MINQING_NLU_CACHE"}
-    env.update(MINQING_SERVER_PORT=str(port), MINQING_DATABASE_URL=url, MINQING_DATA_DIR=str(tmp / str(port)),
-               MINQING_SERVER_WORKERS="1", PYTHONPATH=str(ROOT), MINQING_WECOM_CORP_ID=CORP,
-               MINQING_WECOM_AGENT_ID=AGENT, MINQING_WECOM_SECRET="s", MINQING_WECOM_TOKEN=TOKEN,
-               MINQING_WECOM_ENCODING_AES_KEY=AES_KEY, MINQING_WECOM_API_BASE="http://127.0.0.1:9",
-               MINQING_DINGTALK_MODE="off", MINQING_LOG_LEVEL="WARNING")
+    env.update(
+        MINQING_SERVER_PORT=str(port),
+        MINQING_DATABASE_URL=url,
+        MINQING_DATA_DIR=str(tmp / str(port)),
+        MINQING_SERVER_WORKERS="1",
+        PYTHONPATH=str(ROOT),
+        MINQING_WECOM_CORP_ID=CORP,
+        MINQING_WECOM_AGENT_ID=AGENT,
+        MINQING_WECOM_SECRET="s",
+        MINQING_WECOM_TOKEN=TOKEN,
+        MINQING_WECOM_ENCODING_AES_KEY=AES_KEY,
+        MINQING_WECOM_API_BASE="http://127.0.0.1:9",
+        MINQING_DINGTALK_MODE="off",
+        MINQING_LOG_LEVEL="WARNING",
+    )
     env.setdefault("MINQING_NLU_CACHE", str(ROOT / "data" / "cache"))
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"], cwd=tmp, env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"],
+        cwd=tmp,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def run_setup(url: str, n: int, args, start_id: int, tmp: Path) -> dict:
@@ -155,13 +176,28 @@ def run_setup(url: str, n: int, args, start_id: int, tmp: Path) -> dict:
     try:
         for p in ports:
             wait_http(p, "/readyz", procs)
-        proxy = subprocess.Popen([sys.executable, __file__, "--proxy", str(proxy_port),
-                                  *(f"http://127.0.0.1:{p}" for p in ports)])
+        proxy = subprocess.Popen(
+            [sys.executable, __file__, "--proxy", str(proxy_port), *(f"http://127.0.0.1:{p}" for p in ports)]
+        )
         procs.append(proxy)
         wait_http(proxy_port, "/healthz", procs)
-        out = subprocess.run([sys.executable, __file__, "--load", f"http://127.0.0.1:{proxy_port}",
-                              "--messages", str(args.messages), "--concurrency", str(args.concurrency),
-                              "--start-id", str(start_id)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--load",
+                f"http://127.0.0.1:{proxy_port}",
+                "--messages",
+                str(args.messages),
+                "--concurrency",
+                str(args.concurrency),
+                "--start-id",
+                str(start_id),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         for p in procs:
@@ -203,16 +239,20 @@ def main() -> None:
             for name, n in (("one", 1), ("two", 2)):
                 res = run_setup(url, n, args, 10_000_000 * (r + 1) + n * 1_000_000, Path(tmp))
                 results[name].append(res)
-                print(f"round {r + 1} {name}: {res['rate']:.1f} msg/s  p50 {res['p50_ms']:.0f} ms  "
-                      f"p99 {res['p99_ms']:.0f} ms  200s {res['ok']}/{args.messages}  stored {res['stored']}",
-                      flush=True)
+                print(
+                    f"round {r + 1} {name}: {res['rate']:.1f} msg/s  p50 {res['p50_ms']:.0f} ms  "
+                    f"p99 {res['p99_ms']:.0f} ms  200s {res['ok']}/{args.messages}  stored {res['stored']}",
+                    flush=True,
+                )
     print(f"\n{args.messages} messages, concurrency {args.concurrency}, {args.rounds} round(s), nproc {os.cpu_count()}")
     print(f"{'':12s}{'msg/s':>10s}{'p50 ms':>10s}{'p99 ms':>10s}{'stored':>10s}")
     for name, label in (("one", "1 instance"), ("two", "2 instances")):
         rs = results[name]
-        print(f"{label:12s}{statistics.median(r['rate'] for r in rs):10.1f}"
-              f"{statistics.median(r['p50_ms'] for r in rs):10.0f}{statistics.median(r['p99_ms'] for r in rs):10.0f}"
-              f"{min(r['stored'] for r in rs):10d}")
+        print(
+            f"{label:12s}{statistics.median(r['rate'] for r in rs):10.1f}"
+            f"{statistics.median(r['p50_ms'] for r in rs):10.0f}{statistics.median(r['p99_ms'] for r in rs):10.0f}"
+            f"{min(r['stored'] for r in rs):10d}"
+        )
     if any(r["stored"] != args.messages or r["ok"] != args.messages for rs in results.values() for r in rs):
         raise SystemExit("FAILED: messages lost, doubled or refused")
 

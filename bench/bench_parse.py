@@ -6,6 +6,7 @@ cache builds jieba's dictionary cache and trains the learned models (once per in
 corpus/corrections change); a warm start loads both from the cache. Throughput on the dev corpus
 texts repeated, next to a bare jieba.lcut of the same texts as a baseline, in the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ print(time.perf_counter() - t0)
 def startup(cache_dir: str) -> float:
     """Seconds for import + Parser.load in a fresh interpreter."""
     env = dict(os.environ, MINQING_NLU_CACHE=cache_dir)  # models cached beside jieba's cache
-    out = subprocess.run([sys.executable, "-c", _STARTUP, cache_dir], cwd=ROOT, capture_output=True,
-                         text=True, check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTUP, cache_dir], cwd=ROOT, capture_output=True, text=True, check=True, env=env
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 

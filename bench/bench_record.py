@@ -58,8 +58,10 @@ async def main() -> None:
     gc.freeze()
     t = time.perf_counter()
     gc.collect()
-    print(f"full GC with the parser loaded: {full_gc * 1000:.1f} ms; after gc.freeze(): "
-          f"{(time.perf_counter() - t) * 1000:.2f} ms")
+    print(
+        f"full GC with the parser loaded: {full_gc * 1000:.1f} ms; after gc.freeze(): "
+        f"{(time.perf_counter() - t) * 1000:.2f} ms"
+    )
 
     db = Database(cfg.database_url)
     await upgrade(db)
@@ -79,8 +81,9 @@ async def main() -> None:
         out = []
         for _ in range(n):
             i = next(counter)
-            msg = IncomingMessage(channel="wecom", msg_id=str(i), user_id=f"user{i % CADRES}",
-                                  text=texts[i % len(texts)], received_at=NOW)
+            msg = IncomingMessage(
+                channel="wecom", msg_id=str(i), user_id=f"user{i % CADRES}", text=texts[i % len(texts)], received_at=NOW
+            )
             out.append(RecordJob(msg, parsed[i % len(parsed)], NOW))
         return out
 
@@ -97,8 +100,10 @@ async def main() -> None:
     async def report(label: str) -> None:
         times = await write(args.measure)
         per_msg = sum(times) / (len(times) * args.batch)
-        print(f"{label:<34} {per_msg * 1e6:7.0f} µs/message   batch p50 {statistics.median(times) * 1000:.2f} ms"
-              f"   max {max(times) * 1000:.2f} ms")
+        print(
+            f"{label:<34} {per_msg * 1e6:7.0f} µs/message   batch p50 {statistics.median(times) * 1000:.2f} ms"
+            f"   max {max(times) * 1000:.2f} ms"
+        )
 
     print(f"batches of {args.batch} messages, {args.measure} messages measured each time")
     await write(200)

@@ -84,8 +84,9 @@ async def build_org(db: Database, cadres: int, units: int, visits: int, items: i
         if c % (cadres // 20) == 7:
             roles = ["leader"]
         leave = today + timedelta(days=3) if c % 50 == 3 else None
-        cadre_rows.append(dict(id=c, name=f"干部{c}", unit_id=u, roles=roles, wecom_userid=f"u{c}",
-                               active=True, leave_until=leave))
+        cadre_rows.append(
+            dict(id=c, name=f"干部{c}", unit_id=u, roles=roles, wecom_userid=f"u{c}", active=True, leave_until=leave)
+        )
         for k in range(1 + c % 2):
             pid += 1
             point_rows.append(dict(id=pid, cadre_id=c, name=f"{u}区{c % 97}-{k}号楼", place_type="宿舍"))
@@ -97,11 +98,19 @@ async def build_org(db: Database, cadres: int, units: int, visits: int, items: i
         c = rnd.randint(1, cadres)
         day = today - timedelta(days=rnd.randint(0, 364))
         canteen = rnd.random() < 0.3
-        visit_rows.append(dict(
-            id=v, cadre_id=c, unit_id=(c - 1) % units + 1, date=day,
-            place_type="食堂" if canteen else "宿舍",
-            place="第一食堂" if canteen else rnd.choice(points_of[c]), people=3, text="走访听取意见",
-            created_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=15)))
+        visit_rows.append(
+            dict(
+                id=v,
+                cadre_id=c,
+                unit_id=(c - 1) % units + 1,
+                date=day,
+                place_type="食堂" if canteen else "宿舍",
+                place="第一食堂" if canteen else rnd.choice(points_of[c]),
+                people=3,
+                text="走访听取意见",
+                created_at=datetime.combine(day, datetime.min.time()) + timedelta(hours=15),
+            )
+        )
     item_rows, fu_rows, ev_rows = [], [], []
     for i in range(1, items + 1):
         c = rnd.randint(1, cadres)
@@ -112,25 +121,45 @@ async def build_org(db: Database, cadres: int, units: int, visits: int, items: i
         status = rnd.choice(OPEN_STATUSES) if is_open else rnd.choice(("resolved", "closed", "closed"))
         resolved = None if is_open else created + timedelta(days=rnd.randint(0, 10))
         responded = created + timedelta(hours=rnd.randint(1, 40)) if status != "new" else None
-        item_rows.append(dict(
-            id=i, category=rnd.choice(CATEGORIES), text=f"学生反映问题{i}，联系电话1380000{i % 10000:04d}",
-            reporter_id=c, owner_id=c, unit_id=(c - 1) % units + 1, track="即办", deadline=deadline,
-            status=status, created_at=created, responded_at=responded, resolved_at=resolved))
+        item_rows.append(
+            dict(
+                id=i,
+                category=rnd.choice(CATEGORIES),
+                text=f"学生反映问题{i}，联系电话1380000{i % 10000:04d}",
+                reporter_id=c,
+                owner_id=c,
+                unit_id=(c - 1) % units + 1,
+                track="即办",
+                deadline=deadline,
+                status=status,
+                created_at=created,
+                responded_at=responded,
+                resolved_at=resolved,
+            )
+        )
         if resolved is not None and rnd.random() < 0.5:
             rating = rnd.choice(("满意", "满意", "基本满意", "不满意"))
             fu_rows.append(dict(item_id=i, actor_id=c, rating=rating, at=resolved + timedelta(days=1)))
         if status == "reopened":
-            ev_rows.append(dict(item_id=i, kind="reopened", actor_id=c, at=created + timedelta(days=3),
-                                data={}))
-    groups = [dict(id=u, channel="wecom" if u % 2 else "dingtalk", chat_id=f"chat{u}", unit_id=u,
-                   is_leaders=False) for u in range(1, units + 1)]
+            ev_rows.append(dict(item_id=i, kind="reopened", actor_id=c, at=created + timedelta(days=3), data={}))
+    groups = [
+        dict(id=u, channel="wecom" if u % 2 else "dingtalk", chat_id=f"chat{u}", unit_id=u, is_leaders=False)
+        for u in range(1, units + 1)
+    ]
     groups.append(dict(id=units + 1, channel="wecom", chat_id="leaders", unit_id=None, is_leaders=True))
     async with db.engine.begin() as conn:
-        for model, rows in ((Unit, unit_rows), (Cadre, cadre_rows), (Point, point_rows), (Visit, visit_rows),
-                            (Item, item_rows), (Followup, fu_rows), (ItemEvent, ev_rows),
-                            (GroupBinding, groups)):
+        for model, rows in (
+            (Unit, unit_rows),
+            (Cadre, cadre_rows),
+            (Point, point_rows),
+            (Visit, visit_rows),
+            (Item, item_rows),
+            (Followup, fu_rows),
+            (ItemEvent, ev_rows),
+            (GroupBinding, groups),
+        ):
             for n in range(0, len(rows), 20000):
-                await conn.execute(insert(model), rows[n:n + 20000])
+                await conn.execute(insert(model), rows[n : n + 20000])
     return next(r["id"] for r in cadre_rows if "leader" in r["roles"])
 
 
@@ -149,15 +178,17 @@ async def naive_duty_loop(db: Database) -> int:
         ids = list(await s.scalars(select(Cadre.id).where(Cadre.active.is_(True))))
         for cid in ids:
             names = list(await s.scalars(select(Point.name).where(Point.cadre_id == cid)))
-            places = list(await s.scalars(select(Visit.place).where(
-                Visit.cadre_id == cid, Visit.date >= start, Visit.revoked_at.is_(None))))
+            places = list(
+                await s.scalars(
+                    select(Visit.place).where(Visit.cadre_id == cid, Visit.date >= start, Visit.revoked_at.is_(None))
+                )
+            )
             if any(not any(n in (p or "") for p in places) for n in names):
                 owing += 1
     return owing
 
 
-async def run_size(label: str, cadres: int, units: int, visits: int, items: int, tmp: Path,
-                   baseline: bool) -> dict:
+async def run_size(label: str, cadres: int, units: int, visits: int, items: int, tmp: Path, baseline: bool) -> dict:
     db = Database(f"sqlite:///{tmp}/{label}.db")
     await upgrade(db)
     t0 = time.perf_counter()
@@ -165,8 +196,7 @@ async def run_size(label: str, cadres: int, units: int, visits: int, items: int,
     build_s = time.perf_counter() - t0
     counter = StatementCounter(db)
     settings, policy = parse_settings({}), Policy()
-    out = {"label": label, "cadres": cadres, "build_s": build_s, "db": db, "leader": leader,
-           "counter": counter}
+    out = {"label": label, "cadres": cadres, "build_s": build_s, "db": db, "leader": leader, "counter": counter}
     sender = OutboxSender()
     for name, fn in (
         ("visit-duty sweep", lambda: visit_duties_job(NOW, db, sender, settings, policy)),
@@ -188,15 +218,17 @@ async def _as_list(coro) -> list:
     return [0] * await coro
 
 
-async def bench_month_open(db: Database, leader: int, counter: StatementCounter,
-                           with_dispatcher: bool) -> None:
+async def bench_month_open(db: Database, leader: int, counter: StatementCounter, with_dispatcher: bool) -> None:
     start = NOW.replace(day=1, hour=0)
     end = datetime(NOW.year + (NOW.month == 12), NOW.month % 12 + 1, 1)
 
     async def bare_count() -> int:
         async with db.session() as s:
-            q = select(func.count()).select_from(Item).where(
-                Item.created_at >= start, Item.created_at < end, Item.status.in_(OPEN_STATUSES))
+            q = (
+                select(func.count())
+                .select_from(Item)
+                .where(Item.created_at >= start, Item.created_at < end, Item.status.in_(OPEN_STATUSES))
+            )
             return (await s.execute(q)).scalar_one()
 
     async def sweep_query() -> int:
@@ -217,9 +249,15 @@ async def bench_month_open(db: Database, leader: int, counter: StatementCounter,
         seq = iter(range(10**6))
 
         async def via_dispatcher() -> int:
-            replies = await dispatcher.handle(IncomingMessage(
-                channel="console", msg_id=f"bench-{next(seq)}", user_id=f"u{leader}", text="本月未办结",
-                received_at=NOW))
+            replies = await dispatcher.handle(
+                IncomingMessage(
+                    channel="console",
+                    msg_id=f"bench-{next(seq)}",
+                    user_id=f"u{leader}",
+                    text="本月未办结",
+                    received_at=NOW,
+                )
+            )
             return len(replies[0].text)
 
         first_reply = await via_dispatcher()
@@ -241,8 +279,10 @@ async def bench_month_open(db: Database, leader: int, counter: StatementCounter,
                 await fn()
                 times.append((time.perf_counter() - t0) * 1000)
             times.sort()
-            print(f"  {name:40s} {statistics.median(times):10.1f} {times[int(len(times) * 0.95) - 1]:8.1f} "
-                  f"{(counter.n - n0) / 30:6.1f}")
+            print(
+                f"  {name:40s} {statistics.median(times):10.1f} {times[int(len(times) * 0.95) - 1]:8.1f} "
+                f"{(counter.n - n0) / 30:6.1f}"
+            )
 
 
 async def main() -> None:
@@ -254,20 +294,21 @@ async def main() -> None:
     scale = args.small / args.cadres
     with tempfile.TemporaryDirectory(prefix="minqing-bench-") as tmp:
         sizes = [
-            ("small", args.small, max(1, round(500 * scale)), round(240000 * scale), round(100000 * scale),
-             True),
+            ("small", args.small, max(1, round(500 * scale)), round(240000 * scale), round(100000 * scale), True),
             ("full", args.cadres, 500, 240000, 100000, False),
         ]
         results = []
         for label, c, u, v, i, base in sizes:
             print(f"building {label}: {c} cadres, {u} units, {v} visits, {i} items …", flush=True)
             results.append(await run_size(label, c, u, v, i, Path(tmp), base))
-            print(f"  built in {results[-1]['build_s']:.1f} s; outbox rows after the sweeps: "
-                  f"{results[-1]['outbox']}")
-        print(f"\nSQLite {sqlite3.sqlite_version}, now = {NOW:%Y-%m-%d %H:%M} (first run claims and "
-              "queues everything; second run finds it all claimed)")
-        print(f"  {'sweep':28s} {'cadres':>7s} {'first s':>8s} {'stmts':>6s} {'msgs':>6s} "
-              f"{'again s':>8s} {'stmts':>6s}")
+            print(f"  built in {results[-1]['build_s']:.1f} s; outbox rows after the sweeps: {results[-1]['outbox']}")
+        print(
+            f"\nSQLite {sqlite3.sqlite_version}, now = {NOW:%Y-%m-%d %H:%M} (first run claims and "
+            "queues everything; second run finds it all claimed)"
+        )
+        print(
+            f"  {'sweep':28s} {'cadres':>7s} {'first s':>8s} {'stmts':>6s} {'msgs':>6s} {'again s':>8s} {'stmts':>6s}"
+        )
         for name in ("visit-duty sweep", "deadline sweep", "weekly digest (all units)"):
             for r in results:
                 (t1, n1, m1), (t2, n2, _m2) = r[name]
@@ -275,8 +316,10 @@ async def main() -> None:
         small = results[0]
         t, n, owing = small["baseline"]
         (ts, ns, _), _ = small["visit-duty sweep"]
-        print(f"  {'naive per-cadre duty loop':28s} {small['cadres']:7d} {t:8.2f} {n:6d} {owing:6d}"
-              f"   (set-based on the same org: {ts:.2f} s, {ns} statements)")
+        print(
+            f"  {'naive per-cadre duty loop':28s} {small['cadres']:7d} {t:8.2f} {n:6d} {owing:6d}"
+            f"   (set-based on the same org: {ts:.2f} s, {ns} statements)"
+        )
         full = results[-1]
         await bench_month_open(full["db"], full["leader"], full["counter"], not args.skip_dispatch)
         for r in results:

@@ -44,15 +44,22 @@ def load_parser(cfg: Config):
         except (TextFileError, OSError) as exc:
             raise ConfigError(f"taxonomy.{key}", "a readable UTF-8 or GB18030 text file", str(exc)) from None
     try:
-        return Parser.load(cache_dir=cfg.cache_dir, extra_dict=files["user_dict"],
-                           extra_keywords=files["extra_keywords"], corrections=corrections_path(cfg))
+        return Parser.load(
+            cache_dir=cfg.cache_dir,
+            extra_dict=files["user_dict"],
+            extra_keywords=files["extra_keywords"],
+            corrections=corrections_path(cfg),
+        )
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("taxonomy.extra_keywords", f"valid TOML ({exc})") from None
     except (ValueError, TypeError, KeyError) as exc:
         if not (cfg.user_dict or cfg.extra_keywords):
             raise
-        raise ConfigError("taxonomy.user_dict / taxonomy.extra_keywords", "files of the documented shape",
-                          f"{type(exc).__name__}: {str(exc)[:80]}") from None
+        raise ConfigError(
+            "taxonomy.user_dict / taxonomy.extra_keywords",
+            "files of the documented shape",
+            f"{type(exc).__name__}: {str(exc)[:80]}",
+        ) from None
 
 
 def _mask():

@@ -32,8 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    s = sub.add_parser("serve", parents=[common],
-                       help="start the bot server (WeCom/DingTalk callbacks, scheduler, outbox)")
+    s = sub.add_parser(
+        "serve", parents=[common], help="start the bot server (WeCom/DingTalk callbacks, scheduler, outbox)"
+    )
     s.add_argument("--console", action="store_true", help="also chat in this terminal")
     s.add_argument("--as", dest="user", default="zhang", help="console identity (default: zhang)")
     s.add_argument("--no-scheduler", action="store_true")
@@ -125,8 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     except (StorageError, OSError) as exc:
-        print(f"数据库错误 database error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
-              file=sys.stderr)
+        print(f"数据库错误 database error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130
@@ -158,4 +158,3 @@ async def run(args: argparse.Namespace, cfg: Config) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

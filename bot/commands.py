@@ -128,6 +128,7 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 
     With `--if-empty` does nothing (「数据库已有名单，跳过演示数据。」) when a roster exists.
     """
+
     async def body(app: App) -> int:
         async with app.db.session() as s:
             if args.if_empty and await count_cadres(s):
@@ -143,9 +144,9 @@ async def cmd_demo(args: argparse.Namespace, cfg: Config) -> int:
 
 async def cmd_chat(args: argparse.Namespace, cfg: Config) -> int:
     """`minqing chat`: interactive console chat as `--user` with the same dispatcher; exit 0 at end of input."""
+
     async def body(app: App) -> int:
-        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout,
-                                         jobs=jobs_preview(app)))
+        await run_console(ConsoleSession(app.dispatcher, app.clock, args.user, sys.stdout, jobs=jobs_preview(app)))
         return 0
 
     return await _with_app(cfg, body)
@@ -176,8 +177,9 @@ async def cmd_serve(args: argparse.Namespace, cfg: Config) -> int:
         except OSError as exc:  # typically the port is taken
             if exc.errno is None or "address" not in str(exc).lower():
                 raise
-            raise ConfigError("server.port", f"a free port on {cfg.server.host} ({exc.strerror})",
-                              cfg.server.port) from None
+            raise ConfigError(
+                "server.port", f"a free port on {cfg.server.host} ({exc.strerror})", cfg.server.port
+            ) from None
         finally:
             await pool.close()
         return 0
@@ -245,8 +247,7 @@ async def cmd_parse(args: argparse.Namespace, cfg: Config) -> int:
     except ValueError:
         raise ConfigError("--today", "YYYY-MM-DD", args.today) from None
     parser = load_parser(cfg)
-    return run_parse(sys.stdin, sys.stdout, today=today, profile=args.profile or cfg.policy.profile,
-                     parser=parser)
+    return run_parse(sys.stdin, sys.stdout, today=today, profile=args.profile or cfg.policy.profile, parser=parser)
 
 
 async def cmd_corrections(args: argparse.Namespace, cfg: Config) -> int:
@@ -274,8 +275,9 @@ async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
     from handlers.nlu import Parser, evaluate
 
     if args.action == "eval":
-        parser = Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords,
-                             learned=False)
+        parser = Parser.load(
+            cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords, learned=False
+        )
         print(f"{args.folds}-fold cross-validation over the shipped corpus (dev + train):")
         _, gold, preds = evaluate.k_fold(parser, args.folds)
         print()
@@ -285,8 +287,9 @@ async def cmd_nlu(args: argparse.Namespace, cfg: Config) -> int:
             evaluate.leave_one_slice_out(parser)
         return 0
     lines = await correction_lines(cfg)
-    parser = Parser.load(cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords,
-                         learned=False)
+    parser = Parser.load(
+        cache_dir=cfg.cache_dir, extra_dict=cfg.user_dict, extra_keywords=cfg.extra_keywords, learned=False
+    )
     from handlers.nlu.training import retrain
 
     models = retrain(parser, Path(os.environ.get("MINQING_NLU_CACHE") or cfg.cache_dir), corrections_path(cfg), lines)
@@ -317,8 +320,9 @@ async def cmd_outbox(args: argparse.Namespace, cfg: Config) -> int:
         if args.action == "list":
             if args.page < 1 or not 1 <= args.per_page <= 1000:
                 raise ConfigError("--page / --per-page", "a page ≥ 1 and 1–1000 rows per page")
-            lines = await admin.page_lines(db, status="failed" if args.failed else args.status,
-                                           page=args.page, per_page=args.per_page)
+            lines = await admin.page_lines(
+                db, status="failed" if args.failed else args.status, page=args.page, per_page=args.per_page
+            )
         elif args.failed:
             lines = [await admin.retry_all_failed(db, _now(cfg))]
         elif args.id is None:
@@ -359,8 +363,9 @@ async def cmd_jobs(args: argparse.Namespace, cfg: Config) -> int:
         await migrate.upgrade(db)
         await apply_groups(db, cfg)
         try:
-            lines = await ops.run_job(args.name, now=now, db=db, settings=settings,
-                                      policy=cfg.policy, dry_run=args.dry_run)
+            lines = await ops.run_job(
+                args.name, now=now, db=db, settings=settings, policy=cfg.policy, dry_run=args.dry_run
+            )
         except ValueError as exc:
             raise ConfigError("jobs run NAME", str(exc), args.name) from None
     finally:
@@ -389,7 +394,18 @@ async def cmd_holidays(args: argparse.Namespace, cfg: Config) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], Awaitable[int]]] = {
-    "db": cmd_db, "roster": cmd_roster, "demo": cmd_demo, "chat": cmd_chat, "serve": cmd_serve,
-    "export": cmd_export, "parse": cmd_parse, "corrections": cmd_corrections, "nlu": cmd_nlu, "outbox": cmd_outbox,
-    "jobs": cmd_jobs, "holidays": cmd_holidays, "backup": cmd_backup, "restore": cmd_restore,
+    "db": cmd_db,
+    "roster": cmd_roster,
+    "demo": cmd_demo,
+    "chat": cmd_chat,
+    "serve": cmd_serve,
+    "export": cmd_export,
+    "parse": cmd_parse,
+    "corrections": cmd_corrections,
+    "nlu": cmd_nlu,
+    "outbox": cmd_outbox,
+    "jobs": cmd_jobs,
+    "holidays": cmd_holidays,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }

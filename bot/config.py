@@ -267,8 +267,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if server.port > 65535:
         raise ConfigError("server.port", "a port 1–65535", server.port)
     if server.reply_budget_ms >= 4500:
-        raise ConfigError("server.reply_budget_ms", "well under WeCom's 5000 ms (< 4500)",
-                          server.reply_budget_ms)
+        raise ConfigError("server.reply_budget_ms", "well under WeCom's 5000 ms (< 4500)", server.reply_budget_ms)
 
     tax = top.table("taxonomy")
     profile = tax.get("profile", "campus", str)
@@ -300,14 +299,23 @@ def parse_config(raw: dict[str, Any]) -> Config:
         "群众": met.get("weight_public", 1.0, float),  # a rating by the people served (回访链接) counts this many times
     }
     wb = top.table("web")  # the web console (bot/web/settings.py documents the keys)
-    web = {"base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),
-           "secret_key": wb.get("secret_key", "", str), "cookie_secure": wb.get("cookie_secure", False, bool),
-           "session_hours": wb.positive("session_hours", 8), "link_minutes": wb.positive("link_minutes", 10),
-           "signin_per_minute": wb.positive("signin_per_minute", 10), "page_size": wb.positive("page_size", 50)}
+    web = {
+        "base_url": wb.get("base_url", "http://127.0.0.1:8080", str).rstrip("/"),
+        "secret_key": wb.get("secret_key", "", str),
+        "cookie_secure": wb.get("cookie_secure", False, bool),
+        "session_hours": wb.positive("session_hours", 8),
+        "link_minutes": wb.positive("link_minutes", 10),
+        "signin_per_minute": wb.positive("signin_per_minute", 10),
+        "page_size": wb.positive("page_size", 50),
+    }
     pb = top.table("public")  # the people's pages (bot/public): 回访链接 and 公示
-    public = {"rating_days": pb.positive("rating_days", 14), "rate_per_minute": pb.positive("rate_per_minute", 10),
-              "disclosure": pb.get("disclosure", "off", str), "show_cadres": pb.get("show_cadres", False, bool),
-              "intranet": pb.strings("intranet", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8"))}
+    public = {
+        "rating_days": pb.positive("rating_days", 14),
+        "rate_per_minute": pb.positive("rate_per_minute", 10),
+        "disclosure": pb.get("disclosure", "off", str),
+        "show_cadres": pb.get("show_cadres", False, bool),
+        "intranet": pb.strings("intranet", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")),
+    }
     if public["disclosure"] not in ("off", "intranet", "public"):
         raise ConfigError("public.disclosure", '"off", "intranet" or "public"', public["disclosure"])
     try:
@@ -315,7 +323,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
     except ValueError:
         raise ConfigError("public.intranet", "a list of networks (10.0.0.0/8)", public["intranet"]) from None
     policy = Policy(
-        console_url=web["base_url"], console_link_minutes=web["link_minutes"], rating_days=public["rating_days"],
+        console_url=web["base_url"],
+        console_link_minutes=web["link_minutes"],
+        rating_days=public["rating_days"],
         profile=profile,
         quick_days=dl.positive("quick_days", 7),
         leader_days=dl.positive("leader_days", 60),
@@ -348,9 +358,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         app_secret=dt.get("app_secret", "", str),
         robot_code=dt.get("robot_code", "", str),
         api_base=dt.get("api_base", "https://api.dingtalk.com", str).rstrip("/"),
-        stream_endpoint=dt.get(
-            "stream_endpoint", "https://api.dingtalk.com/v1.0/gateway/connections/open", str
-        ),
+        stream_endpoint=dt.get("stream_endpoint", "https://api.dingtalk.com/v1.0/gateway/connections/open", str),
         session_hosts=dt.strings("session_hosts", DingTalkConfig.session_hosts),
     )
     if dingtalk.mode not in ("http", "stream", "off"):
@@ -381,11 +389,16 @@ def parse_config(raw: dict[str, Any]) -> Config:
         chat_id = s.get("chat_id", None, str)
         if not chat_id:
             raise ConfigError(s.key("chat_id"), "the platform's group chat id")
-        groups.append(GroupConfig(
-            channel=ch, chat_id=chat_id, unit=s.get("unit", None, str),
-            leaders=s.get("leaders", False, bool), webhook=s.get("webhook", None, str),
-            webhook_secret=s.get("webhook_secret", None, str),
-        ))
+        groups.append(
+            GroupConfig(
+                channel=ch,
+                chat_id=chat_id,
+                unit=s.get("unit", None, str),
+                leaders=s.get("leaders", False, bool),
+                webhook=s.get("webhook", None, str),
+                webhook_secret=s.get("webhook_secret", None, str),
+            )
+        )
 
     sched = _scheduler_table(top.table("scheduler"))
     for section in sections:
@@ -394,11 +407,21 @@ def parse_config(raw: dict[str, Any]) -> Config:
 
     parse_settings(sched, timezone=tz)  # validate now: a bad value stops start-up, not a job
     return Config(
-        timezone=tz, database_url=url, data_dir=data_dir, server=server, policy=policy,
+        timezone=tz,
+        database_url=url,
+        data_dir=data_dir,
+        server=server,
+        policy=policy,
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
-        wecom=wecom, dingtalk=dingtalk, outbox=outbox, attachments=attachments, groups=tuple(groups),
-        scheduler=sched, web=web, public=public,
+        wecom=wecom,
+        dingtalk=dingtalk,
+        outbox=outbox,
+        attachments=attachments,
+        groups=tuple(groups),
+        scheduler=sched,
+        web=web,
+        public=public,
     )
 
 
@@ -410,8 +433,7 @@ def _scheduler_table(sec: _Section) -> dict[str, Any]:
     here (values are checked by scheduler.settings)."""
     from scheduler.settings import SchedulerSettings
 
-    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes",
-                                                           "dingtalk_group_bytes"}
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes", "dingtalk_group_bytes"}
     known -= {"quiet_start", "quiet_end", "group_bytes"}
     out = {}
     for k in sorted(known):

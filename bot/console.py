@@ -37,8 +37,9 @@ BANNER = "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换
 class ConsoleSession:
     """State of one terminal conversation (identity, clock); `feed` handles one line."""
 
-    def __init__(self, dispatcher: Dispatcher, clock: OffsetClock, user: str, out: TextIO,
-                 jobs: JobsPreview | None = None) -> None:
+    def __init__(
+        self, dispatcher: Dispatcher, clock: OffsetClock, user: str, out: TextIO, jobs: JobsPreview | None = None
+    ) -> None:
         self.dispatcher, self.clock, self.user, self.out = dispatcher, clock, user, out
         self.jobs = jobs
         self._ids = itertools.count(1)
@@ -68,8 +69,13 @@ class ConsoleSession:
             return True
         if not line.strip():
             return True
-        msg = IncomingMessage(channel="console", msg_id=f"{self._session}-{next(self._ids)}",
-                              user_id=self.user, text=line, received_at=self.clock.now())
+        msg = IncomingMessage(
+            channel="console",
+            msg_id=f"{self._session}-{next(self._ids)}",
+            user_id=self.user,
+            text=line,
+            received_at=self.clock.now(),
+        )
         for reply in await self.dispatcher.handle(msg):
             self.say(reply.text if isinstance(reply, TextReply) else getattr(reply, "text", str(reply)))
         return True
@@ -158,8 +164,9 @@ async def _recipient(s, msg) -> str:
     return f"{kind}:{target}"
 
 
-async def run_console(session: ConsoleSession, read_line: Callable[[], str] | None = None,
-                      echo: bool | None = None) -> bool:
+async def run_console(
+    session: ConsoleSession, read_line: Callable[[], str] | None = None, echo: bool | None = None
+) -> bool:
     """Read lines without blocking the event loop (server and scheduler keep going).
     True when the user typed /quit, False at end of input (stdin closed: Ctrl-D, a pipe).
 
@@ -216,6 +223,7 @@ def _read_in_thread(loop: asyncio.AbstractEventLoop, read: Callable[[], str]) ->
             line = ""
         except StopIteration:  # an iterator-backed reader ran out
             line = ""
+
         def deliver() -> None:
             if not fut.done():
                 fut.set_result(line)

@@ -29,8 +29,9 @@ async def load_demo(app: App, demo_dir: Path) -> list[str]:
             m = json.loads(raw)
             at = base - timedelta(days=m["days_ago"]) + timedelta(minutes=n)
             app.clock.set(at)
-            msg = IncomingMessage(channel="console", msg_id=f"demo-{n}", user_id=m["as"], text=m["text"],
-                                  received_at=at)
+            msg = IncomingMessage(
+                channel="console", msg_id=f"demo-{n}", user_id=m["as"], text=m["text"], received_at=at
+            )
             await app.dispatcher.handle(msg)
     finally:
         app.clock.offset = saved

@@ -28,8 +28,20 @@ from storage.ledger import LedgerFilter, followup_rows, item_rows, visit_rows
 Row = dict
 Column = tuple[str, Callable[[Row], object]]
 DATE_FMT, TIME_FMT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
-WIDE = {"问题描述": 48, "走访情况": 60, "办理结果": 36, "最新进展": 36, "回访说明": 36, "说明": 40, "问题编号": 18,
-        "来源": 22, "地点": 18, "提出单位": 18, "责任单位": 18, "单位": 18}
+WIDE = {
+    "问题描述": 48,
+    "走访情况": 60,
+    "办理结果": 36,
+    "最新进展": 36,
+    "回访说明": 36,
+    "说明": 40,
+    "问题编号": 18,
+    "来源": 22,
+    "地点": 18,
+    "提出单位": 18,
+    "责任单位": 18,
+    "单位": 18,
+}
 
 
 def _source(r: Row) -> str:
@@ -55,39 +67,63 @@ def columns(as_of: date, text: Callable[[str | None], str]) -> dict[str, list[Co
     """Sheet name → (header, value of a row) pairs. `text` masks (or not) free text."""
     return {
         "问题清单": [
-            ("编号", lambda r: r["item"].id), ("提出日期", lambda r: r["item"].created_at.date()),
-            ("提出单位", lambda r: r["reporter_unit"]), ("提出人", lambda r: r["reporter"]),
-            ("问题类别", lambda r: r["item"].category), ("问题描述", lambda r: text(r["item"].text)),
-            ("来源", lambda r: text(_source(r))), ("走访编号", lambda r: r["item"].visit_id or ""),
-            ("责任单位", lambda r: r["unit"]), ("当前状态", lambda r: STATUS_NAMES[r["item"].status]),
+            ("编号", lambda r: r["item"].id),
+            ("提出日期", lambda r: r["item"].created_at.date()),
+            ("提出单位", lambda r: r["reporter_unit"]),
+            ("提出人", lambda r: r["reporter"]),
+            ("问题类别", lambda r: r["item"].category),
+            ("问题描述", lambda r: text(r["item"].text)),
+            ("来源", lambda r: text(_source(r))),
+            ("走访编号", lambda r: r["item"].visit_id or ""),
+            ("责任单位", lambda r: r["unit"]),
+            ("当前状态", lambda r: STATUS_NAMES[r["item"].status]),
         ],
         "任务清单": [
-            ("编号", lambda r: r["item"].id), ("问题类别", lambda r: r["item"].category),
-            ("问题描述", lambda r: text(r["item"].text)), ("责任单位", lambda r: r["unit"]),
-            ("责任人", lambda r: r["owner"]), ("办理方式", lambda r: r["item"].track),
-            ("完成时限", lambda r: r["item"].deadline), ("签收时间", lambda r: r["signed_at"]),
-            ("最新进展", lambda r: text(r["progress"])), ("当前状态", lambda r: STATUS_NAMES[r["item"].status]),
-            ("是否逾期", lambda r: _overdue(r["item"], as_of)), ("逾期天数", lambda r: _overdue_days(r["item"], as_of)),
-            ("退回次数", lambda r: r["returns"]), ("批准延期次数", lambda r: r["extensions"]),
+            ("编号", lambda r: r["item"].id),
+            ("问题类别", lambda r: r["item"].category),
+            ("问题描述", lambda r: text(r["item"].text)),
+            ("责任单位", lambda r: r["unit"]),
+            ("责任人", lambda r: r["owner"]),
+            ("办理方式", lambda r: r["item"].track),
+            ("完成时限", lambda r: r["item"].deadline),
+            ("签收时间", lambda r: r["signed_at"]),
+            ("最新进展", lambda r: text(r["progress"])),
+            ("当前状态", lambda r: STATUS_NAMES[r["item"].status]),
+            ("是否逾期", lambda r: _overdue(r["item"], as_of)),
+            ("逾期天数", lambda r: _overdue_days(r["item"], as_of)),
+            ("退回次数", lambda r: r["returns"]),
+            ("批准延期次数", lambda r: r["extensions"]),
         ],
         "效果清单": [
-            ("编号", lambda r: r["item"].id), ("问题类别", lambda r: r["item"].category),
-            ("问题描述", lambda r: text(r["item"].text)), ("责任单位", lambda r: r["unit"]),
-            ("责任人", lambda r: r["owner"]), ("办结时间", lambda r: r["item"].resolved_at),
-            ("办理结果", lambda r: text(r["item"].result)), ("按期办结", _on_time),
-            ("回访次数", lambda r: r["followups"]), ("最近回访评价", lambda r: r["rating"] or ""),
+            ("编号", lambda r: r["item"].id),
+            ("问题类别", lambda r: r["item"].category),
+            ("问题描述", lambda r: text(r["item"].text)),
+            ("责任单位", lambda r: r["unit"]),
+            ("责任人", lambda r: r["owner"]),
+            ("办结时间", lambda r: r["item"].resolved_at),
+            ("办理结果", lambda r: text(r["item"].result)),
+            ("按期办结", _on_time),
+            ("回访次数", lambda r: r["followups"]),
+            ("最近回访评价", lambda r: r["rating"] or ""),
             ("回访说明", lambda r: text(r["followup_note"])),
             ("是否销号", lambda r: "是" if r["item"].status == "closed" else "否"),
         ],
         "回访记录": [
-            ("问题编号", lambda r: r["item_id"]), ("回访时间", lambda r: r["at"]),
-            ("回访人", lambda r: r["actor"]), ("责任单位", lambda r: r["unit"]),
-            ("评价", lambda r: r["rating"]), ("评价来源", lambda r: r["source"]), ("说明", lambda r: text(r["note"])),
+            ("问题编号", lambda r: r["item_id"]),
+            ("回访时间", lambda r: r["at"]),
+            ("回访人", lambda r: r["actor"]),
+            ("责任单位", lambda r: r["unit"]),
+            ("评价", lambda r: r["rating"]),
+            ("评价来源", lambda r: r["source"]),
+            ("说明", lambda r: text(r["note"])),
         ],
         "走访台账": [
-            ("走访编号", lambda r: r["visit"].id), ("走访日期", lambda r: r["visit"].date),
-            ("单位", lambda r: r["unit"]), ("干部", lambda r: r["cadre"]),
-            ("走访类型", lambda r: r["visit"].place_type), ("地点", lambda r: text(r["visit"].place)),
+            ("走访编号", lambda r: r["visit"].id),
+            ("走访日期", lambda r: r["visit"].date),
+            ("单位", lambda r: r["unit"]),
+            ("干部", lambda r: r["cadre"]),
+            ("走访类型", lambda r: r["visit"].place_type),
+            ("地点", lambda r: text(r["visit"].place)),
             ("交流人数", lambda r: r["visit"].people if r["visit"].people is not None else ""),
             ("发现问题数", lambda r: r["items"]),
             ("问题编号", lambda r: "、".join(f"#{i}" for i in r["item_ids"])),
@@ -103,7 +139,7 @@ Tables = dict[str, tuple[list[str], list[list]]]
 
 
 def parse_month(month: str | None) -> tuple[datetime | None, datetime | None]:
-    """"2026-11" → [2026-11-01, 2026-12-01); None → everything. ValueError when malformed."""
+    """ "2026-11" → [2026-11-01, 2026-12-01); None → everything. ValueError when malformed."""
     if not month:
         return None, None
     start = datetime.strptime(month, "%Y-%m").date()
@@ -112,6 +148,7 @@ def parse_month(month: str | None) -> tuple[datetime | None, datetime | None]:
 
 async def build_tables(db: Database, filt: LedgerFilter, as_of: date, *, unmasked: bool = False) -> Tables:
     """Every sheet's header and rows (Python values: int, str, date, datetime, None)."""
+
     def text(s: str | None) -> str:
         return "" if not s else (s if unmasked else mask_numbers(s))
 
@@ -126,16 +163,26 @@ async def build_tables(db: Database, filt: LedgerFilter, as_of: date, *, unmaske
     cols = columns(as_of, text)
 
     def tabulate() -> Tables:
-        return {name: ([h for h, _ in cols[name]], [[f(r) for _, f in cols[name]] for r in data[name]])
-                for name in SHEET_NAMES}
+        return {
+            name: ([h for h, _ in cols[name]], [[f(r) for _, f in cols[name]] for r in data[name]])
+            for name in SHEET_NAMES
+        }
 
     tables = await asyncio.to_thread(tabulate)  # ~1 s of Python for a big month: off the event loop
     await _photo_columns(db, tables, [r["visit"].id for r in data["走访台账"]])
     return tables
 
 
-async def export(db: Database, fmt: str, out: Path, month: str | None, as_of: date, *,
-                 filt: LedgerFilter | None = None, unmasked: bool = False) -> list[Path]:
+async def export(
+    db: Database,
+    fmt: str,
+    out: Path,
+    month: str | None,
+    as_of: date,
+    *,
+    filt: LedgerFilter | None = None,
+    unmasked: bool = False,
+) -> list[Path]:
     """Write the ledger for `month` (YYYY-MM or None for everything) narrowed by `filt`;
     returns the files written (one per sheet for csv). ValueError for a malformed month."""
     since, until = parse_month(month)
@@ -177,9 +224,16 @@ def write_xlsx(tables: Tables, out: Path | BinaryIO) -> None:
     import xlsxwriter
 
     target = str(out) if isinstance(out, Path) else out
-    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": not isinstance(out, Path),
-                                      "strings_to_numbers": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(
+        target,
+        {
+            "constant_memory": True,
+            "in_memory": not isinstance(out, Path),
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "align": "center"})
     day, moment = wb.add_format({"num_format": DATE_FMT}), wb.add_format({"num_format": TIME_FMT})
     for name, (header, rows) in tables.items():
@@ -216,8 +270,9 @@ async def ledger_file(db: Database, request: str, now: datetime) -> tuple[str, b
     scope = Scope(cadre_id, everything=True) if spec.get("everything") else Scope(cadre_id, unit_id=spec.get("unit_id"))
     since, until = parse_month(spec["month"])
     as_of = date.fromisoformat(spec.get("as_of") or now.date().isoformat())
-    tables = await build_tables(db, LedgerFilter(since=since, until=until, scope=scope), as_of,
-                                unmasked=bool(spec.get("unmasked")))
+    tables = await build_tables(
+        db, LedgerFilter(since=since, until=until, scope=scope), as_of, unmasked=bool(spec.get("unmasked"))
+    )
     buf = io.BytesIO()
     await asyncio.to_thread(write_xlsx, tables, buf)
     return f"台账-{spec['month']}.xlsx", buf.getvalue()
@@ -239,5 +294,7 @@ async def _photo_columns(db: Database, tables: dict[str, tuple[list[str], list[l
         header, rows = tables[sheet]
         tables[sheet] = ([*header, PHOTO_COLUMN], [[*row, by_item.get(row[0], 0)] for row in rows])
     header, rows = tables[VISIT_SHEET]
-    tables[VISIT_SHEET] = ([*header, PHOTO_COLUMN],
-                           [[*row, by_visit.get(v, 0)] for row, v in zip(rows, visit_ids, strict=True)])
+    tables[VISIT_SHEET] = (
+        [*header, PHOTO_COLUMN],
+        [[*row, by_visit.get(v, 0)] for row, v in zip(rows, visit_ids, strict=True)],
+    )

@@ -15,8 +15,12 @@ class JsonFormatter(logging.Formatter):
         """One JSON line: time (UTC ISO, ms), level, logger, message, and exc_type (the exception's type only, never
         its text, which may quote SQL parameters).
         """
-        out = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-               "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        out = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if record.exc_info and record.exc_info[0] is not None:
             out["exc_type"] = record.exc_info[0].__name__  # the type only: texts may quote SQL parameters
         return json.dumps(out, ensure_ascii=False)

@@ -19,18 +19,27 @@ from storage.db import Database
 
 log = logging.getLogger("minqing.metrics")
 
-MESSAGES = Counter("minqing_messages_total", "Inbound messages handled, by channel and outcome",
-                   ["channel", "outcome"])  # outcome: answered | late | error
-HANDLING = Histogram("minqing_handling_seconds", "Time to handle one inbound message", ["channel"],
-                     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4.5, 10, 30))
-OUTBOX_SENDS = Counter("minqing_outbox_sends_total", "Outbox rows processed, by outcome",
-                       ["outcome"])  # sent | retry | failed | paused | obsolete
+MESSAGES = Counter(
+    "minqing_messages_total", "Inbound messages handled, by channel and outcome", ["channel", "outcome"]
+)  # outcome: answered | late | error
+HANDLING = Histogram(
+    "minqing_handling_seconds",
+    "Time to handle one inbound message",
+    ["channel"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4.5, 10, 30),
+)
+OUTBOX_SENDS = Counter(
+    "minqing_outbox_sends_total", "Outbox rows processed, by outcome", ["outcome"]
+)  # sent | retry | failed | paused | obsolete
 REMINDERS_SENT = Counter("minqing_reminders_sent_total", "Scheduler reminders delivered")
 OUTBOX_DEPTH = Gauge("minqing_outbox_depth", "Outbox rows not yet delivered (pending or sending)")
 OUTBOX_FAILED = Gauge("minqing_outbox_failed", "Outbox rows that failed for good (see `minqing outbox`)")
 LEASE_HELD = Gauge("minqing_scheduler_lease_held", "1 when this instance runs the scheduler")
-LEASE_HOLDER = Gauge("minqing_scheduler_leader", "1 for the instance holding the scheduler lease "
-                     "(label: host:pid), as seen by this instance", ["instance"])
+LEASE_HOLDER = Gauge(
+    "minqing_scheduler_leader",
+    "1 for the instance holding the scheduler lease (label: host:pid), as seen by this instance",
+    ["instance"],
+)
 
 READY_TIMEOUT_S = 3.0
 
@@ -69,6 +78,8 @@ async def readiness(db: Database) -> tuple[bool, dict]:
         report["database"] = f"unreachable: {type(exc).__name__}"
         return False, report
     mine = lease.current
-    report["scheduler"] = {"this_instance": "off" if mine is None else ("leader" if mine.held else "standby"),
-                           "leader": holder}
+    report["scheduler"] = {
+        "this_instance": "off" if mine is None else ("leader" if mine.held else "standby"),
+        "leader": holder,
+    }
     return report["schema"] == head, report

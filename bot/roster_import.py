@@ -31,25 +31,57 @@ from handlers.policy import ROLE_CADRE, ROLE_LEADER, ROLE_UNIT_HEAD
 from storage.db import Database
 from storage.roster import RosterRow, upsert_cadre
 
-COLUMNS = {"姓名": "name", "企业微信账号": "wecom", "钉钉账号": "dingtalk", "单位": "unit",
-           "角色": "roles", "包联点": "points", "手机号": "phone"}
+COLUMNS = {
+    "姓名": "name",
+    "企业微信账号": "wecom",
+    "钉钉账号": "dingtalk",
+    "单位": "unit",
+    "角色": "roles",
+    "包联点": "points",
+    "手机号": "phone",
+}
 REQUIRED = ("姓名", "单位")
-ROLE_NAMES = {"领导": ROLE_LEADER, "校领导": ROLE_LEADER, "区领导": ROLE_LEADER,
-              "单位负责人": ROLE_UNIT_HEAD, "负责人": ROLE_UNIT_HEAD, "第一责任人": ROLE_UNIT_HEAD,
-              "干部": ROLE_CADRE, "党员干部": ROLE_CADRE}
+ROLE_NAMES = {
+    "领导": ROLE_LEADER,
+    "校领导": ROLE_LEADER,
+    "区领导": ROLE_LEADER,
+    "单位负责人": ROLE_UNIT_HEAD,
+    "负责人": ROLE_UNIT_HEAD,
+    "第一责任人": ROLE_UNIT_HEAD,
+    "干部": ROLE_CADRE,
+    "党员干部": ROLE_CADRE,
+}
 DEFAULT_DUTY_ROLES = ("辅导员", "中层副职以上", "班主任")
 PLACE_TYPES = ("宿舍", "食堂", "课堂", "家庭", "农户", "学校", "企业", "点位", "社区", "窗口", "其他")
-_GUESS = [(r"(栋|舍|公寓|宿舍|楼)$", "宿舍"), (r"(食堂|餐厅)", "食堂"), (r"(教室|班|课堂|实验室)", "课堂"),
-          (r"村$", "农户"), (r"社区", "社区"), (r"(学校|中学|小学|中职|职校)", "学校"),
-          (r"(公司|企业|厂|合作社)", "企业"), (r"(窗口|大厅|中心)$", "窗口")]
+_GUESS = [
+    (r"(栋|舍|公寓|宿舍|楼)$", "宿舍"),
+    (r"(食堂|餐厅)", "食堂"),
+    (r"(教室|班|课堂|实验室)", "课堂"),
+    (r"村$", "农户"),
+    (r"社区", "社区"),
+    (r"(学校|中学|小学|中职|职校)", "学校"),
+    (r"(公司|企业|厂|合作社)", "企业"),
+    (r"(窗口|大厅|中心)$", "窗口"),
+]
 SPLIT = re.compile(r"[、,，;；/]+")
 POINT = re.compile(r"^(.+?)\s*[(（]\s*(\S+?)\s*[)）]$")
 HEADER_ROWS = 10
 # Other names admins give the columns (compared after NFKC, without spaces, lower case).
 ALIASES = {
     "name": ("姓名", "名字", "干部姓名", "人员姓名", "name"),
-    "wecom": ("企业微信账号", "企业微信id", "企业微信userid", "企业微信用户id", "企业微信帐号", "企微账号", "企微id",
-              "企业微信", "wecom", "wecomuserid", "userid"),
+    "wecom": (
+        "企业微信账号",
+        "企业微信id",
+        "企业微信userid",
+        "企业微信用户id",
+        "企业微信帐号",
+        "企微账号",
+        "企微id",
+        "企业微信",
+        "wecom",
+        "wecomuserid",
+        "userid",
+    ),
     "dingtalk": ("钉钉账号", "钉钉id", "钉钉userid", "钉钉用户id", "钉钉帐号", "钉钉", "dingtalk", "dingtalkuserid"),
     "unit": ("单位", "所在单位", "部门", "所在部门", "学院", "单位名称", "unit"),
     "roles": ("角色", "身份", "roles"),
@@ -120,7 +152,7 @@ def _read_csv(path: Path) -> list[list[Cell]]:
     except TextFileError:
         raise RosterFileError("文件编码无法识别：请另存为 UTF-8 的 CSV 或 .xlsx") from None
     lines = text.splitlines()
-    sample = "\n".join(lines[:HEADER_ROWS + 5])
+    sample = "\n".join(lines[: HEADER_ROWS + 5])
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
     except csv.Error:
@@ -157,9 +189,10 @@ def _to_rows(rows: list[list[Cell]]) -> tuple[list[tuple[int, Row]], dict[str, s
     i, columns = _find_header(rows)
     header = {key: rows[i][n].text.strip() for n, key in columns.items() if key}
     out = []
-    for number, r in enumerate(rows[i + 1:], start=i + 2):
-        row = {key: Cell(r[n].text.strip(), r[n].number) if n < len(r) else Cell("")
-               for n, key in columns.items() if key}
+    for number, r in enumerate(rows[i + 1 :], start=i + 2):
+        row = {
+            key: Cell(r[n].text.strip(), r[n].number) if n < len(r) else Cell("") for n, key in columns.items() if key
+        }
         out.append((number, row))
     return out, header
 
@@ -180,7 +213,7 @@ def account(cell: Cell) -> str:
         v = cell.number
         if isinstance(v, int):
             return str(v)
-        if v.is_integer() and abs(v) < 10 ** EXACT_DIGITS:
+        if v.is_integer() and abs(v) < 10**EXACT_DIGITS:
             return str(int(v))
         raise LostDigits(cell.text)
     text = unicodedata.normalize("NFKC", cell.text).strip()
@@ -208,8 +241,9 @@ def phone(cell: Cell) -> str:
     raise ValueError(text)
 
 
-def validate(d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None = None,
-             warnings: list[str] | None = None) -> RosterRow:
+def validate(
+    d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None = None, warnings: list[str] | None = None
+) -> RosterRow:
     """One row → RosterRow, or ValueError with the reason in Chinese naming the column as
     the file's header writes it. Problems with the optional phone go to `warnings`."""
     col = {key: (header or {}).get(key, names[0]) for key, names in ALIASES.items()}
@@ -252,13 +286,23 @@ def validate(d: Row, duty_roles: tuple[str, ...], header: dict[str, str] | None 
             number = phone(d["phone"])
         except LostDigits:
             (warnings if warnings is not None else []).append(
-                f"「{col['phone']}」的数字已被表格软件改写、位数丢失，未保存手机号；{TEXT_FORMAT}")
+                f"「{col['phone']}」的数字已被表格软件改写、位数丢失，未保存手机号；{TEXT_FORMAT}"
+            )
         except ValueError:
             (warnings if warnings is not None else []).append(
-                f"「{col['phone']}」无法识别（应为11位手机号或带区号的座机），未保存手机号")
+                f"「{col['phone']}」无法识别（应为11位手机号或带区号的座机），未保存手机号"
+            )
     aliases = tuple(dict.fromkeys(a.strip() for a in SPLIT.split(text.get("aliases", "")) if a.strip()))
-    return RosterRow(name=name, unit=unit, roles=tuple(dict.fromkeys(roles)), wecom_userid=ids["wecom"],
-                     dingtalk_userid=ids["dingtalk"], points=tuple(points), phone=number, unit_aliases=aliases)
+    return RosterRow(
+        name=name,
+        unit=unit,
+        roles=tuple(dict.fromkeys(roles)),
+        wecom_userid=ids["wecom"],
+        dingtalk_userid=ids["dingtalk"],
+        points=tuple(points),
+        phone=number,
+        unit_aliases=aliases,
+    )
 
 
 def guess_place_type(name: str) -> str:
@@ -266,8 +310,7 @@ def guess_place_type(name: str) -> str:
     return next((t for pattern, t in _GUESS if re.search(pattern, name)), "其他")
 
 
-async def import_roster(db: Database, path: Path,
-                        duty_roles: tuple[str, ...] = DEFAULT_DUTY_ROLES) -> ImportReport:
+async def import_roster(db: Database, path: Path, duty_roles: tuple[str, ...] = DEFAULT_DUTY_ROLES) -> ImportReport:
     """Load every good row in one transaction; report each bad row with its number."""
     report = ImportReport(errors=[])
     rows, header = read_rows(path)

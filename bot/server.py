@@ -63,8 +63,16 @@ class Services:
     caches, senders, the outbox worker) exist between app start-up and clean-up. Channels see
     it through the narrow `bot.inbox.Inbox` interface."""
 
-    def __init__(self, cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
-                 console: ConsoleDelivery | None = None, start_worker: bool = True) -> None:
+    def __init__(
+        self,
+        cfg: Config,
+        db: Database,
+        dispatcher: Dispatcher,
+        clock: Clock,
+        *,
+        console: ConsoleDelivery | None = None,
+        start_worker: bool = True,
+    ) -> None:
         self.cfg, self.db, self.dispatcher, self.clock = cfg, db, dispatcher, clock
         self.tz = ZoneInfo(cfg.timezone)
         self.console = console or ConsoleDelivery()
@@ -77,11 +85,22 @@ class Services:
         self.http = HttpClient()
         self.wecom = WeComSender(cfg.wecom, self.http)
         self.dingtalk = DingTalkSender(cfg.dingtalk, self.http)
-        self.delivery = Delivery(wecom=self.wecom, dingtalk=self.dingtalk, console=self.console,
-                                 timezone=cfg.timezone, files=functools.partial(ledger_file, db))  # 「导出台账」's xlsx
+        self.delivery = Delivery(
+            wecom=self.wecom,
+            dingtalk=self.dingtalk,
+            console=self.console,
+            timezone=cfg.timezone,
+            files=functools.partial(ledger_file, db),
+        )  # 「导出台账」's xlsx
         self.worker = OutboxWorker(db, cfg, self.delivery, clock, self.limiter)
-        self.media = AttachmentWorker(db, cfg, clock, on_notice=self.worker.kick,  # picture downloads
-                                      wecom=self.wecom, dingtalk=self.dingtalk)
+        self.media = AttachmentWorker(
+            db,
+            cfg,
+            clock,
+            on_notice=self.worker.kick,  # picture downloads
+            wecom=self.wecom,
+            dingtalk=self.dingtalk,
+        )
         self.stream: Any = None
 
     # -- background tasks ----------------------------------------------------------------
@@ -150,8 +169,9 @@ class Services:
     async def enqueue_replies(self, msg: IncomingMessage, replies: Iterable[Reply], *, to: Address) -> None:
         """Queue replies to `msg` for `to` in the outbox (idempotent per message: dedupe keys
         reply:<message key>:<n>) and wake the worker."""
-        notices = [Notice(to, text, f"reply:{msg.dedupe_key}:{i}", kind=kind)
-                   for i, (kind, text) in enumerate(render(replies))]
+        notices = [
+            Notice(to, text, f"reply:{msg.dedupe_key}:{i}", kind=kind) for i, (kind, text) in enumerate(render(replies))
+        ]
         if notices:
             await self._enqueue(notices)
 
@@ -178,8 +198,11 @@ class Services:
     async def outbound_ctx(self, app: web.Application) -> AsyncIterator[None]:
         """HTTP session, token caches, senders and the outbox worker task."""
         await self.http.start()
-        tasks = [asyncio.create_task(self.worker.run_forever()), asyncio.create_task(self.media.run_forever())
-                 ] if self.start_worker else []
+        tasks = (
+            [asyncio.create_task(self.worker.run_forever()), asyncio.create_task(self.media.run_forever())]
+            if self.start_worker
+            else []
+        )
         try:
             yield
         finally:
@@ -239,8 +262,15 @@ async def metrics_page(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
-def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
-               console: ConsoleDelivery | None = None, start_worker: bool = True) -> web.Application:
+def create_app(
+    cfg: Config,
+    db: Database,
+    dispatcher: Dispatcher,
+    clock: Clock,
+    *,
+    console: ConsoleDelivery | None = None,
+    start_worker: bool = True,
+) -> web.Application:
     """The aiohttp application. `start_worker=False` leaves the outbox and download loops to
     the caller (tests call `app[SERVICES].worker.run_once()`, `app[SERVICES].media.run_once()`)."""
     app = web.Application(client_max_size=cfg.server.max_body_bytes)
@@ -261,6 +291,7 @@ def create_app(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, 
 
     app.add_subapp("/console", create_console(services))
     from bot.public import public_routes  # the people's pages (bot/public): 回访链接, 公示
+
     app.add_routes(public_routes(services))
     return app
 
@@ -270,12 +301,14 @@ class SafeAccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         """One access line: address, method, path (no query string), status, duration in ms."""
-        self.logger.info("%s %s %s %s %.1fms", request.remote, request.method, request.path,
-                         response.status, time * 1000)
+        self.logger.info(
+            "%s %s %s %s %.1fms", request.remote, request.method, request.path, response.status, time * 1000
+        )
 
 
-async def run_server(cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *,
-                     extra_tasks: Iterable[Awaitable[Any]] = ()) -> None:
+async def run_server(
+    cfg: Config, db: Database, dispatcher: Dispatcher, clock: Clock, *, extra_tasks: Iterable[Awaitable[Any]] = ()
+) -> None:
     """Serve on cfg.server.host:port until cancelled (or until one of `extra_tasks` ends,
     e.g. the console channel on /quit; its exception, if any, propagates)."""
     app = create_app(cfg, db, dispatcher, clock)

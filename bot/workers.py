@@ -73,8 +73,8 @@ class _Frames:
             (n,) = _HEADER.unpack_from(self.buf)
             if len(self.buf) < _HEADER.size + n:
                 break
-            out.append(pickle.loads(bytes(self.buf[_HEADER.size:_HEADER.size + n])))
-            del self.buf[:_HEADER.size + n]
+            out.append(pickle.loads(bytes(self.buf[_HEADER.size : _HEADER.size + n])))
+            del self.buf[: _HEADER.size + n]
         return out
 
 
@@ -129,8 +129,16 @@ class DispatcherPool:
     running: a worker that exits is started again (after 1 s, doubling while it keeps dying
     young, at most 60 s); meanwhile its messages are handled in-process."""
 
-    def __init__(self, local, cfg, clock, workers: int, *, answer_limit_s: float = ANSWER_LIMIT_S,
-                 restart_after_s: float = RESTART_AFTER_S) -> None:
+    def __init__(
+        self,
+        local,
+        cfg,
+        clock,
+        workers: int,
+        *,
+        answer_limit_s: float = ANSWER_LIMIT_S,
+        restart_after_s: float = RESTART_AFTER_S,
+    ) -> None:
         self.local, self.cfg, self.clock, self.workers = local, cfg, clock, workers
         self.answer_limit_s, self.restart_after_s = answer_limit_s, restart_after_s
         self._slots: list[_Child | None] = []
@@ -155,8 +163,13 @@ class DispatcherPool:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
         try:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.workers", env=env,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+                sys.executable,
+                "-m",
+                "bot.workers",
+                env=env,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
         except OSError as exc:
             log.error("cannot start a worker process (%s); handling messages in-process", exc.strerror)
             return None
@@ -180,9 +193,10 @@ class DispatcherPool:
                 failures = 0 if loop.time() - started >= HEALTHY_S else failures + 1
             else:
                 failures, code = failures + 1, None
-            delay = min(MAX_RESTART_S, self.restart_after_s * 2 ** failures)
-            log.error("worker process exited (code %s); handling messages in-process, restarting it in %.0f s",
-                      code, delay)
+            delay = min(MAX_RESTART_S, self.restart_after_s * 2**failures)
+            log.error(
+                "worker process exited (code %s); handling messages in-process, restarting it in %.0f s", code, delay
+            )
             await asyncio.sleep(delay)
 
     async def wait_ready(self, limit_s: float = START_TIMEOUT_S) -> int:
@@ -216,8 +230,12 @@ class DispatcherPool:
                 replies = await asyncio.wait_for(fut, self.answer_limit_s)
             except TimeoutError:  # a stuck worker: answer here; the dedupe key keeps it once
                 child.pending.pop(req_id, None)
-                log.error("worker process %s gave no answer for %s in %.0f s; handling it in-process",
-                          child.proc.pid, msg.dedupe_key, self.answer_limit_s)
+                log.error(
+                    "worker process %s gave no answer for %s in %.0f s; handling it in-process",
+                    child.proc.pid,
+                    msg.dedupe_key,
+                    self.answer_limit_s,
+                )
                 replies = None
             if replies is not None:
                 return replies
@@ -244,14 +262,14 @@ class DispatcherPool:
 
 # -- the child ---------------------------------------------------------------------------------
 
+
 async def _child_main() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 22)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     out_fd = os.dup(1)
     os.dup2(2, 1)  # whatever a library prints goes to stderr, never into the answers
-    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
-                                                        os.fdopen(out_fd, "wb"))
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(out_fd, "wb"))
     out = asyncio.StreamWriter(transport, protocol, None, loop)
 
     frames, received = _Frames(), deque[Any]()
@@ -268,8 +286,11 @@ async def _child_main() -> None:
     init = await read_frame()
     if init is None:
         return
-    logging.basicConfig(level=init["log_level"] or logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    logging.basicConfig(
+        level=init["log_level"] or logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s",
+    )
     from bot.app import build_app
 
     app = build_app(init["cfg"], init["clock"])

@@ -34,8 +34,16 @@ from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MONTH = [
     (1, "zhang", "去梅园3栋走访，和8名同学聊了聊，反映热水时有时无，晚上宿舍网络很卡"),
     (2, "zhao", "在二食堂和12名学生共餐，学生说饭菜偏咸，窗口开得少排队太久"),
@@ -83,22 +91,32 @@ async def main() -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        reply = "\n".join(r.text for r in await d.handle(IncomingMessage("console", "shot-login", "wang", "后台",
-                                                                         clock.now())))
+        reply = "\n".join(
+            r.text for r in await d.handle(IncomingMessage("console", "shot-login", "wang", "后台", clock.now()))
+        )
         link = re.search(r"/console/login\?t=\S+", reply).group(0)
         OUT.mkdir(parents=True, exist_ok=True)
         async with async_playwright() as pw:
             ctx = await pw.chromium.launch_persistent_context(
-                str(Path(tmp) / "profile"), executable_path="/usr/bin/chromium", headless=True, args=ARGS,
-                viewport={"width": 1360, "height": 900}, locale="zh-CN")
+                str(Path(tmp) / "profile"),
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=ARGS,
+                viewport={"width": 1360, "height": 900},
+                locale="zh-CN",
+            )
             page = await ctx.new_page()
             await page.goto(base + link)
             await shot(page, "login")
             await page.click("#enter")
             await page.wait_for_selector("#chart-units canvas")
             await shot(page, "dashboard")
-            for name, path in (("items", "/console/items?list=tasks"), ("item", "/console/items/3"),
-                               ("visits", "/console/visits"), ("report", "/console/report?month=2026-11")):
+            for name, path in (
+                ("items", "/console/items?list=tasks"),
+                ("item", "/console/items/3"),
+                ("visits", "/console/visits"),
+                ("report", "/console/report?month=2026-11"),
+            ):
                 await page.goto(base + path)
                 await shot(page, name)
             await ctx.close()

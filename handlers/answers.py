@@ -44,8 +44,9 @@ async def filters_in(ctx: Ctx, text: str) -> Filters:
     units = await unit_names(ctx.session)
     categories = set(ctx.parser.categories(ctx.policy.profile))
     name = find_person(text, [c.name for c in cadres])
-    unit_name = find_unit_name(text, {u.name: [s for s in short_names(u.name) | set(u.aliases or [])
-                                               if s not in categories] for u in units})
+    unit_name = find_unit_name(
+        text, {u.name: [s for s in short_names(u.name) | set(u.aliases or []) if s not in categories] for u in units}
+    )
     person_id = next((c.id for c in cadres if c.name == name), None)
     unit_id = next((u.id for u in units if u.name == unit_name), None)
     person = await get_cadre(ctx.session, person_id) if person_id is not None else None
@@ -108,12 +109,20 @@ def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
 async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
-    where = dict(category=q.category, owner_id=f.person.id if f.person else None,
-                 unit_id=f.unit.id if f.unit else None)
-    items = await list_items(ctx.session, scope, status=q.status, today=ctx.today,
-                             since=as_datetime(start), until=as_datetime(end), limit=MAX_LINES + 1, **where)
-    total = await count_items(ctx.session, scope, status=q.status, today=ctx.today,
-                              since=as_datetime(start), until=as_datetime(end), **where)
+    where = dict(category=q.category, owner_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
+    items = await list_items(
+        ctx.session,
+        scope,
+        status=q.status,
+        today=ctx.today,
+        since=as_datetime(start),
+        until=as_datetime(end),
+        limit=MAX_LINES + 1,
+        **where,
+    )
+    total = await count_items(
+        ctx.session, scope, status=q.status, today=ctx.today, since=as_datetime(start), until=as_datetime(end), **where
+    )
     lines = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
     if items:
         shown = items[:MAX_LINES]
@@ -129,8 +138,9 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
         if total > len(shown):
             lines.append(f"……另有 {total - len(shown)} 项未列出，可导出台账查看全部。")
     if q.status in ("open", "overdue") and start is not None:
-        older = await count_items(ctx.session, scope, status=q.status, today=ctx.today,
-                                  before=as_datetime(start), **where)
+        older = await count_items(
+            ctx.session, scope, status=q.status, today=ctx.today, before=as_datetime(start), **where
+        )
         if older:
             lines.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     if total and q.status in ("open", "overdue"):

@@ -36,8 +36,10 @@ from storage.items import (
 )
 from storage.models import Item, Visit
 
-_CAPTION_REF = re.compile(rf"^(?:照片|图片|附件)?(?:移到|附到|是)?\s*{SREF}(?:的|里的)?"
-                          r"(?:照片|图片|附件|文件|现场照片|结果照片|办结照片)?$")
+_CAPTION_REF = re.compile(
+    rf"^(?:照片|图片|附件)?(?:移到|附到|是)?\s*{SREF}(?:的|里的)?"
+    r"(?:照片|图片|附件|文件|现场照片|结果照片|办结照片)?$"
+)
 _GROUPS = ("ref", "ref2", "ref3", "ref4", "ref5", "ref6")
 EXAMPLE_REF = 12  # the item number in the move hint when the record has no item of its own
 
@@ -76,8 +78,9 @@ def needs_split(msg: IncomingMessage) -> bool:
     return bool(msg.media) and bool(msg.text.strip()) and caption_ref(msg.text) is None
 
 
-async def split_caption(handle: Callable[[IncomingMessage], Awaitable[list[Reply]]],
-                        msg: IncomingMessage) -> list[Reply]:
+async def split_caption(
+    handle: Callable[[IncomingMessage], Awaitable[list[Reply]]], msg: IncomingMessage
+) -> list[Reply]:
     """The caption as an ordinary message first (it may record the visit), then the media as a
     message of their own (its own dedupe key, so each part is processed once)."""
     first = await handle(replace(msg, media=()))
@@ -133,18 +136,30 @@ async def attach(ctx: Ctx, req: AttachRequest) -> str:
     for i, m in enumerate(req.media):
         located = m.kind == "location"
         await q.add(
-            ctx.session, dedupe_key=f"{ctx.msg.dedupe_key}:{i}", cadre_id=ctx.cadre.id, channel=ctx.msg.channel,
-            sender=ctx.msg.user_id, kind=m.kind, source=m.source, file_name=m.file_name,
+            ctx.session,
+            dedupe_key=f"{ctx.msg.dedupe_key}:{i}",
+            cadre_id=ctx.cadre.id,
+            channel=ctx.msg.channel,
+            sender=ctx.msg.user_id,
+            kind=m.kind,
+            source=m.source,
+            file_name=m.file_name,
             visit_id=target.visit.id if target and target.visit else None,
             item_id=target.item.id if target and target.item else None,
-            role=target.role if target else "evidence", status="stored" if located else "pending",
-            attempts=0, next_attempt_at=ctx.now, latitude=m.latitude, longitude=m.longitude, label=m.label,
-            created_at=ctx.now, stored_at=ctx.now if located else None)
+            role=target.role if target else "evidence",
+            status="stored" if located else "pending",
+            attempts=0,
+            next_attempt_at=ctx.now,
+            latitude=m.latitude,
+            longitude=m.longitude,
+            label=m.label,
+            created_at=ctx.now,
+            stored_at=ctx.now if located else None,
+        )
     kinds = [m.kind for m in req.media]
     if target is None:
         return texts.unattached(kinds, ctx.policy.attach_window_minutes)
-    place = (texts.visit_place(target.visit) if target.visit is not None
-             else texts.item_place(target.item, target.role))  # type: ignore[arg-type]
+    place = texts.visit_place(target.visit) if target.visit is not None else texts.item_place(target.item, target.role)  # type: ignore[arg-type]
     label = next((m.label for m in req.media if m.kind == "location" and m.label), None)
     return texts.attached(kinds, place, await _example(ctx, target), label)
 

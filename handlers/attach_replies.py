@@ -39,8 +39,10 @@ def unattached(kinds: list[str], minutes: int) -> str:
     """Media with no visit or item of the sender's in the last `minutes` (shown as hours when whole):
     「收到照片，但最近2小时内没有您的走访或问题记录，暂未附到记录上。…」"""
     hours = f"{minutes // 60}小时" if minutes % 60 == 0 else f"{minutes}分钟"
-    return (f"收到{what(kinds)}，但最近{hours}内没有您的走访或问题记录，暂未附到记录上。"
-            "请回复「照片移到 #问题编号」，或先发走访情况再发照片。")
+    return (
+        f"收到{what(kinds)}，但最近{hours}内没有您的走访或问题记录，暂未附到记录上。"
+        "请回复「照片移到 #问题编号」，或先发走访情况再发照片。"
+    )
 
 
 def moved(n: int, item: Item, role: str) -> str:

@@ -33,22 +33,34 @@ if TYPE_CHECKING:
     from handlers.context import Ctx
 
 # A reference after a command word: 「签收 12」「签收 #12」「签收 第12号」.
-REF = (r"[#＃]?\s*(?:第\s*)?(?P<ref>\d{1,9})(?![0-9])(?!\s*(?:个|人|名|次|条|栋|楼|层|间|套|元|天|月|年|%|％|岁|周))"
-       r"\s*号?(?:问题)?")
+REF = (
+    r"[#＃]?\s*(?:第\s*)?(?P<ref>\d{1,9})(?![0-9])(?!\s*(?:个|人|名|次|条|栋|楼|层|间|套|元|天|月|年|%|％|岁|周))"
+    r"\s*号?(?:问题)?"
+)
 # A reference inside a sentence: only the bot's own numbering.
-_NOT_ITEM = (r"(?![0-9]|\s*(?:楼|床|门|线|窗|房|宿|院|馆|机|柜|车|位|栋|台|道|件|单|条|元|口|厅|室|地|层|组|班|届|级"
-             r"|年|月|日|天|点|个(?!问题)|人|名|次|号|早上|上午|中午|下午|晚上|夜里|凌晨|当天))")
+_NOT_ITEM = (
+    r"(?![0-9]|\s*(?:楼|床|门|线|窗|房|宿|院|馆|机|柜|车|位|栋|台|道|件|单|条|元|口|厅|室|地|层|组|班|届|级"
+    r"|年|月|日|天|点|个(?!问题)|人|名|次|号|早上|上午|中午|下午|晚上|夜里|凌晨|当天))"
+)
 # what may follow a bare 「17号」 that names an item: a pause, 的 (「17号的灯」), or what was done
 # to it — never another noun (「9号楼」「20号宿舍」) or a time (「15号那天」「14号上午」)
-_ITEM_NEXT = (r"(?=\s*(?:[，,。:：;；!！?？]|的|那个|这个|已|还|都|也|问题|事项|工单|诉求|$"
-              r"|修|换|解决|办结|办好|处理|完成|弄好|搞定|好了|签收|转|进展))")
-SREF = (r"(?:[#＃]\s*(?P<ref>\d{1,9})|第\s*(?P<ref2>\d{1,9})\s*(?:个|号)\s*问题|编号\s*(?P<ref3>\d{1,9})"
-        r"|问题\s*(?P<ref4>\d{1,9})\s*号?|(?P<ref5>\d{1,9})\s*号\s*问题|(?P<ref6>\d{1,9})\s*号" + _NOT_ITEM
-        + _ITEM_NEXT + r")\s*")
+_ITEM_NEXT = (
+    r"(?=\s*(?:[，,。:：;；!！?？]|的|那个|这个|已|还|都|也|问题|事项|工单|诉求|$"
+    r"|修|换|解决|办结|办好|处理|完成|弄好|搞定|好了|签收|转|进展))"
+)
+SREF = (
+    r"(?:[#＃]\s*(?P<ref>\d{1,9})|第\s*(?P<ref2>\d{1,9})\s*(?:个|号)\s*问题|编号\s*(?P<ref3>\d{1,9})"
+    r"|问题\s*(?P<ref4>\d{1,9})\s*号?|(?P<ref5>\d{1,9})\s*号\s*问题|(?P<ref6>\d{1,9})\s*号"
+    + _NOT_ITEM
+    + _ITEM_NEXT
+    + r")\s*"
+)
 SP = r"[\s:：,，]*"
-DONE = (r"(?:(?:已经?|都|终于)?(?:解决|修好|修复|办好|办结|处理好|处理完|搞定|完成|弄好|换好|换了?新的?|装好|落实|"
-        r"整改好|整改完成)"
-        r"|已经?处理(?!中))(?:了|啦)?")
+DONE = (
+    r"(?:(?:已经?|都|终于)?(?:解决|修好|修复|办好|办结|处理好|处理完|搞定|完成|弄好|换好|换了?新的?|装好|落实|"
+    r"整改好|整改完成)"
+    r"|已经?处理(?!中))(?:了|啦)?"
+)
 DOING = r"(?:正在|已经?|在|刚|今天|下午|上午)(?:联系|协调|处理|报修|沟通|安排|跟进|对接|维修|调查|核实)"
 RATING = r"(?P<arg>满意|基本满意|不满意)"
 
@@ -89,65 +101,165 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("view", "查看", "#12 ｜ 查看 #12 ｜ #12 进展如何", form="#{id}",
-         words=("查看", "查询", "看看", "看一下", "查一下"), tail="",
-         natural=(rf"^{SREF}$",
-                  rf"^{SREF}(?:问题)?(?:现在|目前|办得|处理得)?(?:是)?(?:什么|啥)?(?:情况|进展如何|进展怎么样|怎么样了?"
-                  rf"|到哪了|到哪一步了|办到哪了|进度如何|进度|历史|记录)[了呢吗]?[?？]*$")),
-    Spec("accept", "办理", "签收 #12 ｜ 收到 #12", form="签收 #{id}",
-         words=("签收", "接收", "认领", "收到"), tail="",
-         natural=(rf"^{SREF}{SP}(?:已|我)?(?:签收|接收|收到|认领)了?$",
-                  rf"^(?:好的?|收到)?{SP}{SREF}我来(?:办|处理|负责|跟进)吧?$")),
-    Spec("resolve", "办理", "办结 #12 结果 ｜ 12号问题已解决，换了热水器", form="办结 #{id} 结果",
-         words=("办结", "已办结", "完成", "已完成", "已解决"), tail=r"(?P<arg>.*)",
-         natural=(rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?(?P<what>[^，,。；;\s]{{0,12}}?){DONE}"
-                  r"[，,。；;\s]*(?P<arg>.*)$",)),
-    Spec("progress", "办理", "进展 #12 已联系后勤处", form="进展 #{id} 内容",
-         words=("进展", "进度", "跟进"), tail=r"(?P<arg>.*)",
-         natural=(rf"^{SREF}{SP}(?:的)?(?:进展|进度){SP}(?P<arg>.+)$",
-                  rf"^{SREF}{SP}(?P<arg>{DOING}.*)$")),
-    Spec("transfer", "办理", "转办 #12 后勤处 [张三] ｜ 把12号转给后勤处", form="转办 #{id} 单位 姓名",
-         words=("转办", "交办", "转给", "转交"), tail=r"(?:给|到)?\s*(?P<arg>\S+?)(?:\s+(?P<extra>\S+))?",
-         natural=(rf"^(?:请|麻烦)?(?:把|将){SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到|派给)"
-                  r"(?P<arg>[^\s，,。]+?)(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理|去办)*[。！!]?$",
-                  rf"^{SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到)(?P<arg>[^\s，,。]+?)"
-                  r"(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理)*$")),
-    Spec("refuse", "办理", "退回 #12 原因（转办来的不属于本单位职责）",
-         words=("退回", "退办", "拒收"), tail=r"(?P<arg>.*)",
-         natural=(rf"^{SREF}{SP}(?P<arg>不(?:属于|归|是)我.*)$",
-                  rf"^{SREF}{SP}(?:请|申请)?退回{SP}(?P<arg>.*)$")),
-    Spec("extend", "期限", "延期 #12 到{d} 原因…（单位负责人或领导批准）", form="延期 #{id} 到{d} 原因…",
-         words=("延期", "申请延期", "延长"), tail=r"(?:到|至)?\s*(?P<arg>.*)",
-         natural=(rf"^{SREF}{SP}(?:申请)?(?:延期|延长)(?:到|至)\s*(?P<arg>.+)$",)),
-    Spec("approve", "期限", "同意延期 #12 ｜ 不同意延期 #12 原因（单位负责人、领导）",
-         words=("同意延期", "批准延期", "同意"), tail=""),
-    Spec("deny", "期限", "",
-         words=("不同意延期", "驳回延期", "不同意", "驳回"), tail=r"(?P<arg>.*)"),
-    Spec("take", "办理", "包保 #12（领导）",
-         words=("包保", "我来包保"), tail="",
-         natural=(rf"^{SREF}{SP}我来包保$", rf"^我(?:来)?包保{SREF}$")),
-    Spec("rating_link", "办理", "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）", form="回访链接 #{id}",
-         words=("回访链接", "评价链接", "回访二维码"), tail="",
-         natural=(rf"^{SREF}{SP}(?:的)?(?:回访链接|评价链接|回访二维码)$",)),
-    Spec("unpublish", "其他", "不公示 #12 原因（单位负责人，该问题不在公示页面显示）",
-         words=("不公示",), tail=r"(?P<arg>.*)"),
-    Spec("followup", "办理", "回访 #12 满意|基本满意|不满意 [说明]", form="回访 #{id} 满意|基本满意|不满意",
-         words=("回访",), tail=rf"(?:{RATING})?{SP}(?P<extra>.*)",
-         natural=(rf"^{SREF}{SP}回访{SP}{RATING}{SP}(?P<extra>.*)$",)),
-    Spec("edit", "更正", "改 #12 分类 宿舍 ｜ 改 #12 期限 {d} ｜ 改 #12 内容 …",
-         words=("改", "修改", "更正"), tail=r"(?P<arg>分类|类别|期限|截止日期|内容)\s*[:：]?\s*(?P<extra>.+)"),
-    Spec("move_attachment", "更正", "照片移到 #12（刚发的照片、文件改附到问题）",
-         words=("照片移到", "照片附到", "照片改到", "图片移到", "附件移到", "文件移到"), tail="",
-         natural=(rf"^{SREF}(?:的|里的)?(?:照片|图片|附件|现场照片|结果照片)$",)),
-    Spec("undo", "更正", "撤销（撤销自己上一步：记录、更正、转办、进展；再发一次撤销再上一步）",
-         words=(), ref=False, natural=(r"^(?:撤销|撤回|撤消)(?:上一条|刚才的?|上条|上一步)?(?:记录|操作)?$",)),
-    Spec("leave", "其他", "请假 到{d} ｜ 12月1日到12月5日请假 ｜ 销假",
-         words=("请假", "休假"), ref=False, tail=r"(?P<arg>.*)",
-         natural=(r"^我?(?P<arg>.+?)(?:请假|休假)(?:了|一下)?$",)),
+    Spec(
+        "view",
+        "查看",
+        "#12 ｜ 查看 #12 ｜ #12 进展如何",
+        form="#{id}",
+        words=("查看", "查询", "看看", "看一下", "查一下"),
+        tail="",
+        natural=(
+            rf"^{SREF}$",
+            rf"^{SREF}(?:问题)?(?:现在|目前|办得|处理得)?(?:是)?(?:什么|啥)?(?:情况|进展如何|进展怎么样|怎么样了?"
+            rf"|到哪了|到哪一步了|办到哪了|进度如何|进度|历史|记录)[了呢吗]?[?？]*$",
+        ),
+    ),
+    Spec(
+        "accept",
+        "办理",
+        "签收 #12 ｜ 收到 #12",
+        form="签收 #{id}",
+        words=("签收", "接收", "认领", "收到"),
+        tail="",
+        natural=(
+            rf"^{SREF}{SP}(?:已|我)?(?:签收|接收|收到|认领)了?$",
+            rf"^(?:好的?|收到)?{SP}{SREF}我来(?:办|处理|负责|跟进)吧?$",
+        ),
+    ),
+    Spec(
+        "resolve",
+        "办理",
+        "办结 #12 结果 ｜ 12号问题已解决，换了热水器",
+        form="办结 #{id} 结果",
+        words=("办结", "已办结", "完成", "已完成", "已解决"),
+        tail=r"(?P<arg>.*)",
+        natural=(
+            rf"^(?:那个|这个)?{SREF}(?:问题)?(?:的|里的|反映的)?(?P<what>[^，,。；;\s]{{0,12}}?){DONE}"
+            r"[，,。；;\s]*(?P<arg>.*)$",
+        ),
+    ),
+    Spec(
+        "progress",
+        "办理",
+        "进展 #12 已联系后勤处",
+        form="进展 #{id} 内容",
+        words=("进展", "进度", "跟进"),
+        tail=r"(?P<arg>.*)",
+        natural=(rf"^{SREF}{SP}(?:的)?(?:进展|进度){SP}(?P<arg>.+)$", rf"^{SREF}{SP}(?P<arg>{DOING}.*)$"),
+    ),
+    Spec(
+        "transfer",
+        "办理",
+        "转办 #12 后勤处 [张三] ｜ 把12号转给后勤处",
+        form="转办 #{id} 单位 姓名",
+        words=("转办", "交办", "转给", "转交"),
+        tail=r"(?:给|到)?\s*(?P<arg>\S+?)(?:\s+(?P<extra>\S+))?",
+        natural=(
+            rf"^(?:请|麻烦)?(?:把|将){SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到|派给)"
+            r"(?P<arg>[^\s，,。]+?)(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理|去办)*[。！!]?$",
+            rf"^{SREF}(?:问题)?(?:转给|转到|转交给?|交给|转办给|转办到)(?P<arg>[^\s，,。]+?)"
+            r"(?:\s+(?P<extra>\S+?))?(?:吧|处理|办理)*$",
+        ),
+    ),
+    Spec(
+        "refuse",
+        "办理",
+        "退回 #12 原因（转办来的不属于本单位职责）",
+        words=("退回", "退办", "拒收"),
+        tail=r"(?P<arg>.*)",
+        natural=(rf"^{SREF}{SP}(?P<arg>不(?:属于|归|是)我.*)$", rf"^{SREF}{SP}(?:请|申请)?退回{SP}(?P<arg>.*)$"),
+    ),
+    Spec(
+        "extend",
+        "期限",
+        "延期 #12 到{d} 原因…（单位负责人或领导批准）",
+        form="延期 #{id} 到{d} 原因…",
+        words=("延期", "申请延期", "延长"),
+        tail=r"(?:到|至)?\s*(?P<arg>.*)",
+        natural=(rf"^{SREF}{SP}(?:申请)?(?:延期|延长)(?:到|至)\s*(?P<arg>.+)$",),
+    ),
+    Spec(
+        "approve",
+        "期限",
+        "同意延期 #12 ｜ 不同意延期 #12 原因（单位负责人、领导）",
+        words=("同意延期", "批准延期", "同意"),
+        tail="",
+    ),
+    Spec("deny", "期限", "", words=("不同意延期", "驳回延期", "不同意", "驳回"), tail=r"(?P<arg>.*)"),
+    Spec(
+        "take",
+        "办理",
+        "包保 #12（领导）",
+        words=("包保", "我来包保"),
+        tail="",
+        natural=(rf"^{SREF}{SP}我来包保$", rf"^我(?:来)?包保{SREF}$"),
+    ),
+    Spec(
+        "rating_link",
+        "办理",
+        "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）",
+        form="回访链接 #{id}",
+        words=("回访链接", "评价链接", "回访二维码"),
+        tail="",
+        natural=(rf"^{SREF}{SP}(?:的)?(?:回访链接|评价链接|回访二维码)$",),
+    ),
+    Spec(
+        "unpublish",
+        "其他",
+        "不公示 #12 原因（单位负责人，该问题不在公示页面显示）",
+        words=("不公示",),
+        tail=r"(?P<arg>.*)",
+    ),
+    Spec(
+        "followup",
+        "办理",
+        "回访 #12 满意|基本满意|不满意 [说明]",
+        form="回访 #{id} 满意|基本满意|不满意",
+        words=("回访",),
+        tail=rf"(?:{RATING})?{SP}(?P<extra>.*)",
+        natural=(rf"^{SREF}{SP}回访{SP}{RATING}{SP}(?P<extra>.*)$",),
+    ),
+    Spec(
+        "edit",
+        "更正",
+        "改 #12 分类 宿舍 ｜ 改 #12 期限 {d} ｜ 改 #12 内容 …",
+        words=("改", "修改", "更正"),
+        tail=r"(?P<arg>分类|类别|期限|截止日期|内容)\s*[:：]?\s*(?P<extra>.+)",
+    ),
+    Spec(
+        "move_attachment",
+        "更正",
+        "照片移到 #12（刚发的照片、文件改附到问题）",
+        words=("照片移到", "照片附到", "照片改到", "图片移到", "附件移到", "文件移到"),
+        tail="",
+        natural=(rf"^{SREF}(?:的|里的)?(?:照片|图片|附件|现场照片|结果照片)$",),
+    ),
+    Spec(
+        "undo",
+        "更正",
+        "撤销（撤销自己上一步：记录、更正、转办、进展；再发一次撤销再上一步）",
+        words=(),
+        ref=False,
+        natural=(r"^(?:撤销|撤回|撤消)(?:上一条|刚才的?|上条|上一步)?(?:记录|操作)?$",),
+    ),
+    Spec(
+        "leave",
+        "其他",
+        "请假 到{d} ｜ 12月1日到12月5日请假 ｜ 销假",
+        words=("请假", "休假"),
+        ref=False,
+        tail=r"(?P<arg>.*)",
+        natural=(r"^我?(?P<arg>.+?)(?:请假|休假)(?:了|一下)?$",),
+    ),
     Spec("back", "其他", "", ref=False, natural=(r"^(?:销假|我回来了)$",)),
     Spec("bind", "其他", "绑定 计算机学院（群内，单位负责人）", words=("绑定",), ref=False, tail=r"(?P<arg>.+)"),
-    Spec("export", "其他", "导出台账 ｜ 导出上月台账（领导、单位负责人，私聊）", ref=False,
-         natural=(r"^导出(?P<arg>.{0,12}?)台账(?P<extra>.{0,20})$", r"^(?:导出|台账)$")),
+    Spec(
+        "export",
+        "其他",
+        "导出台账 ｜ 导出上月台账（领导、单位负责人，私聊）",
+        ref=False,
+        natural=(r"^导出(?P<arg>.{0,12}?)台账(?P<extra>.{0,20})$", r"^(?:导出|台账)$"),
+    ),
     Spec("console", "其他", "后台（网页后台的登录链接，私聊）", ref=False, natural=(r"^(?:后台|管理后台|进入后台)$",)),
     Spec("help", "其他", "", ref=False, natural=(r"^(?:帮助|help|\?|？|怎么用|使用说明)$",)),
 )
@@ -199,6 +311,7 @@ class _Keep(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
+
 QUERIES: dict[str, QueryCommand] = {
     "我的待办": QueryCommand("items", "open", "all", mine=True),
     "待办": QueryCommand("items", "open", "all", mine=True),
@@ -233,8 +346,9 @@ def normalise(text: str) -> str:
     return text.rstrip("。.!！")
 
 
-def parse_command(text: str, categories: tuple[str, ...] = (), today: date | None = None
-                  ) -> Command | QueryCommand | None:
+def parse_command(
+    text: str, categories: tuple[str, ...] = (), today: date | None = None
+) -> Command | QueryCommand | None:
     """The command `text` states (after `handlers.inbound_text.command_form`): a fixed query
     (QUERIES), a Command from the SPECS table, or None when it is not a command (the NLU reads it
     then). `categories` are the profile's category names (for 「食堂问题」); `today` anchors dates."""
@@ -276,8 +390,10 @@ def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) ->
 
 
 # completion words that name no action (修好, 换了新的, 整改好 do name one and are kept)
-_BARE_DONE = re.compile(r"(?:(?:已经?|都|终于)?(?:解决|办好|办结|处理好|处理完|已处理|搞定|完成|弄好|落实|闭环|销号)"
-                        r"(?:了|啦)?|可以销号了?|好了|OK|ok)[!！。.，,~～\s]*")
+_BARE_DONE = re.compile(
+    r"(?:(?:已经?|都|终于)?(?:解决|办好|办结|处理好|处理完|已处理|搞定|完成|弄好|落实|闭环|销号)"
+    r"(?:了|啦)?|可以销号了?|好了|OK|ok)[!！。.，,~～\s]*"
+)
 
 
 def is_bare_done(result: str) -> bool:
@@ -290,11 +406,14 @@ def resolve_result(text: str, ref: int) -> str:
     """The result in a resolve message, without the item reference and the done-words:
     「No.110 闭环了，换了新灯管」 → 「换了新灯管」; only done-words → "" (the bot asks for the result)."""
     t = normalise(text)
-    m = re.search(r"(?:[#＃]|No\.?|NO\.?|(?:问题|事项|工单|诉求)?编号\s*[:：是为]?|问题|第)?\s*"
-                  rf"(?<![0-9]){ref}(?![0-9])\s*(?:号|个)?\s*(?:问题|诉求|事项|工单)?(?:的)?", t)
+    m = re.search(
+        r"(?:[#＃]|No\.?|NO\.?|(?:问题|事项|工单|诉求)?编号\s*[:：是为]?|问题|第)?\s*"
+        rf"(?<![0-9]){ref}(?![0-9])\s*(?:号|个)?\s*(?:问题|诉求|事项|工单)?(?:的)?",
+        t,
+    )
     if m:  # a short lead-in before the reference (「报告：」「那个」) goes with it
         before = t[: m.start()].strip(" ，,。:：")
-        t = (t[m.end():] if len(before) <= 6 else before + "，" + t[m.end():])
+        t = t[m.end() :] if len(before) <= 6 else before + "，" + t[m.end() :]
     t = t.strip(" ，,。:：")
     rest = re.sub(rf"^(?:{DONE}|闭环了?|可以销号了?|销号)[，,。；;\s]*", "", t).strip()
     result = rest or t or text
@@ -304,12 +423,16 @@ def resolve_result(text: str, ref: int) -> str:
 def help_text(today: date) -> str:
     """帮助, generated from SPECS; example dates lie ahead of `today`."""
     d = example_date(today)
-    lines = ["民情通使用说明", "【记录】走访后直接发一句话，例如：",
-             "  今天去梅园3栋走访，5名同学反映热水不稳、晚上网络卡"]
+    lines = [
+        "民情通使用说明",
+        "【记录】走访后直接发一句话，例如：",
+        "  今天去梅园3栋走访，5名同学反映热水不稳、晚上网络卡",
+    ]
     for section in SECTIONS:
         usages = [s.usage.format(d=d) for s in SPECS if s.section == section and s.usage]
         if usages:
             lines.append(f"【{section}】" + " ｜ ".join(usages))
-    lines.append("【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 张老师本月走访了几次"
-                 " ｜ 计算机学院逾期问题")
+    lines.append(
+        "【查询】我的待办 ｜ 本月未办结 ｜ 逾期 ｜ 食堂问题 ｜ 本周走访 ｜ 张老师本月走访了几次 ｜ 计算机学院逾期问题"
+    )
     return "\n".join(lines)

@@ -61,8 +61,10 @@ async def console_link(ctx: Ctx, cmd: Command) -> str:
         raise UserFacingError(PRIVATE_ONLY.format(what="后台链接", cmd="后台"))
     minutes = ctx.policy.console_link_minutes
     token = await console_links.issue(ctx.session, ctx.cadre.id, ctx.now, minutes)
-    return (f"后台登录链接（{minutes}分钟内有效，只能使用一次，请勿转发）：\n"
-            f"{ctx.policy.console_url.rstrip('/')}/console/login?t={token}")
+    return (
+        f"后台登录链接（{minutes}分钟内有效，只能使用一次，请勿转发）：\n"
+        f"{ctx.policy.console_url.rstrip('/')}/console/login?t={token}"
+    )
 
 
 _MONTH = re.compile(r"(\d{4})\s*[-年.]\s*(\d{1,2})\s*月?")
@@ -114,9 +116,16 @@ async def export_ledger(ctx: Ctx, cmd: Command) -> str:
         raise UserFacingError(UNMASKED_LEADERS_ONLY)
     month = export_month(words, ctx.today)
     everything = sees_everything(roles)
-    spec = {"ledger": {"month": month, "cadre_id": ctx.cadre.id, "everything": everything,
-                       "unit_id": None if everything else ctx.cadre.unit_id, "unmasked": unmasked,
-                       "as_of": ctx.today.isoformat()}}
+    spec = {
+        "ledger": {
+            "month": month,
+            "cadre_id": ctx.cadre.id,
+            "everything": everything,
+            "unit_id": None if everything else ctx.cadre.unit_id,
+            "unmasked": unmasked,
+            "as_of": ctx.today.isoformat(),
+        }
+    }
     if unmasked:
         log.warning("unmasked ledger export requested by cadre:%s for %s", ctx.cadre.id, month)
     ctx.send_file(json.dumps(spec, ensure_ascii=False), key=f"ledger:{ctx.msg.dedupe_key}")

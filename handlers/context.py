@@ -57,8 +57,12 @@ class Ctx:
     def may_act_on(self, item: Item) -> bool:
         """首接首办 and 属地: owner or reporter; the unit's head; any leader."""
         c = self.cadre
-        return (self.is_leader or item.owner_id == c.id or item.reporter_id == c.id
-                or (self.is_unit_head and item.unit_id == c.unit_id))
+        return (
+            self.is_leader
+            or item.owner_id == c.id
+            or item.reporter_id == c.id
+            or (self.is_unit_head and item.unit_id == c.unit_id)
+        )
 
     def send_file(self, request: str, key: str) -> None:
         """Queue a file message to the sender; `request` says what file (JSON)."""

@@ -56,8 +56,9 @@ FEATURES = (account, attach, console_access, disclosure, lifecycle, rating_link,
 
 
 class Dispatcher:
-    def __init__(self, db: Database, parser: Parser, policy: Policy, clock: Clock,
-                 mask: Callable[[str], str] | None = None) -> None:
+    def __init__(
+        self, db: Database, parser: Parser, policy: Policy, clock: Clock, mask: Callable[[str], str] | None = None
+    ) -> None:
         self.db, self.parser, self.policy, self.clock = db, parser, policy, clock
         self.mask = mask or (lambda s: s)
         self.recorder = record.Recorder(db, policy)
@@ -87,7 +88,8 @@ class Dispatcher:
         if len(text) > self.policy.max_text_chars:
             return replies.too_long(len(text), self.policy.max_text_chars)
         if not text.isprintable() and any(  # isprintable: C speed for the usual message
-                unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text):
+            unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text
+        ):
             return replies.BINARY
         return None
 
@@ -100,8 +102,9 @@ class Dispatcher:
             return cmd
         return self.parser.parse(text, now.date(), self.policy.profile)
 
-    async def _handle(self, msg: IncomingMessage, now: datetime, problem: str | None,
-                      understood: Understood | None) -> str | None:
+    async def _handle(
+        self, msg: IncomingMessage, now: datetime, problem: str | None, understood: Understood | None
+    ) -> str | None:
         """The steps of handlers.pipeline in one unit of work (records: in a group commit)."""
         try:
             if problem is None and _is_record(understood):
@@ -112,8 +115,15 @@ class Dispatcher:
                     assert admitted.sender is not None and admitted.row_id is not None
                     cadre = await get_cadre(tx, admitted.sender.id)
                     assert cadre is not None  # admitted in this very transaction
-                    ctx = Ctx(session=tx, msg=msg, cadre=cadre, now=now, policy=self.policy,
-                              parser=self.parser, message_id=admitted.row_id)
+                    ctx = Ctx(
+                        session=tx,
+                        msg=msg,
+                        cadre=cadre,
+                        now=now,
+                        policy=self.policy,
+                        parser=self.parser,
+                        message_id=admitted.row_id,
+                    )
                     if problem is not None:
                         outcome = ("rejected", problem)
                     else:

@@ -30,10 +30,20 @@ from storage.items import add_event, add_followup, get_item, item_history, last_
 from storage.models import Cadre, Item, ItemEvent, Unit
 from storage.roster import active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
 
-EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline",
-               "内容": "text"}
-SNAPSHOT = ("status", "owner_id", "unit_id", "track", "deadline", "first_due", "result", "resolved_at",
-            "responded_at", "category", "text")
+EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline", "内容": "text"}
+SNAPSHOT = (
+    "status",
+    "owner_id",
+    "unit_id",
+    "track",
+    "deadline",
+    "first_due",
+    "result",
+    "resolved_at",
+    "responded_at",
+    "category",
+    "text",
+)
 
 
 def snapshot(item: Item) -> dict[str, Any]:
@@ -45,8 +55,9 @@ def snapshot(item: Item) -> dict[str, Any]:
     return out
 
 
-async def record(ctx: Ctx, item: Item, kind: str, before: dict[str, Any] | None, note: str | None = None,
-                 **data: Any) -> None:
+async def record(
+    ctx: Ctx, item: Item, kind: str, before: dict[str, Any] | None, note: str | None = None, **data: Any
+) -> None:
     """Log an event by the sender; `before` makes it undoable."""
     if before is not None:
         data.update(before=before, msg=ctx.message_id)
@@ -167,14 +178,30 @@ async def rate(ctx: Ctx, item: Item, rating: str, note: str | None, source: str 
     the one who made the 回访链接 for source 群众). 满意/基本满意 close it, 不满意 reopens it with a
     fresh deadline and notifies its owner (and, for 群众, the unit's heads, with the comment)."""
     await add_followup(ctx.session, item, ctx.cadre, rating, note, ctx.now, source)
-    await add_event(ctx.session, item, "followup", ctx.cadre.id, ctx.now, note, rating=rating,
-                    **({"source": source} if source != "干部" else {}))
+    await add_event(
+        ctx.session,
+        item,
+        "followup",
+        ctx.cadre.id,
+        ctx.now,
+        note,
+        rating=rating,
+        **({"source": source} if source != "干部" else {}),
+    )
     if rating == "不满意":
         item.status, item.resolved_at = "reopened", None
         old = item.deadline
         set_deadline(ctx, item, track_deadline(ctx, item.track))
-        await add_event(ctx.session, item, "reopened", ctx.cadre.id, ctx.now, note,
-                        old_deadline=old.isoformat(), deadline=item.deadline.isoformat())
+        await add_event(
+            ctx.session,
+            item,
+            "reopened",
+            ctx.cadre.id,
+            ctx.now,
+            note,
+            old_deadline=old.isoformat(),
+            deadline=item.deadline.isoformat(),
+        )
         text = replies.reopen_notice(item, note, ctx.today)
         if source == "群众":  # no sender in the chat: the owner is told even when they made the link
             heads = [h.id for h in await unit_heads(ctx.session, item.unit_id)]
@@ -197,7 +224,7 @@ async def _resolve_unit(ctx: Ctx, name: str, person: str) -> tuple[Unit, str]:
         for u in sorted(units, key=lambda u: -len(u.name)):
             for n in (u.name, *sorted(short_names(u.name), key=len, reverse=True)):
                 if name.startswith(n) and len(name) > len(n):
-                    return u, name[len(n):]
+                    return u, name[len(n) :]
     raise UserFacingError(replies.unit_choices(name, m.choices, m.ambiguous))
 
 
@@ -272,8 +299,7 @@ async def take(ctx: Ctx, cmd: Command) -> str:
     item.owner_id, item.owner, item.track = ctx.cadre.id, ctx.cadre, TRACK_LEADER
     set_deadline(ctx, item, max(item.deadline, track_deadline(ctx, TRACK_LEADER)))
     _respond(ctx, item)
-    await record(ctx, item, "transferred", before, from_owner=old_owner, to_owner=ctx.cadre.id,
-                 track=TRACK_LEADER)
+    await record(ctx, item, "transferred", before, from_owner=old_owner, to_owner=ctx.cadre.id, track=TRACK_LEADER)
     ctx.notify(old_owner, replies.taken_notice(item, ctx.cadre.name))
     return replies.taken(item, ctx.today)
 
@@ -282,8 +308,12 @@ def _may_set_deadline(ctx: Ctx, item: Item) -> bool:
     """Leaders always; a unit head for a 即办 item of their unit that is not their own."""
     if ctx.is_leader:
         return True
-    return (ctx.is_unit_head and item.unit_id == ctx.cadre.unit_id and item.track != TRACK_LEADER
-            and item.owner_id != ctx.cadre.id)
+    return (
+        ctx.is_unit_head
+        and item.unit_id == ctx.cadre.unit_id
+        and item.track != TRACK_LEADER
+        and item.owner_id != ctx.cadre.id
+    )
 
 
 def _future_date(ctx: Ctx, text: str) -> date:
@@ -372,8 +402,17 @@ async def extend(ctx: Ctx, cmd: Command) -> str:
     if _may_set_deadline(ctx, item):
         before, old = snapshot(item), item.deadline
         set_deadline(ctx, item, d)
-        await record(ctx, item, "edited", before, reason or None, field="deadline", old=old.isoformat(),
-                     new=d.isoformat(), profile=ctx.policy.profile)
+        await record(
+            ctx,
+            item,
+            "edited",
+            before,
+            reason or None,
+            field="deadline",
+            old=old.isoformat(),
+            new=d.isoformat(),
+            profile=ctx.policy.profile,
+        )
         return replies.edited(item, "期限", ctx.today)
     if not reason:
         raise UserFacingError(replies.extend_usage(item, ctx.today))
@@ -403,8 +442,17 @@ async def approve(ctx: Ctx, cmd: Command) -> str:
     request = await _pending_extension(ctx, item)
     old, new = item.deadline, date.fromisoformat(request.data["to"])
     set_deadline(ctx, item, new)
-    await add_event(ctx.session, item, "ext_approved", ctx.cadre.id, ctx.now, None, request=request.id,
-                    old=old.isoformat(), new=new.isoformat())
+    await add_event(
+        ctx.session,
+        item,
+        "ext_approved",
+        ctx.cadre.id,
+        ctx.now,
+        None,
+        request=request.id,
+        old=old.isoformat(),
+        new=new.isoformat(),
+    )
     if request.actor_id is not None:  # every request has its requester
         ctx.notify(request.actor_id, replies.extension_approved_notice(item, ctx.cadre.name, old, ctx.today))
     return replies.extension_approved(item, old, ctx.today)

@@ -35,5 +35,4 @@ def as_datetime(d: date | None) -> datetime | None:
     return None if d is None else datetime.combine(d, time())
 
 
-PERIOD_NAMES = {"this_week": "本周", "last_week": "上周", "this_month": "本月", "last_month": "上月",
-                "all": ""}
+PERIOD_NAMES = {"this_week": "本周", "last_week": "上周", "this_month": "本月", "last_month": "上月", "all": ""}

@@ -43,16 +43,29 @@ class Admitted:
     row_id: int | None = None
 
 
-def admit(b: Batch, messages: Sequence[tuple[IncomingMessage, datetime]],
-          keep_strangers: bool = False) -> list[Admitted]:
+def admit(
+    b: Batch, messages: Sequence[tuple[IncomingMessage, datetime]], keep_strangers: bool = False
+) -> list[Admitted]:
     """Identify each message's sender and claim its dedupe key, in order. Strangers are not
     stored unless `keep_strangers` (a failed message is kept whoever sent it). The second of
     two messages with one key in the same batch is a REPLAY of the first."""
     senders = _senders(b, [m for m, _ in messages])
-    claimed = inbound.claim_many(b, [
-        inbound.Arrival(dedupe_key=m.dedupe_key, channel=m.channel, sender=m.user_id, chat_id=m.chat_id,
-                        text=m.text, at=at, cadre_id=s.id if s else None)
-        for (m, at), s in zip(messages, senders, strict=True) if s is not None or keep_strangers])
+    claimed = inbound.claim_many(
+        b,
+        [
+            inbound.Arrival(
+                dedupe_key=m.dedupe_key,
+                channel=m.channel,
+                sender=m.user_id,
+                chat_id=m.chat_id,
+                text=m.text,
+                at=at,
+                cadre_id=s.id if s else None,
+            )
+            for (m, at), s in zip(messages, senders, strict=True)
+            if s is not None or keep_strangers
+        ],
+    )
     out: list[Admitted] = []
     for (m, _), s in zip(messages, senders, strict=True):
         row_id = claimed.pop(m.dedupe_key, None)  # pop: a second message with this key is a replay
@@ -63,16 +76,21 @@ def admit(b: Batch, messages: Sequence[tuple[IncomingMessage, datetime]],
     return out
 
 
-def settle(b: Batch, admitted: Sequence[Admitted], outcomes: Mapping[int, tuple[str, str]],
-           stranger_reply: str) -> list[str | None]:
+def settle(
+    b: Batch, admitted: Sequence[Admitted], outcomes: Mapping[int, tuple[str, str]], stranger_reply: str
+) -> list[str | None]:
     """Store how each FRESH message ended — `outcomes[row id]` = (handled | rejected | failed,
     reply) — and return every message's reply, in order: its outcome, the reply stored for
     its key (None while another process is still handling it), or `stranger_reply`."""
     inbound.finish_many(b, ((row_id, status, reply) for row_id, (status, reply) in outcomes.items()))
-    by_key = {a.msg.dedupe_key: outcomes[a.row_id][1] for a in admitted
-              if a.kind == FRESH and a.row_id is not None and a.row_id in outcomes}
-    stored = inbound.stored_replies(b, [a.msg.dedupe_key for a in admitted
-                                        if a.kind == REPLAY and a.msg.dedupe_key not in by_key])
+    by_key = {
+        a.msg.dedupe_key: outcomes[a.row_id][1]
+        for a in admitted
+        if a.kind == FRESH and a.row_id is not None and a.row_id in outcomes
+    }
+    stored = inbound.stored_replies(
+        b, [a.msg.dedupe_key for a in admitted if a.kind == REPLAY and a.msg.dedupe_key not in by_key]
+    )
     replies: list[str | None] = []
     for a in admitted:
         if a.kind == STRANGER:

@@ -20,9 +20,11 @@ PRIVATE_ONLY = "回访链接只发给提出问题的本人，请私聊我发送�
 def link_reply(item_id: int, url: str, days: int) -> str:
     """The 回访链接 reply, valid `days` days, with the QR image at `url` + ".png":
     「问题 #12 的回访链接（14天内有效，只能评价一次）：…」"""
-    return (f"问题 #{item_id} 的回访链接（{days}天内有效，只能评价一次）：\n{url}\n"
-            f"二维码图片：{url}.png\n"
-            "请转发给提出问题的同学、家长或群众，由本人评价满意、基本满意或不满意。")
+    return (
+        f"问题 #{item_id} 的回访链接（{days}天内有效，只能评价一次）：\n{url}\n"
+        f"二维码图片：{url}.png\n"
+        "请转发给提出问题的同学、家长或群众，由本人评价满意、基本满意或不满意。"
+    )
 
 
 @handles("rating_link")

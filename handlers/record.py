@@ -60,8 +60,11 @@ class Recorder:
         """One batch, in one transaction: admit (who sent it, claim) → store → settle (replies;
         see handlers.pipeline)."""
         admitted = pipeline.admit(conn, [(j.msg, j.now) for j in jobs])
-        fresh = [_Fresh(j, a.sender, a.row_id) for j, a in zip(jobs, admitted, strict=True)
-                 if a.kind == pipeline.FRESH and a.sender is not None and a.row_id is not None]
+        fresh = [
+            _Fresh(j, a.sender, a.row_id)
+            for j, a in zip(jobs, admitted, strict=True)
+            if a.kind == pipeline.FRESH and a.sender is not None and a.row_id is not None
+        ]
         self._store(conn, fresh)
         outcomes = {f.row_id: ("handled", replies.recorded(f.visit, f.items or [], f.job.now.date())) for f in fresh}
         answers = pipeline.settle(conn, admitted, outcomes, replies.not_registered(self.policy.admin_contact))
@@ -72,16 +75,34 @@ class Recorder:
         for f in fresh:
             v, c, now = f.job.parsed.visit, f.cadre, f.job.now
             if v is not None:
-                f.visit = NewVisit(cadre_id=c.id, unit_id=c.unit_id, date=v.date, place_type=v.place_type,
-                                   place=v.place, people=v.people, text=f.job.msg.text, message_id=f.row_id,
-                                   created_at=now)
+                f.visit = NewVisit(
+                    cadre_id=c.id,
+                    unit_id=c.unit_id,
+                    date=v.date,
+                    place_type=v.place_type,
+                    place=v.place,
+                    people=v.people,
+                    text=f.job.msg.text,
+                    message_id=f.row_id,
+                    created_at=now,
+                )
         insert_visits(conn, [f.visit for f in fresh if f.visit is not None])
         for f in fresh:
             deadline = f.job.now.date() + timedelta(days=self.policy.quick_days)
-            f.items = [NewItem(owner=f.cadre, category=p.category, text=p.text, track=TRACK_QUICK,
-                               deadline=deadline, message_id=f.row_id, created_at=f.job.now, visit=f.visit,
-                               alternative=p.alternative)
-                       for p in f.job.parsed.items]
+            f.items = [
+                NewItem(
+                    owner=f.cadre,
+                    category=p.category,
+                    text=p.text,
+                    track=TRACK_QUICK,
+                    deadline=deadline,
+                    message_id=f.row_id,
+                    created_at=f.job.now,
+                    visit=f.visit,
+                    alternative=p.alternative,
+                )
+                for p in f.job.parsed.items
+            ]
         insert_items(conn, [i for f in fresh for i in f.items or []])
 
 

@@ -15,8 +15,24 @@ from storage.models import Unit
 from storage.roster import all_units
 from storage.tx import Tx
 
-SUFFIXES = ("办公室", "委员会", "学院", "中心", "处", "部", "院", "室", "科", "所", "馆", "站", "队",
-            "社区", "村", "街道")
+SUFFIXES = (
+    "办公室",
+    "委员会",
+    "学院",
+    "中心",
+    "处",
+    "部",
+    "院",
+    "室",
+    "科",
+    "所",
+    "馆",
+    "站",
+    "队",
+    "社区",
+    "村",
+    "街道",
+)
 FUZZY_CUTOFF = 0.5
 MAX_SUGGESTIONS = 3
 
@@ -74,8 +90,9 @@ async def match_unit(session: Tx, name: str) -> UnitMatch:
 
 def closest(name: str, names: list[str]) -> tuple[str, ...]:
     """The units whose names look most like `name` (by characters in common), best first."""
-    scored = sorted(((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names),
-                    key=lambda t: -t[0])
+    scored = sorted(
+        ((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names), key=lambda t: -t[0]
+    )
     near = [n for score, n in scored if score >= FUZZY_CUTOFF][:MAX_SUGGESTIONS]
     return tuple(near or [n for _, n in scored[:MAX_SUGGESTIONS]])
 

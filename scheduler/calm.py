@@ -96,8 +96,9 @@ class WorkdayCounter:
         if until <= day:
             return 0
         if day < self.start or until > self.end:
-            return sum(1 for i in range(1, (until - day).days + 1)
-                       if is_working_day(day + timedelta(days=i), self.settings))
+            return sum(
+                1 for i in range(1, (until - day).days + 1) if is_working_day(day + timedelta(days=i), self.settings)
+            )
         return bisect.bisect_right(self.days, until) - bisect.bisect_right(self.days, day)
 
     def nth_after(self, day: date, n: int) -> date:

@@ -28,7 +28,15 @@ async def correction_lines(db: Database) -> list[dict[str, Any]]:
 def correction_line(event: Any, item: Any) -> dict[str, Any]:
     """One labelled line in the corpus format: the item text with the category a cadre chose
     (`event`: the ItemEvent of the correction, `item`: its Item)."""
-    return {"id": f"corr-{event.id}", "profile": event.data.get("profile", "campus"),
-            "today": event.at.date().isoformat(), "text": item.text, "intent": "issue", "visit": None,
-            "items": [{"category": event.data["new"], "also": [], "key": item.text[:6]}],
-            "query": None, "resolve": None, "was": event.data.get("old")}
+    return {
+        "id": f"corr-{event.id}",
+        "profile": event.data.get("profile", "campus"),
+        "today": event.at.date().isoformat(),
+        "text": item.text,
+        "intent": "issue",
+        "visit": None,
+        "items": [{"category": event.data["new"], "also": [], "key": item.text[:6]}],
+        "query": None,
+        "resolve": None,
+        "was": event.data.get("old"),
+    }

@@ -40,8 +40,9 @@ def warning_line(today: date, settings: SchedulerSettings) -> str | None:
     year = missing_next_year(today, settings)
     if year is None:
         return None
-    fallback = (texts.HOLIDAY_FALLBACK_STATUTORY if settings.holidays.fallback == "statutory"
-                else texts.HOLIDAY_FALLBACK_CLOSED)
+    fallback = (
+        texts.HOLIDAY_FALLBACK_STATUTORY if settings.holidays.fallback == "statutory" else texts.HOLIDAY_FALLBACK_CLOSED
+    )
     return texts.HOLIDAY_MISSING.format(year=year, file=file_hint(settings), fallback=fallback)
 
 
@@ -50,10 +51,14 @@ def log_gap(today: date, settings: SchedulerSettings) -> bool:
     year = missing_next_year(today, settings)
     if year is None:
         return False
-    log.error("no official holiday data for %s: add the State Council's dates to %s "
-              "(see README, 定时任务); until then %s", year, file_hint(settings),
-              "days off follow the statutory rules and 调休 working days are unknown"
-              if settings.holidays.fallback == "statutory" else "nothing is sent on any day of that year")
+    log.error(
+        "no official holiday data for %s: add the State Council's dates to %s (see README, 定时任务); until then %s",
+        year,
+        file_hint(settings),
+        "days off follow the statutory rules and 调休 working days are unknown"
+        if settings.holidays.fallback == "statutory"
+        else "nothing is sent on any day of that year",
+    )
     return True
 
 
@@ -63,8 +68,10 @@ def render_held(now: datetime, settings: SchedulerSettings, subject: dict) -> tu
     if cov == "official":
         return [], "official holidays added"
     line = texts.HOLIDAY_MISSING.format(
-        year=subject["year"], file=file_hint(settings),
-        fallback=texts.HOLIDAY_FALLBACK_STATUTORY if cov == "statutory" else texts.HOLIDAY_FALLBACK_CLOSED)
+        year=subject["year"],
+        file=file_hint(settings),
+        fallback=texts.HOLIDAY_FALLBACK_STATUTORY if cov == "statutory" else texts.HOLIDAY_FALLBACK_CLOSED,
+    )
     return [line], None
 
 
@@ -75,8 +82,14 @@ def recipients(people: list, settings: SchedulerSettings) -> list:
 
 
 async def holiday_check_job(
-    now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
+    now: datetime,
+    db: Database,
+    sender: Sender,
+    settings: SchedulerSettings,
+    policy: Policy | None = None,
+    *,
+    dry_run: bool = False,
+    slot: datetime | None = None,
 ) -> list[Notice]:
     """Daily: log the gap as an ERROR and tell each administrator once per year (key
     holidays:{year}:{cadre})."""
@@ -94,6 +107,7 @@ async def holiday_check_job(
         return []
     when = calm.not_before(now, settings, settings.deadline_time)
     subject = {"job": JOB_NAME, "year": year}
+
     def render(pid: int) -> Callable[[list[str]], list[Notice]]:
         return lambda _keys: [Notice(CadreAddress(pid), body, not_before=when, subject=subject)]
 

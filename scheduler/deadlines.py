@@ -79,8 +79,7 @@ class Ctx:
         return self.counter.after(self.today, r.deadline)
 
 
-async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
-                   rows: list) -> Ctx:
+async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, policy: Policy, rows: list) -> Ctx:
     """Load what a deadline sweep over `rows` needs: active people, unit names, a working-day counter
     spanning the rows' deadlines and today, and the available unit heads and leaders.
     """
@@ -89,8 +88,15 @@ async def load_ctx(session: Tx, now: datetime, settings: SchedulerSettings, poli
     today = now.date()
     first = min([r.deadline for r in rows] + [today])
     last = max([r.deadline for r in rows] + [today])
-    ctx = Ctx(now, settings, policy, people, unit_names, {r.id: r for r in rows},
-              calm.WorkdayCounter(first, last + timedelta(days=1), settings))
+    ctx = Ctx(
+        now,
+        settings,
+        policy,
+        people,
+        unit_names,
+        {r.id: r for r in rows},
+        calm.WorkdayCounter(first, last + timedelta(days=1), settings),
+    )
     heads: dict[int, list[int]] = defaultdict(list)
     for p in people.values():
         if not ctx.available(p.id):
@@ -146,9 +152,15 @@ def step_reason(ctx: Ctx, key: str) -> str | None:
 
 
 def _section(ctx: Ctx, head: str, rs: list, line: Callable, reply: str) -> str:
-    shown = [line(r) for r in rs[:ctx.settings.list_limit]]
-    return fit_list([head], shown, [reply.format(id=rs[0].id)], ctx.settings.person_bytes,
-                    lambda total: texts.MORE.format(total=total), total=len(rs))
+    shown = [line(r) for r in rs[: ctx.settings.list_limit]]
+    return fit_list(
+        [head],
+        shown,
+        [reply.format(id=rs[0].id)],
+        ctx.settings.person_bytes,
+        lambda total: texts.MORE.format(total=total),
+        total=len(rs),
+    )
 
 
 def owner_bodies(ctx: Ctx, keys: list[str]) -> list[str]:
@@ -161,21 +173,35 @@ def owner_bodies(ctx: Ctx, keys: list[str]) -> list[str]:
     def line_due(r) -> str:
         n = ctx.left(r)
         left = texts.DUE_TODAY if r.deadline == today else texts.DUE_LEFT.format(n=n)
-        return texts.DUE_SOON_LINE.format(id=r.id, category=r.category, text=_short(r.text),
-                                          deadline=fmt_date(r.deadline), left=left)
+        return texts.DUE_SOON_LINE.format(
+            id=r.id, category=r.category, text=_short(r.text), deadline=fmt_date(r.deadline), left=left
+        )
 
     def line_nudge(r) -> str:
-        return texts.NUDGE_LINE.format(id=r.id, category=r.category, text=_short(r.text),
-                                       deadline=fmt_date(r.deadline), days=(today - r.deadline).days)
+        return texts.NUDGE_LINE.format(
+            id=r.id,
+            category=r.category,
+            text=_short(r.text),
+            deadline=fmt_date(r.deadline),
+            days=(today - r.deadline).days,
+        )
 
     def line_accept(r) -> str:
-        return texts.ACCEPT_LINE.format(id=r.id, category=r.category, text=_short(r.text),
-                                        created=f"{r.created_at:%m-%d %H:%M}")
+        return texts.ACCEPT_LINE.format(
+            id=r.id, category=r.category, text=_short(r.text), created=f"{r.created_at:%m-%d %H:%M}"
+        )
 
     bodies = []
     if parts["accept"]:
-        bodies.append(_section(ctx, texts.ACCEPT_HEAD.format(hours=ctx.policy.response_hours),
-                               parts["accept"], line_accept, texts.REPLY_ACCEPT))
+        bodies.append(
+            _section(
+                ctx,
+                texts.ACCEPT_HEAD.format(hours=ctx.policy.response_hours),
+                parts["accept"],
+                line_accept,
+                texts.REPLY_ACCEPT,
+            )
+        )
     if parts["nudge"]:
         bodies.append(_section(ctx, texts.NUDGE_HEAD, parts["nudge"], line_nudge, texts.REPLY_RESOLVE))
     if parts["due_soon"]:
@@ -186,15 +212,23 @@ def owner_bodies(ctx: Ctx, keys: list[str]) -> list[str]:
 def escalation_body(ctx: Ctx, keys: list[str]) -> str:
     """The 督办 message for the applicable escalation `keys` (all of one level)."""
     leaders = keys[0].startswith("esc_leaders")
-    head = (texts.ESC_LEADERS_HEAD.format(days=ctx.settings.escalate_leaders_after) if leaders
-            else texts.ESC_HEAD_HEAD.format(days=ctx.settings.escalate_head_after))
+    head = (
+        texts.ESC_LEADERS_HEAD.format(days=ctx.settings.escalate_leaders_after)
+        if leaders
+        else texts.ESC_HEAD_HEAD.format(days=ctx.settings.escalate_head_after)
+    )
     rs = sorted((ctx.items[int(k.rsplit("#", 1)[1])] for k in keys), key=lambda r: (r.deadline, r.id))
 
     def line_esc(r) -> str:
         owner = ctx.people.get(r.owner_id)
-        return texts.ESC_LINE.format(id=r.id, unit=ctx.unit_names.get(r.unit_id, ""), category=r.category,
-                                     text=_short(r.text), owner=owner.name if owner else "—",
-                                     days=(ctx.today - r.deadline).days)
+        return texts.ESC_LINE.format(
+            id=r.id,
+            unit=ctx.unit_names.get(r.unit_id, ""),
+            category=r.category,
+            text=_short(r.text),
+            owner=owner.name if owner else "—",
+            days=(ctx.today - r.deadline).days,
+        )
 
     return _section(ctx, head, rs, line_esc, texts.ESC_REPLY)
 
@@ -235,8 +269,14 @@ def render_held(ctx: Ctx, subject: dict) -> tuple[list[str], dict[str, str]]:
 
 
 async def deadline_job(
-    now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
+    now: datetime,
+    db: Database,
+    sender: Sender,
+    settings: SchedulerSettings,
+    policy: Policy | None = None,
+    *,
+    dry_run: bool = False,
+    slot: datetime | None = None,
 ) -> list[Notice]:
     """Run the deadline ladder at `now`; returns the messages queued (or would-be)."""
     policy = policy or Policy()
@@ -274,21 +314,24 @@ async def deadline_job(
     def owner_render(owner_id: int) -> Callable[[list[str]], list[Notice]]:
         def render(keys: list[str]) -> list[Notice]:
             subject = {"job": JOB_NAME, "to": owner_id, "keys": keys}
-            return [Notice(CadreAddress(owner_id), b, not_before=when, subject=subject)
-                    for b in owner_bodies(ctx, keys)]
+            return [
+                Notice(CadreAddress(owner_id), b, not_before=when, subject=subject) for b in owner_bodies(ctx, keys)
+            ]
+
         return render
 
     def group_render(recipients: list[int]) -> Callable[[list[str]], list[Notice]]:
         def render(keys: list[str]) -> list[Notice]:
             body = escalation_body(ctx, keys)
-            return [Notice(CadreAddress(pid), body, not_before=when,
-                            subject={"job": JOB_NAME, "to": pid, "keys": keys})
-                    for pid in sorted(recipients)]
+            return [
+                Notice(CadreAddress(pid), body, not_before=when, subject={"job": JOB_NAME, "to": pid, "keys": keys})
+                for pid in sorted(recipients)
+            ]
+
         return render
 
     envelopes = [Envelope(claims, owner_render(oid)) for oid, claims in sorted(owner_claims.items())]
-    envelopes += [Envelope(claims, group_render(ctx.heads[unit_id]))
-                  for unit_id, claims in sorted(head_claims.items())]
+    envelopes += [Envelope(claims, group_render(ctx.heads[unit_id])) for unit_id, claims in sorted(head_claims.items())]
     if leader_claims:
         envelopes.append(Envelope(leader_claims, group_render(ctx.leaders)))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)

@@ -24,7 +24,10 @@ from storage.tx import Tx
 
 class Sender(Protocol):
     async def send(
-        self, session: Tx, messages: Sequence[Notice], now: datetime,
+        self,
+        session: Tx,
+        messages: Sequence[Notice],
+        now: datetime,
     ) -> list[int | None]:
         """Queue `messages` in the caller's transaction; return an outbox id (or None) each."""
         ...
@@ -34,7 +37,10 @@ class OutboxSender:
     """The real sender: queues into the outbox; the outbox worker delivers later."""
 
     async def send(
-        self, session: Tx, messages: Sequence[Notice], now: datetime,
+        self,
+        session: Tx,
+        messages: Sequence[Notice],
+        now: datetime,
     ) -> list[int | None]:
         """Queue `messages` in the outbox within `session` (sent after commit); one outbox id each."""
         return await outbox.enqueue(session, messages, now)
@@ -49,7 +55,10 @@ class RecordingSender:
     fail_after: int | None = None
 
     async def send(
-        self, session: Tx, messages: Sequence[Notice], now: datetime,
+        self,
+        session: Tx,
+        messages: Sequence[Notice],
+        now: datetime,
     ) -> list[int | None]:
         """Keep `messages` in `sent`; None for each. RuntimeError when more than `fail_after` are given."""
         if self.fail_after is not None and len(messages) > self.fail_after:
@@ -67,7 +76,12 @@ class Envelope:
 
 
 async def deliver(
-    db: Database, now: datetime, sender: Sender, envelopes: list[Envelope], *, dry_run: bool = False,
+    db: Database,
+    now: datetime,
+    sender: Sender,
+    envelopes: list[Envelope],
+    *,
+    dry_run: bool = False,
 ) -> list[Notice]:
     """Claim, render and queue `envelopes` atomically; return the messages queued (or, with
     `dry_run`, those that would be: nothing is written)."""

@@ -48,7 +48,10 @@ class DutyStatus:
 
 
 async def evaluate(
-    session: Tx, rules: tuple[DutyRule, ...], start: date, end: date,
+    session: Tx,
+    rules: tuple[DutyRule, ...],
+    start: date,
+    end: date,
     people: list[Person] | None = None,
 ) -> dict[int, DutyStatus]:
     """Duty status of every active cadre for visits dated in [start, end) — two queries
@@ -75,24 +78,27 @@ async def evaluate(
             if not rule.applies_to(p.roles):
                 continue
             if rule.what == OWN_POINTS:
-                mine = [x for x in points.get(p.id, ())
-                        if not rule.point_types or x[1] in rule.point_types]
+                mine = [x for x in points.get(p.id, ()) if not rule.point_types or x[1] in rule.point_types]
                 if not mine:
                     continue
                 st.has_duties = True
                 short = [(name, n) for name, _t, n in mine if n < rule.times]
                 if short:
-                    shown = [name if rule.times == 1 else
-                             texts.DUTY_POINT_TIMES.format(point=name, done=n, times=rule.times)
-                             for name, n in short]
+                    shown = [
+                        name if rule.times == 1 else texts.DUTY_POINT_TIMES.format(point=name, done=n, times=rule.times)
+                        for name, n in short
+                    ]
                     st.missing.append(texts.DUTY_POINTS.format(rule=rule.name, points=texts.SEP.join(shown)))
                     st.examples.append(short[0][0])
             else:
                 st.has_duties = True
                 done = sum(by_type.get(p.id, {}).get(t, 0) for t in rule.what)
                 if done < rule.times:
-                    st.missing.append(texts.DUTY_TYPES.format(
-                        rule=rule.name, types=texts.SEP.join(rule.what), done=done, left=rule.times - done))
+                    st.missing.append(
+                        texts.DUTY_TYPES.format(
+                            rule=rule.name, types=texts.SEP.join(rule.what), done=done, left=rule.times - done
+                        )
+                    )
                     st.examples.append(rule.what[0])
         out[p.id] = st
     return out
@@ -118,8 +124,11 @@ def period_end(period: date, settings: SchedulerSettings) -> datetime:
 def duty_bodies(st: DutyStatus, today: date, settings: SchedulerSettings) -> list[str]:
     """A cadre's reminder as of `today` (the day it is delivered)."""
     p = st.person
-    lines = [texts.DUTY_INTRO.format(name=p.name, today=fmt_date(today)),
-             *st.missing, texts.DUTY_REPLY.format(example=st.examples[0], leave_until=example_date(today))]
+    lines = [
+        texts.DUTY_INTRO.format(name=p.name, today=fmt_date(today)),
+        *st.missing,
+        texts.DUTY_REPLY.format(example=st.examples[0], leave_until=example_date(today)),
+    ]
     return split_lines(lines, settings.person_bytes, header=texts.DUTY_HEAD.format(month=today.month))
 
 
@@ -133,8 +142,9 @@ def _reason(st: DutyStatus | None, today: date) -> str | None:
     return None
 
 
-async def render_held(session: Tx, now: datetime, settings: SchedulerSettings,
-                      subject: dict) -> tuple[list[str], str | None]:
+async def render_held(
+    session: Tx, now: datetime, settings: SchedulerSettings, subject: dict
+) -> tuple[list[str], str | None]:
     """Bodies of a held duty reminder at `now` (duties evaluated again for its month), or
     ([], reason) when it no longer applies."""
     period = date.fromisoformat(subject["period"])
@@ -151,8 +161,14 @@ async def render_held(session: Tx, now: datetime, settings: SchedulerSettings,
 
 
 async def visit_duties_job(
-    now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
+    now: datetime,
+    db: Database,
+    sender: Sender,
+    settings: SchedulerSettings,
+    policy: Policy | None = None,
+    *,
+    dry_run: bool = False,
+    slot: datetime | None = None,
 ) -> list[Notice]:
     """Remind each cadre who has not yet met the duties of the month the run belongs to
     (`slot`, the scheduled time; default `now`), once per reminder day, naming exactly what

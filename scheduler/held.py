@@ -42,8 +42,10 @@ class Verdict:
 def job_time(job: str, settings: SchedulerSettings) -> time | None:
     """The configured time of `job`: when its held messages are released."""
     return {
-        duties.JOB_NAME: settings.reminder_time, deadlines.JOB_NAME: settings.deadline_time,
-        digest.JOB_NAME: settings.digest_time, monthly.JOB_NAME: settings.monthly_time,
+        duties.JOB_NAME: settings.reminder_time,
+        deadlines.JOB_NAME: settings.deadline_time,
+        digest.JOB_NAME: settings.digest_time,
+        monthly.JOB_NAME: settings.monthly_time,
         coverage.JOB_NAME: settings.deadline_time,
     }.get(job)
 
@@ -55,7 +57,7 @@ def _pick(bodies: list[str], subject: dict) -> str | None:
     if part > len(bodies):
         return None
     if part == parts:
-        return "\n\n".join(bodies[part - 1:])
+        return "\n\n".join(bodies[part - 1 :])
     return bodies[part - 1]
 
 
@@ -80,6 +82,7 @@ class Held:
         async def make() -> dict:
             async with self.db.session() as s:
                 return await digest.digest_data(s, now, span, self.policy)
+
         return await self._shared(("digest", span, now.replace(second=0, microsecond=0)), make)
 
     async def _report(self, now: datetime, month: str) -> list[str]:
@@ -88,6 +91,7 @@ class Held:
             _, end = duties.month_bounds(start)
             async with self.db.session() as s:
                 return await monthly.report_bodies(s, start, end, now.date(), self.settings, self.policy)
+
         return await self._shared(("monthly", month, now.replace(second=0, microsecond=0)), make)
 
     def release_at(self, subject: dict, at: datetime) -> datetime | None:
@@ -110,14 +114,15 @@ class Held:
                 bodies, reason = await duties.render_held(session, now, s, subject)
                 release = [f"duty:{subject['person']}:{subject['period']}"] if reason == "cadre on leave" else []
             elif job == digest.JOB_NAME:
-                bodies, reason = await digest.render_held(session, now, s, self.policy, subject,
-                                                          lambda span: self._digest_data(now, span))
+                bodies, reason = await digest.render_held(
+                    session, now, s, self.policy, subject, lambda span: self._digest_data(now, span)
+                )
                 release = []
             elif job == monthly.JOB_NAME:
-                bodies, reason = await monthly.render_held(session, now, s, self.policy, subject,
-                                                           lambda month: self._report(now, month))
-                release = ([f"monthly:{subject['leader']}:{subject['month']}"]
-                           if reason == "leader on leave" else [])
+                bodies, reason = await monthly.render_held(
+                    session, now, s, self.policy, subject, lambda month: self._report(now, month)
+                )
+                release = [f"monthly:{subject['leader']}:{subject['month']}"] if reason == "leader on leave" else []
             elif job == coverage.JOB_NAME:
                 bodies, reason = coverage.render_held(now, s, subject)
                 release = []

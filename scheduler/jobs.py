@@ -40,24 +40,48 @@ def _duty_end(slot: datetime, s: SchedulerSettings) -> datetime:
     return duties.period_end(date.fromisoformat(duties.reminder_period(slot.date(), s)), s)
 
 
-JOBS: dict[str, JobSpec] = {spec.name: spec for spec in (
-    JobSpec(duties.JOB_NAME, duties.visit_duties_job,
+JOBS: dict[str, JobSpec] = {
+    spec.name: spec
+    for spec in (
+        JobSpec(
+            duties.JOB_NAME,
+            duties.visit_duties_job,
             lambda s: _cron(s, s.reminder_time, day=",".join(map(str, s.reminder_days))),
-            "visit-duty reminders on the reminder days", _duty_end),
-    JobSpec(deadlines.JOB_NAME, deadlines.deadline_job,
+            "visit-duty reminders on the reminder days",
+            _duty_end,
+        ),
+        JobSpec(
+            deadlines.JOB_NAME,
+            deadlines.deadline_job,
             lambda s: _cron(s, s.deadline_time),
-            "daily deadline reminders, 催办 and 督办 escalation", _next_day, stateless=True),
-    JobSpec(digest.JOB_NAME, digest.weekly_digest_job,
+            "daily deadline reminders, 催办 and 督办 escalation",
+            _next_day,
+            stateless=True,
+        ),
+        JobSpec(
+            digest.JOB_NAME,
+            digest.weekly_digest_job,
             lambda s: _cron(s, s.digest_time, day_of_week=s.digest_weekday),
-            "weekly digest to bound groups and the leaders' group", digest.period_end),
-    JobSpec(monthly.JOB_NAME, monthly.monthly_report_job,
+            "weekly digest to bound groups and the leaders' group",
+            digest.period_end,
+        ),
+        JobSpec(
+            monthly.JOB_NAME,
+            monthly.monthly_report_job,
             lambda s: _cron(s, s.monthly_time, day=s.monthly_day),
-            "monthly report to leaders", monthly.period_end),
-    JobSpec(coverage.JOB_NAME, coverage.holiday_check_job,
+            "monthly report to leaders",
+            monthly.period_end,
+        ),
+        JobSpec(
+            coverage.JOB_NAME,
+            coverage.holiday_check_job,
             lambda s: _cron(s, s.deadline_time),  # the same time as the deadline sweep
-            "daily check that next year's official holidays are loaded (from 1 November)", _next_day,
-            stateless=True),
-)}
+            "daily check that next year's official holidays are loaded (from 1 November)",
+            _next_day,
+            stateless=True,
+        ),
+    )
+}
 
 
 def get(name: str) -> JobSpec:

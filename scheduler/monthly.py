@@ -30,8 +30,7 @@ def report_month(today: date) -> tuple[date, date]:
     return (end - timedelta(days=1)).replace(day=1), end
 
 
-def _fit(header: str, head: list[str], body: list[str], tail: list[str], limit: int,
-         max_parts: int) -> list[str]:
+def _fit(header: str, head: list[str], body: list[str], tail: list[str], limit: int, max_parts: int) -> list[str]:
     """Split into parts; when more than `max_parts` would be needed, drop body lines from the
     end and say the rest is in the 台账."""
     parts = split_lines([*head, *body, *tail], limit, header=header)
@@ -58,16 +57,20 @@ def period_end(slot: datetime, settings: SchedulerSettings) -> datetime:
     return datetime.combine(nxt, settings.monthly_time)
 
 
-async def report_bodies(s: Tx, start: date, end: date, today: date, settings: SchedulerSettings,
-                        policy: Policy, people: list | None = None) -> list[str]:
+async def report_bodies(
+    s: Tx, start: date, end: date, today: date, settings: SchedulerSettings, policy: Policy, people: list | None = None
+) -> list[str]:
     """The report on [start, end) as computed on `today`, split into message parts."""
     people = people if people is not None else await sweeps.load_people(s)
     status = await duties.evaluate(s, settings.duties, start, end, people)
     unit_names = await sweeps.units(s)
     periods = await metrics.unit_period(s, start, end, today)
-    mets = await metrics.unit_metrics(s, datetime.combine(end, datetime.min.time()),
-                                      response_hours=policy.response_hours,
-                                      weights=policy.satisfaction_weights)
+    mets = await metrics.unit_metrics(
+        s,
+        datetime.combine(end, datetime.min.time()),
+        response_hours=policy.response_hours,
+        weights=policy.satisfaction_weights,
+    )
     return _compose(start, status, unit_names, periods, mets, settings)
 
 
@@ -79,9 +82,14 @@ def _leader_reason(p, today: date, settings: SchedulerSettings) -> str | None:
     return "leader on leave" if calm.on_leave(p.leave_until, today, p.leave_from) else None
 
 
-async def render_held(s: Tx, now: datetime, settings: SchedulerSettings, policy: Policy,
-                      subject: dict, bodies: Callable[[str], Awaitable[list[str]]] | None = None,
-                      ) -> tuple[list[str], str | None]:
+async def render_held(
+    s: Tx,
+    now: datetime,
+    settings: SchedulerSettings,
+    policy: Policy,
+    subject: dict,
+    bodies: Callable[[str], Awaitable[list[str]]] | None = None,
+) -> tuple[list[str], str | None]:
     """A held report recomputed at `now`, or ([], reason) when it no longer applies (a report
     on a finished month stays true, so it has no period end at delivery). `bodies(month)` may
     supply the report shared by the leaders delivered together."""
@@ -98,8 +106,14 @@ async def render_held(s: Tx, now: datetime, settings: SchedulerSettings, policy:
 
 
 async def monthly_report_job(
-    now: datetime, db: Database, sender: Sender, settings: SchedulerSettings,
-    policy: Policy | None = None, *, dry_run: bool = False, slot: datetime | None = None,
+    now: datetime,
+    db: Database,
+    sender: Sender,
+    settings: SchedulerSettings,
+    policy: Policy | None = None,
+    *,
+    dry_run: bool = False,
+    slot: datetime | None = None,
 ) -> list[Notice]:
     """Send the report on the month before the run's (`slot`, default `now`) to each leader
     once (key monthly:{leader}:{YYYY-MM})."""
@@ -120,12 +134,14 @@ async def monthly_report_job(
 
         def render(_keys: list[str], pid=leader.id, subject=subject) -> list[Notice]:
             return [Notice(CadreAddress(pid), b, not_before=when, subject=subject) for b in bodies]
+
         envelopes.append(Envelope([(f"monthly:{leader.id}:{start:%Y-%m}", leader.id)], render))
     return await deliver(db, now, sender, envelopes, dry_run=dry_run)
 
 
-def _compose(start: date, status: dict, unit_names: dict, periods: dict, mets: dict,
-             settings: SchedulerSettings) -> list[str]:
+def _compose(
+    start: date, status: dict, unit_names: dict, periods: dict, mets: dict, settings: SchedulerSettings
+) -> list[str]:
     met: dict[int, int] = defaultdict(int)
     owed: dict[int, int] = defaultdict(int)
     unmet: dict[int, list[str]] = defaultdict(list)
@@ -141,22 +157,39 @@ def _compose(start: date, status: dict, unit_names: dict, periods: dict, mets: d
 
     header = texts.MONTHLY_TITLE.format(year=start.year, month=start.month)
     head = [
-        texts.MONTHLY_DUTIES.format(met=n_met, total=n_owed, rate=pct(n_met / n_owed if n_owed else None),
-                                    visits=total_p.visits),
+        texts.MONTHLY_DUTIES.format(
+            met=n_met, total=n_owed, rate=pct(n_met / n_owed if n_owed else None), visits=total_p.visits
+        ),
         texts.MONTHLY_LISTS.format(problems=total_p.new, tasks=total_p.tasks, effects=total_p.resolved),
         texts.MONTHLY_METRICS.format(
-            response=pct(total_m.response_rate), resolve=pct(total_m.resolve_rate),
-            ontime=pct(total_m.on_time_rate), satisfaction=pct(total_m.satisfaction_rate),
-            reopen=pct(total_m.reopen_rate), overdue=total_p.overdue),
+            response=pct(total_m.response_rate),
+            resolve=pct(total_m.resolve_rate),
+            ontime=pct(total_m.on_time_rate),
+            satisfaction=pct(total_m.satisfaction_rate),
+            reopen=pct(total_m.reopen_rate),
+            overdue=total_p.overdue,
+        ),
     ]
     order = sorted(unit_names, key=lambda u: (met[u] / owed[u] if owed[u] else 2.0, unit_names[u]))
     body = [texts.MONTHLY_BY_UNIT]
     for uid in order:
         p, m = periods.get(uid, UnitPeriod()), mets.get(uid, UnitMetrics())
-        body.append(texts.MONTHLY_UNIT_LINE.format(
-            unit=unit_names[uid], met=met[uid], total=owed[uid], visits=p.visits, problems=p.new,
-            tasks=p.tasks, effects=p.resolved, overdue=p.overdue, response=pct(m.response_rate),
-            resolve=pct(m.resolve_rate), ontime=pct(m.on_time_rate), satisfaction=pct(m.satisfaction_rate)))
+        body.append(
+            texts.MONTHLY_UNIT_LINE.format(
+                unit=unit_names[uid],
+                met=met[uid],
+                total=owed[uid],
+                visits=p.visits,
+                problems=p.new,
+                tasks=p.tasks,
+                effects=p.resolved,
+                overdue=p.overdue,
+                response=pct(m.response_rate),
+                resolve=pct(m.resolve_rate),
+                ontime=pct(m.on_time_rate),
+                satisfaction=pct(m.satisfaction_rate),
+            )
+        )
     if unmet:
         body.append(texts.MONTHLY_UNMET)
         for uid in order:

@@ -71,8 +71,14 @@ async def recipient_names(db: Database, messages: list[Notice]) -> dict[Address,
 
 
 async def run_job(
-    name: str, *, now: datetime, db: Database, settings: SchedulerSettings, policy: Policy,
-    dry_run: bool, sender: Sender | None = None,
+    name: str,
+    *,
+    now: datetime,
+    db: Database,
+    settings: SchedulerSettings,
+    policy: Policy,
+    dry_run: bool,
+    sender: Sender | None = None,
 ) -> list[str]:
     """Run job `name`'s body at clock time `now` (for the period `now` belongs to). With
     `dry_run` nothing is written and the result shows what would be sent; otherwise messages
@@ -92,8 +98,11 @@ def holidays_report(settings: SchedulerSettings, year: int) -> list[str]:
     cal = settings.holidays.calendar()
     cov = cal.coverage(year)
     official = cal.official_year(year)
-    head = {"official": "官方数据", "statutory": "无官方数据：按法定节日规则推算，调休上班日未知",
-            "closed": "无官方数据：该年不发送（fallback = \"closed\"）"}[cov]
+    head = {
+        "official": "官方数据",
+        "statutory": "无官方数据：按法定节日规则推算，调休上班日未知",
+        "closed": '无官方数据：该年不发送（fallback = "closed"）',
+    }[cov]
     lines = [f"{year}年：{head}"]
     if official is not None:
         lines.append(f"来源：{official.source}  {official.url}".rstrip())
@@ -109,8 +118,10 @@ def holidays_report(settings: SchedulerSettings, year: int) -> list[str]:
         weekend = d.weekday() >= 5
         if info.working == weekend or info.name:
             state = "上班" if info.working else "休息"
-            lines.append(f"{d:%Y-%m-%d} 周{'一二三四五六日'[d.weekday()]} {state} {info.name or ''}".rstrip()
-                         + f"  ［{info.source}］")
+            lines.append(
+                f"{d:%Y-%m-%d} 周{'一二三四五六日'[d.weekday()]} {state} {info.name or ''}".rstrip()
+                + f"  ［{info.source}］"
+            )
         d += timedelta(days=1)
     lines.append(f"工作日共 {working} 天")
     return lines

@@ -221,8 +221,9 @@ def _missed(raw: dict) -> str:
     return value
 
 
-def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
-                   data_dir: str | Path = "data") -> SchedulerSettings:
+def parse_settings(
+    raw: dict[str, Any], *, timezone: str | None = None, data_dir: str | Path = "data"
+) -> SchedulerSettings:
     """Build SchedulerSettings from the raw `[scheduler]` table (missing keys: defaults).
 
     Raises ConfigError naming the exact key (e.g. `scheduler.reminder_days`) on a bad value.
@@ -230,8 +231,7 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
     is resolved relative to `data_dir`."""
     if not isinstance(raw, dict):
         raise ConfigError("scheduler", "a table", raw)
-    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes",
-                                                           "dingtalk_group_bytes"}
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes", "dingtalk_group_bytes"}
     known -= {"quiet_start", "quiet_end", "group_bytes"}
     for key in raw:
         if key not in known:
@@ -244,8 +244,11 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
         raise ConfigError("scheduler.timezone", "an IANA zone like Asia/Shanghai", tz) from None
 
     days = raw.get("reminder_days", [15, 25])
-    if (not isinstance(days, list) or not days
-            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 28 for d in days)):
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 28 for d in days)
+    ):
         raise ConfigError("scheduler.reminder_days", "a non-empty list of days 1–28", days)
 
     quiet = raw.get("quiet_hours", ["21:00", "08:00"])
@@ -273,8 +276,7 @@ def parse_settings(raw: dict[str, Any], *, timezone: str | None = None,
     head = _int(raw, "escalate_head_after", 3, 1, 60)
     leaders = _int(raw, "escalate_leaders_after", 7, 1, 120)
     if leaders <= head:
-        raise ConfigError("scheduler.escalate_leaders_after", f"more than escalate_head_after ({head})",
-                          leaders)
+        raise ConfigError("scheduler.escalate_leaders_after", f"more than escalate_head_after ({head})", leaders)
     return SchedulerSettings(
         enabled=_bool(raw, "enabled", True),
         timezone=tz,

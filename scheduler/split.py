@@ -16,7 +16,7 @@ def nbytes(s: str) -> int:
 
 def cut_bytes(s: str, limit: int) -> str:
     """The longest prefix of `s` within `limit` bytes, never splitting a character."""
-    return s.encode("utf-8")[:max(limit, 0)].decode("utf-8", errors="ignore")
+    return s.encode("utf-8")[: max(limit, 0)].decode("utf-8", errors="ignore")
 
 
 def split_lines(lines: list[str], limit: int, *, header: str = "") -> list[str]:
@@ -47,7 +47,11 @@ def split_lines(lines: list[str], limit: int, *, header: str = "") -> list[str]:
 
 
 def fit_list(
-    head: list[str], items: list[str], tail: list[str], limit: int, more: Callable[[int], str],
+    head: list[str],
+    items: list[str],
+    tail: list[str],
+    limit: int,
+    more: Callable[[int], str],
     total: int | None = None,
 ) -> str:
     """One message: `head`, as many of `items` as fit, a `more(total)` line when some of the

@@ -29,7 +29,12 @@ log = logging.getLogger(__name__)
 
 
 async def run_and_record(
-    name: str, db: Database, settings: SchedulerSettings, policy: Policy, sender: Sender, clock: Clock,
+    name: str,
+    db: Database,
+    settings: SchedulerSettings,
+    policy: Policy,
+    sender: Sender,
+    clock: Clock,
     slot: datetime | None = None,
 ) -> list[Notice]:
     """Run job `name` at the clock's time for the period of `slot` (its scheduled time;
@@ -43,29 +48,50 @@ async def run_and_record(
 
 
 def build_scheduler(
-    db: Database, settings: SchedulerSettings, policy: Policy, *,
-    sender: Sender | None = None, clock: Clock | None = None,
+    db: Database,
+    settings: SchedulerSettings,
+    policy: Policy,
+    *,
+    sender: Sender | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIOScheduler:
     """An AsyncIOScheduler (not started) with every job on its CronTrigger in the
     organisation's zone; coalesced, one instance at a time, late runs allowed within
     `misfire_grace_s`. With `settings.enabled` false it has no jobs."""
     sender = sender or OutboxSender()
     clock = clock or SystemClock(settings.timezone)
-    scheduler = AsyncIOScheduler(timezone=settings.tz, job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace_s,
-    })
+    scheduler = AsyncIOScheduler(
+        timezone=settings.tz,
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": settings.misfire_grace_s,
+        },
+    )
     if not settings.enabled:
         return scheduler
     for spec in jobs.JOBS.values():
-        scheduler.add_job(run_and_record, trigger=spec.trigger(settings), id=spec.name, name=spec.name,
-                          args=[spec.name, db, settings, policy, sender, clock], replace_existing=True,
-                          coalesce=True, max_instances=1, misfire_grace_time=settings.misfire_grace_s)
+        scheduler.add_job(
+            run_and_record,
+            trigger=spec.trigger(settings),
+            id=spec.name,
+            name=spec.name,
+            args=[spec.name, db, settings, policy, sender, clock],
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=settings.misfire_grace_s,
+        )
     return scheduler
 
 
 async def catch_up(
-    db: Database, settings: SchedulerSettings, policy: Policy, *,
-    sender: Sender | None = None, clock: Clock | None = None,
+    db: Database,
+    settings: SchedulerSettings,
+    policy: Policy,
+    *,
+    sender: Sender | None = None,
+    clock: Clock | None = None,
 ) -> list[str]:
     """Run once each job that missed a scheduled time since its last recorded run; return
     the names run. A job never run before is only recorded (no run on first start)."""
@@ -90,11 +116,14 @@ async def catch_up(
         for slot in slots:
             ends = spec.period_end(slot, settings)
             if ends <= now and settings.missed_runs == "skip":
-                log.info("catch-up: %s missed its run at %s; its period ended at %s, skipped",
-                         spec.name, slot.isoformat(), ends.isoformat())
+                log.info(
+                    "catch-up: %s missed its run at %s; its period ended at %s, skipped",
+                    spec.name,
+                    slot.isoformat(),
+                    ends.isoformat(),
+                )
                 continue
-            log.info("catch-up: %s missed its run at %s; run now for that run's period", spec.name,
-                     slot.isoformat())
+            log.info("catch-up: %s missed its run at %s; run now for that run's period", spec.name, slot.isoformat())
             await run_and_record(spec.name, db, settings, policy, sender, clock, slot=slot)
             ran_this = True
         if ran_this:
@@ -105,8 +134,9 @@ async def catch_up(
     return ran
 
 
-def missed_slots(spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime, now: datetime,
-                 limit: int = 400) -> list[datetime]:
+def missed_slots(
+    spec: jobs.JobSpec, settings: SchedulerSettings, last: datetime, now: datetime, limit: int = 400
+) -> list[datetime]:
     """Scheduled times of `spec` in (last, now], oldest first, naive local (at most `limit`,
     the newest kept)."""
     trigger = spec.trigger(settings)
@@ -149,9 +179,16 @@ async def _run_scheduler(app, settings: SchedulerSettings) -> None:
     await catch_up(app.db, settings, app.cfg.policy, clock=app.clock)
     scheduler = build_scheduler(app.db, settings, app.cfg.policy, clock=app.clock)
     at = settings.nlu_retrain_time
-    scheduler.add_job(retrain_nlu, trigger=CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz),
-                      id="nlu_retrain", name="nlu_retrain", args=[app], coalesce=True, max_instances=1,
-                      misfire_grace_time=settings.misfire_grace_s)
+    scheduler.add_job(
+        retrain_nlu,
+        trigger=CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz),
+        id="nlu_retrain",
+        name="nlu_retrain",
+        args=[app],
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=settings.misfire_grace_s,
+    )
     scheduler.start()
     log.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
@@ -183,4 +220,3 @@ async def retrain_nlu(app) -> bool:
         return False
     log.info("nlu retrain: %d correction(s), models %s", len(lines), models.key[:12])
     return True
-

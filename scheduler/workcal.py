@@ -115,8 +115,9 @@ def parse_file(text: str, origin: str) -> dict[int, YearData]:
             raise HolidayFileError(where, f"{min(off & work)} is both off and work")
         if status == "official" and not off:
             raise HolidayFileError(f"{where} off", "the year's days off (official data has some)")
-        out[year] = YearData(year, status, str(table.get("source", "")), str(table.get("url", "")), note,
-                             off, work, origin)
+        out[year] = YearData(
+            year, status, str(table.get("source", "")), str(table.get("url", "")), note, off, work, origin
+        )
     return out
 
 
@@ -131,8 +132,9 @@ class WorkCalendar:
     (None or missing: none); it is re-read when its mtime or size changes. A broken file is
     logged as an ERROR once per change and the last good version stays in force."""
 
-    def __init__(self, file: Path | None = None, *, fallback: str = "statutory",
-                 shipped: Path | None = SHIPPED) -> None:
+    def __init__(
+        self, file: Path | None = None, *, fallback: str = "statutory", shipped: Path | None = SHIPPED
+    ) -> None:
         if fallback not in FALLBACKS:
             raise ValueError(f"fallback must be one of {FALLBACKS}")
         self.file, self.fallback = file, fallback
@@ -187,7 +189,7 @@ class WorkCalendar:
         return True
 
     def coverage(self, year: int) -> str:
-        """"official" (admin file, shipped data or chinese_calendar) or the fallback's name."""
+        """ "official" (admin file, shipped data or chinese_calendar) or the fallback's name."""
         if self.official_year(year) is not None or self.package_knows(year):
             return "official"
         return self.fallback
@@ -230,11 +232,10 @@ class WorkCalendar:
                 _, name = chinese_calendar.get_holiday_detail(d)
                 return DayInfo(d, on_duty, "package", "chinesecalendar 官方数据", name or "")
         if self.fallback == "closed":
-            return DayInfo(d, False, "closed", "无官方数据，按配置不发送（fallback = \"closed\"）")
+            return DayInfo(d, False, "closed", '无官方数据，按配置不发送（fallback = "closed"）')
         names = self._statutory.get(d.year)
         if names is None:
-            names = self._statutory[d.year] = dict(statutory_holidays.China(years=d.year, language="zh_CN")
-                                                   .items())
+            names = self._statutory[d.year] = dict(statutory_holidays.China(years=d.year, language="zh_CN").items())
         name = names.get(d, "")
         return DayInfo(d, d.weekday() < 5 and not name, "statutory", "法定节日规则推算（调休上班日未知）", name)
 

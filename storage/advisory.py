@@ -17,11 +17,14 @@ async def holder_name(db: Database, key: int) -> str | None:
     storage.db.application_name: "minqing host:pid"), None when nobody holds it."""
     with translated():
         async with db.engine.connect() as conn:
-            name = (await conn.exec_driver_sql(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = {int(key)} "
-                "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            )).scalar()
+            name = (
+                await conn.exec_driver_sql(
+                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = {int(key)} "
+                    "AND l.objsubid = 1 "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            ).scalar()
     return None if name is None else str(name)
 
 

@@ -101,8 +101,18 @@ def restore(url: str, file: Path) -> None:
             src.close()
         return
     plain, env = _pg_args(url)
-    _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          f"--dbname={plain}", str(file)], env)
+    _run(
+        [
+            _tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={plain}",
+            str(file),
+        ],
+        env,
+    )
 
 
 async def copy(src_url: str, dst_url: str) -> list[tuple[str, int]]:
@@ -133,13 +143,16 @@ async def _copy(src: Database, dst: Database) -> list[tuple[str, int]]:
         for t in tables:
             rows = [dict(r) for r in (await sc.execute(t.select())).mappings()]
             for i in range(0, len(rows), CHUNK):
-                await dc.execute(t.insert(), rows[i:i + CHUNK])
+                await dc.execute(t.insert(), rows[i : i + CHUNK])
             copied.append((t.name, len(rows)))
         if dc.dialect.name == "postgresql":
             for t in tables:
                 pk = list(t.primary_key.columns)
                 if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int:
-                    await dc.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{t.name}', '{pk[0].name}'), "
-                        f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) FROM {t.name}"))
+                    await dc.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{t.name}', '{pk[0].name}'), "
+                            f"COALESCE(MAX({pk[0].name}), 1), MAX({pk[0].name}) IS NOT NULL) FROM {t.name}"
+                        )
+                    )
     return copied

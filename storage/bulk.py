@@ -35,12 +35,14 @@ def _statement(dialect_name: str, table: Table, returning: tuple[str, ...], skip
 
 
 @cache
-def _template(dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...],
-              skip_conflict_on: str | None) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
+def _template(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...], skip_conflict_on: str | None
+) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
     """(text before the VALUES tuple, the tuple, text after it, (column, bind processor) in
     the tuple's order)."""
     compiled = _statement(dialect.name, table, returning, skip_conflict_on).compile(
-        dialect=dialect, column_keys=list(columns))
+        dialect=dialect, column_keys=list(columns)
+    )
     sql = compiled.string
     start = sql.index(" VALUES (") + len(" VALUES ")
     end = sql.index(")", start) + 1
@@ -51,8 +53,14 @@ def _template(dialect: Dialect, table: Table, columns: tuple[str, ...], returnin
     return sql[:start], sql[start:end], sql[end:], slots
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
-                returning: tuple[str, ...] = (), skip_conflict_on: str | None = None) -> list[tuple[Any, ...]]:
+def insert_rows(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    returning: tuple[str, ...] = (),
+    skip_conflict_on: str | None = None,
+) -> list[tuple[Any, ...]]:
     """Insert `rows` (dicts with the same keys); the RETURNING rows, if asked for. With
     `skip_conflict_on`, rows whose unique column value already exists are skipped (and not
     returned)."""
@@ -66,7 +74,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], 
     per_statement = max(1, MAX_PARAMS // len(slots))
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per_statement):
-        chunk = rows[start:start + per_statement]
+        chunk = rows[start : start + per_statement]
         params = tuple(row[c] if p is None else p(row[c]) for row in chunk for c, p in slots)
         result = conn.exec_driver_sql(before + ", ".join([values] * len(chunk)) + after, params)
         if returning:

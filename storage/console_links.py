@@ -19,8 +19,11 @@ def _hash(token: str) -> str:
 async def issue(session: AsyncSession, cadre_id: int, now: datetime, minutes: int) -> str:
     """A new random token (URL-safe, 43 characters) valid for `minutes`; only its hash is stored."""
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleLink(token_hash=_hash(token), cadre_id=cadre_id, created_at=now,
-                            expires_at=now + timedelta(minutes=minutes)))
+    session.add(
+        ConsoleLink(
+            token_hash=_hash(token), cadre_id=cadre_id, created_at=now, expires_at=now + timedelta(minutes=minutes)
+        )
+    )
     return token
 
 
@@ -30,7 +33,9 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> int | None
     if not token or len(token) > 100:
         return None
     row = await session.execute(
-        update(ConsoleLink).where(ConsoleLink.token_hash == _hash(token), ConsoleLink.used_at.is_(None),
-                                  ConsoleLink.expires_at > now)
-        .values(used_at=now).returning(ConsoleLink.cadre_id))
+        update(ConsoleLink)
+        .where(ConsoleLink.token_hash == _hash(token), ConsoleLink.used_at.is_(None), ConsoleLink.expires_at > now)
+        .values(used_at=now)
+        .returning(ConsoleLink.cadre_id)
+    )
     return row.scalar_one_or_none()

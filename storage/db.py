@@ -45,7 +45,7 @@ CHECKPOINT_EVERY = 64
 
 
 def application_name() -> str:
-    """"minqing host:pid", at most 63 bytes (PostgreSQL's limit)."""
+    """ "minqing host:pid", at most 63 bytes (PostgreSQL's limit)."""
     return f"minqing {socket.gethostname()}:{os.getpid()}"[:63]
 
 
@@ -95,14 +95,17 @@ class Database:
         self._checkpoint_task: asyncio.Task[None] | None = None
         if self.is_sqlite and u.database and u.database != ":memory:":
             self._inline_engine = create_async_engine(
-                self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True)
+                self.url, async_creator=inline_creator(u.database, timeout=5.0), hide_parameters=True
+            )
             event.listen(self._inline_engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self._inline_engine.sync_engine, "connect", _hot_path_pragmas)
             self.interactive_sessions = async_sessionmaker(self._inline_engine, expire_on_commit=False, class_=Tx)
             # batch writes (storage/groupcommit.py) run plain synchronous Core on the loop thread
             self._sync_engine = create_engine(
                 make_url(self.url).set(drivername="sqlite+pysqlite"),
-                connect_args={"timeout": 5.0, "check_same_thread": False}, hide_parameters=True)
+                connect_args={"timeout": 5.0, "check_same_thread": False},
+                hide_parameters=True,
+            )
             event.listen(self._sync_engine, "connect", _sqlite_pragmas)
             event.listen(self._sync_engine, "connect", _hot_path_pragmas)
 

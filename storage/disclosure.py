@@ -34,21 +34,34 @@ class PublicRow:
     owner: str
 
 
-async def month_rows(session: AsyncSession, unit_id: int | None, since: datetime,
-                     until: datetime) -> tuple[list[PublicRow], list[PublicRow]]:
+async def month_rows(
+    session: AsyncSession, unit_id: int | None, since: datetime, until: datetime
+) -> tuple[list[PublicRow], list[PublicRow]]:
     """(效果清单, open 问题清单) of [since, until) for one unit (None: all units), ordered by
     number, without the items kept off the public page."""
     hidden = select(ItemEvent.item_id).where(ItemEvent.kind == UNPUBLISHED)
-    last_rating = (select(Followup.rating).where(Followup.item_id == Item.id)
-                   .order_by(Followup.at.desc(), Followup.id.desc()).limit(1).scalar_subquery())
-    base = (select(Item, Unit.name, Cadre.name, last_rating).join(Unit, Unit.id == Item.unit_id)
-            .join(Cadre, Cadre.id == Item.owner_id).where(Item.id.not_in(hidden)).order_by(Item.id))
+    last_rating = (
+        select(Followup.rating)
+        .where(Followup.item_id == Item.id)
+        .order_by(Followup.at.desc(), Followup.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    base = (
+        select(Item, Unit.name, Cadre.name, last_rating)
+        .join(Unit, Unit.id == Item.unit_id)
+        .join(Cadre, Cadre.id == Item.owner_id)
+        .where(Item.id.not_in(hidden))
+        .order_by(Item.id)
+    )
     if unit_id is not None:
         base = base.where(Item.unit_id == unit_id)
 
     def rows(result: Result[Any]) -> list[PublicRow]:
-        return [PublicRow(i.id, i.category, i.text, u, i.status, i.result, r, o)
-                for i, u, o, r in (tuple(row) for row in result.all())]
+        return [
+            PublicRow(i.id, i.category, i.text, u, i.status, i.result, r, o)
+            for i, u, o, r in (tuple(row) for row in result.all())
+        ]
 
     effects = rows(await session.execute(base.where(*lists.effects(since, until))))
     open_ = rows(await session.execute(base.where(*lists.problems(since, until), Item.status.in_(OPEN_STATUSES))))
@@ -57,5 +70,9 @@ async def month_rows(session: AsyncSession, unit_id: int | None, since: datetime
 
 async def is_unpublished(session: AsyncSession, item_id: int) -> bool:
     """True when the item was taken off the public disclosure page (an UNPUBLISHED event exists)."""
-    return await session.scalar(select(ItemEvent.id).where(
-        ItemEvent.item_id == item_id, ItemEvent.kind == UNPUBLISHED).limit(1)) is not None
+    return (
+        await session.scalar(
+            select(ItemEvent.id).where(ItemEvent.item_id == item_id, ItemEvent.kind == UNPUBLISHED).limit(1)
+        )
+        is not None
+    )

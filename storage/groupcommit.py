@@ -58,7 +58,7 @@ class GroupCommit(Generic[J, R]):
             while self._queue:
                 # let every handler that is ready submit its job before the transaction starts
                 await asyncio.sleep(0)
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
+                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
                 await self._write(batch)
         except asyncio.CancelledError:  # shutting down: nobody will write what is still queued
             for _, fut in self._queue:
@@ -75,8 +75,9 @@ class GroupCommit(Generic[J, R]):
             raise
         except Exception as exc:
             if len(batch) > 1 and not isinstance(exc, UNAVAILABLE):
-                log.warning("group commit of %d jobs failed (%s); writing them one by one",
-                            len(batch), type(exc).__name__)
+                log.warning(
+                    "group commit of %d jobs failed (%s); writing them one by one", len(batch), type(exc).__name__
+                )
                 for one in batch:
                     await self._write([one])
                 return
@@ -87,4 +88,3 @@ class GroupCommit(Generic[J, R]):
         for (_, fut), result in zip(batch, results, strict=True):
             if not fut.done():  # the submitter may have given up waiting; the job is written anyway
                 fut.set_result(result)
-

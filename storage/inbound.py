@@ -35,8 +35,11 @@ class Arrival:
     cadre_id: int | None
 
 
-_FINISH = (update(_T).where(_T.c.id == bindparam("row_id"))
-           .values(status=bindparam("new_status"), reply=bindparam("new_reply")))
+_FINISH = (
+    update(_T)
+    .where(_T.c.id == bindparam("row_id"))
+    .values(status=bindparam("new_status"), reply=bindparam("new_reply"))
+)
 _REPLIES = select(_T.c.dedupe_key, _T.c.reply).where(_T.c.dedupe_key.in_(bindparam("keys", expanding=True)))
 
 
@@ -45,11 +48,22 @@ def claim_many(conn: Connection, arrivals: Sequence[Arrival]) -> dict[str, int]:
     stored is a platform retry and is left out)."""
     if not arrivals:
         return {}
-    rows = [{"dedupe_key": a.dedupe_key, "channel": a.channel, "sender": a.sender, "chat_id": a.chat_id,
-             # the channels clean text (handlers.inbound_text); this guard keeps any other
-             # caller from failing the insert: no NUL (PostgreSQL), no lone surrogate (UTF-8)
-             "text": _storable(a.text), "received_at": a.at, "status": "received",
-             "reply": None, "cadre_id": a.cadre_id} for a in arrivals]
+    rows = [
+        {
+            "dedupe_key": a.dedupe_key,
+            "channel": a.channel,
+            "sender": a.sender,
+            "chat_id": a.chat_id,
+            # the channels clean text (handlers.inbound_text); this guard keeps any other
+            # caller from failing the insert: no NUL (PostgreSQL), no lone surrogate (UTF-8)
+            "text": _storable(a.text),
+            "received_at": a.at,
+            "status": "received",
+            "reply": None,
+            "cadre_id": a.cadre_id,
+        }
+        for a in arrivals
+    ]
     inserted = insert_rows(conn, _T, rows, returning=("id", "dedupe_key"), skip_conflict_on="dedupe_key")
     return {key: row_id for row_id, key in inserted}
 
@@ -103,7 +117,10 @@ async def bind_sign(session: AsyncSession, key: str, body_sha256: str, now: date
     new or was bound to this very body (a platform retry), False for any other body."""
     await session.execute(delete(CallbackSign).where(CallbackSign.at < now - SIGN_KEEP))
     insert = dialect_insert(session)
-    await session.execute(insert(CallbackSign).values(key=key, body_sha256=body_sha256, at=now)
-                          .on_conflict_do_nothing(index_elements=["key"]))
+    await session.execute(
+        insert(CallbackSign)
+        .values(key=key, body_sha256=body_sha256, at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
     bound = await session.scalar(select(CallbackSign.body_sha256).where(CallbackSign.key == key))
     return bound == body_sha256

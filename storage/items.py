@@ -42,8 +42,15 @@ class Scope:
         return Visit.cadre_id == self.cadre_id
 
 
-async def add_event(session: AsyncSession, item: Item, kind: str, actor_id: int | None, at: datetime,
-                    note: str | None = None, **data: Any) -> None:
+async def add_event(
+    session: AsyncSession,
+    item: Item,
+    kind: str,
+    actor_id: int | None,
+    at: datetime,
+    note: str | None = None,
+    **data: Any,
+) -> None:
     """Append one event (kind, actor, time, note, `data` as JSON) to an item's log; not committed."""
     session.add(ItemEvent(item_id=item.id, kind=kind, actor_id=actor_id, at=at, note=note, data=data))
 
@@ -52,18 +59,23 @@ async def get_item(session: AsyncSession, item_id: int) -> Item | None:
     """The item numbered `item_id` (#12) with owner, reporter and unit loaded; None when it does
     not exist or was revoked."""
     return await session.scalar(
-        select(Item).where(Item.id == item_id, Item.status != "revoked")
+        select(Item)
+        .where(Item.id == item_id, Item.status != "revoked")
         .options(joinedload(Item.owner), joinedload(Item.reporter), joinedload(Item.unit))
     )
 
 
 def _items_query(scope: Scope) -> Select[Any]:
-    return (select(Item).where(Item.status != "revoked", scope.items_clause())
-            .options(joinedload(Item.owner), joinedload(Item.unit)))
+    return (
+        select(Item)
+        .where(Item.status != "revoked", scope.items_clause())
+        .options(joinedload(Item.owner), joinedload(Item.unit))
+    )
 
 
-async def list_items(session: AsyncSession, scope: Scope, *, status: str, today: date,
-                     limit: int = 200, **period: Any) -> list[Item]:
+async def list_items(
+    session: AsyncSession, scope: Scope, *, status: str, today: date, limit: int = 200, **period: Any
+) -> list[Item]:
     """Items in scope; status is open | overdue | resolved | any; `period` as in `_filtered`.
     By deadline (so overdue first), then number."""
     q = _filtered(_items_query(scope), status, today, **period)
@@ -76,9 +88,18 @@ async def count_items(session: AsyncSession, scope: Scope, *, status: str, today
     return await session.scalar(_filtered(q, status, today, **period)) or 0
 
 
-def _filtered(q: Select[Any], status: str, today: date, *, since: datetime | None = None,
-              until: datetime | None = None, before: datetime | None = None,
-              category: str | None = None, owner_id: int | None = None, unit_id: int | None = None) -> Select[Any]:
+def _filtered(
+    q: Select[Any],
+    status: str,
+    today: date,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: datetime | None = None,
+    category: str | None = None,
+    owner_id: int | None = None,
+    unit_id: int | None = None,
+) -> Select[Any]:
     """Status, creation-time window [since, until) or created before `before`, category,
     owner (a person named in the question), responsible unit."""
     if status == "open":
@@ -102,12 +123,24 @@ def _filtered(q: Select[Any], status: str, today: date, *, since: datetime | Non
     return q
 
 
-async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
-                      cadre_id: int | None = None, unit_id: int | None = None, limit: int = 200) -> list[Visit]:
+async def list_visits(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    since: date | None,
+    until: date | None,
+    cadre_id: int | None = None,
+    unit_id: int | None = None,
+    limit: int = 200,
+) -> list[Visit]:
     """Visits in [since, until) within `scope`, newest first, at most `limit`, optionally of one
     cadre or unit."""
-    q = (select(Visit).where(Visit.revoked_at.is_(None), scope.visits_clause())
-         .options(joinedload(Visit.cadre)).order_by(Visit.date.desc(), Visit.id.desc()))
+    q = (
+        select(Visit)
+        .where(Visit.revoked_at.is_(None), scope.visits_clause())
+        .options(joinedload(Visit.cadre))
+        .order_by(Visit.date.desc(), Visit.id.desc())
+    )
     if since is not None:
         q = q.where(Visit.date >= since)
     if until is not None:
@@ -119,12 +152,23 @@ async def list_visits(session: AsyncSession, scope: Scope, *, since: date | None
     return list(await session.scalars(q.limit(limit)))
 
 
-async def count_visits(session: AsyncSession, scope: Scope, *, since: date | None, until: date | None,
-                       cadre_id: int | None = None, unit_id: int | None = None) -> int:
+async def count_visits(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    since: date | None,
+    until: date | None,
+    cadre_id: int | None = None,
+    unit_id: int | None = None,
+) -> int:
     """How many visits match the same filters as `list_visits` (without its limit)."""
     q = select(func.count(Visit.id)).where(Visit.revoked_at.is_(None), scope.visits_clause())
-    for cond, clause in ((since, Visit.date >= since), (until, Visit.date < until),
-                         (cadre_id, Visit.cadre_id == cadre_id), (unit_id, Visit.unit_id == unit_id)):
+    for cond, clause in (
+        (since, Visit.date >= since),
+        (until, Visit.date < until),
+        (cadre_id, Visit.cadre_id == cadre_id),
+        (unit_id, Visit.unit_id == unit_id),
+    ):
         if cond is not None:
             q = q.where(clause)
     return await session.scalar(q) or 0
@@ -134,22 +178,21 @@ async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | Non
     """The newest not-revoked record a cadre made: a visit with its items, or loose items
     from one message."""
     visit = await session.scalar(
-        select(Visit).where(Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None))
-        .order_by(Visit.id.desc()).limit(1)
+        select(Visit).where(Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None)).order_by(Visit.id.desc()).limit(1)
     )
     item = await session.scalar(
-        select(Item).where(Item.reporter_id == cadre_id, Item.status != "revoked")
-        .order_by(Item.id.desc()).limit(1)
+        select(Item).where(Item.reporter_id == cadre_id, Item.status != "revoked").order_by(Item.id.desc()).limit(1)
     )
     if visit is not None and (item is None or item.visit_id == visit.id or item.created_at <= visit.created_at):
-        items = list(await session.scalars(
-            select(Item).where(Item.visit_id == visit.id, Item.status != "revoked")
-        ))
+        items = list(await session.scalars(select(Item).where(Item.visit_id == visit.id, Item.status != "revoked")))
         return visit, items
     if item is None:
         return None, []
-    same_message = and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id,
-                        Item.status != "revoked") if item.message_id else Item.id == item.id
+    same_message = (
+        and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id, Item.status != "revoked")
+        if item.message_id
+        else Item.id == item.id
+    )
     return None, list(await session.scalars(select(Item).where(same_message)))
 
 
@@ -158,8 +201,12 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
     reporter's own 签收 and corrections, and actions since undone, do not count."""
     if not item_ids:
         return False
-    undone = {d.get("event") for d in await session.scalars(
-        select(ItemEvent.data).where(ItemEvent.item_id.in_(item_ids), ItemEvent.kind == "undone"))}
+    undone = {
+        d.get("event")
+        for d in await session.scalars(
+            select(ItemEvent.data).where(ItemEvent.item_id.in_(item_ids), ItemEvent.kind == "undone")
+        )
+    }
     rows = await session.scalars(
         select(ItemEvent.id).where(
             ItemEvent.item_id.in_(item_ids),
@@ -170,8 +217,9 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
     return any(i not in undone for i in rows)
 
 
-async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None,
-                       at: datetime, source: str = "干部") -> None:
+async def add_followup(
+    session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None, at: datetime, source: str = "干部"
+) -> None:
     """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note;
     `source` 干部 (typed by a cadre) or 群众 (the people served, through a 回访链接)."""
     session.add(Followup(item_id=item.id, actor_id=actor.id, rating=rating, note=note, at=at, source=source))
@@ -180,8 +228,10 @@ async def add_followup(session: AsyncSession, item: Item, actor: Cadre, rating: 
 async def category_corrections(session: AsyncSession) -> list[tuple[ItemEvent, Item]]:
     """Every category correction a cadre made, with the item (for `minqing corrections`)."""
     rows = await session.execute(
-        select(ItemEvent, Item).join(Item, Item.id == ItemEvent.item_id)
-        .where(ItemEvent.kind == "edited").order_by(ItemEvent.id)
+        select(ItemEvent, Item)
+        .join(Item, Item.id == ItemEvent.item_id)
+        .where(ItemEvent.kind == "edited")
+        .order_by(ItemEvent.id)
     )
     return [(e, i) for e, i in rows.all() if e.data.get("field") == "category"]
 
@@ -189,8 +239,11 @@ async def category_corrections(session: AsyncSession) -> list[tuple[ItemEvent, I
 async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEvent, str | None]]:
     """Every event of an item, oldest first, with the actor's name."""
     rows = await session.execute(
-        select(ItemEvent, Cadre.name).outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
-        .where(ItemEvent.item_id == item_id).order_by(ItemEvent.id))
+        select(ItemEvent, Cadre.name)
+        .outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
+        .where(ItemEvent.item_id == item_id)
+        .order_by(ItemEvent.id)
+    )
     return [(e, n) for e, n in rows.all()]
 
 
@@ -198,8 +251,12 @@ async def last_event(session: AsyncSession, item_id: int, *kinds: str) -> ItemEv
     """The newest event of one of `kinds` on an item (events later undone are skipped)."""
     undone = select(ItemEvent.data).where(ItemEvent.item_id == item_id, ItemEvent.kind == "undone")
     skipped = {d.get("event") for d in await session.scalars(undone)}
-    rows = await session.scalars(select(ItemEvent).where(ItemEvent.item_id == item_id, ItemEvent.kind.in_(kinds))
-                                 .order_by(ItemEvent.id.desc()).limit(20))
+    rows = await session.scalars(
+        select(ItemEvent)
+        .where(ItemEvent.item_id == item_id, ItemEvent.kind.in_(kinds))
+        .order_by(ItemEvent.id.desc())
+        .limit(20)
+    )
     return next((e for e in rows if e.id not in skipped), None)
 
 
@@ -210,17 +267,22 @@ async def undoable_events(session: AsyncSession, cadre_id: int, since: datetime,
     """The sender's own changes since `since` that carry a before-state, newest first,
     without those already undone."""
     mine = (ItemEvent.actor_id == cadre_id, ItemEvent.at >= since)
-    undone = {d.get("event") for d in await session.scalars(
-        select(ItemEvent.data).where(ItemEvent.kind == "undone", *mine))}
-    rows = await session.scalars(select(ItemEvent).where(ItemEvent.kind.in_(UNDOABLE), *mine)
-                                 .order_by(ItemEvent.id.desc()).limit(limit))
+    undone = {
+        d.get("event") for d in await session.scalars(select(ItemEvent.data).where(ItemEvent.kind == "undone", *mine))
+    }
+    rows = await session.scalars(
+        select(ItemEvent).where(ItemEvent.kind.in_(UNDOABLE), *mine).order_by(ItemEvent.id.desc()).limit(limit)
+    )
     return [e for e in rows if e.id not in undone and "before" in (e.data or {})]
 
 
 async def later_events_by_others(session: AsyncSession, event: ItemEvent) -> bool:
     """Whether someone else changed the item after `event` (then undoing it would erase their work)."""
-    n = await session.scalar(select(func.count(ItemEvent.id)).where(
-        ItemEvent.item_id == event.item_id, ItemEvent.id > event.id, ItemEvent.actor_id != event.actor_id))
+    n = await session.scalar(
+        select(func.count(ItemEvent.id)).where(
+            ItemEvent.item_id == event.item_id, ItemEvent.id > event.id, ItemEvent.actor_id != event.actor_id
+        )
+    )
     return bool(n)
 
 
@@ -231,45 +293,73 @@ async def get_visit(session: AsyncSession, visit_id: int) -> Visit | None:
 
 async def latest_visit_since(session: AsyncSession, cadre_id: int, since: datetime) -> Visit | None:
     """The cadre's newest not-revoked visit created at or after `since`."""
-    return await session.scalar(select(Visit).where(
-        Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None), Visit.created_at >= since,
-    ).order_by(Visit.id.desc()).limit(1))
+    return await session.scalar(
+        select(Visit)
+        .where(
+            Visit.cadre_id == cadre_id,
+            Visit.revoked_at.is_(None),
+            Visit.created_at >= since,
+        )
+        .order_by(Visit.id.desc())
+        .limit(1)
+    )
 
 
 async def latest_reported_since(session: AsyncSession, cadre_id: int, since: datetime) -> Item | None:
     """The newest not-revoked item the cadre reported at or after `since`."""
-    return await session.scalar(select(Item).where(
-        Item.reporter_id == cadre_id, Item.status != "revoked", Item.created_at >= since,
-    ).order_by(Item.id.desc()).limit(1))
+    return await session.scalar(
+        select(Item)
+        .where(
+            Item.reporter_id == cadre_id,
+            Item.status != "revoked",
+            Item.created_at >= since,
+        )
+        .order_by(Item.id.desc())
+        .limit(1)
+    )
 
 
 async def latest_resolution_since(session: AsyncSession, cadre_id: int, since: datetime) -> ItemEvent | None:
     """The newest 办结 ("resolved" event) the cadre made at or after `since`."""
-    return await session.scalar(select(ItemEvent).where(
-        ItemEvent.actor_id == cadre_id, ItemEvent.kind == "resolved", ItemEvent.at >= since,
-    ).order_by(ItemEvent.id.desc()).limit(1))
+    return await session.scalar(
+        select(ItemEvent)
+        .where(
+            ItemEvent.actor_id == cadre_id,
+            ItemEvent.kind == "resolved",
+            ItemEvent.at >= since,
+        )
+        .order_by(ItemEvent.id.desc())
+        .limit(1)
+    )
 
 
 async def first_item_of_visit(session: AsyncSession, visit_id: int) -> int | None:
     """The lowest number of the not-revoked items raised in visit `visit_id`, None when none."""
-    return await session.scalar(select(Item.id).where(
-        Item.visit_id == visit_id, Item.status != "revoked").order_by(Item.id).limit(1))
+    return await session.scalar(
+        select(Item.id).where(Item.visit_id == visit_id, Item.status != "revoked").order_by(Item.id).limit(1)
+    )
 
 
 async def visible_items(session: AsyncSession, scope: Scope, item_ids: set[int]) -> set[int]:
     """Those of `item_ids` that exist, are not revoked and that `scope` may see."""
     if not item_ids:
         return set()
-    return set(await session.scalars(select(Item.id).where(
-        Item.id.in_(item_ids), Item.status != "revoked", scope.items_clause())))
+    return set(
+        await session.scalars(
+            select(Item.id).where(Item.id.in_(item_ids), Item.status != "revoked", scope.items_clause())
+        )
+    )
 
 
 async def visible_visits(session: AsyncSession, scope: Scope, visit_ids: set[int]) -> set[int]:
     """Those of `visit_ids` that exist, are not revoked and that `scope` may see."""
     if not visit_ids:
         return set()
-    return set(await session.scalars(select(Visit.id).where(
-        Visit.id.in_(visit_ids), Visit.revoked_at.is_(None), scope.visits_clause())))
+    return set(
+        await session.scalars(
+            select(Visit.id).where(Visit.id.in_(visit_ids), Visit.revoked_at.is_(None), scope.visits_clause())
+        )
+    )
 
 
 async def item_in_scope(session: AsyncSession, scope: Scope, item_id: int) -> Item | None:

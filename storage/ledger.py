@@ -95,8 +95,18 @@ def visit_where(f: LedgerFilter) -> list[Any]:
     return out
 
 
-ITEM_COLUMNS = (Item.id, Item.created_at, Item.category, Item.text, Item.visit_id, Item.status, Item.track,
-                Item.deadline, Item.resolved_at, Item.result)
+ITEM_COLUMNS = (
+    Item.id,
+    Item.created_at,
+    Item.category,
+    Item.text,
+    Item.visit_id,
+    Item.status,
+    Item.track,
+    Item.deadline,
+    Item.resolved_at,
+    Item.result,
+)
 VISIT_COLUMNS = (Visit.id, Visit.date, Visit.place_type, Visit.place, Visit.people, Visit.text)
 
 
@@ -132,8 +142,9 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def item_rows(session: AsyncSession, f: LedgerFilter, today: date,
-                    which: str = "problems") -> list[dict[str, Any]]:
+async def item_rows(
+    session: AsyncSession, f: LedgerFilter, today: date, which: str = "problems"
+) -> list[dict[str, Any]]:
     """Rows of one list: item, owner, reporter, reporter_unit (提出单位), unit (责任单位), place,
     place_type, progress (latest 进展 note), signed_at (first 签收, None if never signed),
     rating / followup_note (latest 回访), followups (their number), returns (退回) and
@@ -142,37 +153,91 @@ async def item_rows(session: AsyncSession, f: LedgerFilter, today: date,
     reporter_unit = aliased(Unit)
     # Correlated look-ups through the item_id indexes: the cost follows the rows exported,
     # not the size of the event and 回访 tables.
-    progress = (select(ItemEvent.note).where(ItemEvent.item_id == Item.id, ItemEvent.kind == "progress")
-                .order_by(ItemEvent.id.desc()).limit(1).scalar_subquery())
-    signed = (select(func.min(ItemEvent.at)).where(ItemEvent.item_id == Item.id, ItemEvent.kind == "accepted")
-              .scalar_subquery())
+    progress = (
+        select(ItemEvent.note)
+        .where(ItemEvent.item_id == Item.id, ItemEvent.kind == "progress")
+        .order_by(ItemEvent.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    signed = (
+        select(func.min(ItemEvent.at))
+        .where(ItemEvent.item_id == Item.id, ItemEvent.kind == "accepted")
+        .scalar_subquery()
+    )
     last_fu = select(Followup).where(Followup.item_id == Item.id).order_by(Followup.id.desc()).limit(1)
     rating = last_fu.with_only_columns(Followup.rating).scalar_subquery()
     fu_note = last_fu.with_only_columns(Followup.note).scalar_subquery()
     n_fu = select(func.count(Followup.id)).where(Followup.item_id == Item.id).scalar_subquery()
 
     def n_events(kind: str) -> Any:
-        return select(func.count(ItemEvent.id)).where(ItemEvent.item_id == Item.id,
-                                                      ItemEvent.kind == kind).scalar_subquery()
+        return (
+            select(func.count(ItemEvent.id))
+            .where(ItemEvent.item_id == Item.id, ItemEvent.kind == kind)
+            .scalar_subquery()
+        )
 
-    q = (select(*ITEM_COLUMNS, owner.name, reporter.name, reporter_unit.name, Unit.name, Visit.place,
-                Visit.place_type, progress, signed, rating, fu_note, n_fu, n_events("returned"),
-                n_events("ext_approved"))
-         .join(owner, owner.id == Item.owner_id)
-         .join(reporter, reporter.id == Item.reporter_id)
-         .join(reporter_unit, reporter_unit.id == reporter.unit_id)
-         .join(Unit, Unit.id == Item.unit_id)
-         .outerjoin(Visit, Visit.id == Item.visit_id)
-         .where(*item_where(f, today, _dialect(session), which)).order_by(Item.id))
+    q = (
+        select(
+            *ITEM_COLUMNS,
+            owner.name,
+            reporter.name,
+            reporter_unit.name,
+            Unit.name,
+            Visit.place,
+            Visit.place_type,
+            progress,
+            signed,
+            rating,
+            fu_note,
+            n_fu,
+            n_events("returned"),
+            n_events("ext_approved"),
+        )
+        .join(owner, owner.id == Item.owner_id)
+        .join(reporter, reporter.id == Item.reporter_id)
+        .join(reporter_unit, reporter_unit.id == reporter.unit_id)
+        .join(Unit, Unit.id == Item.unit_id)
+        .outerjoin(Visit, Visit.id == Item.visit_id)
+        .where(*item_where(f, today, _dialect(session), which))
+        .order_by(Item.id)
+    )
     rows = []
     k = len(ITEM_COLUMNS)
     for r in (await session.execute(q)).all():
-        (owner_name, reporter_name, reporter_unit_name, unit_name, place, place_type, prog, signed_at,
-         last_rating, last_note, n_followups, returns, extensions) = r[k:]
-        rows.append(dict(item=ItemRow(*cast("tuple[Any, ...]", r[:k])), owner=owner_name, reporter=reporter_name,
-                         reporter_unit=reporter_unit_name, unit=unit_name, place=place, place_type=place_type,
-                         progress=prog, signed_at=signed_at, rating=last_rating, followup_note=last_note,
-                         followups=n_followups or 0, returns=returns or 0, extensions=extensions or 0))
+        (
+            owner_name,
+            reporter_name,
+            reporter_unit_name,
+            unit_name,
+            place,
+            place_type,
+            prog,
+            signed_at,
+            last_rating,
+            last_note,
+            n_followups,
+            returns,
+            extensions,
+        ) = r[k:]
+        rows.append(
+            dict(
+                item=ItemRow(*cast("tuple[Any, ...]", r[:k])),
+                owner=owner_name,
+                reporter=reporter_name,
+                reporter_unit=reporter_unit_name,
+                unit=unit_name,
+                place=place,
+                place_type=place_type,
+                progress=prog,
+                signed_at=signed_at,
+                rating=last_rating,
+                followup_note=last_note,
+                followups=n_followups or 0,
+                returns=returns or 0,
+                extensions=extensions or 0,
+            )
+        )
     return rows
 
 
@@ -180,40 +245,54 @@ async def followup_rows(session: AsyncSession, f: LedgerFilter, today: date) -> 
     """Every 回访 of the items of the 问题清单 under `f`: followup, item, actor (name), unit, source
     (干部: entered by a cadre; 群众: given by the people served through a 回访链接, actor = who made the link).
     Ordered by item number, then time."""
-    q = (select(Followup.item_id, Followup.at, Followup.rating, Followup.note, Cadre.name, Unit.name, Followup.source)
-         .join(Item, Item.id == Followup.item_id)
-         .join(Cadre, Cadre.id == Followup.actor_id)
-         .join(Unit, Unit.id == Item.unit_id)
-         .where(*item_where(f, today, _dialect(session))).order_by(Item.id, Followup.at, Followup.id))
-    return [dict(item_id=i, at=at, rating=rating, note=note, actor=a, unit=u, source=src)
-            for i, at, rating, note, a, u, src in (await session.execute(q)).all()]
+    q = (
+        select(Followup.item_id, Followup.at, Followup.rating, Followup.note, Cadre.name, Unit.name, Followup.source)
+        .join(Item, Item.id == Followup.item_id)
+        .join(Cadre, Cadre.id == Followup.actor_id)
+        .join(Unit, Unit.id == Item.unit_id)
+        .where(*item_where(f, today, _dialect(session)))
+        .order_by(Item.id, Followup.at, Followup.id)
+    )
+    return [
+        dict(item_id=i, at=at, rating=rating, note=note, actor=a, unit=u, source=src)
+        for i, at, rating, note, a, u, src in (await session.execute(q)).all()
+    ]
 
 
 async def visit_rows(session: AsyncSession, f: LedgerFilter) -> list[dict[str, Any]]:
     """Visits under `f` with cadre and unit names and the numbers of the items each raised
     (`item_ids`, not revoked). Ordered by date, then number."""
-    q = (select(*VISIT_COLUMNS, Cadre.name, Unit.name)
-         .join(Cadre, Cadre.id == Visit.cadre_id).join(Unit, Unit.id == Visit.unit_id)
-         .where(*visit_where(f)).order_by(Visit.date, Visit.id))
+    q = (
+        select(*VISIT_COLUMNS, Cadre.name, Unit.name)
+        .join(Cadre, Cadre.id == Visit.cadre_id)
+        .join(Unit, Unit.id == Visit.unit_id)
+        .where(*visit_where(f))
+        .order_by(Visit.date, Visit.id)
+    )
     k = len(VISIT_COLUMNS)
     visits = [(VisitRow(*cast("tuple[Any, ...]", r[:k])), r[k], r[k + 1]) for r in (await session.execute(q)).all()]
     raised: dict[int, list[int]] = defaultdict(list)
     for vid, iid in await session.execute(  # one statement: the items of every visit under f
-            select(Item.visit_id, Item.id).join(Visit, Visit.id == Item.visit_id)
-            .where(*visit_where(f), Item.status != "revoked").order_by(Item.id)):
+        select(Item.visit_id, Item.id)
+        .join(Visit, Visit.id == Item.visit_id)
+        .where(*visit_where(f), Item.status != "revoked")
+        .order_by(Item.id)
+    ):
         if vid is not None:
             raised[vid].append(iid)
-    return [dict(visit=v, cadre=c, unit=u, item_ids=raised.get(v.id, []), items=len(raised.get(v.id, [])))
-            for v, c, u in visits]
+    return [
+        dict(visit=v, cadre=c, unit=u, item_ids=raised.get(v.id, []), items=len(raised.get(v.id, [])))
+        for v, c, u in visits
+    ]
 
 
 async def _items_of_visits(session: AsyncSession, visit_ids: list[int]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
     for start in range(0, len(visit_ids), 900):  # stay below SQLite's bound-parameter limit
-        chunk = visit_ids[start:start + 900]
+        chunk = visit_ids[start : start + 900]
         for vid, iid in await session.execute(
-                select(Item.visit_id, Item.id).where(Item.visit_id.in_(chunk), Item.status != "revoked")
-                .order_by(Item.id)):
+            select(Item.visit_id, Item.id).where(Item.visit_id.in_(chunk), Item.status != "revoked").order_by(Item.id)
+        ):
             if vid is not None:
                 out[vid].append(iid)
     return dict(out)
@@ -222,8 +301,15 @@ async def _items_of_visits(session: AsyncSession, visit_ids: list[int]) -> dict[
 # -- paged lists for the web console -------------------------------------------------------
 
 # "unit" and "owner" sort by number (roster order): no join needed before the LIMIT
-ITEM_SORTS = {"id": Item.id, "created": Item.created_at, "deadline": Item.deadline, "category": Item.category,
-              "status": Item.status, "unit": Item.unit_id, "owner": Item.owner_id}
+ITEM_SORTS = {
+    "id": Item.id,
+    "created": Item.created_at,
+    "deadline": Item.deadline,
+    "category": Item.category,
+    "status": Item.status,
+    "unit": Item.unit_id,
+    "owner": Item.owner_id,
+}
 VISIT_SORTS = {"date": Visit.date, "unit": Visit.unit_id, "cadre": Visit.cadre_id, "type": Visit.place_type}
 
 
@@ -240,29 +326,51 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-async def item_page(session: AsyncSession, f: LedgerFilter, today: date, *, which: str = "problems",
-                    sort: str = "id", desc: bool = True, page: int = 1, per_page: int = 50) -> Page:
+async def item_page(
+    session: AsyncSession,
+    f: LedgerFilter,
+    today: date,
+    *,
+    which: str = "problems",
+    sort: str = "id",
+    desc: bool = True,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """One page of a list: rows (Item, unit name, owner name) and the total under `f`."""
     where = item_where(f, today, _dialect(session), which)
     total = await session.scalar(select(func.count(Item.id)).where(*where)) or 0
     col = ITEM_SORTS.get(sort, Item.id)
     order: list[Any] = [col.desc() if desc else col.asc(), Item.id.desc() if desc else Item.id.asc()]
-    q = (select(Item, Unit.name, Cadre.name).join(Unit, Unit.id == Item.unit_id)
-         .join(Cadre, Cadre.id == Item.owner_id).where(*where).order_by(*order)
-         .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    q = (
+        select(Item, Unit.name, Cadre.name)
+        .join(Unit, Unit.id == Item.unit_id)
+        .join(Cadre, Cadre.id == Item.owner_id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
     return Page(list((await session.execute(q)).all()), total, max(page, 1), per_page)
 
 
-async def visit_page(session: AsyncSession, f: LedgerFilter, *, sort: str = "date", desc: bool = True,
-                     page: int = 1, per_page: int = 50) -> Page:
+async def visit_page(
+    session: AsyncSession, f: LedgerFilter, *, sort: str = "date", desc: bool = True, page: int = 1, per_page: int = 50
+) -> Page:
     """One page of the visit ledger: rows (Visit, unit name, cadre name, item ids) and the total."""
     where = visit_where(f)
     total = await session.scalar(select(func.count(Visit.id)).where(*where)) or 0
     col = VISIT_SORTS.get(sort, Visit.date)
     order: list[Any] = [col.desc() if desc else col.asc(), Visit.id.desc() if desc else Visit.id.asc()]
-    q = (select(Visit, Unit.name, Cadre.name).join(Unit, Unit.id == Visit.unit_id)
-         .join(Cadre, Cadre.id == Visit.cadre_id).where(*where).order_by(*order)
-         .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    q = (
+        select(Visit, Unit.name, Cadre.name)
+        .join(Unit, Unit.id == Visit.unit_id)
+        .join(Cadre, Cadre.id == Visit.cadre_id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
     rows = (await session.execute(q)).all()
     raised = await _items_of_visits(session, [v.id for v, _, _ in rows])
     return Page([(v, u, c, raised.get(v.id, [])) for v, u, c in rows], total, max(page, 1), per_page)
@@ -270,12 +378,17 @@ async def visit_page(session: AsyncSession, f: LedgerFilter, *, sort: str = "dat
 
 async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEvent, str | None]]:
     """Every event of an item with the actor's name, oldest first."""
-    q = (select(ItemEvent, Cadre.name).outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
-         .where(ItemEvent.item_id == item_id).order_by(ItemEvent.at, ItemEvent.id))
+    q = (
+        select(ItemEvent, Cadre.name)
+        .outerjoin(Cadre, Cadre.id == ItemEvent.actor_id)
+        .where(ItemEvent.item_id == item_id)
+        .order_by(ItemEvent.at, ItemEvent.id)
+    )
     return list((await session.execute(q)).all())
 
 
 # -- dashboard figures ---------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -301,24 +414,43 @@ async def unit_category_counts(session: AsyncSession, f: LedgerFilter, today: da
         where.append(Item.created_at < f.until)
     if f.since is not None:
         where.append(or_(Item.status.in_(OPEN_STATUSES), Item.created_at >= f.since, Item.resolved_at >= f.since))
-    q = (select(Item.unit_id, Item.category,
-                flag(lists.problems(f.since, f.until)), flag(open_),
-                flag([*open_, Item.deadline < today]), flag(lists.effects(f.since, f.until)))
-         .where(*where).group_by(Item.unit_id, Item.category))
+    q = (
+        select(
+            Item.unit_id,
+            Item.category,
+            flag(lists.problems(f.since, f.until)),
+            flag(open_),
+            flag([*open_, Item.deadline < today]),
+            flag(lists.effects(f.since, f.until)),
+        )
+        .where(*where)
+        .group_by(Item.unit_id, Item.category)
+    )
     return {(u, c): Counts(n or 0, o or 0, d or 0, r or 0) for u, c, n, o, d, r in await session.execute(q)}
 
 
-async def daily_counts(session: AsyncSession, f: LedgerFilter,
-                       today: date) -> tuple[dict[tuple[int, date], int], dict[tuple[int, date], int]]:
+async def daily_counts(
+    session: AsyncSession, f: LedgerFilter, today: date
+) -> tuple[dict[tuple[int, date], int], dict[tuple[int, date], int]]:
     """(unit id, day) → items raised, and → items 办结, in [f.since, f.until) under f."""
     dialect = _dialect(session)
-    base = LedgerFilter(scope=f.scope, unit_id=f.unit_id, category=f.category, track=f.track, owner_id=f.owner_id,
-                        since=f.since, until=f.until)
+    base = LedgerFilter(
+        scope=f.scope,
+        unit_id=f.unit_id,
+        category=f.category,
+        track=f.track,
+        owner_id=f.owner_id,
+        since=f.since,
+        until=f.until,
+    )
     out = []
     for which, col in (("problems", Item.created_at), ("effects", Item.resolved_at)):
         day = lists.day_of(dialect, col)
-        rows = await session.execute(select(Item.unit_id, day, func.count())
-                                     .where(*item_where(base, today, dialect, which)).group_by(Item.unit_id, day))
+        rows = await session.execute(
+            select(Item.unit_id, day, func.count())
+            .where(*item_where(base, today, dialect, which))
+            .group_by(Item.unit_id, day)
+        )
         out.append({(u, d if isinstance(d, date) else date.fromisoformat(d)): n for u, d, n in rows})
     return out[0], out[1]
 
@@ -326,7 +458,11 @@ async def daily_counts(session: AsyncSession, f: LedgerFilter,
 async def item_with_unit(session: AsyncSession, scope: Scope, item_id: int) -> tuple[Item, str] | None:
     """(item, its unit's name) for the console's item page: None when the item does not exist,
     was revoked, or `scope` may not see it."""
-    row = (await session.execute(
-        select(Item, Unit.name).join(Unit, Unit.id == Item.unit_id)
-        .where(Item.id == item_id, Item.status != "revoked", scope.items_clause()))).first()
+    row = (
+        await session.execute(
+            select(Item, Unit.name)
+            .join(Unit, Unit.id == Item.unit_id)
+            .where(Item.id == item_id, Item.status != "revoked", scope.items_clause())
+        )
+    ).first()
     return None if row is None else (row[0], row[1])

@@ -94,7 +94,11 @@ def _day_of(session: AsyncSession, col: Any) -> Any:
 
 
 async def unit_metrics(
-    session: AsyncSession, end: datetime, *, response_hours: int, weights: dict[str, float],
+    session: AsyncSession,
+    end: datetime,
+    *,
+    response_hours: int,
+    weights: dict[str, float],
 ) -> dict[int, UnitMetrics]:
     """Cumulative metrics per unit id for items created before `end` (three statements)."""
     out: dict[int, UnitMetrics] = defaultdict(UnitMetrics)
@@ -105,10 +109,16 @@ async def unit_metrics(
     done = Item.status.in_(DONE)
     on_time = done & (_day_of(session, Item.resolved_at) <= func.coalesce(Item.first_due, Item.deadline))
     rows = await session.execute(
-        select(Item.unit_id, func.count(),
-               func.sum(case((base, 1), else_=0)), func.sum(case((in_time, 1), else_=0)),
-               func.sum(case((done, 1), else_=0)), func.sum(case((on_time, 1), else_=0)))
-        .where(*live).group_by(Item.unit_id)
+        select(
+            Item.unit_id,
+            func.count(),
+            func.sum(case((base, 1), else_=0)),
+            func.sum(case((in_time, 1), else_=0)),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .where(*live)
+        .group_by(Item.unit_id)
     )
     for unit_id, n, b, t, d, o in rows:
         m = out[unit_id]
@@ -118,10 +128,16 @@ async def unit_metrics(
     source = case((Followup.source == SOURCE_PUBLIC, weights.get(SOURCE_PUBLIC, 1.0)), else_=1.0)
     score = case(*[(Followup.rating == r, w) for r, w in weights.items() if r in RATINGS], else_=0.0)
     rows = await session.execute(
-        select(Item.unit_id, func.count(), func.sum(score * source), func.sum(source),
-               func.count(distinct(Followup.item_id)))
+        select(
+            Item.unit_id,
+            func.count(),
+            func.sum(score * source),
+            func.sum(source),
+            func.count(distinct(Followup.item_id)),
+        )
         .join(Item, Item.id == Followup.item_id)
-        .where(*live, Followup.at < end).group_by(Item.unit_id)
+        .where(*live, Followup.at < end)
+        .group_by(Item.unit_id)
     )
     for unit_id, n, total, weight, n_items in rows:
         m = out[unit_id]
@@ -129,7 +145,8 @@ async def unit_metrics(
     rows = await session.execute(
         select(Item.unit_id, func.count(distinct(ItemEvent.item_id)))
         .join(Item, Item.id == ItemEvent.item_id)
-        .where(*live, ItemEvent.kind == "reopened", ItemEvent.at < end).group_by(Item.unit_id)
+        .where(*live, ItemEvent.kind == "reopened", ItemEvent.at < end)
+        .group_by(Item.unit_id)
     )
     for unit_id, n in rows:
         out[unit_id].reopened_items = n
@@ -164,8 +181,7 @@ class UnitPeriod:
                 setattr(self, f.name, mine + theirs)
 
 
-def organisation_totals(periods: dict[int, UnitPeriod],
-                        mets: dict[int, UnitMetrics]) -> tuple[UnitPeriod, UnitMetrics]:
+def organisation_totals(periods: dict[int, UnitPeriod], mets: dict[int, UnitMetrics]) -> tuple[UnitPeriod, UnitMetrics]:
     """The whole organisation: per-unit figures added up."""
     total_p, total_m = UnitPeriod(), UnitMetrics()
     for p in periods.values():
@@ -181,28 +197,32 @@ async def unit_period(session: AsyncSession, start: date, end: date, today: date
     out: dict[int, UnitPeriod] = defaultdict(UnitPeriod)
     t0, t1 = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
     for unit_id, n in await session.execute(
-            select(Cadre.unit_id, func.count()).where(Cadre.active.is_(True)).group_by(Cadre.unit_id)):
+        select(Cadre.unit_id, func.count()).where(Cadre.active.is_(True)).group_by(Cadre.unit_id)
+    ):
         out[unit_id].cadres = n
     for unit_id, n, k in await session.execute(
-            select(Visit.unit_id, func.count(), func.count(distinct(Visit.cadre_id)))
-            .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
-            .group_by(Visit.unit_id)):
+        select(Visit.unit_id, func.count(), func.count(distinct(Visit.cadre_id)))
+        .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
+        .group_by(Visit.unit_id)
+    ):
         out[unit_id].visits, out[unit_id].visitors = n, k
     same_day = lists.same_day_resolved(session.get_bind().dialect.name)
     for unit_id, cat, n, same in await session.execute(
-            select(Item.unit_id, Item.category, func.count(), func.sum(case((same_day, 1), else_=0)))
-            .where(*lists.problems(t0, t1))
-            .group_by(Item.unit_id, Item.category)):
+        select(Item.unit_id, Item.category, func.count(), func.sum(case((same_day, 1), else_=0)))
+        .where(*lists.problems(t0, t1))
+        .group_by(Item.unit_id, Item.category)
+    ):
         out[unit_id].new_by_category[cat] = n
         out[unit_id].tasks += n - (same or 0)
     for unit_id, n in await session.execute(
-            select(Item.unit_id, func.count())
-            .where(*lists.effects(t0, t1))
-            .group_by(Item.unit_id)):
+        select(Item.unit_id, func.count()).where(*lists.effects(t0, t1)).group_by(Item.unit_id)
+    ):
         out[unit_id].resolved = n
     for unit_id, n in await session.execute(
-            select(Item.unit_id, func.count())
-            .where(Item.status.in_(OPEN_STATUSES), Item.deadline < today).group_by(Item.unit_id)):
+        select(Item.unit_id, func.count())
+        .where(Item.status.in_(OPEN_STATUSES), Item.deadline < today)
+        .group_by(Item.unit_id)
+    ):
         out[unit_id].overdue = n
     return dict(out)
 
@@ -211,13 +231,17 @@ async def overdue_lists(session: AsyncSession, today: date, per_unit: int) -> di
     """The `per_unit` longest-overdue open items of every unit (one windowed statement).
     Rows: id, unit_id, category, text, deadline, owner name."""
     rn = func.row_number().over(partition_by=Item.unit_id, order_by=(Item.deadline, Item.id)).label("rn")
-    inner = (select(Item.id, Item.unit_id, Item.category, Item.text, Item.deadline,
-                    Cadre.name.label("owner"), rn)
-             .join(Cadre, Cadre.id == Item.owner_id)
-             .where(Item.status.in_(OPEN_STATUSES), Item.deadline < today).subquery())
+    inner = (
+        select(Item.id, Item.unit_id, Item.category, Item.text, Item.deadline, Cadre.name.label("owner"), rn)
+        .join(Cadre, Cadre.id == Item.owner_id)
+        .where(Item.status.in_(OPEN_STATUSES), Item.deadline < today)
+        .subquery()
+    )
     rows = await session.execute(
         select(inner.c.id, inner.c.unit_id, inner.c.category, inner.c.text, inner.c.deadline, inner.c.owner)
-        .where(inner.c.rn <= per_unit).order_by(inner.c.unit_id, inner.c.rn))
+        .where(inner.c.rn <= per_unit)
+        .order_by(inner.c.unit_id, inner.c.rn)
+    )
     out: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         out[r.unit_id].append(r)

@@ -61,7 +61,6 @@ class Cadre(Base):
         return role in (self.roles or [])
 
 
-
 class PlatformAccount(Base):
     """A cadre's account on one platform: `channel` "wecom" (userid) or "dingtalk" (userId /
     staffId). One table for every platform, so a new platform adds rows, not columns; an
@@ -73,6 +72,7 @@ class PlatformAccount(Base):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     account_id: Mapped[str] = mapped_column(String(64))
+
 
 class Point(Base):
     """包联点: a place assigned to a cadre (a dorm building, a class, a village, an enterprise)."""

@@ -128,8 +128,11 @@ def columns(to: Address) -> tuple[str, str, str]:
         case PlatformAddress(channel, kind, id_):
             return channel, kind, id_
         case DingTalkSession(url, expires_ms, user, chat):
-            target = json.dumps({"url": url, "expires_ms": expires_ms, "user": user, "chat": chat},
-                                separators=(",", ":"), ensure_ascii=False)
+            target = json.dumps(
+                {"url": url, "expires_ms": expires_ms, "user": user, "chat": chat},
+                separators=(",", ":"),
+                ensure_ascii=False,
+            )
             return "dingtalk", "session", target
         case ConsoleAddress(name):
             return "console", "user", name

@@ -40,9 +40,16 @@ async def enqueue(session: AsyncSession, notices: Notice | Iterable[Notice], now
 async def _insert_one(session: AsyncSession, n: Notice, now: datetime) -> int | None:
     channel, target_kind, target = columns(n.to)
     values: dict[str, Any] = dict(
-        dedupe_key=n.dedupe_key, channel=channel, target_kind=target_kind, target=target,
-        msg_type=n.kind, body=n.body, status="pending", attempts=0,
-        next_attempt_at=n.not_before or now, created_at=now,
+        dedupe_key=n.dedupe_key,
+        channel=channel,
+        target_kind=target_kind,
+        target=target,
+        msg_type=n.kind,
+        body=n.body,
+        status="pending",
+        attempts=0,
+        next_attempt_at=n.not_before or now,
+        created_at=now,
     )
     if n.subject is not None:  # absent, not JSON null
         values["subject"] = n.subject
@@ -60,24 +67,36 @@ async def _insert_many(session: AsyncSession, batch: list[Notice], now: datetime
     rows = []
     for n in batch:
         channel, target_kind, target = columns(n.to)
-        rows.append({"d": n.dedupe_key, "c": channel, "k": target_kind, "t": target, "m": n.kind, "b": n.body,
-                     "n": sweeps._ts(session, n.not_before or now),
-                     "s": json.dumps(n.subject, ensure_ascii=False) if n.subject is not None else None})
+        rows.append(
+            {
+                "d": n.dedupe_key,
+                "c": channel,
+                "k": target_kind,
+                "t": target,
+                "m": n.kind,
+                "b": n.body,
+                "n": sweeps._ts(session, n.not_before or now),
+                "s": json.dumps(n.subject, ensure_ascii=False) if n.subject is not None else None,
+            }
+        )
     fields = {"d": "text", "c": "text", "k": "text", "t": "text", "m": "text", "b": "text", "n": "text", "s": "text"}
     pg = sweeps._is_pg(session)
     nxt = "CAST(n AS timestamp)" if pg else "n"
     subj = "CAST(s AS json)" if pg else "s"
-    sql = (f"INSERT INTO outbox (dedupe_key, channel, target_kind, target, msg_type, body, status, "
-           f"attempts, next_attempt_at, created_at, subject) "
-           f"SELECT d, c, k, t, m, b, 'pending', 0, {nxt}, {sweeps._now_sql(session)}, {subj} "
-           f"FROM ({sweeps._rows_sql(session, fields)}) AS j "
-           f"WHERE 1=1 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+    sql = (
+        f"INSERT INTO outbox (dedupe_key, channel, target_kind, target, msg_type, body, status, "
+        f"attempts, next_attempt_at, created_at, subject) "
+        f"SELECT d, c, k, t, m, b, 'pending', 0, {nxt}, {sweeps._now_sql(session)}, {subj} "
+        f"FROM ({sweeps._rows_sql(session, fields)}) AS j "
+        f"WHERE 1=1 ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+    )
     payload = json.dumps(rows, ensure_ascii=False)
     result = await session.execute(text(sql), {"p": payload, "now": sweeps._now_param(session, now)})
     return {d: i for i, d in result}
 
 
 # --- used by the outbox worker (bot/outbound/worker.py) and `minqing outbox` -------------
+
 
 def _same_target_blocking(now: datetime) -> ColumnElement[bool]:
     """An earlier unsent row to the same address that is due or being retried: later rows
@@ -122,9 +141,7 @@ async def claim(session: AsyncSession, row_id: int, lease_until: datetime) -> bo
 async def reap_stale(session: AsyncSession, now: datetime) -> int:
     """Give rows whose sender died mid-send (lease over) back to the queue."""
     result = await session.execute(
-        update(Outbox)
-        .where(Outbox.status == "sending", Outbox.next_attempt_at < now)
-        .values(status="pending")
+        update(Outbox).where(Outbox.status == "sending", Outbox.next_attempt_at < now).values(status="pending")
     )
     return rowcount_of(result)
 
@@ -142,16 +159,14 @@ async def mark_obsolete(session: AsyncSession, row_id: int, reason: str) -> None
     dedupe key is freed (the subject still says what it was), so a reminder released for a
     passing reason such as leave can be queued again later."""
     await session.execute(
-        update(Outbox).where(Outbox.id == row_id)
-        .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
+        update(Outbox).where(Outbox.id == row_id).values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
 
 
 async def pending_keys(session: AsyncSession, key_prefix: str) -> list[tuple[int, str]]:
     """(id, dedupe key) of pending rows whose dedupe key starts with `key_prefix`."""
     rows = await session.execute(
-        select(Outbox.id, Outbox.dedupe_key)
-        .where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
+        select(Outbox.id, Outbox.dedupe_key).where(Outbox.status == "pending", Outbox.dedupe_key.like(key_prefix + "%"))
     )
     return [(i, k) for i, k in rows if k is not None]  # LIKE never matches NULL
 
@@ -161,15 +176,22 @@ async def obsolete_rows(session: AsyncSession, ids: list[int], reason: str) -> i
     if not ids:
         return 0
     result = await session.execute(
-        update(Outbox).where(Outbox.status == "pending", Outbox.id.in_(ids))
+        update(Outbox)
+        .where(Outbox.status == "pending", Outbox.id.in_(ids))
         .values(status="obsolete", last_error=reason[:500], dedupe_key=None)
     )
     return rowcount_of(result)
 
 
 async def reschedule(
-    session: AsyncSession, row_id: int, *, at: datetime, attempts: int | None = None,
-    error: str | None = None, body: str | None = None, subject: dict[str, Any] | None = None,
+    session: AsyncSession,
+    row_id: int,
+    *,
+    at: datetime,
+    attempts: int | None = None,
+    error: str | None = None,
+    body: str | None = None,
+    subject: dict[str, Any] | None = None,
 ) -> None:
     """Back to pending at `at` (a retry when `attempts` is given, else a rate-limit pause).
     `body` replaces the text with the part not yet delivered."""
@@ -186,7 +208,12 @@ async def reschedule(
 
 
 async def mark_failed(
-    session: AsyncSession, row_id: int, *, attempts: int, error: str, body: str | None = None,
+    session: AsyncSession,
+    row_id: int,
+    *,
+    attempts: int,
+    error: str,
+    body: str | None = None,
 ) -> None:
     """Give up on a row after its last attempt: status failed with the error (first 500 characters)."""
     values: dict[str, Any] = {"status": "failed", "attempts": attempts, "last_error": error[:500]}
@@ -195,8 +222,7 @@ async def mark_failed(
     await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
 
 
-async def recent(session: AsyncSession, *, status: str | None = None, limit: int = 20,
-                 offset: int = 0) -> list[Outbox]:
+async def recent(session: AsyncSession, *, status: str | None = None, limit: int = 20, offset: int = 0) -> list[Outbox]:
     """Newest rows first, optionally of one status; `offset` rows skipped (paging)."""
     stmt = select(Outbox).order_by(Outbox.id.desc()).limit(limit).offset(offset)
     if status is not None:
@@ -212,8 +238,10 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 
 async def depth(session: AsyncSession) -> int:
     """Rows not yet delivered (pending or sending)."""
-    return await session.scalar(select(func.count()).select_from(Outbox)
-                                .where(Outbox.status.in_(("pending", "sending")))) or 0
+    return (
+        await session.scalar(select(func.count()).select_from(Outbox).where(Outbox.status.in_(("pending", "sending"))))
+        or 0
+    )
 
 
 async def requeue(session: AsyncSession, now: datetime, *, row_id: int | None = None) -> int:

@@ -25,14 +25,17 @@ async def take(session: AsyncSession, key: str, limits: tuple[tuple[int, float],
         since = now - timedelta(seconds=window)
         # the count-th newest send inside the window: when it exists, the window is full
         oldest = await session.scalar(
-            select(RateSend.at).where(RateSend.key == key, RateSend.at > since)
-            .order_by(RateSend.at.desc()).offset(count - 1).limit(1))
+            select(RateSend.at)
+            .where(RateSend.key == key, RateSend.at > since)
+            .order_by(RateSend.at.desc())
+            .offset(count - 1)
+            .limit(1)
+        )
         if oldest is not None:
             wait = max(wait, window - (now - oldest).total_seconds())
     if wait > 0:
         return wait
     longest = max(w for _, w in limits)
-    await session.execute(delete(RateSend).where(RateSend.key == key,
-                                                 RateSend.at <= now - timedelta(seconds=longest)))
+    await session.execute(delete(RateSend).where(RateSend.key == key, RateSend.at <= now - timedelta(seconds=longest)))
     await session.execute(insert(RateSend).values(key=key, at=now))
     return 0.0

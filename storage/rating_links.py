@@ -23,15 +23,29 @@ def _hash(token: str) -> str:
 
 async def item_round(session: AsyncSession, item_id: int) -> int:
     """The item's round: 0 until it is first reopened (重办), then 1, 2, …"""
-    return int(await session.scalar(select(func.count()).select_from(ItemEvent).where(
-        ItemEvent.item_id == item_id, ItemEvent.kind == "reopened")) or 0)
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(ItemEvent)
+            .where(ItemEvent.item_id == item_id, ItemEvent.kind == "reopened")
+        )
+        or 0
+    )
 
 
 async def issue(session: AsyncSession, item_id: int, cadre_id: int, now: datetime, days: int) -> str:
     """A new random URL-safe token (22 characters) for the item's current round, valid `days`."""
     token = secrets.token_urlsafe(16)
-    session.add(RatingLink(token_hash=_hash(token), item_id=item_id, round=await item_round(session, item_id),
-                           cadre_id=cadre_id, created_at=now, expires_at=now + timedelta(days=days)))
+    session.add(
+        RatingLink(
+            token_hash=_hash(token),
+            item_id=item_id,
+            round=await item_round(session, item_id),
+            cadre_id=cadre_id,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
     return token
 
 
@@ -52,7 +66,10 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> RatingLink
     link = await find(session, token, now)
     if link is None:
         return None
-    done = await session.execute(update(RatingLink).where(
-        RatingLink.token_hash == link.token_hash, RatingLink.used_at.is_(None)).values(used_at=now)
-        .execution_options(synchronize_session=False))
+    done = await session.execute(
+        update(RatingLink)
+        .where(RatingLink.token_hash == link.token_hash, RatingLink.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     return link if rowcount_of(done) == 1 else None

@@ -44,9 +44,18 @@ class NewVisit:
 
     def values(self) -> dict[str, Any]:
         """The row to insert into visits (column → value)."""
-        return {"cadre_id": self.cadre_id, "unit_id": self.unit_id, "date": self.date,
-                "place_type": self.place_type, "place": self.place, "people": self.people, "text": self.text,
-                "message_id": self.message_id, "created_at": self.created_at, "revoked_at": None}
+        return {
+            "cadre_id": self.cadre_id,
+            "unit_id": self.unit_id,
+            "date": self.date,
+            "place_type": self.place_type,
+            "place": self.place,
+            "people": self.people,
+            "text": self.text,
+            "message_id": self.message_id,
+            "created_at": self.created_at,
+            "revoked_at": None,
+        }
 
 
 @dataclass
@@ -71,19 +80,33 @@ class NewItem:
 
     def values(self) -> dict[str, Any]:
         """The row to insert into items (column → value); needs the visit inserted first for visit_id."""
-        return {"visit_id": self.visit.id if self.visit else None, "category": self.category, "text": self.text,
-                "reporter_id": self.owner.id, "owner_id": self.owner.id, "unit_id": self.owner.unit_id,
-                "track": self.track, "deadline": self.deadline, "status": self.status, "result": None,
-                "created_at": self.created_at, "responded_at": None, "resolved_at": None, "closed_at": None,
-                "message_id": self.message_id}
+        return {
+            "visit_id": self.visit.id if self.visit else None,
+            "category": self.category,
+            "text": self.text,
+            "reporter_id": self.owner.id,
+            "owner_id": self.owner.id,
+            "unit_id": self.owner.unit_id,
+            "track": self.track,
+            "deadline": self.deadline,
+            "status": self.status,
+            "result": None,
+            "created_at": self.created_at,
+            "responded_at": None,
+            "resolved_at": None,
+            "closed_at": None,
+            "message_id": self.message_id,
+        }
 
 
 def insert_visits(conn: Connection, visits: Sequence[NewVisit]) -> None:
     """Insert the visits (at most one per message) and set their ids."""
     if not visits:
         return
-    ids = {message_id: new_id for new_id, message_id in
-           insert_rows(conn, _VISITS, [v.values() for v in visits], returning=_IDS)}
+    ids = {
+        message_id: new_id
+        for new_id, message_id in insert_rows(conn, _VISITS, [v.values() for v in visits], returning=_IDS)
+    }
     for v in visits:
         v.id = ids[v.message_id]
 
@@ -100,6 +123,11 @@ def insert_items(conn: Connection, items: Sequence[NewItem]) -> None:
         message_ids.sort(reverse=True)
     for i in items:  # in listed order: each message's smallest remaining id
         i.id = ids[i.message_id].pop()
-    insert_rows(conn, _EVENTS, [
-        {"item_id": i.id, "kind": "created", "actor_id": i.owner.id, "at": i.created_at, "note": None,
-         "data": {}} for i in items])
+    insert_rows(
+        conn,
+        _EVENTS,
+        [
+            {"item_id": i.id, "kind": "created", "actor_id": i.owner.id, "at": i.created_at, "note": None, "data": {}}
+            for i in items
+        ],
+    )

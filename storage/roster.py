@@ -55,9 +55,13 @@ async def upsert_cadre(session: AsyncSession, row: RosterRow) -> tuple[Cadre, bo
     on a platform replaces the cadre's earlier one there. Returns (cadre, created)."""
     wanted = row.accounts()
     conds = [(PlatformAccount.channel == ch) & (PlatformAccount.account_id == acct) for ch, acct in wanted.items()]
-    cadre = await session.scalar(
-        select(Cadre).join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id).where(or_(*conds)).limit(1)
-    ) if conds else None
+    cadre = (
+        await session.scalar(
+            select(Cadre).join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id).where(or_(*conds)).limit(1)
+        )
+        if conds
+        else None
+    )
     unit = await get_or_create_unit(session, row.unit)
     if row.unit_aliases and not set(row.unit_aliases) <= set(unit.aliases or []):
         unit.aliases = sorted(set(unit.aliases or []) | set(row.unit_aliases))  # 学工处 → 学生工作处
@@ -91,8 +95,13 @@ async def _set_accounts(session: AsyncSession, cadre_id: int, wanted: dict[str, 
     other accounts on those channels go); channels not named keep theirs."""
     if not wanted:
         return
-    rows = list(await session.scalars(select(PlatformAccount).where(
-        PlatformAccount.cadre_id == cadre_id, PlatformAccount.channel.in_(list(wanted)))))
+    rows = list(
+        await session.scalars(
+            select(PlatformAccount).where(
+                PlatformAccount.cadre_id == cadre_id, PlatformAccount.channel.in_(list(wanted))
+            )
+        )
+    )
     have = {(r.channel, r.account_id) for r in rows}
     for r in rows:
         if wanted[r.channel] != r.account_id:
@@ -116,9 +125,12 @@ def _on_channel(channel: str) -> Any:
 async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
     """The active cadre behind a platform user id."""
     return await session.scalar(
-        select(Cadre).join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
+        select(Cadre)
+        .join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
         .where(_on_channel(channel), PlatformAccount.account_id == user_id, Cadre.active.is_(True))
-        .order_by(Cadre.id).limit(1))
+        .order_by(Cadre.id)
+        .limit(1)
+    )
 
 
 async def accounts(session: AsyncSession, cadre_id: int) -> dict[str, str]:
@@ -126,19 +138,26 @@ async def accounts(session: AsyncSession, cadre_id: int) -> dict[str, str]:
     channel has more than one (a DingTalk userId and staffId)."""
     found: dict[str, str] = {}
     for channel, account in await session.execute(
-            select(PlatformAccount.channel, PlatformAccount.account_id)
-            .where(PlatformAccount.cadre_id == cadre_id).order_by(PlatformAccount.id)):
+        select(PlatformAccount.channel, PlatformAccount.account_id)
+        .where(PlatformAccount.cadre_id == cadre_id)
+        .order_by(PlatformAccount.id)
+    ):
         found.setdefault(channel, account)
     return found
 
 
 @cache
 def _cadres_stmt(channel: str) -> Any:  # a cached Select of (id, name, unit_id, account_id)
-    return (select(Cadre.id, Cadre.name, Cadre.unit_id, PlatformAccount.account_id)
-            .join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
-            .where(_on_channel(channel), PlatformAccount.account_id.in_(bindparam("ids", expanding=True)),
-                   Cadre.active.is_(True))
-            .order_by(Cadre.id))
+    return (
+        select(Cadre.id, Cadre.name, Cadre.unit_id, PlatformAccount.account_id)
+        .join(PlatformAccount, PlatformAccount.cadre_id == Cadre.id)
+        .where(
+            _on_channel(channel),
+            PlatformAccount.account_id.in_(bindparam("ids", expanding=True)),
+            Cadre.active.is_(True),
+        )
+        .order_by(Cadre.id)
+    )
 
 
 class Sender(NamedTuple):
@@ -182,8 +201,14 @@ async def count_cadres(session: AsyncSession) -> int:
     return await session.scalar(select(func.count(Cadre.id))) or 0
 
 
-async def bind_group(session: AsyncSession, channel: str, chat_id: str, unit_id: int | None,
-                     is_leaders: bool = False, webhook: str | None = None) -> GroupBinding:
+async def bind_group(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    unit_id: int | None,
+    is_leaders: bool = False,
+    webhook: str | None = None,
+) -> GroupBinding:
     """Bind a group chat to a unit (or mark it as the leaders' group); rebinding updates."""
     g = await session.scalar(
         select(GroupBinding).where(GroupBinding.channel == channel, GroupBinding.chat_id == chat_id)
@@ -259,8 +284,10 @@ async def active_cadre_names(session: AsyncSession, unit_id: int | None = None) 
 async def unit_names(session: AsyncSession) -> list[UnitNames]:
     """(id, name, aliases) of every unit, in id order: for finding a unit named in a question
     and for the console's unit choices."""
-    return [UnitNames(i, n, a) for i, n, a in await session.execute(
-        select(Unit.id, Unit.name, Unit.aliases).order_by(Unit.id))]
+    return [
+        UnitNames(i, n, a)
+        for i, n, a in await session.execute(select(Unit.id, Unit.name, Unit.aliases).order_by(Unit.id))
+    ]
 
 
 async def cadre_names(session: AsyncSession, cadre_ids: Iterable[int | None]) -> dict[int, str]:

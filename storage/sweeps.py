@@ -64,8 +64,7 @@ def _rows_sql(session: AsyncSession, fields: dict[str, str]) -> str:
     """`SELECT <fields> FROM <json array :p>` for the session's dialect. `fields` maps a
     JSON member to a SQL type name (text, int)."""
     if _is_pg(session):
-        cols = ", ".join(f"(e->>'{k}')::{'integer' if t == 'int' else 'text'} AS {k}"
-                         for k, t in fields.items())
+        cols = ", ".join(f"(e->>'{k}')::{'integer' if t == 'int' else 'text'} AS {k}" for k, t in fields.items())
         return f"SELECT {cols} FROM json_array_elements(CAST(:p AS json)) AS e"
     cols = ", ".join(f"json_extract(value, '$.{k}') AS {k}" for k in fields)
     return f"SELECT {cols} FROM json_each(:p) WHERE 1"
@@ -73,11 +72,13 @@ def _rows_sql(session: AsyncSession, fields: dict[str, str]) -> str:
 
 # --- people and places ----------------------------------------------------------------------
 
+
 async def load_people(session: AsyncSession) -> list[Person]:
     """Every active cadre with roles and leave (one statement)."""
     rows = await session.execute(
-        select(Cadre.id, Cadre.name, Cadre.unit_id, Cadre.roles, Cadre.leave_until, Cadre.leave_from)
-        .where(Cadre.active.is_(True))
+        select(Cadre.id, Cadre.name, Cadre.unit_id, Cadre.roles, Cadre.leave_until, Cadre.leave_from).where(
+            Cadre.active.is_(True)
+        )
     )
     return [Person(i, n, u, frozenset(r or ()), lv, lf) for i, n, u, r, lv, lf in rows]
 
@@ -91,8 +92,9 @@ async def visit_places(session: AsyncSession, start: date, end: date) -> list[tu
     """(cadre_id, place_type, place) of every visit dated in [start, end), revoked ones
     excluded (one range scan on the date index)."""
     rows = await session.execute(
-        select(Visit.cadre_id, Visit.place_type, Visit.place)
-        .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
+        select(Visit.cadre_id, Visit.place_type, Visit.place).where(
+            Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None)
+        )
     )
     return [(cadre_id, place_type, place) for cadre_id, place_type, place in rows]
 
@@ -101,7 +103,8 @@ async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
     """(cadre_id, point_id, name, place_type) of every 包联点 of an active cadre."""
     rows = await session.execute(
         select(Point.cadre_id, Point.id, Point.name, Point.place_type)
-        .join(Cadre, Cadre.id == Point.cadre_id).where(Cadre.active.is_(True))
+        .join(Cadre, Cadre.id == Point.cadre_id)
+        .where(Cadre.active.is_(True))
         .order_by(Point.cadre_id, Point.name)
     )
     return [(cadre_id, point_id, name, place_type) for cadre_id, point_id, name, place_type in rows]
@@ -109,8 +112,18 @@ async def all_points(session: AsyncSession) -> list[tuple[int, int, str, str]]:
 
 # --- items ----------------------------------------------------------------------------------
 
-_ITEM_COLUMNS = (Item.id, Item.owner_id, Item.reporter_id, Item.unit_id, Item.deadline, Item.status,
-                 Item.responded_at, Item.created_at, Item.category, Item.text)
+_ITEM_COLUMNS = (
+    Item.id,
+    Item.owner_id,
+    Item.reporter_id,
+    Item.unit_id,
+    Item.deadline,
+    Item.status,
+    Item.responded_at,
+    Item.created_at,
+    Item.category,
+    Item.text,
+)
 
 
 async def items_by_ids(session: AsyncSession, ids: list[int]) -> list[Any]:
@@ -126,16 +139,21 @@ async def deadline_candidates(session: AsyncSession, horizon: date, accept_cutof
     rows = await session.execute(
         select(*_ITEM_COLUMNS)
         .where(Item.status.in_(OPEN_STATUSES))
-        .where((Item.deadline <= horizon)
-               | ((Item.status == "new") & Item.responded_at.is_(None)
-                  & (Item.created_at <= accept_cutoff)))
+        .where(
+            (Item.deadline <= horizon)
+            | ((Item.status == "new") & Item.responded_at.is_(None) & (Item.created_at <= accept_cutoff))
+        )
         .order_by(Item.id)
     )
     return list(rows)
 
 
 async def month_open_items(
-    session: AsyncSession, start: datetime, end: datetime, *, unit_id: int | None = None,
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    *,
+    unit_id: int | None = None,
     limit: int = 20,
 ) -> tuple[int, list[Any]]:
     """本月未办结: items raised in [start, end) that are still open, soonest deadline first.
@@ -146,13 +164,16 @@ async def month_open_items(
     total = (await session.execute(select(func.count()).select_from(Item).where(*cond))).scalar_one()
     rows = await session.execute(
         select(Item.id, Unit.name, Item.category, Item.deadline, Item.text)
-        .join(Unit, Unit.id == Item.unit_id).where(*cond)
-        .order_by(Item.deadline, Item.id).limit(limit)
+        .join(Unit, Unit.id == Item.unit_id)
+        .where(*cond)
+        .order_by(Item.deadline, Item.id)
+        .limit(limit)
     )
     return total, list(rows)
 
 
 # --- reminder claims and the outbox ---------------------------------------------------------
+
 
 async def claim_keys(session: AsyncSession, claims: list[tuple[str, int | None]], now: datetime) -> set[str]:
     """Insert reminder keys, skipping those already present; return the keys this call
@@ -160,9 +181,11 @@ async def claim_keys(session: AsyncSession, claims: list[tuple[str, int | None]]
     if not claims:
         return set()
     payload = json.dumps([{"k": k, "c": c} for k, c in dict(claims).items()], ensure_ascii=False)
-    sql = (f"INSERT INTO reminders (key, cadre_id, created_at) "
-           f"SELECT k, c, {_now_sql(session)} FROM ({_rows_sql(session, {'k': 'text', 'c': 'int'})}) AS j "
-           f"WHERE 1=1 ON CONFLICT (key) DO NOTHING RETURNING key")
+    sql = (
+        f"INSERT INTO reminders (key, cadre_id, created_at) "
+        f"SELECT k, c, {_now_sql(session)} FROM ({_rows_sql(session, {'k': 'text', 'c': 'int'})}) AS j "
+        f"WHERE 1=1 ON CONFLICT (key) DO NOTHING RETURNING key"
+    )
     rows = await session.execute(text(sql), {"p": payload, "now": _now_param(session, now)})
     return {r[0] for r in rows}
 
@@ -188,12 +211,15 @@ async def link_reminders(session: AsyncSession, links: dict[str, int]) -> None:
     if not links:
         return
     payload = json.dumps([{"k": k, "o": o} for k, o in links.items()], ensure_ascii=False)
-    sql = (f"UPDATE reminders SET outbox_id = j.o FROM ({_rows_sql(session, {'k': 'text', 'o': 'int'})}) "
-           f"AS j WHERE reminders.key = j.k")
+    sql = (
+        f"UPDATE reminders SET outbox_id = j.o FROM ({_rows_sql(session, {'k': 'text', 'o': 'int'})}) "
+        f"AS j WHERE reminders.key = j.k"
+    )
     await session.execute(text(sql), {"p": payload})
 
 
 # --- groups and job runs --------------------------------------------------------------------
+
 
 async def group_bindings(session: AsyncSession) -> list[GroupBinding]:
     """Groups that receive digests: bound to a unit, or the leaders' group."""

@@ -36,6 +36,7 @@ class Tx(AsyncSession):
     async def batch(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(batch, *args)` inside this unit of work: the steps written for group commit
         (handlers.pipeline) on one message's transaction. Pending changes are flushed first."""
+
         def run(s: Any) -> T:
             s.flush()
             return fn(s.connection(), *args)

@@ -83,8 +83,10 @@ def main() -> int:
         print(f"import cycle among {len(group)} modules: {', '.join(group)}")
         print("\n".join(describe(graph, group)))
     if found:
-        print(f"{len(found)} import cycle(s): move the shared piece to where it belongs "
-              "(a narrow interface, a leaf module), never hide it in TYPE_CHECKING.")
+        print(
+            f"{len(found)} import cycle(s): move the shared piece to where it belongs "
+            "(a narrow interface, a leaf module), never hide it in TYPE_CHECKING."
+        )
         return 1
     print(f"no import cycles among {len(graph.modules)} modules of {', '.join(PACKAGES)}")
     return 0

@@ -22,12 +22,15 @@ def _package(root, files: dict[str, str]) -> None:
 
 
 def test_a_cycle_through_type_checking_and_a_function_import_is_found(tmp_path, monkeypatch):
-    _package(tmp_path, {
-        "a": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from cyclepkg.b import B\n",
-        "b": "def f():\n    from cyclepkg import c\n",
-        "c": "import cyclepkg.a\n",
-        "leaf": "import cyclepkg.a\n",
-    })
+    _package(
+        tmp_path,
+        {
+            "a": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from cyclepkg.b import B\n",
+            "b": "def f():\n    from cyclepkg import c\n",
+            "c": "import cyclepkg.a\n",
+            "leaf": "import cyclepkg.a\n",
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     graph = grimp.build_graph("cyclepkg", exclude_type_checking_imports=False, cache_dir=None)
     assert cycles(graph) == [["cyclepkg.a", "cyclepkg.b", "cyclepkg.c"]]
@@ -39,8 +42,15 @@ def test_a_cycle_through_type_checking_and_a_function_import_is_found(tmp_path, 
 
 
 def test_two_separate_cycles_are_reported_apart(tmp_path, monkeypatch):
-    _package(tmp_path, {"a": "import cyclepkg.b\n", "b": "import cyclepkg.a\n",
-                        "x": "import cyclepkg.y\n", "y": "import cyclepkg.x\nimport cyclepkg.a\n"})
+    _package(
+        tmp_path,
+        {
+            "a": "import cyclepkg.b\n",
+            "b": "import cyclepkg.a\n",
+            "x": "import cyclepkg.y\n",
+            "y": "import cyclepkg.x\nimport cyclepkg.a\n",
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     graph = grimp.build_graph("cyclepkg", cache_dir=None)
     assert cycles(graph) == [["cyclepkg.a", "cyclepkg.b"], ["cyclepkg.x", "cyclepkg.y"]]

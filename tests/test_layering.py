@@ -23,8 +23,12 @@ def imported_modules(source: str) -> list[tuple[int, str]]:
             found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             fn = node.func
             name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
             if name in ("__import__", "import_module"):
@@ -39,31 +43,40 @@ def sqlalchemy_imports(source: str) -> list[tuple[int, str]]:
 def test_no_module_outside_storage_imports_sqlalchemy():
     files = [p for package in OUTSIDE_STORAGE for p in sorted((ROOT / package).rglob("*.py"))]
     assert len(files) > 50  # the walk found the code, not an empty directory
-    offenders = [f"{p.relative_to(ROOT)}:{line} imports {m}"
-                 for p in files for line, m in sqlalchemy_imports(p.read_text(encoding="utf-8"))]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{line} imports {m}"
+        for p in files
+        for line, m in sqlalchemy_imports(p.read_text(encoding="utf-8"))
+    ]
     assert offenders == [], "storage/ owns the database (storage/tx.py):\n" + "\n".join(offenders)
 
 
-@pytest.mark.parametrize("source", [
-    "import sqlalchemy",
-    "import sqlalchemy.orm as orm",
-    "from sqlalchemy import select",
-    "from sqlalchemy.ext.asyncio import AsyncSession",
-    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sqlalchemy import Connection",
-    "def f():\n    from sqlalchemy.exc import SQLAlchemyError\n    return SQLAlchemyError",
-    "x = __import__('sqlalchemy')",
-    "import importlib\nx = importlib.import_module('sqlalchemy.exc')",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sqlalchemy",
+        "import sqlalchemy.orm as orm",
+        "from sqlalchemy import select",
+        "from sqlalchemy.ext.asyncio import AsyncSession",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sqlalchemy import Connection",
+        "def f():\n    from sqlalchemy.exc import SQLAlchemyError\n    return SQLAlchemyError",
+        "x = __import__('sqlalchemy')",
+        "import importlib\nx = importlib.import_module('sqlalchemy.exc')",
+    ],
+)
 def test_every_way_of_importing_it_is_found(source):
     assert len(sqlalchemy_imports(source)) == 1
 
 
-@pytest.mark.parametrize("source", [
-    "# from sqlalchemy import select",
-    "doc = 'storage/ is the only place that knows sqlalchemy'",
-    "from storage.tx import Tx",
-    "import sqlalchemy_utils_lookalike",
-    "from .sqlalchemy import x",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# from sqlalchemy import select",
+        "doc = 'storage/ is the only place that knows sqlalchemy'",
+        "from storage.tx import Tx",
+        "import sqlalchemy_utils_lookalike",
+        "from .sqlalchemy import x",
+    ],
+)
 def test_mentions_that_are_not_imports_are_not_counted(source):
     assert sqlalchemy_imports(source) == []

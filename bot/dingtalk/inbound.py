@@ -53,8 +53,13 @@ def to_incoming(m: RobotMessage, text: str, received_at) -> IncomingMessage | No
     if user is None or msg_id is None or (m.is_group and chat_id is None):
         return None
     return IncomingMessage(
-        channel="dingtalk", msg_id=msg_id, user_id=user, text=text, received_at=received_at,
-        chat_id=chat_id, is_group=m.is_group,
+        channel="dingtalk",
+        msg_id=msg_id,
+        user_id=user,
+        text=text,
+        received_at=received_at,
+        chat_id=chat_id,
+        is_group=m.is_group,
         chat_name=clean(m.conversationTitle or "") or None if m.is_group else None,
     )
 

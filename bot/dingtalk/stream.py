@@ -88,7 +88,7 @@ class StreamClient(DingTalkStreamClient):
         while True:
             try:
                 conn = await self.open_connection_async()
-                uri = f'{conn["endpoint"]}?ticket={quote_plus(conn["ticket"])}'
+                uri = f"{conn['endpoint']}?ticket={quote_plus(conn['ticket'])}"
                 async with websockets.connect(uri) as ws:
                     self.websocket = ws
                     self.connected.set()

@@ -39,8 +39,9 @@ async def _read(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
     return bytes(buf)
 
 
-async def _get(session: aiohttp.ClientSession, url: str, params: dict[str, str] | None,
-               max_bytes: int) -> tuple[int, str, bytes]:
+async def _get(
+    session: aiohttp.ClientSession, url: str, params: dict[str, str] | None, max_bytes: int
+) -> tuple[int, str, bytes]:
     """(status, content type, body) of one GET; network errors and 5xx are TransientError."""
     try:
         async with session.get(url, params=params, timeout=TIMEOUT) as resp:
@@ -55,8 +56,12 @@ async def wecom_media(sender: WeComSender, media_id: str, max_bytes: int) -> byt
     """The bytes of a WeCom MediaId (valid three days after the message)."""
 
     async def call(token: str) -> bytes:
-        status, ctype, body = await _get(sender.http.session, f"{sender.cfg.api_base}/cgi-bin/media/get",
-                                         {"access_token": token, "media_id": media_id}, max_bytes)
+        status, ctype, body = await _get(
+            sender.http.session,
+            f"{sender.cfg.api_base}/cgi-bin/media/get",
+            {"access_token": token, "media_id": media_id},
+            max_bytes,
+        )
         if ctype in ("application/json", "text/plain") or body[:12].lstrip().startswith(b'{"errcode"'):
             try:
                 data = json.loads(body)
@@ -73,8 +78,9 @@ async def wecom_media(sender: WeComSender, media_id: str, max_bytes: int) -> byt
 
 async def dingtalk_file(sender: DingTalkSender, download_code: str, max_bytes: int) -> bytes:
     """The bytes behind a DingTalk robot message's downloadCode (a fresh downloadUrl each time)."""
-    data = await sender._openapi("/v1.0/robot/messageFiles/download",
-                                 {"downloadCode": download_code, "robotCode": sender.robot_code})
+    data = await sender._openapi(
+        "/v1.0/robot/messageFiles/download", {"downloadCode": download_code, "robotCode": sender.robot_code}
+    )
     url = data.get("downloadUrl")
     if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         raise ApiError("dingtalk", "nodownloadUrl", "messageFiles/download answered no URL")

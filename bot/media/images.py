@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp",
-                 "BMP": "image/bmp"}
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp", "BMP": "image/bmp"}
 PDF_MIME = "application/pdf"
 MAX_PIXELS = 60_000_000  # a 12 000 × 5 000 panorama; more is refused before decoding
 
@@ -47,8 +46,14 @@ def sniff(data: bytes) -> Sniffed:
                 im.verify()
     except Refused:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise Refused("not a picture or PDF") from None
     if fmt not in IMAGE_FORMATS:
         raise Refused(f"picture format {fmt} not accepted")

@@ -50,9 +50,17 @@ class AttachmentWorker:
     `run_forever()` is the server's loop. `wecom` / `dingtalk` are the outbound senders
     (their HTTP session and token caches); None: that platform's downloads wait."""
 
-    def __init__(self, db: Database, cfg: Config, clock: Clock, *, store: BlobStore | None = None,
-                 on_notice: Callable[[], None] = lambda: None, wecom: WeComSender | None = None,
-                 dingtalk: DingTalkSender | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        cfg: Config,
+        clock: Clock,
+        *,
+        store: BlobStore | None = None,
+        on_notice: Callable[[], None] = lambda: None,
+        wecom: WeComSender | None = None,
+        dingtalk: DingTalkSender | None = None,
+    ) -> None:
         self.db, self.cfg, self.clock = db, cfg, clock
         self.store = store or open_store(cfg.attachments.store, cfg.attachments_dir)
         self.on_notice = on_notice
@@ -112,16 +120,21 @@ class AttachmentWorker:
             data = await self._download(row)
             kind, sha, thumb = await asyncio.to_thread(self._check_and_keep, data)  # CPU and disk: off the loop
         except images.Refused as exc:
-            await self._settle(row, "refused", row.attempts + 1, exc.reason,
-                               texts.refused(row.kind, row.file_name, exc.reason,
-                                             size_text(self.cfg.attachments.max_bytes)))
+            await self._settle(
+                row,
+                "refused",
+                row.attempts + 1,
+                exc.reason,
+                texts.refused(row.kind, row.file_name, exc.reason, size_text(self.cfg.attachments.max_bytes)),
+            )
             return
         except Exception as exc:
             await self._retry_or_fail(row, exc)
             return
         async with self.db.write() as s:
-            status = await q.mark_stored(s, row.id, sha256=sha, thumb_sha256=thumb, mime=kind.mime, size=len(data),
-                                         now=self.clock.now())
+            status = await q.mark_stored(
+                s, row.id, sha256=sha, thumb_sha256=thumb, mime=kind.mime, size=len(data), now=self.clock.now()
+            )
         log.info("attachment %s %s (%s, %d bytes)", row.id, status, kind.mime, len(data))
 
     def _check_and_keep(self, data: bytes) -> tuple[images.Sniffed, str, str | None]:
@@ -148,7 +161,10 @@ class AttachmentWorker:
         """Give up on a row and tell its sender, in one transaction."""
         async with self.db.write() as s:
             await q.give_up(s, row.id, status=status, attempts=attempts, error=error)
-            await enqueue(s, Notice(user_address(row.channel, row.sender), notice,
-                                    dedupe_key=f"attachment:{row.id}:{status}"), self.clock.now())
+            await enqueue(
+                s,
+                Notice(user_address(row.channel, row.sender), notice, dedupe_key=f"attachment:{row.id}:{status}"),
+                self.clock.now(),
+            )
         log.warning("attachment %s %s after %d attempt(s): %s", row.id, status, attempts, error)
         self.on_notice()

@@ -32,8 +32,10 @@ class OutboxRow:
         target = self.target if len(self.target) <= 40 else self.target[:37] + "…"
         when = (self.sent_at or self.next_attempt_at).strftime("%Y-%m-%d %H:%M")
         err = f"  {self.last_error}" if self.last_error and self.status != "sent" else ""
-        return (f"#{self.id:<6} {self.status:<8} {self.channel}/{self.target_kind}:{target}  "
-                f"tries={self.attempts}  {when}  {self.preview}{err}")
+        return (
+            f"#{self.id:<6} {self.status:<8} {self.channel}/{self.target_kind}:{target}  "
+            f"tries={self.attempts}  {when}  {self.preview}{err}"
+        )
 
 
 STATUS_NAMES = {"pending": "待发", "sending": "发送中", "sent": "已发", "failed": "失败", "obsolete": "已作废"}
@@ -44,8 +46,19 @@ async def list_outbox(db: Database, *, status: str | None = None, limit: int = 2
     async with db.session() as s:
         rows = await q.recent(s, status=status, limit=limit, offset=offset)
     return [
-        OutboxRow(r.id, r.status, r.channel, r.target_kind, r.target, r.attempts, r.next_attempt_at,
-                  r.created_at, r.sent_at, r.last_error, _preview(r.body))
+        OutboxRow(
+            r.id,
+            r.status,
+            r.channel,
+            r.target_kind,
+            r.target,
+            r.attempts,
+            r.next_attempt_at,
+            r.created_at,
+            r.sent_at,
+            r.last_error,
+            _preview(r.body),
+        )
         for r in rows
     ]
 

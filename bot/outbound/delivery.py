@@ -27,9 +27,15 @@ def markdown_title(text: str) -> str:
 
 
 class Delivery:
-    def __init__(self, *, wecom: WeComSender | None, dingtalk: DingTalkSender | None,
-                 console: ConsoleDelivery, timezone: str = "Asia/Shanghai",
-                 files: FileMaker | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        wecom: WeComSender | None,
+        dingtalk: DingTalkSender | None,
+        console: ConsoleDelivery,
+        timezone: str = "Asia/Shanghai",
+        files: FileMaker | None = None,
+    ) -> None:
         self.wecom, self.dingtalk, self.console = wecom, dingtalk, console
         self.files = files  # builds the file a `file` message asks for (bot/export.py: ledger_file)
         self.tz = ZoneInfo(timezone)
@@ -58,8 +64,7 @@ class Delivery:
             return split.split_spans(text, limit)
         if kind.startswith("dingtalk_"):
             title = markdown_title(text)
-            budget = split.body_budget(lambda t: webhook_payload(msg_type, t, title),
-                                       split.DINGTALK_WEBHOOK_BODY_BYTES)
+            budget = split.body_budget(lambda t: webhook_payload(msg_type, t, title), split.DINGTALK_WEBHOOK_BODY_BYTES)
             return split.split_spans(text, budget, split.json_len)
         return [(0, len(text))]
 
@@ -102,8 +107,9 @@ class Delivery:
         elif kind == "dingtalk_group":
             await self.dingtalk.send_group(route.address, text, msg_type, title)
         elif kind == "dingtalk_webhook":
-            await self.dingtalk.send_webhook(route.address, text, msg_type, secret=route.secret,
-                                             timestamp_ms=self.epoch_ms(now), title=title)
+            await self.dingtalk.send_webhook(
+                route.address, text, msg_type, secret=route.secret, timestamp_ms=self.epoch_ms(now), title=title
+            )
         elif kind == "dingtalk_session":
             try:
                 await self.dingtalk.send_webhook(route.address, text, msg_type, title=title)

@@ -50,8 +50,7 @@ def webhook_payload(msg_type: str, text: str, title: str = "民情通") -> dict[
 def openapi_payload(msg_type: str, text: str, title: str = "民情通") -> dict[str, Any]:
     """msgKey/msgParam for the robot OpenAPI."""
     if msg_type == "markdown":
-        return {"msgKey": "sampleMarkdown",
-                "msgParam": json.dumps({"title": title, "text": text}, ensure_ascii=False)}
+        return {"msgKey": "sampleMarkdown", "msgParam": json.dumps({"title": title, "text": text}, ensure_ascii=False)}
     return {"msgKey": "sampleText", "msgParam": json.dumps({"content": text}, ensure_ascii=False)}
 
 
@@ -100,7 +99,8 @@ class DingTalkSender:
     async def fetch_token(self) -> tuple[str, float]:
         """POST /v1.0/oauth2/accessToken → (accessToken, expireIn)."""
         status, data = await self.http.request_json(
-            "POST", f"{self.cfg.api_base}/v1.0/oauth2/accessToken",
+            "POST",
+            f"{self.cfg.api_base}/v1.0/oauth2/accessToken",
             payload={"appKey": self.cfg.app_key, "appSecret": self.cfg.app_secret},
         )
         if status >= 400 or not data.get("accessToken"):
@@ -110,7 +110,9 @@ class DingTalkSender:
     async def _openapi(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         async def call(token: str) -> dict[str, Any]:
             status, data = await self.http.request_json(
-                "POST", f"{self.cfg.api_base}{path}", payload=payload,
+                "POST",
+                f"{self.cfg.api_base}{path}",
+                payload=payload,
                 headers={"x-acs-dingtalk-access-token": token},
             )
             check_openapi(status, data)
@@ -120,9 +122,14 @@ class DingTalkSender:
 
     async def send_user(self, user_id: str, text: str, msg_type: str = "text", title: str = "民情通") -> None:
         """oToMessages/batchSend to one person (staffId/userId)."""
-        data = await self._openapi("/v1.0/robot/oToMessages/batchSend", {
-            "robotCode": self.robot_code, "userIds": [user_id], **openapi_payload(msg_type, text, title),
-        })
+        data = await self._openapi(
+            "/v1.0/robot/oToMessages/batchSend",
+            {
+                "robotCode": self.robot_code,
+                "userIds": [user_id],
+                **openapi_payload(msg_type, text, title),
+            },
+        )
         if user_id in (data.get("flowControlledStaffIdList") or []):
             raise RateLimited("dingtalk", "flowControlled", "per-person flow control", retry_after=60.0)
         if user_id in (data.get("invalidStaffIdList") or []):
@@ -138,21 +145,32 @@ class DingTalkSender:
         token (oauth2/userAccessToken), their unionId (contact/users/me), then the userid
         (topapi/user/getbyunionid with the app's token). None for someone outside the org."""
         status, data = await self.http.request_json(
-            "POST", f"{self.cfg.api_base}/v1.0/oauth2/userAccessToken",
-            payload={"clientId": self.cfg.app_key, "clientSecret": self.cfg.app_secret, "code": code,
-                     "grantType": "authorization_code"})
+            "POST",
+            f"{self.cfg.api_base}/v1.0/oauth2/userAccessToken",
+            payload={
+                "clientId": self.cfg.app_key,
+                "clientSecret": self.cfg.app_secret,
+                "code": code,
+                "grantType": "authorization_code",
+            },
+        )
         if status >= 400 or not data.get("accessToken"):
             return None
         status, me = await self.http.request_json(
-            "GET", f"{self.cfg.api_base}/v1.0/contact/users/me",
-            headers={"x-acs-dingtalk-access-token": str(data["accessToken"])})
+            "GET",
+            f"{self.cfg.api_base}/v1.0/contact/users/me",
+            headers={"x-acs-dingtalk-access-token": str(data["accessToken"])},
+        )
         if status >= 400 or not me.get("unionId"):
             return None
 
         async def lookup(token: str) -> dict[str, Any]:
             _, found = await self.http.request_json(
-                "POST", f"{self.oapi_base}/topapi/user/getbyunionid", params={"access_token": token},
-                payload={"unionid": me["unionId"]})
+                "POST",
+                f"{self.oapi_base}/topapi/user/getbyunionid",
+                params={"access_token": token},
+                payload={"unionid": me["unionId"]},
+            )
             if found.get("errcode") in (40014, 42001, 88):
                 raise TokenInvalid("dingtalk", found.get("errcode") or "", str(found.get("errmsg", ""))[:200])
             return found
@@ -166,8 +184,13 @@ class DingTalkSender:
 
         async def upload(token: str) -> dict[str, Any]:
             status, data = await self.http.upload(
-                f"{self.oapi_base}/media/upload", params={"access_token": token}, field="media",
-                filename=filename, content=content, fields={"type": "file"})
+                f"{self.oapi_base}/media/upload",
+                params={"access_token": token},
+                field="media",
+                filename=filename,
+                content=content,
+                fields={"type": "file"},
+            )
             if data.get("errcode") in (40014, 42001, 88):
                 raise TokenInvalid("dingtalk", data.get("errcode") or "", str(data.get("errmsg", ""))[:200])
             check_webhook(status, data)
@@ -178,26 +201,44 @@ class DingTalkSender:
             raise ApiError("dingtalk", "media", "upload answered without media_id")
         ext = filename.rsplit(".", 1)[-1] if "." in filename else "file"
         param = {"mediaId": media["media_id"], "fileName": filename, "fileType": ext}
-        data = await self._openapi("/v1.0/robot/oToMessages/batchSend", {
-            "robotCode": self.robot_code, "userIds": [user_id], "msgKey": "sampleFile",
-            "msgParam": json.dumps(param, ensure_ascii=False)})
+        data = await self._openapi(
+            "/v1.0/robot/oToMessages/batchSend",
+            {
+                "robotCode": self.robot_code,
+                "userIds": [user_id],
+                "msgKey": "sampleFile",
+                "msgParam": json.dumps(param, ensure_ascii=False),
+            },
+        )
         if user_id in (data.get("invalidStaffIdList") or []):
             raise ApiError("dingtalk", "invalidStaffId", "recipient unknown to the robot")
 
-    async def send_group(self, open_conversation_id: str, text: str, msg_type: str = "text",
-                         title: str = "民情通") -> None:
+    async def send_group(
+        self, open_conversation_id: str, text: str, msg_type: str = "text", title: str = "民情通"
+    ) -> None:
         """groupMessages/send to a group the robot is in."""
-        await self._openapi("/v1.0/robot/groupMessages/send", {
-            "robotCode": self.robot_code, "openConversationId": open_conversation_id,
-            **openapi_payload(msg_type, text, title),
-        })
+        await self._openapi(
+            "/v1.0/robot/groupMessages/send",
+            {
+                "robotCode": self.robot_code,
+                "openConversationId": open_conversation_id,
+                **openapi_payload(msg_type, text, title),
+            },
+        )
 
-    async def send_webhook(self, url: str, text: str, msg_type: str = "text", *, secret: str | None = None,
-                           timestamp_ms: int = 0, title: str = "民情通") -> None:
+    async def send_webhook(
+        self,
+        url: str,
+        text: str,
+        msg_type: str = "text",
+        *,
+        secret: str | None = None,
+        timestamp_ms: int = 0,
+        title: str = "民情通",
+    ) -> None:
         """A custom robot webhook (signed when `secret` is set) or a sessionWebhook."""
         if secret:
             url = signed_webhook_url(url, secret, timestamp_ms)
         payload = webhook_payload(msg_type, text, title)
         status, data = await self.http.request_json("POST", url, payload=payload)
         check_webhook(status, data)
-

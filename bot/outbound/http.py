@@ -50,8 +50,13 @@ class HttpClient:
             self._session = None
 
     async def request_json(
-        self, method: str, url: str, *, params: dict[str, str] | None = None,
-        payload: Any = None, headers: dict[str, str] | None = None,
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        payload: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Send one request; return (HTTP status, decoded JSON object) for statuses < 500."""
         body = None
@@ -61,7 +66,12 @@ class HttpClient:
             hdrs["Content-Type"] = "application/json; charset=utf-8"
         try:
             async with self.session.request(
-                method, url, params=params, data=body, headers=hdrs, timeout=DEFAULT_TIMEOUT,
+                method,
+                url,
+                params=params,
+                data=body,
+                headers=hdrs,
+                timeout=DEFAULT_TIMEOUT,
             ) as resp:
                 status = resp.status
                 raw = await resp.read()
@@ -69,8 +79,16 @@ class HttpClient:
             raise TransientError(f"network error on {safe_url(url)}: {type(exc).__name__}") from None
         return _answer(url, status, raw)
 
-    async def upload(self, url: str, *, params: dict[str, str], field: str, filename: str, content: bytes,
-                     fields: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    async def upload(
+        self,
+        url: str,
+        *,
+        params: dict[str, str],
+        field: str,
+        filename: str,
+        content: bytes,
+        fields: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         """POST one file as multipart/form-data (media uploads); same errors and answer as
         `request_json`."""
         form = aiohttp.FormData(quote_fields=False)  # the platforms read a raw UTF-8 file name

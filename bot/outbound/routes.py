@@ -66,8 +66,7 @@ def console_only(cfg: Config) -> bool:
     return not wecom_can_send(cfg) and not dingtalk_can_send(cfg)
 
 
-def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None,
-                    url: str | None = None) -> str | None:
+def _webhook_secret(cfg: Config, channel: str, *, chat_id: str | None = None, url: str | None = None) -> str | None:
     for g in cfg.groups:
         if g.channel == channel and ((chat_id and g.chat_id == chat_id) or (url and g.webhook == url)):
             return g.webhook_secret

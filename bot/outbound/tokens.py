@@ -22,8 +22,7 @@ T = TypeVar("T")
 
 
 class TokenCache:
-    def __init__(self, fetch: Fetch, *, margin: float = 300.0,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, fetch: Fetch, *, margin: float = 300.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._fetch, self._margin, self._now = fetch, margin, monotonic
         self._token: str | None = None
         self._expires_at = 0.0

@@ -56,7 +56,8 @@ class WeComSender:
     async def fetch_token(self) -> tuple[str, float]:
         """GET /cgi-bin/gettoken → (access_token, expires_in)."""
         _, data = await self.http.request_json(
-            "GET", f"{self.cfg.api_base}/cgi-bin/gettoken",
+            "GET",
+            f"{self.cfg.api_base}/cgi-bin/gettoken",
             params={"corpid": self.cfg.corp_id, "corpsecret": self.cfg.secret},
         )
         check(data)
@@ -69,7 +70,8 @@ class WeComSender:
 
         async def call(token: str) -> dict[str, Any]:
             _, data = await self.http.request_json(
-                "POST", f"{self.cfg.api_base}{path}", params={"access_token": token}, payload=payload)
+                "POST", f"{self.cfg.api_base}{path}", params={"access_token": token}, payload=payload
+            )
             check(data)
             return data
 
@@ -78,8 +80,13 @@ class WeComSender:
     async def send_user(self, userid: str, text: str, msg_type: str = "text") -> None:
         """message/send to one person (text or markdown, ≤ 2048 bytes of content), with the
         platform's duplicate check on (see DUPLICATE_CHECK_INTERVAL_S)."""
-        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), **content(msg_type, text),
-                   "enable_duplicate_check": 1, "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S}
+        payload = {
+            "touser": userid,
+            "agentid": int(self.cfg.agent_id or 0),
+            **content(msg_type, text),
+            "enable_duplicate_check": 1,
+            "duplicate_check_interval": DUPLICATE_CHECK_INTERVAL_S,
+        }
         data = await self._post("/cgi-bin/message/send", payload)
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")
@@ -89,7 +96,8 @@ class WeComSender:
 
         async def call(token: str) -> dict[str, Any]:
             _, data = await self.http.request_json(
-                "GET", f"{self.cfg.api_base}/cgi-bin/auth/getuserinfo", params={"access_token": token, "code": code})
+                "GET", f"{self.cfg.api_base}/cgi-bin/auth/getuserinfo", params={"access_token": token, "code": code}
+            )
             check(data)
             return data
 
@@ -101,16 +109,24 @@ class WeComSender:
 
         async def upload(token: str) -> dict[str, Any]:
             _, data = await self.http.upload(
-                f"{self.cfg.api_base}/cgi-bin/media/upload", params={"access_token": token, "type": "file"},
-                field="media", filename=filename, content=content)
+                f"{self.cfg.api_base}/cgi-bin/media/upload",
+                params={"access_token": token, "type": "file"},
+                field="media",
+                filename=filename,
+                content=content,
+            )
             check(data)
             return data
 
         media = await self.tokens.call(upload)
         if not media.get("media_id"):
             raise ApiError("wecom", "media", "upload answered without media_id")
-        payload = {"touser": userid, "agentid": int(self.cfg.agent_id or 0), "msgtype": "file",
-                   "file": {"media_id": media["media_id"]}}
+        payload = {
+            "touser": userid,
+            "agentid": int(self.cfg.agent_id or 0),
+            "msgtype": "file",
+            "file": {"media_id": media["media_id"]},
+        }
         data = await self._post("/cgi-bin/message/send", payload)
         if data.get("invaliduser"):
             raise ApiError("wecom", "invaliduser", "recipient not in the app's visible range")

@@ -42,9 +42,17 @@ LEASE = timedelta(minutes=5)
 
 
 class OutboxWorker:
-    def __init__(self, db: Database, cfg: Config, delivery: Delivery, clock: Clock,
-                 limiter: RateLimiter | SharedRateLimiter | None = None, *, batch: int = 50,
-                 held: Held | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        cfg: Config,
+        delivery: Delivery,
+        clock: Clock,
+        limiter: RateLimiter | SharedRateLimiter | None = None,
+        *,
+        batch: int = 50,
+        held: Held | None = None,
+    ) -> None:
         self.db, self.cfg, self.delivery, self.clock = db, cfg, delivery, clock
         self.limiter = limiter or RateLimiter(clock)
         self.batch = batch
@@ -161,8 +169,13 @@ class OutboxWorker:
                     return
                 if wait > 0:
                     async with self.db.write() as s:  # whole seconds: the app clock may drop fractions
-                        await q.reschedule(s, row.id, at=now + timedelta(seconds=math.ceil(wait)), body=rest,
-                                           subject=_partial(row, rest))
+                        await q.reschedule(
+                            s,
+                            row.id,
+                            at=now + timedelta(seconds=math.ceil(wait)),
+                            body=rest,
+                            subject=_partial(row, rest),
+                        )
                     metrics.OUTBOX_SENDS.labels("paused").inc()
                     log.info("outbox row %s paused %.0fs by the %s rate limit", row.id, wait, route.kind)
                     return
@@ -189,8 +202,9 @@ class OutboxWorker:
         if row.subject is not None:  # a retried reminder respects quiet hours and holidays too
             at = self.held.release_at(row.subject, at) or at
         async with self.db.write() as s:
-            await q.reschedule(s, row.id, at=at, attempts=attempts, error=_describe(exc), body=rest,
-                               subject=_partial(row, rest))
+            await q.reschedule(
+                s, row.id, at=at, attempts=attempts, error=_describe(exc), body=rest, subject=_partial(row, rest)
+            )
         metrics.OUTBOX_SENDS.labels("retry").inc()
         log.info("outbox row %s attempt %d failed (%s); retry at %s", row.id, attempts, _describe(exc), at)
 

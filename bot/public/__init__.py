@@ -25,5 +25,10 @@ if TYPE_CHECKING:
 def public_routes(services: Inbox) -> list[web.RouteDef]:
     """The routes to add to the main application (`app.add_routes(public_routes(services))`)."""
     pages, board = RatingPages(services), DisclosurePages(services)
-    return [web.get("/r/{token}.png", pages.qr), web.get("/r/{token}", pages.show), web.post("/r/{token}", pages.rate),
-            web.get("/public/{unit}/{month}.png", board.qr), web.get("/public/{unit}/{month}", board.show)]
+    return [
+        web.get("/r/{token}.png", pages.qr),
+        web.get("/r/{token}", pages.show),
+        web.post("/r/{token}", pages.rate),
+        web.get("/public/{unit}/{month}.png", board.qr),
+        web.get("/public/{unit}/{month}", board.show),
+    ]

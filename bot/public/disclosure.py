@@ -82,13 +82,27 @@ class DisclosurePages:
         cadres = bool(self.public.get("show_cadres", False))
 
         def shown(r):
-            return {"id": r.item_id, "category": r.category, "text": mask(r.text), "unit": r.unit,
-                    "status": STATUS_NAMES.get(r.status, r.status), "result": mask(r.result or ""),
-                    "rating": r.rating or "", "owner": r.owner if cadres else ""}
+            return {
+                "id": r.item_id,
+                "category": r.category,
+                "text": mask(r.text),
+                "unit": r.unit,
+                "status": STATUS_NAMES.get(r.status, r.status),
+                "result": mask(r.result or ""),
+                "rating": r.rating or "",
+                "owner": r.owner if cadres else "",
+            }
 
-        return page("disclosure.html", title=f"{unit_name} {since.year}年{since.month}月 为民办实事公示",
-                    effects=[shown(r) for r in effects], open=[shown(r) for r in open_], cadres=cadres,
-                    qr=f"{request.path}.png", url=self._url(request), month=month)
+        return page(
+            "disclosure.html",
+            title=f"{unit_name} {since.year}年{since.month}月 为民办实事公示",
+            effects=[shown(r) for r in effects],
+            open=[shown(r) for r in open_],
+            cadres=cadres,
+            qr=f"{request.path}.png",
+            url=self._url(request),
+            month=month,
+        )
 
     async def qr(self, request: web.Request) -> web.Response:
         """GET /public/{unit_id|all}/{YYYY-MM}.png: the page's address as a QR code (200, image/png), for the

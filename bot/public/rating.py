@@ -40,12 +40,16 @@ log = logging.getLogger("minqing.public")
 CSRF_COOKIE = "mq_rate"
 MAX_COMMENT = 500
 GONE = "这个回访链接已失效（已评价过、已过期或问题已重新办理）。如需评价，请联系为您办理的老师重新获取链接。"
-THANKS = {"满意": "感谢您的评价！", "基本满意": "感谢您的评价！我们会继续改进。",
-          "不满意": "感谢您的反馈，这个问题已退回重新办理，负责的老师会尽快联系您。"}
+THANKS = {
+    "满意": "感谢您的评价！",
+    "基本满意": "感谢您的评价！我们会继续改进。",
+    "不满意": "感谢您的反馈，这个问题已退回重新办理，负责的老师会尽快联系您。",
+}
 
 
 class _Gone(Exception):
     """The link cannot be used (any more): the page says so and the transaction rolls back."""
+
 
 class RatingPages:
     def __init__(self, services: Inbox) -> None:
@@ -73,10 +77,24 @@ class RatingPages:
         if item is None:
             return page("message.html", status=410, title="链接已失效", text=GONE)
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
-        response = page("rate.html", item_id=item.id, category=item.category, problem=mask(item.text),
-                        result=mask(item.result or ""), ratings=RATINGS, csrf=csrf, max_comment=MAX_COMMENT)
-        response.set_cookie(CSRF_COOKIE, csrf, path="/r/", httponly=True, samesite="Lax",
-                            secure=bool(self.services.cfg.web.get("cookie_secure", False)))
+        response = page(
+            "rate.html",
+            item_id=item.id,
+            category=item.category,
+            problem=mask(item.text),
+            result=mask(item.result or ""),
+            ratings=RATINGS,
+            csrf=csrf,
+            max_comment=MAX_COMMENT,
+        )
+        response.set_cookie(
+            CSRF_COOKIE,
+            csrf,
+            path="/r/",
+            httponly=True,
+            samesite="Lax",
+            secure=bool(self.services.cfg.web.get("cookie_secure", False)),
+        )
         return response
 
     async def rate(self, request: web.Request) -> web.Response:
@@ -112,13 +130,22 @@ class RatingPages:
             actor = await get_cadre(s, link.cadre_id)
             if actor is None:
                 raise _Gone
-            msg = IncomingMessage(channel="public", msg_id=link.token_hash[:16], user_id="public", text="",
-                                  received_at=now)
-            ctx = Ctx(session=s, msg=msg, cadre=actor, now=now, policy=self.services.cfg.policy,
-                      parser=cast("Parser", None))  # a rating never parses text
+            msg = IncomingMessage(
+                channel="public", msg_id=link.token_hash[:16], user_id="public", text="", received_at=now
+            )
+            ctx = Ctx(
+                session=s, msg=msg, cadre=actor, now=now, policy=self.services.cfg.policy, parser=cast("Parser", None)
+            )  # a rating never parses text
             await rate(ctx, item, rating, comment, source="群众")
-            await outbox.enqueue(s, [replace(n, dedupe_key=f"rate:{link.token_hash[:16]}:{n.to.cadre_id}")
-                                     for n in ctx.outgoing if isinstance(n.to, CadreAddress)], now)
+            await outbox.enqueue(
+                s,
+                [
+                    replace(n, dedupe_key=f"rate:{link.token_hash[:16]}:{n.to.cadre_id}")
+                    for n in ctx.outgoing
+                    if isinstance(n.to, CadreAddress)
+                ],
+                now,
+            )
             return item.id
 
     async def qr(self, request: web.Request) -> web.Response:
@@ -127,6 +154,8 @@ class RatingPages:
         token = request.match_info["token"]
         if await self._item(token) is None:
             raise web.HTTPGone(text=GONE)
-        return web.Response(body=qr_png(self._url(token)), content_type="image/png",
-                            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-
+        return web.Response(
+            body=qr_png(self._url(token)),
+            content_type="image/png",
+            headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        )

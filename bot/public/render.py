@@ -10,19 +10,32 @@ import jinja2
 import qrcode
 from aiohttp import web
 
-ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-                         autoescape=True, trim_blocks=True, lstrip_blocks=True)
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def page(template: str, status: int = 200, **values: Any) -> web.Response:
     """An HTML answer with a strict CSP, no caching and no referrer (the token is in the path)."""
-    response = web.Response(text=ENV.get_template(template).render(**values), status=status,
-                            content_type="text/html", charset="utf-8")
-    response.headers.update({"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                             "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
-                             "X-Frame-Options": "DENY"})
+    response = web.Response(
+        text=ENV.get_template(template).render(**values), status=status, content_type="text/html", charset="utf-8"
+    )
+    response.headers.update(
+        {
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+        }
+    )
     return response
 
 

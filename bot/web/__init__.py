@@ -34,8 +34,10 @@ from bot.web.views import Console
 from handlers.privacy import mask_numbers
 
 HERE = Path(__file__).parent
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 
 @web.middleware
@@ -75,11 +77,21 @@ def create_console(services, settings: WebSettings | None = None) -> web.Applica
     profile = services.cfg.policy.profile
     categories = tuple(parser.categories(profile)) if parser is not None else ()
     app = web.Application(middlewares=[security_headers])
-    setup_session(app, EncryptedCookieStorage(
-        Fernet(settings.secret_key), cookie_name="minqing_console", max_age=settings.session_hours * 3600,
-        httponly=True, samesite="Strict", secure=settings.cookie_secure, path="/console"))
-    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                               undefined=jinja2.StrictUndefined)
+    setup_session(
+        app,
+        EncryptedCookieStorage(
+            Fernet(settings.secret_key),
+            cookie_name="minqing_console",
+            max_age=settings.session_hours * 3600,
+            httponly=True,
+            samesite="Strict",
+            secure=settings.cookie_secure,
+            path="/console",
+        ),
+    )
+    env = aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined
+    )
     env.filters["pct"] = _pct
     env.filters["masked"] = mask_numbers
     versions = {f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for f in (HERE / "static").iterdir()}

@@ -60,8 +60,12 @@ class Viewer:
 
     def may_see(self, item: Item) -> bool:
         """True when `item` is within the viewer's scope (same rule as `scope`, for one loaded item)."""
-        return (self.everything or item.owner_id == self.cadre_id or item.reporter_id == self.cadre_id
-                or (self.is_unit_head and item.unit_id == self.unit_id))
+        return (
+            self.everything
+            or item.owner_id == self.cadre_id
+            or item.reporter_id == self.cadre_id
+            or (self.is_unit_head and item.unit_id == self.unit_id)
+        )
 
     def unit_filter(self, asked: int | None) -> int | None:
         """The unit a dashboard or list shows: a unit head always their own."""
@@ -119,8 +123,15 @@ async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
             session.invalidate()
             return None
         ids = await accounts(s, cadre.id)
-        return Viewer(cadre.id, cadre.name, cadre.unit_id, cadre.unit.name, tuple(cadre.roles or ()),
-                      ids.get("wecom") or ids.get("dingtalk"), session.get("csrf") or "")
+        return Viewer(
+            cadre.id,
+            cadre.name,
+            cadre.unit_id,
+            cadre.unit.name,
+            tuple(cadre.roles or ()),
+            ids.get("wecom") or ids.get("dingtalk"),
+            session.get("csrf") or "",
+        )
 
 
 def form_text(value: object) -> str | None:

@@ -87,7 +87,7 @@ class Picture:
 
 
 def month_range(month: str | None, today: date) -> tuple[date, date]:
-    """"2026-11" → (2026-11-01, 2026-12-01); None or malformed → this month."""
+    """ "2026-11" → (2026-11-01, 2026-12-01); None or malformed → this month."""
     try:
         start = datetime.strptime(month or "", "%Y-%m").date()
     except ValueError:
@@ -95,15 +95,20 @@ def month_range(month: str | None, today: date) -> tuple[date, date]:
     return start, next_month(start)
 
 
-async def month_data(session, start: date, end: date, now: datetime, policy: Policy,
-                     settings: SchedulerSettings) -> MonthData:
+async def month_data(
+    session, start: date, end: date, now: datetime, policy: Policy, settings: SchedulerSettings
+) -> MonthData:
     """Compute the organisation-wide figures of [start, end) as of `now`."""
     today = now.date()
     f = LedgerFilter(since=as_datetime(start), until=as_datetime(end))
     names = await sweeps.units(session)
     periods = await metrics.unit_period(session, start, end, today)
-    mets = await metrics.unit_metrics(session, datetime.combine(end, datetime.min.time()),
-                                      response_hours=policy.response_hours, weights=policy.satisfaction_weights)
+    mets = await metrics.unit_metrics(
+        session,
+        datetime.combine(end, datetime.min.time()),
+        response_hours=policy.response_hours,
+        weights=policy.satisfaction_weights,
+    )
     status = await duties.evaluate(session, settings.duties, start, end, await sweeps.load_people(session))
     duty: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     unmet: dict[int, list[tuple[str, list[str]]]] = defaultdict(list)
@@ -118,8 +123,19 @@ async def month_data(session, start: date, end: date, now: datetime, policy: Pol
             unmet[st.person.unit_id].append((st.person.name, st.missing))
     counts = await unit_category_counts(session, f, today)
     new_days, done_days = await daily_counts(session, f, today)
-    return MonthData(start, end, now, names, periods, mets, {u: (m, o) for u, (m, o) in duty.items()},
-                     dict(unmet), counts, new_days, done_days)
+    return MonthData(
+        start,
+        end,
+        now,
+        names,
+        periods,
+        mets,
+        {u: (m, o) for u, (m, o) in duty.items()},
+        dict(unmet),
+        counts,
+        new_days,
+        done_days,
+    )
 
 
 def _weeks(start: date, end: date, new: dict[date, int], done: dict[date, int]) -> list[tuple[str, int, int]]:
@@ -139,8 +155,14 @@ def narrow(data: MonthData, units: set[int] | None) -> Picture:
     rows = {}
     for u in shown:
         met, owed = data.duty.get(u, (0, 0))
-        rows[u] = UnitRow(u, data.names[u], visits=data.periods.get(u, UnitPeriod()).visits, duty_met=met,
-                          duty_owed=owed, metrics=data.mets.get(u, UnitMetrics()))
+        rows[u] = UnitRow(
+            u,
+            data.names[u],
+            visits=data.periods.get(u, UnitPeriod()).visits,
+            duty_met=met,
+            duty_owed=owed,
+            metrics=data.mets.get(u, UnitMetrics()),
+        )
     by_cat: dict[str, Counts] = defaultdict(Counts)
     for (u, cat), c in data.counts.items():
         if u in rows:
@@ -160,9 +182,19 @@ def narrow(data: MonthData, units: set[int] | None) -> Picture:
             if u in rows:
                 into[d] += n
     unmet = sorted((data.names[u], name, missing) for u in shown for name, missing in data.unmet.get(u, ()))
-    return Picture(data.start, data.end, data.computed_at, sorted(rows.values(), key=lambda r: r.unit_id), total,
-                   sorted(by_cat.items(), key=lambda kv: (-kv[1].new, kv[0])),
-                   _weeks(data.start, data.end, new, done), [], 0, unmet[:UNMET_ROWS], len(unmet))
+    return Picture(
+        data.start,
+        data.end,
+        data.computed_at,
+        sorted(rows.values(), key=lambda r: r.unit_id),
+        total,
+        sorted(by_cat.items(), key=lambda kv: (-kv[1].new, kv[0])),
+        _weeks(data.start, data.end, new, done),
+        [],
+        0,
+        unmet[:UNMET_ROWS],
+        len(unmet),
+    )
 
 
 def _add(target: Counts, c: Counts) -> None:
@@ -174,8 +206,14 @@ def _add(target: Counts, c: Counts) -> None:
 
 async def with_overdue(session, pic: Picture, f: LedgerFilter, today: date) -> Picture:
     """Add the longest-overdue open items under `f` (its scope and unit), as of `today`."""
-    page = await item_page(session, LedgerFilter(scope=f.scope, unit_id=f.unit_id, status="overdue"), today,
-                           sort="deadline", desc=False, per_page=OVERDUE_ROWS)
+    page = await item_page(
+        session,
+        LedgerFilter(scope=f.scope, unit_id=f.unit_id, status="overdue"),
+        today,
+        sort="deadline",
+        desc=False,
+        per_page=OVERDUE_ROWS,
+    )
     pic.overdue, pic.overdue_total = page.rows, page.total
     return pic
 
@@ -184,8 +222,12 @@ class MonthCache:
     """MonthData per (month, day): fresh for `max_age_s`, then served while a background task
     (`spawn`) recomputes it; `clear()` after a change made through the console."""
 
-    def __init__(self, compute: Callable[[date, date], Awaitable[MonthData]],
-                 spawn: Callable[[Awaitable], object], max_age_s: float = MAX_AGE_S) -> None:
+    def __init__(
+        self,
+        compute: Callable[[date, date], Awaitable[MonthData]],
+        spawn: Callable[[Awaitable], object],
+        max_age_s: float = MAX_AGE_S,
+    ) -> None:
         self.compute, self.spawn, self.max_age_s = compute, spawn, max_age_s
         self._entries: dict[tuple[date, date], tuple[float, MonthData]] = {}
         self._locks: dict[tuple[date, date], asyncio.Lock] = defaultdict(asyncio.Lock)

@@ -154,6 +154,7 @@ class Files:
         mime = "image/jpeg" if thumb else (a.mime if a.mime in SERVED_MIMES else "application/octet-stream")
         if not mime.startswith("image/"):  # PDFs (and anything unexpected) download, never render inline
             fallback = "attachment.pdf" if mime == PDF_MIME else "attachment.bin"
-            headers["Content-Disposition"] = (f'attachment; filename="{fallback}"; filename*=UTF-8\'\''
-                                              + quote(a.file_name or fallback))
+            headers["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''" + quote(
+                a.file_name or fallback
+            )
         return web.Response(body=body, content_type=mime, headers=headers)

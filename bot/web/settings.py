@@ -62,9 +62,11 @@ def _key(configured: str, data_dir: Path) -> bytes:
 def web_settings(cfg: Any) -> WebSettings:
     """From `cfg.web` (checked by bot/config.py; empty for a Config built in code: defaults)."""
     raw = getattr(cfg, "web", None) or {}
-    return WebSettings(base_url=str(raw.get("base_url") or cfg.policy.console_url).rstrip("/"),
-                       secret_key=_key(raw.get("secret_key") or "", Path(cfg.data_dir)),
-                       cookie_secure=bool(raw.get("cookie_secure", False)),
-                       session_hours=int(raw.get("session_hours", 8)),
-                       signin_per_minute=int(raw.get("signin_per_minute", 10)),
-                       page_size=int(raw.get("page_size", 50)))
+    return WebSettings(
+        base_url=str(raw.get("base_url") or cfg.policy.console_url).rstrip("/"),
+        secret_key=_key(raw.get("secret_key") or "", Path(cfg.data_dir)),
+        cookie_secure=bool(raw.get("cookie_secure", False)),
+        session_hours=int(raw.get("session_hours", 8)),
+        signin_per_minute=int(raw.get("signin_per_minute", 10)),
+        page_size=int(raw.get("page_size", 50)),
+    )

@@ -37,8 +37,15 @@ log = logging.getLogger("minqing.web")
 WECOM_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
 DINGTALK_AUTHORIZE = "https://login.dingtalk.com/oauth2/auth"
 LIST_TITLES = {"problems": "问题清单", "tasks": "任务清单", "effects": "效果清单"}
-STATUS_LABELS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "new": "待签收", "in_progress": "办理中",
-                 "reopened": "重办中", "closed": "已销号"}
+STATUS_LABELS = {
+    "open": "未办结",
+    "overdue": "逾期",
+    "resolved": "已办结",
+    "new": "待签收",
+    "in_progress": "办理中",
+    "reopened": "重办中",
+    "closed": "已销号",
+}
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
@@ -55,8 +62,9 @@ class Console:
 
     async def _month_data(self, start: date, end: date) -> dashboard.MonthData:
         async with self.db.session() as s:
-            return await dashboard.month_data(s, start, end, self.services.clock.now(), self.services.cfg.policy,
-                                              self.duty_settings)
+            return await dashboard.month_data(
+                s, start, end, self.services.clock.now(), self.services.cfg.policy, self.duty_settings
+            )
 
     async def picture(self, viewer: Viewer, f: LedgerFilter, start: date) -> dashboard.Picture:
         """The month narrowed to what the viewer may see (and the unit asked for)."""
@@ -104,10 +112,16 @@ class Console:
             cadre_id = await console_links.redeem(s, str(form.get("t", "")), now)
         if cadre_id is None:
             log.info("console sign-in refused from %s", request.remote)
-            return aiohttp_jinja2.render_template("message.html", request, {
-                "viewer": None, "title": "链接无效",
-                "text": "链接已失效（10分钟内有效，只能使用一次）。请在对话中重新发送「后台」获取新链接。"},
-                status=403)
+            return aiohttp_jinja2.render_template(
+                "message.html",
+                request,
+                {
+                    "viewer": None,
+                    "title": "链接无效",
+                    "text": "链接已失效（10分钟内有效，只能使用一次）。请在对话中重新发送「后台」获取新链接。",
+                },
+                status=403,
+            )
         await start_session(request, cadre_id, now, self.settings.session_hours)
         log.info("console sign-in cadre:%s", cadre_id)
         raise web.HTTPFound("/console/")
@@ -123,9 +137,20 @@ class Console:
         session = await get_session(request)
         session["oauth_state"] = state
         back = f"{self.settings.base_url}/console/wecom/callback"
-        raise web.HTTPFound(f"{WECOM_AUTHORIZE}?" + urlencode(
-            {"appid": cfg.corp_id, "redirect_uri": back, "response_type": "code", "scope": "snsapi_base",
-             "state": state, "agentid": cfg.agent_id}) + "#wechat_redirect")
+        raise web.HTTPFound(
+            f"{WECOM_AUTHORIZE}?"
+            + urlencode(
+                {
+                    "appid": cfg.corp_id,
+                    "redirect_uri": back,
+                    "response_type": "code",
+                    "scope": "snsapi_base",
+                    "state": state,
+                    "agentid": cfg.agent_id,
+                }
+            )
+            + "#wechat_redirect"
+        )
 
     async def wecom_callback(self, request: web.Request) -> web.Response:
         """GET /console/wecom/callback?code&state, from WeCom 网页授权: signs a console user in (302 to /console/).
@@ -133,8 +158,9 @@ class Console:
         """
         if not (self.services.cfg.wecom.corp_id and self.services.cfg.wecom.secret):
             raise web.HTTPNotFound(text="未配置企业微信。")
-        return await self._oauth_finish(request, request.query.get("code", ""), "wecom",
-                                        self.services.wecom.user_by_code)
+        return await self._oauth_finish(
+            request, request.query.get("code", ""), "wecom", self.services.wecom.user_by_code
+        )
 
     async def dingtalk_start(self, request: web.Request) -> web.Response:
         """免登 inside DingTalk (the micro-app's home page links here): OAuth2, back with authCode."""
@@ -144,10 +170,19 @@ class Console:
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
         state = secrets.token_urlsafe(16)
         (await get_session(request))["oauth_state"] = state
-        raise web.HTTPFound(f"{DINGTALK_AUTHORIZE}?" + urlencode(
-            {"redirect_uri": f"{self.settings.base_url}/console/dingtalk/callback", "response_type": "code",
-             "client_id": self.services.cfg.dingtalk.app_key, "scope": "openid", "state": state,
-             "prompt": "consent"}))
+        raise web.HTTPFound(
+            f"{DINGTALK_AUTHORIZE}?"
+            + urlencode(
+                {
+                    "redirect_uri": f"{self.settings.base_url}/console/dingtalk/callback",
+                    "response_type": "code",
+                    "client_id": self.services.cfg.dingtalk.app_key,
+                    "scope": "openid",
+                    "state": state,
+                    "prompt": "consent",
+                }
+            )
+        )
 
     async def dingtalk_callback(self, request: web.Request) -> web.Response:
         """GET /console/dingtalk/callback?authCode&state, from DingTalk 免登: as `wecom_callback` (404 without
@@ -173,8 +208,12 @@ class Console:
             cadre_id = cadre.id if cadre is not None else None
         if not allowed:
             log.info("console %s sign-in refused", channel)
-            return aiohttp_jinja2.render_template("message.html", request, {
-                "viewer": None, "title": "无权使用后台", "text": "后台供领导、单位负责人和管理员使用。"}, status=403)
+            return aiohttp_jinja2.render_template(
+                "message.html",
+                request,
+                {"viewer": None, "title": "无权使用后台", "text": "后台供领导、单位负责人和管理员使用。"},
+                status=403,
+            )
         assert cadre_id is not None  # allowed implies a cadre
         await start_session(request, cadre_id, self.services.clock.now(), self.settings.session_hours)
         log.info("console sign-in cadre:%s (%s)", cadre_id, channel)
@@ -191,14 +230,22 @@ class Console:
 
     async def signed_out(self, request: web.Request) -> web.Response:
         """GET /console/signed-out, anyone: 200 page telling how to sign in (「后台」 in a private chat)."""
-        return aiohttp_jinja2.render_template("message.html", request, {
-            "viewer": None, "title": "未登录",
-            "text": "请在企业微信或钉钉中私聊民情通发送「后台」，点击收到的链接登录（领导、单位负责人、管理员可用）。"})
+        return aiohttp_jinja2.render_template(
+            "message.html",
+            request,
+            {
+                "viewer": None,
+                "title": "未登录",
+                "text": "请在企业微信或钉钉中私聊民情通发送「后台」，点击收到的链接登录"
+                "（领导、单位负责人、管理员可用）。",
+            },
+        )
 
     # -- filters -----------------------------------------------------------------------
 
     def _filter(self, viewer: Viewer, q) -> tuple[LedgerFilter, dict]:
         """LedgerFilter from the query string (ids and codes only), always within the scope."""
+
         def num(k: str) -> int | None:
             v = q.get(k, "")
             return int(v) if v.isdigit() else None
@@ -215,11 +262,26 @@ class Console:
         category = category if category in self.categories else ""
         track = q.get("track", "")
         track = track if track in ("即办", "包保") else ""
-        f = LedgerFilter(since=since, until=until, unit_id=viewer.unit_filter(num("unit")), category=category or None,
-                         status=status or None, owner_id=num("owner"), track=track or None,
-                         overdue=q.get("overdue") == "1", scope=viewer.scope)
-        shown = {"month": month, "unit": f.unit_id or "", "category": category, "status": status,
-                 "owner": f.owner_id or "", "track": track, "overdue": "1" if f.overdue else ""}
+        f = LedgerFilter(
+            since=since,
+            until=until,
+            unit_id=viewer.unit_filter(num("unit")),
+            category=category or None,
+            status=status or None,
+            owner_id=num("owner"),
+            track=track or None,
+            overdue=q.get("overdue") == "1",
+            scope=viewer.scope,
+        )
+        shown = {
+            "month": month,
+            "unit": f.unit_id or "",
+            "category": category,
+            "status": status,
+            "owner": f.owner_id or "",
+            "track": track,
+            "overdue": "1" if f.overdue else "",
+        }
         return f, shown
 
     async def _choices(self, viewer: Viewer, unit_id: int | None = None) -> dict:
@@ -243,20 +305,32 @@ class Console:
         shown["month"] = f"{start:%Y-%m}"
         pic = await self.picture(viewer, f, start)
         charts = {
-            "units": [r.name for r in pic.units], "visits": [r.visits for r in pic.units],
+            "units": [r.name for r in pic.units],
+            "visits": [r.visits for r in pic.units],
             "duty": [None if r.duty_rate is None else round(r.duty_rate * 100, 1) for r in pic.units],
             "categories": [c for c, _ in pic.categories],
-            "cat_new": [c.new for _, c in pic.categories], "cat_open": [c.open for _, c in pic.categories],
+            "cat_new": [c.new for _, c in pic.categories],
+            "cat_open": [c.open for _, c in pic.categories],
             "cat_overdue": [c.overdue for _, c in pic.categories],
             "cat_resolved": [c.resolved for _, c in pic.categories],
-            "weeks": [w[0] for w in pic.weeks], "week_new": [w[1] for w in pic.weeks],
+            "weeks": [w[0] for w in pic.weeks],
+            "week_new": [w[1] for w in pic.weeks],
             "week_resolved": [w[2] for w in pic.weeks],
         }
         weight = self.services.cfg.policy.satisfaction_weights.get("基本满意", 0.9)
-        rates = [(name, getattr(pic.total.metrics, attr), text.replace("0.9", f"{weight:g}"))
-                 for name, attr, text in dashboard.RATE_DEFINITIONS]
-        ctx = {"viewer": viewer, "pic": pic, "shown": shown, "rates": rates, "today": self.today,
-               "charts": json.dumps(charts, ensure_ascii=False), **await self._choices(viewer, f.unit_id)}
+        rates = [
+            (name, getattr(pic.total.metrics, attr), text.replace("0.9", f"{weight:g}"))
+            for name, attr, text in dashboard.RATE_DEFINITIONS
+        ]
+        ctx = {
+            "viewer": viewer,
+            "pic": pic,
+            "shown": shown,
+            "rates": rates,
+            "today": self.today,
+            "charts": json.dumps(charts, ensure_ascii=False),
+            **await self._choices(viewer, f.unit_id),
+        }
         return aiohttp_jinja2.render_template("dashboard.html", request, ctx)
 
     async def items(self, request: web.Request) -> web.Response:
@@ -271,12 +345,23 @@ class Console:
         desc = request.query.get("desc", "1") == "1"
         page = int(request.query.get("page", "1")) if request.query.get("page", "1").isdigit() else 1
         async with self.db.session() as s:
-            result = await item_page(s, f, self.today, which=which, sort=sort, desc=desc, page=page,
-                                     per_page=self.settings.page_size)
-        ctx = {"viewer": viewer, "which": which, "title": LIST_TITLES[which], "page": result, "shown": shown,
-               "sort": sort, "desc": desc, "today": self.today, "status_names": STATUS_NAMES,
-               "query": _query(request, drop=("page",)), "export_query": _query(request, drop=("page", "sort", "desc")),
-               **await self._choices(viewer, f.unit_id)}
+            result = await item_page(
+                s, f, self.today, which=which, sort=sort, desc=desc, page=page, per_page=self.settings.page_size
+            )
+        ctx = {
+            "viewer": viewer,
+            "which": which,
+            "title": LIST_TITLES[which],
+            "page": result,
+            "shown": shown,
+            "sort": sort,
+            "desc": desc,
+            "today": self.today,
+            "status_names": STATUS_NAMES,
+            "query": _query(request, drop=("page",)),
+            "export_query": _query(request, drop=("page", "sort", "desc")),
+            **await self._choices(viewer, f.unit_id),
+        }
         return aiohttp_jinja2.render_template("items.html", request, ctx)
 
     async def visits(self, request: web.Request) -> web.Response:
@@ -291,8 +376,16 @@ class Console:
         async with self.db.session() as s:
             result = await visit_page(s, f, sort=sort, desc=desc, page=page, per_page=self.settings.page_size)
             trails = await visit_trails(s, [row[0].id for row in result.rows])
-        ctx = {"viewer": viewer, "page": result, "shown": shown, "sort": sort, "desc": desc, "trails": trails,
-               "query": _query(request, drop=("page",)), **await self._choices(viewer, f.unit_id)}
+        ctx = {
+            "viewer": viewer,
+            "page": result,
+            "shown": shown,
+            "sort": sort,
+            "desc": desc,
+            "trails": trails,
+            "query": _query(request, drop=("page",)),
+            **await self._choices(viewer, f.unit_id),
+        }
         return aiohttp_jinja2.render_template("visits.html", request, ctx)
 
     async def item(self, request: web.Request) -> web.Response:
@@ -314,11 +407,24 @@ class Console:
         flash = session.pop("flash", None)
         decisions = [e for e, _ in history if e.kind in ("ext_request", "ext_approved", "ext_refused")]
         pending = decisions[-1] if decisions and decisions[-1].kind == "ext_request" else None
-        ctx = {"viewer": viewer, "item": item, "unit_name": unit_name, "owner": names.get(item.owner_id),
-               "reporter": names.get(item.reporter_id), "history": history, "event_names": EVENT_NAMES,
-               "status_names": STATUS_NAMES, "today": self.today, "units": units, "categories": self.categories,
-               "ratings": RATINGS, "flash": flash, "nonce": secrets.token_urlsafe(12), "trail": trail,
-               "pending_extension": (pending.data or {}).get("to") if pending else None}
+        ctx = {
+            "viewer": viewer,
+            "item": item,
+            "unit_name": unit_name,
+            "owner": names.get(item.owner_id),
+            "reporter": names.get(item.reporter_id),
+            "history": history,
+            "event_names": EVENT_NAMES,
+            "status_names": STATUS_NAMES,
+            "today": self.today,
+            "units": units,
+            "categories": self.categories,
+            "ratings": RATINGS,
+            "flash": flash,
+            "nonce": secrets.token_urlsafe(12),
+            "trail": trail,
+            "pending_extension": (pending.data or {}).get("to") if pending else None,
+        }
         return aiohttp_jinja2.render_template("item.html", request, ctx)
 
     async def act(self, request: web.Request) -> web.Response:
@@ -339,8 +445,13 @@ class Console:
             session["flash"] = "您的账号没有绑定企业微信或钉钉，无法在后台办理。"
         else:
             nonce = re.sub(r"[^A-Za-z0-9_-]", "", str(form.get("nonce", "")))[:24] or secrets.token_urlsafe(12)
-            msg = IncomingMessage(channel="web", msg_id=nonce, user_id=viewer.platform_id, text=text,
-                                  received_at=self.services.clock.now())
+            msg = IncomingMessage(
+                channel="web",
+                msg_id=nonce,
+                user_id=viewer.platform_id,
+                text=text,
+                received_at=self.services.clock.now(),
+            )
             replies = await self.services.dispatcher.handle(msg)
             self.months.clear()  # the dashboard shows the change at once
             self.services.worker.kick()
@@ -359,10 +470,13 @@ class Console:
         await asyncio.to_thread(write_xlsx, tables, buf)  # CPU-bound: off the event loop
         body = buf.getvalue()
         name = f"台账-{shown['month'] or '全部'}.xlsx"
-        return web.Response(body=body, headers={
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''"
-                                   + _quote(name)})
+        return web.Response(
+            body=body,
+            headers={
+                "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "Content-Disposition": "attachment; filename=\"ledger.xlsx\"; filename*=UTF-8''" + _quote(name),
+            },
+        )
 
     async def report(self, request: web.Request) -> web.Response:
         """The monthly report as a printable page."""
@@ -371,12 +485,16 @@ class Console:
         start, _ = dashboard.month_range(shown["month"], self.today)
         pic = await self.picture(viewer, f, start)
         rates = [(name, getattr(pic.total.metrics, attr), text) for name, attr, text in dashboard.RATE_DEFINITIONS]
-        return aiohttp_jinja2.render_template("report.html", request, {
-            "viewer": viewer, "pic": pic, "rates": rates, "today": self.today, "month": f"{start:%Y-%m}"})
+        return aiohttp_jinja2.render_template(
+            "report.html",
+            request,
+            {"viewer": viewer, "pic": pic, "rates": rates, "today": self.today, "month": f"{start:%Y-%m}"},
+        )
 
 
 def command_text(item_id: int, form) -> str | None:
     """The chat command a console form stands for, or None when a required field is empty."""
+
     def field(k: str) -> str:
         return " ".join(str(form.get(k, "")).split())[:500]
 
@@ -411,4 +529,3 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name)
-

@@ -60,8 +60,12 @@ class WeComCallback:
             raise web.HTTPBadRequest(text="bad request")
         age = self.s.epoch_ms(self.s.clock.now()) // 1000 - int(values[1])
         if abs(age) > self.cfg.max_age_s:
-            log.warning("wecom callback refused: timestamp %ss away from now (limit %ss) from %s",
-                        age, self.cfg.max_age_s, request.remote)
+            log.warning(
+                "wecom callback refused: timestamp %ss away from now (limit %ss) from %s",
+                age,
+                self.cfg.max_age_s,
+                request.remote,
+            )
             raise web.HTTPForbidden(text="forbidden")
         return values
 
@@ -72,8 +76,14 @@ class WeComCallback:
         try:
             plain = self.crypto.verify_url(sig, ts, nonce, echostr)
         except SignatureError:
-            hint = ("; echostr contains a space: a proxy probably decoded '+' as a space, pass the query "
-                    "string through unchanged") if " " in echostr else ""
+            hint = (
+                (
+                    "; echostr contains a space: a proxy probably decoded '+' as a space, pass the query "
+                    "string through unchanged"
+                )
+                if " " in echostr
+                else ""
+            )
             log.warning("wecom URL verification refused: bad signature from %s%s", request.remote, hint)
             raise web.HTTPForbidden(text="forbidden") from None
         except BadRequest:
@@ -111,8 +121,12 @@ class WeComCallback:
             return self._passive(user, agent, NOT_TEXT, nonce, ts)
         text = "" if media else clean((message.Recognition if voice else message.Content) or "").strip()
         msg = IncomingMessage(
-            channel="wecom", msg_id=f"{agent}:{message.MsgId or _content_id(message, text)}", user_id=user,
-            text=text, received_at=self.s.clock.now(), media=media,
+            channel="wecom",
+            msg_id=f"{agent}:{message.MsgId or _content_id(message, text)}",
+            user_id=user,
+            text=text,
+            received_at=self.s.clock.now(),
+            media=media,
         )
 
         reply_to = PlatformAddress("wecom", "user", user)
@@ -129,7 +143,7 @@ class WeComCallback:
             return web.Response(text="")
         spans = split.split_spans(text, split.WECOM_TEXT_BYTES)
         if len(spans) > 1:  # a passive reply is one message: the rest goes through the API
-            rest = text[spans[1][0]:]
+            rest = text[spans[1][0] :]
             await self.s.enqueue_text(msg, rest, to=reply_to, tag="rest")
         a, b = spans[0]
         return self._passive(user, agent, text[a:b], nonce, ts)
@@ -145,4 +159,3 @@ def _content_id(message: WeComMessage, text: str) -> str:
     any other message another one, so an empty MsgId never turns later messages into replays."""
     seed = "\x1f".join((message.FromUserName or "", message.CreateTime or "", message.MsgType, text))
     return "h" + hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:24]
-

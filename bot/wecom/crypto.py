@@ -25,8 +25,17 @@ from handlers.errors import BadRequest, SignatureError
 # The envelope's Encrypt value (base64), with or without CDATA; at most one megabyte of it.
 _ENCRYPT = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[)?([A-Za-z0-9+/=]{1,1400000})(?:\]\]>)?\s*</Encrypt>")
 
-_DECRYPT_ERRORS = (ValueError, TypeError, KeyError, IndexError, struct.error, binascii.Error,
-                   UnicodeDecodeError, ExpatError, AttributeError)
+_DECRYPT_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    struct.error,
+    binascii.Error,
+    UnicodeDecodeError,
+    ExpatError,
+    AttributeError,
+)
 
 
 class WeComCrypto:
@@ -66,9 +75,11 @@ class WeComCrypto:
             raise BadRequest("undecryptable message")
         return parse_plaintext(plain)
 
-    def encrypt_reply(self, *, to_user: str, text: str, nonce: str, agent_id: str = "",
-                      timestamp: str | None = None) -> str:
+    def encrypt_reply(
+        self, *, to_user: str, text: str, nonce: str, agent_id: str = "", timestamp: str | None = None
+    ) -> str:
         """An encrypted passive text reply (XML) for `to_user`."""
-        reply = WxTextReply(source=self.cfg.corp_id, target=to_user, content=text,
-                            agent=int(agent_id) if agent_id.isdigit() else 0)
+        reply = WxTextReply(
+            source=self.cfg.corp_id, target=to_user, content=text, agent=int(agent_id) if agent_id.isdigit() else 0
+        )
         return self._crypto.encrypt_message(reply.render(), nonce, timestamp or str(int(time.time())))

@@ -1,4 +1,5 @@
 """Keyword classification of item texts over a profile's taxonomy (data/<profile>.toml)."""
+
 from __future__ import annotations
 
 import re
@@ -9,18 +10,17 @@ from typing import Any
 WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
 
 
-
 @dataclass
 class Taxonomy:
     """One profile: ordered categories, weighted keywords, phrase rules and place priors."""
+
     name: str
     categories: tuple[str, ...]
     fallback: str
     keywords: dict[str, dict[str, float]] = field(default_factory=dict)
     rules: list[tuple[re.Pattern[str], str, float]] = field(default_factory=list)
     place_prior: dict[str, str] = field(default_factory=dict)
-    place_weight: dict[str, float] = field(
-        default_factory=lambda: {"base": 1.5, "sense": 0.0})
+    place_weight: dict[str, float] = field(default_factory=lambda: {"base": 1.5, "sense": 0.0})
     aliases: dict[str, str] = field(default_factory=dict)
     lexicon: Lexicon = field(default_factory=lambda: Lexicon({}))
 
@@ -83,7 +83,7 @@ class Lexicon:
         covered = -1  # end of the last word found: shorter words inside it add nothing
         for i in range(len(text)):
             for n in lengths:
-                w = text[i:i + n]
+                w = text[i : i + n]
                 if len(w) == n and w in table:
                     if i + n > covered:
                         found.add(w)
@@ -127,8 +127,13 @@ class Classifier:
         kw = self.taxonomy.keywords
         return [w for w in self._words(tok) if len(w) >= 2 and max(kw[w].values()) >= 2.0]
 
-    def scores(self, segments: Iterable[tuple[Iterable[str], float]], text: str,
-               place_type: str | None = None, place: str | None = None) -> dict[str, float]:
+    def scores(
+        self,
+        segments: Iterable[tuple[Iterable[str], float]],
+        text: str,
+        place_type: str | None = None,
+        place: str | None = None,
+    ) -> dict[str, float]:
         """Category scores of one item: keyword weights of the tokens of each segment times the
         segment's weight (the clause stating the problem counts more than its context), phrase
         rules over the item text, and a prior from the visit's place type or place name.
@@ -170,8 +175,7 @@ class Classifier:
     def _words_in(self, text: str) -> list[str]:
         kw = self.taxonomy.keywords
         n = len(text)
-        return [text[i:j] for i in range(n) for j in range(i + 2, min(n, i + self.max_len) + 1)
-                if text[i:j] in kw]
+        return [text[i:j] for i in range(n) for j in range(i + 2, min(n, i + self.max_len) + 1) if text[i:j] in kw]
 
     def _top(self, total: dict[str, float]) -> str | None:
         if not total:
@@ -179,7 +183,12 @@ class Classifier:
         order = {c: i for i, c in enumerate(self.taxonomy.categories)}
         return max(total, key=lambda c: (total[c], -order.get(c, 99)))
 
-    def best(self, segments: Iterable[tuple[Iterable[str], float]], text: str,
-             place_type: str | None = None, place: str | None = None) -> str:
+    def best(
+        self,
+        segments: Iterable[tuple[Iterable[str], float]],
+        text: str,
+        place_type: str | None = None,
+        place: str | None = None,
+    ) -> str:
         """The highest-scoring category; ties go to the earlier category; none -> fallback."""
         return self._top(self.scores(segments, text, place_type, place)) or self.taxonomy.fallback

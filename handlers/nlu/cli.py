@@ -1,4 +1,5 @@
 """Body of the `minqing parse` command: JSON lines or plain text in, JSON lines out."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Stand-alone entry: python -m handlers.nlu.cli_main --today YYYY-MM-DD --profile campus < in > out."""
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,7 @@ from .parser import Parser
 
 def main(argv: list[str] | None = None) -> int:
     """Parse stdin to stdout, one JSON line per input line."""
-    ap = argparse.ArgumentParser(prog="minqing-parse",
-                                 description="Parse cadre messages (JSON lines or text).")
+    ap = argparse.ArgumentParser(prog="minqing-parse", description="Parse cadre messages (JSON lines or text).")
     ap.add_argument("--today", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD")
     ap.add_argument("--profile", default="campus", choices=("campus", "community"))
     ap.add_argument("--cache-dir", type=Path, default=None)

@@ -10,6 +10,7 @@ Forms: 2026-12-05, 2026年12月5日, 12月5日/号, 十二月五日, 12.5, 12/5,
 Without a year a date is the nearest one in the sensible direction (a deadline lies ahead,
 a visit behind). An impossible date raises ImpossibleDate with the reply 「2月没有30日」.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -23,8 +24,24 @@ MONTH_GRACE_DAYS = 31  # 「12月5日」 written on 12-07 means the one just pas
 DAY_GRACE_DAYS = 7  # 「5号」 written on the 7th: the 5th just passed
 
 _N = rf"(?:[0-9]{{1,2}}|[{CN_NUM}]{{1,3}})"
-WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
-            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+WEEKDAYS = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "末": 5,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 _WEEK = r"(?:周|星期|礼拜)"
 _MAX_DAYS = {m: (29 if m == 2 else calendar.monthrange(2025, m)[1]) for m in range(1, 13)}
 
@@ -38,6 +55,7 @@ class ImpossibleDate(ValueError):
 
 
 # --- the nearest real date in a direction ---------------------------------------------------
+
 
 def _check(month: int, day: int, year: int | None = None) -> None:
     if not 1 <= month <= 12:
@@ -117,10 +135,20 @@ def _month_offset(today: date, months: int) -> tuple[int, int]:
 
 # --- one whole expression ----------------------------------------------------------------
 
-_REL_DAYS = {"今天": 0, "今日": 0, "当天": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
-             "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3}
-_MONTH_WORD = {"本": 0, "这": 0, "这个": 0, "": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2,
-               "上": -1, "上个": -1}
+_REL_DAYS = {
+    "今天": 0,
+    "今日": 0,
+    "当天": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "大后天": 3,
+    "昨天": -1,
+    "昨日": -1,
+    "前天": -2,
+    "大前天": -3,
+}
+_MONTH_WORD = {"本": 0, "这": 0, "这个": 0, "": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2, "上": -1, "上个": -1}
 _WHOLE: list[tuple[str, re.Pattern[str]]] = [
     ("ymd", re.compile(r"(?P<y>20[0-9]{2})\s*[-/.年]\s*(?P<m>[0-9]{1,2})\s*[-/.月]\s*(?P<d>[0-9]{1,2})\s*[日号]?")),
     ("md", re.compile(rf"(?P<m>{_N})\s*月份?\s*(?P<d>{_N})\s*[日号]?")),
@@ -131,8 +159,13 @@ _WHOLE: list[tuple[str, re.Pattern[str]]] = [
     ("yend", re.compile(r"(?:今|本)?年(?:底|末)")),
     ("mday", re.compile(rf"(?P<which>本|这个?|下下个?|下个?|上个?)月\s*(?P<d>{_N})\s*[日号]")),
     ("day", re.compile(rf"(?P<d>{_N})\s*[日号]")),
-    ("after", re.compile(rf"(?P<n>{_N}|半)\s*(?P<unit>天|日|周|个?星期|个?礼拜|个?月)\s*"
-                         r"(?P<dir>后|以后|之后|内|以内|之内|前|以前|之前)?")),
+    (
+        "after",
+        re.compile(
+            rf"(?P<n>{_N}|半)\s*(?P<unit>天|日|周|个?星期|个?礼拜|个?月)\s*"
+            r"(?P<dir>后|以后|之后|内|以内|之内|前|以前|之前)?"
+        ),
+    ),
 ]
 _STRIP = re.compile(r"^(?:到|至|截止到?|截至|直到|延期到|延长到|改到|改为|改成)\s*|\s*(?:前|之前|以前|为止|截止)$")
 
@@ -159,8 +192,7 @@ def _resolve(kind: str, m: re.Match[str], today: date, direction: str) -> date |
         month, day = cn_to_int(m["m"]), cn_to_int(m["d"])
         if month is None or day is None:
             return None
-        return nearest_month_day(today, month, day, direction,
-                                 grace=MONTH_GRACE_DAYS if direction == FUTURE else 0)
+        return nearest_month_day(today, month, day, direction, grace=MONTH_GRACE_DAYS if direction == FUTURE else 0)
     if kind == "rel":
         return today + timedelta(days=_REL_DAYS[m.group(0)])
     if kind == "week":
@@ -183,8 +215,11 @@ def _resolve(kind: str, m: re.Match[str], today: date, direction: str) -> date |
         return date(year, month, day)
     if kind == "day":
         day = cn_to_int(m["d"])
-        return None if day is None else nearest_day(
-            today, day, direction, grace=DAY_GRACE_DAYS if direction == FUTURE else 0)
+        return (
+            None
+            if day is None
+            else nearest_day(today, day, direction, grace=DAY_GRACE_DAYS if direction == FUTURE else 0)
+        )
     if kind == "after":
         n = 0.5 if m["n"] == "半" else cn_to_int(m["n"])
         if n is None:
@@ -222,8 +257,7 @@ def parse_range(text: str, today: date) -> tuple[date, date] | None:
                 end = start.replace(day=cn_to_int(m["b"].strip()[:-1]) or 0)
             except ValueError:
                 raise ImpossibleDate(f"{start.month}月没有{m['b'].strip()[:-1]}日") from None
-        return (start, end) if start >= today - timedelta(
-            days=MONTH_GRACE_DAYS) and start <= end else None
+        return (start, end) if start >= today - timedelta(days=MONTH_GRACE_DAYS) and start <= end else None
     end = parse_date(t, today, FUTURE)
     return None if end is None else (today, end)
 
@@ -233,22 +267,57 @@ def parse_range(text: str, today: date) -> tuple[date, date] | None:
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／", "0123456789./")
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("ymd", re.compile(r"(?P<y>20[0-9]{2})\s*[-/.年]\s*(?P<m>[0-9]{1,2})\s*[-/.月]\s*"
-                       r"(?P<d>[0-9]{1,2})[日号]?")),
+    (
+        "ymd",
+        re.compile(
+            r"(?P<y>20[0-9]{2})\s*[-/.年]\s*(?P<m>[0-9]{1,2})\s*[-/.月]\s*"
+            r"(?P<d>[0-9]{1,2})[日号]?"
+        ),
+    ),
     ("md", re.compile(rf"(?P<m>{_N})\s*月\s*(?P<d>{_N})\s*[日号]?")),
     # 11.18 / 11/18 / 11-18, not part of a longer number, a decimal amount or a time
-    ("md", re.compile(r"(?<![0-9.:/])(?P<m>1[0-2]|0?[1-9])[./](?P<d>3[01]|[12][0-9]|0?[1-9])"
-                      r"(?![0-9]|\s*(?:元|块|万|倍|%|％|米|斤|公里|小时|分|亿|k|K|m|折))")),
-    ("rel", re.compile(r"大前天|前天|前晚|前日|昨天|昨日|昨晚|昨早|昨儿|昨夜|"
-                       r"今天|今日|今早|今晚|今晨|今儿|今夜|当天")),
+    (
+        "md",
+        re.compile(
+            r"(?<![0-9.:/])(?P<m>1[0-2]|0?[1-9])[./](?P<d>3[01]|[12][0-9]|0?[1-9])"
+            r"(?![0-9]|\s*(?:元|块|万|倍|%|％|米|斤|公里|小时|分|亿|k|K|m|折))"
+        ),
+    ),
+    (
+        "rel",
+        re.compile(
+            r"大前天|前天|前晚|前日|昨天|昨日|昨晚|昨早|昨儿|昨夜|"
+            r"今天|今日|今早|今晚|今晨|今儿|今夜|当天"
+        ),
+    ),
     ("ago", re.compile(rf"(?P<n>{_N})\s*天(?:以)?前")),
-    ("week", re.compile(rf"(?<![每隔])(?P<which>上上|上个?|本|这个?|这)?{_WEEK}"
-                        rf"(?P<wd>[一二三四五六日天末]|[1-7](?![0-9]))")),
-    ("day", re.compile(rf"(?<![0-9第月编#.])(?P<d>{_N})\s*[号日]"
-                       rf"(?![楼床门线窗房宿院馆机柜车位栋台道问件单条元])")),
+    (
+        "week",
+        re.compile(
+            rf"(?<![每隔])(?P<which>上上|上个?|本|这个?|这)?{_WEEK}"
+            rf"(?P<wd>[一二三四五六日天末]|[1-7](?![0-9]))"
+        ),
+    ),
+    (
+        "day",
+        re.compile(
+            rf"(?<![0-9第月编#.])(?P<d>{_N})\s*[号日]"
+            rf"(?![楼床门线窗房宿院馆机柜车位栋台道问件单条元])"
+        ),
+    ),
 ]
-_REL = {"大前天": -3, "前天": -2, "前晚": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "昨早": -1,
-        "昨儿": -1, "昨夜": -1}
+_REL = {
+    "大前天": -3,
+    "前天": -2,
+    "前晚": -2,
+    "前日": -2,
+    "昨天": -1,
+    "昨日": -1,
+    "昨晚": -1,
+    "昨早": -1,
+    "昨儿": -1,
+    "昨夜": -1,
+}
 
 
 def _visit_date(kind: str, m: re.Match[str], today: date) -> date | None:

@@ -4,6 +4,7 @@
 corpus's own scorer (``data/corpus/score.py``); ``k_fold`` does the same over random folds of
 all rows. Both print per-figure tables; ``category_report`` adds per-category precision/recall
 and a confusion table of item categories."""
+
 from __future__ import annotations
 
 import json
@@ -21,10 +22,25 @@ from .learn import CORPUS_DIR, slice_of
 from .parser import Parser
 from .training import shipped_rows, train
 
-FIGURES = ("intent", "items.f1", "items.category", "visit.people", "visit.place_type", "visit.date", "query",
-           "resolve.ref")
-TARGETS = {"intent": 0.96, "items.f1": 0.90, "items.category": 0.88, "visit.people": 0.95,
-           "visit.place_type": 0.92, "visit.date": 0.97, "query": 0.93}
+FIGURES = (
+    "intent",
+    "items.f1",
+    "items.category",
+    "visit.people",
+    "visit.place_type",
+    "visit.date",
+    "query",
+    "resolve.ref",
+)
+TARGETS = {
+    "intent": 0.96,
+    "items.f1": 0.90,
+    "items.category": 0.88,
+    "visit.people": 0.95,
+    "visit.place_type": 0.92,
+    "visit.date": 0.97,
+    "query": 0.93,
+}
 
 
 def score(gold: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -33,15 +49,21 @@ def score(gold: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]])
         g, p = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
         g.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
         p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in predictions), encoding="utf-8")
-        out = subprocess.run([sys.executable, str(CORPUS_DIR / "score.py"), str(g), str(p), "--json"],
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, str(CORPUS_DIR / "score.py"), str(g), str(p), "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     return cast(dict[str, float], json.loads(out))
 
 
 def predict(parser: Parser, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The parser's corpus-shaped prediction for each row."""
-    return [parser.parse(r["text"], date.fromisoformat(r["today"]), r.get("profile") or "campus").to_json(r["id"])
-            for r in rows]
+    return [
+        parser.parse(r["text"], date.fromisoformat(r["today"]), r.get("profile") or "campus").to_json(r["id"])
+        for r in rows
+    ]
 
 
 def resolves_without_ref(rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> int:
@@ -50,8 +72,9 @@ def resolves_without_ref(rows: Sequence[dict[str, Any]], predictions: Sequence[d
     return sum(1 for p in predictions if p["intent"] == "resolve" and gold[p["id"]]["intent"] != "resolve")
 
 
-def _run(parser: Parser, train_rows: list[dict[str, Any]],
-         test_rows: list[dict[str, Any]]) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def _run(
+    parser: Parser, train_rows: list[dict[str, Any]], test_rows: list[dict[str, Any]]
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
     saved = parser.models
     try:
         parser.models = train(parser, train_rows, margin=saved.margin if saved else 0.25)
@@ -63,8 +86,9 @@ def _run(parser: Parser, train_rows: list[dict[str, Any]],
     return figures, preds
 
 
-def leave_one_slice_out(parser: Parser, rows: list[dict[str, Any]] | None = None,
-                        out: Callable[[str], None] = print) -> dict[str, dict[str, float]]:
+def leave_one_slice_out(
+    parser: Parser, rows: list[dict[str, Any]] | None = None, out: Callable[[str], None] = print
+) -> dict[str, dict[str, float]]:
     """Train on all slices but one (dev.jsonl always trains), score the held-out slice."""
     rows = rows if rows is not None else shipped_rows()
     slices = sorted({slice_of(r) for r in rows} - {"d"})
@@ -82,8 +106,13 @@ def leave_one_slice_out(parser: Parser, rows: list[dict[str, Any]] | None = None
     return results
 
 
-def k_fold(parser: Parser, k: int = 5, rows: list[dict[str, Any]] | None = None, seed: int = 7,
-           out: Callable[[str], None] = print) -> tuple[dict[str, float], list[dict[str, Any]], list[dict[str, Any]]]:
+def k_fold(
+    parser: Parser,
+    k: int = 5,
+    rows: list[dict[str, Any]] | None = None,
+    seed: int = 7,
+    out: Callable[[str], None] = print,
+) -> tuple[dict[str, float], list[dict[str, Any]], list[dict[str, Any]]]:
     """k-fold cross-validation over all rows (seeded shuffle); returns figures, gold, predictions."""
     rows = list(rows if rows is not None else shipped_rows())
     random.Random(seed).shuffle(rows)
@@ -100,8 +129,9 @@ def k_fold(parser: Parser, k: int = 5, rows: list[dict[str, Any]] | None = None,
     return figures, gold, preds
 
 
-def category_report(gold: Sequence[dict[str, Any]], preds: Sequence[dict[str, Any]],
-                    out: Callable[[str], None] = print) -> None:
+def category_report(
+    gold: Sequence[dict[str, Any]], preds: Sequence[dict[str, Any]], out: Callable[[str], None] = print
+) -> None:
     """Per-category precision/recall of found items and the confusion table (gold row, predicted column)."""
     pred = {p["id"]: p for p in preds}
     confusion: dict[str, Counter[str]] = defaultdict(Counter)

@@ -2,6 +2,7 @@
 
 Kept apart from the models so training (``training.py``) and prediction (``parser.py``) use the
 very same functions."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ class Signals:
     flags: detector name → verdict (see Parser.signals); ref: the item number named, if any;
     dates: (offset, date) of every date found; own_dates: those in the writer's own words;
     places: place mentions."""
+
     flags: dict[str, bool]
     ref: int | None
     dates: list[tuple[int, date]]
@@ -44,8 +46,9 @@ def intent_features(text: str, sig: Signals) -> Features:
     return binary, {}
 
 
-def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier,
-                  place_type: str | None) -> Features:
+def item_features(
+    words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier, place_type: str | None
+) -> Features:
     """Character 1–3-grams and jieba tokens of an item's text (tokens outside the clause that
     states the problem at half weight), the keyword taxonomy's score per category, and (weakly)
     the visit's place type."""
@@ -73,7 +76,7 @@ def item_features(words: str, segments: Iterable[tuple[Iterable[str], float]], c
 def clause_features(text: str, clause: Clause, index: int, first_problem: int) -> Features:
     """What the clause model sees of one neutral clause: its character 1–3-grams, its length band,
     whether it opens the message, lies before the first cue-stated problem, or is a listed point."""
-    content = text[clause.content_start:clause.end]
+    content = text[clause.content_start : clause.end]
     binary = char_ngrams(content, 3)
     n = len(content)
     binary.add(f"clen:{0 if n <= 4 else 1 if n <= 10 else 2 if n <= 20 else 3}")
@@ -88,8 +91,7 @@ def clause_features(text: str, clause: Clause, index: int, first_problem: int) -
     return binary, {}
 
 
-def place_features(text: str, rule_type: str, place: str | None, places: list[PlaceMatch],
-                   profile: str) -> Features:
+def place_features(text: str, rule_type: str, place: str | None, places: list[PlaceMatch], profile: str) -> Features:
     """What the place-type model sees of a visit: the rule layer's verdict, the place name's and
     the other place mentions' last characters (what kind of place: …栋, …卡口, …养老院), and the
     character 1–2-grams of the writer's opening words (where the visit is told); each also paired

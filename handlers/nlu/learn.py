@@ -10,6 +10,7 @@ A model is built deterministically from labelled messages in the corpus format (
 ``data/corpus/README.md``) plus the organisation's category corrections, and cached under the
 cache directory by the SHA-256 of everything it was built from (:func:`fingerprint`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,7 @@ def char_ngrams(text: str, n_max: int = 3, prefix: str = "c", out: set[str] | No
         for size in range(1, n_max + 1):
             tag = f"{prefix}{size}:"
             for i in range(n - size + 1):
-                add(tag + run[i:i + size])
+                add(tag + run[i : i + size])
     return out
 
 
@@ -59,6 +60,7 @@ class LinearModel:
 
     labels: class names; index: feature name → row of ``weights`` (F × L, float32);
     bias: (L,). :meth:`probabilities` returns a softmax over labels."""
+
     labels: tuple[str, ...]
     index: dict[str, int]
     weights: np.ndarray
@@ -77,19 +79,26 @@ class LinearModel:
         total: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
         if weighted:
             get = index.get
-            pairs = [(row, value) for row, value in zip(map(get, weighted), weighted.values(), strict=True)
-                     if row is not None]
+            pairs = [
+                (row, value)
+                for row, value in zip(map(get, weighted), weighted.values(), strict=True)
+                if row is not None
+            ]
             if pairs:
                 wrows, values = zip(*pairs, strict=True)
                 total = total + np.asarray(values, dtype=np.float32) @ self.weights.take(wrows, axis=0)
         return total
 
-    def probabilities(self, features: Features, allowed: Iterable[str] | None = None,
-                      ) -> list[tuple[str, float]]:
+    def probabilities(
+        self,
+        features: Features,
+        allowed: Iterable[str] | None = None,
+    ) -> list[tuple[str, float]]:
         """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
         s = self.scores(features)
-        pairs = [(label, float(v)) for label, v in zip(self.labels, s, strict=True)
-                 if allowed is None or label in allowed]
+        pairs = [
+            (label, float(v)) for label, v in zip(self.labels, s, strict=True) if allowed is None or label in allowed
+        ]
         if not pairs:
             return []
         top = max(v for _, v in pairs)
@@ -98,8 +107,9 @@ class LinearModel:
         return sorted(((label, v / total) for label, v in exp), key=lambda p: -p[1])
 
 
-def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
-        weights: Sequence[float] | None = None) -> LinearModel:
+def fit(
+    examples: Sequence[tuple[Features, str]], c: float = 4.0, weights: Sequence[float] | None = None
+) -> LinearModel:
     """Train a multinomial logistic regression on (features, label) pairs (deterministic: lbfgs,
     fixed data order). `c` is the inverse L2 strength; `weights` optional per-example weights.
     Raises ValueError with fewer than two labels."""
@@ -126,8 +136,9 @@ def fit(examples: Sequence[tuple[Features, str]], c: float = 4.0,
     keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)
     names = vec.get_feature_names_out()
     index = {str(names[j]): k for k, j in enumerate(keep)}
-    return LinearModel(classes, index, np.ascontiguousarray(coef[:, keep].T, dtype=np.float32),
-                       intercept.astype(np.float32))
+    return LinearModel(
+        classes, index, np.ascontiguousarray(coef[:, keep].T, dtype=np.float32), intercept.astype(np.float32)
+    )
 
 
 @dataclass
@@ -135,6 +146,7 @@ class Models:
     """The learned models a parser uses: intent over messages, category per profile over item
     texts, the clause model over neutral clauses; `margin` is the probability gap under which a
     category's second choice is offered; `key` the fingerprint of what they were built from."""
+
     intent: LinearModel
     category: dict[str, LinearModel]
     margin: float

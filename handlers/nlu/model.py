@@ -1,4 +1,5 @@
 """Result types of the parser."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 @dataclass(frozen=True)
 class ParsedVisit:
     """A visit that happened: when, where and how many people were met."""
+
     date: date
     place_type: str
     place: str | None
@@ -19,6 +21,7 @@ class ParsedVisit:
 class ParsedItem:
     """One problem or need raised, with its category; `alternative` is the category model's
     second choice when it is unsure between the two (else None)."""
+
     category: str
     text: str
     alternative: str | None = None
@@ -27,6 +30,7 @@ class ParsedItem:
 @dataclass(frozen=True)
 class ParsedQuery:
     """A question about records."""
+
     subject: str
     status: str
     period: str
@@ -37,6 +41,7 @@ class ParsedQuery:
 @dataclass(frozen=True)
 class Parsed:
     """What a message means."""
+
     intent: str  # "visit" | "issue" | "query" | "resolve" | "other"
     visit: ParsedVisit | None
     items: tuple[ParsedItem, ...]
@@ -47,13 +52,26 @@ class Parsed:
         """The corpus shape: {"id", "intent", "visit", "items", "query", "resolve"}."""
         visit = None
         if self.visit is not None:
-            visit = {"date": self.visit.date.isoformat(), "place_type": self.visit.place_type,
-                     "place": self.visit.place, "people": self.visit.people}
+            visit = {
+                "date": self.visit.date.isoformat(),
+                "place_type": self.visit.place_type,
+                "place": self.visit.place,
+                "people": self.visit.people,
+            }
         query = None
         if self.query is not None:
-            query = {"subject": self.query.subject, "status": self.query.status, "period": self.query.period,
-                     "category": self.query.category, "mine": self.query.mine}
-        return {"id": id, "intent": self.intent, "visit": visit,
-                "items": [{"category": i.category, "text": i.text} for i in self.items],
-                "query": query,
-                "resolve": {"ref": self.resolve_ref} if self.resolve_ref is not None else None}
+            query = {
+                "subject": self.query.subject,
+                "status": self.query.status,
+                "period": self.query.period,
+                "category": self.query.category,
+                "mine": self.query.mine,
+            }
+        return {
+            "id": id,
+            "intent": self.intent,
+            "visit": visit,
+            "items": [{"category": i.category, "text": i.text} for i in self.items],
+            "query": query,
+            "resolve": {"ref": self.resolve_ref} if self.resolve_ref is not None else None,
+        }

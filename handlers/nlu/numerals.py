@@ -1,11 +1,25 @@
 """Chinese and Arabic numerals, and counting the people met on a visit."""
+
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5,
-          "六": 6, "七": 7, "八": 8, "九": 9}
+DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "俩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUM = "零〇一二两俩三四五六七八九十百千万"
 NUM = rf"[0-9]+|[{CN_NUM}]+"
@@ -50,8 +64,10 @@ PERSON_NOUNS = (
     "社员 志愿者 代表 党员 干部 人员 青年 妇女 高管 骨干 大户 人"
 ).split()
 # any other word for people, by how Chinese forms them: 参赛选手, 寝室长, 贫困生, 菜农, 店老板, 楼栋长
-_PERSON_WORD = (r"[\u4e00-\u9fff]{0,4}?(?:生|员|长|手|工|民|农|者|师|士|娃|伢|老板|代表|干部|家属|业主|老人|"
-                r"子女|青年|妈妈|宝妈|大姐|大哥|大叔|阿姨)(?![\u4e00-\u9fff]{0,1}(?:户|间|室|栋|楼|天|日|次|台|个))")
+_PERSON_WORD = (
+    r"[\u4e00-\u9fff]{0,4}?(?:生|员|长|手|工|民|农|者|师|士|娃|伢|老板|代表|干部|家属|业主|老人|"
+    r"子女|青年|妈妈|宝妈|大姐|大哥|大叔|阿姨)(?![\u4e00-\u9fff]{0,1}(?:户|间|室|栋|楼|天|日|次|台|个))"
+)
 _NOUN = "|".join(sorted(PERSON_NOUNS, key=len, reverse=True)) + "|" + _PERSON_WORD
 _CLS = "名|位|个|人"
 APPROX_BEFORE = re.compile(r"(?:约|大约|大概|近|将近|差不多|约莫|上)$")
@@ -60,41 +76,48 @@ _RANGE = re.compile(r"[一二两三四五六七八九][一二两三四五六七�
 _NUM_FIRST = re.compile(
     rf"(?P<num>{NUM})(?P<approx>[多余来几]?)(?:(?P<cls>名|位|个)|(?<=俩))"
     rf"(?P<mod>[^\s，。；、的,.;:：0-9]{{0,4}}?|[^\s，。；、,.;:：0-9]{{1,9}}的)"
-    rf"(?P<noun>{_NOUN})(?P<times>次)?")
+    rf"(?P<noun>{_NOUN})(?P<times>次)?"
+)
 # a modifier with 的 that names a unit, not people: "3个宿舍的同学", "两个班的学生"
 _UNIT_MOD = re.compile(r"宿舍|寝室|房间|班|户|家|村|组|学院|专业|单位|企业|公司|年级|社团|部门|楼")
 # "学生14人", "群众12人", "实习生5人", "14个人", "共计21人", "11人次"
 _NOUN_FIRST = re.compile(
-    rf"(?P<noun>{_NOUN})?(?P<num>{NUM})(?P<approx>[多余来几]?)(?:个)?(?P<cls>人|名|位)(?P<times>次)?")
+    rf"(?P<noun>{_NOUN})?(?P<num>{NUM})(?P<approx>[多余来几]?)(?:个)?(?P<cls>人|名|位)(?P<times>次)?"
+)
 # "同学7个", "村民5个" (the noun first, the count with 个 closing the clause)
 _NOUN_GE = re.compile(
-    rf"(?P<noun>{_NOUN})(?P<num>{NUM})(?P<approx>[多余来几]?)(?P<cls>个)(?P<times>)(?=[\s，。；,;！!、]|$)")
+    rf"(?P<noun>{_NOUN})(?P<num>{NUM})(?P<approx>[多余来几]?)(?P<cls>个)(?P<times>)(?=[\s，。；,;！!、]|$)"
+)
 # "跟4个大三的聊", "和两个研一的一起吃饭" (the people named by what they are, with 的, no noun)
 _NUM_DE = re.compile(
     rf"(?P<num>{NUM})(?P<approx>[多余来几]?)(?P<cls>个|名|位)(?P<mod>[^\s，。；、,.;:：0-9的]{{1,5}}的)(?P<noun>)(?P<times>)"
-    rf"(?=\s*(?:一起|聊|交流|座谈|吃|谈))")
+    rf"(?=\s*(?:一起|聊|交流|座谈|吃|谈))"
+)
 # the people actually present after a roll: "应到32人实到29人", "全班41人到了39人", "一共30个 来了22个"
-_PRESENT = re.compile(
-    rf"[^。！？!?\n]{{0,6}}?(?:实到|到了|来了|到场|出席了?)(?P<num>{NUM})(?:个|名|位|人)")
+_PRESENT = re.compile(rf"[^。！？!?\n]{{0,6}}?(?:实到|到了|来了|到场|出席了?)(?P<num>{NUM})(?:个|名|位|人)")
 MEET_BEFORE = re.compile(
     r"(?:和|与|跟|同|陪|带|见到|见了|碰见|碰到|遇到|遇见|接待|接待了|看望|看望了|访谈|座谈|慰问|慰问了|走访|走访了|"
     r"家访|家访了|拜访|拜访了|探望|探望了|"
-    r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|大概|大约|约)\s*$")
+    r"约了|找了|召集|组织|共|一共|总共|共计|合计|计|大概|大约|约)\s*$"
+)
 MEET_AFTER = re.compile(r"^\s*(?:交流|座谈|共餐|一起|聊|吃|参加|参与|在场|都在|见面|谈心|开会|面对面|围坐)")
 # a clause opened by the people met who then speak: "，6名同学反映…" (they were met on the visit)
 SPEAK_AFTER = re.compile(r"^\s*(?:都|也|纷纷|普遍|集中)?(?:反映|反馈|提到|提出|表示|说|谈到|聊到)")
 # people who went with the writer, not people met: "和两名网格员去了…", "跟3位老师一起到…"
 COMPANION_AFTER = re.compile(r"\s*(?:一起|一道|一同)?(?:去了?|到了?|前往|来到|赶到|下到|入户|上门)")
 REPORTED_BEFORE = re.compile(
-    r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$")
+    r"(?:其中|有|还有|另有|另外|剩下|剩余|只有|其余|说|反映|提到|表示|了解到|想招|招|缺|需要)\s*$"
+)
 
 
 REPORTED_HEAD = re.compile(
-    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了?|上次|之前|以前|每|一共[^，。]*只")
+    r"说|反映|提到|表示|了解到|听说|其中|另有|有|缺|招|要|就|只|住了?|上次|之前|以前|每|一共[^，。]*只"
+)
 _ALONE = re.compile(r"一个人$")
 # a bare total after the people were named: "看了寒假留校的学生 一共11个", "九个人"
 _TOTAL = re.compile(
-    rf"(?:一共|总共|共计|合计|共有|共)\s*(?P<num>{NUM})\s*(?P<cls>个|名|位)(?P<approx>)(?=[\s，。；,;！!]|$)")
+    rf"(?:一共|总共|共计|合计|共有|共)\s*(?P<num>{NUM})\s*(?P<cls>个|名|位)(?P<approx>)(?=[\s，。；,;！!]|$)"
+)
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
@@ -109,10 +132,13 @@ def _spans(text: str) -> Iterator[re.Match[str]]:
                 continue
             if rx is _NOUN_FIRST and not m.group("noun") and m.group("cls") != "人":
                 continue  # "5名" alone is not a count of people
-            if rx in (_NUM_FIRST, _NUM_DE) and (m.group("mod") or "").endswith("的") and _UNIT_MOD.search(
-                    m.group("mod")):
+            if (
+                rx in (_NUM_FIRST, _NUM_DE)
+                and (m.group("mod") or "").endswith("的")
+                and _UNIT_MOD.search(m.group("mod"))
+            ):
                 continue
-            if rx is _NUM_DE and not MEET_BEFORE.search(text[max(0, m.start() - 8):m.start()]):
+            if rx is _NUM_DE and not MEET_BEFORE.search(text[max(0, m.start() - 8) : m.start()]):
                 continue
             seen.append((m.start(), m.end()))
             yield m
@@ -129,11 +155,11 @@ def count_people(text: str) -> int | None:
     mentions = sorted(_spans(text), key=lambda m: m.start())
     chosen = None
     for m in mentions:
-        before = text[max(0, m.start() - 8):m.start()]
+        before = text[max(0, m.start() - 8) : m.start()]
         clause_start = max(text.rfind(p, 0, m.start()) for p in "，。；,;：:！？!? \n、") + 1
-        head = text[clause_start:m.start()]
-        after = text[m.end():m.end() + 6]
-        rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end():], maxsplit=1)[0])
+        head = text[clause_start : m.start()]
+        after = text[m.end() : m.end() + 6]
+        rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end() :], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
         if COMPANION_AFTER.match(text, m.end()) and not re.search(r"陪\S{0,4}$", before):
@@ -141,7 +167,8 @@ def count_people(text: str) -> int | None:
         if m.group("num") in ("一", "1") and m.group("cls") == "个" and not MEET_BEFORE.search(before):
             continue  # "一个医生在坐诊", "一个同学跑了三趟": someone, not a count of people met
         header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
-            not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest))
+            not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest)
+        )
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
         if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
             continue
@@ -156,9 +183,10 @@ def count_people(text: str) -> int | None:
     for m in mentions:
         if m.start() <= last.start():
             continue
-        gap = text[last.end():m.start()]
+        gap = text[last.end() : m.start()]
         if (not gap or re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap)) and not re.search(
-                r"其中|有|说|反映", gap):
+            r"其中|有|说|反映", gap
+        ):
             groups.append(m)
             last = m
         else:
@@ -169,7 +197,7 @@ def count_people(text: str) -> int | None:
     total = 0
     for m in groups:
         num = m.group("num")
-        before = text[max(0, m.start() - 2):m.start()]
+        before = text[max(0, m.start() - 2) : m.start()]
         if (m.groupdict().get("approx") or "") or _RANGE.search(num) or APPROX_BEFORE.search(before):
             return None
         value = cn_to_int(num)

@@ -1,4 +1,5 @@
 """The parser façade: load data once, then parse messages with pure functions."""
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,9 @@ def _read_dict(path: Path) -> list[tuple[str, int | None, str | None]]:
 class Parser:
     """Understands cadre messages. Build once with :meth:`load`; :meth:`parse` is pure."""
 
-    def __init__(self, tokenizer: jieba.Tokenizer, taxonomies: dict[str, Taxonomy], cues: Cues,
-                 known_places: dict[str, str]) -> None:
+    def __init__(
+        self, tokenizer: jieba.Tokenizer, taxonomies: dict[str, Taxonomy], cues: Cues, known_places: dict[str, str]
+    ) -> None:
         self.tokenizer = tokenizer
         self.taxonomies = taxonomies
         context = cues.people | cues.places
@@ -77,9 +79,14 @@ class Parser:
         self._learning: tuple[Path, Path | None, float, float] | None = None
 
     @classmethod
-    def load(cls, cache_dir: Path | None = None, extra_dict: Path | None = None,
-             extra_keywords: Path | None = None, corrections: Path | None = None,
-             learned: bool = True) -> Parser:
+    def load(
+        cls,
+        cache_dir: Path | None = None,
+        extra_dict: Path | None = None,
+        extra_keywords: Path | None = None,
+        corrections: Path | None = None,
+        learned: bool = True,
+    ) -> Parser:
         """Initialise jieba once (its cache file inside cache_dir), load both taxonomy profiles,
         the language cues and the user dictionaries. extra_dict is a jieba user dictionary
         (``word [freq] [tag]``; a place type as tag registers a place name, e.g. ``明德楼 10 课堂``);
@@ -152,8 +159,12 @@ class Parser:
 
     def watch(self, cache_dir: Path, corrections: Path | None) -> None:
         """Remember where the models come from, taking the corrections file as seen now."""
-        self._learning = (Path(cache_dir), Path(corrections) if corrections else None,
-                          _mtime(corrections), time.monotonic())
+        self._learning = (
+            Path(cache_dir),
+            Path(corrections) if corrections else None,
+            _mtime(corrections),
+            time.monotonic(),
+        )
 
     def refresh(self, force: bool = False) -> bool:
         """Load the models again when the corrections file changed (checked at most once a
@@ -200,8 +211,10 @@ class Parser:
     def _segments(spans: list[tuple[int, str]], group: Group) -> list[tuple[list[str], float]]:
         """Tokens of an item's clauses, weighted: the clause that states the problem counts fully,
         the speaker ("老师反映") and the surrounding context count half."""
-        head = next((c for c in group.clauses if c.kind == "P"),
-                    next((c for c in group.clauses if c.kind == "R"), group.clauses[0]))
+        head = next(
+            (c for c in group.clauses if c.kind == "P"),
+            next((c for c in group.clauses if c.kind == "R"), group.clauses[0]),
+        )
 
         def tokens(start: int, end: int) -> list[str]:
             return [tok for pos, tok in spans if start <= pos < end]
@@ -246,8 +259,12 @@ class Parser:
         items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
         if is_visit:
             own_dates = sig.own_dates
-            visit = ParsedVisit(own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
-                                place_type or "其他", place, count_people(text))
+            visit = ParsedVisit(
+                own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
+                place_type or "其他",
+                place,
+                count_people(text),
+            )
             return Parsed("visit", visit, items, None, None)
         if not items and not sig.flags["done"]:
             items = self._whole_item(text, tax)  # a subject line; a bare "已解决" is no problem
@@ -272,8 +289,9 @@ class Parser:
             "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
             "future": intents.is_future_or_notice(text),
             "help": bool(intents.HELP.search(text)),
-            "visit": intents.has_visit(own if relay else text, bool(own_dates),
-                                       [p for p in places if p.end <= len(own)] if relay else places),
+            "visit": intents.has_visit(
+                own if relay else text, bool(own_dates), [p for p in places if p.end <= len(own)] if relay else places
+            ),
             "relay": bool(relay),
             "went": intents.went(own),
             "dont_record": intents.dont_record(text),
@@ -312,19 +330,20 @@ class Parser:
 
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
-        words = text[intents.relay_end(text):] or text
+        words = text[intents.relay_end(text) :] or text
         words = _LEAD_IN.sub("", words)
         said = _SAID.match(words)
         if said and len(words) - said.end() >= 4:
-            words = words[said.end():]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
+            words = words[said.end() :]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
         words = words.strip(" ，。！？!?,.;；：:")
         if len(words) < 4:
             return ()
         category, alternative = self.categorize(words, tax.name)
         return (ParsedItem(category, words, alternative),)
 
-    def clauses(self, text: str, tax: Taxonomy,
-                learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
+    def clauses(
+        self, text: str, tax: Taxonomy, learned: bool = True
+    ) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
         """The message's clauses with their kinds, its tokens (offset, token) and topic words.
 
         Kinds come from the language cues; with `learned`, a neutral clause that the clause model
@@ -366,8 +385,9 @@ class Parser:
             out.append((words, self._segments(local, group)))
         return out
 
-    def _items(self, text: str, tax: Taxonomy, place_type: str | None,
-               place: str | None = None, whole: bool = False) -> tuple[ParsedItem, ...]:
+    def _items(
+        self, text: str, tax: Taxonomy, place_type: str | None, place: str | None = None, whole: bool = False
+    ) -> tuple[ParsedItem, ...]:
         groups = self._groups(text, tax)
         if whole and groups and not ENUMERATED.search(text):
             # one complainant's letter is one problem told at length, unless they number points
@@ -378,8 +398,14 @@ class Parser:
             out.append(ParsedItem(category, words, alternative))
         return tuple(out)
 
-    def categorize(self, words: str, profile: str, place_type: str | None = None, place: str | None = None,
-                   segments: list[tuple[list[str], float]] | None = None) -> tuple[str, str | None]:
+    def categorize(
+        self,
+        words: str,
+        profile: str,
+        place_type: str | None = None,
+        place: str | None = None,
+        segments: list[tuple[list[str], float]] | None = None,
+    ) -> tuple[str, str | None]:
         """(category, second choice when the model is unsure, else None) of one item text."""
         tax = self._taxonomy(profile)
         classifier = self.classifiers[tax.name]
@@ -426,7 +452,8 @@ def _rule_intent(sig: Signals) -> str:
 
 # the narrative lead-in of a relayed complaint or subject line: "工单标题：", "市民来电反映："
 _LEAD_IN = re.compile(
-    r"^(?:[^，。：:]{0,12}(?:标题|摘录|来信|来电|留言|转来[^：:]{0,8}|反映|诉求|投诉|求助|建议)[：:]\s*)")
+    r"^(?:[^，。：:]{0,12}(?:标题|摘录|来信|来电|留言|转来[^：:]{0,8}|反映|诉求|投诉|求助|建议)[：:]\s*)"
+)
 _SAID = re.compile(r"^(?:有|据|听)?[^，。：:；]{0,10}?(?:反映|反馈|说|提到|表示|吐槽|抱怨)(?:说|了)?[：:，,]?\s*")
 _PARTICLES = "了啦的呢啊呀哈"
 _SENTENCE_ENDS = "。！？!?；;\n"
@@ -435,23 +462,30 @@ _PERSON_ENDINGS = ("人员", "人", "们", "者", "生", "户")
 
 
 def _person(word: str, cues: Cues) -> bool:
-    return word in cues.people or (len(word) >= 3 and word.endswith(_PERSON_ENDINGS)
-                                   and not cues.problem.search(word))
+    return word in cues.people or (len(word) >= 3 and word.endswith(_PERSON_ENDINGS) and not cues.problem.search(word))
 
 
 def _token_topics(tok: str, classifier: Classifier, cues: Cues) -> tuple[bool, frozenset[str]]:
     """Whether a token names people, and the topic words in it (see _Topics)."""
     return _person(tok, cues), frozenset(
-        w for w in classifier.topic_words(tok)
-        if not _person(w, cues) and w not in cues.places and not cues.problem.fullmatch(w))
+        w
+        for w in classifier.topic_words(tok)
+        if not _person(w, cues) and w not in cues.places and not cues.problem.fullmatch(w)
+    )
 
 
 class _Topics:
     """What each stretch of a message is about: the taxonomy keywords among its jieba tokens that
     name a thing (热水, 网络, 窗口), not a person (学生) or a problem predicate (偏咸, 太吵)."""
 
-    def __init__(self, text: str, spans: list[tuple[int, str]], problems: list[tuple[int, int]],
-                 classifier: Classifier, cues: Cues) -> None:
+    def __init__(
+        self,
+        text: str,
+        spans: list[tuple[int, str]],
+        problems: list[tuple[int, int]],
+        classifier: Classifier,
+        cues: Cues,
+    ) -> None:
         self.text = text
         self.spans = spans
         self.problems = problems
@@ -526,4 +560,5 @@ _CLOSED = re.compile(r"不|没|太|很|特别|非常|偏|比较|较|有点|有�
 _CONNECTIVE = re.compile(r"还有|另外|而且|并且|此外|再就是|然后")
 _BREAK = re.compile(r"[，。；;,、！？!?\s:：]")
 _LEAD = re.compile(
-    r"(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|现在|目前|最近|周末|冬天|夏天|另外|还有|而且)+")
+    r"(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|现在|目前|最近|周末|冬天|夏天|另外|还有|而且)+"
+)

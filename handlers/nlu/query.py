@@ -1,4 +1,5 @@
 """Fields of a question about records: subject, status, period, category, mine."""
+
 from __future__ import annotations
 
 import re
@@ -9,15 +10,19 @@ from typing import Any
 _ITEM_WORDS = re.compile(r"问题|诉求|事项|待办|办结|解决|逾期|超期|工单|清单|台账|处理")
 _VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了")
 # 「走访台账」「走访记录」: the ledger of visits, not of items
-_VISIT_LEDGER = re.compile(r"(?:走访|家访)(?:的)?(?:台账|记录|清单|情况|次数|总数)"
-                           # counting trips: 去了几次, 下去过几回, 下了几次村, 跑了多少趟
-                           r"|(?:去|下去?|跑|到)(?:了|过)?(?:几|多少)(?:次|回|趟)|下去过|下村|下乡")
+_VISIT_LEDGER = re.compile(
+    r"(?:走访|家访)(?:的)?(?:台账|记录|清单|情况|次数|总数)"
+    # counting trips: 去了几次, 下去过几回, 下了几次村, 跑了多少趟
+    r"|(?:去|下去?|跑|到)(?:了|过)?(?:几|多少)(?:次|回|趟)|下去过|下村|下乡"
+)
 _OVERDUE = re.compile(r"[逾愈]期|超期|超时|过期|延期|超过期限|拖了很久")
 _OPEN = re.compile(
     r"[未为没]办结|没有办结|未解决|没关|未关|还开着|没结|未结|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
-    r"没处理完|还没|尚未|还剩|剩下|剩余|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压")
+    r"没处理完|还没|尚未|还剩|剩下|剩余|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压"
+)
 _RESOLVED = re.compile(
-    r"[已以]经?(?:解决|办结|完成|处理|销号)|销了?[几多少个0-9]*号|解决了|办结了|已完成|完成了|处理好|处理完了|已处理|销号了|已销号|办好了|搞定")
+    r"[已以]经?(?:解决|办结|完成|处理|销号)|销了?[几多少个0-9]*号|解决了|办结了|已完成|完成了|处理好|处理完了|已处理|销号了|已销号|办好了|搞定"
+)
 _PERIODS = [
     ("last_week", re.compile(r"上周|上一?个?星期|上一?个?礼拜")),
     ("this_week", re.compile(r"本周|这周|这一?个?星期|这一?个?礼拜|本星期|本礼拜")),
@@ -36,6 +41,7 @@ def _period(text: str, today: date) -> str:
     m = _MONTH.search(text)
     if m:
         from .numerals import cn_to_int
+
         month = cn_to_int(m.group("m"))
         if month == today.month:
             return "this_month"
@@ -55,8 +61,7 @@ def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) 
     return best[1] if best else None
 
 
-def parse_query(text: str, today: date, categories: Sequence[str],
-                aliases: Mapping[str, str]) -> dict[str, Any]:
+def parse_query(text: str, today: date, categories: Sequence[str], aliases: Mapping[str, str]) -> dict[str, Any]:
     """Query fields of a record question (see the labelling guide for the vocabulary)."""
     visits = _VISIT_LEDGER.search(text) or (_VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text))
     subject = "visits" if visits else "items"
@@ -73,8 +78,7 @@ def parse_query(text: str, today: date, categories: Sequence[str],
             status = "any"
         category = _category(text, categories, aliases)
     mine = bool(_MINE.search(_NOT_MINE.sub("", text)))
-    return {"subject": subject, "status": status, "period": _period(text, today),
-            "category": category, "mine": mine}
+    return {"subject": subject, "status": status, "period": _period(text, today), "category": category, "mine": mine}
 
 
 TITLES = ("老师", "书记", "院长", "处长", "主任", "师傅", "同志", "部长", "科长", "校长", "委员", "辅导员")
@@ -117,13 +121,16 @@ _ASK = re.compile(
     r"|几(?:个|条|件|次|回|项|趟)(?:[了呢吗没]|$|[？?])"
     r"|(?:了|有|共|办结了|解决了)多少|多少(?:条|个|件|项|次)?(?:[了呢吗没]|$|[？?])"
     r"|哪些|有没有|还有没|有无|吗|没有?[？?]?$|咋样|么样|啥状态|啥情况|什么情况|什么状态|哪一步|有回音"
-    r"|情况(?:怎么样|如何)?$|查下|查一下|调出|导出|列出|总数|一共|(?:记录|清单|台账)\s*全部|[？?]$")
+    r"|情况(?:怎么样|如何)?$|查下|查一下|调出|导出|列出|总数|一共|(?:记录|清单|台账)\s*全部|[？?]$"
+)
 _RECORDS = re.compile(
     r"问题|问提|诉求|事|件|条|待办|走访|记录|办|销号|结|跑了|下去|下了|去了|点|类|这块|那块|一块|名下|手上"
-    r"|报的|提的|销了?[几多少个0-9]*号")
+    r"|报的|提的|销了?[几多少个0-9]*号"
+)
 _NOT_ASKING = re.compile(
     r"能不能|能否|可以|怎么(?!样)|如何|补录|能\S{0,2}多少|发这里|要不要|照常"
-    r"|今天|昨天|前天|昨晚|今早|今晚|刚才|[0-9一二三四五六七八九十]+[号日](?!前)|明天|下周|下次|准备|计划|打算")
+    r"|今天|昨天|前天|昨晚|今早|今晚|刚才|[0-9一二三四五六七八九十]+[号日](?!前)|明天|下周|下次|准备|计划|打算"
+)
 _REPORTED = re.compile(r"反映|说")
 _ASKED_ABOUT_REPORTED = re.compile(r"反映的.{0,6}(?:问题|事|诉求)")
 

@@ -5,6 +5,7 @@ tie-breaking), but builds no DAG dictionaries, calls no generators per block and
 logarithm twice for the same word: the parser cuts every message once and this is most of its
 time. The tokenizer must not change (add_word) after the first cut.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ class Segmenter:
             best, best_x = None, k
             i = k
             while i < n:
-                frag = s[k:i + 1]
+                frag = s[k : i + 1]
                 p: Any = memo.get(frag, _MISS)
                 if p is _MISS:
                     p = lookup(frag)

@@ -9,6 +9,7 @@ gets a kind from the language cues in ``data/cues.toml``:
 - ``X`` praise, negated problem or the cadre's own inquiry (ends an item),
 - ``N`` neutral context (joins the neighbouring item).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,7 @@ def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
 
     def join(m: re.Match[str]) -> str:
         s, e = m.start(), m.end()
-        left, right = text[max(0, s - 2):s], text[e:e + 2]
+        left, right = text[max(0, s - 2) : s], text[e : e + 2]
         if left[-1:] in _JOIN_AFTER or right[:1] in _JOIN_BEFORE:
             return ""
         # a word broken by the space, whose halves do not stand as words with their neighbours
@@ -55,16 +56,17 @@ STRONG, ENUM, CONN, WEAK = 3, 2, 1, 0
 _SEP = re.compile(r"(?P<strong>[。！？!?；;\n]+|(?<![0-9])\.(?![0-9])|[：:])|(?P<weak>[，,、]+\s*|\s+)")
 _ENUM = re.compile(
     r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、]|是|点)?|"
-    r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])")
+    r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])"
+)
 # a message that numbers its points: 1. 2. / 一是 二是 / ① ② / （1）（2）
 ENUMERATED = re.compile(
-    r"(?:^|[\s，,。；;：:])(?:[1-9](?:[、)）]|\.(?![0-9]))|[一二三四五]是|[（(][1-9一二三四五][)）]|[①②③④⑤]|其[一二])")
+    r"(?:^|[\s，,。；;：:])(?:[1-9](?:[、)）]|\.(?![0-9]))|[一二三四五]是|[（(][1-9一二三四五][)）]|[①②③④⑤]|其[一二])"
+)
 _BARE_ENUM = re.compile(rf"(?:(?<=^)|(?<=[\s。，,；;：:]))([1-9])\s+(?=[{_CJK}])")
 _CONN = re.compile(r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|而且|并且|加上|再一个")
 _CONN_START = re.compile(r"还有|同时|再有|再者|也有|另有|另一[个户位家]")
 _CONTRAST = re.compile(r"但是|(?<![不])但(?!凡|愿)|不过|可是|只是|就是(?!说|那|这)")
-_MARKER = re.compile(
-    rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|{_CONTRAST.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
+_MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|{_CONTRAST.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
 _LEAD_MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
 _JOIN_AFTER = set("太很最更挺较偏特非比")
 _JOIN_BEFORE = set("了的得")
@@ -73,6 +75,7 @@ _JOIN_BEFORE = set("了的得")
 @dataclass
 class Clause:
     """One clause: its span in the normalized text, its opener and its kind."""
+
     start: int
     end: int
     opener: int
@@ -150,26 +153,32 @@ def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
 
 _LEAD_TIME = re.compile(
     r"^(?:晚上|白天|早上|中午|下午|上午|夜里|平时|有时候|有时|每次|每天|每周|现在|目前|最近|近期|一到|下雨天|周末|冬天|"
-    r"夏天|假期|期末|开学|节假日|高峰期|饭点|[0-9一二三四五六七八九十]+点(?:以后|后|前)?)+")
+    r"夏天|假期|期末|开学|节假日|高峰期|饭点|[0-9一二三四五六七八九十]+点(?:以后|后|前)?)+"
+)
 _CONT_START = re.compile(
     r"^(?:没|不|太|很|也|还|又|都|就|才|一直|经常|总是|老是|常常|特别|非常|比较|有点|有些|已经|容易|导致|造成|影响|以致|结果|"
     r"所以|因此|甚至|连|只能|只好|没法|无法|不能|根本|完全|基本|几乎|差点|险些|存在|出现|严重|越来越|离|要|得|需|"
     r"一[\u4e00-\u9fff]{1,3}就|(?:学生|同学|老师|老人|家长|孩子|大家|村民|居民|群众|他们|她们|我们|他|她)们?(?:上课|只能|没法|"
-    r"无法|不能|来不及|赶不上|都|经常|老是|容易|要|得|还得|就|很|也))")
+    r"无法|不能|来不及|赶不上|都|经常|老是|容易|要|得|还得|就|很|也))"
+)
 _CONSEQUENCE = re.compile(
-    r"只能|只好|没法|无法|来不及|赶不上|不方便|容易|差点|险些|导致|造成|影响|以致|耽误|受影响|不安全|危险|存在.{0,4}隐患|有隐患|根本")
+    r"只能|只好|没法|无法|来不及|赶不上|不方便|容易|差点|险些|导致|造成|影响|以致|耽误|受影响|不安全|危险|存在.{0,4}隐患|有隐患|根本"
+)
 _VISIT = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|接待|交流|聊了|聊天|吃饭|吃午饭|吃晚饭|"
     r"午餐|午饭|晚饭|早餐|进课堂|坐窗口|体验|参加|开展|深入|转了|看了|去了|回访|见到|碰见|碰到|一起|陪同|带队|"
     r"[0-9一二三四五六七八九十两]+(?:名|位|个)?(?:人|学生|同学|老师|村民|群众|居民|户|间)|"
-    r"^(?:今天|昨天|前天|上周|本周|这周|周[一二三四五六日天]|[0-9]+[月.]|[一二三四五六七八九十]+月)")
+    r"^(?:今天|昨天|前天|上周|本周|这周|周[一二三四五六日天]|[0-9]+[月.]|[一二三四五六七八九十]+月)"
+)
 _ALSO = re.compile(r"^(?:还|也|另|并|再)")
 # a clause about other people: "有人…", "其中一个同学…", "1户孩子…"
 _OTHER_SUBJECT = re.compile(
-    r"^(?:其中)?(?:有人|有个|有位|有名|有一|[0-9一二两三四五六七八九十]+(?:户|名|位|个(?:同学|学生|人|老人|孩子)))")
+    r"^(?:其中)?(?:有人|有个|有位|有名|有一|[0-9一二两三四五六七八九十]+(?:户|名|位|个(?:同学|学生|人|老人|孩子)))"
+)
 _REQUEST_START = re.compile(r"^(?:希望|建议|要求|请|盼|恳请|能否|可否|呼吁)")
 _ANOTHER = re.compile(
-    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难)")
+    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难)"
+)
 
 
 _CLAUSE_END = r"(?=$|[，。；;,、！？!?\s:：])"
@@ -209,6 +218,7 @@ def trie_pattern(words: Iterable[str]) -> str:
 @dataclass
 class Cues:
     """Compiled language cues (see data/cues.toml)."""
+
     problem: re.Pattern[str]
     request: re.Pattern[str]
     praise: re.Pattern[str]
@@ -225,6 +235,7 @@ class Cues:
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Cues:
         """Build from the parsed cues.toml table (plus any extra words merged in)."""
+
         def rx(name: str, guard: str = "") -> re.Pattern[str]:
             table = data.get(name, {})
             words = set(table.get("words", []))
@@ -233,12 +244,21 @@ class Cues:
             for p in table.get("patterns", []):
                 parts.append(f"(?:{p[:-1] + _CLAUSE_END if p.endswith('$') else p})")
             return re.compile("|".join(parts) or "(?!x)x")
-        return cls(problem=rx("problem"), request=rx("request"), praise=rx("praise", "(?<![不没未])"),
-                   negation=rx("negation"), neutral=rx("neutral"), fixed=rx("fixed"),
-                   failed=re.compile(data.get("fixed", {}).get("failed", "(?!x)x") or "(?!x)x"),
-                   handover=rx("handover"), reporter=rx("reporter"), inquiry=rx("inquiry"),
-                   people=frozenset(data.get("context", {}).get("people", [])),
-                   places=frozenset(data.get("context", {}).get("places", [])))
+
+        return cls(
+            problem=rx("problem"),
+            request=rx("request"),
+            praise=rx("praise", "(?<![不没未])"),
+            negation=rx("negation"),
+            neutral=rx("neutral"),
+            fixed=rx("fixed"),
+            failed=re.compile(data.get("fixed", {}).get("failed", "(?!x)x") or "(?!x)x"),
+            handover=rx("handover"),
+            reporter=rx("reporter"),
+            inquiry=rx("inquiry"),
+            people=frozenset(data.get("context", {}).get("people", [])),
+            places=frozenset(data.get("context", {}).get("places", [])),
+        )
 
 
 def cue_hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -274,13 +294,17 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     text = clause.text
     lead = _MARKER.match(text)
     offset = lead.end() if lead else 0
-    clause.also = bool(_ALSO.match(text[offset - 2 if offset >= 2 else 0:])) or bool(
-        lead and re.match(r"还有|另", text))
+    clause.also = bool(_ALSO.match(text[offset - 2 if offset >= 2 else 0 :])) or bool(
+        lead and re.match(r"还有|另", text)
+    )
     visible = _LEAD_MARKER.match(text)
     clause.text_start = clause.start + (visible.end() if visible else 0)
     rep = cues.reporter.search(text, offset)
-    if rep and not any(clause.start <= s < clause.start + rep.start() for s, _ in hits["problem"]) \
-            and rep.start() - offset <= 16:
+    if (
+        rep
+        and not any(clause.start <= s < clause.start + rep.start() for s, _ in hits["problem"])
+        and rep.start() - offset <= 16
+    ):
         offset = rep.end()
         clause.text_start = clause.start + offset
     else:
@@ -331,9 +355,11 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
 
 # --- grouping -------------------------------------------------------------------------------
 
+
 @dataclass
 class Group:
     """Clauses that together state one item."""
+
     clauses: list[Clause] = field(default_factory=list)
     cancelled: bool = False
 
@@ -351,7 +377,7 @@ class Group:
 
 def text_of(clause: Clause) -> str:
     """The clause's content: its words after markers and the reporter."""
-    return clause.text[clause.content_start - clause.start:]
+    return clause.text[clause.content_start - clause.start :]
 
 
 # A comma-joined clause that opens with one of these continues the complaint before it: a cause,
@@ -362,7 +388,8 @@ _SAME_POINT = re.compile(
     r"报修|反映过|投诉过|找过|说过|问过|催过|打过电话|"
     r"[0-9一二两三四五六七八九十几]+(?:[个位名张台间次天周月年门节分秒点岁元块]|多|到|左右)|"
     r"(?:学生|同学|老师|老人|家长|孩子|大家|村民|居民|群众|新生|员工|工人|职工|他们|她们|我们|有的|有些)[们都也就]?"
-    r"(?:只能|只好|没法|无法|不能|要|得|就|都|也|经常|老是|总是|常常|还得))")
+    r"(?:只能|只好|没法|无法|不能|要|得|就|都|也|经常|老是|总是|常常|还得))"
+)
 # a reaction to the complaint is part of it ("学生有意见", "老人意见大")
 _REACTION = re.compile(r"有意见|意见(?:很|比较|特别)?大|不满意?|抱怨|叫苦|吐槽|怨言|质疑")
 
@@ -405,24 +432,49 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
             parallel = c.listed and prev is not None and prev.kind == "P" and c.kind == "P"
             # a speaker's bare verdict on the complaint before is part of it ("学生觉得太久")
             verdict = c.speaker and len(text_of(c).strip(_VERDICT_STRIP)) <= 3
-            attach = (current is not None and not c.also and not parallel and not c.another
-                      and (not c.speaker or verdict))
-            if (attach and current is not None and distinct is not None and c.kind == "P"
-                    and c.opener == WEAK and any(x.kind == "P" for x in current.clauses)
-                    and not continues(c) and distinct(current.clauses, c)):
+            attach = (
+                current is not None and not c.also and not parallel and not c.another and (not c.speaker or verdict)
+            )
+            if (
+                attach
+                and current is not None
+                and distinct is not None
+                and c.kind == "P"
+                and c.opener == WEAK
+                and any(x.kind == "P" for x in current.clauses)
+                and not continues(c)
+                and distinct(current.clauses, c)
+            ):
                 attach = False  # "热水不稳定，晚上宿舍网络很卡": two complaints in one sentence
-            if (attach and current is not None and prev is not None and prev.kind == "H"
-                    and c.kind == "P" and not continues(c)):
+            if (
+                attach
+                and current is not None
+                and prev is not None
+                and prev.kind == "H"
+                and c.kind == "P"
+                and not continues(c)
+            ):
                 attach = False  # "…渗水点已上报，巡堤人员偏少": what was passed on is closed
-            if (attach and current is not None and c.kind == "R" and _ASK_START.match(text_of(c))
-                    and not any(x.kind == "P" for x in current.clauses)):
+            if (
+                attach
+                and current is not None
+                and c.kind == "R"
+                and _ASK_START.match(text_of(c))
+                and not any(x.kind == "P" for x in current.clauses)
+            ):
                 attach = False  # a question, then a request of its own ("问…什么时候开始，能不能…")
-            if (current is not None and c.opener == WEAK and not verdict
-                    and any(x.enumerated for x in current.clauses)):
+            if current is not None and c.opener == WEAK and not verdict and any(x.enumerated for x in current.clauses):
                 attach = True  # in 一是/二是 and 1. 2. reports each point is one item
             remedy = _REQUEST_START.match(text_of(c))
-            if (current is None and c.kind == "R" and last_sentence_group is not None and not pending
-                    and not c.enumerated and not c.also and remedy):
+            if (
+                current is None
+                and c.kind == "R"
+                and last_sentence_group is not None
+                and not pending
+                and not c.enumerated
+                and not c.also
+                and remedy
+            ):
                 current, attach = last_sentence_group, True
             if attach and current is not None:
                 current.clauses.append(c)
@@ -455,20 +507,21 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
 def item_text(text: str, group: Group) -> str:
     """The item's own words: from its first content character to the end of its last clause,
     without the story of the visit before what people said ("…跟十二个同学聊了一下主要是说")."""
-    piece = text[group.start:group.end]
+    piece = text[group.start : group.end]
     lead = _LEAD_MARKER.match(piece)
     if lead and len(piece) - lead.end() >= 2:
-        piece = piece[lead.end():]
+        piece = piece[lead.end() :]
     story = _NARRATIVE.match(piece)
     if story and len(piece) - story.end() >= 4:
-        piece = piece[story.end():]
+        piece = piece[story.end() :]
     return piece.strip(" ，,、。；;：:！？!?")
 
 
 # an unpunctuated visit story that runs into what was said: "今天晚上去了梅园三栋跟十二个同学聊了一下主要是说"
 _NARRATIVE = re.compile(
     r"^[^，。；;,!?！？]{0,40}?(?:去了?|到了?|在|跟|和|与|同)[^，。；;,!?！？]{0,30}?(?:聊|谈|座谈|交流|了解|吃饭|共餐)"
-    r"[^，。；;,!?！？]{0,8}?(?:主要是?|重点是?|大家|他们|同学们|都)?(?:说|反映|提到|讲|聊到|谈到|吐槽)(?:了|的是|是|说)?")
+    r"[^，。；;,!?！？]{0,8}?(?:主要是?|重点是?|大家|他们|同学们|都)?(?:说|反映|提到|讲|聊到|谈到|吐槽)(?:了|的是|是|说)?"
+)
 
 
 def promote_points(clauses: list[Clause]) -> None:

@@ -37,8 +37,9 @@ class TrainableParser(Protocol):
         """The rule layer's verdicts on `text` (the intent model's features)."""
         ...
 
-    def clauses(self, text: str, tax: Taxonomy,
-                learned: bool = True) -> tuple[list[Clause], list[tuple[int, str]], Any]:
+    def clauses(
+        self, text: str, tax: Taxonomy, learned: bool = True
+    ) -> tuple[list[Clause], list[tuple[int, str]], Any]:
         """(clauses, their kinds by offset, the split state) of `text` (the clause model's rows)."""
         ...
 

@@ -4,6 +4,7 @@ Sources, in order: the shipped corpus (``data/corpus``: dev.jsonl and the eight 
 slices) and the organisation's own category corrections (``改 #N 分类 …``, exported by
 ``minqing nlu train`` / the nightly job to a JSON-lines file in the corpus format). The result
 is deterministic for the same inputs and cached by their fingerprint."""
+
 from __future__ import annotations
 
 import json
@@ -130,7 +131,7 @@ def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tupl
         for i, c in enumerate(clauses):
             if c.kind != "N":
                 continue
-            content = text[c.content_start:c.end]
+            content = text[c.content_start : c.end]
             label = "1" if any(k and k in content for k in keys) else "0"
             out.append((clause_features(text, c, i, first), label))
     return out
@@ -161,8 +162,9 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
     for profile, examples in category_examples(parser, rows).items():
         examples = examples + lexicon_examples(parser, profile)
         if len({label for _, label, _ in examples}) >= 2:
-            category[profile] = fit([(f, label) for f, label, _ in examples], c=CATEGORY_C,
-                                    weights=[w for _, _, w in examples])
+            category[profile] = fit(
+                [(f, label) for f, label, _ in examples], c=CATEGORY_C, weights=[w for _, _, w in examples]
+            )
     place_rows = place_examples(parser, rows)
     place = fit(place_rows, c=PLACE_C) if len({label for _, label in place_rows}) >= 2 else None
     return Models(intent, category, margin, key, clause, place)
@@ -180,8 +182,7 @@ def source_key(parser: Parser, corrections: Path | None) -> str:
     return fingerprint(*parts)
 
 
-def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = None,
-                  force: bool = False) -> Models:
+def load_or_train(parser: Parser, cache_dir: Path, corrections: Path | None = None, force: bool = False) -> Models:
     """The cached model set for the current sources, trained (and cached) when absent or forced."""
     key = source_key(parser, corrections)
     path = Path(cache_dir) / f"nlu-{key[:20]}.pkl"

@@ -54,9 +54,7 @@ def make_cfg(
             api_base=base,
             stream_endpoint=f"{base}/v1.0/gateway/connections/open",
         ),
-        outbox=OutboxConfig(
-            max_attempts=max_attempts, base_backoff_s=5.0, max_backoff_s=600.0, poll_interval_s=0.05
-        ),
+        outbox=OutboxConfig(max_attempts=max_attempts, base_backoff_s=5.0, max_backoff_s=600.0, poll_interval_s=0.05),
         groups=tuple(groups),
     )
 
@@ -92,9 +90,7 @@ class FakeDispatcher:
                 )
             ).scalar_one_or_none()
             if row_id is None:
-                stored = await s.scalar(
-                    select(InboundMessage.reply).where(InboundMessage.dedupe_key == msg.dedupe_key)
-                )
+                stored = await s.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == msg.dedupe_key))
                 return [TextReply(stored)] if stored else []
             replies = self.reply(msg)
             self.processed.append(msg)
@@ -254,9 +250,7 @@ class FakePlatform:
     async def gateway_open(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.calls.append((request.path, {}, body))
-        return web.json_response(
-            {"endpoint": f"{self.base.replace('http', 'ws')}/gateway/ws", "ticket": "T+1"}
-        )
+        return web.json_response({"endpoint": f"{self.base.replace('http', 'ws')}/gateway/ws", "ticket": "T+1"})
 
     async def gateway_ws(self, request: web.Request) -> web.WebSocketResponse:
         if request.query.get("ticket") != "T+1":

@@ -80,28 +80,39 @@ class Chat:
         return await self._wecom(
             f"<xml><ToUserName>{CORP}</ToUserName><FromUserName>{user}</FromUserName><CreateTime>{self._ts()}"
             f"</CreateTime><MsgType>image</MsgType><PicUrl>https://wework.qpic.cn/x</PicUrl>"
-            f"<MediaId>{media_id}</MediaId><MsgId>{self._id()}</MsgId><AgentID>{AGENT}</AgentID></xml>")
+            f"<MediaId>{media_id}</MediaId><MsgId>{self._id()}</MsgId><AgentID>{AGENT}</AgentID></xml>"
+        )
 
     async def location(self, lat: str, lng: str, label: str, user: str = "zhang") -> str:
         return await self._wecom(
             f"<xml><ToUserName>{CORP}</ToUserName><FromUserName>{user}</FromUserName><CreateTime>{self._ts()}"
             f"</CreateTime><MsgType>location</MsgType><Location_X>{lat}</Location_X><Location_Y>{lng}</Location_Y>"
             f"<Scale>15</Scale><Label><![CDATA[{label}]]></Label><MsgId>{self._id()}</MsgId>"
-            f"<AgentID>{AGENT}</AgentID></xml>")
+            f"<AgentID>{AGENT}</AgentID></xml>"
+        )
 
     async def ding(self, msgtype: str, content: dict, *, text: str | None = None) -> list[str]:
         """A DingTalk robot message from 张老师; the replies delivered to its sessionWebhook."""
-        d = {"msgtype": msgtype, "msgId": f"ding{self._id()}", "conversationType": "1",
-             "conversationId": "cidSINGLE", "senderStaffId": "ding_zhang", "robotCode": "robot1",
-             "sessionWebhook": f"{self.platform.base}/robot/sendBySession?session=s1",
-             "sessionWebhookExpiredTime": epoch_ms(self.clock.now()) + 90 * 60_000, "content": content}
+        d = {
+            "msgtype": msgtype,
+            "msgId": f"ding{self._id()}",
+            "conversationType": "1",
+            "conversationId": "cidSINGLE",
+            "senderStaffId": "ding_zhang",
+            "robotCode": "robot1",
+            "sessionWebhook": f"{self.platform.base}/robot/sendBySession?session=s1",
+            "sessionWebhookExpiredTime": epoch_ms(self.clock.now()) + 90 * 60_000,
+            "content": content,
+        }
         if text is not None:
             d["text"] = {"content": text}
         ts = str(self.s.epoch_ms(self.clock.now()) + self.n)  # one (timestamp, sign) pair per body
         before = len(self.platform.sent("/robot/sendBySession"))
-        resp = await self.c.post("/dingtalk/callback", data=json.dumps(d, ensure_ascii=False),
-                                 headers={"timestamp": ts, "sign": sign(DING_SECRET, ts),
-                                          "Content-Type": "application/json"})
+        resp = await self.c.post(
+            "/dingtalk/callback",
+            data=json.dumps(d, ensure_ascii=False),
+            headers={"timestamp": ts, "sign": sign(DING_SECRET, ts), "Content-Type": "application/json"},
+        )
         assert resp.status == 200
         while await self.s.worker.run_once():  # one message in flight per address
             pass
@@ -144,8 +155,14 @@ async def test_two_pictures_after_a_visit_attach_to_it_and_are_downloaded_in_the
 
     assert await chat.s.media.run_once() == 2
     a, b = await rows(db)
-    assert (a.status, a.kind, a.mime, a.visit_id, a.item_id, a.role) == ("stored", "image", "image/jpeg", 1, None,
-                                                                          "evidence")
+    assert (a.status, a.kind, a.mime, a.visit_id, a.item_id, a.role) == (
+        "stored",
+        "image",
+        "image/jpeg",
+        1,
+        None,
+        "evidence",
+    )
     store = chat.s.media.store
     assert store.get(a.sha256) == platform.media["m1"] and store.get(b.sha256) == platform.media["m2"]
     with Image.open(io.BytesIO(store.get(a.thumb_sha256))) as thumb:
@@ -160,8 +177,9 @@ async def test_a_picture_captioned_with_an_item_number_attaches_to_that_item(cha
     platform.media["dc1"] = jpeg()
     await chat.text("走访二食堂，学生反映窗口排队时间长")  # item #1
     await chat.text(VISIT)  # a newer visit with item #2
-    replies = await chat.ding("richText", {"richText": [{"text": "#1 的照片"},
-                                                        {"type": "picture", "downloadCode": "dc1"}]})
+    replies = await chat.ding(
+        "richText", {"richText": [{"text": "#1 的照片"}, {"type": "picture", "downloadCode": "dc1"}]}
+    )
     assert replies == ["收到照片，已附到 问题 #1。如不对，回复「照片移到 #12」"]
     await chat.s.media.run_once()
     [a] = await rows(db)
@@ -197,29 +215,47 @@ async def test_a_picture_with_no_recent_record_is_kept_and_says_how_to_attach_it
     platform.media["m1"] = jpeg()
     await chat.text(VISIT)
     clock.advance(hours=2, minutes=1)  # outside the 2-hour window
-    assert await chat.image("m1") == ("收到照片，但最近2小时内没有您的走访或问题记录，暂未附到记录上。"
-                                      "请回复「照片移到 #问题编号」，或先发走访情况再发照片。")
+    assert await chat.image("m1") == (
+        "收到照片，但最近2小时内没有您的走访或问题记录，暂未附到记录上。"
+        "请回复「照片移到 #问题编号」，或先发走访情况再发照片。"
+    )
     assert await chat.text("照片移到 #1") == "已把1个附件移到 问题 #1。"
 
 
 async def test_a_report_sent_with_its_photos_is_recorded_and_the_photos_attached(chat, db, platform):
     platform.media.update(p1=jpeg(), p2=jpeg((0, 0, 200)))
-    replies = await chat.ding("richText", {"richText": [{"text": VISIT}, {"type": "picture", "downloadCode": "p1"},
-                                                        {"type": "picture", "downloadCode": "p2"}]})
+    replies = await chat.ding(
+        "richText",
+        {
+            "richText": [
+                {"text": VISIT},
+                {"type": "picture", "downloadCode": "p1"},
+                {"type": "picture", "downloadCode": "p2"},
+            ]
+        },
+    )
     assert replies == [
         "已记录走访：5月20日（周一）宿舍·梅园3栋\n发现问题 1 项：\n#1 宿舍｜热水不稳定，责任人 张老师，期限 5月27日\n"
         "如有不对：回复「改 #1 分类 其他」「改 #1 期限 5月27日」或「撤销」",
-        "收到2张照片，已附到 5月20日 梅园3栋 走访。如不对，回复「照片移到 #1」"]
+        "收到2张照片，已附到 5月20日 梅园3栋 走访。如不对，回复「照片移到 #1」",
+    ]
     assert [(r.visit_id, r.kind) for r in await rows(db)] == [(1, "image"), (1, "image")]
 
 
 async def test_a_location_attaches_coordinates_and_place_to_the_visit(chat, db):
     await chat.text(VISIT)
     assert await chat.location("30.520123", "114.356789", "梅园3栋学生宿舍") == (
-        "已记下位置「梅园3栋学生宿舍」，已附到 5月20日 梅园3栋 走访。")
+        "已记下位置「梅园3栋学生宿舍」，已附到 5月20日 梅园3栋 走访。"
+    )
     [a] = await rows(db)
     assert (a.kind, a.status, a.visit_id, a.latitude, a.longitude, a.label) == (
-        "location", "stored", 1, 30.520123, 114.356789, "梅园3栋学生宿舍")
+        "location",
+        "stored",
+        1,
+        30.520123,
+        114.356789,
+        "梅园3栋学生宿舍",
+    )
     assert await chat.s.media.run_once() == 0  # nothing to download
     async with db.session() as s:
         assert await attachments.photo_counts(s, visit_ids=[1]) == {}  # a location is not a photo
@@ -228,8 +264,7 @@ async def test_a_location_attaches_coordinates_and_place_to_the_visit(chat, db):
 # -- downloads: retries, content checks, limits ----------------------------------------------
 
 
-async def test_a_failed_download_is_retried_with_backoff_and_reported_after_the_last_attempt(chat, db, clock,
-                                                                                               platform):
+async def test_a_failed_download_is_retried_with_backoff_and_reported_after_the_last_attempt(chat, db, clock, platform):
     platform.media["m1"] = jpeg()
     platform.script["/cgi-bin/media/get"].extend([(503, {"errmsg": "busy"})] * 5)
     await chat.text(VISIT)
@@ -266,7 +301,8 @@ async def test_a_file_that_is_not_an_image_or_pdf_is_refused_whatever_its_name(c
     platform.media.update(f1=ZIP, f2=PDF)
     await chat.text(VISIT)
     assert await chat.ding("file", {"downloadCode": "f1", "fileName": "走访照片.jpg"}) == [
-        "收到文件，已附到 5月20日 梅园3栋 走访。如不对，回复「照片移到 #1」"]
+        "收到文件，已附到 5月20日 梅园3栋 走访。如不对，回复「照片移到 #1」"
+    ]
     await chat.ding("file", {"downloadCode": "f2", "fileName": "scan.dat"})
     await chat.s.media.run_once()
     refused, pdf = await rows(db)
@@ -276,7 +312,8 @@ async def test_a_file_that_is_not_an_image_or_pdf_is_refused_whatever_its_name(c
     [notice] = platform.sent("/v1.0/robot/oToMessages/batchSend")
     assert notice["userIds"] == ["ding_zhang"]
     assert json.loads(notice["msgParam"]) == {
-        "content": "文件「走访照片.jpg」不是图片或PDF，未保存。只能附图片（JPG、PNG等）或PDF文件。"}
+        "content": "文件「走访照片.jpg」不是图片或PDF，未保存。只能附图片（JPG、PNG等）或PDF文件。"
+    }
 
 
 async def test_a_picture_over_the_size_limit_is_refused(chat, db, platform):
@@ -295,7 +332,9 @@ async def test_the_daily_quota_refuses_more_pictures(chat, db, platform):
     await chat.text(VISIT)
     for i in range(4):
         await chat.image(f"q{i}")
-    assert await chat.image("q5") == "今天发送的照片和文件已达上限（每人每天4个），这次未保存。如确有需要，请联系管理员。"
+    assert (
+        await chat.image("q5") == "今天发送的照片和文件已达上限（每人每天4个），这次未保存。如确有需要，请联系管理员。"
+    )
     assert len(await rows(db)) == 4
 
 
@@ -315,9 +354,11 @@ async def test_the_same_picture_twice_is_stored_once(chat, db, platform):
 async def test_a_platform_retry_of_a_picture_is_attached_once(chat, db, platform):
     platform.media["m1"] = jpeg()
     await chat.text(VISIT)
-    inner = (f"<xml><ToUserName>{CORP}</ToUserName><FromUserName>zhang</FromUserName><CreateTime>{NOW_S}"
-             f"</CreateTime><MsgType>image</MsgType><MediaId>m1</MediaId><MsgId>9001</MsgId>"
-             f"<AgentID>{AGENT}</AgentID></xml>")
+    inner = (
+        f"<xml><ToUserName>{CORP}</ToUserName><FromUserName>zhang</FromUserName><CreateTime>{NOW_S}"
+        f"</CreateTime><MsgType>image</MsgType><MediaId>m1</MediaId><MsgId>9001</MsgId>"
+        f"<AgentID>{AGENT}</AgentID></xml>"
+    )
     first = await chat._wecom(inner)
     assert await chat._wecom(inner) == first
     assert len(await rows(db)) == 1

@@ -42,16 +42,16 @@ def test_content_decides_what_a_file_is(data, mime):
     assert sniff(data).mime == mime
 
 
-@pytest.mark.parametrize("data", [b"PK\x03\x04zipzip", b"GIF89a-truncated", b"", b"<html>%PDF-</html>",
-                                  _png()[:40]])
+@pytest.mark.parametrize("data", [b"PK\x03\x04zipzip", b"GIF89a-truncated", b"", b"<html>%PDF-</html>", _png()[:40]])
 def test_anything_else_is_refused(data):
     with pytest.raises(Refused):
         sniff(data)
 
 
 def test_attachment_settings_reach_the_policy_and_the_worker(tmp_path):
-    cfg = parse_config({"attachments": {"window_minutes": 30, "daily_quota": 5, "max_bytes": 1000,
-                                        "dir": str(tmp_path)}})
+    cfg = parse_config(
+        {"attachments": {"window_minutes": 30, "daily_quota": 5, "max_bytes": 1000, "dir": str(tmp_path)}}
+    )
     assert (cfg.policy.attach_window_minutes, cfg.policy.attach_daily_quota) == (30, 5)
     assert (cfg.attachments.max_bytes, cfg.attachments_dir) == (1000, tmp_path)
     assert parse_config({}).attachments_dir.as_posix() == "data/attachments"

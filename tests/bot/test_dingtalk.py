@@ -48,17 +48,13 @@ def test_verify_window_and_tampering():
 
 
 def test_signed_webhook_url_encodes_plus():
-    url = signed_webhook_url(
-        "https://oapi.dingtalk.com/robot/send?access_token=abc", "this is secret", 1577262236757
-    )
+    url = signed_webhook_url("https://oapi.dingtalk.com/robot/send?access_token=abc", "this is secret", 1577262236757)
     q = urlsplit(url).query
     assert "sign=hmPWwU%2B7lVdm3ZZz0r9tSfx0L4Q26jWOZr9%2BGs6EZQM%3D" in q
     assert parse_qs(q)["access_token"] == ["abc"]
 
 
-def payload(
-    platform, clock, *, msg_id="msgA", group=False, text=" 走访二食堂，学生反映窗口排队时间长", expires=None
-):
+def payload(platform, clock, *, msg_id="msgA", group=False, text=" 走访二食堂，学生反映窗口排队时间长", expires=None):
     d = {
         "msgtype": "text",
         "text": {"content": text},

@@ -24,11 +24,58 @@ SEED = 20261129
 PER_ROUTE = 1200
 NOW_S = 1716170400
 
-ODD = ["\x00", "\x01", "\x0b", "\x1b", "\x7f", "\x85", "\u2028", "\ufeff", "\ufffe", "\uffff", "\u200b",
-       "\U0001FAE8", "\U00031350", "\U0010FFFF", "\ue000", "&", "<", ">", "]]>", "<![CDATA[", "&amp;", "&#0;",
-       "&#xD800;", "<b>", "</Content>", "<MsgId>", "%", "'", '"', "\\", " ", "\t", "\n", "\r", "𝕏", "Ａ", "…"]
-TAGS = ["ToUserName", "FromUserName", "CreateTime", "MsgType", "Content", "MsgId", "AgentID", "Event",
-        "Recognition", "MediaId", "Foo"]
+ODD = [
+    "\x00",
+    "\x01",
+    "\x0b",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\ufffe",
+    "\uffff",
+    "\u200b",
+    "\U0001fae8",
+    "\U00031350",
+    "\U0010ffff",
+    "\ue000",
+    "&",
+    "<",
+    ">",
+    "]]>",
+    "<![CDATA[",
+    "&amp;",
+    "&#0;",
+    "&#xD800;",
+    "<b>",
+    "</Content>",
+    "<MsgId>",
+    "%",
+    "'",
+    '"',
+    "\\",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "𝕏",
+    "Ａ",
+    "…",
+]
+TAGS = [
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "AgentID",
+    "Event",
+    "Recognition",
+    "MediaId",
+    "Foo",
+]
 TYPES = ["text", "event", "voice", "file", "mixed", "image", "", "TEXT", "text ", "a" * 80, "<x/>"]
 
 
@@ -44,12 +91,16 @@ def odd_text(rng: random.Random, n: int = 8) -> str:
 
 def wecom_plain(rng: random.Random) -> str:
     """A decrypted message body: valid, damaged or hostile."""
-    fields = {"ToUserName": CORP, "FromUserName": pick(rng, "zhang", "", "u" * 200, odd_text(rng, 3)),
-              "CreateTime": pick(rng, str(NOW_S), "", "x", "1" * 30),
-              "MsgType": pick(rng, "text", *TYPES, p=0.5), "Content": odd_text(rng, rng.randint(0, 40)),
-              "MsgId": pick(rng, str(rng.randint(0, 10**19)), "", "12a", "-1", "1" * 25),
-              "AgentID": pick(rng, AGENT, "", "abc", "1.5"),
-              "Event": rng.choice(["change_contact", "sys_approval_change", "", "x" * 100])}
+    fields = {
+        "ToUserName": CORP,
+        "FromUserName": pick(rng, "zhang", "", "u" * 200, odd_text(rng, 3)),
+        "CreateTime": pick(rng, str(NOW_S), "", "x", "1" * 30),
+        "MsgType": pick(rng, "text", *TYPES, p=0.5),
+        "Content": odd_text(rng, rng.randint(0, 40)),
+        "MsgId": pick(rng, str(rng.randint(0, 10**19)), "", "12a", "-1", "1" * 25),
+        "AgentID": pick(rng, AGENT, "", "abc", "1.5"),
+        "Event": rng.choice(["change_contact", "sys_approval_change", "", "x" * 100]),
+    }
     parts = []
     tags = TAGS if rng.random() < 0.6 else rng.sample(TAGS, rng.randint(1, len(TAGS)))
     for tag in tags:
@@ -95,8 +146,14 @@ def wecom_request(rng: random.Random) -> tuple[str, bytes]:
         body = f"<xml><Encrypt>{enc}</Encrypt></xml>"
     else:  # no credentials at all
         sig = "".join(rng.choice("0123456789abcdef") for _ in range(rng.choice([40, 40, 40, 39, 0])))
-        body = rng.choice(['<?xml version="1.0" encoding="x-bogus"?><xml/>', "<xml><Encrypt>", odd_text(rng, 30),
-                           "<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>"])
+        body = rng.choice(
+            [
+                '<?xml version="1.0" encoding="x-bogus"?><xml/>',
+                "<xml><Encrypt>",
+                odd_text(rng, 30),
+                "<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>",
+            ]
+        )
     query = {"msg_signature": sig, "timestamp": ts, "nonce": nonce}
     if rng.random() < 0.05:
         query.pop(rng.choice(list(query)))
@@ -116,20 +173,35 @@ def json_value(rng: random.Random, depth: int = 0):
 
 
 def ding_body(rng: random.Random) -> bytes:
-    d = {"msgtype": pick(rng, rng.choice(["text", "richText", "audio"]), "picture", "file", "", 5),
-         "msgId": pick(rng, f"m{rng.randint(0, 10**6)}", "", 7, None, {"x": 1}, "\ud83d"),
-         "senderStaffId": pick(rng, "staff001", "", None, ["a"], "s" * 200, "bad\x00id"),
-         "conversationType": pick(rng, rng.choice(["1", "2"]), 2, "3", None),
-         "conversationId": pick(rng, "cid", {"a": 1}, None, ""),
-         "sessionWebhook": pick(rng, rng.choice([None, "http://127.0.0.1:9/robot/sendBySession?s=1",
-                                                 "https://oapi.dingtalk.com/robot/sendBySession"]),
-                                "https://evil.example/x", 5, "not a url", "http://[::1", "http://127.0.0.1:1/x"),
-         "sessionWebhookExpiredTime": pick(rng, NOW_S * 1000, "soon", -1, 10**20, None),
-         "text": pick(rng, {"content": odd_text(rng, 20)}, {"content": ["a"]}, "text", None),
-         "content": rng.choice([{"recognition": odd_text(rng, 10)}, {"recognition": 5},
-                                {"richText": [{"text": odd_text(rng, 6)}, {"text": 3}]},
-                                {"richText": [{"text": "@民情通 " + odd_text(rng, 6)}, {"downloadCode": "x"}]},
-                                json_value(rng)])}
+    d = {
+        "msgtype": pick(rng, rng.choice(["text", "richText", "audio"]), "picture", "file", "", 5),
+        "msgId": pick(rng, f"m{rng.randint(0, 10**6)}", "", 7, None, {"x": 1}, "\ud83d"),
+        "senderStaffId": pick(rng, "staff001", "", None, ["a"], "s" * 200, "bad\x00id"),
+        "conversationType": pick(rng, rng.choice(["1", "2"]), 2, "3", None),
+        "conversationId": pick(rng, "cid", {"a": 1}, None, ""),
+        "sessionWebhook": pick(
+            rng,
+            rng.choice(
+                [None, "http://127.0.0.1:9/robot/sendBySession?s=1", "https://oapi.dingtalk.com/robot/sendBySession"]
+            ),
+            "https://evil.example/x",
+            5,
+            "not a url",
+            "http://[::1",
+            "http://127.0.0.1:1/x",
+        ),
+        "sessionWebhookExpiredTime": pick(rng, NOW_S * 1000, "soon", -1, 10**20, None),
+        "text": pick(rng, {"content": odd_text(rng, 20)}, {"content": ["a"]}, "text", None),
+        "content": rng.choice(
+            [
+                {"recognition": odd_text(rng, 10)},
+                {"recognition": 5},
+                {"richText": [{"text": odd_text(rng, 6)}, {"text": 3}]},
+                {"richText": [{"text": "@民情通 " + odd_text(rng, 6)}, {"downloadCode": "x"}]},
+                json_value(rng),
+            ]
+        ),
+    }
     for key in rng.sample(list(d), rng.choice([0, 0, 0, 1, 2])):
         del d[key]
     body = json.dumps(d, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")
@@ -140,13 +212,22 @@ def ding_body(rng: random.Random) -> bytes:
         body = b"[" * 20000 + b"]" * 20000
     elif r < 0.1:
         i = rng.randrange(max(1, len(body)))
-        body = body[:i] + bytes([rng.randrange(256)]) + body[i + 1:]
+        body = body[:i] + bytes([rng.randrange(256)]) + body[i + 1 :]
     return body
 
 
 def ding_headers(rng: random.Random) -> dict[str, str]:
-    ts = pick(rng, str(NOW_S * 1000 + rng.randint(0, 10**6)),
-              "²", "1" * 4301, "", "-5", str(NOW_S * 1000 - 7200_000), "１７１６", p=0.85)
+    ts = pick(
+        rng,
+        str(NOW_S * 1000 + rng.randint(0, 10**6)),
+        "²",
+        "1" * 4301,
+        "",
+        "-5",
+        str(NOW_S * 1000 - 7200_000),
+        "１７１６",
+        p=0.85,
+    )
     sig = pick(rng, sign(DING_SECRET, ts), "", "x" * 44, "a==", p=0.9)
     return {"timestamp": ts, "sign": sig, "Content-Type": "application/json"}
 
@@ -158,8 +239,9 @@ async def fuzz_client(aiohttp_client, db, clock, platform):
     return await aiohttp_client(app), dispatcher, app[SERVICES]
 
 
-_COUNTS = select(*(select(func.count()).select_from(m).scalar_subquery()
-                   for m in (InboundMessage, Outbox, CallbackSign)))
+_COUNTS = select(
+    *(select(func.count()).select_from(m).scalar_subquery() for m in (InboundMessage, Outbox, CallbackSign))
+)
 
 
 async def _stored(db) -> tuple[int, int, int]:

@@ -46,8 +46,14 @@ class FakeInbox:
 
 
 def _message(**extra) -> dict:
-    return {"msgtype": "text", "msgId": "m1", "senderStaffId": "s1", "conversationType": "1",
-            "text": {"content": "走访3号楼"}, **extra}
+    return {
+        "msgtype": "text",
+        "msgId": "m1",
+        "senderStaffId": "s1",
+        "conversationType": "1",
+        "text": {"content": "走访3号楼"},
+        **extra,
+    }
 
 
 async def test_a_reply_goes_to_the_session_webhook_while_it_is_known():

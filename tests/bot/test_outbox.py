@@ -70,8 +70,12 @@ async def roster(db):
         unit = Unit(name="计算机学院")
         s.add(unit)
         await s.flush()
-        a = Cadre(name="王芳", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="wecom", account_id="wangfang")])
-        b = Cadre(name="李强", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="dingtalk", account_id="staff9")])
+        a = Cadre(
+            name="王芳", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="wecom", account_id="wangfang")]
+        )
+        b = Cadre(
+            name="李强", unit_id=unit.id, roles=[], accounts=[PlatformAccount(channel="dingtalk", account_id="staff9")]
+        )
         c = Cadre(name="赵敏", unit_id=unit.id, roles=[])
         g1 = GroupBinding(channel="wecom", chat_id="wrGROUP", unit_id=unit.id, webhook=None)
         s.add_all([a, b, c, g1])
@@ -83,12 +87,8 @@ async def test_cadre_and_group_targets_resolve_per_platform(db, clock, platform,
     make, _ = outbound
     a, b, c, g = await roster(db)
     async with db.write() as s:
-        hook = GroupBinding(
-            channel="wecom", chat_id="wrHOOK", webhook=f"{platform.base}/cgi-bin/webhook/send?key=K"
-        )
-        ding = GroupBinding(
-            channel="dingtalk", chat_id="cidX", webhook=f"{platform.base}/robot/send?access_token=T"
-        )
+        hook = GroupBinding(channel="wecom", chat_id="wrHOOK", webhook=f"{platform.base}/cgi-bin/webhook/send?key=K")
+        ding = GroupBinding(channel="dingtalk", chat_id="cidX", webhook=f"{platform.base}/robot/send?access_token=T")
         s.add_all([hook, ding])
         await s.flush()
         hook_id, ding_id = hook.id, ding.id
@@ -97,9 +97,7 @@ async def test_cadre_and_group_targets_resolve_per_platform(db, clock, platform,
         await put(db, clock, kind="group", target=str(x), msg_type="markdown", body="## 周报\n本周走访12次")
         for x in (g, hook_id, ding_id)
     ]
-    worker = make(
-        groups=[GroupConfig(channel="dingtalk", chat_id="cidX", webhook="w", webhook_secret="SECabc")]
-    )
+    worker = make(groups=[GroupConfig(channel="dingtalk", chat_id="cidX", webhook="w", webhook_secret="SECabc")])
     await drain(worker)
     statuses = [(await row(db, i)).status for i in ids]
     assert statuses == ["sent", "sent", "failed", "sent", "sent", "sent"]  # 赵敏 has no platform id
@@ -162,9 +160,7 @@ async def test_token_expiry_mid_send_refetches_once(db, clock, platform, outboun
         ("/v1.0/robot/oToMessages/batchSend", ("dingtalk", "user", "s1"), (429, {"code": "Throttling"}), 60),
     ],
 )
-async def test_platform_rate_limits_are_retried_later(
-    db, clock, platform, outbound, path, kind, answer, pause
-):
+async def test_platform_rate_limits_are_retried_later(db, clock, platform, outbound, path, kind, answer, pause):
     make, _ = outbound
     worker = make()
     channel, target_kind, target = kind
@@ -253,9 +249,7 @@ async def test_permanent_error_fails_at_once(db, clock, platform, outbound):
 async def test_per_person_limit_defers_31st_message_without_dropping(db, clock, platform, outbound):
     make, _ = outbound
     worker = make()
-    ids = [
-        await put(db, clock, channel="wecom", kind="user", target="u1", body=f"提醒{i}") for i in range(31)
-    ]
+    ids = [await put(db, clock, channel="wecom", kind="user", target="u1", body=f"提醒{i}") for i in range(31)]
     await drain(worker)
     assert len(platform.sent("/cgi-bin/message/send")) == 30
     last = await row(db, ids[-1])
@@ -263,9 +257,7 @@ async def test_per_person_limit_defers_31st_message_without_dropping(db, clock, 
     assert last.next_attempt_at == clock.now() + timedelta(seconds=60)
     clock.advance(seconds=60)
     await drain(worker)
-    assert [b["text"]["content"] for b in platform.sent("/cgi-bin/message/send")] == [
-        f"提醒{i}" for i in range(31)
-    ]
+    assert [b["text"]["content"] for b in platform.sent("/cgi-bin/message/send")] == [f"提醒{i}" for i in range(31)]
 
 
 async def test_per_webhook_limit_20_per_minute(db, clock, platform, outbound):
@@ -278,21 +270,15 @@ async def test_per_webhook_limit_20_per_minute(db, clock, platform, outbound):
     assert len(platform.sent("/cgi-bin/webhook/send")) == 20
     clock.advance(seconds=60)
     await drain(worker)
-    assert [b["text"]["content"] for b in platform.sent("/cgi-bin/webhook/send")] == [
-        f"简报{i}" for i in range(25)
-    ]
+    assert [b["text"]["content"] for b in platform.sent("/cgi-bin/webhook/send")] == [f"简报{i}" for i in range(25)]
 
 
 async def test_long_text_split_and_partial_failure_resumes_without_duplicates(db, clock, platform, outbound):
     make, _ = outbound
     worker = make()
-    text = "\n".join(
-        f"{i:02d}. 走访3号宿舍楼，学生反映热水供应不稳定、洗衣机损坏，已转后勤处办理。" for i in range(60)
-    )
+    text = "\n".join(f"{i:02d}. 走访3号宿舍楼，学生反映热水供应不稳定、洗衣机损坏，已转后勤处办理。" for i in range(60))
     rid = await put(db, clock, channel="wecom", kind="user", target="u1", body=text)
-    platform.script["/cgi-bin/message/send"].extend(
-        [(200, {"errcode": 0}), (200, {"errcode": -1, "errmsg": "busy"})]
-    )
+    platform.script["/cgi-bin/message/send"].extend([(200, {"errcode": 0}), (200, {"errcode": -1, "errmsg": "busy"})])
     await drain(worker)
     r = await row(db, rid)
     assert r.status == "pending" and r.attempts == 1 and text.endswith(r.body) and len(r.body) < len(text)
@@ -311,9 +297,7 @@ async def test_claim_is_atomic_between_two_workers(db, clock, platform, outbound
         await put(db, clock, channel="wecom", kind="user", target=f"u{i}", body=str(i))
     w1, w2 = make(), make()
     await asyncio.gather(drain(w1), drain(w2))
-    assert sorted(b["text"]["content"] for b in platform.sent("/cgi-bin/message/send")) == [
-        str(i) for i in range(10)
-    ]
+    assert sorted(b["text"]["content"] for b in platform.sent("/cgi-bin/message/send")) == [str(i) for i in range(10)]
     async with db.write() as s:
         rid = (await s.scalars(select(Outbox.id))).first()
         assert not await q.claim(s, rid, clock.now())  # already sent

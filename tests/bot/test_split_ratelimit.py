@@ -49,9 +49,7 @@ def test_dingtalk_webhook_20000_bytes_of_json_body():
     def envelope(t):
         return webhook_payload("text", t)
 
-    spans = split.split_spans(
-        text, split.body_budget(envelope, split.DINGTALK_WEBHOOK_BODY_BYTES), split.json_len
-    )
+    spans = split.split_spans(text, split.body_budget(envelope, split.DINGTALK_WEBHOOK_BODY_BYTES), split.json_len)
     bodies = [json.dumps(envelope(text[a:b]), ensure_ascii=False).encode() for a, b in spans]
     assert all(len(b) <= 20000 for b in bodies)
     assert all(len(b) > 19000 for b in bodies[:-1])

@@ -67,9 +67,16 @@ async def test_stream_mode_receives_acks_and_dedupes(aiohttp_client, db, clock, 
 
 
 async def test_stream_frames_of_the_wrong_shape_or_foreign_webhook_are_acked_and_store_nothing(
-        aiohttp_client, db, clock, platform):
-    good = {"msgtype": "text", "text": {"content": "走访二食堂"}, "msgId": "ok1", "conversationType": "1",
-            "senderStaffId": "staff7", "sessionWebhook": f"{platform.base}/robot/sendBySession?session=z"}
+    aiohttp_client, db, clock, platform
+):
+    good = {
+        "msgtype": "text",
+        "text": {"content": "走访二食堂"},
+        "msgId": "ok1",
+        "conversationType": "1",
+        "senderStaffId": "staff7",
+        "sessionWebhook": f"{platform.base}/robot/sendBySession?session=z",
+    }
     platform.frames = [
         frame("b-1", {**good, "msgId": "b1", "text": {"content": ["a"]}}),  # text as a list
         frame("b-2", {**good, "msgId": "b2", "conversationType": "2", "conversationId": {"x": 1}}),
@@ -83,7 +90,12 @@ async def test_stream_frames_of_the_wrong_shape_or_foreign_webhook_are_acked_and
     client = await aiohttp_client(app)
     await asyncio.wait_for(platform.acked.wait(), 10)
     assert {a["headers"]["messageId"]: a["code"] for a in platform.acks} == {
-        "b-1": 200, "b-2": 200, "b-3": 200, "b-4": 200, "g-1": 200}  # acked: redelivery cannot help
+        "b-1": 200,
+        "b-2": 200,
+        "b-3": 200,
+        "b-4": 200,
+        "g-1": 200,
+    }  # acked: redelivery cannot help
     await app[SERVICES].drain()
     assert [m.msg_id for m in dispatcher.processed] == ["ok1"]
     async with db.session() as s:

@@ -53,9 +53,7 @@ async def setup(aiohttp_client, db, clock, platform):
 def test_official_url_verification_vectors(vectors, index):
     v = vectors["wecom"][index]
     c, u = v["credentials"], v["url_verification"]
-    crypto = WeComCrypto(
-        WeComConfig(corp_id=c["corp_id"], token=c["token"], encoding_aes_key=c["encoding_aes_key"])
-    )
+    crypto = WeComCrypto(WeComConfig(corp_id=c["corp_id"], token=c["token"], encoding_aes_key=c["encoding_aes_key"]))
     assert crypto.verify_url(u["msg_signature"], u["timestamp"], u["nonce"], u["echostr"]) == u["plaintext"]
 
 
@@ -116,9 +114,7 @@ async def test_tampered_requests_are_refused_and_store_nothing(setup, vectors, d
         assert resp.status == status, (query, data[:40])
     # set A's message decrypted with set B's credentials: the signature does not verify
     c = vectors["wecom"][1]["credentials"]
-    crypto_b = WeComCrypto(
-        WeComConfig(corp_id=c["corp_id"], token=c["token"], encoding_aes_key=c["encoding_aes_key"])
-    )
+    crypto_b = WeComCrypto(WeComConfig(corp_id=c["corp_id"], token=c["token"], encoding_aes_key=c["encoding_aes_key"]))
     with pytest.raises(Exception, match="signature"):
         crypto_b.decrypt(body.encode(), m["msg_signature"], m["timestamp"], m["nonce"])
     assert dispatcher.calls == 0

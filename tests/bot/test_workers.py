@@ -27,11 +27,10 @@ class CountingLocal:
         return await self.dispatcher.handle(msg)
 
 
-
-
 def message(msg_id: str, text: str = VISIT, user: str = "zhang") -> IncomingMessage:
-    return IncomingMessage(channel="wecom", msg_id=msg_id, user_id=user, text=text,
-                           received_at=datetime(2026, 11, 18, 10, 0))
+    return IncomingMessage(
+        channel="wecom", msg_id=msg_id, user_id=user, text=text, received_at=datetime(2026, 11, 18, 10, 0)
+    )
 
 
 async def count(db, model) -> int:

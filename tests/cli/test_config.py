@@ -17,24 +17,31 @@ def test_defaults_are_usable():
 def test_example_config_loads():
     cfg = load_config("config.example.toml")
     assert cfg.policy.profile == "campus"
-    assert (cfg.public["disclosure"], cfg.policy.rating_days, cfg.policy.satisfaction_weights["群众"]) == ("off", 14, 1.0)
+    assert (cfg.public["disclosure"], cfg.policy.rating_days, cfg.policy.satisfaction_weights["群众"]) == (
+        "off",
+        14,
+        1.0,
+    )
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ({"server": {"port": "eighty"}}, "server.port"),
-    ({"server": {"port": 70000}}, "server.port"),
-    ({"database": {"url": "minqing.db"}}, "database.url"),
-    ({"taxonomy": {"profile": "army"}}, "taxonomy.profile"),
-    ({"deadlines": {"quick_days": 0}}, "deadlines.quick_days"),
-    ({"timezone": "Mars/Base"}, "timezone"),
-    ({"public": {"disclosure": "everyone"}}, "public.disclosure"),
-    ({"public": {"intranet": ["10.0.0.0/33"]}}, "public.intranet"),
-    ({"public": {"rating_days": 0}}, "public.rating_days"),
-    ({"wecom": {"corp_id": "ww1"}}, "wecom"),
-    ({"wecom": {"corp_id": "ww1", "token": "t", "encoding_aes_key": "short"}}, "wecom.encoding_aes_key"),
-    ({"dingtalk": {"mode": "carrier-pigeon"}}, "dingtalk.mode"),
-    ({"groups": [{"channel": "wecom"}]}, "groups[0].chat_id"),
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"server": {"port": "eighty"}}, "server.port"),
+        ({"server": {"port": 70000}}, "server.port"),
+        ({"database": {"url": "minqing.db"}}, "database.url"),
+        ({"taxonomy": {"profile": "army"}}, "taxonomy.profile"),
+        ({"deadlines": {"quick_days": 0}}, "deadlines.quick_days"),
+        ({"timezone": "Mars/Base"}, "timezone"),
+        ({"public": {"disclosure": "everyone"}}, "public.disclosure"),
+        ({"public": {"intranet": ["10.0.0.0/33"]}}, "public.intranet"),
+        ({"public": {"rating_days": 0}}, "public.rating_days"),
+        ({"wecom": {"corp_id": "ww1"}}, "wecom"),
+        ({"wecom": {"corp_id": "ww1", "token": "t", "encoding_aes_key": "short"}}, "wecom.encoding_aes_key"),
+        ({"dingtalk": {"mode": "carrier-pigeon"}}, "dingtalk.mode"),
+        ({"groups": [{"channel": "wecom"}]}, "groups[0].chat_id"),
+    ],
+)
 def test_bad_settings_name_the_key(raw, key):
     with pytest.raises(ConfigError) as e:
         parse_config(raw)
@@ -66,19 +73,23 @@ def test_bad_scheduler_setting_stops_start_up():
 
 # -- one reader for every section --------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "key", "nearest"), [
-    ({"server": {"prot": 8080}}, "server.prot", "port"),
-    ({"server": {"wokers": 2}}, "server.wokers", "workers"),
-    ({"servr": {"port": 8080}}, "servr", "server"),
-    ({"admin_contcat": "党办"}, "admin_contcat", "admin_contact"),
-    ({"wecom": {"max_age": 60}}, "wecom.max_age", "max_age_s"),
-    ({"dingtalk": {"app_secert": "x"}}, "dingtalk.app_secert", "app_secret"),
-    ({"outbox": {"max_attempt": 3}}, "outbox.max_attempt", "max_attempts"),
-    ({"taxonomy": {"userdict": "a.txt"}}, "taxonomy.userdict", "user_dict"),
-    ({"scheduler": {"remider_days": [1]}}, "scheduler.remider_days", "reminder_days"),
-    ({"scheduler": {"duties": [{"name": "x", "tiems": 2}]}}, "scheduler.duties[0].tiems", "times"),
-    ({"groups": [{"channel": "wecom", "chat_id": "c", "webhok": "u"}]}, "groups[0].webhok", "webhook"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "key", "nearest"),
+    [
+        ({"server": {"prot": 8080}}, "server.prot", "port"),
+        ({"server": {"wokers": 2}}, "server.wokers", "workers"),
+        ({"servr": {"port": 8080}}, "servr", "server"),
+        ({"admin_contcat": "党办"}, "admin_contcat", "admin_contact"),
+        ({"wecom": {"max_age": 60}}, "wecom.max_age", "max_age_s"),
+        ({"dingtalk": {"app_secert": "x"}}, "dingtalk.app_secert", "app_secret"),
+        ({"outbox": {"max_attempt": 3}}, "outbox.max_attempt", "max_attempts"),
+        ({"taxonomy": {"userdict": "a.txt"}}, "taxonomy.userdict", "user_dict"),
+        ({"scheduler": {"remider_days": [1]}}, "scheduler.remider_days", "reminder_days"),
+        ({"scheduler": {"duties": [{"name": "x", "tiems": 2}]}}, "scheduler.duties[0].tiems", "times"),
+        ({"groups": [{"channel": "wecom", "chat_id": "c", "webhok": "u"}]}, "groups[0].webhok", "webhook"),
+    ],
+)
 def test_unknown_keys_stop_start_up_naming_the_nearest_known_key(raw, key, nearest):
     with pytest.raises(ConfigError) as e:
         parse_config(raw)
@@ -102,9 +113,15 @@ def test_environment_overrides_every_section(monkeypatch):
     monkeypatch.setenv("MINQING_WECOM_MAX_AGE_S", "120")
     monkeypatch.setenv("MINQING_DINGTALK_SESSION_HOSTS", "oapi.dingtalk.com, robot.example.cn")
     monkeypatch.setenv("MINQING_GROUPS_0_WEBHOOK_SECRET", "SECxyz")
-    monkeypatch.setenv("MINQING_SCHEDULER_DUTIES", '[{name = "食堂陪餐", who = ["辅导员"], what = ["食堂"], times = 2}]')
-    cfg = parse_config({"scheduler": {"reminder_days": [15, 25]},
-                        "groups": [{"channel": "dingtalk", "chat_id": "cid1", "leaders": True}]})
+    monkeypatch.setenv(
+        "MINQING_SCHEDULER_DUTIES", '[{name = "食堂陪餐", who = ["辅导员"], what = ["食堂"], times = 2}]'
+    )
+    cfg = parse_config(
+        {
+            "scheduler": {"reminder_days": [15, 25]},
+            "groups": [{"channel": "dingtalk", "chat_id": "cid1", "leaders": True}],
+        }
+    )
     from scheduler.ops import settings_from
 
     settings = settings_from(cfg)
@@ -112,7 +129,10 @@ def test_environment_overrides_every_section(monkeypatch):
     assert settings.enabled is False
     assert [(d.name, d.who, d.what, d.times) for d in settings.duties] == [("食堂陪餐", ("辅导员",), ("食堂",), 2)]
     assert (cfg.policy.admin_contact, cfg.policy.quick_days, cfg.policy.satisfaction_weights["基本满意"]) == (
-        "校党办 8888", 5, 0.8)
+        "校党办 8888",
+        5,
+        0.8,
+    )
     assert (cfg.outbox.max_attempts, cfg.wecom.max_age_s) == (3, 120)
     assert cfg.dingtalk.session_hosts == ("oapi.dingtalk.com", "robot.example.cn")
     assert cfg.groups[0].webhook_secret == "SECxyz"
@@ -135,6 +155,7 @@ def test_config_file_with_bom_or_in_gb18030_loads(tmp_path):
 
 # -- through the real CLI ----------------------------------------------------------------------
 
+
 def run_cli(*argv: str, cwd=None) -> tuple[int, str, str]:
     import subprocess
     import sys
@@ -143,15 +164,17 @@ def run_cli(*argv: str, cwd=None) -> tuple[int, str, str]:
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MINQING_")}
     env["PYTHONPATH"] = str(root)
-    p = subprocess.run([sys.executable, "-m", "bot.cli", *argv], cwd=cwd or root, env=env,
-                       capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *argv], cwd=cwd or root, env=env, capture_output=True, text=True, timeout=120
+    )
     return p.returncode, p.stdout, p.stderr
 
 
 def test_cli_config_before_or_after_the_subcommand_and_typos_stop_in_one_line(tmp_path):
     good = tmp_path / "good.toml"
-    good.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n[scheduler]\ndigest_weekday = "fri"\n',
-                    encoding="utf-8")
+    good.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n[scheduler]\ndigest_weekday = "fri"\n', encoding="utf-8"
+    )
     for argv in (("--config", str(good), "jobs", "list"), ("jobs", "list", "--config", str(good))):
         code, out, err = run_cli(*argv)
         assert code == 0, err
@@ -166,8 +189,10 @@ def test_cli_config_before_or_after_the_subcommand_and_typos_stop_in_one_line(tm
 def test_jieba_user_dict_with_bom_or_in_gbk_loads_its_first_word(tmp_path):
     from bot.app import load_parser
 
-    for name, data in (("bom.txt", b"\xef\xbb\xbf" + "明德楼 10 课堂\n".encode()),
-                       ("gbk.txt", "明德楼 10 课堂\n".encode("gbk"))):
+    for name, data in (
+        ("bom.txt", b"\xef\xbb\xbf" + "明德楼 10 课堂\n".encode()),
+        ("gbk.txt", "明德楼 10 课堂\n".encode("gbk")),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         cfg = parse_config({"data_dir": str(tmp_path / "data"), "taxonomy": {"user_dict": str(path)}})
@@ -202,13 +227,16 @@ def test_groups_from_config_become_bindings_and_digests_go_to_their_webhooks(tmp
         f'[database]\nurl = "sqlite:///{db_path}"\n'
         f'[[groups]]\nchannel = "wecom"\nchat_id = "wrCS"\nunit = "计算机学院"\nwebhook = "{hook}"\n'
         f'[[groups]]\nchannel = "dingtalk"\nchat_id = "cidLEAD"\nleaders = true\nwebhook = "{ding_hook}"\n'
-        'webhook_secret = "SEC1"\n', encoding="utf-8")
+        'webhook_secret = "SEC1"\n',
+        encoding="utf-8",
+    )
     assert run_cli("--config", str(cfg_file), "roster", "import", "bot/demo/roster.csv")[0] == 0
     code, _out, err = run_cli("jobs", "run", "weekly_digest", "--now", "2026-11-23T09:00", "--config", str(cfg_file))
     assert code == 0, err
     with sqlite3.connect(db_path) as c:
-        bindings = c.execute("select channel, chat_id, unit_id is not null, is_leaders, webhook "
-                             "from group_bindings order by id").fetchall()
+        bindings = c.execute(
+            "select channel, chat_id, unit_id is not null, is_leaders, webhook from group_bindings order by id"
+        ).fetchall()
     assert bindings == [("wecom", "wrCS", 1, 0, hook), ("dingtalk", "cidLEAD", 0, 1, ding_hook)]
 
     async def routes():
@@ -231,9 +259,14 @@ def test_groups_from_config_become_bindings_and_digests_go_to_their_webhooks(tmp
 
 def test_group_with_a_unit_the_roster_lacks_stops_start_up_in_one_line(tmp_path):
     cfg_file = tmp_path / "c.toml"
-    cfg_file.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n'
-                        '[[groups]]\nchannel = "wecom"\nchat_id = "w1"\nunit = "计算机学员"\n', encoding="utf-8")
+    cfg_file.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        '[[groups]]\nchannel = "wecom"\nchat_id = "w1"\nunit = "计算机学员"\n',
+        encoding="utf-8",
+    )
     assert run_cli("--config", str(cfg_file), "roster", "import", "bot/demo/roster.csv")[0] == 0
     code, _, err = run_cli("jobs", "run", "weekly_digest", "--config", str(cfg_file))
-    assert code == 2 and err.strip() == ("配置错误 config error: groups[0].unit: expected a unit of the roster"
-                                         " (did you mean 计算机学院?) (got '计算机学员')")
+    assert code == 2 and err.strip() == (
+        "配置错误 config error: groups[0].unit: expected a unit of the roster"
+        " (did you mean 计算机学院?) (got '计算机学员')"
+    )

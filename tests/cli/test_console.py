@@ -14,8 +14,18 @@ async def test_console_session(dispatcher):
     dispatcher.clock = clock
     out = io.StringIO()
     console = ConsoleSession(dispatcher, clock, "zhang", out)
-    lines = iter(["今天去梅园3栋走访，同学反映热水不稳定\n", "/as li\n", "签收 #1\n",
-                  "/now 2026-12-01T09:00\n", "/now yesterday\n", "逾期\n", "/quit\n", "never read\n"])
+    lines = iter(
+        [
+            "今天去梅园3栋走访，同学反映热水不稳定\n",
+            "/as li\n",
+            "签收 #1\n",
+            "/now 2026-12-01T09:00\n",
+            "/now yesterday\n",
+            "逾期\n",
+            "/quit\n",
+            "never read\n",
+        ]
+    )
     await run_console(console, lambda: next(lines))
     text = out.getvalue()
     assert "已记录走访：11月18日" in text
@@ -38,8 +48,15 @@ async def test_now_runs_the_reminders_that_fell_due_and_notices_stay_in_the_cons
     out = io.StringIO()
     app = SimpleNamespace(cfg=Config(), db=db)
     console = ConsoleSession(dispatcher, clock, "zhang", out, jobs=jobs_preview(app))
-    lines = iter(["今天去梅园3栋走访，同学反映热水不稳定\n", "转办 #1 后勤处\n", "/now 2026-12-01T09:00\n",
-                  "/now 下周一 9:00\n", "/quit\n"])
+    lines = iter(
+        [
+            "今天去梅园3栋走访，同学反映热水不稳定\n",
+            "转办 #1 后勤处\n",
+            "/now 2026-12-01T09:00\n",
+            "/now 下周一 9:00\n",
+            "/quit\n",
+        ]
+    )
     await run_console(console, lambda: next(lines))
     text = out.getvalue()
     assert "（时钟已调到 2026-12-01 09:00）" in text

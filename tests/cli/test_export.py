@@ -21,8 +21,11 @@ async def seed(dispatcher, clock):
     clock.set(datetime(2026, 10, 30, 9, 0))
     await say(dispatcher, "zhao", "有同学反映二食堂饭菜偏咸")  # 1: never signed, overdue
     clock.set(datetime(2026, 11, 18, 10, 0))
-    await say(dispatcher, "zhang", "今天去梅园3栋走访，5名同学反映热水不稳定，晚上宿舍网络很卡，"
-                                   "学生电话13812345678，身份证420102200001011234")  # visit 1: items 2, 3
+    await say(
+        dispatcher,
+        "zhang",
+        "今天去梅园3栋走访，5名同学反映热水不稳定，晚上宿舍网络很卡，学生电话13812345678，身份证420102200001011234",
+    )  # visit 1: items 2, 3
     await say(dispatcher, "zhang", "进展 #2 已报修")
     await say(dispatcher, "zhang", "转办 #3 后勤处")  # owner 刘处长, unit 后勤处
     clock.set(datetime(2026, 11, 19, 9, 0))
@@ -46,8 +49,19 @@ async def test_every_column_right(dispatcher, db, clock, tmp_path):
     assert wb.sheetnames == list(SHEET_NAMES)
 
     h, rows = sheet(wb, "问题清单")
-    assert h == ("编号", "提出日期", "提出单位", "提出人", "问题类别", "问题描述", "来源", "走访编号", "责任单位", "当前状态",
-                 "照片")
+    assert h == (
+        "编号",
+        "提出日期",
+        "提出单位",
+        "提出人",
+        "问题类别",
+        "问题描述",
+        "来源",
+        "走访编号",
+        "责任单位",
+        "当前状态",
+        "照片",
+    )
     by_id = {r[0]: dict(zip(h, r, strict=True)) for r in rows}
     assert list(by_id) == [1, 2, 3]
     assert by_id[3]["提出单位"] == "计算机学院" and by_id[3]["责任单位"] == "后勤处"  # reporter's unit, not owner's
@@ -73,14 +87,21 @@ async def test_every_column_right(dispatcher, db, clock, tmp_path):
 
     h, rows = sheet(wb, "回访记录")
     assert h == ("问题编号", "回访时间", "回访人", "责任单位", "评价", "评价来源", "说明")
-    assert rows == [(2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "不满意", "干部", "水温还是忽冷忽热"),
-                    (2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "基本满意", "干部", "水温还行")]
+    assert rows == [
+        (2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "不满意", "干部", "水温还是忽冷忽热"),
+        (2, datetime(2026, 11, 19, 9, 0), "张老师", "计算机学院", "基本满意", "干部", "水温还行"),
+    ]
 
     h, rows = sheet(wb, "走访台账")
     visit = dict(zip(h, rows[0], strict=True))
     assert visit["走访编号"] == 1 and visit["走访日期"] == datetime(2026, 11, 18)
     assert (visit["单位"], visit["干部"], visit["走访类型"], visit["地点"], visit["交流人数"]) == (
-        "计算机学院", "张老师", "宿舍", "梅园3栋", 5)
+        "计算机学院",
+        "张老师",
+        "宿舍",
+        "梅园3栋",
+        5,
+    )
     assert visit["发现问题数"] == 2 and visit["问题编号"] == "#2、#3"
     assert "138****5678" in visit["走访情况"] and "13812345678" not in visit["走访情况"]
     assert "（证件号已隐去）" in visit["走访情况"] and "420102200001011234" not in visit["走访情况"]
@@ -144,8 +165,11 @@ async def test_counts_agree_with_the_monthly_report(dispatcher, db, clock, tmp_p
         periods = await metrics.unit_period(s, date(2026, 11, 1), date(2026, 12, 1), date(2026, 12, 1))
     total, _ = organisation_totals(periods, {})
     assert (total.new, total.tasks, total.resolved) == (3, 2, 2)
-    assert (len(data["问题清单"]), len(data["任务清单"]), len(data["效果清单"])) == (total.new, total.tasks,
-                                                                                 total.resolved)
+    assert (len(data["问题清单"]), len(data["任务清单"]), len(data["效果清单"])) == (
+        total.new,
+        total.tasks,
+        total.resolved,
+    )
 
 
 def test_cli_as_of_and_unmasked(tmp_path, monkeypatch, capsys, caplog):

@@ -37,12 +37,23 @@ def healthz(port: int) -> int | None:
 def start(tmp_path: Path, port: int, stdin=subprocess.DEVNULL, scheduler: bool = False) -> subprocess.Popen:
     # the learned models' shared cache (MINQING_NLU_CACHE) is kept: it is not configuration
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_") or k == "MINQING_NLU_CACHE"}
-    env.update(MINQING_SERVER_PORT=str(port), MINQING_DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
-               MINQING_DATA_DIR=str(tmp_path / "data"), MINQING_SERVER_WORKERS="1", PYTHONPATH=str(ROOT))
+    env.update(
+        MINQING_SERVER_PORT=str(port),
+        MINQING_DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
+        MINQING_DATA_DIR=str(tmp_path / "data"),
+        MINQING_SERVER_WORKERS="1",
+        PYTHONPATH=str(ROOT),
+    )
     flags = [] if scheduler else ["--no-scheduler"]
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--console", *flags],
-                            cwd=tmp_path, env=env, stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--console", *flags],
+        cwd=tmp_path,
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_healthy(proc: subprocess.Popen, port: int) -> None:

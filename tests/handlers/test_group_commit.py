@@ -64,8 +64,10 @@ async def test_concurrent_reports_share_one_transaction_and_keep_their_own_repli
 async def test_a_retry_arriving_in_the_same_batch_is_recorded_once(dispatcher, db):
     text = REPORTS["zhao"]
     first, retry, other = await asyncio.gather(
-        say(dispatcher, "zhao", text, msg_id="m1"), say(dispatcher, "zhao", text, msg_id="m1"),
-        say(dispatcher, "chen", REPORTS["chen"]))
+        say(dispatcher, "zhao", text, msg_id="m1"),
+        say(dispatcher, "zhao", text, msg_id="m1"),
+        say(dispatcher, "chen", REPORTS["chen"]),
+    )
     assert first == retry and "#1 " in first
     assert "#2 " in other
     assert len(await rows(db, InboundMessage)) == 2 and len(await rows(db, Item)) == 2
@@ -73,8 +75,9 @@ async def test_a_retry_arriving_in_the_same_batch_is_recorded_once(dispatcher, d
 
 
 async def test_a_stranger_in_the_batch_is_refused_and_the_others_recorded(dispatcher, db):
-    mine, stranger = await asyncio.gather(say(dispatcher, "zhao", REPORTS["zhao"]),
-                                          say(dispatcher, "stranger", REPORTS["chen"]))
+    mine, stranger = await asyncio.gather(
+        say(dispatcher, "zhao", REPORTS["zhao"]), say(dispatcher, "stranger", REPORTS["chen"])
+    )
     assert "不在民情通的干部名单中" in stranger and "#1 " in mine
     stored = await rows(db, InboundMessage)
     assert [m.sender for m in stored] == ["zhao"]

@@ -10,8 +10,11 @@ import pytest
 
 from handlers.privacy import mask
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "privacy_cases.jsonl").read_text(
-    encoding="utf-8").splitlines() if line.strip()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "privacy_cases.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["why"] for c in CASES])

@@ -30,7 +30,10 @@ def test_forms_fill_and_keep_placeholders():
 
 def test_reminder_hints_are_made_from_the_forms(monkeypatch):
     # a renamed command word reaches the reminders without touching scheduler/texts.py
-    assert texts.REPLY_RESOLVE.format(id=7) == f"回复「{form('resolve', id=7)}」办结，或「{form('progress', id=7)}」报告进展。"
+    assert (
+        texts.REPLY_RESOLVE.format(id=7)
+        == f"回复「{form('resolve', id=7)}」办结，或「{form('progress', id=7)}」报告进展。"
+    )
     assert "签收 #{id}" in texts.REPLY_ACCEPT and "转办 #{id} 单位 姓名" in texts.ESC_REPLY
 
 

@@ -54,8 +54,9 @@ async def test_a_statement_the_database_refuses_is_answered_as_unavailable(dispa
     monkeypatch.setitem(commands._ACTIONS, "accept", duplicate_unit)
     with caplog.at_level(logging.ERROR, logger="minqing"):
         assert await say(dispatcher, "zhang", "签收 #1") == replies.UNAVAILABLE
-    assert [(r.getMessage().split(" msg=")[0], r.getMessage().endswith(": StorageError"))
-            for r in caplog.records] == [("storage unavailable", True)]
+    assert [(r.getMessage().split(" msg=")[0], r.getMessage().endswith(": StorageError")) for r in caplog.records] == [
+        ("storage unavailable", True)
+    ]
     async with db.session() as s:  # rolled back as a whole: the message was not claimed either
         assert await s.scalar(select(func.count()).select_from(InboundMessage)) == 0
 

@@ -8,10 +8,16 @@ from handlers.units import closest, match_unit, short_names
 from storage.models import Unit
 
 
-@pytest.mark.parametrize(("name", "short"), [
-    ("学生工作处", "学工处"), ("学生工作处", "学生处"), ("后勤保障处", "后勤处"), ("马克思主义学院", "马院"),
-    ("计算机学院", "计算机"),
-])
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("学生工作处", "学工处"),
+        ("学生工作处", "学生处"),
+        ("后勤保障处", "后勤处"),
+        ("马克思主义学院", "马院"),
+        ("计算机学院", "计算机"),
+    ],
+)
 def test_short_names_are_computed_from_the_name(name, short):
     assert short in short_names(name)
 

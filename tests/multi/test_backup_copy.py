@@ -30,8 +30,20 @@ async def _filled_sqlite(tmp_path) -> Database:
         for i in range(5):
             await q.enqueue(s, Notice(CadreAddress(1), f"第{i}条", f"k{i}"), NOW)
         await q.mark_failed(s, 2, attempts=8, error="x")
-        s.add(Outbox(id=40, channel="auto", target_kind="cadre", target="2", body="跳号", status="sent",
-                     attempts=1, next_attempt_at=NOW, created_at=NOW, subject={"job": "duties", "to": 2}))
+        s.add(
+            Outbox(
+                id=40,
+                channel="auto",
+                target_kind="cadre",
+                target="2",
+                body="跳号",
+                status="sent",
+                attempts=1,
+                next_attempt_at=NOW,
+                created_at=NOW,
+                subject={"job": "duties", "to": 2},
+            )
+        )
     return db
 
 

@@ -68,9 +68,13 @@ async def test_readyz_metrics_on_sqlite(tmp_path, aiohttp_client):
     client = await aiohttp_client(create_app(cfg, db, dispatcher=None, clock=FixedClock(NOW), start_worker=False))
     resp = await client.get("/readyz")
     assert resp.status == 200
-    assert await resp.json() == {"status": "ready", "database": "ok", "schema": migrate.head_revision(),
-                                 "head": migrate.head_revision(),
-                                 "scheduler": {"this_instance": "off", "leader": None}}
+    assert await resp.json() == {
+        "status": "ready",
+        "database": "ok",
+        "schema": migrate.head_revision(),
+        "head": migrate.head_revision(),
+        "scheduler": {"this_instance": "off", "leader": None},
+    }
     text = await (await client.get("/metrics")).text()
     assert "minqing_outbox_depth 1.0" in text and "minqing_scheduler_lease_held 0.0" in text
     await migrate.downgrade(db, "0012")  # schema behind the code: not ready
@@ -88,5 +92,9 @@ def test_json_log_lines_carry_no_exception_text():
         record = logging.LogRecord("minqing.outbox", logging.ERROR, __file__, 1, "row %s failed", (7,), sys.exc_info())
     line = json.loads(JsonFormatter().format(record))
     assert {k: line[k] for k in ("level", "logger", "message", "exc_type")} == {
-        "level": "ERROR", "logger": "minqing.outbox", "message": "row 7 failed", "exc_type": "ValueError"}
+        "level": "ERROR",
+        "logger": "minqing.outbox",
+        "message": "row 7 failed",
+        "exc_type": "ValueError",
+    }
     assert "张三" not in json.dumps(line, ensure_ascii=False)

@@ -45,8 +45,11 @@ def test_kill_9_under_load_loses_no_answered_message_and_doubles_none(tmp_path):
 
         def post(i: int) -> None:
             user = USERS[i % len(USERS)]
-            path, body = encrypted_post(text_xml(f"今天走访了{i}号宿舍，热水器坏了", 900_000 + i, user=user),
-                                        nonce=str(1000 + i), ts=str(int(time.time())))
+            path, body = encrypted_post(
+                text_xml(f"今天走访了{i}号宿舍，热水器坏了", 900_000 + i, user=user),
+                nonce=str(1000 + i),
+                ts=str(int(time.time())),
+            )
             req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST")
             try:
                 with urllib.request.urlopen(req, timeout=30) as r:

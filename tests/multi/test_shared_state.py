@@ -44,8 +44,12 @@ async def test_one_lease_holder_and_a_killed_leader_is_replaced(pg_pair):
     assert (await holder(b)).endswith(f":{__import__('os').getpid()}")
     # the leader's connection dies (kill -9 of its process): PostgreSQL frees the lock at once
     async with b.engine.connect() as conn:
-        await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
-                                "AND objid = 1836145742 AND granted"))
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                "AND objid = 1836145742 AND granted"
+            )
+        )
     assert await la.still_held() is False and la.held is False
     assert await lb.try_acquire() is True
     assert await la.try_acquire() is False

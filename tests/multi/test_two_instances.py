@@ -108,15 +108,31 @@ async def _db(fn):
 
 def start(tmp_path: Path, name: str, port: int, api: str) -> tuple[subprocess.Popen, Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_") or k == "MINQING_NLU_CACHE"}
-    env.update(MINQING_SERVER_PORT=str(port), MINQING_DATABASE_URL=PG_URL, MINQING_DATA_DIR=str(tmp_path / name),
-               MINQING_SERVER_WORKERS="1", PYTHONPATH=str(ROOT), MINQING_WECOM_CORP_ID=CORP,
-               MINQING_WECOM_AGENT_ID=AGENT, MINQING_WECOM_SECRET="s", MINQING_WECOM_TOKEN=TOKEN,
-               MINQING_WECOM_ENCODING_AES_KEY=AES_KEY, MINQING_WECOM_API_BASE=api,
-               MINQING_OUTBOX_POLL_INTERVAL_S="0.2", MINQING_DINGTALK_MODE="off")
+    env.update(
+        MINQING_SERVER_PORT=str(port),
+        MINQING_DATABASE_URL=PG_URL,
+        MINQING_DATA_DIR=str(tmp_path / name),
+        MINQING_SERVER_WORKERS="1",
+        PYTHONPATH=str(ROOT),
+        MINQING_WECOM_CORP_ID=CORP,
+        MINQING_WECOM_AGENT_ID=AGENT,
+        MINQING_WECOM_SECRET="s",
+        MINQING_WECOM_TOKEN=TOKEN,
+        MINQING_WECOM_ENCODING_AES_KEY=AES_KEY,
+        MINQING_WECOM_API_BASE=api,
+        MINQING_OUTBOX_POLL_INTERVAL_S="0.2",
+        MINQING_DINGTALK_MODE="off",
+    )
     log = tmp_path / f"{name}.log"
     with log.open("w") as err:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     return proc, log
 
 
@@ -148,10 +164,30 @@ def test_two_instances_share_one_database(tmp_path):
             now = datetime.now()
             async with db.write() as s:
                 for i in range(40):
-                    s.add(Outbox(channel="wecom", target_kind="user", target=f"p{i}", body=f"通知{i}", status="pending",
-                                 attempts=0, next_attempt_at=now, created_at=now))
-                    s.add(Outbox(channel="wecom", target_kind="user", target="zhang", body=f"提醒{i}", status="pending",
-                                 attempts=0, next_attempt_at=now, created_at=now))
+                    s.add(
+                        Outbox(
+                            channel="wecom",
+                            target_kind="user",
+                            target=f"p{i}",
+                            body=f"通知{i}",
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                    )
+                    s.add(
+                        Outbox(
+                            channel="wecom",
+                            target_kind="user",
+                            target="zhang",
+                            body=f"提醒{i}",
+                            status="pending",
+                            attempts=0,
+                            next_attempt_at=now,
+                            created_at=now,
+                        )
+                    )
 
         asyncio.run(_db(fill))
 
@@ -159,8 +195,11 @@ def test_two_instances_share_one_database(tmp_path):
             async with db.session() as s:
                 return dict((await s.execute(select(Outbox.status, func.count()).group_by(Outbox.status))).all())
 
-        wait_for("70 sent, 10 held back by the per-person limit",
-                 lambda: asyncio.run(_db(states)) == {"sent": 70, "pending": 10}, procs)
+        wait_for(
+            "70 sent, 10 held back by the per-person limit",
+            lambda: asyncio.run(_db(states)) == {"sent": 70, "pending": 10},
+            procs,
+        )
         with FakeWeCom.lock:
             per_person = Counter(b["touser"] for b in FakeWeCom.sent)
             bodies = Counter(b["text"]["content"] for b in FakeWeCom.sent)
@@ -189,8 +228,11 @@ def test_two_instances_share_one_database(tmp_path):
         other = 1 - leader
         procs[leader].send_signal(signal.SIGKILL)
         procs[leader].wait(timeout=30)
-        wait_for("the standby to lead",
-                 lambda: get(ports[other], "/readyz")[1]["scheduler"]["this_instance"] == "leader", [procs[other]])
+        wait_for(
+            "the standby to lead",
+            lambda: get(ports[other], "/readyz")[1]["scheduler"]["this_instance"] == "leader",
+            [procs[other]],
+        )
         assert get(ports[other], "/readyz")[1]["scheduler"]["leader"].endswith(f":{procs[other].pid}")
         assert logs[other].read_text().count("scheduler started") == 1
         status, text = get(ports[other], "/metrics")

@@ -1,4 +1,5 @@
 """One parser per test session, with its jieba cache in a temporary directory."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -6,8 +6,14 @@ from .conftest import TODAY
 
 def test_run_parse_mixed_lines(parser):
     from handlers.nlu.cli import run_parse
-    lines = ['{"id": "a", "text": "谢谢"}', "今天去荷园5栋，热水器坏了", "{not json", "",
-             '{"id": "c", "text": "村里路灯坏了", "profile": "community", "today": "2026-01-02"}']
+
+    lines = [
+        '{"id": "a", "text": "谢谢"}',
+        "今天去荷园5栋，热水器坏了",
+        "{not json",
+        "",
+        '{"id": "c", "text": "村里路灯坏了", "profile": "community", "today": "2026-01-02"}',
+    ]
     out = io.StringIO()
     code = run_parse(lines, out, today=TODAY, profile="campus", parser=parser)
     rows = [json.loads(line) for line in out.getvalue().splitlines()]

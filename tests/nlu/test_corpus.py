@@ -1,6 +1,7 @@
 """The whole dev corpus through the parser, scored by the corpus's own score.py. dev.jsonl is part
 of the models' training data, so this is an in-sample check (the models and rules still fit what
 they learned from); the honest figures are `minqing nlu eval --loso` (README, 指标)."""
+
 import json
 import subprocess
 import sys
@@ -8,8 +9,14 @@ from datetime import date
 
 from handlers.nlu.learn import CORPUS_DIR as CORPUS
 
-TARGETS = {"intent": 0.95, "visit.date": 0.97, "visit.place_type": 0.90, "visit.people": 0.95,
-           "items.f1": 0.90, "items.category": 0.90}
+TARGETS = {
+    "intent": 0.95,
+    "visit.date": 0.97,
+    "visit.place_type": 0.90,
+    "visit.people": 0.95,
+    "items.f1": 0.90,
+    "items.category": 0.90,
+}
 
 
 def test_dev_corpus_figures(parser, tmp_path):

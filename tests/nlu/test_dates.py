@@ -8,27 +8,30 @@ WED = date(2026, 11, 18)
 SUN = date(2026, 11, 22)
 
 
-@pytest.mark.parametrize(("text", "today", "want"), [
-    ("今天去了", WED, date(2026, 11, 18)),
-    ("昨晚查寝", WED, date(2026, 11, 17)),
-    ("前天下午", WED, date(2026, 11, 16)),
-    ("周一去的", WED, date(2026, 11, 16)),
-    ("周三去的", WED, date(2026, 11, 18)),
-    ("周五去的", WED, date(2026, 11, 13)),  # most recent Friday, never the future
-    ("上周三", WED, date(2026, 11, 11)),
-    ("上星期日", WED, date(2026, 11, 15)),
-    ("上周五", SUN, date(2026, 11, 13)),  # Sunday edge: Monday-based weeks
-    ("本周一", SUN, date(2026, 11, 16)),
-    ("这周五", WED, date(2026, 11, 13)),  # would be in the future
-    ("11月16日", WED, date(2026, 11, 16)),
-    ("11.16 进课堂", WED, date(2026, 11, 16)),
-    ("11/16", WED, date(2026, 11, 16)),
-    ("16号晚上", WED, date(2026, 11, 16)),
-    ("十二月十四日晚", WED, date(2025, 12, 14)),  # last year's December
-    ("十一月三号", WED, date(2026, 11, 3)),
-    ("3天前", WED, date(2026, 11, 15)),
-    ("没有日期的消息", WED, WED),
-])
+@pytest.mark.parametrize(
+    ("text", "today", "want"),
+    [
+        ("今天去了", WED, date(2026, 11, 18)),
+        ("昨晚查寝", WED, date(2026, 11, 17)),
+        ("前天下午", WED, date(2026, 11, 16)),
+        ("周一去的", WED, date(2026, 11, 16)),
+        ("周三去的", WED, date(2026, 11, 18)),
+        ("周五去的", WED, date(2026, 11, 13)),  # most recent Friday, never the future
+        ("上周三", WED, date(2026, 11, 11)),
+        ("上星期日", WED, date(2026, 11, 15)),
+        ("上周五", SUN, date(2026, 11, 13)),  # Sunday edge: Monday-based weeks
+        ("本周一", SUN, date(2026, 11, 16)),
+        ("这周五", WED, date(2026, 11, 13)),  # would be in the future
+        ("11月16日", WED, date(2026, 11, 16)),
+        ("11.16 进课堂", WED, date(2026, 11, 16)),
+        ("11/16", WED, date(2026, 11, 16)),
+        ("16号晚上", WED, date(2026, 11, 16)),
+        ("十二月十四日晚", WED, date(2025, 12, 14)),  # last year's December
+        ("十一月三号", WED, date(2026, 11, 3)),
+        ("3天前", WED, date(2026, 11, 15)),
+        ("没有日期的消息", WED, WED),
+    ],
+)
 def test_resolve_date(text, today, want):
     assert resolve_date(text, today) == want
 
@@ -60,34 +63,43 @@ from handlers.nlu.dates import FUTURE, PAST, ImpossibleDate, parse_date, parse_r
 MON_DEC_7 = date(2026, 12, 7)
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("12月20日", date(2026, 12, 20)),
-    ("12.20", date(2026, 12, 20)),
-    ("20号", date(2026, 12, 20)),
-    ("下周五", date(2026, 12, 18)),
-    ("周五", date(2026, 12, 11)),
-    ("月底", date(2026, 12, 31)),
-    ("下月底", date(2027, 1, 31)),
-    ("三天后", date(2026, 12, 10)),
-    ("10天", date(2026, 12, 17)),
-    ("两周内", date(2026, 12, 21)),
-    ("明天", date(2026, 12, 8)),
-    ("下个月5号", date(2027, 1, 5)),
-    ("1月5日", date(2027, 1, 5)),  # ahead into next year
-    ("十二月二十日", date(2026, 12, 20)),
-    ("到12月20日", date(2026, 12, 20)),
-    ("12月20日前", date(2026, 12, 20)),
-    ("12月5日", date(2026, 12, 5)),  # two days ago, not 2027: the caller says it has passed
-    ("5号", date(2026, 12, 5)),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("12月20日", date(2026, 12, 20)),
+        ("12.20", date(2026, 12, 20)),
+        ("20号", date(2026, 12, 20)),
+        ("下周五", date(2026, 12, 18)),
+        ("周五", date(2026, 12, 11)),
+        ("月底", date(2026, 12, 31)),
+        ("下月底", date(2027, 1, 31)),
+        ("三天后", date(2026, 12, 10)),
+        ("10天", date(2026, 12, 17)),
+        ("两周内", date(2026, 12, 21)),
+        ("明天", date(2026, 12, 8)),
+        ("下个月5号", date(2027, 1, 5)),
+        ("1月5日", date(2027, 1, 5)),  # ahead into next year
+        ("十二月二十日", date(2026, 12, 20)),
+        ("到12月20日", date(2026, 12, 20)),
+        ("12月20日前", date(2026, 12, 20)),
+        ("12月5日", date(2026, 12, 5)),  # two days ago, not 2027: the caller says it has passed
+        ("5号", date(2026, 12, 5)),
+    ],
+)
 def test_deadline_dates(text, want):
     assert parse_date(text, MON_DEC_7, FUTURE) == want
 
 
-@pytest.mark.parametrize(("text", "reply"), [
-    ("2月30日", "2月没有30日"), ("12月32日", "12月没有32日"), ("13月1日", "没有13月"),
-    ("2027-02-29", "2027年2月没有29日"), ("32号", "没有32号"),
-])
+@pytest.mark.parametrize(
+    ("text", "reply"),
+    [
+        ("2月30日", "2月没有30日"),
+        ("12月32日", "12月没有32日"),
+        ("13月1日", "没有13月"),
+        ("2027-02-29", "2027年2月没有29日"),
+        ("32号", "没有32号"),
+    ],
+)
 def test_impossible_dates_say_why(text, reply):
     with pytest.raises(ImpossibleDate) as err:
         parse_date(text, MON_DEC_7)
@@ -99,15 +111,18 @@ def test_not_a_date(text):
     assert parse_date(text, MON_DEC_7) is None
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("12月1日到12月5日", (date(2026, 12, 1), date(2026, 12, 5))),
-    ("12.1-12.5", (date(2026, 12, 1), date(2026, 12, 5))),
-    ("12月1日到5日", (date(2026, 12, 1), date(2026, 12, 5))),
-    ("到12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
-    ("12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
-    ("11月27日到12月2日", (date(2026, 11, 27), date(2026, 12, 2))),  # started already
-    ("12月30日到1月3日", (date(2026, 12, 30), date(2027, 1, 3))),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("12月1日到12月5日", (date(2026, 12, 1), date(2026, 12, 5))),
+        ("12.1-12.5", (date(2026, 12, 1), date(2026, 12, 5))),
+        ("12月1日到5日", (date(2026, 12, 1), date(2026, 12, 5))),
+        ("到12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
+        ("12月5日", (date(2026, 11, 29), date(2026, 12, 5))),
+        ("11月27日到12月2日", (date(2026, 11, 27), date(2026, 12, 2))),  # started already
+        ("12月30日到1月3日", (date(2026, 12, 30), date(2027, 1, 3))),
+    ],
+)
 def test_leave_ranges(text, want):
     assert parse_range(text, date(2026, 11, 29)) == want
 
@@ -117,8 +132,13 @@ def test_leave_range_that_ends_before_it_starts_is_not_read():
 
 
 def _five_ways(d: date) -> list[str]:
-    return [f"{d.month}月{d.day}日", f"{d.month}.{d.day}", f"{d.month}月{d.day}号",
-            f"{d.year}-{d.month:02d}-{d.day:02d}", f"{d.year}年{d.month}月{d.day}日"]
+    return [
+        f"{d.month}月{d.day}日",
+        f"{d.month}.{d.day}",
+        f"{d.month}月{d.day}号",
+        f"{d.year}-{d.month:02d}-{d.day:02d}",
+        f"{d.year}年{d.month}月{d.day}日",
+    ]
 
 
 DAYS_2026_2027 = st.dates(date(2026, 1, 1), date(2027, 12, 31))

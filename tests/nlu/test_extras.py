@@ -1,4 +1,5 @@
 """A school's own dictionary and keywords, loaded without a release."""
+
 from datetime import date
 
 from handlers.nlu import Parser

@@ -4,6 +4,7 @@ scored once before any change made for it. Floors sit a little below the figures
 change that helps dev but hurts other schools' and towns' messages is caught. (The keyword rules
 had been tuned on heldout.jsonl to 0.99 category; the learned model, which never saw it, reaches
 0.93 there: the floor follows the honest figure.)"""
+
 import json
 import subprocess
 import sys
@@ -16,11 +17,25 @@ from handlers.nlu.learn import CORPUS_DIR
 
 CORPUS = Path(__file__).parent / "corpus"
 FLOORS = {
-    "heldout.jsonl": {"intent": 0.97, "visit.date": 0.98, "visit.place_type": 0.96, "visit.place": 0.95,
-                      "visit.people": 0.93, "query": 0.95, "resolve.ref": 0.95, "items.f1": 0.92,
-                      "items.category": 0.92, "items.category_lenient": 0.97},
-    "fresh.jsonl": {"intent": 0.92, "visit.date": 0.95, "visit.place_type": 0.90, "items.f1": 0.80,
-                    "items.category_lenient": 0.90},
+    "heldout.jsonl": {
+        "intent": 0.97,
+        "visit.date": 0.98,
+        "visit.place_type": 0.96,
+        "visit.place": 0.95,
+        "visit.people": 0.93,
+        "query": 0.95,
+        "resolve.ref": 0.95,
+        "items.f1": 0.92,
+        "items.category": 0.92,
+        "items.category_lenient": 0.97,
+    },
+    "fresh.jsonl": {
+        "intent": 0.92,
+        "visit.date": 0.95,
+        "visit.place_type": 0.90,
+        "items.f1": 0.80,
+        "items.category_lenient": 0.90,
+    },
 }
 
 

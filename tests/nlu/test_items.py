@@ -1,4 +1,5 @@
 """Splitting, negation, praise, fixed-on-the-spot, and intents, through the parser."""
+
 from datetime import date
 
 import pytest
@@ -53,26 +54,32 @@ def test_complaint_and_remedy_are_one_item(parser):
     assert len(p.items) == 1 and "平价" in p.items[0].text
 
 
-@pytest.mark.parametrize("text", [
-    "今天去三食堂看了看，卫生没发现问题",
-    "走访荷园5栋，同学们没有反映什么问题",
-    "中午和学生共餐，大家对食堂服务表示满意",
-    "今天去明德楼听课，老师讲得很好，学生很投入",
-    "宿舍走访，无问题",
-    "查寝发现荷园3栋有学生使用热得快，已当场没收",
-    "去荷园3栋查寝，有同学用电热毯，跟他们讲了用电安全",
-    "今天去光明村，两户村民因为排水沟吵起来了，当场调解好了",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天去三食堂看了看，卫生没发现问题",
+        "走访荷园5栋，同学们没有反映什么问题",
+        "中午和学生共餐，大家对食堂服务表示满意",
+        "今天去明德楼听课，老师讲得很好，学生很投入",
+        "宿舍走访，无问题",
+        "查寝发现荷园3栋有学生使用热得快，已当场没收",
+        "去荷园3栋查寝，有同学用电热毯，跟他们讲了用电安全",
+        "今天去光明村，两户村民因为排水沟吵起来了，当场调解好了",
+    ],
+)
 def test_not_items(parser, text):
     p = parser.parse(text, TODAY)
     assert p.intent == "visit" and p.items == ()
 
 
-@pytest.mark.parametrize("text", [
-    "走访荷园3栋，卫生间下水道堵了，已报修",
-    "河堤有一处渗水，已上报镇水利站",
-    "检查三食堂后厨，发现生熟不分，要求整改",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "走访荷园3栋，卫生间下水道堵了，已报修",
+        "河堤有一处渗水，已上报镇水利站",
+        "检查三食堂后厨，发现生熟不分，要求整改",
+    ],
+)
 def test_passed_on_is_still_an_item(parser, text):
     assert len(parser.parse(text, TODAY, "community" if "河堤" in text else "campus").items) == 1
 
@@ -82,25 +89,34 @@ def test_praise_then_problem(parser):
     assert len(p.items) == 1 and "贵" in p.items[0].text
 
 
-@pytest.mark.parametrize(("text", "intent"), [
-    ("谢谢", "other"),
-    ("收到，辛苦了", "other"),
-    ("大家早上好", "other"),
-    ("下周三我再去荷园5栋回访", "other"),
-    ("明天上午开会，请准时参加", "other"),
-    ("刚才那条发错了，不用记录", "other"),
-    ("这个机器人怎么用", "other"),
-    ("有学生反映明德楼电梯坏了", "issue"),
-    ("昨天去光明村走访", "visit"),
-])
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("谢谢", "other"),
+        ("收到，辛苦了", "other"),
+        ("大家早上好", "other"),
+        ("下周三我再去荷园5栋回访", "other"),
+        ("明天上午开会，请准时参加", "other"),
+        ("刚才那条发错了，不用记录", "other"),
+        ("这个机器人怎么用", "other"),
+        ("有学生反映明德楼电梯坏了", "issue"),
+        ("昨天去光明村走访", "visit"),
+    ],
+)
 def test_intents(parser, text, intent):
     assert parser.parse(text, TODAY).intent == intent
 
 
-@pytest.mark.parametrize(("text", "ref"), [
-    ("#88 已解决", 88), ("三十六号问题已办结", 36), ("第105号处理好了", 105), ("问题编号47，已经修好了", 47),
-    ("12号问题解决了，换了新的", 12),
-])
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("#88 已解决", 88),
+        ("三十六号问题已办结", 36),
+        ("第105号处理好了", 105),
+        ("问题编号47，已经修好了", 47),
+        ("12号问题解决了，换了新的", 12),
+    ],
+)
 def test_resolve_refs(parser, text, ref):
     p = parser.parse(text, TODAY)
     assert p.intent == "resolve" and p.resolve_ref == ref
@@ -114,7 +130,6 @@ def test_visit_fields(parser):
 
 def test_to_json_shape(parser):
     row = parser.parse("#9 已解决", TODAY).to_json("x1")
-    assert row == {"id": "x1", "intent": "resolve", "visit": None, "items": [], "query": None,
-                   "resolve": {"ref": 9}}
+    assert row == {"id": "x1", "intent": "resolve", "visit": None, "items": [], "query": None, "resolve": {"ref": 9}}
     row = parser.parse("今天去荷园5栋，热水器坏了", TODAY).to_json("x2")
     assert row["visit"]["date"] == "2026-11-18" and row["items"][0]["category"] == "宿舍"

@@ -1,5 +1,6 @@
 """The learning loop: models built deterministically from the corpus, and an organisation's
 category corrections changing the next prediction for similar wording after retraining."""
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,20 @@ def test_a_correction_changes_the_next_prediction_for_similar_wording(rules_only
     assert rules_only.classify(SIMILAR) != "教学"
 
     # what `minqing nlu train` and the nightly job write: one corpus line per 改 #N 分类
-    lines = [{"id": f"corr-{n}", "profile": "campus", "today": "2026-11-20", "text": text, "intent": "issue",
-              "visit": None, "items": [{"category": "教学", "also": [], "key": text[:6]}], "query": None,
-              "resolve": None} for n, text in enumerate(CORRECTED, 1)]
+    lines = [
+        {
+            "id": f"corr-{n}",
+            "profile": "campus",
+            "today": "2026-11-20",
+            "text": text,
+            "intent": "issue",
+            "visit": None,
+            "items": [{"category": "教学", "also": [], "key": text[:6]}],
+            "query": None,
+            "resolve": None,
+        }
+        for n, text in enumerate(CORRECTED, 1)
+    ]
     after = training.retrain(rules_only, cache, corrections, lines)
     assert after.key != before.key
     assert rules_only.classify(SIMILAR) == "教学"
@@ -65,8 +77,17 @@ def test_the_unsure_choice_is_offered_in_the_reply(parser, monkeypatch):
     monkeypatch.setattr(parser.models, "margin", 1.01)  # every item counts as unsure
     item = parser.parse("晨跑打卡定位不准", TODAY).items[0]
     assert item.alternative and item.alternative != item.category
-    new = NewItem(owner=None, category=item.category, text=item.text, track="quick", deadline=None,
-                  message_id=1, created_at=None, id=12, alternative=item.alternative)
+    new = NewItem(
+        owner=None,
+        category=item.category,
+        text=item.text,
+        track="quick",
+        deadline=None,
+        message_id=1,
+        created_at=None,
+        id=12,
+        alternative=item.alternative,
+    )
     assert unsure(new) == f"（也可能是 {item.alternative}，回复「改 #12 分类 {item.alternative}」）"
 
 
@@ -90,8 +111,11 @@ def test_the_lexicon_counts_distinct_words_of_each_category():
 
 def test_lexicon_words_are_features_not_segmentation(rules_only):
     # the lexicon feeds the category model only: it adds no word to jieba and no keyword vote
-    word = next(w for w in rules_only.taxonomies["community"].lexicon.table if w not in rules_only.tokenizer.FREQ
-                and w not in rules_only.taxonomies["community"].keywords)
+    word = next(
+        w
+        for w in rules_only.taxonomies["community"].lexicon.table
+        if w not in rules_only.tokenizer.FREQ and w not in rules_only.taxonomies["community"].keywords
+    )
     assert word not in rules_only.tokenizer.FREQ
     feats = training.lexicon_examples(rules_only, "community")
     assert feats and all(not weighted for (_, weighted), _, _ in feats)  # n-grams and tokens only

@@ -3,23 +3,26 @@ import pytest
 from handlers.nlu.places import detect_place
 
 
-@pytest.mark.parametrize(("text", "ptype", "place"), [
-    ("今天去荷园5栋走访", "宿舍", "荷园5栋"),
-    ("下午到松苑2栋、松苑3栋查寝", "宿舍", "松苑2栋、松苑3栋"),
-    ("中午在三食堂共餐", "食堂", "三食堂"),
-    ("在明德楼302听课", "课堂", "明德楼302"),
-    ("去电气学院实训室看了看", "课堂", "电气学院实训室"),
-    ("到光明村入户走访", "农户", "光明村"),
-    ("去学生小赵家家访", "家庭", None),
-    ("到青山职业技术学校走访", "学校", "青山职业技术学校"),
-    ("到开发区一家电子公司调研", "企业", None),
-    ("去恒通物流有限公司走访", "企业", "恒通物流有限公司"),
-    ("在北门值守", "点位", "北门"),
-    ("在政务服务中心坐窗口", "窗口", None),
-    ("去阳光社区看望老人", "社区", "阳光社区"),
-    ("去校医院走访", "其他", "校医院"),
-    ("到图书馆二楼阅览室看了看", "其他", "图书馆"),
-])
+@pytest.mark.parametrize(
+    ("text", "ptype", "place"),
+    [
+        ("今天去荷园5栋走访", "宿舍", "荷园5栋"),
+        ("下午到松苑2栋、松苑3栋查寝", "宿舍", "松苑2栋、松苑3栋"),
+        ("中午在三食堂共餐", "食堂", "三食堂"),
+        ("在明德楼302听课", "课堂", "明德楼302"),
+        ("去电气学院实训室看了看", "课堂", "电气学院实训室"),
+        ("到光明村入户走访", "农户", "光明村"),
+        ("去学生小赵家家访", "家庭", None),
+        ("到青山职业技术学校走访", "学校", "青山职业技术学校"),
+        ("到开发区一家电子公司调研", "企业", None),
+        ("去恒通物流有限公司走访", "企业", "恒通物流有限公司"),
+        ("在北门值守", "点位", "北门"),
+        ("在政务服务中心坐窗口", "窗口", None),
+        ("去阳光社区看望老人", "社区", "阳光社区"),
+        ("去校医院走访", "其他", "校医院"),
+        ("到图书馆二楼阅览室看了看", "其他", "图书馆"),
+    ],
+)
 def test_detect_place(text, ptype, place):
     got_type, got_place = detect_place(text)
     assert got_type == ptype
@@ -29,19 +32,22 @@ def test_detect_place(text, ptype, place):
         assert got_place is not None and place in got_place
 
 
-@pytest.mark.parametrize(("text", "profile", "ptype", "place"), [
-    # an urban village and a residents' property office are neighbourhoods, not farms or windows
-    ("下午到河湾城中村排查出租屋", "community", "社区", "河湾城中村"),
-    ("到翠竹小区物业服务中心座谈", "community", "社区", "翠竹小区物业服务中心"),
-    ("到东风社区党群服务中心看了看", "community", "社区", "东风社区党群服务中心"),
-    # a community clinic is a clinic (其他), whatever 社区 in its name says
-    ("去东风社区卫生服务中心走访", "community", "其他", "东风社区卫生服务中心"),
-    # in a town a …苑 is a housing estate; on campus it is a dorm block
-    ("下午去了趟丹桂苑看望独居老人", "community", "社区", "丹桂苑"),
-    ("下午去了趟丹桂苑看望生病的同学", "campus", "宿舍", "丹桂苑"),
-    # words after the place are not part of it: "跟着燃气公司" names 燃气公司
-    ("今天跟着燃气公司入户安检", "community", "企业", "燃气公司"),
-])
+@pytest.mark.parametrize(
+    ("text", "profile", "ptype", "place"),
+    [
+        # an urban village and a residents' property office are neighbourhoods, not farms or windows
+        ("下午到河湾城中村排查出租屋", "community", "社区", "河湾城中村"),
+        ("到翠竹小区物业服务中心座谈", "community", "社区", "翠竹小区物业服务中心"),
+        ("到东风社区党群服务中心看了看", "community", "社区", "东风社区党群服务中心"),
+        # a community clinic is a clinic (其他), whatever 社区 in its name says
+        ("去东风社区卫生服务中心走访", "community", "其他", "东风社区卫生服务中心"),
+        # in a town a …苑 is a housing estate; on campus it is a dorm block
+        ("下午去了趟丹桂苑看望独居老人", "community", "社区", "丹桂苑"),
+        ("下午去了趟丹桂苑看望生病的同学", "campus", "宿舍", "丹桂苑"),
+        # words after the place are not part of it: "跟着燃气公司" names 燃气公司
+        ("今天跟着燃气公司入户安检", "community", "企业", "燃气公司"),
+    ],
+)
 def test_what_kind_of_place_it_is(text, profile, ptype, place):
     got_type, got_place = detect_place(text, profile=profile)
     assert got_type == ptype

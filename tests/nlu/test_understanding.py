@@ -1,5 +1,6 @@
 """Issue 9's rule families through the real parser with the learned models: intents that never do
 harm, whole items, people and places as language."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,18 +8,21 @@ import pytest
 from tests.nlu.conftest import TODAY
 
 
-@pytest.mark.parametrize("text", [
-    "按劳动保障监察条例第29条，已解决部分拖欠工资，但还有11名工人的工钱没结",  # an article number
-    "302宿舍的灯已经修好了",  # a room number
-    "2025年的问题已经解决了",  # a year
-    "3栋的热水器已经换好了",  # a building
-    "走访了12个寝室，问题都解决了",  # a count
-    "上个月反映的15个问题已经处理完了",
-    "9号楼的热水已经解决了",  # a building
-    "20号宿舍的网络好了",  # a dorm room
-    "15号那天食堂的事已经处理了",  # a day of the month
-    "14号上午去了食堂，排队问题已解决",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "按劳动保障监察条例第29条，已解决部分拖欠工资，但还有11名工人的工钱没结",  # an article number
+        "302宿舍的灯已经修好了",  # a room number
+        "2025年的问题已经解决了",  # a year
+        "3栋的热水器已经换好了",  # a building
+        "走访了12个寝室，问题都解决了",  # a count
+        "上个月反映的15个问题已经处理完了",
+        "9号楼的热水已经解决了",  # a building
+        "20号宿舍的网络好了",  # a dorm room
+        "15号那天食堂的事已经处理了",  # a day of the month
+        "14号上午去了食堂，排队问题已解决",
+    ],
+)
 def test_numbers_that_name_no_item_never_resolve(parser, text):
     from handlers.commands import parse_command
 
@@ -27,71 +31,95 @@ def test_numbers_that_name_no_item_never_resolve(parser, text):
     assert command is None or command.name != "resolve"
 
 
-@pytest.mark.parametrize("text, ref", [
-    ("12号问题已解决，换了新热水器", 12),
-    ("第12个问题已经办结", 12),
-    ("编号12 已处理", 12),
-    ("#12 修好了", 12),
-    ("三十六号问题已经解决了", 36),
-    ("9号问题洗衣机已经换新的了", 9),
-    ("那个17号的灯已经修好了", 17),
-])
+@pytest.mark.parametrize(
+    "text, ref",
+    [
+        ("12号问题已解决，换了新热水器", 12),
+        ("第12个问题已经办结", 12),
+        ("编号12 已处理", 12),
+        ("#12 修好了", 12),
+        ("三十六号问题已经解决了", 36),
+        ("9号问题洗衣机已经换新的了", 9),
+        ("那个17号的灯已经修好了", 17),
+    ],
+)
 def test_item_numbers_in_done_wording_resolve(parser, text, ref):
     p = parser.parse(text, TODAY)
     assert (p.intent, p.resolve_ref) == ("resolve", ref)
 
 
-@pytest.mark.parametrize("text", [
-    "我还有哪些没办", "这个月食堂的问题", "各单位走访情况怎么样", "本月各学院走访完成情况",
-    "张老师本月走访了几次", "计算机学院逾期问题", "张老师负责的宿舍问题", "计算机学院本月走访",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我还有哪些没办",
+        "这个月食堂的问题",
+        "各单位走访情况怎么样",
+        "本月各学院走访完成情况",
+        "张老师本月走访了几次",
+        "计算机学院逾期问题",
+        "张老师负责的宿舍问题",
+        "计算机学院本月走访",
+    ],
+)
 def test_queries_in_any_wording_are_queries(parser, text):
     assert parser.parse(text, TODAY).intent == "query"
 
 
-@pytest.mark.parametrize("text", [
-    "下周三我再去荷园5栋回访",  # a plan
-    "明天上午开会，请准时参加",  # a notice
-    "刚才那条发错了，不用记录",  # a correction of one's own message
-    "这个机器人怎么用",  # a usage question
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下周三我再去荷园5栋回访",  # a plan
+        "明天上午开会，请准时参加",  # a notice
+        "刚才那条发错了，不用记录",  # a correction of one's own message
+        "这个机器人怎么用",  # a usage question
+    ],
+)
 def test_plans_notices_and_corrections_are_other(parser, text):
     assert parser.parse(text, TODAY).intent == "other"
 
 
-@pytest.mark.parametrize("text", [
-    "转一条家长在群里的话：“食堂的饭菜越来越好了，谢谢！”这条不用记录",
-    "有位大爷问社区老年大学什么时候开学，我已经回复他了，就不单独记了",
-    "居民打电话说楼下的井盖已经盖好了，告诉我一声，不用转办",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转一条家长在群里的话：“食堂的饭菜越来越好了，谢谢！”这条不用记录",
+        "有位大爷问社区老年大学什么时候开学，我已经回复他了，就不单独记了",
+        "居民打电话说楼下的井盖已经盖好了，告诉我一声，不用转办",
+    ],
+)
 def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
     p = parser.parse(text, TODAY, "community")
     assert p.intent == "other" and p.items == ()
 
 
-@pytest.mark.parametrize(("text", "went"), [
-    ("今天下午去了梧桐苑看望独居老人", True),
-    ("上午在二食堂和学生共餐", True),
-    ("昨天晚上到荷园3栋查寝", True),
-    ("食堂早餐七点半就收了，早上根本来不及吃", False),  # a meal named inside a complaint
-    ("教学楼厕所又停水了，学生说要去别的楼上", False),  # someone else's going, after 说
-    ("电梯上周修好了，今天又坏了", False),
-    ("刚从医务室回来，流感的学生特别多", True),
-    ("上午在街道社保窗口帮忙，来办事的人很多", True),
-    ("去校医院看了，晚上没医生", True),
-    ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
-])
+@pytest.mark.parametrize(
+    ("text", "went"),
+    [
+        ("今天下午去了梧桐苑看望独居老人", True),
+        ("上午在二食堂和学生共餐", True),
+        ("昨天晚上到荷园3栋查寝", True),
+        ("食堂早餐七点半就收了，早上根本来不及吃", False),  # a meal named inside a complaint
+        ("教学楼厕所又停水了，学生说要去别的楼上", False),  # someone else's going, after 说
+        ("电梯上周修好了，今天又坏了", False),
+        ("刚从医务室回来，流感的学生特别多", True),
+        ("上午在街道社保窗口帮忙，来办事的人很多", True),
+        ("去校医院看了，晚上没医生", True),
+        ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
+    ],
+)
 def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
     from handlers.nlu.intent import went as writer_went
 
     assert writer_went(text) is went
 
 
-@pytest.mark.parametrize("text", [
-    "转一个12345的单子：小区门口的路灯坏了一个月了",
-    "学生会收集上来的：图书馆三楼的空调一直不制冷",
-    "一位老师在接待日留的书面材料：孩子入学的事希望学校协调",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转一个12345的单子：小区门口的路灯坏了一个月了",
+        "学生会收集上来的：图书馆三楼的空调一直不制冷",
+        "一位老师在接待日留的书面材料：孩子入学的事希望学校协调",
+    ],
+)
 def test_relay_lead_ins_hand_over_someone_elses_words(text):
     from handlers.nlu.intent import relay_end
 
@@ -104,8 +132,10 @@ def test_a_result_told_is_no_question(parser):
 
 
 def test_a_relayed_letter_is_one_issue_in_the_complainants_voice(parser):
-    text = ("转一位家长在校长信箱的留言：我儿子住在松园2栋一楼，宿舍常年潮湿，墙皮一块块往下掉，墙角全是黑霉，"
-            "衣服晾三天都不干，被子也是潮的。孩子已经咳嗽一个多月了，我去学校看过两次，希望学校能给换个楼层。")
+    text = (
+        "转一位家长在校长信箱的留言：我儿子住在松园2栋一楼，宿舍常年潮湿，墙皮一块块往下掉，墙角全是黑霉，"
+        "衣服晾三天都不干，被子也是潮的。孩子已经咳嗽一个多月了，我去学校看过两次，希望学校能给换个楼层。"
+    )
     p = parser.parse(text, TODAY)
     assert p.intent == "issue" and p.visit is None
     assert len(p.items) == 1 and p.items[0].category == "宿舍"
@@ -113,8 +143,11 @@ def test_a_relayed_letter_is_one_issue_in_the_complainants_voice(parser):
 
 
 def test_a_relayed_letter_keeps_its_main_complaint(parser):
-    p = parser.parse("转一封学生写给校长信箱的信：校长您好，我今天去了二食堂吃饭，发现饭菜里有头发，"
-                     "而且服务员态度很差，希望学校重视。", TODAY)
+    p = parser.parse(
+        "转一封学生写给校长信箱的信：校长您好，我今天去了二食堂吃饭，发现饭菜里有头发，"
+        "而且服务员态度很差，希望学校重视。",
+        TODAY,
+    )
     assert p.intent == "issue" and len(p.items) == 1
     assert "头发" in p.items[0].text and p.items[0].category == "食堂"
 
@@ -149,40 +182,49 @@ def test_an_item_is_the_problem_without_the_visit_story(parser):
     assert [i.text for i in p.items] == ["热水时有时无", "晚上网络很卡"]
 
 
-@pytest.mark.parametrize("text, people", [
-    ("今天去梅园3栋和十五个学生聊了聊，热水不稳定", 15),
-    ("本周一在男生4栋跟12个寝室长座谈，阳台排水管堵了", 12),
-    ("今天上午去数控实训室看技能大赛集训 四个参赛选手都在练", 4),
-    ("今天到2栋看了看寒假留校的学生 一共11个 集中住在三楼", 11),
-    ("走访6户，见到村民9人", 9),
-    ("今天去了桂花巷，赵爷爷九十一了一个人住", None),  # alone, not a count of people met
-    ("走访松园1栋，有两个学生反映热水不稳", None),  # people heard about
-])
+@pytest.mark.parametrize(
+    "text, people",
+    [
+        ("今天去梅园3栋和十五个学生聊了聊，热水不稳定", 15),
+        ("本周一在男生4栋跟12个寝室长座谈，阳台排水管堵了", 12),
+        ("今天上午去数控实训室看技能大赛集训 四个参赛选手都在练", 4),
+        ("今天到2栋看了看寒假留校的学生 一共11个 集中住在三楼", 11),
+        ("走访6户，见到村民9人", 9),
+        ("今天去了桂花巷，赵爷爷九十一了一个人住", None),  # alone, not a count of people met
+        ("走访松园1栋，有两个学生反映热水不稳", None),  # people heard about
+    ],
+)
 def test_people_met_as_numeral_classifier_and_person_word(parser, text, people):
     p = parser.parse(text, TODAY)
     assert p.visit is not None and p.visit.people == people
 
 
-@pytest.mark.parametrize("text, place_type", [
-    ("清明前在桂花村防火卡口值守，进山的车很多", "点位"),  # the post inside the village
-    ("上周三晚上去了辖区一个快递公司的员工宿舍，空调坏了没人修", "宿舍"),
-    ("今天到新港社区困难职工小张家里慰问", "家庭"),
-    ("今天去杨家垸村走访了3户村民", "农户"),
-])
+@pytest.mark.parametrize(
+    "text, place_type",
+    [
+        ("清明前在桂花村防火卡口值守，进山的车很多", "点位"),  # the post inside the village
+        ("上周三晚上去了辖区一个快递公司的员工宿舍，空调坏了没人修", "宿舍"),
+        ("今天到新港社区困难职工小张家里慰问", "家庭"),
+        ("今天去杨家垸村走访了3户村民", "农户"),
+    ],
+)
 def test_place_type_is_what_the_place_is(parser, text, place_type):
     profile = "campus" if "宿舍" in text else "community"
     p = parser.parse(text, TODAY, profile)
     assert p.visit is not None and p.visit.place_type == place_type
 
 
-@pytest.mark.parametrize("visit_place, point, named", [
-    ("梅园三栋", "梅园3栋", True),
-    ("东区梅园 三 栋", "梅园3栋", True),
-    ("梅园３栋", "梅园3栋", True),
-    ("梅园十二栋", "梅园12栋", True),
-    ("东区13号楼", "3号楼", False),
-    ("梅园3栋", "梅园13栋", False),
-])
+@pytest.mark.parametrize(
+    "visit_place, point, named",
+    [
+        ("梅园三栋", "梅园3栋", True),
+        ("东区梅园 三 栋", "梅园3栋", True),
+        ("梅园３栋", "梅园3栋", True),
+        ("梅园十二栋", "梅园12栋", True),
+        ("东区13号楼", "3号楼", False),
+        ("梅园3栋", "梅园13栋", False),
+    ],
+)
 def test_a_visit_names_a_point_whatever_the_numerals(visit_place, point, named):
     from handlers.nlu.places import names_place
 

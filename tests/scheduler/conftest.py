@@ -33,34 +33,80 @@ def unit(uid: int, name: str | None = None) -> Unit:
     return Unit(id=uid, name=name or f"单位{uid}")
 
 
-def cadre(cid: int, unit_id: int = 1, name: str | None = None, roles=("cadre",),
-          leave_until: date | None = None, active: bool = True) -> Cadre:
-    return Cadre(id=cid, name=name or f"干部{cid}", unit_id=unit_id, roles=list(roles),
-                 accounts=[PlatformAccount(channel="wecom", account_id=f"u{cid}")], leave_until=leave_until,
-                 active=active)
+def cadre(
+    cid: int,
+    unit_id: int = 1,
+    name: str | None = None,
+    roles=("cadre",),
+    leave_until: date | None = None,
+    active: bool = True,
+) -> Cadre:
+    return Cadre(
+        id=cid,
+        name=name or f"干部{cid}",
+        unit_id=unit_id,
+        roles=list(roles),
+        accounts=[PlatformAccount(channel="wecom", account_id=f"u{cid}")],
+        leave_until=leave_until,
+        active=active,
+    )
 
 
 def point(pid: int, cadre_id: int, name: str, place_type: str = "宿舍") -> Point:
     return Point(id=pid, cadre_id=cadre_id, name=name, place_type=place_type)
 
 
-def visit(cadre_id: int, day: date, place_type: str = "宿舍", place: str | None = None,
-          unit_id: int = 1, revoked: bool = False) -> Visit:
+def visit(
+    cadre_id: int,
+    day: date,
+    place_type: str = "宿舍",
+    place: str | None = None,
+    unit_id: int = 1,
+    revoked: bool = False,
+) -> Visit:
     at = datetime.combine(day, datetime.min.time()).replace(hour=15)
-    return Visit(cadre_id=cadre_id, unit_id=unit_id, date=day, place_type=place_type, place=place,
-                 text="走访", created_at=at, revoked_at=at if revoked else None)
+    return Visit(
+        cadre_id=cadre_id,
+        unit_id=unit_id,
+        date=day,
+        place_type=place_type,
+        place=place,
+        text="走访",
+        created_at=at,
+        revoked_at=at if revoked else None,
+    )
 
 
-def item(iid: int, owner_id: int, deadline: date, *, unit_id: int = 1, status: str = "in_progress",
-         created_at: datetime | None = None, responded_at: datetime | None = None,
-         resolved_at: datetime | None = None, category: str = "宿舍", text: str = "热水器坏了",
-         reporter_id: int | None = None) -> Item:
+def item(
+    iid: int,
+    owner_id: int,
+    deadline: date,
+    *,
+    unit_id: int = 1,
+    status: str = "in_progress",
+    created_at: datetime | None = None,
+    responded_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+    category: str = "宿舍",
+    text: str = "热水器坏了",
+    reporter_id: int | None = None,
+) -> Item:
     created = created_at or datetime(2026, 9, 1, 10, 0)
     if responded_at is None and status != "new":
         responded_at = created
-    return Item(id=iid, category=category, text=text, reporter_id=reporter_id or owner_id, owner_id=owner_id,
-                unit_id=unit_id, deadline=deadline, status=status, created_at=created,
-                responded_at=responded_at, resolved_at=resolved_at)
+    return Item(
+        id=iid,
+        category=category,
+        text=text,
+        reporter_id=reporter_id or owner_id,
+        owner_id=owner_id,
+        unit_id=unit_id,
+        deadline=deadline,
+        status=status,
+        created_at=created,
+        responded_at=responded_at,
+        resolved_at=resolved_at,
+    )
 
 
 def group(gid: int, unit_id: int | None, channel: str = "wecom", leaders: bool = False) -> GroupBinding:
@@ -83,6 +129,7 @@ async def outbox_rows(db) -> list[Outbox]:
 
 
 # --- delivery side: the real outbox worker with a recording, console-only delivery ----------
+
 
 class RecordingDelivery:
     """Stands in for bot.outbound.delivery.Delivery: records (clock time, recipient, text);

@@ -50,18 +50,25 @@ def _events(rng: random.Random) -> list[Event]:
             created = datetime.combine(day, time(rng.randrange(7, 23), rng.choice((0, 30))))
             owner = rng.choice((1, 2))
             deadline = day + timedelta(days=rng.randrange(1, 20))
-            out.append(Event(created, "item", dict(id=iid, owner=owner, deadline=deadline,
-                                                   reporter=rng.choice((1, 2, 3)))))
+            out.append(
+                Event(created, "item", dict(id=iid, owner=owner, deadline=deadline, reporter=rng.choice((1, 2, 3))))
+            )
             if rng.random() < 0.7:
                 done = created + timedelta(days=rng.randrange(0, 30), hours=rng.randrange(0, 24))
                 out.append(Event(done, "resolve", dict(id=iid)))
         if rng.random() < 0.12:
-            out.append(Event(datetime.combine(day, time(rng.randrange(0, 24), 15)), "visit",
-                             dict(cadre=rng.choice((1, 2)))))
+            out.append(
+                Event(datetime.combine(day, time(rng.randrange(0, 24), 15)), "visit", dict(cadre=rng.choice((1, 2))))
+            )
         if rng.random() < 0.02:
             who = rng.choice((1, 2, 3, 4, 5))
-            out.append(Event(datetime.combine(day, time(rng.randrange(0, 24), 45)), "leave",
-                             dict(cadre=who, until=day + timedelta(days=rng.randrange(0, 10)))))
+            out.append(
+                Event(
+                    datetime.combine(day, time(rng.randrange(0, 24), 45)),
+                    "leave",
+                    dict(cadre=who, until=day + timedelta(days=rng.randrange(0, 10))),
+                )
+            )
         day += timedelta(days=1)
     return sorted(out, key=lambda e: e.at)
 
@@ -111,12 +118,25 @@ class Oracle:
 async def _apply(db, e: Event) -> None:
     if e.kind == "item":
         d = e.data
-        await add(db, item(d["id"], d["owner"], d["deadline"], created_at=e.at, status="new",
-                           reporter_id=d["reporter"], text=f"问题{d['id']}"))
+        await add(
+            db,
+            item(
+                d["id"],
+                d["owner"],
+                d["deadline"],
+                created_at=e.at,
+                status="new",
+                reporter_id=d["reporter"],
+                text=f"问题{d['id']}",
+            ),
+        )
     elif e.kind == "resolve":
         async with db.write() as s:
-            await s.execute(update(Item).where(Item.id == e.data["id"])
-                            .values(status="resolved", resolved_at=e.at, responded_at=e.at))
+            await s.execute(
+                update(Item)
+                .where(Item.id == e.data["id"])
+                .values(status="resolved", resolved_at=e.at, responded_at=e.at)
+            )
     elif e.kind == "visit":
         await add(db, visit(e.data["cadre"], e.at.date(), place=f"{e.data['cadre']}号楼"))
     elif e.kind == "leave":
@@ -126,9 +146,15 @@ async def _apply(db, e: Event) -> None:
 
 async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stopped_applying(db, settings):
     await add(db, unit(1, "后勤处"))
-    await add(db, cadre(1, name=NAMES[1]), cadre(2, name=NAMES[2]),
-              cadre(3, name=NAMES[3], roles=("unit_head",)), cadre(4, name=NAMES[4], roles=("leader",)),
-              cadre(5, name=NAMES[5], roles=("leader",)), cadre(6, name=NAMES[6], roles=("admin",)))
+    await add(
+        db,
+        cadre(1, name=NAMES[1]),
+        cadre(2, name=NAMES[2]),
+        cadre(3, name=NAMES[3], roles=("unit_head",)),
+        cadre(4, name=NAMES[4], roles=("leader",)),
+        cadre(5, name=NAMES[5], roles=("leader",)),
+        cadre(6, name=NAMES[6], roles=("admin",)),
+    )
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), group(1, 1), group(2, None, leaders=True))
     policy = Policy()
     events = _events(random.Random(12))
@@ -174,7 +200,15 @@ async def test_no_delivery_on_non_working_days_in_quiet_hours_or_after_it_stoppe
     assert any("工作月报" in t for t in texts)
     assert {who for _, who, t in delivery.sent if "报领导" in t} == {NAMES[4], NAMES[5]}
     assert [(at, who) for at, who, t in delivery.sent if "节假日安排尚未录入" in t] == [
-        (datetime(2026, 11, 2, 9, 0), NAMES[6]), (datetime(2027, 11, 1, 9, 0), NAMES[6])]
-    tiaoxiu = {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9), date(2026, 9, 20),
-               date(2026, 10, 10)}
+        (datetime(2026, 11, 2, 9, 0), NAMES[6]),
+        (datetime(2027, 11, 1, 9, 0), NAMES[6]),
+    ]
+    tiaoxiu = {
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+    }
     assert any(at.date() in tiaoxiu for at, _, _ in delivery.sent)

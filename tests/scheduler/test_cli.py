@@ -30,11 +30,16 @@ def test_holidays_check_prints_each_special_day_and_the_gap(config, capsys):
 def test_holidays_check_reads_the_administrators_file(config, tmp_path, capsys):
     (tmp_path / "holidays.toml").write_text(
         '[years.2027]\nsource = "测试用日期"\nurl = "https://example.invalid/"\n'
-        'off = ["2027-01-01"]\nwork = ["2027-02-13"]\n', encoding="utf-8")
+        'off = ["2027-01-01"]\nwork = ["2027-02-13"]\n',
+        encoding="utf-8",
+    )
     assert cli.main(["--config", str(config), "holidays", "check", "--year", "2027"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[:3] == ["2027年：官方数据", "来源：测试用日期  https://example.invalid/",
-                       f"文件：{tmp_path / 'holidays.toml'}"]
+    assert out[:3] == [
+        "2027年：官方数据",
+        "来源：测试用日期  https://example.invalid/",
+        f"文件：{tmp_path / 'holidays.toml'}",
+    ]
     assert f"2027-02-13 周六 上班 调休上班  ［管理员文件 {tmp_path / 'holidays.toml'}：测试用日期］" in out
     assert not any(line.startswith("⚠") for line in out)
 
@@ -47,8 +52,9 @@ def test_jobs_list_ends_with_the_calendar_warning(config, capsys):
 
 
 def test_jobs_run_now_with_an_offset(config, capsys):
-    assert cli.main(["--config", str(config), "jobs", "run", "deadlines", "--now", "2026-11-25T01:00Z",
-                     "--dry-run"]) == 0
+    assert (
+        cli.main(["--config", str(config), "jobs", "run", "deadlines", "--now", "2026-11-25T01:00Z", "--dry-run"]) == 0
+    )
     assert capsys.readouterr().out.strip() == "（没有要发送的消息）"
     assert cli.main(["--config", str(config), "jobs", "run", "deadlines", "--now", "tomorrow"]) == 2
     assert "--now" in capsys.readouterr().err

@@ -14,10 +14,14 @@ OWNER, HEAD, LEADER1, LEADER2, OTHER_HEAD = 1, 2, 3, 4, 5
 
 async def org(db):
     await add(db, unit(1, "后勤处"), unit(2, "化工学院"))
-    await add(db, cadre(OWNER, name="张三"), cadre(HEAD, name="李处长", roles=("cadre", "unit_head")),
-              cadre(LEADER1, name="王校长", roles=("leader",), unit_id=2),
-              cadre(LEADER2, name="赵书记", roles=("leader",), unit_id=2),
-              cadre(OTHER_HEAD, name="钱院长", roles=("unit_head",), unit_id=2))
+    await add(
+        db,
+        cadre(OWNER, name="张三"),
+        cadre(HEAD, name="李处长", roles=("cadre", "unit_head")),
+        cadre(LEADER1, name="王校长", roles=("leader",), unit_id=2),
+        cadre(LEADER2, name="赵书记", roles=("leader",), unit_id=2),
+        cadre(OTHER_HEAD, name="钱院长", roles=("unit_head",), unit_id=2),
+    )
     await add(db, item(12, OWNER, date(2026, 9, 30), text="3号楼热水器坏了，学生反映一周没热水"))
 
 
@@ -27,6 +31,7 @@ async def run(db, sender, at: datetime):
 
 def _settings():
     from scheduler.settings import parse_settings
+
     return parse_settings({})
 
 
@@ -38,9 +43,11 @@ async def test_escalation_ladder_across_national_day(db, sender):
 
     soon = await run(db, sender, datetime(2026, 9, 28, 9, 0))  # Monday: 2 working days left
     assert [(m.to.cadre_id, m.not_before) for m in soon] == [(1, None)]
-    assert soon[0].body == ("【民情通】以下问题即将到期，请抓紧办理：\n"
-                            "#12 宿舍｜3号楼热水器坏了，学生反映一周没热水｜9月30日到期（还剩2个工作日）\n"
-                            "回复「办结 #12 结果」办结，或「进展 #12 内容」报告进展。")
+    assert soon[0].body == (
+        "【民情通】以下问题即将到期，请抓紧办理：\n"
+        "#12 宿舍｜3号楼热水器坏了，学生反映一周没热水｜9月30日到期（还剩2个工作日）\n"
+        "回复「办结 #12 结果」办结，或「进展 #12 内容」报告进展。"
+    )
     assert await run(db, sender, datetime(2026, 9, 30, 9, 0)) == []  # due soon is sent once
 
     for day in range(1, 8):  # National Day: no working day after the deadline yet, nothing queued
@@ -64,8 +71,7 @@ async def test_escalation_ladder_across_national_day(db, sender):
     assert all("报领导" in m.body and "#12" in m.body for m in leaders)
 
     assert await run(db, sender, datetime(2026, 10, 20, 9, 0)) == []  # every step once
-    assert await reminder_keys(db) == {"due_soon:1:#12", "nudge:1:#12", "esc_head:u1:#12",
-                                       "esc_leaders:all:#12"}
+    assert await reminder_keys(db) == {"due_soon:1:#12", "nudge:1:#12", "esc_head:u1:#12", "esc_leaders:all:#12"}
 
 
 async def test_due_friday_escalates_three_working_days_after_monday_nudge(db, sender):
@@ -76,14 +82,14 @@ async def test_due_friday_escalates_three_working_days_after_monday_nudge(db, se
         from sqlalchemy import update
 
         from storage.models import Item
+
         await s.execute(update(Item).values(deadline=date(2026, 11, 20)))
     assert await run(db, sender, datetime(2026, 11, 21, 9, 0)) == []  # Saturday: not yet a working day after
     assert [m.to.cadre_id for m in await run(db, sender, datetime(2026, 11, 23, 9, 0))] == [1]
     assert await run(db, sender, datetime(2026, 11, 25, 9, 0)) == []  # Wednesday: only 2 working days
     assert [m.to.cadre_id for m in await run(db, sender, datetime(2026, 11, 26, 9, 0))] == [HEAD]
     assert await run(db, sender, datetime(2026, 12, 1, 9, 0)) == []
-    assert sorted(m.to.cadre_id for m in await run(db, sender, datetime(2026, 12, 2, 9, 0))) == [
-        LEADER1, LEADER2]
+    assert sorted(m.to.cadre_id for m in await run(db, sender, datetime(2026, 12, 2, 9, 0))) == [LEADER1, LEADER2]
 
 
 async def test_due_monday_is_reminded_two_working_days_before_not_on_saturday(db, sender):
@@ -93,6 +99,7 @@ async def test_due_monday_is_reminded_two_working_days_before_not_on_saturday(db
         from sqlalchemy import update
 
         from storage.models import Item
+
         await s.execute(update(Item).values(deadline=date(2026, 11, 30)))
     assert await run(db, sender, datetime(2026, 11, 25, 9, 0)) == []  # Wednesday: 3 working days left
     soon = await run(db, sender, datetime(2026, 11, 26, 9, 0))
@@ -109,18 +116,22 @@ async def test_after_downtime_all_due_steps_go_out_once(db, sender):
 
 async def test_resolved_items_are_left_alone(db, sender):
     await add(db, unit(1), cadre(1))
-    await add(db, item(1, 1, date(2026, 10, 13), status="resolved", resolved_at=datetime(2026, 10, 12)),
-              item(2, 1, date(2026, 10, 13), status="closed"),
-              item(3, 1, date(2026, 10, 13), status="revoked"))
+    await add(
+        db,
+        item(1, 1, date(2026, 10, 13), status="resolved", resolved_at=datetime(2026, 10, 12)),
+        item(2, 1, date(2026, 10, 13), status="closed"),
+        item(3, 1, date(2026, 10, 13), status="revoked"),
+    )
     assert await run(db, sender, datetime(2026, 10, 20, 9, 0)) == []
 
 
 async def test_accept_nudge_for_items_not_signed_for(db, sender):
     await add(db, unit(1), cadre(1, name="张三"), cadre(2, name="李四"))
-    await add(db, item(7, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0),
-                       reporter_id=2),
-              item(8, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 13, 8, 0),
-                   reporter_id=2))
+    await add(
+        db,
+        item(7, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0), reporter_id=2),
+        item(8, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 13, 8, 0), reporter_id=2),
+    )
     sent = await run(db, sender, datetime(2026, 10, 13, 10, 30))  # 24.5 h after #7, 2.5 h after #8
     assert len(sent) == 1
     assert "#7" in sent[0].body and "#8" not in sent[0].body and "回复「签收 #7」" in sent[0].body
@@ -131,9 +142,11 @@ async def test_accept_nudge_for_items_not_signed_for(db, sender):
 async def test_no_accept_nudge_for_an_item_the_owner_reported_themselves(db, sender):
     """A cadre who reported an item and owns it is never asked to 签收 it (issue 10)."""
     await add(db, unit(1), cadre(1, name="张三"), cadre(2, name="李四"))
-    await add(db, item(7, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0)),
-              item(8, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0),
-                   reporter_id=2))
+    await add(
+        db,
+        item(7, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0)),
+        item(8, 1, date(2026, 11, 30), status="new", created_at=datetime(2026, 10, 12, 10, 0), reporter_id=2),
+    )
     sent = await run(db, sender, datetime(2026, 10, 13, 10, 30))
     assert [m.to.cadre_id for m in sent] == [1]
     assert "#8" in sent[0].body and "#7" not in sent[0].body

@@ -59,12 +59,12 @@ async def test_outbox_rows_match_storage_outbox_enqueue(db, settings):
     await add(db, point(1, 1, "1号楼"))
     await visit_duties_job(datetime(2026, 10, 15, 22, 0), db, OutboxSender(), settings)
     (row,) = await outbox_rows(db)
-    assert (row.channel, row.target_kind, row.target, row.status, row.attempts) == ("auto", "cadre", "1",
-                                                                                    "pending", 0)
+    assert (row.channel, row.target_kind, row.target, row.status, row.attempts) == ("auto", "cadre", "1", "pending", 0)
     assert row.next_attempt_at == datetime(2026, 10, 16, 9, 0)
     assert row.created_at == datetime(2026, 10, 15, 22, 0)
     assert row.dedupe_key == "rem:duty:1:2026-10-15:1"
     from storage import outbox
+
     async with db.session() as s:
         due = await outbox.due(s, datetime(2026, 10, 16, 9, 0))
         assert [r.id for r in due] == [row.id]
@@ -115,8 +115,13 @@ async def test_first_start_records_without_running(db, settings):
     clock = FixedClock(datetime(2026, 10, 26, 10, 0))
     assert await catch_up(db, settings, Policy(), sender=sender, clock=clock) == []
     async with db.session() as s:
-        assert set(await sweeps.job_runs(s)) == {"visit_duties", "deadlines", "weekly_digest",
-                                                 "monthly_report", "holiday_check"}
+        assert set(await sweeps.job_runs(s)) == {
+            "visit_duties",
+            "deadlines",
+            "weekly_digest",
+            "monthly_report",
+            "holiday_check",
+        }
 
 
 async def test_run_and_record_uses_the_clock(db, settings):

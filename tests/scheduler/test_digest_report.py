@@ -25,14 +25,30 @@ async def test_unit_digest_is_masked_and_counts_last_week(db, sender, settings):
     await add(db, unit(1, "化学学院"), unit(2, "物理学院"))
     await add(db, cadre(1, name="张老师"), cadre(2, name="李老师"), cadre(3, unit_id=2))
     await add(db, group(1, 1), group(2, 2, "dingtalk"))
-    await add(db, visit(1, date(2026, 10, 13)), visit(1, date(2026, 10, 14)),
-              visit(2, date(2026, 10, 19)))  # this week: not counted
-    await add(db,
-              item(1, 1, date(2026, 10, 15), created_at=datetime(2026, 10, 13, 9),
-                   text="学生王小明反映宿舍漏水，电话13812345678，身份证420106200301011234", category="宿舍"),
-              item(2, 2, date(2026, 10, 30), created_at=datetime(2026, 10, 14, 9), category="食堂"),
-              item(3, 2, date(2026, 10, 30), created_at=datetime(2026, 10, 14, 9), category="食堂",
-                   status="resolved", resolved_at=datetime(2026, 10, 16, 9)))
+    await add(
+        db, visit(1, date(2026, 10, 13)), visit(1, date(2026, 10, 14)), visit(2, date(2026, 10, 19))
+    )  # this week: not counted
+    await add(
+        db,
+        item(
+            1,
+            1,
+            date(2026, 10, 15),
+            created_at=datetime(2026, 10, 13, 9),
+            text="学生王小明反映宿舍漏水，电话13812345678，身份证420106200301011234",
+            category="宿舍",
+        ),
+        item(2, 2, date(2026, 10, 30), created_at=datetime(2026, 10, 14, 9), category="食堂"),
+        item(
+            3,
+            2,
+            date(2026, 10, 30),
+            created_at=datetime(2026, 10, 14, 9),
+            category="食堂",
+            status="resolved",
+            resolved_at=datetime(2026, 10, 16, 9),
+        ),
+    )
     sent = await weekly_digest_job(MON, db, sender, settings, Policy())
     by = {m.to.binding_id: m for m in sent}
     body = by[1].body
@@ -78,21 +94,43 @@ async def test_leaders_digest_is_split_by_bytes(db, sender, settings, channel, l
 async def test_metrics_follow_the_definitions(db):
     await add(db, unit(1), cadre(1))
     t = datetime(2026, 10, 1, 9, 0)
-    await add(db,
-              item(1, 1, date(2026, 10, 5), created_at=t, responded_at=datetime(2026, 10, 1, 20),
-                   status="closed", resolved_at=datetime(2026, 10, 5, 18)),   # in time, on time
-              item(2, 1, date(2026, 10, 5), created_at=t, responded_at=datetime(2026, 10, 3, 9),
-                   status="resolved", resolved_at=datetime(2026, 10, 6, 9)),  # late response, late
-              item(3, 1, date(2026, 10, 5), created_at=t, status="new"),      # no response yet
-              item(4, 1, date(2026, 10, 5), created_at=t, status="reopened"),
-              item(5, 1, date(2026, 10, 5), created_at=t, status="revoked"))  # not counted
-    await add(db, Followup(item_id=1, actor_id=1, rating="满意", at=datetime(2026, 10, 6)),
-              Followup(item_id=2, actor_id=1, rating="基本满意", at=datetime(2026, 10, 7)),
-              Followup(item_id=4, actor_id=1, rating="不满意", at=datetime(2026, 10, 7)),
-              ItemEvent(item_id=4, kind="reopened", at=datetime(2026, 10, 7), data={}))
+    await add(
+        db,
+        item(
+            1,
+            1,
+            date(2026, 10, 5),
+            created_at=t,
+            responded_at=datetime(2026, 10, 1, 20),
+            status="closed",
+            resolved_at=datetime(2026, 10, 5, 18),
+        ),  # in time, on time
+        item(
+            2,
+            1,
+            date(2026, 10, 5),
+            created_at=t,
+            responded_at=datetime(2026, 10, 3, 9),
+            status="resolved",
+            resolved_at=datetime(2026, 10, 6, 9),
+        ),  # late response, late
+        item(3, 1, date(2026, 10, 5), created_at=t, status="new"),  # no response yet
+        item(4, 1, date(2026, 10, 5), created_at=t, status="reopened"),
+        item(5, 1, date(2026, 10, 5), created_at=t, status="revoked"),
+    )  # not counted
+    await add(
+        db,
+        Followup(item_id=1, actor_id=1, rating="满意", at=datetime(2026, 10, 6)),
+        Followup(item_id=2, actor_id=1, rating="基本满意", at=datetime(2026, 10, 7)),
+        Followup(item_id=4, actor_id=1, rating="不满意", at=datetime(2026, 10, 7)),
+        ItemEvent(item_id=4, kind="reopened", at=datetime(2026, 10, 7), data={}),
+    )
     async with db.session() as s:
-        m = (await metrics.unit_metrics(s, datetime(2026, 10, 10), response_hours=24,
-                                        weights=Policy().satisfaction_weights))[1]
+        m = (
+            await metrics.unit_metrics(
+                s, datetime(2026, 10, 10), response_hours=24, weights=Policy().satisfaction_weights
+            )
+        )[1]
     assert m.items == 4
     assert m.response_rate == pytest.approx(2 / 4)  # #1 and #4 (responded at creation) in time
     assert m.resolve_rate == pytest.approx(2 / 4)
@@ -103,15 +141,32 @@ async def test_metrics_follow_the_definitions(db):
 
 async def test_monthly_report_to_leaders(db, sender, settings):
     await add(db, unit(1, "化学学院"), unit(2, "物理学院"))
-    await add(db, cadre(1, name="张老师"), cadre(2, name="李老师"), cadre(3, name="王老师", unit_id=2),
-              cadre(9, name="孙校长", roles=("leader",), unit_id=2),
-              cadre(8, name="周书记", roles=("leader",), unit_id=2, leave_until=date(2026, 11, 3)))
+    await add(
+        db,
+        cadre(1, name="张老师"),
+        cadre(2, name="李老师"),
+        cadre(3, name="王老师", unit_id=2),
+        cadre(9, name="孙校长", roles=("leader",), unit_id=2),
+        cadre(8, name="周书记", roles=("leader",), unit_id=2, leave_until=date(2026, 11, 3)),
+    )
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), point(3, 3, "3号楼"))
-    await add(db, visit(1, date(2026, 10, 31), place="1号楼"),  # met on the last day
-              visit(2, date(2026, 11, 1), place="2号楼", unit_id=1))  # November: not October
-    await add(db, item(1, 1, date(2026, 10, 20), created_at=datetime(2026, 10, 10, 9), status="resolved",
-                       resolved_at=datetime(2026, 10, 10, 17)),  # solved the same day: not a task
-              item(2, 1, date(2026, 10, 20), created_at=datetime(2026, 10, 11, 9)))
+    await add(
+        db,
+        visit(1, date(2026, 10, 31), place="1号楼"),  # met on the last day
+        visit(2, date(2026, 11, 1), place="2号楼", unit_id=1),
+    )  # November: not October
+    await add(
+        db,
+        item(
+            1,
+            1,
+            date(2026, 10, 20),
+            created_at=datetime(2026, 10, 10, 9),
+            status="resolved",
+            resolved_at=datetime(2026, 10, 10, 17),
+        ),  # solved the same day: not a task
+        item(2, 1, date(2026, 10, 20), created_at=datetime(2026, 10, 11, 9)),
+    )
     sent = await monthly_report_job(datetime(2026, 11, 2, 9, 0), db, sender, settings, Policy())
     assert [m.to.cadre_id for m in sent] == [9]  # 8 is on leave
     body = sent[0].body

@@ -14,20 +14,32 @@ OCT15 = datetime(2026, 10, 15, 9, 0)  # a Thursday, a working day
 
 async def org(db):
     await add(db, unit(1), unit(2))
-    await add(db,
-              cadre(1, name="张老师"),  # two dorms, visits one
-              cadre(2, name="李老师"),  # two dorms, visits both
-              cadre(3, name="王辅导员", roles=("cadre", "辅导员")),  # one dorm + canteen duty
-              cadre(4, name="赵处长", roles=("cadre", "中层副职以上"), unit_id=2),  # canteen only
-              cadre(5, name="钱干部"),  # no points, no duty roles: no duties at all
-              cadre(6, name="孙书记", roles=("leader",), unit_id=2))  # leader with a contact unit
-    await add(db, point(1, 1, "3号楼"), point(2, 1, "5号楼"), point(3, 2, "3号楼"), point(4, 2, "7号楼"),
-              point(5, 3, "9号楼"), point(6, 6, "化工学院", "点位"))
-    await add(db,
-              visit(1, date(2026, 10, 3), place="东区3号楼"),
-              visit(2, date(2026, 10, 2), place="3号楼"), visit(2, date(2026, 10, 9), place="7号楼"),
-              visit(3, date(2026, 10, 5), place="9号楼"),
-              visit(4, date(2026, 9, 30), "食堂", "一食堂", unit_id=2))  # last month: does not count
+    await add(
+        db,
+        cadre(1, name="张老师"),  # two dorms, visits one
+        cadre(2, name="李老师"),  # two dorms, visits both
+        cadre(3, name="王辅导员", roles=("cadre", "辅导员")),  # one dorm + canteen duty
+        cadre(4, name="赵处长", roles=("cadre", "中层副职以上"), unit_id=2),  # canteen only
+        cadre(5, name="钱干部"),  # no points, no duty roles: no duties at all
+        cadre(6, name="孙书记", roles=("leader",), unit_id=2),
+    )  # leader with a contact unit
+    await add(
+        db,
+        point(1, 1, "3号楼"),
+        point(2, 1, "5号楼"),
+        point(3, 2, "3号楼"),
+        point(4, 2, "7号楼"),
+        point(5, 3, "9号楼"),
+        point(6, 6, "化工学院", "点位"),
+    )
+    await add(
+        db,
+        visit(1, date(2026, 10, 3), place="东区3号楼"),
+        visit(2, date(2026, 10, 2), place="3号楼"),
+        visit(2, date(2026, 10, 9), place="7号楼"),
+        visit(3, date(2026, 10, 5), place="9号楼"),
+        visit(4, date(2026, 9, 30), "食堂", "一食堂", unit_id=2),
+    )  # last month: does not count
 
 
 async def test_each_cadre_is_told_exactly_what_is_missing(db, sender, settings):
@@ -46,8 +58,7 @@ async def test_each_cadre_is_told_exactly_what_is_missing(db, sender, settings):
 
 async def test_configured_rules_and_times(db, sender):
     await org(db)
-    s = parse_settings({"duties": [{"name": "包联宿舍", "what": "own_points", "point_types": ["宿舍"],
-                                    "times": 2}]})
+    s = parse_settings({"duties": [{"name": "包联宿舍", "what": "own_points", "point_types": ["宿舍"], "times": 2}]})
     sent = await visit_duties_job(OCT15, db, sender, s)
     by = {m.to.cadre_id: m.body for m in sent}
     assert set(by) == {1, 2, 3}  # 6's point is not a dormitory
@@ -87,6 +98,7 @@ async def test_month_boundary_and_met_on_the_last_day(db, sender, settings):
     assert [m.to.cadre_id for m in sent] == [1]
     await add(db, visit(1, date(2026, 10, 31), place="3号楼"))  # met on the last day of October
     from scheduler.duties import evaluate, month_bounds
+
     async with db.session() as s:
         october = await evaluate(s, settings.duties, *month_bounds(date(2026, 10, 1)))
         november = await evaluate(s, settings.duties, *month_bounds(date(2026, 11, 1)))
@@ -100,8 +112,13 @@ async def test_month_boundary_and_met_on_the_last_day(db, sender, settings):
 
 
 async def test_cadres_on_leave_or_inactive_get_nothing(db, sender, settings):
-    await add(db, unit(1), cadre(1, leave_until=date(2026, 10, 15)), cadre(2, leave_until=date(2026, 10, 14)),
-              cadre(3, active=False))
+    await add(
+        db,
+        unit(1),
+        cadre(1, leave_until=date(2026, 10, 15)),
+        cadre(2, leave_until=date(2026, 10, 14)),
+        cadre(3, active=False),
+    )
     await add(db, point(1, 1, "1号楼"), point(2, 2, "2号楼"), point(3, 3, "3号楼"))
     sent = await visit_duties_job(OCT15, db, sender, settings)
     assert [m.to.cadre_id for m in sent] == [2]  # 1 is on leave until today; 3 left

@@ -78,12 +78,17 @@ async def test_duty_reminder_rendered_at_delivery_with_a_leave_example_ahead(db,
     worker, delivery = make_worker(db, clock, settings)
     clock.set(MON_9)
     await drain(worker)
-    assert delivery.sent == [(MON_9, "张老师",
-                              "【民情通】11月走访提醒\n"
-                              "张老师，您本月还有以下走访任务未完成（截至11月16日）：\n"
-                              "· 包联点走访：3号楼 本月尚未走访\n"
-                              "走访后直接发一条记录即可，例如「今天到3号楼走访，听取了意见……」；"
-                              "请假请回复「请假 到11月23日」。")]
+    assert delivery.sent == [
+        (
+            MON_9,
+            "张老师",
+            "【民情通】11月走访提醒\n"
+            "张老师，您本月还有以下走访任务未完成（截至11月16日）：\n"
+            "· 包联点走访：3号楼 本月尚未走访\n"
+            "走访后直接发一条记录即可，例如「今天到3号楼走访，听取了意见……」；"
+            "请假请回复「请假 到11月23日」。",
+        )
+    ]
 
 
 async def _item_org(db, deadline: date):
@@ -114,7 +119,8 @@ async def test_held_nudge_states_the_overdue_days_at_delivery(db, settings):
     assert [t for _, _, t in delivery.sent] == [
         "【民情通】催办：以下问题已超过办理期限，请尽快办结：\n"
         "#12 宿舍｜3号楼热水器坏了｜期限9月29日，已逾期9天\n"
-        "回复「办结 #12 结果」办结，或「进展 #12 内容」报告进展。"]
+        "回复「办结 #12 结果」办结，或「进展 #12 内容」报告进展。"
+    ]
 
 
 async def test_due_soon_held_past_the_deadline_is_not_sent_with_the_nudge(db, settings):
@@ -134,13 +140,15 @@ async def test_due_soon_held_past_the_deadline_is_not_sent_with_the_nudge(db, se
 async def test_digest_after_a_holiday_is_recomputed_and_replaced_not_stacked(db, settings):
     await add(db, unit(1, "后勤处"))
     await add(db, cadre(1, name="张三"), group(1, 1))
-    await add(db, item(12, 1, date(2026, 9, 25), text="3号楼热水器坏了"),
-              item(13, 1, date(2026, 9, 25), text="路灯不亮"))
+    await add(
+        db, item(12, 1, date(2026, 9, 25), text="3号楼热水器坏了"), item(13, 1, date(2026, 9, 25), text="路灯不亮")
+    )
     (held,) = await weekly_digest_job(datetime(2026, 10, 5, 9, 0), db, OutboxSender(), settings, Policy())
     assert held.not_before == datetime(2026, 10, 8, 9, 0) and "#12" in held.body
     async with db.write() as s:  # resolved on the 6th, during the holiday
-        await s.execute(update(Item).where(Item.id == 12).values(status="resolved",
-                                                                 resolved_at=datetime(2026, 10, 6, 10, 0)))
+        await s.execute(
+            update(Item).where(Item.id == 12).values(status="resolved", resolved_at=datetime(2026, 10, 6, 10, 0))
+        )
     clock = FixedClock(datetime(2026, 10, 8, 9, 0))
     worker, delivery = make_worker(db, clock, settings)
     await drain(worker)
@@ -153,7 +161,9 @@ async def test_digest_after_a_holiday_is_recomputed_and_replaced_not_stacked(db,
     await weekly_digest_job(datetime(2026, 10, 19, 9, 0), db, OutboxSender(), settings, Policy())
     rows = await outbox_rows(db)
     assert [(r.status, r.last_error) for r in rows[1:]] == [
-        ("obsolete", "replaced by the digest of the week of 2026-10-12"), ("pending", None)]
+        ("obsolete", "replaced by the digest of the week of 2026-10-12"),
+        ("pending", None),
+    ]
 
 
 async def test_a_failed_send_is_not_retried_in_quiet_hours(db, settings):
@@ -235,8 +245,12 @@ async def test_owner_on_leave_at_delivery_gets_the_nudge_after_coming_back(db, s
 
 async def test_a_leader_on_leave_does_not_make_the_other_leader_get_the_escalation_twice(db, settings):
     await add(db, unit(1, "后勤处"))
-    await add(db, cadre(1, name="张三"), cadre(3, name="王校长", roles=("leader",)),
-              cadre(4, name="赵书记", roles=("leader",)))
+    await add(
+        db,
+        cadre(1, name="张三"),
+        cadre(3, name="王校长", roles=("leader",)),
+        cadre(4, name="赵书记", roles=("leader",)),
+    )
     await add(db, item(12, 1, date(2026, 11, 12)))
     at = datetime(2026, 11, 24, 21, 30)  # 8 working days after the deadline; held to 11-25 09:00
     sent = await deadline_job(at, db, OutboxSender(), settings, Policy())
@@ -280,4 +294,6 @@ async def test_replaying_an_old_week_does_not_replace_a_newer_digest(db, setting
     await weekly_digest_job(datetime(2026, 10, 19, 22, 0), db, OutboxSender(), settings, Policy())  # held
     await weekly_digest_job(datetime(2026, 10, 12, 9, 0), db, OutboxSender(), settings, Policy())  # a replay
     assert [(r.status, r.dedupe_key) for r in await outbox_rows(db)] == [
-        ("pending", "rem:digest:g1:2026-10-12:1"), ("pending", "rem:digest:g1:2026-10-05:1")]
+        ("pending", "rem:digest:g1:2026-10-12:1"),
+        ("pending", "rem:digest:g1:2026-10-05:1"),
+    ]

@@ -39,11 +39,16 @@ def _settings(tmp_path, **holidays):
 
 
 def test_admin_file_takes_precedence_over_shipped_data_and_the_package(tmp_path):
-    _write(tmp_path / "holidays.toml", ADMIN_2027 + """
+    _write(
+        tmp_path / "holidays.toml",
+        ADMIN_2027
+        + """
 [years.2026]
 source = "本校校历调整（测试）"
 off = ["2026-10-01..2026-10-09"]
-""", 1_000_000_000_000_000_000)
+""",
+        1_000_000_000_000_000_000,
+    )
     s = _settings(tmp_path)
     cal = s.holidays.calendar()
     assert not calm.is_working_day(date(2026, 10, 9), s)  # shipped data and the package say working
@@ -62,8 +67,7 @@ def test_the_file_is_reloaded_without_a_restart(tmp_path):
     assert not calm.is_working_day(date(2027, 2, 13), s)  # no file yet: statutory, a plain Saturday
     _write(path, ADMIN_2027, 1_000_000_000_000_000_000)
     assert calm.is_working_day(date(2027, 2, 13), s)
-    _write(path, ADMIN_2027.replace('work = ["2027-02-13"]', 'work = ["2027-02-20"]'),
-           1_000_000_001_000_000_000)
+    _write(path, ADMIN_2027.replace('work = ["2027-02-13"]', 'work = ["2027-02-20"]'), 1_000_000_001_000_000_000)
     assert not calm.is_working_day(date(2027, 2, 13), s)
     assert calm.is_working_day(date(2027, 2, 20), s)
 
@@ -79,13 +83,16 @@ def test_a_broken_file_keeps_the_last_good_version_and_logs_an_error(tmp_path, c
     assert any("2027-02-30" in m and "keeping the previous version" in m for m in caplog.messages)
 
 
-@pytest.mark.parametrize("text, where", [
-    ('[years.2027]\nstatus = "guess"\noff = ["2027-01-01"]', "status"),
-    ('[years.2027]\noff = ["2026-12-31"]', "off"),
-    ('[years.2027]\noff = ["2027-01-01"]\nwork = ["2027-01-01"]', "[years.2027]"),
-    ('[years.2027]\nstatus = "statutory"', "note"),
-    ('[years.27]\noff = []', "[years.27]"),
-])
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        ('[years.2027]\nstatus = "guess"\noff = ["2027-01-01"]', "status"),
+        ('[years.2027]\noff = ["2026-12-31"]', "off"),
+        ('[years.2027]\noff = ["2027-01-01"]\nwork = ["2027-01-01"]', "[years.2027]"),
+        ('[years.2027]\nstatus = "statutory"', "note"),
+        ("[years.27]\noff = []", "[years.27]"),
+    ],
+)
 def test_bad_files_name_the_key(text, where):
     with pytest.raises(HolidayFileError) as e:
         parse_file(text, "h.toml")
@@ -97,8 +104,14 @@ def test_a_year_without_official_data_follows_the_statutory_rules(tmp_path):
     cal = s.holidays.calendar()
     assert cal.coverage(2027) == "statutory"
     # 元旦 on a Friday, 除夕 and 初一–初三 (2027-02-05…08), the weekend rule's 补假 days
-    for off in (date(2027, 1, 1), date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 10, 1),
-                date(2027, 10, 4)):
+    for off in (
+        date(2027, 1, 1),
+        date(2027, 2, 5),
+        date(2027, 2, 8),
+        date(2027, 2, 9),
+        date(2027, 10, 1),
+        date(2027, 10, 4),
+    ):
         assert not calm.is_working_day(off, s), off
     assert calm.is_working_day(date(2027, 2, 11), s)
     info = cal.day(date(2027, 2, 5))
@@ -118,7 +131,9 @@ def test_holidays_check_shows_coverage_and_source(tmp_path):
     assert lines[0] == "2026年：官方数据"
     assert lines[1] == "来源：国务院办公厅关于2026年部分节假日安排的通知  https://www.gov.cn/zhengce/"
     assert "2026-10-10 周六 上班 调休上班  ［随附官方数据：国务院办公厅关于2026年部分节假日安排的通知］" in lines
-    assert "2026-10-08 周四 休息 放假" not in lines and lines[-1] == "工作日共 248 天"  # 261 weekdays − 19 days off + 6 调休
+    assert (
+        "2026-10-08 周四 休息 放假" not in lines and lines[-1] == "工作日共 248 天"
+    )  # 261 weekdays − 19 days off + 6 调休
     later = ops.holidays_report(s, 2027)
     assert later[0] == "2027年：无官方数据：按法定节日规则推算，调休上班日未知"
     assert "2027-02-05 周五 休息 农历除夕  ［法定节日规则推算（调休上班日未知）］" in later
@@ -185,7 +200,8 @@ def test_shipped_data_covers_next_year_or_acknowledges_the_gap():
         f"scheduler/data/holidays.toml has no [years.{year}] and today is {today}: when the State "
         f"Council has published 《关于{year}年部分节假日安排的通知》, add its days off and 调休 working days "
         f'as status = "official" (with source and url); until then add status = "statutory" with a note '
-        f"saying so. Administrators of running installations add the dates to their own holidays file.")
+        f"saying so. Administrators of running installations add the dates to their own holidays file."
+    )
     assert entry.status == "official" or entry.note.strip(), entry
     assert SHIPPED.exists()
 
@@ -199,8 +215,12 @@ async def test_2027_without_official_data_keeps_the_spring_festival_quiet(db, se
     from tests.scheduler.conftest import item
 
     await add(db, unit(1, "后勤处"))
-    await add(db, cadre(1, name="张三"), cadre(2, name="李处长", roles=("unit_head",)),
-              cadre(3, name="王校长", roles=("leader",)))
+    await add(
+        db,
+        cadre(1, name="张三"),
+        cadre(2, name="李处长", roles=("unit_head",)),
+        cadre(3, name="王校长", roles=("leader",)),
+    )
     sender = RecordingSender()
     report = await monthly_report_job(datetime(2027, 1, 1, 9, 0), db, sender, settings, Policy())
     assert [m.not_before for m in report] == [datetime(2027, 1, 4, 9, 0)]
@@ -209,8 +229,9 @@ async def test_2027_without_official_data_keeps_the_spring_festival_quiet(db, se
     got = {}
     day = date(2027, 2, 4)
     while day <= date(2027, 2, 15):
-        sent = await deadline_job(datetime.combine(day, datetime.min.time()).replace(hour=9), db, sender,
-                                  settings, Policy())
+        sent = await deadline_job(
+            datetime.combine(day, datetime.min.time()).replace(hour=9), db, sender, settings, Policy()
+        )
         got[day] = sorted(m.body.splitlines()[0] for m in sent)
         day = date.fromordinal(day.toordinal() + 1)
     assert {d: v for d, v in got.items() if v} == {

@@ -1,6 +1,7 @@
 """The nightly retraining of the understanding models inside `minqing serve`: the corrections
 cadres made in chat reach the models, nothing is rebuilt when nothing changed, a failure keeps the
 current models."""
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,9 @@ from scheduler.wiring import retrain_nlu
 
 
 async def say(app, text: str, n: int) -> str:
-    msg = IncomingMessage(channel="wecom", msg_id=f"m{n}", user_id="zhang", text=text,
-                          received_at=datetime(2026, 11, 18, 10, 0))
+    msg = IncomingMessage(
+        channel="wecom", msg_id=f"m{n}", user_id="zhang", text=text, received_at=datetime(2026, 11, 18, 10, 0)
+    )
     return "\n".join(r.text for r in await app.dispatcher.handle(msg))
 
 

@@ -40,8 +40,9 @@ async def test_catch_up_across_the_month_end_skips_the_ended_period(db, settings
     with caplog.at_level(logging.INFO, logger="scheduler.wiring"):
         assert await catch_up(db, settings, Policy(), sender=sender, clock=clock) == []
     assert sender.sent == []  # no "1月走访提醒（截至1月4日）" for a run that belonged to December
-    assert ("catch-up: visit_duties missed its run at 2026-12-25T09:00:00; its period ended at "
-            "2027-01-01T00:00:00, skipped") in caplog.messages
+    assert (
+        "catch-up: visit_duties missed its run at 2026-12-25T09:00:00; its period ended at 2027-01-01T00:00:00, skipped"
+    ) in caplog.messages
     async with db.session() as s:
         assert (await sweeps.job_runs(s))["visit_duties"] == clock.now()
 
@@ -57,10 +58,13 @@ async def test_a_missed_run_within_its_period_is_evaluated_for_that_period(db, s
     assert msg.subject["period"] == "2026-11-25"
 
 
-@pytest.mark.parametrize("mode, reports", [
-    ("skip", ["【民情通】2026年12月工作月报"]),
-    ("evaluate", ["【民情通】2026年11月工作月报", "【民情通】2026年12月工作月报"]),
-])
+@pytest.mark.parametrize(
+    "mode, reports",
+    [
+        ("skip", ["【民情通】2026年12月工作月报"]),
+        ("evaluate", ["【民情通】2026年11月工作月报", "【民情通】2026年12月工作月报"]),
+    ],
+)
 async def test_missed_monthly_runs_skip_or_evaluate_ended_periods(db, mode, reports):
     await _org(db)
     s = parse_settings({"missed_runs": mode})
@@ -99,13 +103,16 @@ async def test_a_queued_reminder_delivered_after_its_period_is_obsolete(db, sett
     assert [(r.status, r.last_error) for r in await outbox_rows(db)] == [("obsolete", "period ended")]
 
 
-@pytest.mark.parametrize("text, local", [
-    ("2026-11-25T01:00Z", datetime(2026, 11, 25, 9, 0)),
-    ("2026-11-25T01:00+00:00", datetime(2026, 11, 25, 9, 0)),
-    ("2026-11-25T09:00+08:00", datetime(2026, 11, 25, 9, 0)),
-    ("2026-11-24T20:30-05:00", datetime(2026, 11, 25, 9, 30)),
-    ("2026-11-25T09:00", datetime(2026, 11, 25, 9, 0)),
-])
+@pytest.mark.parametrize(
+    "text, local",
+    [
+        ("2026-11-25T01:00Z", datetime(2026, 11, 25, 9, 0)),
+        ("2026-11-25T01:00+00:00", datetime(2026, 11, 25, 9, 0)),
+        ("2026-11-25T09:00+08:00", datetime(2026, 11, 25, 9, 0)),
+        ("2026-11-24T20:30-05:00", datetime(2026, 11, 25, 9, 30)),
+        ("2026-11-25T09:00", datetime(2026, 11, 25, 9, 0)),
+    ],
+)
 def test_now_with_an_offset_is_converted_to_the_organisations_zone(text, local, settings):
     assert ops.parse_now(text, settings) == local
 

@@ -24,34 +24,40 @@ def test_defaults():
 
 
 def test_duty_rules_parse():
-    s = parse_settings({"duties": [
-        {"name": "包联宿舍", "who": "all", "what": "own points", "point_types": ["宿舍"]},
-        {"name": "食堂陪餐", "who": ["中层副职以上", "辅导员"], "what": ["食堂"], "times": 2},
-    ]})
+    s = parse_settings(
+        {
+            "duties": [
+                {"name": "包联宿舍", "who": "all", "what": "own points", "point_types": ["宿舍"]},
+                {"name": "食堂陪餐", "who": ["中层副职以上", "辅导员"], "what": ["食堂"], "times": 2},
+            ]
+        }
+    )
     assert s.duties[0].what == OWN_POINTS and s.duties[0].point_types == ("宿舍",)
     assert s.duties[1].who == ("中层副职以上", "辅导员") and s.duties[1].times == 2
 
 
-@pytest.mark.parametrize(("raw", "key"), [
-    ({"reminder_days": [15, 31]}, "scheduler.reminder_days"),
-    ({"reminder_time": "9点"}, "scheduler.reminder_time"),
-    ({"quiet_hours": ["21:00"]}, "scheduler.quiet_hours"),
-    ({"before_deadline_days": -1}, "scheduler.before_deadline_days"),
-    ({"escalate_head_after": 5, "escalate_leaders_after": 4}, "scheduler.escalate_leaders_after"),
-    ({"digest_weekday": "someday"}, "scheduler.digest_weekday"),
-    ({"duties": [{"name": "x", "times": 0}]}, "scheduler.duties[0].times"),
-    ({"duties": [{"name": "x", "per": "week"}]}, "scheduler.duties[0].per"),
-    ({"duties": [{"name": "x", "what": ["食堂"], "point_types": ["宿舍"]}]},
-     "scheduler.duties[0].point_types"),
-    ({"wecom_group_bytes": 9000}, "scheduler.wecom_group_bytes"),
-    ({"remind_days": [1]}, "scheduler.remind_days"),
-    ({"missed_runs": "replay"}, "scheduler.missed_runs"),
-    ({"holidays": {"fallback": "weekdays"}}, "scheduler.holidays.fallback"),
-    ({"holidays": {"warn_from": "13-01"}}, "scheduler.holidays.warn_from"),
-    ({"holidays": {"file": 3}}, "scheduler.holidays.file"),
-    ({"holidays": {"notify": []}}, "scheduler.holidays.notify"),
-    ({"holidays": {"source": "x"}}, "scheduler.holidays.source"),
-])
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"reminder_days": [15, 31]}, "scheduler.reminder_days"),
+        ({"reminder_time": "9点"}, "scheduler.reminder_time"),
+        ({"quiet_hours": ["21:00"]}, "scheduler.quiet_hours"),
+        ({"before_deadline_days": -1}, "scheduler.before_deadline_days"),
+        ({"escalate_head_after": 5, "escalate_leaders_after": 4}, "scheduler.escalate_leaders_after"),
+        ({"digest_weekday": "someday"}, "scheduler.digest_weekday"),
+        ({"duties": [{"name": "x", "times": 0}]}, "scheduler.duties[0].times"),
+        ({"duties": [{"name": "x", "per": "week"}]}, "scheduler.duties[0].per"),
+        ({"duties": [{"name": "x", "what": ["食堂"], "point_types": ["宿舍"]}]}, "scheduler.duties[0].point_types"),
+        ({"wecom_group_bytes": 9000}, "scheduler.wecom_group_bytes"),
+        ({"remind_days": [1]}, "scheduler.remind_days"),
+        ({"missed_runs": "replay"}, "scheduler.missed_runs"),
+        ({"holidays": {"fallback": "weekdays"}}, "scheduler.holidays.fallback"),
+        ({"holidays": {"warn_from": "13-01"}}, "scheduler.holidays.warn_from"),
+        ({"holidays": {"file": 3}}, "scheduler.holidays.file"),
+        ({"holidays": {"notify": []}}, "scheduler.holidays.notify"),
+        ({"holidays": {"source": "x"}}, "scheduler.holidays.source"),
+    ],
+)
 def test_bad_values_name_the_key(raw, key):
     with pytest.raises(ConfigError) as e:
         parse_settings(raw)
@@ -71,8 +77,7 @@ def test_trigger_times():
     assert _next("deadlines", s, now) == datetime(2026, 10, 16, 9, 0, tzinfo=TZ)
     assert _next("weekly_digest", s, now) == datetime(2026, 10, 19, 9, 0, tzinfo=TZ)  # a Monday
     assert _next("monthly_report", s, now) == datetime(2026, 11, 1, 9, 0, tzinfo=TZ)
-    assert _next("monthly_report", s, datetime(2026, 12, 1, 9, 0, tzinfo=TZ)) == datetime(2026, 12, 1, 9, 0,
-                                                                                           tzinfo=TZ)
+    assert _next("monthly_report", s, datetime(2026, 12, 1, 9, 0, tzinfo=TZ)) == datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 
 
 def test_trigger_uses_the_configured_zone():

@@ -16,8 +16,7 @@ AT = datetime(2026, 11, 18, 9, 30, 15)
 
 
 def arrival(key: str, text: str = "走访记录") -> inbound.Arrival:
-    return inbound.Arrival(dedupe_key=key, channel="wecom", sender="u1", chat_id=None, text=text, at=AT,
-                           cadre_id=None)
+    return inbound.Arrival(dedupe_key=key, channel="wecom", sender="u1", chat_id=None, text=text, at=AT, cadre_id=None)
 
 
 async def test_claim_skips_known_keys_and_returns_the_new_ids(db):
@@ -39,12 +38,29 @@ async def test_a_refused_batch_leaves_nothing_and_text_with_nul_is_kept(db):
     claimed = await db.run_write(inbound.claim_many, [arrival("k", "含\x00字符")])
 
     def write(conn):
-        return bulk.insert_rows(conn, Visit.__table__, [
-            {"cadre_id": None, "unit_id": unit.id, "date": date(2026, 11, 18), "place_type": "宿舍",
-             "place": "梅园3栋", "people": 5, "text": "t", "message_id": claimed["k"], "created_at": AT,
-             "revoked_at": None}], returning=("id",))
+        return bulk.insert_rows(
+            conn,
+            Visit.__table__,
+            [
+                {
+                    "cadre_id": None,
+                    "unit_id": unit.id,
+                    "date": date(2026, 11, 18),
+                    "place_type": "宿舍",
+                    "place": "梅园3栋",
+                    "people": 5,
+                    "text": "t",
+                    "message_id": claimed["k"],
+                    "created_at": AT,
+                    "revoked_at": None,
+                }
+            ],
+            returning=("id",),
+        )
 
-    with pytest.raises(StorageError, match="IntegrityError"):  # cadre_id is NOT NULL: the database refuses, nothing half-written
+    with pytest.raises(
+        StorageError, match="IntegrityError"
+    ):  # cadre_id is NOT NULL: the database refuses, nothing half-written
         await db.run_write(write)
     async with db.session() as s:
         assert await s.scalar(select(Visit.id)) is None

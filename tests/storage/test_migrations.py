@@ -41,14 +41,20 @@ async def test_0019_moves_platform_ids_into_accounts_and_back(db):
     await migrate.downgrade(db, "0018")
     async with db.engine.begin() as conn:
         await conn.execute(text("insert into units (id, name) values (1, '计算机学院')"))
-        await conn.execute(text(
-            "insert into cadres (id, name, unit_id, roles, wecom_userid, dingtalk_userid, dingtalk_staffid, active)"
-            " values (1, '张', 1, '[]', 'zhang', 'dz', 'dz', true), (2, '李', 1, '[]', null, null, 'staff9', true),"
-            " (3, '王', 1, '[]', null, null, null, true)"))
+        await conn.execute(
+            text(
+                "insert into cadres (id, name, unit_id, roles, wecom_userid, dingtalk_userid, dingtalk_staffid, active)"
+                " values (1, '张', 1, '[]', 'zhang', 'dz', 'dz', true), (2, '李', 1, '[]', null, null, 'staff9', true),"
+                " (3, '王', 1, '[]', null, null, null, true)"
+            )
+        )
     await migrate.upgrade(db)
     async with db.engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "select cadre_id, channel, account_id from platform_accounts order by cadre_id, channel"))).all()
+        rows = (
+            await conn.execute(
+                text("select cadre_id, channel, account_id from platform_accounts order by cadre_id, channel")
+            )
+        ).all()
         columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("cadres"))}
     assert [tuple(r) for r in rows] == [(1, "dingtalk", "dz"), (1, "wecom", "zhang"), (2, "dingtalk", "staff9")]
     assert not columns & {"wecom_userid", "dingtalk_userid", "dingtalk_staffid"}

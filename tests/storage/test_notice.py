@@ -31,11 +31,19 @@ ADDRESSES = [
     (CadreAddress(7), ("auto", "cadre", "7")),
     (GroupAddress(3), ("auto", "group", "3")),
     (PlatformAddress("wecom", "user", "zhangsan"), ("wecom", "user", "zhangsan")),
-    (PlatformAddress("dingtalk", "webhook", "https://oapi.dingtalk.com/robot/send?access_token=T"),
-     ("dingtalk", "webhook", "https://oapi.dingtalk.com/robot/send?access_token=T")),
-    (DingTalkSession("https://oapi.dingtalk.com/robot/sendBySession?session=S", 1763427600000, "s1", "cid1"),
-     ("dingtalk", "session", '{"url":"https://oapi.dingtalk.com/robot/sendBySession?session=S",'
-                             '"expires_ms":1763427600000,"user":"s1","chat":"cid1"}')),
+    (
+        PlatformAddress("dingtalk", "webhook", "https://oapi.dingtalk.com/robot/send?access_token=T"),
+        ("dingtalk", "webhook", "https://oapi.dingtalk.com/robot/send?access_token=T"),
+    ),
+    (
+        DingTalkSession("https://oapi.dingtalk.com/robot/sendBySession?session=S", 1763427600000, "s1", "cid1"),
+        (
+            "dingtalk",
+            "session",
+            '{"url":"https://oapi.dingtalk.com/robot/sendBySession?session=S",'
+            '"expires_ms":1763427600000,"user":"s1","chat":"cid1"}',
+        ),
+    ),
     (ConsoleAddress("刘处长"), ("console", "user", "刘处长")),
 ]
 
@@ -49,11 +57,20 @@ def test_an_address_is_its_outbox_columns_and_back(address, row):
 def test_rows_of_older_releases_still_read():
     assert address_of("auto", "wecom_user", "u1") == PlatformAddress("wecom", "user", "u1")
     assert address_of("auto", "dingtalk_session", '{"url":"https://x","user":"s1"}') == DingTalkSession(
-        "https://x", None, "s1", None)
+        "https://x", None, "s1", None
+    )
 
 
-@pytest.mark.parametrize("row", [("auto", "cadre", "张三"), ("auto", "user", "u1"), ("feishu", "user", "u1"),
-                                 ("dingtalk", "session", "{not json"), ("dingtalk", "session", '{"url":"x"}')])
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("auto", "cadre", "张三"),
+        ("auto", "user", "u1"),
+        ("feishu", "user", "u1"),
+        ("dingtalk", "session", "{not json"),
+        ("dingtalk", "session", '{"url":"x"}'),
+    ],
+)
 def test_columns_that_name_nobody_are_refused(row):
     with pytest.raises(BadAddress):
         address_of(*row)
@@ -66,14 +83,22 @@ def test_a_sender_is_addressed_on_their_channel():
 
 async def _rows(db):
     async with db.session() as s:
-        return [(o.channel, o.target_kind, o.target, o.msg_type, o.body, o.dedupe_key, o.next_attempt_at,
-                 o.subject) for o in await s.scalars(select(Outbox).order_by(Outbox.id))]
+        return [
+            (o.channel, o.target_kind, o.target, o.msg_type, o.body, o.dedupe_key, o.next_attempt_at, o.subject)
+            for o in await s.scalars(select(Outbox).order_by(Outbox.id))
+        ]
 
 
 BATCH = [
     Notice(CadreAddress(1), "一", "k1"),
-    Notice(GroupAddress(2), "## 周报", "k2", kind="markdown", not_before=datetime(2026, 11, 18, 10, 0),
-           subject={"job": "weekly_digest", "part": 1, "parts": 1}),
+    Notice(
+        GroupAddress(2),
+        "## 周报",
+        "k2",
+        kind="markdown",
+        not_before=datetime(2026, 11, 18, 10, 0),
+        subject={"job": "weekly_digest", "part": 1, "parts": 1},
+    ),
     Notice(ConsoleAddress("刘处长"), '{"file": "ledger"}', "k3", kind="file"),
 ]
 
@@ -89,8 +114,16 @@ async def test_one_at_a_time_and_all_at_once_write_the_same_rows(db, tmp_path):
     assert await _rows(db) == batched
     assert batched == [
         ("auto", "cadre", "1", "text", "一", "k1", NOW, None),
-        ("auto", "group", "2", "markdown", "## 周报", "k2", datetime(2026, 11, 18, 10, 0),
-         {"job": "weekly_digest", "part": 1, "parts": 1}),
+        (
+            "auto",
+            "group",
+            "2",
+            "markdown",
+            "## 周报",
+            "k2",
+            datetime(2026, 11, 18, 10, 0),
+            {"job": "weekly_digest", "part": 1, "parts": 1},
+        ),
         ("console", "user", "刘处长", "file", '{"file": "ledger"}', "k3", NOW, None),
     ]
 
@@ -110,6 +143,8 @@ def test_storage_outbox_is_the_only_writer_of_new_rows():
     writers = []
     for path in sorted(p for d in ("bot", "handlers", "scheduler", "storage") for p in (root / d).rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if "migrations" not in path.parts and re.search(r"INSERT INTO outbox|insert\(Outbox\b|(?<!class )\bOutbox\(", text):
+        if "migrations" not in path.parts and re.search(
+            r"INSERT INTO outbox|insert\(Outbox\b|(?<!class )\bOutbox\(", text
+        ):
             writers.append(path.relative_to(root).as_posix())
     assert writers == ["storage/outbox.py"]

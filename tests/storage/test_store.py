@@ -37,12 +37,24 @@ async def test_write_rolls_back_as_a_whole(db):
 
 
 async def test_upsert_cadre_updates_instead_of_duplicating(db):
-    row = RosterRow(name="张老师", unit="计算机学院", roles=("cadre",), wecom_userid="zhang",
-                    dingtalk_userid=None, points=(("梅园3栋", "宿舍"),))
+    row = RosterRow(
+        name="张老师",
+        unit="计算机学院",
+        roles=("cadre",),
+        wecom_userid="zhang",
+        dingtalk_userid=None,
+        points=(("梅园3栋", "宿舍"),),
+    )
     async with db.write() as s:
         _, created = await upsert_cadre(s, row)
-    moved = RosterRow(name="张老师", unit="文学院", roles=("cadre", "辅导员"), wecom_userid="zhang",
-                      dingtalk_userid="dz", points=(("桂园1栋", "宿舍"),))
+    moved = RosterRow(
+        name="张老师",
+        unit="文学院",
+        roles=("cadre", "辅导员"),
+        wecom_userid="zhang",
+        dingtalk_userid="dz",
+        points=(("桂园1栋", "宿舍"),),
+    )
     async with db.write() as s:
         _, created_again = await upsert_cadre(s, moved)
     assert created and not created_again
@@ -56,12 +68,25 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
 async def test_item_queries_respect_scope_and_overdue(db):
     async with db.write() as s:
         for n, unit in enumerate(("甲", "乙")):
-            await upsert_cadre(s, RosterRow(name=f"干部{n}", unit=unit, roles=("cadre",),
-                                            wecom_userid=f"u{n}", dingtalk_userid=None, points=()))
+            await upsert_cadre(
+                s,
+                RosterRow(
+                    name=f"干部{n}", unit=unit, roles=("cadre",), wecom_userid=f"u{n}", dingtalk_userid=None, points=()
+                ),
+            )
         a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
         for owner, deadline in ((a, date(2026, 11, 10)), (a, date(2026, 11, 30)), (b, date(2026, 11, 1))):
-            s.add(Item(category="食堂", text="x", reporter_id=owner.id, owner_id=owner.id,
-                       unit_id=owner.unit_id, deadline=deadline, created_at=NOW))
+            s.add(
+                Item(
+                    category="食堂",
+                    text="x",
+                    reporter_id=owner.id,
+                    owner_id=owner.id,
+                    unit_id=owner.unit_id,
+                    deadline=deadline,
+                    created_at=NOW,
+                )
+            )
     today = date(2026, 11, 18)
     async with db.session() as s:
         assert await count_items(s, Scope(a.id), status="overdue", today=today) == 1

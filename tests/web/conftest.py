@@ -137,16 +137,30 @@ async def fake(aiohttp_server):
 
 
 def platform_cfg(tmp_path, base: str, which: str) -> Config:
-    wecom = WeComConfig(corp_id="corp", agent_id="1000002", secret="s", token="t",
-                        encoding_aes_key="a" * 43, api_base=base) if which == "wecom" else WeComConfig()
-    ding = DingTalkConfig(mode="http", app_key="k", app_secret="s", robot_code="robot1",
-                          api_base=base) if which == "dingtalk" else DingTalkConfig(mode="off")
+    wecom = (
+        WeComConfig(corp_id="corp", agent_id="1000002", secret="s", token="t", encoding_aes_key="a" * 43, api_base=base)
+        if which == "wecom"
+        else WeComConfig()
+    )
+    ding = (
+        DingTalkConfig(mode="http", app_key="k", app_secret="s", robot_code="robot1", api_base=base)
+        if which == "dingtalk"
+        else DingTalkConfig(mode="off")
+    )
     return Config(data_dir=tmp_path, wecom=wecom, dingtalk=ding, outbox=OutboxConfig(max_attempts=2))
 
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @contextlib.asynccontextmanager
@@ -156,7 +170,8 @@ async def chromium(profile: Path, **options: Any) -> AsyncIterator[Any]:
 
     async with async_playwright() as pw:
         context = await pw.chromium.launch_persistent_context(
-            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS, locale="zh-CN", **options)
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=ARGS, locale="zh-CN", **options
+        )
         try:
             yield context
         finally:

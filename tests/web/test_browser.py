@@ -13,8 +13,9 @@ import pytest
 from bot.server import create_app
 from tests.web.conftest import CHROMIUM, chat_link, chromium, seed
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
-                                "(apt-get install chromium; .ci/run does it in CI)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run does it in CI)"
+)
 
 
 @pytest.fixture

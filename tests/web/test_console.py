@@ -28,7 +28,9 @@ async def test_only_leaders_heads_and_admins_get_a_link_and_never_in_a_group(dis
     assert await say(dispatcher, "zhang", "后台") == "只有领导、单位负责人和管理员可以进入后台。"
     assert await say(dispatcher, "wang", "后台", chat_id="g1") == "后台链接含个人信息，请私聊我发送「后台」。"
     reply = await say(dispatcher, "li", "后台")
-    assert reply.startswith("后台登录链接（10分钟内有效，只能使用一次，请勿转发）：\nhttp://127.0.0.1:8080/console/login?t=")
+    assert reply.startswith(
+        "后台登录链接（10分钟内有效，只能使用一次，请勿转发）：\nhttp://127.0.0.1:8080/console/login?t="
+    )
 
 
 async def test_pages_need_a_session(client):
@@ -82,8 +84,11 @@ async def test_action_goes_through_the_chat_and_notifies(client, dispatcher, clo
     await sign_in(client, dispatcher, "wang")
     page = await (await client.get("/console/items/2")).text()
     assert "13812345678" not in page
-    r = await client.post("/console/items/2", data={"csrf": csrf_of(page), "nonce": "n1", "action": "resolve",
-                                                    "note": "更换了循环泵"}, allow_redirects=False)
+    r = await client.post(
+        "/console/items/2",
+        data={"csrf": csrf_of(page), "nonce": "n1", "action": "resolve", "note": "更换了循环泵"},
+        allow_redirects=False,
+    )
     assert r.status == 302
     page = await (await client.get("/console/items/2")).text()
     assert '<span class="status" id="status">已办结</span>' in page
@@ -91,6 +96,7 @@ async def test_action_goes_through_the_chat_and_notifies(client, dispatcher, clo
     from sqlalchemy import select
 
     from storage.models import Outbox
+
     async with db.session() as s:
         bodies = [o.body for o in await s.scalars(select(Outbox).where(Outbox.target == "3"))]
     assert "您提出的问题 #2 已办结：更换了循环泵" in bodies  # 张老师 told, as in chat
@@ -125,6 +131,7 @@ async def test_export_in_chat_queues_a_file(dispatcher, clock, db):
     from sqlalchemy import select
 
     from storage.models import Outbox
+
     async with db.session() as s:
         rows = list(await s.scalars(select(Outbox).where(Outbox.msg_type == "file")))
     # practice in the console stays in the console (the file is named there, not sent to a platform)
@@ -139,13 +146,15 @@ def test_export_month_words():
     from handlers.console_access import export_month
 
     today = date(2026, 1, 15)
+
     def words(t):
         cmd = parse_command(t)
         return f"{cmd.arg} {cmd.extra}"
 
-    assert [export_month(words(t), today) for t in
-            ("导出台账", "导出本月台账", "导出上月台账", "导出台账 2025-11", "导出2025年10月台账")] == [
-        "2026-01", "2026-01", "2025-12", "2025-11", "2025-10"]
+    assert [
+        export_month(words(t), today)
+        for t in ("导出台账", "导出本月台账", "导出上月台账", "导出台账 2025-11", "导出2025年10月台账")
+    ] == ["2026-01", "2026-01", "2025-12", "2025-11", "2025-10"]
     assert parse_command("后台").name == "console" and parse_command("导出完整台账").arg == "完整"
 
 
@@ -154,14 +163,20 @@ async def test_web_settings_come_from_the_config(db, parser, clock, roster, tmp_
     from bot.web.settings import web_settings
     from handlers.dispatch import Dispatcher
 
-    cfg = parse_config({"data_dir": str(tmp_path), "web": {"base_url": "https://mq.example.edu.cn/",
-                                                           "link_minutes": 5, "page_size": 20}})
+    cfg = parse_config(
+        {
+            "data_dir": str(tmp_path),
+            "web": {"base_url": "https://mq.example.edu.cn/", "link_minutes": 5, "page_size": 20},
+        }
+    )
     assert (cfg.policy.console_url, cfg.policy.console_link_minutes) == ("https://mq.example.edu.cn", 5)
     s = web_settings(cfg)
     assert (s.base_url, s.page_size, s.session_hours) == ("https://mq.example.edu.cn", 20, 8)
     assert (tmp_path / "web.key").exists()  # generated once, kept
     reply = await say(Dispatcher(db, parser, cfg.policy, clock), "wang", "后台")
-    assert reply.startswith("后台登录链接（5分钟内有效，只能使用一次，请勿转发）：\nhttps://mq.example.edu.cn/console/login?t=")
+    assert reply.startswith(
+        "后台登录链接（5分钟内有效，只能使用一次，请勿转发）：\nhttps://mq.example.edu.cn/console/login?t="
+    )
 
 
 async def test_unit_head_approves_an_extension_from_the_item_page(client, dispatcher, clock):
@@ -171,8 +186,9 @@ async def test_unit_head_approves_an_extension_from_the_item_page(client, dispat
     await sign_in(client, dispatcher, "li")  # 李院长, head of 计算机学院
     page = await (await client.get("/console/items/1")).text()
     assert '<p id="extension">责任人申请延期到 2026-12-20：</p>' in page
-    r = await client.post("/console/items/1", data={"csrf": csrf_of(page), "nonce": "x1", "action": "approve"},
-                          allow_redirects=False)
+    r = await client.post(
+        "/console/items/1", data={"csrf": csrf_of(page), "nonce": "x1", "action": "approve"}, allow_redirects=False
+    )
     assert r.status == 302
     page = await (await client.get("/console/items/1")).text()
     assert "<dd>2026-12-20</dd>" in page and 'id="extension"' not in page

@@ -29,8 +29,19 @@ def jpeg(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-async def attach(client, db, data: bytes | None, *, item_id=None, visit_id=None, role="evidence", kind="image",
-                 mime="image/jpeg", name=None, place=None) -> tuple[str | None, str | None]:
+async def attach(
+    client,
+    db,
+    data: bytes | None,
+    *,
+    item_id=None,
+    visit_id=None,
+    role="evidence",
+    kind="image",
+    mime="image/jpeg",
+    name=None,
+    place=None,
+) -> tuple[str | None, str | None]:
     """Store bytes and a stored attachment row as the download worker leaves them; its hashes."""
     store = client.app[SERVICES].media.store
     sha = store.put(data) if data is not None else None
@@ -39,13 +50,26 @@ async def attach(client, db, data: bytes | None, *, item_id=None, visit_id=None,
         zhang = await s.scalar(select(Cadre.id).join(PlatformAccount).where(PlatformAccount.account_id == "zhang"))
         lat, lng, label = place or (None, None, None)
         row = await attachments.add(
-            s, dedupe_key=f"test:{sha or label}:{item_id}:{visit_id}", cadre_id=zhang, channel="wecom",
-            sender="zhang", kind=kind, source=None if place else "m", file_name=name, item_id=item_id,
-            visit_id=visit_id, role=role, status="stored" if place else "pending", next_attempt_at=NOW,
-            created_at=NOW, latitude=lat, longitude=lng, label=label)
+            s,
+            dedupe_key=f"test:{sha or label}:{item_id}:{visit_id}",
+            cadre_id=zhang,
+            channel="wecom",
+            sender="zhang",
+            kind=kind,
+            source=None if place else "m",
+            file_name=name,
+            item_id=item_id,
+            visit_id=visit_id,
+            role=role,
+            status="stored" if place else "pending",
+            next_attempt_at=NOW,
+            created_at=NOW,
+            latitude=lat,
+            longitude=lng,
+            label=label,
+        )
         if sha is not None:
-            await attachments.mark_stored(s, row, sha256=sha, thumb_sha256=thumb, mime=mime, size=len(data),
-                                          now=NOW)
+            await attachments.mark_stored(s, row, sha256=sha, thumb_sha256=thumb, mime=mime, size=len(data), now=NOW)
     return sha, thumb
 
 
@@ -58,10 +82,14 @@ async def test_a_viewer_in_scope_sees_the_item_photos_and_gets_the_originals(cli
 
     await sign_in(client, dispatcher, "li")  # 计算机学院's head
     html = await (await client.get("/console/items/2")).text()
-    assert (f'<dt>问题照片</dt><dd><span class="photos"><a href="/console/files/{sha}" target="_blank" '
-            f'rel="noopener"><img src="/console/files/{sha}/thumb" alt="问题照片1"') in html
-    assert (f'<dt>办结照片</dt><dd><span class="photos"><a href="/console/files/{after}" target="_blank" '
-            f'rel="noopener"><img src="/console/files/{after}/thumb" alt="办结照片1"') in html
+    assert (
+        f'<dt>问题照片</dt><dd><span class="photos"><a href="/console/files/{sha}" target="_blank" '
+        f'rel="noopener"><img src="/console/files/{sha}/thumb" alt="问题照片1"'
+    ) in html
+    assert (
+        f'<dt>办结照片</dt><dd><span class="photos"><a href="/console/files/{after}" target="_blank" '
+        f'rel="noopener"><img src="/console/files/{after}/thumb" alt="办结照片1"'
+    ) in html
     assert f'<dt>附件</dt><dd><a href="/console/files/{pdf}">整改方案.pdf</a>（1KB）' in html
 
     original = await client.get(f"/console/files/{sha}")
@@ -104,8 +132,10 @@ async def test_the_visit_ledger_shows_the_visit_photos_and_its_location(client, 
 
     await sign_in(client, dispatcher, "li")
     html = await (await client.get("/console/visits")).text()
-    assert f'<a href="/console/files/{sha}" target="_blank" rel="noopener"><img src="/console/files/{sha}/thumb"' \
-           ' alt="走访照片1"' in html
+    assert (
+        f'<a href="/console/files/{sha}" target="_blank" rel="noopener"><img src="/console/files/{sha}/thumb"'
+        ' alt="走访照片1"' in html
+    )
     assert '<span class="place">位置：梅园3栋（30.523100, 114.356200）</span>' in html
     assert (await client.get(f"/console/files/{sha}")).status == 200
 

@@ -23,8 +23,7 @@ def sheet_ids(content: bytes) -> list[int]:
 
 
 @pytest.mark.parametrize("which", ["wecom", "dingtalk"])
-async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatcher, clock, aiohttp_client,
-                                            monkeypatch):
+async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatcher, clock, aiohttp_client, monkeypatch):
     await seed(dispatcher, clock)
     clock.set(datetime(2026, 11, 20, 9, 0))
     app = create_app(platform_cfg(tmp_path, fake.base, which), db, dispatcher, clock, start_worker=False)
@@ -34,7 +33,8 @@ async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatche
     services = client.app[SERVICES]
     user = "liu" if which == "wecom" else "ding_liu"
     assert await say(dispatcher, user, "导出本月台账", channel=which) == (
-        "正在生成2026年11月台账（后勤处，手机号和证件号已隐去），稍后以文件发给您。")
+        "正在生成2026年11月台账（后勤处，手机号和证件号已隐去），稍后以文件发给您。"
+    )
     while await services.worker.run_once():
         pass
     assert len(fake.uploads) == 1
@@ -50,12 +50,12 @@ async def test_the_ledger_arrives_as_a_file(which, fake, tmp_path, db, dispatche
         assert path == "/media/upload"
         assert sent_path == "/v1.0/robot/oToMessages/batchSend"
         assert body["msgKey"] == "sampleFile" and body["userIds"] == ["ding_liu"]
-        assert json.loads(body["msgParam"]) == {"mediaId": "m1", "fileName": "台账-2026-11.xlsx",
-                                                "fileType": "xlsx"}
+        assert json.loads(body["msgParam"]) == {"mediaId": "m1", "fileName": "台账-2026-11.xlsx", "fileType": "xlsx"}
 
 
-async def test_leader_gets_everything_and_unmasked_only_when_asked(fake, tmp_path, db, dispatcher, clock,
-                                                                   aiohttp_client, monkeypatch, caplog):
+async def test_leader_gets_everything_and_unmasked_only_when_asked(
+    fake, tmp_path, db, dispatcher, clock, aiohttp_client, monkeypatch, caplog
+):
     await seed(dispatcher, clock)
     cfg = dataclasses.replace(platform_cfg(tmp_path, fake.base, "wecom"))
     client = await aiohttp_client(create_app(cfg, db, dispatcher, clock, start_worker=False))
@@ -63,7 +63,8 @@ async def test_leader_gets_everything_and_unmasked_only_when_asked(fake, tmp_pat
 
     services = client.app[SERVICES]
     assert await say(dispatcher, "wang", "导出完整台账", channel="wecom") == (
-        "正在生成2026年11月台账（全部单位，未隐去手机号和证件号，请妥善保管），稍后以文件发给您。")
+        "正在生成2026年11月台账（全部单位，未隐去手机号和证件号，请妥善保管），稍后以文件发给您。"
+    )
     assert "unmasked ledger export requested by cadre:1 for 2026-11" in caplog.text
     while await services.worker.run_once():
         pass

@@ -15,22 +15,26 @@ from storage.models import Item
 from tests.web.conftest import CHROMIUM, chromium
 from tests.web.test_public_rating import link_for, resolved_item
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed "
-                                "(apt-get install chromium; .ci/run does it in CI)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed (apt-get install chromium; .ci/run does it in CI)"
+)
 
 
 @pytest.fixture
 async def site(aiohttp_server, tmp_path, db, dispatcher, clock):
-    cfg = Config(data_dir=tmp_path, public={"disclosure": "public", "show_cadres": False,
-                                            "intranet": (ipaddress.ip_network("10.0.0.0/8"),)})
+    cfg = Config(
+        data_dir=tmp_path,
+        public={"disclosure": "public", "show_cadres": False, "intranet": (ipaddress.ip_network("10.0.0.0/8"),)},
+    )
     server = await aiohttp_server(create_app(cfg, db, dispatcher, clock, start_worker=False))
     return f"http://127.0.0.1:{server.port}"
 
 
 @pytest.fixture
 async def phone(tmp_path):
-    async with chromium(tmp_path / "profile", viewport={"width": 390, "height": 844}, is_mobile=True,
-                        has_touch=True) as context:
+    async with chromium(
+        tmp_path / "profile", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ) as context:
         yield context
 
 

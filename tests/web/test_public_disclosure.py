@@ -22,14 +22,17 @@ def visible_text(html: str) -> str:
 
 
 def cfg(tmp_path, mode: str, nets: tuple[str, ...] = ("127.0.0.0/8",), cadres: bool = False) -> Config:
-    return Config(data_dir=tmp_path, public={"disclosure": mode, "show_cadres": cadres,
-                                             "intranet": tuple(ipaddress.ip_network(n) for n in nets)})
+    return Config(
+        data_dir=tmp_path,
+        public={"disclosure": mode, "show_cadres": cadres, "intranet": tuple(ipaddress.ip_network(n) for n in nets)},
+    )
 
 
 @pytest.fixture
 def serve(aiohttp_client, db, dispatcher, clock):
     async def start(config: Config):
         return await aiohttp_client(create_app(config, db, dispatcher, clock, start_worker=False))
+
     return start
 
 
@@ -58,7 +61,10 @@ async def test_unit_page_shows_the_month_masked_without_kept_off_items(serve, tm
     await seed(dispatcher, clock)
     assert await say(dispatcher, "zhang", "不公示 #3 涉及学生隐私") == "只有问题所属单位的负责人或领导可以设置不公示。"
     assert await say(dispatcher, "li", "不公示 #3") == "请写明不公示的原因，例如「不公示 #12 涉及学生隐私」。"
-    assert await say(dispatcher, "li", "不公示 #3 涉及学生隐私") == "问题 #3 不在公示页面上显示（原因：涉及学生隐私，已记录）。"
+    assert (
+        await say(dispatcher, "li", "不公示 #3 涉及学生隐私")
+        == "问题 #3 不在公示页面上显示（原因：涉及学生隐私，已记录）。"
+    )
     async with db.session() as s:
         [ev] = list(await s.scalars(select(ItemEvent).where(ItemEvent.kind == "unpublished")))
         assert (ev.item_id, ev.note) == (3, "涉及学生隐私")

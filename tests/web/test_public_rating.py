@@ -38,19 +38,27 @@ async def test_reply_names_the_link_the_qr_code_and_the_rules(dispatcher, clock)
     await resolved_item(dispatcher, clock)
     reply = await say(dispatcher, "zhao", "回访链接 #1")
     path = LINK.search(reply).group(1)
-    assert reply == ("问题 #1 的回访链接（14天内有效，只能评价一次）：\n"
-                     f"http://127.0.0.1:8080{path}\n"
-                     f"二维码图片：http://127.0.0.1:8080{path}.png\n"
-                     "请转发给提出问题的同学、家长或群众，由本人评价满意、基本满意或不满意。")
+    assert reply == (
+        "问题 #1 的回访链接（14天内有效，只能评价一次）：\n"
+        f"http://127.0.0.1:8080{path}\n"
+        f"二维码图片：http://127.0.0.1:8080{path}.png\n"
+        "请转发给提出问题的同学、家长或群众，由本人评价满意、基本满意或不满意。"
+    )
 
 
 async def test_link_refused_before_resolution_in_groups_and_to_others(dispatcher, clock):
     await say(dispatcher, "zhao", "有同学反映二食堂饭菜偏咸")
-    assert await say(dispatcher, "zhao", "回访链接 #1") == "问题 #1 当前待签收，不能生成回访链接（办结后才能请群众评价）。"
+    assert (
+        await say(dispatcher, "zhao", "回访链接 #1") == "问题 #1 当前待签收，不能生成回访链接（办结后才能请群众评价）。"
+    )
     await say(dispatcher, "zhao", "办结 #1 已沟通")
     assert await say(dispatcher, "zhao", "回访链接 #1", chat_id="g1") == (
-        "回访链接只发给提出问题的本人，请私聊我发送「回访链接 #1」。")
-    assert await say(dispatcher, "chen", "回访链接 #1") == "您没有办理问题 #1 的权限：只有责任人、提出人、本单位负责人和领导可以操作。"
+        "回访链接只发给提出问题的本人，请私聊我发送「回访链接 #1」。"
+    )
+    assert (
+        await say(dispatcher, "chen", "回访链接 #1")
+        == "您没有办理问题 #1 的权限：只有责任人、提出人、本单位负责人和领导可以操作。"
+    )
 
 
 async def test_unsatisfied_rating_reopens_notifies_and_link_is_single_use(client, dispatcher, db, clock):
@@ -152,7 +160,10 @@ async def test_people_rating_counts_with_its_own_weight_and_shows_in_the_ledger(
         [m] = (await unit_metrics(s, clock.now() + timedelta(days=1), response_hours=24, weights=weights)).values()
         rows = await followup_rows(s, LedgerFilter(), clock.now().date())
     assert (m.rated, m.satisfaction_rate) == (2, 0.75)  # (0 × 1 + 1 × 3) ÷ (1 + 3)
-    assert [(r["rating"], r["source"], r["actor"]) for r in rows] == [("不满意", "干部", "赵老师"), ("满意", "群众", "赵老师")]
+    assert [(r["rating"], r["source"], r["actor"]) for r in rows] == [
+        ("不满意", "干部", "赵老师"),
+        ("满意", "群众", "赵老师"),
+    ]
 
 
 async def test_link_refused_once_a_cadre_closed_the_item_and_stays_unused(client, dispatcher, db, clock):

@@ -21,8 +21,11 @@ async def test_wecom_sign_in(aiohttp_client, tmp_path, fake, db, dispatcher, clo
     assert r.status == 302
     where = urlsplit(r.headers["Location"])
     q = parse_qs(where.query)
-    assert (where.netloc, where.path, where.fragment) == ("open.weixin.qq.com", "/connect/oauth2/authorize",
-                                                          "wechat_redirect")
+    assert (where.netloc, where.path, where.fragment) == (
+        "open.weixin.qq.com",
+        "/connect/oauth2/authorize",
+        "wechat_redirect",
+    )
     assert q["appid"] == ["corp"] and q["scope"] == ["snsapi_base"] and q["agentid"] == ["1000002"]
     assert q["redirect_uri"] == ["https://mq.example.edu.cn/console/wecom/callback"]
     bad = await client.get("/console/wecom/callback?code=c-wang&state=other", allow_redirects=False)
@@ -34,8 +37,9 @@ async def test_wecom_sign_in(aiohttp_client, tmp_path, fake, db, dispatcher, clo
     assert (await client.get("/console/items", allow_redirects=False)).status == 200
 
 
-async def test_wecom_sign_in_refuses_ordinary_cadres(aiohttp_client, tmp_path, fake, db, dispatcher, clock,
-                                                     monkeypatch):
+async def test_wecom_sign_in_refuses_ordinary_cadres(
+    aiohttp_client, tmp_path, fake, db, dispatcher, clock, monkeypatch
+):
     client = await app_client(aiohttp_client, tmp_path, fake, db, dispatcher, clock, monkeypatch)
     r = await client.get("/console/wecom", allow_redirects=False)
     state = parse_qs(urlsplit(r.headers["Location"]).query)["state"][0]
@@ -52,8 +56,9 @@ async def test_dingtalk_sign_in(aiohttp_client, tmp_path, fake, db, dispatcher, 
     assert (where.netloc, where.path) == ("login.dingtalk.com", "/oauth2/auth")
     assert q["client_id"] == ["k"] and q["scope"] == ["openid"] and q["response_type"] == ["code"]
     assert q["redirect_uri"] == ["https://mq.example.edu.cn/console/dingtalk/callback"]
-    no = await client.get(f"/console/dingtalk/callback?authCode=c-ding_zhang&state={q['state'][0]}",
-                          allow_redirects=False)
+    no = await client.get(
+        f"/console/dingtalk/callback?authCode=c-ding_zhang&state={q['state'][0]}", allow_redirects=False
+    )
     assert no.status == 403  # 张老师 is an ordinary cadre
     r = await client.get("/console/dingtalk", allow_redirects=False)
     state = parse_qs(urlsplit(r.headers["Location"]).query)["state"][0]
