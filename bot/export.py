@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from handlers.periods import as_datetime, next_month
 from handlers.privacy import mask_numbers
-from handlers.replies import STATUS_NAMES
+from handlers.texts.replies import STATUS_NAMES
 from storage.db import Database
 from storage.ledger import LedgerFilter, followup_rows, item_rows, visit_rows
 

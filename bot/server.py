@@ -37,11 +37,11 @@ from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
 from bot.outbound.ratelimit import WallClock, limiter_for
 from bot.outbound.render import render
-from bot.outbound.texts import FAILED
 from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
 from bot.wecom.callback import WeComCallback
 from handlers.clock import Clock
+from handlers.texts.channel import NOT_HANDLED
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage.db import Database
 from storage.notice import Address, Notice
@@ -140,7 +140,7 @@ class Services:
                 self.media.kick()
         except Exception as exc:
             log.error("handler failed for %s: %s", msg.dedupe_key, type(exc).__name__)
-            replies, outcome = [TextReply(FAILED)], "error"
+            replies, outcome = [TextReply(NOT_HANDLED)], "error"
         elapsed = asyncio.get_running_loop().time() - started
         metrics.HANDLING.labels(msg.channel).observe(elapsed)
         late = outcome == "answered" and elapsed * 1000 > self.cfg.server.reply_budget_ms

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.outbound.texts import FROM_VOICE
+from handlers.texts.channel import FROM_VOICE
 from handlers.types import Reply, TextReply
 
 

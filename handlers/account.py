@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import replies
 from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import ImpossibleDate, parse_range
+from handlers.texts import replies
 from handlers.units import match_unit
 from storage.roster import bind_group
 

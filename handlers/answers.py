@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import replies
 from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
 from handlers.nlu import ParsedQuery
 from handlers.nlu.query import find_person, find_unit_name
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
+from handlers.texts import replies
 from handlers.units import short_names
 from storage.items import count_items, count_visits, list_items, list_visits
 from storage.models import Cadre, Unit

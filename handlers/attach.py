@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
-from handlers import attach_replies as texts
 from handlers.commands import SREF, Command, handles, normalise
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
+from handlers.texts import attachments as texts
 from handlers.types import IncomingMessage, Media, Reply
 from storage import attachments as q
 from storage.items import (

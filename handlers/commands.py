@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
-from handlers.formatting import example_date
 from handlers.nlu.dates import parse_range
+from handlers.texts.formatting import example_date
 
 if TYPE_CHECKING:
     from handlers.context import Ctx

@@ -29,7 +29,6 @@ from handlers import (
     pipeline,
     rating_link,
     record,
-    replies,
     undo,
 )
 from handlers.clock import Clock
@@ -39,6 +38,7 @@ from handlers.errors import UserFacingError
 from handlers.inbound_text import as_typed, command_form
 from handlers.nlu import Parsed, Parser
 from handlers.policy import Policy
+from handlers.texts import replies
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage import outbox
 from storage.db import Database

@@ -19,12 +19,12 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from handlers import replies
 from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
+from handlers.texts import replies
 from handlers.units import match_unit, short_names
 from storage.items import add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, Item, ItemEvent, Unit

@@ -7,11 +7,11 @@ Only in a one-to-one chat (the link is for one person), by those who may act on 
 
 from __future__ import annotations
 
-from handlers import replies
 from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
+from handlers.texts import replies
 from storage import rating_links
 
 PRIVATE_ONLY = "回访链接只发给提出问题的本人，请私聊我发送「回访链接 #{id}」。"

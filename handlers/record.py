@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers import pipeline, replies
+from handlers import pipeline
 from handlers.context import Ctx
 from handlers.nlu import Parsed
 from handlers.policy import TRACK_QUICK, Policy
+from handlers.texts import replies
 from handlers.types import IncomingMessage
 from storage.db import Database
 from storage.groupcommit import GroupCommit

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from handlers import record, replies
+from handlers import record
 from handlers.commands import Command, handles
 from handlers.context import Ctx
+from handlers.texts import replies
 from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
 from storage.models import Item, ItemEvent
 

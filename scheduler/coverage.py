@@ -9,7 +9,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from handlers.policy import Policy
-from scheduler import calm, texts
+from handlers.texts import reminders as texts
+from scheduler import calm
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from storage import sweeps

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from handlers.formatting import fmt_date
 from handlers.policy import Policy
-from scheduler import calm, texts
+from handlers.texts import reminders as texts
+from handlers.texts.formatting import fmt_date
+from scheduler import calm
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list

@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 
 from handlers.policy import Policy
 from handlers.privacy import mask
-from scheduler import calm, texts
+from handlers.texts import reminders as texts
+from scheduler import calm
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
 from scheduler.split import fit_list, split_lines

@@ -7,10 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from handlers.formatting import example_date, fmt_date
 from handlers.nlu.places import names_place
 from handlers.policy import Policy
-from scheduler import calm, texts
+from handlers.texts import reminders as texts
+from handlers.texts.formatting import example_date, fmt_date
+from scheduler import calm
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import OWN_POINTS, DutyRule, SchedulerSettings
 from scheduler.split import split_lines

@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from handlers.policy import Policy
-from scheduler import calm, duties, texts
+from handlers.texts import reminders as texts
+from scheduler import calm, duties
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.digest import pct
 from scheduler.settings import SchedulerSettings

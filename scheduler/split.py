@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scheduler import texts
+from handlers.texts import reminders as texts
 
 _LABEL_RESERVE = len(texts.PART_LABEL.format(n=999, total=999).encode())
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from bot.dingtalk.payload import RobotMessage, webhook_allowed
 from bot.media.inbound import dingtalk_media
-from bot.outbound.texts import NOT_TEXT
 from bot.transcript import from_voice
 from handlers.inbound_text import clean, clean_id
+from handlers.texts.channel import NOT_TEXT
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage.notice import Address, DingTalkSession, PlatformAddress
 

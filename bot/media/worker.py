@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from bot.config import Config
 from bot.media import images
 from bot.media.download import dingtalk_file, wecom_media
-from handlers import attach_replies as texts
 from handlers.clock import Clock
 from handlers.errors import ChannelError, RateLimited
+from handlers.texts import attachments as texts
 from storage import attachments as q
 from storage.blobs import BlobStore, open_store
 from storage.db import Database

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.outbound.texts import FILE_READY
+from handlers.texts.channel import FILE_READY
 from handlers.types import FileReply, MarkdownReply, Reply, TextReply
 from storage.notice import NoticeKind
 

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.public.render import page, qr_png
 from handlers.privacy import mask
-from handlers.replies import STATUS_NAMES
+from handlers.texts.replies import STATUS_NAMES
 from storage.disclosure import month_rows
 from storage.roster import get_unit
 

@@ -25,7 +25,7 @@ from bot.web.settings import WebSettings
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
 from handlers.policy import RATINGS
-from handlers.replies import EVENT_NAMES, STATUS_NAMES
+from handlers.texts.replies import EVENT_NAMES, STATUS_NAMES
 from handlers.types import IncomingMessage
 from storage import console_links
 from storage.items import item_in_scope

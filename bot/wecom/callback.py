@@ -20,12 +20,12 @@ from aiohttp import web
 from bot.media.inbound import wecom_media
 from bot.outbound import split
 from bot.outbound.render import joined_text
-from bot.outbound.texts import NOT_TEXT
 from bot.transcript import from_voice
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.message import WeComMessage
 from handlers.errors import BadRequest, SignatureError
 from handlers.inbound_text import clean, clean_id
+from handlers.texts.channel import NOT_TEXT
 from handlers.types import IncomingMessage, Reply
 from storage.notice import PlatformAddress
 

@@ -13,8 +13,8 @@ from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto
 
 from bot.outbound.dingtalk import sign
-from bot.outbound.texts import FROM_VOICE, NOT_TEXT
 from bot.server import SERVICES, create_app
+from handlers.texts.channel import FROM_VOICE, NOT_TEXT
 from storage.models import CallbackSign, InboundMessage, Outbox
 from tests.bot.fakes import (
     AGENT,

@@ -7,7 +7,8 @@ import asyncio
 
 from sqlalchemy import event, func, select
 
-from handlers import record, replies
+from handlers import record
+from handlers.texts import replies
 from storage.models import Cadre, InboundMessage, Item, ItemEvent, Visit
 from tests.handlers.chat import say
 

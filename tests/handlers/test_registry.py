@@ -5,7 +5,7 @@ import pytest
 
 from handlers import commands, dispatch  # noqa: F401  (dispatch imports every feature module)
 from handlers.commands import SPECS, form, handles
-from scheduler import texts
+from handlers.texts import reminders as texts
 
 
 def test_every_command_has_its_function():
@@ -29,7 +29,7 @@ def test_forms_fill_and_keep_placeholders():
 
 
 def test_reminder_hints_are_made_from_the_forms(monkeypatch):
-    # a renamed command word reaches the reminders without touching scheduler/texts.py
+    # a renamed command word reaches the reminders without touching handlers/texts/reminders.py
     assert (
         texts.REPLY_RESOLVE.format(id=7)
         == f"回复「{form('resolve', id=7)}」办结，或「{form('progress', id=7)}」报告进展。"

@@ -11,8 +11,9 @@ import threading
 import pytest
 from sqlalchemy import func, select, text
 
-from handlers import commands, replies
+from handlers import commands
 from handlers.dispatch import Dispatcher
+from handlers.texts import replies
 from storage.db import Database
 from storage.errors import StorageError, StorageUnavailable
 from storage.models import InboundMessage, Unit

@@ -71,7 +71,7 @@ def test_a_correction_changes_the_next_prediction_for_similar_wording(rules_only
 def test_the_unsure_choice_is_offered_in_the_reply(parser, monkeypatch):
     """When the model's two best categories are close, the record reply names the second one and
     how to switch to it."""
-    from handlers.replies import unsure
+    from handlers.texts.replies import unsure
     from storage.records import NewItem
 
     monkeypatch.setattr(parser.models, "margin", 1.01)  # every item counts as unsure

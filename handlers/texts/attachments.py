@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.formatting import fmt_date
+from handlers.texts.formatting import fmt_date
 from storage.models import Item, Visit
 
 KIND_NAMES = {"image": "照片", "file": "文件", "location": "位置"}
