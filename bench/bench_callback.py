@@ -563,7 +563,9 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
             sys.exit(f"warm-up: {bad} bad answers; see {full_log}")
         owned: dict[str, list[int]] = {}
         for item, userid in await query(
-            database_url, "SELECT i.id, c.wecom_userid FROM items i JOIN cadres c ON c.id = i.owner_id"
+            database_url,
+            "SELECT i.id, a.account_id FROM items i "
+            "JOIN platform_accounts a ON a.cadre_id = i.owner_id AND a.channel = 'wecom'",
         ):
             owned.setdefault(userid, []).append(item)
         ((base_rows,),) = await query(database_url, "SELECT count(*) FROM inbound_messages")

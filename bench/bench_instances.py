@@ -90,7 +90,7 @@ async def reset(url: str) -> None:
 
     from storage import migrate
     from storage.db import Database
-    from storage.models import Cadre, Unit
+    from storage.models import Cadre, PlatformAccount, Unit
 
     db = Database(url)
     try:
@@ -101,7 +101,15 @@ async def reset(url: str) -> None:
             s.add(unit)
             await s.flush()
             s.add_all(
-                [Cadre(name=f"干部{i}", unit_id=unit.id, roles=[], wecom_userid=f"user{i}") for i in range(CADRES)]
+                [
+                    Cadre(
+                        name=f"干部{i}",
+                        unit_id=unit.id,
+                        roles=[],
+                        accounts=[PlatformAccount(channel="wecom", account_id=f"user{i}")],
+                    )
+                    for i in range(CADRES)
+                ]
             )
     finally:
         await db.dispose()

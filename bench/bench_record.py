@@ -34,7 +34,7 @@ from handlers.record import Recorder, RecordJob
 from handlers.types import IncomingMessage
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Cadre, Unit
+from storage.models import Cadre, PlatformAccount, Unit
 
 CADRES = 50
 NOW = datetime(2026, 11, 20, 10, 0)
@@ -69,7 +69,17 @@ async def main() -> None:
         unit = Unit(name="计算机学院")
         s.add(unit)
         await s.flush()
-        s.add_all([Cadre(name=f"干部{i}", unit_id=unit.id, roles=[], wecom_userid=f"user{i}") for i in range(CADRES)])
+        s.add_all(
+            [
+                Cadre(
+                    name=f"干部{i}",
+                    unit_id=unit.id,
+                    roles=[],
+                    accounts=[PlatformAccount(channel="wecom", account_id=f"user{i}")],
+                )
+                for i in range(CADRES)
+            ]
+        )
 
     rng = random.Random(1)
     texts = [visit_text(rng) for _ in range(500)]

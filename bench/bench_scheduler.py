@@ -44,6 +44,7 @@ from storage.models import (
     Item,
     ItemEvent,
     Outbox,
+    PlatformAccount,
     Point,
     Unit,
     Visit,
@@ -84,9 +85,7 @@ async def build_org(db: Database, cadres: int, units: int, visits: int, items: i
         if c % (cadres // 20) == 7:
             roles = ["leader"]
         leave = today + timedelta(days=3) if c % 50 == 3 else None
-        cadre_rows.append(
-            dict(id=c, name=f"干部{c}", unit_id=u, roles=roles, wecom_userid=f"u{c}", active=True, leave_until=leave)
-        )
+        cadre_rows.append(dict(id=c, name=f"干部{c}", unit_id=u, roles=roles, active=True, leave_until=leave))
         for k in range(1 + c % 2):
             pid += 1
             point_rows.append(dict(id=pid, cadre_id=c, name=f"{u}区{c % 97}-{k}号楼", place_type="宿舍"))
@@ -151,6 +150,7 @@ async def build_org(db: Database, cadres: int, units: int, visits: int, items: i
         for model, rows in (
             (Unit, unit_rows),
             (Cadre, cadre_rows),
+            (PlatformAccount, [dict(cadre_id=r["id"], channel="wecom", account_id=f"u{r['id']}") for r in cadre_rows]),
             (Point, point_rows),
             (Visit, visit_rows),
             (Item, item_rows),
