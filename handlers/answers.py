@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ from storage.models import Cadre, Unit
 from storage.roster import active_cadre_names, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
+ONE_MESSAGE_BYTES = 2000
+"""An answer fits one chat message: WeCom's passive reply and app text take 2,048 bytes (about
+680 Chinese characters). Beyond it the rest would go out as a second, active message (a quota
+on WeCom) — so the answer lists the most urgent items that fit and says how many it left out."""
 Query = QueryCommand | ParsedQuery  # a fixed question (本月未办结) or one the NLU read
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
 
@@ -123,30 +128,47 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     total = await count_items(
         ctx.session, scope, status=q.status, today=ctx.today, since=as_datetime(start), until=as_datetime(end), **where
     )
-    lines = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
-    if items:
-        shown = items[:MAX_LINES]
-        overdue = [i for i in shown if i.is_overdue(ctx.today)]
-        by_cat: dict[str, list[Any]] = defaultdict(list)
-        for i in sorted(shown, key=lambda i: (not i.is_open, not i.is_overdue(ctx.today), i.deadline, i.id)):
-            by_cat[i.category].append(i)
-        if overdue and q.status != "overdue":
-            lines.append(f"其中逾期 {len(overdue)} 项（标【逾期】）")
-        for cat, group in sorted(by_cat.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            lines.append(f"【{cat}】{len(group)} 项")
-            lines.extend("  " + replies.item_line(i, ctx.today) for i in group)
-        if total > len(shown):
-            lines.append(f"……另有 {total - len(shown)} 项未列出，可导出台账查看全部。")
+    head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
+    tail: list[str] = []
     if q.status in ("open", "overdue") and start is not None:
         older = await count_items(
             ctx.session, scope, status=q.status, today=ctx.today, before=as_datetime(start), **where
         )
         if older:
-            lines.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
+            tail.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     if total and q.status in ("open", "overdue"):
         hints = "".join(f"「{form(name, id='N')}」" for name in ("accept", "progress", "resolve"))
-        lines.append(f"办理：回复{hints}；查看经过：「{form('view', id='N')}」")
-    return "\n".join(lines)
+        tail.append(f"办理：回复{hints}；查看经过：「{form('view', id='N')}」")
+    ordered = sorted(items[:MAX_LINES], key=lambda i: (not i.is_open, not i.is_overdue(ctx.today), i.deadline, i.id))
+    return _fitted(ordered, lambda shown: "\n".join(head + _item_lines(ctx, q, shown, total) + tail))
+
+
+def _item_lines(ctx: Ctx, q: Query, shown: list[Any], total: int) -> list[str]:
+    """The listed items by category (most first), the overdue count, and what was left out."""
+    lines = []
+    overdue = [i for i in shown if i.is_overdue(ctx.today)]
+    by_cat: dict[str, list[Any]] = defaultdict(list)
+    for i in shown:
+        by_cat[i.category].append(i)
+    if overdue and q.status != "overdue":
+        lines.append(f"其中逾期 {len(overdue)} 项（标【逾期】）")
+    for cat, group in sorted(by_cat.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        lines.append(f"【{cat}】{len(group)} 项")
+        lines.extend("  " + replies.item_line(i, ctx.today) for i in group)
+    if total > len(shown):
+        lines.append(f"……另有 {total - len(shown)} 项未列出，可导出台账查看全部。")
+    return lines
+
+
+def _fitted(ordered: list[Any], render: Callable[[list[Any]], str]) -> str:
+    """`render` of as many of `ordered` (most urgent first) as fit ONE_MESSAGE_BYTES; at least
+    one is shown."""
+    n = len(ordered)
+    text = render(ordered)
+    while n > 1 and len(text.encode("utf-8")) > ONE_MESSAGE_BYTES:
+        n -= 1
+        text = render(ordered[:n])
+    return text
 
 
 async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
@@ -155,12 +177,17 @@ async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
     where = dict(cadre_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
     visits = await list_visits(ctx.session, scope, since=start, until=end, limit=MAX_LINES, **where)
     total = await count_visits(ctx.session, scope, since=start, until=end, **where)
-    lines = [f"{_title(ctx, q, f, '走访')} · 共 {total} 次"]
-    for v in visits:
-        by = "" if q.mine or f.person else f"{v.cadre.name} "
-        lines.append(f"  {by}{replies.visit_line(v, ctx.today)}")
-    if total > len(visits):
-        lines.append(f"……另有 {total - len(visits)} 次未列出，可导出台账查看全部。")
+    head = f"{_title(ctx, q, f, '走访')} · 共 {total} 次"
     if not visits:
-        lines.append("  暂无走访记录。走访后直接发一句话即可记录。")
-    return "\n".join(lines)
+        return head + "\n  暂无走访记录。走访后直接发一句话即可记录。"
+
+    def render(shown: list[Any]) -> str:
+        lines = [head]
+        for v in shown:
+            by = "" if q.mine or f.person else f"{v.cadre.name} "
+            lines.append(f"  {by}{replies.visit_line(v, ctx.today)}")
+        if total > len(shown):
+            lines.append(f"……另有 {total - len(shown)} 次未列出，可导出台账查看全部。")
+        return "\n".join(lines)
+
+    return _fitted(list(visits), render)

@@ -65,3 +65,24 @@ async def test_a_unit_or_a_title_in_a_question_is_not_a_category(dispatcher, clo
     assert unit.splitlines()[0] == "后勤处 · 未办结 · 共 1 项" and "#2" in unit
     person = await say(dispatcher, "wang", "赵老师的待办")
     assert "教职工类" not in person.splitlines()[0] and "#4" in person
+
+
+async def test_a_long_answer_fits_one_message_most_urgent_first(dispatcher, clock):
+    """40 open items: the answer lists what fits one chat message (≤ 2,000 bytes), overdue
+    ones first, and says how many it left out — no second, active message."""
+    from handlers.answers import ONE_MESSAGE_BYTES
+
+    clock.set(datetime(2026, 11, 2, 9, 0))
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学反映楼道灯坏了，很久没有人来修理，晚上出入很不方便")  # #1
+    clock.set(datetime(2026, 11, 20, 9, 0))  # #1 is overdue by now
+    for n in range(39):
+        await say(
+            dispatcher, "zhang", f"今天去桂园{n + 1}栋走访，同学反映热水器出水忽冷忽热，洗澡时很不方便，希望尽快检修"
+        )
+    reply = await say(dispatcher, "wang", "本月未办结")
+    assert len(reply.encode("utf-8")) <= ONE_MESSAGE_BYTES
+    assert reply.splitlines()[0] == "本月 · 全部 · 未办结 · 共 40 项"
+    assert "【逾期】" in reply and "#1 " in reply  # the overdue one is listed
+    listed = reply.count("\n  ")
+    assert 5 <= listed < 40 and f"……另有 {40 - listed} 项未列出，可导出台账查看全部。" in reply
+    assert reply.rstrip().endswith("查看经过：「#N」")  # the hints are kept
