@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`… | head`): nothing more to say
+        return 0
     except (StorageError, OSError) as exc:
         print(f"数据库错误 database error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}", file=sys.stderr)
         return 3

@@ -1,6 +1,7 @@
 """The console channel: the very same dispatcher, from a terminal.
 
-    /as USERID          speak as another cadre (WeCom or DingTalk account from the roster)
+    /as WHO             speak as another cadre: a WeCom or DingTalk account from the roster, or a
+                        name that only one active cadre has (an unknown one is refused)
     /now 2026-12-07T09:00   move the clock (time keeps flowing from there); also 「/now 下周一 9:00」;
                         /now alone resets. Moving forward runs the scheduled jobs that fell due
                         in between, as a preview printed here (nothing queued, nothing claimed).
@@ -27,6 +28,7 @@ from handlers.dispatch import Dispatcher
 from handlers.inbound_text import clean
 from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.types import IncomingMessage, TextReply
+from storage.roster import accounts, cadre_by_platform_id, find_cadre_by_name
 
 # (clock before, clock after) → preview lines of the jobs that fell due in between
 JobsPreview = Callable[[datetime, datetime], Awaitable[list[str]]]
@@ -45,6 +47,18 @@ class ConsoleSession:
         self._ids = itertools.count(1)
         self._session = datetime.now().strftime("%Y%m%d%H%M%S%f")
 
+    async def _account(self, who: str) -> str | None:
+        """The platform account to speak as: `who` itself when it is an active cadre's account,
+        else the account of the one active cadre named `who`; None when neither."""
+        async with self.dispatcher.db.session() as s:
+            if await cadre_by_platform_id(s, "console", who) is not None:
+                return who
+            named = await find_cadre_by_name(s, who)
+            if len(named) != 1:
+                return None
+            ids = await accounts(s, named[0].id)
+        return ids.get("wecom") or ids.get("dingtalk")
+
     def say(self, text: str) -> None:
         """Write one reply (or notice) to the console's output, newline-terminated and flushed."""
         self.out.write(text + "\n")
@@ -56,9 +70,13 @@ class ConsoleSession:
         if line.strip() in ("/quit", "/exit", "/q"):
             return False
         if line.startswith("/as"):
-            user = line[3:].strip()
-            if user:
-                self.user = user
+            who = line[3:].strip()
+            if who:
+                account = await self._account(who)
+                if account is None:
+                    self.say(f"（名单里没有「{who}」：请用名单里的企业微信/钉钉账号，或只有一人叫这个名字的姓名）")
+                    return True
+                self.user = account
             self.say(f"（现在以 {self.user} 的身份发言）")
             return True
         if line.startswith("/now"):

@@ -289,6 +289,7 @@ def create_app(
     app.router.add_post("/dingtalk/callback", ding.post)
     from bot.web import create_console  # the web console (bot/web), same services
 
+    app.router.add_get("/console", _to_console)  # before the sub-app, which would answer 404
     app.add_subapp("/console", create_console(services))
     from bot.public import public_routes  # the people's pages (bot/public): 回访链接, 公示
 
@@ -329,3 +330,8 @@ async def run_server(
             t.cancel()
         await asyncio.gather(*extras, return_exceptions=True)
         await runner.cleanup()
+
+
+async def _to_console(request: web.Request) -> web.Response:
+    """GET /console (no slash): 301 to /console/, the console's home."""
+    raise web.HTTPMovedPermanently("/console/")

@@ -87,6 +87,8 @@ class Dispatcher:
             return replies.EMPTY
         if len(text) > self.policy.max_text_chars:
             return replies.too_long(len(text), self.policy.max_text_chars)
+        if text.count("\ufffd") >= max(3, len(text) // 10):  # bytes that were no text (decoded with replacement)
+            return replies.BINARY
         if not text.isprintable() and any(  # isprintable: C speed for the usual message
             unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\r\t" for ch in text
         ):

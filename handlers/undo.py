@@ -14,6 +14,7 @@ from typing import Any
 from handlers import record
 from handlers.commands import Command, handles
 from handlers.context import Ctx
+from handlers.errors import UserFacingError
 from handlers.texts import replies
 from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
 from storage.models import Item, ItemEvent
@@ -35,10 +36,19 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
         record_msg = (visit.message_id if visit is not None else items[0].message_id) or 0
     event = events[0] if events else None
     if event is not None and (record_msg is None or (event.data.get("msg") or 0) > record_msg):
+        _check_named(cmd, [event.item_id])
         return await _undo_event(ctx, event)
     if record_msg is not None:
+        _check_named(cmd, [i.id for i in items])
         return await record.undo(ctx)
     return replies.nothing_to_undo(ctx.policy.undo_minutes)
+
+
+def _check_named(cmd: Command, affected: list[int]) -> None:
+    """「撤销 #22」 takes back the newest step only if that step is about #22; otherwise nothing
+    is undone and the reply says how to correct #22 (UserFacingError)."""
+    if cmd.ref is not None and cmd.ref not in affected:
+        raise UserFacingError(replies.undo_not_last(cmd.ref))
 
 
 async def _undo_event(ctx: Ctx, event: ItemEvent) -> str:

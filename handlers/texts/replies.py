@@ -537,6 +537,15 @@ def undo_blocked_item(n: int) -> str:
     return f"#{n} 在您之后已有他人办理，不能撤销。请用「改 #{n} …」更正，或联系单位负责人。"
 
 
+def undo_not_last(n: int) -> str:
+    """「撤销 #22」 when the sender's newest step is not about #22: nothing is undone.
+    「撤销只撤回您自己最近的一步，而最近一步不是 #22 的，所以没有撤销。…」"""
+    return (
+        f"撤销只撤回您自己最近的一步，而最近一步不是 #{n} 的，所以没有撤销。"
+        f"要更正 #{n}，请用「改 #{n} 分类/期限/内容 …」；发送「撤销」撤回最近一步。"
+    )
+
+
 def nothing_to_undo(minutes: int) -> str:
     """撤销 with nothing left in the window of `minutes`: 「没有可以撤销的操作（只能撤销自己最近60分钟内的…）。」"""
     return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、进展、签收和办结）。"

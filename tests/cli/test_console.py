@@ -76,3 +76,16 @@ async def test_a_piped_transcript_shows_what_was_typed(dispatcher):
     lines = iter(["帮助\n", "/quit\n"])
     await run_console(ConsoleSession(dispatcher, clock, "zhang", out), lambda: next(lines), echo=True)
     assert "zhang> 帮助\n民情通使用说明" in out.getvalue()
+
+
+async def test_as_takes_an_account_or_a_unique_name_and_refuses_strangers(dispatcher):
+    clock = OffsetClock(FixedClock(datetime(2026, 11, 18, 10, 0)))
+    dispatcher.clock = clock
+    out = io.StringIO()
+    console = ConsoleSession(dispatcher, clock, "zhang", out)
+    lines = iter(["/as nobody\n", "/as 李院长\n", "签收 #1\n", "/quit\n"])
+    await run_console(console, lambda: next(lines))
+    text = out.getvalue()
+    assert "名单里没有「nobody」" in text and "（现在以 nobody 的身份发言）" not in text
+    assert "（现在以 li 的身份发言）" in text  # 李院长 is li's name in the roster
+    assert "不在民情通的干部名单" not in text

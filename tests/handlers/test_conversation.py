@@ -148,8 +148,10 @@ async def test_bad_input_gets_a_clear_reply_and_keeps_the_message(dispatcher, db
     assert "消息是空的" in await say(dispatcher, "zhang", "   ")
     assert "消息过长（4001字）" in await say(dispatcher, "zhang", "食" * 4001)
     assert "无法识别的字符" in await say(dispatcher, "zhang", "宿舍\x00\x01\x02")
+    junk = bytes(range(128, 256)).decode("utf-8", "replace") + "VoT#k9"  # bytes that were no text
+    assert "无法识别的字符" in await say(dispatcher, "zhang", junk)
     assert await count(db, Item) == 0
-    assert await count(db, InboundMessage, InboundMessage.status == "rejected") == 3
+    assert await count(db, InboundMessage, InboundMessage.status == "rejected") == 4
 
 
 async def test_refused_command_leaves_no_half_written_data(dispatcher, db):
@@ -178,6 +180,16 @@ async def test_done_words_alone_ask_for_the_result_and_close_nothing(dispatcher,
     assert "没有找到问题 #9" in await say(dispatcher, "zhang", "#9已解决")  # a number not theirs: asked first
     assert "#1 已办结" in await say(dispatcher, "zhang", "#1 修好了，换了新的水龙头")
     assert (await items(db))[0].result == "换了新的水龙头"
+
+
+async def test_undo_naming_an_item_undoes_only_the_step_about_it(dispatcher, db):
+    await say(dispatcher, "zhang", VISIT)  # #1, #2
+    assert "已签收 #1" in await say(dispatcher, "zhang", "签收 #1")
+    refused = await say(dispatcher, "zhang", "撤销 #2")
+    assert refused.startswith("撤销只撤回您自己最近的一步，而最近一步不是 #2 的")
+    assert (await items(db))[0].status == "in_progress" and await count(db, Item) == 2  # nothing undone, no item
+    assert "已撤销您对 #1 的" in await say(dispatcher, "zhang", "撤销 #1")
+    assert (await items(db))[0].status == "new"
 
 
 async def test_leave_and_back(dispatcher, db):

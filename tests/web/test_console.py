@@ -38,6 +38,11 @@ async def test_pages_need_a_session(client):
     assert r.status == 302 and r.headers["Location"] == "/console/signed-out"
 
 
+async def test_console_without_the_slash_goes_to_the_console(client):
+    r = await client.get("/console", allow_redirects=False)
+    assert r.status == 301 and r.headers["Location"] == "/console/"
+
+
 async def test_sign_in_is_rate_limited(client):
     codes = [(await client.post("/console/login", data={"t": "nope"})).status for _ in range(11)]
     assert codes == [403] * 10 + [429]
