@@ -89,6 +89,7 @@ class Clause:
     listed: bool = False  # opened by 、 (a parallel list)
     another: bool = False  # "X也不够", "Y又坏了", "有人…": a further thing or other people
     speaker: bool = False  # opens with its own reporter ("…，说…")
+    reported: bool = False  # has a reporter before its content ("7名同学反映…")
 
 
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
@@ -307,6 +308,7 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     ):
         offset = rep.end()
         clause.text_start = clause.start + offset
+        clause.reported = True
     else:
         rep = None
     clause.content_start = clause.start + offset
@@ -344,6 +346,8 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
         clause.kind = "X"
     elif _VISIT.search(content) and not rep:
         clause.kind = "V"
+    elif rep and not inside("neutral") and len(content.strip(" ，,。.!！")) >= 3:
+        clause.kind = "P"  # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not
     else:
         clause.kind = "N"
     body = _LEAD_TIME.sub("", content.lstrip("，, "))
@@ -365,7 +369,13 @@ class Group:
 
     @property
     def start(self) -> int:
-        """Character offset where the item's text begins (after a marker or reporter)."""
+        """Character offset where the item's text begins (after a marker or reporter). Setting
+        clauses before what people raised ("下午到桂园2栋，7名同学反映…") are not the item's text."""
+        for c in self.clauses:
+            if c.reported and c.kind in "PR":
+                return c.text_start
+            if c.kind != "N":
+                break
         first = self.clauses[0]
         return first.text_start if first.kind in "PRN" else first.start
 

@@ -133,3 +133,27 @@ def test_to_json_shape(parser):
     assert row == {"id": "x1", "intent": "resolve", "visit": None, "items": [], "query": None, "resolve": {"ref": 9}}
     row = parser.parse("今天去荷园5栋，热水器坏了", TODAY).to_json("x2")
     assert row["visit"]["date"] == "2026-11-18" and row["items"][0]["category"] == "宿舍"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("今天去食堂，12名同学说米饭夹生", "米饭夹生"),
+        ("下午到桂园2栋，7名同学反映楼下快递柜只有一台", "楼下快递柜只有一台"),
+        ("上午去李庄走访，村民说村里小学明年要撤并", "村里小学明年要撤并"),
+    ],
+)
+def test_what_people_raised_is_an_item_even_without_a_problem_word(parser, text, want):
+    """Reported speech (反映/说/提到 … after the people met) is what was raised: an item, whose
+    text starts after the reporter — the setting before it (where, who) is not the item."""
+    p = parser.parse(text, TODAY)
+    assert p.intent == "visit" and texts(p) == [want]
+
+
+def test_how_long_a_visit_took_and_a_list_lead_in_are_not_items(parser):
+    p = parser.parse("昨天到梅园5栋跟寝室长们聊了挺久的，主要有这么几件事：1. 洗衣机经常坏 2. 热水不稳定", TODAY)
+    assert texts(p) == ["洗衣机经常坏", "热水不稳定"]
+    p = parser.parse("今天在实训楼和学生座谈了很长时间，大家提了这么几点：1、实训设备老旧 2、耗材不够用", TODAY)
+    assert texts(p) == ["实训设备老旧", "耗材不够用"]
+    assert texts(parser.parse("晚上去研究生公寓坐了好一会儿，聊了挺久的", TODAY)) == []
+    assert texts(parser.parse("今天去梅园3栋，同学们说最近一切都挺好的", TODAY)) == []  # praise: no item
