@@ -89,7 +89,6 @@ class Clause:
     listed: bool = False  # opened by 、 (a parallel list)
     another: bool = False  # "X也不够", "Y又坏了", "有人…": a further thing or other people
     speaker: bool = False  # opens with its own reporter ("…，说…")
-    reported: bool = False  # has a reporter before its content ("7名同学反映…")
 
 
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
@@ -308,7 +307,6 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     ):
         offset = rep.end()
         clause.text_start = clause.start + offset
-        clause.reported = True
     else:
         rep = None
     clause.content_start = clause.start + offset
@@ -346,7 +344,7 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
         clause.kind = "X"
     elif _VISIT.search(content) and not rep:
         clause.kind = "V"
-    elif rep and not inside("neutral") and len(content.strip(" ，,。.!！")) >= 3:
+    elif rep and _raised(text, rep) and not inside("neutral") and len(content.strip(" ，,。.!！")) >= 3:
         clause.kind = "P"  # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not
     else:
         clause.kind = "N"
@@ -369,13 +367,7 @@ class Group:
 
     @property
     def start(self) -> int:
-        """Character offset where the item's text begins (after a marker or reporter). Setting
-        clauses before what people raised ("下午到桂园2栋，7名同学反映…") are not the item's text."""
-        for c in self.clauses:
-            if c.reported and c.kind in "PR":
-                return c.text_start
-            if c.kind != "N":
-                break
+        """Character offset where the item's text begins (after a marker or reporter)."""
         first = self.clauses[0]
         return first.text_start if first.kind in "PRN" else first.start
 
@@ -512,6 +504,21 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
             current, pending = None, []
             last_sentence_group = None
     return [g for g in groups if not g.cancelled]
+
+
+# reporters that mean "raised a problem": what follows is an item, cue words or not
+_RAISED = re.compile(r"反映|反馈|抱怨|吐槽|提出|提了|投诉")
+# a counted group of the people met, right before a plain 说/提到 (「12名同学说」「几位村民提到」)
+_COUNTED_PEOPLE = re.compile(
+    r"(?:\d{1,3}|[一二两三四五六七八九十几多]{1,3})\s*(?:名|个|位)[^，,。；;]{0,6}?"
+    r"(?:同学|学生|村民|居民|老人|家长|工人|职工|员工|群众|老师|商户|农户)们?$"
+)
+
+
+def _raised(text: str, rep: re.Match[str]) -> bool:
+    """Whether the reporter `rep` in clause `text` says people raised something: a complaint
+    verb (反映, 吐槽 …), or any reporting verb after a counted group of the people met."""
+    return bool(_RAISED.match(text, rep.start()) or _COUNTED_PEOPLE.search(text, 0, rep.start()))
 
 
 def item_text(text: str, group: Group) -> str:
