@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_callback.py
 	$(BIN)/python bench/bench_record.py
+	$(BIN)/python bench/bench_dispatch.py
 	$(BIN)/python bench/bench_scheduler.py
 
 clean:
