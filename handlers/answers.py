@@ -153,7 +153,8 @@ def _item_lines(ctx: Ctx, q: Query, shown: list[Any], total: int) -> list[str]:
     if overdue and q.status != "overdue":
         lines.append(f"其中逾期 {len(overdue)} 项（标【逾期】）")
     for cat, group in sorted(by_cat.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        lines.append(f"【{cat}】{len(group)} 项")
+        # a cut list counts what it shows, and says so: 「【宿舍】列出 7 项」 is not all of 宿舍
+        lines.append(f"【{cat}】{'列出 ' if total > len(shown) else ''}{len(group)} 项")
         lines.extend("  " + replies.item_line(i, ctx.today) for i in group)
     if total > len(shown):
         lines.append(f"……另有 {total - len(shown)} 项未列出，可导出台账查看全部。")

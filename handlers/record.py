@@ -107,11 +107,14 @@ class Recorder:
         insert_items(conn, [i for f in fresh for i in f.items or []])
 
 
-async def undo(ctx: Ctx) -> str:
-    """Revoke the sender's newest record, unless someone else already worked on it."""
+async def undo(ctx: Ctx, only: int | None = None) -> str:
+    """Revoke the sender's newest record, unless someone else already worked on it; with `only`
+    (「撤销 #14」 naming one of its items) just that item, the visit and the others stay."""
     visit, items = await last_record(ctx.session, ctx.cadre.id)
     if visit is None and not items:
         return replies.NOTHING_TO_UNDO
+    if only is not None:
+        visit, items = None, [i for i in items if i.id == only]
     if await acted_on_by_others(ctx.session, [i.id for i in items], ctx.cadre.id):
         return replies.UNDO_BLOCKED
     if visit is not None:

@@ -12,10 +12,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from handlers import record
-from handlers.commands import Command, handles
+from handlers.commands import Command, handles, parse_command
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
+from handlers.inbound_text import command_form
 from handlers.texts import replies
+from storage import inbound
 from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
 from storage.models import Item, ItemEvent
 
@@ -37,11 +39,30 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
     event = events[0] if events else None
     if event is not None and (record_msg is None or (event.data.get("msg") or 0) > record_msg):
         _check_named(cmd, [event.item_id])
+        await _check_last(ctx, cmd, event.data.get("msg") or 0, event.item_id)
         return await _undo_event(ctx, event)
     if record_msg is not None:
         _check_named(cmd, [i.id for i in items])
-        return await record.undo(ctx)
+        await _check_last(ctx, cmd, record_msg, items[0].id if items else None)
+        return await record.undo(ctx, only=cmd.ref if len(items) > 1 else None)
     return replies.nothing_to_undo(ctx.policy.undo_minutes)
+
+
+async def _check_last(ctx: Ctx, cmd: Command, step_msg: int, item_id: int | None) -> None:
+    """A bare 「撤销」 takes back the newest step only when the sender's previous message was that
+    step or another 撤销 (steps further back): right after a refused or idle message it would
+    silently undo an older record. Then nothing is undone and the reply names the step, to be
+    undone with 「撤销 #N」."""
+    if cmd.ref is not None or not step_msg:
+        return
+    previous = await inbound.previous_text(ctx.session, ctx.cadre.id, step_msg, ctx.message_id)
+    if previous is not None and _not_undo(previous):
+        raise UserFacingError(replies.undo_not_after_other(item_id))
+
+
+def _not_undo(text: str) -> bool:
+    cmd = parse_command(command_form(text))
+    return not (isinstance(cmd, Command) and cmd.name == "undo")
 
 
 def _check_named(cmd: Command, affected: list[int]) -> None:

@@ -124,3 +124,12 @@ async def bind_sign(session: AsyncSession, key: str, body_sha256: str, now: date
     )
     bound = await session.scalar(select(CallbackSign.body_sha256).where(CallbackSign.key == key))
     return bound == body_sha256
+
+
+async def previous_text(session: AsyncSession, cadre_id: int, after_id: int, before_id: int | None) -> str | None:
+    """The text of the newest message cadre `cadre_id` sent after message row `after_id` (and
+    before `before_id`, when given); None when there is none."""
+    q = select(_T.c.text).where(_T.c.cadre_id == cadre_id, _T.c.id > after_id)
+    if before_id is not None:
+        q = q.where(_T.c.id < before_id)
+    return await session.scalar(q.order_by(_T.c.id.desc()).limit(1))

@@ -537,6 +537,15 @@ def undo_blocked_item(n: int) -> str:
     return f"#{n} 在您之后已有他人办理，不能撤销。请用「改 #{n} …」更正，或联系单位负责人。"
 
 
+def undo_not_after_other(item_id: int | None) -> str:
+    """A bare 「撤销」 after another message that changed nothing: nothing is undone.
+    「您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #12 的；如确要撤回，请发送「撤销 #12」。」"""
+    ref = f"#{item_id}" if item_id is not None else "N"
+    return (
+        f"您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 {ref} 的；如确要撤回，请发送「撤销 {ref}」。"
+    )
+
+
 def undo_not_last(n: int) -> str:
     """「撤销 #22」 when the sender's newest step is not about #22: nothing is undone.
     「撤销只撤回您自己最近的一步，而最近一步不是 #22 的，所以没有撤销。…」"""

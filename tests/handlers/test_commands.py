@@ -131,6 +131,8 @@ def test_bad_dates(text):
         ("No.110 闭环了", 110, ""),  # only done-words: no result, the bot asks for it
         ("问题编号47，已经解决", 47, ""),
         ("#4已解决", 4, ""),
+        ("#9 已经处理完毕", 9, ""),  # not 「毕」
+        ("10号问题办理完毕", 10, ""),
         ("12号问题修好了", 12, "修好了"),  # names what was done
     ],
 )

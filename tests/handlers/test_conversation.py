@@ -192,6 +192,19 @@ async def test_undo_naming_an_item_undoes_only_the_step_about_it(dispatcher, db)
     assert (await items(db))[0].status == "new"
 
 
+async def test_undo_right_after_a_message_that_changed_nothing_undoes_nothing(dispatcher, db):
+    await say(dispatcher, "zhang", VISIT)  # #1, #2 in one record
+    assert "请写明办理结果" in await say(dispatcher, "zhang", "#1 已处理完毕")  # refused: no result
+    reply = await say(dispatcher, "zhang", "撤销")
+    assert (
+        reply == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #1 的；如确要撤回，请发送「撤销 #1」。"
+    )
+    assert [i.status for i in await items(db)] == ["new", "new"]
+    assert await say(dispatcher, "zhang", "撤销 #1") == "已撤销上一条记录：问题 #1"  # only the item named
+    assert [i.status for i in await items(db)] == ["revoked", "new"]
+    assert await count(db, Visit, Visit.revoked_at.is_(None)) == 1
+
+
 async def test_leave_and_back(dispatcher, db):
     assert "已登记请假到 12月5日" in await say(dispatcher, "zhang", "请假 到12月5日")
     assert "请写明请假到哪天" in await say(dispatcher, "zhang", "请假 到明年某天")

@@ -86,3 +86,4 @@ async def test_a_long_answer_fits_one_message_most_urgent_first(dispatcher, cloc
     listed = reply.count("\n  ")
     assert 5 <= listed < 40 and f"……另有 {40 - listed} 项未列出，可导出台账查看全部。" in reply
     assert reply.rstrip().endswith("查看经过：「#N」")  # the hints are kept
+    assert "】列出 " in reply  # category counts of a cut list say they count what is shown
