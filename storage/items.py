@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
+from storage.roster import Sender
 
 RESOLVED_STATUSES = ("resolved", "closed")
+_Q = TypeVar("_Q", bound="Select[Unpack[tuple[Any, ...]]]")
 
 
 @dataclass(frozen=True)
@@ -65,21 +67,51 @@ async def get_item(session: AsyncSession, item_id: int) -> Item | None:
     )
 
 
-def _items_query(scope: Scope) -> Select[Any]:
-    return (
-        select(Item)
-        .where(Item.status != "revoked", scope.items_clause())
-        .options(joinedload(Item.owner), joinedload(Item.unit))
-    )
+@dataclass(frozen=True)
+class ItemRow:
+    """An item as a list shows it (plain data, read-only): number, category, text, status,
+    deadline, creation time and owner (id, name, unit)."""
+
+    id: int
+    category: str
+    text: str
+    status: str
+    deadline: date
+    created_at: datetime
+    owner: Sender
+
+    @property
+    def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
+        return self.status in OPEN_STATUSES and self.deadline < today
+
+
+_ROW_COLUMNS = (
+    Item.id,
+    Item.category,
+    Item.text,
+    Item.status,
+    Item.deadline,
+    Item.created_at,
+    Cadre.id,
+    Cadre.name,
+    Cadre.unit_id,
+)
 
 
 async def list_items(
     session: AsyncSession, scope: Scope, *, status: str, today: date, limit: int = 200, **period: Any
-) -> list[Item]:
-    """Items in scope; status is open | overdue | resolved | any; `period` as in `_filtered`.
-    By deadline (so overdue first), then number."""
-    q = _filtered(_items_query(scope), status, today, **period)
-    return list(await session.scalars(q.order_by(Item.deadline, Item.id).limit(limit)))
+) -> list[ItemRow]:
+    """Items in scope as plain rows; status is open | overdue | resolved | any; `period` as in
+    `_filtered`. By deadline (so overdue first), then number; at most `limit`."""
+    q = select(*_ROW_COLUMNS).join(Cadre, Cadre.id == Item.owner_id)
+    q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **period)
+    rows = await session.execute(q.order_by(Item.deadline, Item.id).limit(limit))
+    return [ItemRow(r[0], r[1], r[2], r[3], r[4], r[5], Sender(r[6], r[7], r[8])) for r in rows]
 
 
 async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date, **period: Any) -> int:
@@ -88,8 +120,22 @@ async def count_items(session: AsyncSession, scope: Scope, *, status: str, today
     return await session.scalar(_filtered(q, status, today, **period)) or 0
 
 
+async def count_items_split(
+    session: AsyncSession, scope: Scope, *, status: str, today: date, start: datetime, **where: Any
+) -> tuple[int, int]:
+    """(created at or after `start`, created before it) of the items matching `status` and
+    `where` (category, owner_id, unit_id; `until` bounds the first count), in one query: a
+    period's count and how many older ones are still pending."""
+    until = where.pop("until", None)
+    recent = Item.created_at >= start if until is None else and_(Item.created_at >= start, Item.created_at < until)
+    q = select(func.count(case((recent, 1))), func.count(case((Item.created_at < start, 1))))
+    q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **where)
+    row = (await session.execute(q)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def _filtered(
-    q: Select[Any],
+    q: _Q,
     status: str,
     today: date,
     *,
@@ -99,7 +145,7 @@ def _filtered(
     category: str | None = None,
     owner_id: int | None = None,
     unit_id: int | None = None,
-) -> Select[Any]:
+) -> _Q:
     """Status, creation-time window [since, until) or created before `before`, category,
     owner (a person named in the question), responsible unit."""
     if status == "open":

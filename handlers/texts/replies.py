@@ -9,6 +9,7 @@ from handlers.commands import form, help_text
 from handlers.policy import TRACK_LEADER, Policy
 from handlers.texts.formatting import example_date, fmt_date
 from storage.models import Item, ItemEvent, Visit
+from storage.items import ItemRow
 from storage.records import NewItem, NewVisit
 
 STATUS_NAMES = {
@@ -51,7 +52,7 @@ def help_reply(today: date) -> str:
     return help_text(today)
 
 
-def item_line(item: Item | NewItem, today: date, *, with_owner: bool = True) -> str:
+def item_line(item: Item | NewItem | ItemRow, today: date, *, with_owner: bool = True) -> str:
     """One item on one line:
     「#12 【逾期】宿舍｜热水不稳，责任人 张三，期限 12月5日」 (flag only when overdue or not open)."""
     flag = "【逾期】" if item.is_overdue(today) else ("" if item.status in OPEN else f"【{STATUS_NAMES[item.status]}】")
