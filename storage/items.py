@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visi
 from storage.roster import Sender
 
 RESOLVED_STATUSES = ("resolved", "closed")
-_Q = TypeVar("_Q", bound="Select[Unpack[tuple[Any, ...]]]")
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from handlers.commands import form, help_text
 from handlers.policy import TRACK_LEADER, Policy
 from handlers.texts.formatting import example_date, fmt_date
-from storage.models import Item, ItemEvent, Visit
 from storage.items import ItemRow
+from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
 
 STATUS_NAMES = {
