@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from storage import outbox
 from storage.errors import StorageError
-from storage.items import Scope, count_items, list_items
+from storage.items import Scope, count_items, count_items_split, list_items
 from storage.models import Cadre, Item, Outbox, Unit
 from storage.notice import CadreAddress, Notice
 from storage.roster import RosterRow, accounts, upsert_cadre
@@ -94,6 +94,16 @@ async def test_item_queries_respect_scope_and_overdue(db):
         assert await count_items(s, Scope(b.id, unit_id=b.unit_id), status="open", today=today) == 1
         listed = await list_items(s, Scope(a.id, everything=True), status="open", today=today)
         assert [i.deadline.day for i in listed] == [1, 10, 30]
+        assert [i.owner.id for i in listed] == [b.id, a.id, a.id]
+        assert [i.is_overdue(today) for i in listed] == [True, True, False]
+        # the period's count and the older still-open ones, in one query
+        everyone = Scope(a.id, everything=True)
+        assert await count_items_split(s, everyone, status="open", today=today, start=NOW) == (3, 0)
+        assert await count_items_split(s, everyone, status="open", today=today, start=NOW + timedelta(1)) == (0, 3)
+        assert await count_items_split(s, Scope(a.id), status="overdue", today=today, start=NOW - timedelta(1)) == (
+            1,
+            0,
+        )
 
 
 async def test_sql_errors_do_not_carry_parameters(db):
