@@ -6,7 +6,7 @@ from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import ImpossibleDate, parse_range
-from handlers.texts import replies
+from handlers.texts import refusals, replies
 from handlers.units import match_unit
 from storage.roster import bind_group
 
@@ -42,10 +42,8 @@ async def back(ctx: Ctx, cmd: Command) -> str:
 async def bind(ctx: Ctx, cmd: Command) -> str:
     """「绑定 单位」 in a group chat (unit heads and leaders; leaders may bind the leaders' group):
     the group receives that unit's digests. UserFacingError outside a group or for other senders."""
-    if not ctx.msg.is_group or not ctx.msg.chat_id:
-        raise UserFacingError(replies.BIND_GROUP_ONLY)
-    if not (ctx.is_leader or ctx.is_unit_head):
-        raise UserFacingError(replies.BIND_FORBIDDEN)
+    if not ctx.msg.chat_id:  # a group message always names its chat (checked once more here)
+        raise UserFacingError(refusals.GROUP_BIND)
     if cmd.arg in LEADERS_GROUP_WORDS:
         if not ctx.is_leader:
             raise UserFacingError(replies.BIND_FORBIDDEN)

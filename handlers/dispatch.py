@@ -171,6 +171,9 @@ class Dispatcher:
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:
+        refused = commands.refusal(cmd.name, ctx.cadre.roles or (), ctx.msg.is_group, cmd.ref)
+        if refused is not None:
+            raise UserFacingError(refused)
         return await commands.action(cmd.name)(ctx, cmd)
 
 

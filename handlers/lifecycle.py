@@ -288,8 +288,6 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
 async def take(ctx: Ctx, cmd: Command) -> str:
     """「包保 #12」 (leaders only): the leader owns the item personally (track 包保), its deadline
     moved out to the 包保 target when that is later; the previous owner is told."""
-    if not ctx.is_leader:
-        raise UserFacingError(replies.LEADER_ONLY)
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not item.is_open:
         raise UserFacingError(replies.wrong_state(item, "包保"))

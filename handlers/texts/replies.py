@@ -243,7 +243,6 @@ def past_deadline(d: date, today: date) -> str:
     return f"{fmt_date(d, today)}已经过了（今天是{fmt_date(today)}），期限不能早于今天。"
 
 
-LEADER_ONLY = "只有领导可以包保问题。"
 RATING_NEEDED = "请写明回访结果：满意、基本满意或不满意，例如「回访 #12 满意」。"
 
 
@@ -298,7 +297,6 @@ def bound(unit_name: str | None) -> str:
     return f"本群已绑定 {unit_name}，每周一会收到本单位简报。"
 
 
-BIND_GROUP_ONLY = "请在要接收简报的群里发送「绑定 单位名」。"
 BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
 
 # --- item view -------------------------------------------------------------------------------
