@@ -115,41 +115,17 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
     where = dict(category=q.category, owner_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
-    items = await list_items(
-        ctx.session,
-        scope,
-        status=q.status,
-        today=ctx.today,
-        since=as_datetime(start),
-        until=as_datetime(end),
-        limit=MAX_LINES + 1,
-        **where,
-    )
+    begin, until = as_datetime(start), as_datetime(end)
+    filters: dict[str, Any] = dict(status=q.status, today=ctx.today, until=until, **where)
+    items = await list_items(ctx.session, scope, since=begin, limit=MAX_LINES + 1, **filters)
     tail: list[str] = []
-    begin = as_datetime(start)
     if q.status in ("open", "overdue") and begin is not None:
         # the period's count and the older still-pending ones, in one query
-        total, older = await count_items_split(
-            ctx.session,
-            scope,
-            status=q.status,
-            today=ctx.today,
-            start=begin,
-            until=as_datetime(end),
-            **where,
-        )
+        total, older = await count_items_split(ctx.session, scope, start=begin, **filters)
         if older:
             tail.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     else:
-        total = await count_items(
-            ctx.session,
-            scope,
-            status=q.status,
-            today=ctx.today,
-            since=as_datetime(start),
-            until=as_datetime(end),
-            **where,
-        )
+        total = await count_items(ctx.session, scope, since=begin, **filters)
     head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
     if total and q.status in ("open", "overdue"):
         hints = "".join(f"「{form(name, id='N')}」" for name in ("accept", "progress", "resolve"))
