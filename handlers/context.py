@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
 from handlers.types import IncomingMessage
-from storage.items import Scope
+from storage.items import ItemRecord, Scope
 from storage.models import Cadre, Item
 from storage.notice import CadreAddress, Notice
+from storage.roster import Sender
 from storage.tx import Tx
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ class Ctx:
         return self.now.date()
 
     @property
+    def sender(self) -> Sender:
+        """The sender as plain data: id, name, unit id."""
+        return Sender(self.cadre.id, self.cadre.name, self.cadre.unit_id)
+
+    @property
     def is_leader(self) -> bool:
         """The sender has the leader role (sees everything, may 包保)."""
         return self.cadre.has_role(ROLE_LEADER)
@@ -54,7 +60,7 @@ class Ctx:
             return Scope(self.cadre.id, unit_id=self.cadre.unit_id)
         return Scope(self.cadre.id)
 
-    def may_act_on(self, item: Item) -> bool:
+    def may_act_on(self, item: Item | ItemRecord) -> bool:
         """首接首办 and 属地: owner or reporter; the unit's head; any leader."""
         c = self.cadre
         return (

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
+from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Unit, Visit
 from storage.roster import Sender
 
 RESOLVED_STATUSES = ("resolved", "closed")
@@ -44,27 +44,129 @@ class Scope:
         return Visit.cadre_id == self.cadre_id
 
 
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit by number and name."""
+
+    id: int
+    name: str
+
+
+@dataclass(eq=False)
+class ItemRecord:
+    """One item as handlers read and change it: plain data, no database session behind it.
+
+    Change its fields (`assign` for a new owner), then log the change with `add_event`, which
+    writes the changed columns first: every change to an item is an event in its log. `owner`,
+    `reporter` (id, name, unit id) and `unit` (id, name) are for display; dates are local."""
+
+    id: int
+    visit_id: int | None
+    category: str
+    text: str
+    reporter_id: int
+    owner_id: int
+    unit_id: int
+    track: str
+    deadline: date
+    status: str
+    result: str | None
+    created_at: datetime
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    message_id: int | None
+    first_due: date | None
+    owner: Sender
+    reporter: Sender
+    unit: UnitRef
+    _stored: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._stored = {c: getattr(self, c) for c in _ITEM_COLUMNS}
+
+    @property
+    def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
+        return self.is_open and self.deadline < today
+
+    @property
+    def assessed_deadline(self) -> date:
+        """The deadline 按期办结 is measured against: the one in force when first due."""
+        return self.first_due or self.deadline
+
+    def assign(self, owner: Sender, unit: UnitRef) -> None:
+        """Make `owner` (of `unit`) the item's owner."""
+        self.owner_id, self.owner, self.unit_id, self.unit = owner.id, owner, unit.id, unit
+
+    def changes(self) -> dict[str, Any]:
+        """Column → new value for every column changed since the item was read or last written."""
+        return {c: getattr(self, c) for c in _ITEM_COLUMNS if getattr(self, c) != self._stored[c]}
+
+
+_NOT_COLUMNS = ("id", "owner", "reporter", "unit", "_stored")
+_ITEM_COLUMNS = tuple(f.name for f in fields(ItemRecord) if f.name not in _NOT_COLUMNS)
+_OWNER, _REPORTER = aliased(Cadre), aliased(Cadre)
+_RECORD_QUERY = (
+    select(
+        Item.id,
+        *(getattr(Item, c) for c in _ITEM_COLUMNS),
+        _OWNER.name,
+        _OWNER.unit_id,
+        _REPORTER.name,
+        _REPORTER.unit_id,
+        Unit.name,
+    )
+    .join(_OWNER, _OWNER.id == Item.owner_id)
+    .join(_REPORTER, _REPORTER.id == Item.reporter_id)
+    .join(Unit, Unit.id == Item.unit_id)
+)
+
+
+async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
+    """The item numbered `item_id` (#12) as plain data with its owner, reporter and unit; None
+    when it does not exist or was revoked."""
+    row = (await session.execute(_RECORD_QUERY.where(Item.id == item_id, Item.status != "revoked"))).first()
+    if row is None:
+        return None
+    values = dict(zip(("id", *_ITEM_COLUMNS), row[: 1 + len(_ITEM_COLUMNS)], strict=True))
+    owner_name, owner_unit, reporter_name, reporter_unit, unit_name = row[1 + len(_ITEM_COLUMNS) :]
+    return ItemRecord(
+        **values,
+        owner=Sender(values["owner_id"], owner_name, owner_unit),
+        reporter=Sender(values["reporter_id"], reporter_name, reporter_unit),
+        unit=UnitRef(values["unit_id"], unit_name),
+    )
+
+
+async def save_item(session: AsyncSession, item: ItemRecord) -> None:
+    """Write the columns of `item` changed since it was read (nothing when none changed)."""
+    changed = item.changes()
+    if changed:
+        await session.execute(
+            update(Item).where(Item.id == item.id).values(**changed).execution_options(synchronize_session=False)
+        )
+        item._stored.update(changed)
+
+
 async def add_event(
     session: AsyncSession,
-    item: Item,
+    item: Item | ItemRecord,
     kind: str,
     actor_id: int | None,
     at: datetime,
     note: str | None = None,
     **data: Any,
 ) -> None:
-    """Append one event (kind, actor, time, note, `data` as JSON) to an item's log; not committed."""
+    """Append one event (kind, actor, time, note, `data` as JSON) to an item's log, after writing
+    what changed in `item` (an ItemRecord; an ORM Item is written by its session); not committed."""
+    if isinstance(item, ItemRecord):
+        await save_item(session, item)
     session.add(ItemEvent(item_id=item.id, kind=kind, actor_id=actor_id, at=at, note=note, data=data))
-
-
-async def get_item(session: AsyncSession, item_id: int) -> Item | None:
-    """The item numbered `item_id` (#12) with owner, reporter and unit loaded; None when it does
-    not exist or was revoked."""
-    return await session.scalar(
-        select(Item)
-        .where(Item.id == item_id, Item.status != "revoked")
-        .options(joinedload(Item.owner), joinedload(Item.reporter), joinedload(Item.unit))
-    )
 
 
 @dataclass(frozen=True)
@@ -264,7 +366,13 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
 
 
 async def add_followup(
-    session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None, at: datetime, source: str = "干部"
+    session: AsyncSession,
+    item: Item | ItemRecord,
+    actor: Cadre,
+    rating: str,
+    note: str | None,
+    at: datetime,
+    source: str = "干部",
 ) -> None:
     """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note;
     `source` 干部 (typed by a cadre) or 群众 (the people served, through a 回访链接)."""

@@ -113,3 +113,60 @@ async def test_sql_errors_do_not_carry_parameters(db):
             s.add(Unit(name="学生王小明 13800138000"))
             s.add(Unit(name="学生王小明 13800138000"))
     assert "13800138000" not in str(e.value) and "13800138000" not in str(e.value.__cause__)
+
+
+async def test_items_are_plain_records_written_with_their_event(db):
+    """get_item gives plain data (owner, reporter, unit by name); a change is written with the
+    event that logs it, only the columns that changed, and a revoked item is not found."""
+    from storage.items import UnitRef, add_event, get_item, item_history
+    from storage.models import ItemEvent
+    from storage.roster import Sender
+
+    async with db.write() as s:
+        for n, unit in enumerate(("甲单位", "乙单位")):
+            row = RosterRow(f"干部{n}", unit, ("cadre",), f"u{n}", None, ())
+            await upsert_cadre(s, row)
+        a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
+        s.add(
+            Item(
+                category="宿舍",
+                text="热水不稳",
+                reporter_id=a.id,
+                owner_id=a.id,
+                unit_id=a.unit_id,
+                deadline=date(2026, 11, 25),
+                created_at=NOW,
+            )
+        )
+        s.add(
+            Item(
+                category="食堂",
+                text="x",
+                reporter_id=a.id,
+                owner_id=a.id,
+                unit_id=a.unit_id,
+                deadline=date(2026, 11, 25),
+                created_at=NOW,
+                status="revoked",
+            )
+        )
+    async with db.write() as s:
+        item = await get_item(s, 1)
+        assert item is not None and not isinstance(item, Item)
+        assert (item.owner.name, item.reporter.name, item.unit.name) == ("干部0", "干部0", "甲单位")
+        assert item.changes() == {} and await get_item(s, 2) is None  # revoked
+        item.assign(Sender(b.id, "干部1", b.unit_id), UnitRef(b.unit_id, "乙单位"))
+        item.status = "in_progress"
+        assert item.changes() == {"owner_id": b.id, "unit_id": b.unit_id, "status": "in_progress"}
+        await add_event(s, item, "transferred", a.id, NOW, to_owner=b.id)
+        assert item.changes() == {}
+    async with db.session() as s:
+        again = await get_item(s, 1)
+        assert again is not None and (again.owner.name, again.unit.name, again.status) == (
+            "干部1",
+            "乙单位",
+            "in_progress",
+        )
+        assert again.text == "热水不稳" and again.deadline == date(2026, 11, 25)  # untouched columns kept
+        assert [e.kind for e, _ in await item_history(s, 1)] == ["transferred"]
+        assert await s.scalar(select(func.count(ItemEvent.id))) == 1
