@@ -127,12 +127,7 @@ _RECORD_QUERY = (
 )
 
 
-async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
-    """The item numbered `item_id` (#12) as plain data with its owner, reporter and unit; None
-    when it does not exist or was revoked."""
-    row = (await session.execute(_RECORD_QUERY.where(Item.id == item_id, Item.status != "revoked"))).first()
-    if row is None:
-        return None
+def _record(row: Any) -> ItemRecord:
     values = dict(zip(("id", *_ITEM_COLUMNS), row[: 1 + len(_ITEM_COLUMNS)], strict=True))
     owner_name, owner_unit, reporter_name, reporter_unit, unit_name = row[1 + len(_ITEM_COLUMNS) :]
     return ItemRecord(
@@ -141,6 +136,19 @@ async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
         reporter=Sender(values["reporter_id"], reporter_name, reporter_unit),
         unit=UnitRef(values["unit_id"], unit_name),
     )
+
+
+async def _records(session: AsyncSession, *where: Any) -> list[ItemRecord]:
+    """Not-revoked items matching `where`, as plain records, by number."""
+    rows = await session.execute(_RECORD_QUERY.where(Item.status != "revoked", *where).order_by(Item.id))
+    return [_record(row) for row in rows]
+
+
+async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
+    """The item numbered `item_id` (#12) as plain data with its owner, reporter and unit; None
+    when it does not exist or was revoked."""
+    found = await _records(session, Item.id == item_id)
+    return found[0] if found else None
 
 
 async def save_item(session: AsyncSession, item: ItemRecord) -> None:
@@ -322,9 +330,9 @@ async def count_visits(
     return await session.scalar(q) or 0
 
 
-async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[Item]]:
-    """The newest not-revoked record a cadre made: a visit with its items, or loose items
-    from one message."""
+async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[ItemRecord]]:
+    """The newest not-revoked record a cadre made: a visit (read only: see `revoke_visit`) with
+    its items, or loose items from one message."""
     visit = await session.scalar(
         select(Visit).where(Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None)).order_by(Visit.id.desc()).limit(1)
     )
@@ -332,16 +340,22 @@ async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | Non
         select(Item).where(Item.reporter_id == cadre_id, Item.status != "revoked").order_by(Item.id.desc()).limit(1)
     )
     if visit is not None and (item is None or item.visit_id == visit.id or item.created_at <= visit.created_at):
-        items = list(await session.scalars(select(Item).where(Item.visit_id == visit.id, Item.status != "revoked")))
-        return visit, items
+        return visit, await _records(session, Item.visit_id == visit.id)
     if item is None:
         return None, []
     same_message = (
-        and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id, Item.status != "revoked")
+        and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id)
         if item.message_id
         else Item.id == item.id
     )
-    return None, list(await session.scalars(select(Item).where(same_message)))
+    return None, await _records(session, same_message)
+
+
+async def revoke_visit(session: AsyncSession, visit_id: int, at: datetime) -> None:
+    """Mark visit `visit_id` revoked (撤销) at `at`; its items are revoked one by one."""
+    await session.execute(
+        update(Visit).where(Visit.id == visit_id).values(revoked_at=at).execution_options(synchronize_session=False)
+    )
 
 
 async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_id: int) -> bool:

@@ -101,7 +101,7 @@ def unsure(item: NewItem) -> str:
     return f"（也可能是 {item.alternative}，回复「改 #{item.id} 分类 {item.alternative}」）"
 
 
-def undone(visit: Visit | None, items: list[Item], today: date) -> str:
+def undone(visit: Visit | None, items: list[ItemRecord], today: date) -> str:
     """Confirmation of 撤销 of a whole message: 「已撤销上一条记录：走访（12月5日（周五）宿舍），问题 #12、#13」."""
     parts = []
     if visit is not None:
