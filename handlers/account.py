@@ -8,7 +8,7 @@ from handlers.errors import UserFacingError
 from handlers.nlu.dates import ImpossibleDate, parse_range
 from handlers.texts import refusals, replies
 from handlers.units import match_unit
-from storage.roster import bind_group
+from storage.roster import bind_group, set_leave
 
 LEADERS_GROUP_WORDS = ("领导组", "领导小组", "领导群", "全校", "全区")
 
@@ -25,16 +25,14 @@ async def leave(ctx: Ctx, cmd: Command) -> str:
     start, until = span
     if until < ctx.today:
         raise UserFacingError(replies.past_deadline(until, ctx.today))
-    ctx.cadre.leave_from = start if start > ctx.today else None
-    ctx.cadre.leave_until = until
+    await set_leave(ctx.session, ctx.cadre.id, start if start > ctx.today else None, until)
     return replies.on_leave(start, until, ctx.today)
 
 
 @handles("back")
 async def back(ctx: Ctx, cmd: Command) -> str:
     """「销假」: the sender is available again (reminders resume)."""
-    ctx.cadre.leave_from = None
-    ctx.cadre.leave_until = None
+    await set_leave(ctx.session, ctx.cadre.id, None, None)
     return replies.BACK_FROM_LEAVE
 
 

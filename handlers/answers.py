@@ -24,8 +24,8 @@ from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
 from handlers.units import short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
-from storage.models import Cadre, Unit
-from storage.roster import active_cadre_names, get_cadre, get_unit, unit_names
+from storage.models import Unit
+from storage.roster import CadreRecord, active_cadre_names, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
 ONE_MESSAGE_BYTES = 2000
@@ -38,7 +38,7 @@ STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结
 
 @dataclass(frozen=True)
 class Filters:
-    person: Cadre | None = None
+    person: CadreRecord | None = None
     unit: Unit | None = None
 
 

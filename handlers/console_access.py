@@ -96,7 +96,7 @@ def wants_unmasked(arg: str) -> bool:
 async def export_ledger(ctx: Ctx, cmd: Command) -> str:
     """「导出台账」 / 「导出本月台账」 / 「导出上月台账」 / 「导出台账 2026-10」 / 「导出完整台账」:
     queue the xlsx (scoped to what the sender may see) as a file message to the sender."""
-    roles = ctx.cadre.roles or []
+    roles = ctx.cadre.roles
     words = f"{cmd.arg} {cmd.extra}".strip()  # 「导出<arg>台账<extra>」
     unmasked = wants_unmasked(words)
     if unmasked and ROLE_LEADER not in roles:

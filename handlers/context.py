@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
 from handlers.types import IncomingMessage
 from storage.items import ItemRecord, Scope
-from storage.models import Cadre, Item
+from storage.models import Item
 from storage.notice import CadreAddress, Notice
-from storage.roster import Sender
+from storage.roster import CadreRecord, Sender
 from storage.tx import Tx
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class Ctx:
     session: Tx  # the message's unit of work: pass it to storage functions (storage/tx.py)
     msg: IncomingMessage
-    cadre: Cadre
+    cadre: CadreRecord
     now: datetime
     policy: Policy
     parser: Parser

@@ -26,9 +26,9 @@ from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
 from handlers.texts import replies
 from handlers.units import match_unit, short_names
-from storage.items import ItemRecord, UnitRef, add_event, add_followup, get_item, item_history, last_event
+from storage.items import ItemRecord, add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, ItemEvent, Unit
-from storage.roster import Sender, active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
+from storage.roster import Sender, UnitRef, active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
 
 EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline", "内容": "text"}
 SNAPSHOT = (

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
 from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Unit, Visit
-from storage.roster import Sender
+from storage.roster import CadreRecord, Sender, UnitRef
 
 RESOLVED_STATUSES = ("resolved", "closed")
 _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
@@ -42,14 +42,6 @@ class Scope:
         if self.unit_id:
             return Visit.unit_id == self.unit_id
         return Visit.cadre_id == self.cadre_id
-
-
-@dataclass(frozen=True)
-class UnitRef:
-    """A unit by number and name."""
-
-    id: int
-    name: str
 
 
 @dataclass(eq=False)
@@ -382,7 +374,7 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
 async def add_followup(
     session: AsyncSession,
     item: Item | ItemRecord,
-    actor: Cadre,
+    actor: Cadre | CadreRecord,
     rating: str,
     note: str | None,
     at: datetime,
