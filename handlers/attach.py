@@ -175,6 +175,5 @@ async def move(ctx: Ctx, cmd: Command) -> str:
     assert cmd.ref is not None
     item = await load_item(ctx, cmd.ref, cmd.natural)
     role = _role(item)
-    for a in batch:
-        a.item_id, a.visit_id, a.role = item.id, None, role
+    await q.move_to_item(ctx.session, [a.id for a in batch], item.id, role)
     return texts.moved(len(batch), item, role)
