@@ -16,6 +16,10 @@ What runs (nothing of the bot is imported into this process):
 - bare: this file with `bare --port P` as a subprocess: an aiohttp handler that only verifies
   the signature, decrypts, parses the XML and encrypts a fixed reply with wechatpy — the floor
   any callback handler pays.
+- nlu (unless --no-floor): the bare handler plus `handlers.dispatch.understand` of the decrypted
+  text — the dispatcher's own first step (a command's pattern, else the NLU's `Parser.parse`)
+  with the product's models — and nothing else (no database). The full bot does at least this
+  much per message, so nlu/bare is a ceiling on full/bare in the same run.
 - load: wrk (`apt-get install -y wrk` when missing, as root) with bench/wrk_wecom.lua, which
   sends every line of a file of distinct, correctly encrypted messages (unique MsgId) over
   --connections keep-alive connections for --duration seconds. Latency percentiles are wrk's.
@@ -257,9 +261,27 @@ class Traffic:
 # ---------------------------------------------------------------- the bare handler process
 
 
-def bare_app() -> web.Application:
-    """Verify + decrypt + parse + encrypted fixed reply, with wechatpy: nothing else."""
+def bare_app(understand: Path | None = None) -> web.Application:
+    """Verify + decrypt + parse + encrypted fixed reply, with wechatpy: nothing else. With
+    `understand` (a model cache directory), also what the dispatcher's first step makes of the
+    message text (handlers.dispatch.understand): the floor the full bot pays before it touches
+    a database."""
     crypto = WeChatCrypto(TOKEN, AES_KEY, CORP)
+    parse = None
+    if understand is not None:
+        import gc
+        from datetime import date
+
+        sys.path.insert(0, str(ROOT))
+        from handlers.dispatch import understand as understood
+        from handlers.nlu import Parser
+
+        parser = Parser.load(cache_dir=understand)
+        gc.freeze()  # as `minqing serve` does after start-up
+
+        def parse(text: str) -> None:
+            understood(parser, "campus", text, date.today())
+
     encrypt_re = re.compile(rb"<Encrypt>\s*(?:<!\[CDATA\[)?([A-Za-z0-9+/=]+)(?:\]\]>)?\s*</Encrypt>")
 
     async def post(request: web.Request) -> web.Response:
@@ -269,6 +291,8 @@ def bare_app() -> web.Application:
             raise web.HTTPBadRequest()
         plain = crypto.decrypt_message({"Encrypt": m.group(1).decode()}, q["msg_signature"], q["timestamp"], q["nonce"])
         msg = xmltodict.parse(plain)["xml"]
+        if parse is not None:
+            parse(msg["Content"])
         reply = TextReply(source=CORP, target=msg["FromUserName"], content="收到", agent=int(AGENT))
         xml = crypto.encrypt_message(reply.render(), q["nonce"], q["timestamp"])
         return web.Response(text=xml, content_type="application/xml")
@@ -501,7 +525,7 @@ class Report:
 async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: str, tmp: Path) -> Report:
     people = roster(args.cadres)
     (tmp / "roster.csv").write_text(roster_csv(people), encoding="utf-8")
-    full_port, bare_port = free_port(), free_port()
+    full_port, bare_port, nlu_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
     env.update(
         {
@@ -552,9 +576,22 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
     )
     urls = {"bare": f"http://127.0.0.1:{bare_port}", "full": f"http://127.0.0.1:{full_port}"}
     pids = {"bare": bare.pid, "full": full.pid}
+    nlu_log = tmp / f"nlu-{label}.log"
+    nlu = None
+    if args.floor:
+        nlu = subprocess.Popen(
+            [sys.executable, __file__, "bare", "--port", str(nlu_port), "--understand", str(tmp / "nlu-cache")],
+            cwd=tmp,
+            stdin=subprocess.DEVNULL,
+            stdout=nlu_log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        urls["nlu"], pids["nlu"] = f"http://127.0.0.1:{nlu_port}", nlu.pid
     try:
         await wait_up(urls["bare"], bare, bare_log)
         await wait_up(urls["full"], full, full_log)
+        if nlu is not None:
+            await wait_up(urls["nlu"], nlu, nlu_log)
         # warm-up: visit reports from everyone (they create the items commands refer to)
         warm = Traffic(people, {}, seed=1).messages(args.warmup, 10_000_000, kinds=("visit",))
         bad = bad_answers(warm, await post_all(urls["full"], warm, 8))
@@ -572,7 +609,8 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
         ((base_visits,),) = await query(database_url, "SELECT count(*) FROM visits")
 
         traffic = Traffic(people, owned, seed=2, query_share=args.query_share, command_share=args.command_share)
-        rounds: dict[str, list[Round]] = {"bare": [], "full": []}
+        rounds: dict[str, list[Round]] = {name: [] for name in urls}
+        order = list(urls)
         sent_full: list[Msg] = []
         in_flight: list[Msg] = []
         await asyncio.sleep(args.settle)  # start-up work of serve (scheduler catch-up, outbox) settles
@@ -582,7 +620,7 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
             msgs = traffic.messages(n, 20_000_000 + r * 1_000_000)
             file = tmp / f"round{r}.tsv"
             file.write_text("".join(f"{m.path}\t{m.body.decode()}\n" for m in msgs), encoding="utf-8")
-            for name in ("bare", "full") if r % 2 == 0 else ("full", "bare"):
+            for name in order[r % len(order) :] + order[: r % len(order)]:  # each handler goes first in turn
                 result = run_wrk(wrk, urls[name] + "/wecom/callback", file, args, pids[name])
                 rounds[name].append(result)
                 print(
@@ -594,7 +632,7 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
                     every, per = sent_messages(msgs, result.sent, args.threads)
                     sent_full += every
                     in_flight += [m for ms in per.values() for m in ms[-args.connections :]]
-            best = max(best, *(x.rps for x in (rounds["bare"][-1], rounds["full"][-1])))
+            best = max(best, *(xs[-1].rps for xs in rounds.values()))
             file.unlink()
         # the messages possibly in flight when wrk stopped, and a sample of the rest, again:
         # each must be answered (the stored reply) and none may add a record
@@ -606,6 +644,8 @@ async def bench(database_url: str, label: str, args: argparse.Namespace, wrk: st
     finally:
         stop(full)
         stop(bare)
+        if nlu is not None:
+            stop(nlu)
         noted = [
             line
             for line in full_log.read_text(errors="replace").splitlines()
@@ -641,8 +681,8 @@ def print_report(rep: Report, args: argparse.Namespace) -> bool:
         f"{'CPU server':>10} {'CPU wrk':>7}"
     )
     for r in range(args.rounds):
-        for name in ("bare", "full"):
-            x = rep.rounds[name][r]
+        for name, xs in rep.rounds.items():
+            x = xs[r]
             flag = f"  ({x.wrapped} replays: file too short)" if x.wrapped else ""
             print(
                 f"{r + 1:<6} {name:<8} {x.rps:>7.0f} {x.p50:>7.1f} {x.p99:>7.1f} {x.max:>7.0f} {x.errors:>6} "
@@ -650,6 +690,13 @@ def print_report(rep: Report, args: argparse.Namespace) -> bool:
             )
     ratios = [f.rps / b.rps for b, f in zip(rep.rounds["bare"], rep.rounds["full"], strict=True)]
     p99s = [x.p99 for x in rep.rounds["full"]]
+    if "nlu" in rep.rounds:
+        floor = [n.rps / b.rps for b, n in zip(rep.rounds["bare"], rep.rounds["nlu"], strict=True)]
+        print(
+            f"nlu/bare throughput per round (understanding alone, no database: a ceiling on full/bare): "
+            f"{', '.join(f'{x:.2f}' for x in floor)}; median {statistics.median(floor):.2f}×; "
+            f"nlu p99 median {statistics.median(x.p99 for x in rep.rounds['nlu']):.1f} ms"
+        )
     errors = sum(x.errors for xs in rep.rounds.values() for x in xs)
     print(
         f"full/bare throughput per round: {', '.join(f'{x:.2f}' for x in ratios)}; median "
@@ -699,6 +746,12 @@ async def main() -> int:
     ap.add_argument("--settle", type=float, default=10, help="seconds to wait after the warm-up (default 10)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server logs)")
     ap.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the third handler (bare + Parser.parse: the ceiling understanding puts on full/bare)",
+    )
+    ap.add_argument(
         "--max-rate",
         type=float,
         default=5000,
@@ -729,6 +782,8 @@ if __name__ == "__main__":
         p = argparse.ArgumentParser()
         p.add_argument("bare")
         p.add_argument("--port", type=int, required=True)
-        web.run_app(bare_app(), host="127.0.0.1", port=p.parse_args().port, access_log=None, print=None)
+        p.add_argument("--understand", type=Path, help="model cache directory: also parse each message")
+        a = p.parse_args()
+        web.run_app(bare_app(a.understand), host="127.0.0.1", port=a.port, access_log=None, print=None)
     else:
         sys.exit(asyncio.run(main()))

@@ -6,9 +6,9 @@ from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.nlu.dates import ImpossibleDate, parse_range
-from handlers.texts import replies
+from handlers.texts import refusals, replies
 from handlers.units import match_unit
-from storage.roster import bind_group
+from storage.roster import bind_group, set_leave
 
 LEADERS_GROUP_WORDS = ("领导组", "领导小组", "领导群", "全校", "全区")
 
@@ -25,16 +25,14 @@ async def leave(ctx: Ctx, cmd: Command) -> str:
     start, until = span
     if until < ctx.today:
         raise UserFacingError(replies.past_deadline(until, ctx.today))
-    ctx.cadre.leave_from = start if start > ctx.today else None
-    ctx.cadre.leave_until = until
+    await set_leave(ctx.session, ctx.cadre.id, start if start > ctx.today else None, until)
     return replies.on_leave(start, until, ctx.today)
 
 
 @handles("back")
 async def back(ctx: Ctx, cmd: Command) -> str:
     """「销假」: the sender is available again (reminders resume)."""
-    ctx.cadre.leave_from = None
-    ctx.cadre.leave_until = None
+    await set_leave(ctx.session, ctx.cadre.id, None, None)
     return replies.BACK_FROM_LEAVE
 
 
@@ -42,10 +40,8 @@ async def back(ctx: Ctx, cmd: Command) -> str:
 async def bind(ctx: Ctx, cmd: Command) -> str:
     """「绑定 单位」 in a group chat (unit heads and leaders; leaders may bind the leaders' group):
     the group receives that unit's digests. UserFacingError outside a group or for other senders."""
-    if not ctx.msg.is_group or not ctx.msg.chat_id:
-        raise UserFacingError(replies.BIND_GROUP_ONLY)
-    if not (ctx.is_leader or ctx.is_unit_head):
-        raise UserFacingError(replies.BIND_FORBIDDEN)
+    if not ctx.msg.chat_id:  # a group message always names its chat (checked once more here)
+        raise UserFacingError(refusals.GROUP_BIND)
     if cmd.arg in LEADERS_GROUP_WORDS:
         if not ctx.is_leader:
             raise UserFacingError(replies.BIND_FORBIDDEN)

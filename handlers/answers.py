@@ -23,9 +23,9 @@ from handlers.nlu.query import find_person, find_unit_name
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
 from handlers.units import short_names
-from storage.items import count_items, count_visits, list_items, list_visits
-from storage.models import Cadre, Unit
-from storage.roster import active_cadre_names, get_cadre, get_unit, unit_names
+from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
+from storage.models import Unit
+from storage.roster import CadreRecord, active_cadre_names, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
 ONE_MESSAGE_BYTES = 2000
@@ -38,7 +38,7 @@ STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结
 
 @dataclass(frozen=True)
 class Filters:
-    person: Cadre | None = None
+    person: CadreRecord | None = None
     unit: Unit | None = None
 
 
@@ -115,27 +115,18 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
     where = dict(category=q.category, owner_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
-    items = await list_items(
-        ctx.session,
-        scope,
-        status=q.status,
-        today=ctx.today,
-        since=as_datetime(start),
-        until=as_datetime(end),
-        limit=MAX_LINES + 1,
-        **where,
-    )
-    total = await count_items(
-        ctx.session, scope, status=q.status, today=ctx.today, since=as_datetime(start), until=as_datetime(end), **where
-    )
-    head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
+    begin, until = as_datetime(start), as_datetime(end)
+    filters: dict[str, Any] = dict(status=q.status, today=ctx.today, until=until, **where)
+    items = await list_items(ctx.session, scope, since=begin, limit=MAX_LINES + 1, **filters)
     tail: list[str] = []
-    if q.status in ("open", "overdue") and start is not None:
-        older = await count_items(
-            ctx.session, scope, status=q.status, today=ctx.today, before=as_datetime(start), **where
-        )
+    if q.status in ("open", "overdue") and begin is not None:
+        # the period's count and the older still-pending ones, in one query
+        total, older = await count_items_split(ctx.session, scope, start=begin, **filters)
         if older:
             tail.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
+    else:
+        total = await count_items(ctx.session, scope, since=begin, **filters)
+    head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
     if total and q.status in ("open", "overdue"):
         hints = "".join(f"「{form(name, id='N')}」" for name in ("accept", "progress", "resolve"))
         tail.append(f"办理：回复{hints}；查看经过：「{form('view', id='N')}」")
@@ -163,13 +154,23 @@ def _item_lines(ctx: Ctx, q: Query, shown: list[Any], total: int) -> list[str]:
 
 def _fitted(ordered: list[Any], render: Callable[[list[Any]], str]) -> str:
     """`render` of as many of `ordered` (most urgent first) as fit ONE_MESSAGE_BYTES; at least
-    one is shown."""
-    n = len(ordered)
+    one is shown. A longer prefix never renders shorter, so the cut is found by bisection."""
+
+    def fits(text: str) -> bool:
+        return len(text.encode("utf-8")) <= ONE_MESSAGE_BYTES
+
     text = render(ordered)
-    while n > 1 and len(text.encode("utf-8")) > ONE_MESSAGE_BYTES:
-        n -= 1
-        text = render(ordered[:n])
-    return text
+    if fits(text) or len(ordered) <= 1:
+        return text
+    lo, hi, best = 1, len(ordered) - 1, render(ordered[:1])  # invariant: render(ordered[:lo]) fits or lo == 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        candidate = render(ordered[:mid])
+        if fits(candidate):
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    return best
 
 
 async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:

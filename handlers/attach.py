@@ -27,6 +27,7 @@ from handlers.texts import attachments as texts
 from handlers.types import IncomingMessage, Media, Reply
 from storage import attachments as q
 from storage.items import (
+    ItemRecord,
     first_item_of_visit,
     get_item,
     get_visit,
@@ -56,7 +57,7 @@ class AttachRequest:
 @dataclass(frozen=True)
 class Target:
     visit: Visit | None
-    item: Item | None
+    item: Item | ItemRecord | None
     role: str = "evidence"
 
 
@@ -87,7 +88,7 @@ async def split_caption(
     return first + await handle(replace(msg, msg_id=f"{msg.msg_id}:media", text=""))
 
 
-def _role(item: Item) -> str:
+def _role(item: Item | ItemRecord) -> str:
     return "result" if item.status in ("resolved", "closed") else "evidence"
 
 
@@ -174,6 +175,5 @@ async def move(ctx: Ctx, cmd: Command) -> str:
     assert cmd.ref is not None
     item = await load_item(ctx, cmd.ref, cmd.natural)
     role = _role(item)
-    for a in batch:
-        a.item_id, a.visit_id, a.role = item.id, None, role
+    await q.move_to_item(ctx.session, [a.id for a in batch], item.id, role)
     return texts.moved(len(batch), item, role)

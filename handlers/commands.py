@@ -9,7 +9,8 @@ everywhere at once. Feature modules register the function that carries a command
 Command, a QueryCommand or None.
 
 Adding a command: one `Spec` here, one `@handles("name")` function in its feature module, one
-conversation test.
+conversation test. Who may use it and where (roles, private or group chat) is the Spec's `allow`:
+the dispatcher checks it before the function runs, and 帮助 names it.
 
 A natural wording is only recognised when it names an item the bot numbered — #12, 12号(问题),
 第12个问题, 编号12 — and says something aimed at it; room and building numbers (302, 3栋, 8号楼),
@@ -21,12 +22,14 @@ of refusing (it may have been a report, not a command).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from handlers.nlu.dates import parse_range
+from handlers.policy import ADMIN_ROLES, ROLE_LEADER, ROLE_NAMES, ROLE_UNIT_HEAD
+from handlers.texts import refusals
 from handlers.texts.formatting import example_date
 
 if TYPE_CHECKING:
@@ -57,8 +60,8 @@ SREF = (
 )
 SP = r"[\s:：,，]*"
 DONE = (
-    r"(?:(?:已经?|都|终于)?(?:解决|修好|修复|办好|办结|处理好|处理完毕|办理完毕|处理完|完毕|搞定|完成|弄好|换好|换了?新的?|装好|落实|"
-    r"整改好|整改完成)"
+    r"(?:(?:已经?|都|终于)?(?:解决|修好|修复|修完|办好|办完|办结|处理好|处理完毕|办理完毕|处理完|完毕|搞定|完成|弄好|弄完|做完|"
+    r"换好|换了?新的?|装好|落实|整改好|整改完成)"
     r"|已经?处理(?!中))(?:了|啦)?"
 )
 DOING = r"(?:正在|已经?|在|刚|今天|下午|上午)(?:联系|协调|处理|报修|沟通|安排|跟进|对接|维修|调查|核实)"
@@ -84,11 +87,48 @@ class QueryCommand:
 
 
 @dataclass(frozen=True)
+class Allow:
+    """Who may use a command and in which chat; the dispatcher checks it before the command's
+    function runs (item-level rights — 首接首办, 属地 — stay with the item, `load_item`).
+
+    roles: any one of them suffices (empty: every cadre on the roster); denied: the reply when
+    the sender has none. chat: "any" | "private" | "group"; wrong_chat: the reply elsewhere
+    (may use {id}, the command's item number)."""
+
+    roles: tuple[str, ...] = ()
+    denied: str = ""
+    chat: str = "any"
+    wrong_chat: str = ""
+
+    def refusal(self, roles: Iterable[str], is_group: bool, ref: int | None) -> str | None:
+        """The reply refusing a sender with `roles` in a group (`is_group`) or private chat, or
+        None when allowed. Roles are checked first, then the kind of chat."""
+        if self.roles and not set(self.roles) & set(roles):
+            return self.denied
+        if (self.chat == "private" and is_group) or (self.chat == "group" and not is_group):
+            return self.wrong_chat.format(id=ref if ref is not None else "N")
+        return None
+
+    def note(self) -> str:
+        """How 帮助 names the limits: 「领导、单位负责人、管理员，私聊」 ('' for everyone, anywhere)."""
+        who = "、".join(dict.fromkeys(ROLE_NAMES.get(r, r) for r in self.roles))
+        where = {"private": "私聊", "group": "群内"}.get(self.chat, "")
+        return "，".join(
+            p for p in (where if self.chat == "group" else "", who, where if self.chat != "group" else "") if p
+        )
+
+
+EVERYONE = Allow()
+HEADS = (ROLE_UNIT_HEAD, ROLE_LEADER)
+CONSOLE_USERS = (ROLE_LEADER, ROLE_UNIT_HEAD, *ADMIN_ROLES)
+
+
+@dataclass(frozen=True)
 class Spec:
     """One command: its short forms (command words, then `tail`), its natural wordings (whole-text
-    patterns with SREF), how it appears in 帮助 (`usage`, where {d} is an example date ahead) and
-    its canonical short form for hints (`form`, a str.format template with {id} for the item
-    number; empty for commands no hint names)."""
+    patterns with SREF), how it appears in 帮助 (`usage`, where {d} is an example date ahead,
+    then `note` and who may use it from `allow`) and its canonical short form for hints (`form`,
+    a str.format template with {id} for the item number; empty for commands no hint names)."""
 
     name: str
     section: str
@@ -98,6 +138,13 @@ class Spec:
     natural: tuple[str, ...] = ()
     ref: bool = True
     form: str = ""
+    allow: Allow = EVERYONE
+    note: str = ""
+
+    def help_line(self, d: str) -> str:
+        """The usage in 帮助 with its notes: 「包保 #12（领导）」."""
+        notes = "，".join(p for p in (self.allow.note(), self.note) if p)
+        return self.usage.format(d=d) + (f"（{notes}）" if notes else "")
 
 
 SPECS: tuple[Spec, ...] = (
@@ -189,7 +236,8 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "take",
         "办理",
-        "包保 #12（领导）",
+        "包保 #12",
+        allow=Allow((ROLE_LEADER,), refusals.LEADERS_TAKE),
         words=("包保", "我来包保"),
         tail="",
         natural=(rf"^{SREF}{SP}我来包保$", rf"^我(?:来)?包保{SREF}$"),
@@ -197,7 +245,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "rating_link",
         "办理",
-        "回访链接 #12（办结后，生成请群众自己评价的链接和二维码）",
+        "回访链接 #12",
+        note="办结后，生成请群众自己评价的链接和二维码",
+        allow=Allow(chat="private", wrong_chat=refusals.PRIVATE_RATING_LINK),
         form="回访链接 #{id}",
         words=("回访链接", "评价链接", "回访二维码"),
         tail="",
@@ -206,7 +256,9 @@ SPECS: tuple[Spec, ...] = (
     Spec(
         "unpublish",
         "其他",
-        "不公示 #12 原因（单位负责人，该问题不在公示页面显示）",
+        "不公示 #12 原因",
+        note="该问题不在公示页面显示",
+        allow=Allow(HEADS, refusals.HEADS_UNPUBLISH),
         words=("不公示",),
         tail=r"(?P<arg>.*)",
     ),
@@ -255,15 +307,32 @@ SPECS: tuple[Spec, ...] = (
         natural=(r"^我?(?P<arg>.+?)(?:请假|休假)(?:了|一下)?$",),
     ),
     Spec("back", "其他", "", ref=False, natural=(r"^(?:销假|我回来了)$",)),
-    Spec("bind", "其他", "绑定 计算机学院（群内，单位负责人）", words=("绑定",), ref=False, tail=r"(?P<arg>.+)"),
+    Spec(
+        "bind",
+        "其他",
+        "绑定 计算机学院",
+        words=("绑定",),
+        ref=False,
+        tail=r"(?P<arg>.+)",
+        allow=Allow(HEADS, refusals.HEADS_BIND, "group", refusals.GROUP_BIND),
+    ),
     Spec(
         "export",
         "其他",
-        "导出台账 ｜ 导出上月台账（领导、单位负责人，私聊）",
+        "导出台账 ｜ 导出上月台账",
         ref=False,
+        allow=Allow(CONSOLE_USERS, refusals.EXPORT_ROLES, "private", refusals.PRIVATE_EXPORT),
         natural=(r"^导出(?P<arg>.{0,12}?)台账(?P<extra>.{0,20})$", r"^(?:导出|台账)$"),
     ),
-    Spec("console", "其他", "后台（网页后台的登录链接，私聊）", ref=False, natural=(r"^(?:后台|管理后台|进入后台)$",)),
+    Spec(
+        "console",
+        "其他",
+        "后台",
+        note="网页后台的登录链接",
+        ref=False,
+        natural=(r"^(?:后台|管理后台|进入后台)$",),
+        allow=Allow(CONSOLE_USERS, refusals.CONSOLE_ROLES, "private", refusals.PRIVATE_CONSOLE),
+    ),
     Spec("help", "其他", "", ref=False, natural=(r"^(?:帮助|help|\?|？|怎么用|使用说明)$",)),
 )
 SECTIONS = ("查看", "办理", "期限", "更正", "其他")
@@ -293,6 +362,12 @@ def handles(name: str) -> Callable[[A], A]:
 def action(name: str) -> Action:
     """The registered function for command `name`; KeyError when no feature module registered it."""
     return _ACTIONS[name]
+
+
+def refusal(name: str, roles: Iterable[str], is_group: bool, ref: int | None = None) -> str | None:
+    """Why command `name` is refused to a sender with `roles` in this kind of chat (its Spec's
+    `allow`), or None when allowed. KeyError for an unknown name."""
+    return _BY_NAME[name].allow.refusal(roles, is_group, ref)
 
 
 def unhandled() -> list[str]:
@@ -394,7 +469,8 @@ def _command(spec: Spec, m: re.Match[str], natural: bool, today: date | None) ->
 
 # completion words that name no action (修好, 换了新的, 整改好 do name one and are kept)
 _BARE_DONE = re.compile(
-    r"(?:(?:已经?|都|终于)?(?:解决|办好|办结|处理好|处理完毕|办理完毕|处理完|完毕|已处理|搞定|完成|弄好|落实|闭环|销号)"
+    r"(?:(?:已经?|都|终于)?(?:解决|办好|办完|办结|处理好|处理完毕|办理完毕|处理完|完毕|已处理|搞定|完成|弄好|弄完|做完|落实|"
+    r"闭环|销号)"
     r"(?:了|啦)?|可以销号了?|好了|OK|ok)[!！。.，,~～\s]*"
 )
 
@@ -432,7 +508,7 @@ def help_text(today: date) -> str:
         "  今天去梅园3栋走访，5名同学反映热水不稳、晚上网络卡",
     ]
     for section in SECTIONS:
-        usages = [s.usage.format(d=d) for s in SPECS if s.section == section and s.usage]
+        usages = [s.help_line(d) for s in SPECS if s.section == section and s.usage]
         if usages:
             lines.append(f"【{section}】" + " ｜ ".join(usages))
     lines.append(

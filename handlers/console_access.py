@@ -20,16 +20,11 @@ from datetime import date, timedelta
 from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
-from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
+from handlers.policy import ADMIN_ROLES, ROLE_LEADER, ROLE_UNIT_HEAD
 from storage import console_links
 
 log = logging.getLogger("minqing.console_access")
 
-ADMIN_ROLES = ("管理员", "admin")
-"""Roster roles that make a cadre an administrator of the console (sees everything)."""
-
-NOT_ALLOWED = "只有领导、单位负责人和管理员可以{what}。"
-PRIVATE_ONLY = "{what}含个人信息，请私聊我发送「{cmd}」。"
 NO_SUCH_MONTH = "没有{month}月。请写成「导出台账 2026-10」「导出台账 10月」或「导出上月台账」。"
 FUTURE_MONTH = "这个月份还没到，没有台账。请写成「导出台账 2026-10」「导出台账 10月」或「导出上月台账」。"
 UNMASKED_LEADERS_ONLY = "只有领导可以导出不隐去手机号、证件号的完整台账。"
@@ -55,10 +50,6 @@ def sees_everything(roles: Iterable[str] | None) -> bool:
 @handles("console")
 async def console_link(ctx: Ctx, cmd: Command) -> str:
     """「后台」 → a one-time link (single use, valid `policy.console_link_minutes`)."""
-    if not may_use_console(ctx.cadre.roles):
-        raise UserFacingError(NOT_ALLOWED.format(what="进入后台"))
-    if ctx.msg.is_group:
-        raise UserFacingError(PRIVATE_ONLY.format(what="后台链接", cmd="后台"))
     minutes = ctx.policy.console_link_minutes
     token = await console_links.issue(ctx.session, ctx.cadre.id, ctx.now, minutes)
     return (
@@ -105,12 +96,8 @@ def wants_unmasked(arg: str) -> bool:
 async def export_ledger(ctx: Ctx, cmd: Command) -> str:
     """「导出台账」 / 「导出本月台账」 / 「导出上月台账」 / 「导出台账 2026-10」 / 「导出完整台账」:
     queue the xlsx (scoped to what the sender may see) as a file message to the sender."""
-    roles = ctx.cadre.roles or []
+    roles = ctx.cadre.roles
     words = f"{cmd.arg} {cmd.extra}".strip()  # 「导出<arg>台账<extra>」
-    if not may_use_console(roles):
-        raise UserFacingError(NOT_ALLOWED.format(what="导出台账"))
-    if ctx.msg.is_group:
-        raise UserFacingError(PRIVATE_ONLY.format(what="台账", cmd="导出台账"))
     unmasked = wants_unmasked(words)
     if unmasked and ROLE_LEADER not in roles:
         raise UserFacingError(UNMASKED_LEADERS_ONLY)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD, Policy
 from handlers.types import IncomingMessage
-from storage.items import Scope
-from storage.models import Cadre, Item
+from storage.items import ItemRecord, Scope
+from storage.models import Item
 from storage.notice import CadreAddress, Notice
+from storage.roster import CadreRecord, Sender
 from storage.tx import Tx
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 class Ctx:
     session: Tx  # the message's unit of work: pass it to storage functions (storage/tx.py)
     msg: IncomingMessage
-    cadre: Cadre
+    cadre: CadreRecord
     now: datetime
     policy: Policy
     parser: Parser
@@ -32,6 +33,11 @@ class Ctx:
     def today(self) -> date:
         """The message's local date (from `now`, the injected clock)."""
         return self.now.date()
+
+    @property
+    def sender(self) -> Sender:
+        """The sender as plain data: id, name, unit id."""
+        return Sender(self.cadre.id, self.cadre.name, self.cadre.unit_id)
 
     @property
     def is_leader(self) -> bool:
@@ -54,7 +60,7 @@ class Ctx:
             return Scope(self.cadre.id, unit_id=self.cadre.unit_id)
         return Scope(self.cadre.id)
 
-    def may_act_on(self, item: Item) -> bool:
+    def may_act_on(self, item: Item | ItemRecord) -> bool:
         """首接首办 and 属地: owner or reporter; the unit's head; any leader."""
         c = self.cadre
         return (

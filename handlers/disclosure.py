@@ -9,13 +9,13 @@ from handlers.commands import Command, handles
 from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.lifecycle import load_item
+from handlers.texts import refusals
 from storage.disclosure import UNPUBLISHED, is_unpublished
 from storage.items import add_event
 
 log = logging.getLogger("minqing.disclosure")
 
 REASON_NEEDED = "请写明不公示的原因，例如「不公示 #12 涉及学生隐私」。"
-HEADS_ONLY = "只有问题所属单位的负责人或领导可以设置不公示。"
 
 
 @handles("unpublish")
@@ -26,7 +26,7 @@ async def unpublish(ctx: Ctx, cmd: Command) -> str:
         raise UserFacingError(REASON_NEEDED)
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not (ctx.is_leader or (ctx.is_unit_head and ctx.cadre.unit_id == item.unit_id)):
-        raise UserFacingError(HEADS_ONLY)
+        raise UserFacingError(refusals.HEADS_UNPUBLISH)
     if await is_unpublished(ctx.session, item.id):
         return f"问题 #{item.id} 已设置为不公示。"
     await add_event(ctx.session, item, UNPUBLISHED, ctx.cadre.id, ctx.now, cmd.arg.strip())

@@ -15,7 +15,7 @@ import dataclasses
 import logging
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeGuard
 
 from handlers import (
@@ -53,6 +53,17 @@ Understood = Command | QueryCommand | Parsed | attach.AttachRequest
 FEATURES = (account, attach, console_access, disclosure, lifecycle, rating_link, undo)
 """The modules whose functions carry out commands: importing them registers each one
 (`commands.handles`); the dispatcher refuses to start while a command has none."""
+
+
+def understand(parser: Parser, profile: str, text: str, today: date) -> Understood:
+    """What a message means, without touching the database: a structured command first (its
+    arguments as typed), else a fixed question, else the NLU's reading (Parser.parse)."""
+    cmd = parse_command(command_form(text), parser.categories(profile), today)
+    if isinstance(cmd, Command):  # arguments are stored as typed, not in the matching form
+        return dataclasses.replace(cmd, arg=as_typed(text, cmd.arg), extra=as_typed(text, cmd.extra))
+    if cmd is not None:
+        return cmd
+    return parser.parse(text, today, profile)
 
 
 class Dispatcher:
@@ -96,13 +107,7 @@ class Dispatcher:
         return None
 
     def _understand(self, text: str, now: datetime) -> Understood:
-        """A structured command first, else the NLU's reading of the message."""
-        cmd = parse_command(command_form(text), self.parser.categories(self.policy.profile), now.date())
-        if isinstance(cmd, Command):  # arguments are stored as typed, not in the matching form
-            return dataclasses.replace(cmd, arg=as_typed(text, cmd.arg), extra=as_typed(text, cmd.extra))
-        if cmd is not None:
-            return cmd
-        return self.parser.parse(text, now.date(), self.policy.profile)
+        return understand(self.parser, self.policy.profile, text, now.date())
 
     async def _handle(
         self, msg: IncomingMessage, now: datetime, problem: str | None, understood: Understood | None
@@ -171,6 +176,9 @@ class Dispatcher:
         return _other_reply(ctx.msg.text)
 
     async def _command(self, ctx: Ctx, cmd: Command) -> str:
+        refused = commands.refusal(cmd.name, ctx.cadre.roles or (), ctx.msg.is_group, cmd.ref)
+        if refused is not None:
+            raise UserFacingError(refused)
         return await commands.action(cmd.name)(ctx, cmd)
 
 

@@ -26,9 +26,9 @@ from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
 from handlers.texts import replies
 from handlers.units import match_unit, short_names
-from storage.items import add_event, add_followup, get_item, item_history, last_event
-from storage.models import Cadre, Item, ItemEvent, Unit
-from storage.roster import active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
+from storage.items import ItemRecord, add_event, add_followup, get_item, item_history, last_event
+from storage.models import Cadre, ItemEvent, Unit
+from storage.roster import Sender, UnitRef, active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
 
 EDIT_FIELDS = {"分类": "category", "类别": "category", "期限": "deadline", "截止日期": "deadline", "内容": "text"}
 SNAPSHOT = (
@@ -46,7 +46,7 @@ SNAPSHOT = (
 )
 
 
-def snapshot(item: Item) -> dict[str, Any]:
+def snapshot(item: ItemRecord) -> dict[str, Any]:
     """The item's changeable state as JSON-safe values (for 撤销)."""
     out = {}
     for k in SNAPSHOT:
@@ -56,7 +56,7 @@ def snapshot(item: Item) -> dict[str, Any]:
 
 
 async def record(
-    ctx: Ctx, item: Item, kind: str, before: dict[str, Any] | None, note: str | None = None, **data: Any
+    ctx: Ctx, item: ItemRecord, kind: str, before: dict[str, Any] | None, note: str | None = None, **data: Any
 ) -> None:
     """Log an event by the sender; `before` makes it undoable."""
     if before is not None:
@@ -64,7 +64,7 @@ async def record(
     await add_event(ctx.session, item, kind, ctx.cadre.id, ctx.now, note, **data)
 
 
-async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> Item:
+async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> ItemRecord:
     """The item the sender may act on. A natural wording that names a missing or someone else's
     item is answered with a question (it may have been a report, not a command). ValueError
     without a reference: commands on items always carry one (handlers/commands.py)."""
@@ -78,7 +78,7 @@ async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> Item:
     return item
 
 
-def _respond(ctx: Ctx, item: Item) -> None:
+def _respond(ctx: Ctx, item: ItemRecord) -> None:
     if item.responded_at is None:
         item.responded_at = ctx.now
     if item.status in ("new", "reopened"):
@@ -91,7 +91,7 @@ def track_deadline(ctx: Ctx, track: str) -> date:
     return ctx.today + timedelta(days=days)
 
 
-def set_deadline(ctx: Ctx, item: Item, new: date) -> None:
+def set_deadline(ctx: Ctx, item: ItemRecord, new: date) -> None:
     """Replace the deadline, remembering a passed one as the deadline first due."""
     if item.first_due is None and item.deadline < ctx.today:
         item.first_due = item.deadline
@@ -173,7 +173,7 @@ async def followup(ctx: Ctx, cmd: Command) -> str:
     return replies.followed_up(item, rating, ctx.today)
 
 
-async def rate(ctx: Ctx, item: Item, rating: str, note: str | None, source: str = "干部") -> None:
+async def rate(ctx: Ctx, item: ItemRecord, rating: str, note: str | None, source: str = "干部") -> None:
     """Record a 回访 on a resolved `item` (`ctx.cadre` is the actor: the cadre who typed it, or
     the one who made the 回访链接 for source 群众). 满意/基本满意 close it, 不满意 reopens it with a
     fresh deadline and notifies its owner (and, for 群众, the unit's heads, with the comment)."""
@@ -250,8 +250,8 @@ async def transfer(ctx: Ctx, cmd: Command) -> str:
     if owner.id == item.owner_id:
         raise UserFacingError(replies.already_owner(item, owner.name))
     before, old_owner = snapshot(item), item.owner_id
-    item.owner_id, item.unit_id, item.status = owner.id, unit.id, "new"
-    item.owner, item.unit = owner, unit
+    item.assign(Sender(owner.id, owner.name, owner.unit_id), UnitRef(unit.id, unit.name))
+    item.status = "new"
     set_deadline(ctx, item, track_deadline(ctx, item.track))
     await record(ctx, item, "transferred", before, from_owner=old_owner, to_owner=owner.id, to_unit=unit.id)
     ctx.notify(owner.id, replies.transfer_notice(item, ctx.cadre.name, ctx.policy, ctx.today))
@@ -277,7 +277,7 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
     if back_to is None:  # the transferring cadre's row is gone (cadres are deactivated, never deleted)
         raise UserFacingError(replies.not_transferred(item))
     before = snapshot(item)
-    item.owner_id, item.unit_id, item.owner = back_to.id, back_to.unit_id, back_to
+    item.assign(Sender(back_to.id, back_to.name, back_to.unit_id), UnitRef(back_to.unit_id, back_to.unit.name))
     item.status = "in_progress"  # back with whoever already handled it (by transferring it): no 签收 needed
     await record(ctx, item, "returned", before, cmd.arg, from_owner=before["owner_id"], to_owner=back_to.id)
     ctx.notify(back_to.id, replies.refused_notice(item, ctx.cadre.name, cmd.arg))
@@ -288,15 +288,14 @@ async def refuse(ctx: Ctx, cmd: Command) -> str:
 async def take(ctx: Ctx, cmd: Command) -> str:
     """「包保 #12」 (leaders only): the leader owns the item personally (track 包保), its deadline
     moved out to the 包保 target when that is later; the previous owner is told."""
-    if not ctx.is_leader:
-        raise UserFacingError(replies.LEADER_ONLY)
     item = await load_item(ctx, cmd.ref, cmd.natural)
     if not item.is_open:
         raise UserFacingError(replies.wrong_state(item, "包保"))
     if item.track == TRACK_LEADER and item.owner_id == ctx.cadre.id:
         return replies.already_taken(item, ctx.today)
     before, old_owner = snapshot(item), item.owner_id
-    item.owner_id, item.owner, item.track = ctx.cadre.id, ctx.cadre, TRACK_LEADER
+    item.assign(ctx.sender, item.unit)  # the item stays with its unit: a leader takes it personally
+    item.track = TRACK_LEADER
     set_deadline(ctx, item, max(item.deadline, track_deadline(ctx, TRACK_LEADER)))
     _respond(ctx, item)
     await record(ctx, item, "transferred", before, from_owner=old_owner, to_owner=ctx.cadre.id, track=TRACK_LEADER)
@@ -304,7 +303,7 @@ async def take(ctx: Ctx, cmd: Command) -> str:
     return replies.taken(item, ctx.today)
 
 
-def _may_set_deadline(ctx: Ctx, item: Item) -> bool:
+def _may_set_deadline(ctx: Ctx, item: ItemRecord) -> bool:
     """Leaders always; a unit head for a 即办 item of their unit that is not their own."""
     if ctx.is_leader:
         return True
@@ -377,7 +376,7 @@ def _split_date(text: str, today: date) -> tuple[str, str]:
     return text, ""
 
 
-async def _approvers(ctx: Ctx, item: Item) -> list[Cadre]:
+async def _approvers(ctx: Ctx, item: ItemRecord) -> list[Cadre]:
     """Who decides on an extension: the unit head; leaders for 包保 items and heads' own items."""
     if item.track != TRACK_LEADER:
         heads = [h for h in await unit_heads(ctx.session, item.unit_id) if h.id != item.owner_id]
@@ -425,7 +424,7 @@ async def extend(ctx: Ctx, cmd: Command) -> str:
     return replies.extension_requested(item, d, approvers[0].name, ctx.today)
 
 
-async def _pending_extension(ctx: Ctx, item: Item) -> ItemEvent:
+async def _pending_extension(ctx: Ctx, item: ItemRecord) -> ItemEvent:
     last = await last_event(ctx.session, item.id, "ext_request", "ext_approved", "ext_refused")
     if last is None or last.kind != "ext_request":
         raise UserFacingError(replies.no_extension(item))

@@ -10,6 +10,10 @@ TRACK_LEADER = "包保"
 ROLE_CADRE = "cadre"
 ROLE_UNIT_HEAD = "unit_head"
 ROLE_LEADER = "leader"
+ADMIN_ROLES = ("管理员", "admin")
+"""Roster roles that make a cadre an administrator of the console (sees everything)."""
+ROLE_NAMES = {ROLE_LEADER: "领导", ROLE_UNIT_HEAD: "单位负责人", "管理员": "管理员", "admin": "管理员"}
+"""How a role reads in help and refusals."""
 
 RATINGS = ("满意", "基本满意", "不满意")
 

@@ -14,8 +14,6 @@ from handlers.lifecycle import load_item
 from handlers.texts import replies
 from storage import rating_links
 
-PRIVATE_ONLY = "回访链接只发给提出问题的本人，请私聊我发送「回访链接 #{id}」。"
-
 
 def link_reply(item_id: int, url: str, days: int) -> str:
     """The 回访链接 reply, valid `days` days, with the QR image at `url` + ".png":
@@ -32,8 +30,6 @@ async def rating_link(ctx: Ctx, cmd: Command) -> str:
     """A new 回访链接 for the item's current round. UserFacingError in a group, for an item the
     sender may not act on, or one not resolved."""
     item = await load_item(ctx, cmd.ref, cmd.natural)
-    if ctx.msg.is_group:
-        raise UserFacingError(PRIVATE_ONLY.format(id=item.id))
     if item.status != "resolved":
         raise UserFacingError(replies.wrong_state(item, "生成回访链接（办结后才能请群众评价）"))
     days = ctx.policy.rating_days

@@ -20,7 +20,7 @@ from handlers.texts import replies
 from handlers.types import IncomingMessage
 from storage.db import Database
 from storage.groupcommit import GroupCommit
-from storage.items import acted_on_by_others, add_event, last_record
+from storage.items import acted_on_by_others, add_event, last_record, revoke_visit
 from storage.records import NewItem, NewVisit, insert_items, insert_visits
 from storage.roster import Sender
 from storage.tx import Batch
@@ -118,7 +118,7 @@ async def undo(ctx: Ctx, only: int | None = None) -> str:
     if await acted_on_by_others(ctx.session, [i.id for i in items], ctx.cadre.id):
         return replies.UNDO_BLOCKED
     if visit is not None:
-        visit.revoked_at = ctx.now
+        await revoke_visit(ctx.session, visit.id, ctx.now)
     for item in items:
         item.status = "revoked"
         await add_event(ctx.session, item, "revoked", ctx.cadre.id, ctx.now)

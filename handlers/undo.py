@@ -18,8 +18,8 @@ from handlers.errors import UserFacingError
 from handlers.inbound_text import command_form
 from handlers.texts import replies
 from storage import inbound
-from storage.items import add_event, get_item, last_record, later_events_by_others, undoable_events
-from storage.models import Item, ItemEvent
+from storage.items import ItemRecord, add_event, get_item, last_record, later_events_by_others, undoable_events
+from storage.models import ItemEvent
 
 _DATES = ("deadline", "first_due")
 _TIMES = ("resolved_at", "responded_at")
@@ -84,7 +84,7 @@ async def _undo_event(ctx: Ctx, event: ItemEvent) -> str:
     return replies.undone_action(event, ctx.today)
 
 
-def _restore(item: Item, before: dict[str, Any]) -> None:
+def _restore(item: ItemRecord, before: dict[str, Any]) -> None:
     for key, value in before.items():
         if key in _DATES and value is not None:
             value = date.fromisoformat(value)

@@ -197,6 +197,17 @@ async def latest_batch(session: AsyncSession, cadre_id: int, since: datetime) ->
 # --- the download queue (bot/media/worker.py) -----------------------------------------------
 
 
+async def move_to_item(session: AsyncSession, attachment_ids: list[int], item_id: int, role: str) -> None:
+    """Attach these attachments to item `item_id` as `role` (evidence | result), off any visit."""
+    if attachment_ids:
+        await session.execute(
+            update(Attachment)
+            .where(Attachment.id.in_(attachment_ids))
+            .values(item_id=item_id, visit_id=None, role=role)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def due(session: AsyncSession, now: datetime, limit: int = 20) -> list[Attachment]:
     """Up to `limit` pending attachments whose next attempt is due at `now`, oldest first; not claimed."""
     rows = await session.scalars(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Visit
+from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Unit, Visit
+from storage.roster import CadreRecord, Sender, UnitRef
 
 RESOLVED_STATUSES = ("resolved", "closed")
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -42,44 +44,176 @@ class Scope:
         return Visit.cadre_id == self.cadre_id
 
 
+@dataclass(eq=False)
+class ItemRecord:
+    """One item as handlers read and change it: plain data, no database session behind it.
+
+    Change its fields (`assign` for a new owner), then log the change with `add_event`, which
+    writes the changed columns first: every change to an item is an event in its log. `owner`,
+    `reporter` (id, name, unit id) and `unit` (id, name) are for display; dates are local."""
+
+    id: int
+    visit_id: int | None
+    category: str
+    text: str
+    reporter_id: int
+    owner_id: int
+    unit_id: int
+    track: str
+    deadline: date
+    status: str
+    result: str | None
+    created_at: datetime
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    message_id: int | None
+    first_due: date | None
+    owner: Sender
+    reporter: Sender
+    unit: UnitRef
+    _stored: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._stored = {c: getattr(self, c) for c in _ITEM_COLUMNS}
+
+    @property
+    def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
+        return self.is_open and self.deadline < today
+
+    @property
+    def assessed_deadline(self) -> date:
+        """The deadline 按期办结 is measured against: the one in force when first due."""
+        return self.first_due or self.deadline
+
+    def assign(self, owner: Sender, unit: UnitRef) -> None:
+        """Make `owner` (of `unit`) the item's owner."""
+        self.owner_id, self.owner, self.unit_id, self.unit = owner.id, owner, unit.id, unit
+
+    def changes(self) -> dict[str, Any]:
+        """Column → new value for every column changed since the item was read or last written."""
+        return {c: getattr(self, c) for c in _ITEM_COLUMNS if getattr(self, c) != self._stored[c]}
+
+
+_NOT_COLUMNS = ("id", "owner", "reporter", "unit", "_stored")
+_ITEM_COLUMNS = tuple(f.name for f in fields(ItemRecord) if f.name not in _NOT_COLUMNS)
+_OWNER, _REPORTER = aliased(Cadre), aliased(Cadre)
+_RECORD_QUERY = (
+    select(
+        Item.id,
+        *(getattr(Item, c) for c in _ITEM_COLUMNS),
+        _OWNER.name,
+        _OWNER.unit_id,
+        _REPORTER.name,
+        _REPORTER.unit_id,
+        Unit.name,
+    )
+    .join(_OWNER, _OWNER.id == Item.owner_id)
+    .join(_REPORTER, _REPORTER.id == Item.reporter_id)
+    .join(Unit, Unit.id == Item.unit_id)
+)
+
+
+def _record(row: Any) -> ItemRecord:
+    values = dict(zip(("id", *_ITEM_COLUMNS), row[: 1 + len(_ITEM_COLUMNS)], strict=True))
+    owner_name, owner_unit, reporter_name, reporter_unit, unit_name = row[1 + len(_ITEM_COLUMNS) :]
+    return ItemRecord(
+        **values,
+        owner=Sender(values["owner_id"], owner_name, owner_unit),
+        reporter=Sender(values["reporter_id"], reporter_name, reporter_unit),
+        unit=UnitRef(values["unit_id"], unit_name),
+    )
+
+
+async def _records(session: AsyncSession, *where: Any) -> list[ItemRecord]:
+    """Not-revoked items matching `where`, as plain records, by number."""
+    rows = await session.execute(_RECORD_QUERY.where(Item.status != "revoked", *where).order_by(Item.id))
+    return [_record(row) for row in rows]
+
+
+async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
+    """The item numbered `item_id` (#12) as plain data with its owner, reporter and unit; None
+    when it does not exist or was revoked."""
+    found = await _records(session, Item.id == item_id)
+    return found[0] if found else None
+
+
+async def save_item(session: AsyncSession, item: ItemRecord) -> None:
+    """Write the columns of `item` changed since it was read (nothing when none changed)."""
+    changed = item.changes()
+    if changed:
+        await session.execute(
+            update(Item).where(Item.id == item.id).values(**changed).execution_options(synchronize_session=False)
+        )
+        item._stored.update(changed)
+
+
 async def add_event(
     session: AsyncSession,
-    item: Item,
+    item: Item | ItemRecord,
     kind: str,
     actor_id: int | None,
     at: datetime,
     note: str | None = None,
     **data: Any,
 ) -> None:
-    """Append one event (kind, actor, time, note, `data` as JSON) to an item's log; not committed."""
+    """Append one event (kind, actor, time, note, `data` as JSON) to an item's log, after writing
+    what changed in `item` (an ItemRecord; an ORM Item is written by its session); not committed."""
+    if isinstance(item, ItemRecord):
+        await save_item(session, item)
     session.add(ItemEvent(item_id=item.id, kind=kind, actor_id=actor_id, at=at, note=note, data=data))
 
 
-async def get_item(session: AsyncSession, item_id: int) -> Item | None:
-    """The item numbered `item_id` (#12) with owner, reporter and unit loaded; None when it does
-    not exist or was revoked."""
-    return await session.scalar(
-        select(Item)
-        .where(Item.id == item_id, Item.status != "revoked")
-        .options(joinedload(Item.owner), joinedload(Item.reporter), joinedload(Item.unit))
-    )
+@dataclass(frozen=True)
+class ItemRow:
+    """An item as a list shows it (plain data, read-only): number, category, text, status,
+    deadline, creation time and owner (id, name, unit)."""
+
+    id: int
+    category: str
+    text: str
+    status: str
+    deadline: date
+    created_at: datetime
+    owner: Sender
+
+    @property
+    def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
+        return self.status in OPEN_STATUSES and self.deadline < today
 
 
-def _items_query(scope: Scope) -> Select[Any]:
-    return (
-        select(Item)
-        .where(Item.status != "revoked", scope.items_clause())
-        .options(joinedload(Item.owner), joinedload(Item.unit))
-    )
+_ROW_COLUMNS = (
+    Item.id,
+    Item.category,
+    Item.text,
+    Item.status,
+    Item.deadline,
+    Item.created_at,
+    Cadre.id,
+    Cadre.name,
+    Cadre.unit_id,
+)
 
 
 async def list_items(
     session: AsyncSession, scope: Scope, *, status: str, today: date, limit: int = 200, **period: Any
-) -> list[Item]:
-    """Items in scope; status is open | overdue | resolved | any; `period` as in `_filtered`.
-    By deadline (so overdue first), then number."""
-    q = _filtered(_items_query(scope), status, today, **period)
-    return list(await session.scalars(q.order_by(Item.deadline, Item.id).limit(limit)))
+) -> list[ItemRow]:
+    """Items in scope as plain rows; status is open | overdue | resolved | any; `period` as in
+    `_filtered`. By deadline (so overdue first), then number; at most `limit`."""
+    q = select(*_ROW_COLUMNS).join(Cadre, Cadre.id == Item.owner_id)
+    q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **period)
+    rows = await session.execute(q.order_by(Item.deadline, Item.id).limit(limit))
+    return [ItemRow(r[0], r[1], r[2], r[3], r[4], r[5], Sender(r[6], r[7], r[8])) for r in rows]
 
 
 async def count_items(session: AsyncSession, scope: Scope, *, status: str, today: date, **period: Any) -> int:
@@ -88,8 +222,22 @@ async def count_items(session: AsyncSession, scope: Scope, *, status: str, today
     return await session.scalar(_filtered(q, status, today, **period)) or 0
 
 
+async def count_items_split(
+    session: AsyncSession, scope: Scope, *, status: str, today: date, start: datetime, **where: Any
+) -> tuple[int, int]:
+    """(created at or after `start`, created before it) of the items matching `status` and
+    `where` (category, owner_id, unit_id; `until` bounds the first count), in one query: a
+    period's count and how many older ones are still pending."""
+    until = where.pop("until", None)
+    recent = Item.created_at >= start if until is None else and_(Item.created_at >= start, Item.created_at < until)
+    q = select(func.count(case((recent, 1))), func.count(case((Item.created_at < start, 1))))
+    q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **where)
+    row = (await session.execute(q)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def _filtered(
-    q: Select[Any],
+    q: _Q,
     status: str,
     today: date,
     *,
@@ -99,7 +247,7 @@ def _filtered(
     category: str | None = None,
     owner_id: int | None = None,
     unit_id: int | None = None,
-) -> Select[Any]:
+) -> _Q:
     """Status, creation-time window [since, until) or created before `before`, category,
     owner (a person named in the question), responsible unit."""
     if status == "open":
@@ -174,9 +322,9 @@ async def count_visits(
     return await session.scalar(q) or 0
 
 
-async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[Item]]:
-    """The newest not-revoked record a cadre made: a visit with its items, or loose items
-    from one message."""
+async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[ItemRecord]]:
+    """The newest not-revoked record a cadre made: a visit (read only: see `revoke_visit`) with
+    its items, or loose items from one message."""
     visit = await session.scalar(
         select(Visit).where(Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None)).order_by(Visit.id.desc()).limit(1)
     )
@@ -184,16 +332,22 @@ async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | Non
         select(Item).where(Item.reporter_id == cadre_id, Item.status != "revoked").order_by(Item.id.desc()).limit(1)
     )
     if visit is not None and (item is None or item.visit_id == visit.id or item.created_at <= visit.created_at):
-        items = list(await session.scalars(select(Item).where(Item.visit_id == visit.id, Item.status != "revoked")))
-        return visit, items
+        return visit, await _records(session, Item.visit_id == visit.id)
     if item is None:
         return None, []
     same_message = (
-        and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id, Item.status != "revoked")
+        and_(Item.message_id == item.message_id, Item.reporter_id == cadre_id)
         if item.message_id
         else Item.id == item.id
     )
-    return None, list(await session.scalars(select(Item).where(same_message)))
+    return None, await _records(session, same_message)
+
+
+async def revoke_visit(session: AsyncSession, visit_id: int, at: datetime) -> None:
+    """Mark visit `visit_id` revoked (撤销) at `at`; its items are revoked one by one."""
+    await session.execute(
+        update(Visit).where(Visit.id == visit_id).values(revoked_at=at).execution_options(synchronize_session=False)
+    )
 
 
 async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_id: int) -> bool:
@@ -218,7 +372,13 @@ async def acted_on_by_others(session: AsyncSession, item_ids: list[int], cadre_i
 
 
 async def add_followup(
-    session: AsyncSession, item: Item, actor: Cadre, rating: str, note: str | None, at: datetime, source: str = "干部"
+    session: AsyncSession,
+    item: Item | ItemRecord,
+    actor: Cadre | CadreRecord,
+    rating: str,
+    note: str | None,
+    at: datetime,
+    source: str = "干部",
 ) -> None:
     """Record a 回访 by `actor` on `item`: rating 满意 | 基本满意 | 不满意, optional note;
     `source` 干部 (typed by a cadre) or 群众 (the people served, through a 回访链接)."""

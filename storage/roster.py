@@ -4,13 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, or_, select, true
+from sqlalchemy import Connection, bindparam, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, GroupBinding, PlatformAccount, Point, Unit
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit by number and name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CadreRecord:
+    """A cadre as the rest of the code sees one: plain data. roles: roster roles; leave_from /
+    leave_until: the current or next leave (None: none); unit: the cadre's unit."""
+
+    id: int
+    name: str
+    unit_id: int
+    unit: UnitRef
+    roles: tuple[str, ...]
+    active: bool
+    leave_from: date | None
+    leave_until: date | None
+
+    def has_role(self, role: str) -> bool:
+        """True when `role` is one of the cadre's roster roles."""
+        return role in self.roles
 
 
 @dataclass(frozen=True)
@@ -303,9 +331,31 @@ async def cadre_name(session: AsyncSession, cadre_id: int) -> str | None:
     return await session.scalar(select(Cadre.name).where(Cadre.id == cadre_id))
 
 
-async def get_cadre(session: AsyncSession, cadre_id: int) -> Cadre | None:
-    """Cadre `cadre_id` (active or not), None when there is no such cadre."""
-    return await session.get(Cadre, cadre_id)
+_CADRE_QUERY = select(
+    Cadre.id, Cadre.name, Cadre.unit_id, Unit.name, Cadre.roles, Cadre.active, Cadre.leave_from, Cadre.leave_until
+).join(Unit, Unit.id == Cadre.unit_id)
+
+
+async def get_cadre(session: AsyncSession, cadre_id: int) -> CadreRecord | None:
+    """Cadre `cadre_id` (active or not) as plain data with its unit, None when there is no such cadre."""
+    row = (await session.execute(_CADRE_QUERY.where(Cadre.id == cadre_id))).first()
+    if row is None:
+        return None
+    cid, name, unit_id, unit_name, roles, active, leave_from, leave_until = row
+    return CadreRecord(
+        cid, name, unit_id, UnitRef(unit_id, unit_name), tuple(roles or ()), bool(active), leave_from, leave_until
+    )
+
+
+async def set_leave(session: AsyncSession, cadre_id: int, leave_from: date | None, leave_until: date | None) -> None:
+    """Record cadre `cadre_id`'s leave (请假: from `leave_from`, None = from today, until
+    `leave_until`); both None: back from leave (销假)."""
+    await session.execute(
+        update(Cadre)
+        .where(Cadre.id == cadre_id)
+        .values(leave_from=leave_from, leave_until=leave_until)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def get_unit(session: AsyncSession, unit_id: int) -> Unit | None:

@@ -24,8 +24,7 @@ from handlers.policy import RATINGS
 from handlers.privacy import mask
 from handlers.types import IncomingMessage
 from storage import outbox, rating_links
-from storage.items import get_item
-from storage.models import Item
+from storage.items import ItemRecord, get_item
 from storage.notice import CadreAddress
 from storage.roster import get_cadre
 
@@ -63,7 +62,7 @@ class RatingPages:
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="访问太频繁，请稍后再试。")
 
-    async def _item(self, token: str) -> Item | None:
+    async def _item(self, token: str) -> ItemRecord | None:
         async with self.services.db.session() as s:
             link = await rating_links.find(s, token, self.services.clock.now())
             item = await get_item(s, link.item_id) if link is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.texts.formatting import fmt_date
+from storage.items import ItemRecord
 from storage.models import Item, Visit
 
 KIND_NAMES = {"image": "照片", "file": "文件", "location": "位置"}
@@ -14,7 +15,7 @@ def visit_place(visit: Visit) -> str:
     return f"{fmt_date(visit.date)} {visit.place or visit.place_type} 走访"
 
 
-def item_place(item: Item, role: str) -> str:
+def item_place(item: Item | ItemRecord, role: str) -> str:
     """Where media was put, for the confirmations:
     「问题 #12」, or 「问题 #12（办结结果照片）」 when `role` is "result"."""
     return f"问题 #{item.id}" + ("（办结结果照片）" if role == "result" else "")
@@ -45,7 +46,7 @@ def unattached(kinds: list[str], minutes: int) -> str:
     )
 
 
-def moved(n: int, item: Item, role: str) -> str:
+def moved(n: int, item: Item | ItemRecord, role: str) -> str:
     """照片移到 confirmation, `n` attachments: 「已把2个附件移到 问题 #12。」"""
     return f"已把{n}个附件移到 {item_place(item, role)}。"
 

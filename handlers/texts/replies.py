@@ -8,6 +8,7 @@ from datetime import date, datetime
 from handlers.commands import form, help_text
 from handlers.policy import TRACK_LEADER, Policy
 from handlers.texts.formatting import example_date, fmt_date
+from storage.items import ItemRecord, ItemRow
 from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
 
@@ -51,7 +52,7 @@ def help_reply(today: date) -> str:
     return help_text(today)
 
 
-def item_line(item: Item | NewItem, today: date, *, with_owner: bool = True) -> str:
+def item_line(item: Item | ItemRecord | NewItem | ItemRow, today: date, *, with_owner: bool = True) -> str:
     """One item on one line:
     「#12 【逾期】宿舍｜热水不稳，责任人 张三，期限 12月5日」 (flag only when overdue or not open)."""
     flag = "【逾期】" if item.is_overdue(today) else ("" if item.status in OPEN else f"【{STATUS_NAMES[item.status]}】")
@@ -100,7 +101,7 @@ def unsure(item: NewItem) -> str:
     return f"（也可能是 {item.alternative}，回复「改 #{item.id} 分类 {item.alternative}」）"
 
 
-def undone(visit: Visit | None, items: list[Item], today: date) -> str:
+def undone(visit: Visit | None, items: list[ItemRecord], today: date) -> str:
     """Confirmation of 撤销 of a whole message: 「已撤销上一条记录：走访（12月5日（周五）宿舍），问题 #12、#13」."""
     parts = []
     if visit is not None:
@@ -125,28 +126,28 @@ def forbidden(n: int) -> str:
     return f"您没有办理问题 #{n} 的权限：只有责任人、提出人、本单位负责人和领导可以操作。"
 
 
-def wrong_state(item: Item, action: str) -> str:
+def wrong_state(item: ItemRecord, action: str) -> str:
     """Refusal of an action (`action` a verb such as 「签收」) in the item's status:
     「问题 #12 当前已办结，不能签收。」"""
     return f"问题 #{item.id} 当前{STATUS_NAMES[item.status]}，不能{action}。"
 
 
-def accepted(item: Item, today: date) -> str:
+def accepted(item: ItemRecord, today: date) -> str:
     """签收 confirmation: 「已签收 #12，期限 12月5日。办好后回复「办结 #12 结果」。」"""
     return f"已签收 #{item.id}，期限 {fmt_date(item.deadline, today)}。办好后回复「{form('resolve', id=item.id)}」。"
 
 
-def progressed(item: Item) -> str:
+def progressed(item: ItemRecord) -> str:
     """进展 confirmation: 「已记录 #12 的进展。办好后回复「办结 #12 结果」。」"""
     return f"已记录 #{item.id} 的进展。办好后回复「{form('resolve', id=item.id)}」。"
 
 
-def transferred(item: Item, unit_name: str, owner_name: str, today: date) -> str:
+def transferred(item: ItemRecord, unit_name: str, owner_name: str, today: date) -> str:
     """转办 confirmation to the sender: 「已将 #12 转办给 后勤处 李四，期限 12月9日。已通知对方签收。」"""
     return f"已将 #{item.id} 转办给 {unit_name} {owner_name}，期限 {fmt_date(item.deadline, today)}。已通知对方签收。"
 
 
-def transfer_notice(item: Item, from_name: str, policy: Policy, today: date) -> str:
+def transfer_notice(item: ItemRecord, from_name: str, policy: Policy, today: date) -> str:
     """Message to the new owner of a transferred item:
     「张三 转办给您一个问题：」, the item line, the new deadline rule and how to 签收/办结/退回."""
     days = policy.leader_days if item.track == TRACK_LEADER else policy.quick_days
@@ -158,29 +159,29 @@ def transfer_notice(item: Item, from_name: str, policy: Policy, today: date) -> 
     )
 
 
-def resolved(item: Item) -> str:
+def resolved(item: ItemRecord) -> str:
     """办结 confirmation asking for the follow-up visit:
     「#12 已办结。请回访群众后回复「回访 #12 满意|基本满意|不满意」。」"""
     return f"#{item.id} 已办结。请回访群众后回复「{form('followup', id=item.id)}」。"
 
 
-def taken(item: Item, today: date) -> str:
+def taken(item: ItemRecord, today: date) -> str:
     """包保 confirmation to the leader: 「您已包保 #12，目标期限 12月19日。已通知原责任人。」"""
     return f"您已包保 #{item.id}，目标期限 {fmt_date(item.deadline, today)}。已通知原责任人。"
 
 
-def already_taken(item: Item, today: date) -> str:
+def already_taken(item: ItemRecord, today: date) -> str:
     """包保 of an item the leader already holds (nothing changed): 「#12 已由您包保，目标期限 12月19日，未做改动。」"""
     return f"#{item.id} 已由您包保，目标期限 {fmt_date(item.deadline, today)}，未做改动。"
 
 
-def taken_notice(item: Item, leader: str) -> str:
+def taken_notice(item: ItemRecord, leader: str) -> str:
     """Message to the former owner when a leader takes the item:
     「王书记 已包保您负责的问题 #12（热水不稳），此后由王书记负责，…」"""
     return f"{leader} 已包保您负责的问题 #{item.id}（{short(item.text)}），此后由{leader}负责，您无需再办理。"
 
 
-def followed_up(item: Item, rating: str, today: date) -> str:
+def followed_up(item: ItemRecord, rating: str, today: date) -> str:
     """回访 confirmation:
     「已记录 #12 回访：满意。问题已销号。」, or for 不满意 the reopened deadline and the notified owner."""
     if item.status == "closed":
@@ -194,7 +195,7 @@ def followed_up(item: Item, rating: str, today: date) -> str:
 PUBLIC_UNSATISFIED = "提出问题的群众通过回访链接评价「不满意」。"
 
 
-def reopen_notice(item: Item, note: str | None, today: date) -> str:
+def reopen_notice(item: ItemRecord, note: str | None, today: date) -> str:
     """Message to the owner of an item reopened after 不满意 (`note` shown in brackets when given):
     「问题 #12 回访不满意，需要重办：…」"""
     why = f"（{note}）" if note else ""
@@ -216,7 +217,7 @@ def category_unchanged(item_id: int, category: str) -> str:
     return f"#{item_id} 的分类已经是 {category}，没有改动。"
 
 
-def edited(item: Item, field: str, today: date) -> str:
+def edited(item: ItemRecord, field: str, today: date) -> str:
     """Confirmation of a 改 (`field` 「分类」「期限」…) followed by the item's new line: 「已更正 #12 的期限：」…."""
     return f"已更正 #{item.id} 的{field}：\n{item_line(item, today)}"
 
@@ -242,7 +243,6 @@ def past_deadline(d: date, today: date) -> str:
     return f"{fmt_date(d, today)}已经过了（今天是{fmt_date(today)}），期限不能早于今天。"
 
 
-LEADER_ONLY = "只有领导可以包保问题。"
 RATING_NEEDED = "请写明回访结果：满意、基本满意或不满意，例如「回访 #12 满意」。"
 
 
@@ -297,7 +297,6 @@ def bound(unit_name: str | None) -> str:
     return f"本群已绑定 {unit_name}，每周一会收到本单位简报。"
 
 
-BIND_GROUP_ONLY = "请在要接收简报的群里发送「绑定 单位名」。"
 BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
 
 # --- item view -------------------------------------------------------------------------------
@@ -351,7 +350,7 @@ def _event_text(e: ItemEvent, actor: str | None, names: dict[int, str], today: d
     return f"  {_when(e.at, today)} {actor or ''} {what}{note}"
 
 
-def item_view(item: Item, history: list[tuple[ItemEvent, str | None]], today: date) -> str:
+def item_view(item: ItemRecord, history: list[tuple[ItemEvent, str | None]], today: date) -> str:
     """One item: what, who, deadline (and 逾期 days), status, and its history with times."""
     status = STATUS_NAMES[item.status]
     if item.is_overdue(today):
@@ -386,7 +385,7 @@ def unsure_item(n: int) -> str:
     )
 
 
-def unsure_forbidden(item: Item) -> str:
+def unsure_forbidden(item: ItemRecord) -> str:
     """Someone else's item in a message that may be a new problem (nothing done):
     「问题 #12 由 李四 负责，您不能办理，…」"""
     return (
@@ -395,12 +394,12 @@ def unsure_forbidden(item: Item) -> str:
     )
 
 
-def already_owner(item: Item, name: str) -> str:
+def already_owner(item: ItemRecord, name: str) -> str:
     """转办 to the current owner: 「#12 已经由 李四 负责，不需要转办。」"""
     return f"#{item.id} 已经由 {name} 负责，不需要转办。"
 
 
-def moved_away(item: Item, by: str, to: str) -> str:
+def moved_away(item: ItemRecord, by: str, to: str) -> str:
     """Message to the former owner after someone else transferred the item:
     「张三 已将您负责的问题 #12（…）转办给 后勤处 李四，…」"""
     return f"{by} 已将您负责的问题 #{item.id}（{short(item.text)}）转办给 {to}，您无需再办理。"
@@ -410,17 +409,17 @@ REFUSE_REASON_NEEDED = "请写明退回原因，例如「退回 #12 不属于我
 REFUSE_WHO = "只有接收转办的责任人或其单位负责人可以退回。"
 
 
-def not_transferred(item: Item) -> str:
+def not_transferred(item: ItemRecord) -> str:
     """退回 of an item that was not transferred to the sender: 「#12 不是转办给您的问题，不能退回。…」"""
     return f"#{item.id} 不是转办给您的问题，不能退回。如需交给别的单位，请回复「转办 #{item.id} 单位」。"
 
 
-def refused(item: Item, back_to: str, reason: str) -> str:
+def refused(item: ItemRecord, back_to: str, reason: str) -> str:
     """退回 confirmation: 「已将 #12 退回给 张三（理由：不属于我处职责），已通知对方。」"""
     return f"已将 #{item.id} 退回给 {back_to}（理由：{short(reason)}），已通知对方。"
 
 
-def refused_notice(item: Item, by: str, reason: str) -> str:
+def refused_notice(item: ItemRecord, by: str, reason: str) -> str:
     """Message to the one who transferred a returned item:
     「李四 退回了您转办的问题 #12（…），理由：…。问题已回到您名下，…」"""
     return (
@@ -429,7 +428,7 @@ def refused_notice(item: Item, by: str, reason: str) -> str:
     )
 
 
-def extension_is_a_request(item: Item, d: date, today: date) -> str:
+def extension_is_a_request(item: ItemRecord, d: date, today: date) -> str:
     """A 改期限 to a later date, which needs approval: 「推迟期限需要批准：请回复「延期 #12 到12月9日 原因…」，…」"""
     return (
         f"推迟期限需要批准：请回复「延期 #{item.id} 到{fmt_date(d, today)} 原因…」，"
@@ -437,12 +436,12 @@ def extension_is_a_request(item: Item, d: date, today: date) -> str:
     )
 
 
-def extend_usage(item: Item, today: date) -> str:
+def extend_usage(item: ItemRecord, today: date) -> str:
     """延期 without date or reason: 「请写明延期到哪天和原因，例如「延期 #12 到12月12日 原因：等配件」。」"""
     return f"请写明延期到哪天和原因，例如「延期 #{item.id} 到{example_date(max(today, item.deadline))} 原因：等配件」。"
 
 
-def not_later(item: Item, today: date) -> str:
+def not_later(item: ItemRecord, today: date) -> str:
     """延期 to a date not after the current deadline: 「#12 的期限是 12月5日，延期的日期要晚于它。」"""
     return f"#{item.id} 的期限是 {fmt_date(item.deadline, today)}，延期的日期要晚于它。"
 
@@ -450,7 +449,7 @@ def not_later(item: Item, today: date) -> str:
 NO_APPROVER = "没有找到可以批准延期的单位负责人或领导，请联系管理员。"
 
 
-def extension_requested(item: Item, d: date, approver: str, today: date) -> str:
+def extension_requested(item: ItemRecord, d: date, approver: str, today: date) -> str:
     """延期 request confirmation to the owner:
     「已提交 #12 延期申请：到 12月9日。待 王书记 批准；批准前期限仍为 12月5日。」"""
     return (
@@ -459,7 +458,7 @@ def extension_requested(item: Item, d: date, approver: str, today: date) -> str:
     )
 
 
-def extension_asked(item: Item, by: str, d: date, reason: str, today: date) -> str:
+def extension_asked(item: ItemRecord, by: str, d: date, reason: str, today: date) -> str:
     """Message to the approver of a 延期 request:
     「张三 申请把问题 #12（…）的期限从 12月5日 延到 12月9日，原因：…」 and how to answer."""
     return (
@@ -469,34 +468,34 @@ def extension_asked(item: Item, by: str, d: date, reason: str, today: date) -> s
     )
 
 
-def no_extension(item: Item) -> str:
+def no_extension(item: ItemRecord) -> str:
     """同意/不同意延期 with no pending request: 「#12 没有待批准的延期申请。」"""
     return f"#{item.id} 没有待批准的延期申请。"
 
 
-def not_approver(item: Item) -> str:
+def not_approver(item: ItemRecord) -> str:
     """同意/不同意延期 by someone who may not approve: 「#12 的延期由本单位负责人批准（包保问题…由领导批准）。」"""
     return f"#{item.id} 的延期由本单位负责人批准（包保问题和单位负责人自己的问题由领导批准）。"
 
 
-def extension_approved(item: Item, old: date, today: date) -> str:
+def extension_approved(item: ItemRecord, old: date, today: date) -> str:
     """同意延期 confirmation, `old` the previous deadline:
     「已同意 #12 延期：12月5日 → 12月9日；按期办结仍按 12月5日 计算。已通知申请人。」"""
     due = f"；按期办结仍按 {fmt_date(item.first_due, today)} 计算" if item.first_due else ""
     return f"已同意 #{item.id} 延期：{fmt_date(old, today)} → {fmt_date(item.deadline, today)}{due}。已通知申请人。"
 
 
-def extension_approved_notice(item: Item, by: str, old: date, today: date) -> str:
+def extension_approved_notice(item: ItemRecord, by: str, old: date, today: date) -> str:
     """Message to the requester: 「王书记 同意了 #12 的延期：期限 12月5日 → 12月9日。」"""
     return f"{by} 同意了 #{item.id} 的延期：期限 {fmt_date(old, today)} → {fmt_date(item.deadline, today)}。"
 
 
-def extension_refused(item: Item, today: date) -> str:
+def extension_refused(item: ItemRecord, today: date) -> str:
     """不同意延期 confirmation: 「已驳回 #12 的延期申请，期限仍为 12月5日。已通知申请人。」"""
     return f"已驳回 #{item.id} 的延期申请，期限仍为 {fmt_date(item.deadline, today)}。已通知申请人。"
 
 
-def extension_refused_notice(item: Item, by: str, reason: str, today: date) -> str:
+def extension_refused_notice(item: ItemRecord, by: str, reason: str, today: date) -> str:
     """Message to the requester (`reason` in brackets when given):
     「王书记 没有同意 #12 的延期（…），期限仍为 12月5日。」"""
     why = f"（{short(reason)}）" if reason else ""
@@ -560,7 +559,7 @@ def nothing_to_undo(minutes: int) -> str:
     return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、进展、签收和办结）。"
 
 
-def transfer_withdrawn(item: Item, by: str) -> str:
+def transfer_withdrawn(item: ItemRecord, by: str) -> str:
     """Message to the receiver of a transfer that was undone:
     「张三 撤回了问题 #12 的转办（热水不稳），您无需再办理。」"""
     return f"{by} 撤回了问题 #{item.id} 的转办（{short(item.text)}），您无需再办理。"

@@ -134,6 +134,8 @@ def test_bad_dates(text):
         ("#9 已经处理完毕", 9, ""),  # not 「毕」
         ("10号问题办理完毕", 10, ""),
         ("12号问题修好了", 12, "修好了"),  # names what was done
+        ("#9 办完了", 9, ""),  # 办完/弄完/做完: done-words too
+        ("9号问题弄完了，换了新灯管", 9, "换了新灯管"),
     ],
 )
 def test_resolve_result_drops_the_reference_and_done_words(text, ref, want):

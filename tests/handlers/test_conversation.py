@@ -195,6 +195,7 @@ async def test_undo_naming_an_item_undoes_only_the_step_about_it(dispatcher, db)
 async def test_undo_right_after_a_message_that_changed_nothing_undoes_nothing(dispatcher, db):
     await say(dispatcher, "zhang", VISIT)  # #1, #2 in one record
     assert "请写明办理结果" in await say(dispatcher, "zhang", "#1 已处理完毕")  # refused: no result
+    assert "请写明办理结果" in await say(dispatcher, "zhang", "#1 办完了")  # read as 办结, not as chatter
     reply = await say(dispatcher, "zhang", "撤销")
     assert (
         reply == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #1 的；如确要撤回，请发送「撤销 #1」。"

@@ -87,3 +87,18 @@ async def test_a_long_answer_fits_one_message_most_urgent_first(dispatcher, cloc
     assert 5 <= listed < 40 and f"……另有 {40 - listed} 项未列出，可导出台账查看全部。" in reply
     assert reply.rstrip().endswith("查看经过：「#N」")  # the hints are kept
     assert "】列出 " in reply  # category counts of a cut list say they count what is shown
+
+
+def test_the_cut_keeps_as_many_as_fit():
+    """The one-message cut keeps the longest prefix that fits, not merely one that fits."""
+    from handlers.answers import ONE_MESSAGE_BYTES, _fitted
+
+    def render(shown: list[int]) -> str:
+        return "\n".join(f"#{n} " + "问" * 30 for n in shown)  # ~96 bytes a line
+
+    ordered = list(range(1, 101))
+    text = _fitted(ordered, render)
+    kept = text.count("\n") + 1
+    assert len(text.encode()) <= ONE_MESSAGE_BYTES < len(render(ordered[: kept + 1]).encode())
+    assert _fitted(ordered[:3], render) == render(ordered[:3])  # all fit: nothing cut
+    assert _fitted([1], lambda s: "问" * 5000) == "问" * 5000  # at least one is shown

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from storage import outbox
 from storage.errors import StorageError
-from storage.items import Scope, count_items, list_items
+from storage.items import Scope, count_items, count_items_split, list_items
 from storage.models import Cadre, Item, Outbox, Unit
 from storage.notice import CadreAddress, Notice
 from storage.roster import RosterRow, accounts, upsert_cadre
@@ -94,6 +94,16 @@ async def test_item_queries_respect_scope_and_overdue(db):
         assert await count_items(s, Scope(b.id, unit_id=b.unit_id), status="open", today=today) == 1
         listed = await list_items(s, Scope(a.id, everything=True), status="open", today=today)
         assert [i.deadline.day for i in listed] == [1, 10, 30]
+        assert [i.owner.id for i in listed] == [b.id, a.id, a.id]
+        assert [i.is_overdue(today) for i in listed] == [True, True, False]
+        # the period's count and the older still-open ones, in one query
+        everyone = Scope(a.id, everything=True)
+        assert await count_items_split(s, everyone, status="open", today=today, start=NOW) == (3, 0)
+        assert await count_items_split(s, everyone, status="open", today=today, start=NOW + timedelta(1)) == (0, 3)
+        assert await count_items_split(s, Scope(a.id), status="overdue", today=today, start=NOW - timedelta(1)) == (
+            1,
+            0,
+        )
 
 
 async def test_sql_errors_do_not_carry_parameters(db):
@@ -103,3 +113,60 @@ async def test_sql_errors_do_not_carry_parameters(db):
             s.add(Unit(name="学生王小明 13800138000"))
             s.add(Unit(name="学生王小明 13800138000"))
     assert "13800138000" not in str(e.value) and "13800138000" not in str(e.value.__cause__)
+
+
+async def test_items_are_plain_records_written_with_their_event(db):
+    """get_item gives plain data (owner, reporter, unit by name); a change is written with the
+    event that logs it, only the columns that changed, and a revoked item is not found."""
+    from storage.items import UnitRef, add_event, get_item, item_history
+    from storage.models import ItemEvent
+    from storage.roster import Sender
+
+    async with db.write() as s:
+        for n, unit in enumerate(("甲单位", "乙单位")):
+            row = RosterRow(f"干部{n}", unit, ("cadre",), f"u{n}", None, ())
+            await upsert_cadre(s, row)
+        a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
+        s.add(
+            Item(
+                category="宿舍",
+                text="热水不稳",
+                reporter_id=a.id,
+                owner_id=a.id,
+                unit_id=a.unit_id,
+                deadline=date(2026, 11, 25),
+                created_at=NOW,
+            )
+        )
+        s.add(
+            Item(
+                category="食堂",
+                text="x",
+                reporter_id=a.id,
+                owner_id=a.id,
+                unit_id=a.unit_id,
+                deadline=date(2026, 11, 25),
+                created_at=NOW,
+                status="revoked",
+            )
+        )
+    async with db.write() as s:
+        item = await get_item(s, 1)
+        assert item is not None and not isinstance(item, Item)
+        assert (item.owner.name, item.reporter.name, item.unit.name) == ("干部0", "干部0", "甲单位")
+        assert item.changes() == {} and await get_item(s, 2) is None  # revoked
+        item.assign(Sender(b.id, "干部1", b.unit_id), UnitRef(b.unit_id, "乙单位"))
+        item.status = "in_progress"
+        assert item.changes() == {"owner_id": b.id, "unit_id": b.unit_id, "status": "in_progress"}
+        await add_event(s, item, "transferred", a.id, NOW, to_owner=b.id)
+        assert item.changes() == {}
+    async with db.session() as s:
+        again = await get_item(s, 1)
+        assert again is not None and (again.owner.name, again.unit.name, again.status) == (
+            "干部1",
+            "乙单位",
+            "in_progress",
+        )
+        assert again.text == "热水不稳" and again.deadline == date(2026, 11, 25)  # untouched columns kept
+        assert [e.kind for e, _ in await item_history(s, 1)] == ["transferred"]
+        assert await s.scalar(select(func.count(ItemEvent.id))) == 1
