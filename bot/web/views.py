@@ -17,11 +17,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.dingtalk.config import section as dingtalk_section
 from bot.export import build_tables, write_xlsx
 from bot.web import dashboard
 from bot.web.auth import SignInLimiter, Viewer, check_csrf, form_text, load_viewer, start_session
 from bot.web.files import item_trail, visit_trails
 from bot.web.settings import WebSettings
+from bot.wecom.config import section as wecom_section
 from handlers.console_access import may_use_console
 from handlers.periods import as_datetime
 from handlers.policy import RATINGS
@@ -57,7 +59,9 @@ class Console:
         self.limiter = SignInLimiter(services.clock, settings.signin_per_minute)
         from scheduler.settings import parse_settings
 
-        self.duty_settings = parse_settings(services.cfg.scheduler, timezone=services.cfg.timezone)
+        self.duty_settings = parse_settings(
+            services.cfg.scheduler, timezone=services.cfg.timezone, group_limits=services.cfg.group_limits
+        )
         self.months = dashboard.MonthCache(self._month_data, services.spawn)
 
     async def _month_data(self, start: date, end: date) -> dashboard.MonthData:
@@ -128,7 +132,7 @@ class Console:
 
     async def wecom_start(self, request: web.Request) -> web.Response:
         """网页授权 inside WeCom (the app's menu links here): off to WeCom, back with a code."""
-        cfg = self.services.cfg.wecom
+        cfg = wecom_section(self.services.cfg)
         if not (cfg.corp_id and cfg.secret):  # 网页授权 needs the app's access token
             raise web.HTTPNotFound(text="未配置企业微信。请在对话中发送「后台」获取登录链接。")
         if not self.limiter.allow(request.remote or "-"):
@@ -156,15 +160,16 @@ class Console:
         """GET /console/wecom/callback?code&state, from WeCom 网页授权: signs a console user in (302 to /console/).
         404 when WeCom is not configured; 403 for a stale state, or a page for cadres without console rights; 429.
         """
-        if not (self.services.cfg.wecom.corp_id and self.services.cfg.wecom.secret):
+        cfg = wecom_section(self.services.cfg)
+        if not (cfg.corp_id and cfg.secret):
             raise web.HTTPNotFound(text="未配置企业微信。")
         return await self._oauth_finish(
-            request, request.query.get("code", ""), "wecom", self.services.wecom.user_by_code
+            request, request.query.get("code", ""), "wecom", self.services.senders["wecom"].user_by_code
         )
 
     async def dingtalk_start(self, request: web.Request) -> web.Response:
         """免登 inside DingTalk (the micro-app's home page links here): OAuth2, back with authCode."""
-        if not self.services.cfg.dingtalk.enabled:
+        if not dingtalk_section(self.services.cfg).enabled:
             raise web.HTTPNotFound(text="未配置钉钉。请在对话中发送「后台」获取登录链接。")
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
@@ -176,7 +181,7 @@ class Console:
                 {
                     "redirect_uri": f"{self.settings.base_url}/console/dingtalk/callback",
                     "response_type": "code",
-                    "client_id": self.services.cfg.dingtalk.app_key,
+                    "client_id": dingtalk_section(self.services.cfg).app_key,
                     "scope": "openid",
                     "state": state,
                     "prompt": "consent",
@@ -188,10 +193,10 @@ class Console:
         """GET /console/dingtalk/callback?authCode&state, from DingTalk 免登: as `wecom_callback` (404 without
         DingTalk).
         """
-        if not self.services.cfg.dingtalk.enabled:
+        if not dingtalk_section(self.services.cfg).enabled:
             raise web.HTTPNotFound(text="未配置钉钉。")
         code = request.query.get("authCode") or request.query.get("code", "")
-        return await self._oauth_finish(request, code, "dingtalk", self.services.dingtalk.user_by_auth_code)
+        return await self._oauth_finish(request, code, "dingtalk", self.services.senders["dingtalk"].user_by_auth_code)
 
     async def _oauth_finish(self, request: web.Request, code: str, channel: str, who) -> web.Response:
         """Check the state bound to the session, ask the platform who the code belongs to, sign in."""

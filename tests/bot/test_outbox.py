@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import GroupConfig
+from bot.dingtalk.sender import DingTalkSender
 from bot.outbound import admin
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
-from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
 from bot.outbound.ratelimit import RateLimiter
-from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
+from bot.wecom.sender import WeComSender
 from storage import outbox as q
 from storage.models import Cadre, GroupBinding, Outbox, PlatformAccount, Unit
 from storage.notice import Notice, address_of
@@ -37,11 +37,11 @@ async def outbound(db, clock, platform):
     def make(**kw):
         cfg = make_cfg(platform.base, **kw)
         http = HttpClient(session)
-        delivery = Delivery(
-            wecom=WeComSender(cfg.wecom, http) if cfg.wecom.enabled else None,
-            dingtalk=DingTalkSender(cfg.dingtalk, http) if cfg.dingtalk.enabled else None,
-            console=ConsoleDelivery(console),
-        )
+        senders = {
+            "wecom": WeComSender(cfg.platforms["wecom"], http),
+            "dingtalk": DingTalkSender(cfg.platforms["dingtalk"], http),
+        }
+        delivery = Delivery(senders=senders, console=ConsoleDelivery(console))
         return OutboxWorker(db, cfg, delivery, clock, limiter)
 
     yield make, console

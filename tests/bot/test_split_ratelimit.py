@@ -6,8 +6,8 @@ import itertools
 import json
 from datetime import datetime
 
+from bot.dingtalk.sender import webhook_payload
 from bot.outbound import split
-from bot.outbound.dingtalk import webhook_payload
 from bot.outbound.ratelimit import PER_PERSON_WECOM, PER_WEBHOOK, RateLimiter
 from handlers.clock import FixedClock
 

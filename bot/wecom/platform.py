@@ -1,0 +1,89 @@
+"""WeCom as a platform (bot.platform.Platform): found by bot.platform_registry.
+
+Routes: GET/POST /wecom/callback. Route kinds: wecom_user (message/send to a person),
+wecom_appchat (appchat/send to a group the app created), wecom_webhook (a group robot).
+Limits: 2048 bytes to a person or app chat; a group robot takes 2048 bytes of text or 4096
+of markdown; 30 messages a minute (1000 an hour) to one person, 20 a minute per group robot
+and per app chat.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.outbound import split
+from bot.outbound.ratelimit import PER_GROUP_API, PER_PERSON_WECOM, PER_WEBHOOK
+from bot.platform import BasePlatform, Limits, Route
+from bot.wecom.callback import WeComCallback
+from bot.wecom.config import NAME, WeComConfig, read_config
+from bot.wecom.sender import WeComSender
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.inbox import Inbox
+    from bot.outbound.http import HttpClient
+    from bot.platform_registry import ConfigTable
+
+
+class WeComPlatform(BasePlatform):
+    """企业微信: callbacks, the app's API and group robots."""
+
+    name = NAME
+    order = 10  # a cadre with a WeCom account is reached there first
+    group_bytes = 4096  # group robot markdown (errcode 40058 beyond)
+
+    def default_config(self) -> WeComConfig:
+        """No app: callbacks answer 404, nothing is sent but group robot webhooks."""
+        return WeComConfig()
+
+    def read_config(self, table: ConfigTable) -> WeComConfig:
+        """The `[wecom]` table (bot/wecom/config.py)."""
+        return read_config(table)
+
+    def can_send(self, section: WeComConfig) -> bool:
+        """Callbacks configured, plus secret and agent_id."""
+        return section.can_send
+
+    def add_routes(self, app: web.Application, inbox: Inbox, section: WeComConfig) -> None:
+        """GET /wecom/callback (URL verification) and POST /wecom/callback (messages)."""
+        callback = WeComCallback(inbox, section)
+        app.router.add_get("/wecom/callback", callback.get)
+        app.router.add_post("/wecom/callback", callback.post)
+
+    def sender(self, section: WeComConfig, http: HttpClient) -> WeComSender:
+        """The app's API and group robot webhooks."""
+        return WeComSender(section, http)
+
+    def user_route(self, account: str, name: str) -> Route:
+        """message/send to a userid."""
+        return Route("wecom_user", account, name=name)
+
+    def group_route(self, chat_id: str) -> Route:
+        """appchat/send to a chat the app created."""
+        return Route("wecom_appchat", chat_id)
+
+    def webhook_route(self, url: str, secret: str | None) -> Route:
+        """A group robot (the URL carries its key; no signing secret)."""
+        return Route("wecom_webhook", url)
+
+    def spans(self, route: Route, msg_type: str, text: str) -> list[tuple[int, int]]:
+        """2048 bytes per message; a group robot's markdown 4096."""
+        if route.kind == "wecom_webhook" and msg_type == "markdown":
+            return split.split_spans(text, split.WECOM_WEBHOOK_MARKDOWN_BYTES)
+        if route.kind == "wecom_webhook":
+            return split.split_spans(text, split.WECOM_WEBHOOK_TEXT_BYTES)
+        return split.split_spans(text, split.WECOM_TEXT_BYTES)
+
+    def rate(self, route: Route) -> tuple[str, Limits] | None:
+        """Per person (30/min, 1000/h), per group robot and per app chat (20/min)."""
+        if route.kind == "wecom_user":
+            return f"wecom:user:{route.address}", PER_PERSON_WECOM
+        if route.kind == "wecom_webhook":
+            return f"webhook:{route.address}", PER_WEBHOOK
+        if route.kind == "wecom_appchat":
+            return f"wecom_appchat:{route.address}", PER_GROUP_API
+        return None
+
+
+PLATFORM = WeComPlatform()
