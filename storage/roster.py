@@ -113,13 +113,13 @@ async def _set_accounts(session: AsyncSession, cadre_id: int, wanted: dict[str, 
     await session.flush()
 
 
-PLATFORMS = ("wecom", "dingtalk")
+ACTING_CHANNELS = ("console", "web")  # every other channel is a platform (bot/<name>/), any number of them
 
 
 def _on_channel(channel: str) -> Any:
     """Accounts a channel's user ids are looked up in: a platform's own; the console and the web
     console act as the cadre and accept any platform's."""
-    return PlatformAccount.channel == channel if channel in PLATFORMS else true()
+    return true() if channel in ACTING_CHANNELS else PlatformAccount.channel == channel
 
 
 async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:
