@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+from bot.dingtalk import limits
 from bot.dingtalk.callback import DingTalkCallback
 from bot.dingtalk.config import NAME, DingTalkConfig, read_config
 from bot.dingtalk.sender import DingTalkSender, markdown_title, webhook_payload
@@ -38,7 +39,7 @@ class DingTalkPlatform(BasePlatform):
 
     name = NAME
     order = 20
-    group_bytes = split.DINGTALK_WEBHOOK_BODY_BYTES
+    group_bytes = limits.WEBHOOK_BODY_BYTES
 
     def default_config(self) -> DingTalkConfig:
         """No app: the callback answers 404, nothing is sent but custom robot webhooks."""
@@ -102,7 +103,7 @@ class DingTalkPlatform(BasePlatform):
     def spans(self, route: Route, msg_type: str, text: str) -> list[tuple[int, int]]:
         """Chunks whose whole webhook JSON body stays within 20000 bytes."""
         title = markdown_title(text)
-        budget = split.body_budget(lambda t: webhook_payload(msg_type, t, title), split.DINGTALK_WEBHOOK_BODY_BYTES)
+        budget = split.body_budget(lambda t: webhook_payload(msg_type, t, title), limits.WEBHOOK_BODY_BYTES)
         return split.split_spans(text, budget, split.json_len)
 
     def rate(self, route: Route) -> tuple[str, Limits] | None:

@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.outbound import split
 from bot.outbound.render import joined_text
 from bot.transcript import from_voice
+from bot.wecom import limits
 from bot.wecom.crypto import WeComCrypto
 from bot.wecom.media import media_of
 from bot.wecom.message import WeComMessage
@@ -144,7 +145,7 @@ class WeComCallback:
         text = joined_text(from_voice(replies) if voice else replies)
         if not text:
             return web.Response(text="")
-        spans = split.split_spans(text, split.WECOM_TEXT_BYTES)
+        spans = split.split_spans(text, limits.TEXT_BYTES)
         if len(spans) > 1:  # a passive reply is one message: the rest goes through the API
             rest = text[spans[1][0] :]
             await self.s.enqueue_text(msg, rest, to=reply_to, tag="rest")

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.outbound import split
-from bot.outbound.ratelimit import PER_GROUP_API, PER_PERSON_WECOM, PER_WEBHOOK
+from bot.outbound.ratelimit import PER_GROUP_API, PER_WEBHOOK
 from bot.platform import BasePlatform, Limits, Route
+from bot.wecom import limits
 from bot.wecom.callback import WeComCallback
 from bot.wecom.config import NAME, WeComConfig, read_config
 from bot.wecom.sender import WeComSender
@@ -31,7 +32,7 @@ class WeComPlatform(BasePlatform):
 
     name = NAME
     order = 10  # a cadre with a WeCom account is reached there first
-    group_bytes = 4096  # group robot markdown (errcode 40058 beyond)
+    group_bytes = limits.WEBHOOK_MARKDOWN_BYTES  # the largest group message (robot markdown)
 
     def default_config(self) -> WeComConfig:
         """No app: callbacks answer 404, nothing is sent but group robot webhooks."""
@@ -70,15 +71,15 @@ class WeComPlatform(BasePlatform):
     def spans(self, route: Route, msg_type: str, text: str) -> list[tuple[int, int]]:
         """2048 bytes per message; a group robot's markdown 4096."""
         if route.kind == "wecom_webhook" and msg_type == "markdown":
-            return split.split_spans(text, split.WECOM_WEBHOOK_MARKDOWN_BYTES)
+            return split.split_spans(text, limits.WEBHOOK_MARKDOWN_BYTES)
         if route.kind == "wecom_webhook":
-            return split.split_spans(text, split.WECOM_WEBHOOK_TEXT_BYTES)
-        return split.split_spans(text, split.WECOM_TEXT_BYTES)
+            return split.split_spans(text, limits.WEBHOOK_TEXT_BYTES)
+        return split.split_spans(text, limits.TEXT_BYTES)
 
     def rate(self, route: Route) -> tuple[str, Limits] | None:
         """Per person (30/min, 1000/h), per group robot and per app chat (20/min)."""
         if route.kind == "wecom_user":
-            return f"wecom:user:{route.address}", PER_PERSON_WECOM
+            return f"wecom:user:{route.address}", limits.PER_PERSON
         if route.kind == "wecom_webhook":
             return f"webhook:{route.address}", PER_WEBHOOK
         if route.kind == "wecom_appchat":
