@@ -14,6 +14,7 @@ bot.platform_registry finds the packages; the generic code only iterates over th
     bot.outbound.delivery   effective (expiring routes), spans (size limits), rate (limiter
                             key and limits), then sender.send / send_file
     bot.media.worker        sender.download(source, max_bytes) for pictures and files
+    bot.roster_import       roster_columns: the header names of the platform's account column
     scheduler settings      group_bytes: default and maximum of scheduler.<name>_group_bytes
 
 Route kinds are "<name>_<kind>" ("wecom_user", "dingtalk_session"): the part before the first
@@ -87,6 +88,12 @@ class Platform(PlatformConfig, Protocol):
     bot.platform_registry.PlatformConfig: name, order, group_bytes, default_config,
     read_config). `section` is the platform's own config object (cfg.platforms[name])."""
 
+    @property
+    def roster_columns(self) -> tuple[str, ...]:
+        """Header names of the roster file's account column for this platform (the first is
+        the one messages name; compared after NFKC, lower case, without spaces)."""
+        ...
+
     def can_send(self, section: Any) -> bool:
         """True when the platform's API can send to people and app chats (group robot
         webhooks are used whenever configured, without this)."""
@@ -149,6 +156,11 @@ class BasePlatform:
     name: str = ""
     order: int = 50
     group_bytes: int = 2048
+
+    @property
+    def roster_columns(self) -> tuple[str, ...]:
+        """(「<name>账号」, <name>): the roster's account column for this platform."""
+        return (f"{self.name}账号", self.name)
 
     def default_config(self) -> Any:
         """None: a platform without settings."""

@@ -40,6 +40,16 @@ class DingTalkPlatform(BasePlatform):
     name = NAME
     order = 20
     group_bytes = limits.WEBHOOK_BODY_BYTES
+    roster_columns = (
+        "钉钉账号",
+        "钉钉id",
+        "钉钉userid",
+        "钉钉用户id",
+        "钉钉帐号",
+        "钉钉",
+        "dingtalk",
+        "dingtalkuserid",
+    )
 
     def default_config(self) -> DingTalkConfig:
         """No app: the callback answers 404, nothing is sent but custom robot webhooks."""

@@ -33,6 +33,19 @@ class WeComPlatform(BasePlatform):
     name = NAME
     order = 10  # a cadre with a WeCom account is reached there first
     group_bytes = limits.WEBHOOK_MARKDOWN_BYTES  # the largest group message (robot markdown)
+    roster_columns = (
+        "企业微信账号",
+        "企业微信id",
+        "企业微信userid",
+        "企业微信用户id",
+        "企业微信帐号",
+        "企微账号",
+        "企微id",
+        "企业微信",
+        "wecom",
+        "wecomuserid",
+        "userid",
+    )
 
     def default_config(self) -> WeComConfig:
         """No app: callbacks answer 404, nothing is sent but group robot webhooks."""

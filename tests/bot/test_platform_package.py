@@ -17,14 +17,16 @@ from bot.config import parse_config
 from bot.outbound.render import render
 from bot.outbound.routes import Unroutable, resolve
 from bot.platform import platforms
+from bot.roster_import import import_roster
 from bot.server import SERVICES, create_app
 from handlers.errors import ConfigError
 from handlers.policy import Policy
 from handlers.texts import replies
 from handlers.types import IncomingMessage
 from storage import outbox as q
-from storage.models import Cadre, GroupBinding, Outbox, PlatformAccount
+from storage.models import Cadre, GroupBinding, Outbox
 from storage.notice import CadreAddress, GroupAddress, Notice, PlatformAddress
+from storage.roster import accounts
 from tests.bot.fakes import DING_SECRET
 
 FAKECHAT = '''
@@ -146,22 +148,30 @@ def test_a_new_package_is_registered_and_its_config_table_read(fakechat, tmp_pat
     assert parse_config({"groups": [{"channel": "fakechat", "chat_id": "g"}]}).groups[0].channel == "fakechat"
 
 
-async def _account(db, name: str, account: str) -> int:
-    async with db.write() as s:
-        cadre = await s.scalar(select(Cadre).where(Cadre.name == name))
-        s.add(PlatformAccount(cadre_id=cadre.id, channel="fakechat", account_id=account))
-        return cadre.id
+async def _cadre_id(db, name: str) -> int:
+    async with db.session() as s:
+        return (await s.scalar(select(Cadre).where(Cadre.name == name))).id
 
 
 async def test_messages_come_in_and_notices_go_out_through_the_generic_code(
-    fakechat, aiohttp_client, db, clock, dispatcher
+    fakechat, aiohttp_client, db, clock, dispatcher, tmp_path
 ):
     cfg = parse_config({"fakechat": {"token": "T1"}, "dingtalk": {"mode": "off"}})
     app = create_app(cfg, db, dispatcher, clock, start_worker=False)
     client = await aiohttp_client(app)
     services = app[SERVICES]
     sent = services.senders["fakechat"].sent
-    zhang = await _account(db, "张老师", "fc-zhang")
+    # the roster file gains the platform's account column (BasePlatform: 「fakechat账号」)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "姓名,企业微信账号,fakechat账号,单位,角色,包联点\n"
+        "张老师,zhang,fc-zhang,计算机学院,辅导员,梅园3栋（宿舍）、梅园5栋（宿舍）\n",
+        encoding="utf-8",
+    )
+    assert (await import_roster(db, roster)).errors == []
+    zhang = await _cadre_id(db, "张老师")
+    async with db.session() as s:
+        assert await accounts(s, zhang) == {"wecom": "zhang", "dingtalk": "ding_zhang", "fakechat": "fc-zhang"}
 
     async def say(user: str, text: str, msg_id: str, token: str = "T1") -> int:
         resp = await client.post(
