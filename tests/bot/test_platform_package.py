@@ -23,6 +23,7 @@ from handlers.errors import ConfigError
 from handlers.policy import Policy
 from handlers.texts import replies
 from handlers.types import IncomingMessage
+from scheduler.ops import settings_from
 from storage import outbox as q
 from storage.models import Cadre, GroupBinding, Outbox
 from storage.notice import CadreAddress, GroupAddress, Notice, PlatformAddress
@@ -39,6 +40,7 @@ from aiohttp import web
 from bot.outbound import split
 from bot.platform import BasePlatform, Route
 from handlers.types import IncomingMessage
+from scheduler.ops import settings_from
 from storage.notice import PlatformAddress
 
 
@@ -134,6 +136,7 @@ def test_a_new_package_is_registered_and_its_config_table_read(fakechat, tmp_pat
     cfg = parse_config({"fakechat": {"token": "T1"}, "scheduler": {"fakechat_group_bytes": 600}})
     assert cfg.platforms["fakechat"].token == "T1"
     assert cfg.group_limits["fakechat"] == 1000
+    assert settings_from(cfg).group_limit("fakechat") == 600  # the scheduler's digests to its groups
     monkeypatch.setenv("MINQING_FAKECHAT_TOKEN", "from-env")
     assert parse_config({}).platforms["fakechat"].token == "from-env"
     monkeypatch.delenv("MINQING_FAKECHAT_TOKEN")
