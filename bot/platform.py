@@ -15,6 +15,8 @@ bot.platform_registry finds the packages; the generic code only iterates over th
                             key and limits), then sender.send / send_file
     bot.media.worker        sender.download(source, max_bytes) for pictures and files
     bot.roster_import       roster_columns: the header names of the platform's account column
+    bot.web                 /console/<name>: sign_in_url, sign_in_code, sign_in_user (opening
+                            the web console inside the platform's app; optional)
     scheduler settings      group_bytes: default and maximum of scheduler.<name>_group_bytes
 
 Route kinds are "<name>_<kind>" ("wecom_user", "dingtalk_session"): the part before the first
@@ -25,7 +27,7 @@ rate limit, PlatformAddress kinds mapped to user/group/webhook routes).
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -92,6 +94,25 @@ class Platform(PlatformConfig, Protocol):
     def roster_columns(self) -> tuple[str, ...]:
         """Header names of the roster file's account column for this platform (the first is
         the one messages name; compared after NFKC, lower case, without spaces)."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The platform's name as users read it (企业微信)."""
+        ...
+
+    def sign_in_url(self, section: Any, state: str, back: str) -> str | None:
+        """Where GET /console/<name> sends a browser inside the platform's app to prove who it
+        is (OAuth), returning to `back` with a code and `state`; None when the platform has no
+        such sign-in or it is not configured (404)."""
+        ...
+
+    def sign_in_code(self, query: Mapping[str, str]) -> str:
+        """The code in the query the platform returns to `back` with ("" when absent)."""
+        ...
+
+    async def sign_in_user(self, sender: Sender, code: str) -> str | None:
+        """The account id the platform says `code` belongs to; None for someone outside."""
         ...
 
     def can_send(self, section: Any) -> bool:
@@ -161,6 +182,23 @@ class BasePlatform:
     def roster_columns(self) -> tuple[str, ...]:
         """(「<name>账号」, <name>): the roster's account column for this platform."""
         return (f"{self.name}账号", self.name)
+
+    @property
+    def title(self) -> str:
+        """The name itself."""
+        return self.name
+
+    def sign_in_url(self, section: Any, state: str, back: str) -> str | None:
+        """None: no sign-in inside the app (the console's 「后台」 link still works)."""
+        return None
+
+    def sign_in_code(self, query: Mapping[str, str]) -> str:
+        """The `code` parameter."""
+        return query.get("code", "")
+
+    async def sign_in_user(self, sender: Sender, code: str) -> str | None:
+        """None: nobody."""
+        return None
 
     def default_config(self) -> Any:
         """None: a platform without settings."""

@@ -10,8 +10,9 @@ messages a minute per robot webhook, session and group.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from bot.dingtalk import limits
 from bot.dingtalk.callback import DingTalkCallback
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
     from bot.config import Config
     from bot.inbox import Inbox
     from bot.outbound.http import HttpClient
+    from bot.platform import Sender
     from bot.platform_registry import ConfigTable
     from storage.notice import Address
 
+AUTHORIZE = "https://login.dingtalk.com/oauth2/auth"  # 免登 (OAuth2 in the DingTalk client)
 SESSION_MARGIN_MS = 60_000  # treat a sessionWebhook as expired a minute early
 
 
@@ -38,6 +41,7 @@ class DingTalkPlatform(BasePlatform):
     """钉钉: robot callbacks (HTTP or Stream), the robot OpenAPI, custom robots and sessionWebhooks."""
 
     name = NAME
+    title = "钉钉"
     order = 20
     group_bytes = limits.WEBHOOK_BODY_BYTES
     roster_columns = (
@@ -98,6 +102,29 @@ class DingTalkPlatform(BasePlatform):
             fallback = self.group_route(to.chat) if to.chat else self.user_route(to.user, "")
             return Route("dingtalk_session", to.url, expires_ms=to.expires_ms, fallback=fallback)
         return super().address_route(to, cfg)
+
+    def sign_in_url(self, section: DingTalkConfig, state: str, back: str) -> str | None:
+        """免登 inside DingTalk: the micro-app's home page links to /console/dingtalk (OAuth2)."""
+        if not section.enabled:
+            return None
+        query = {
+            "redirect_uri": back,
+            "response_type": "code",
+            "client_id": section.app_key,
+            "scope": "openid",
+            "state": state,
+            "prompt": "consent",
+        }
+        return f"{AUTHORIZE}?{urlencode(query)}"
+
+    def sign_in_code(self, query: Mapping[str, str]) -> str:
+        """`authCode` (or `code`)."""
+        return query.get("authCode") or query.get("code", "")
+
+    async def sign_in_user(self, sender: Sender, code: str) -> str | None:
+        """userAccessToken → unionId → userid, None for someone outside the organisation."""
+        assert isinstance(sender, DingTalkSender)
+        return await sender.user_by_auth_code(code)
 
     def effective(self, route: Route, now_ms: int) -> Route:
         """A sessionWebhook past its expiry (a minute early) falls back to the OpenAPI route."""

@@ -9,7 +9,9 @@ and per app chat.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from bot.outbound import split
 from bot.outbound.ratelimit import PER_GROUP_API, PER_WEBHOOK
@@ -24,13 +26,17 @@ if TYPE_CHECKING:
 
     from bot.inbox import Inbox
     from bot.outbound.http import HttpClient
+    from bot.platform import Sender
     from bot.platform_registry import ConfigTable
+
+AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"  # 网页授权
 
 
 class WeComPlatform(BasePlatform):
     """企业微信: callbacks, the app's API and group robots."""
 
     name = NAME
+    title = "企业微信"
     order = 10  # a cadre with a WeCom account is reached there first
     group_bytes = limits.WEBHOOK_MARKDOWN_BYTES  # the largest group message (robot markdown)
     roster_columns = (
@@ -80,6 +86,30 @@ class WeComPlatform(BasePlatform):
     def webhook_route(self, url: str, secret: str | None) -> Route:
         """A group robot (the URL carries its key; no signing secret)."""
         return Route("wecom_webhook", url)
+
+    def sign_in_url(self, section: WeComConfig, state: str, back: str) -> str | None:
+        """网页授权 (snsapi_base) inside WeCom: the app's menu links to /console/wecom. It needs the
+        app's access token, so corp_id and secret."""
+        if not (section.corp_id and section.secret):
+            return None
+        query = {
+            "appid": section.corp_id,
+            "redirect_uri": back,
+            "response_type": "code",
+            "scope": "snsapi_base",
+            "state": state,
+            "agentid": section.agent_id,
+        }
+        return f"{AUTHORIZE}?{urlencode(query)}#wechat_redirect"
+
+    def sign_in_code(self, query: Mapping[str, str]) -> str:
+        """`code`."""
+        return query.get("code", "")
+
+    async def sign_in_user(self, sender: Sender, code: str) -> str | None:
+        """auth/getuserinfo: the userid behind the code, None for a non-member."""
+        assert isinstance(sender, WeComSender)
+        return await sender.user_by_code(code)
 
     def spans(self, route: Route, msg_type: str, text: str) -> list[tuple[int, int]]:
         """2048 bytes per message; a group robot's markdown 4096."""

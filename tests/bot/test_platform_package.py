@@ -198,6 +198,10 @@ async def test_messages_come_in_and_notices_go_out_through_the_generic_code(
     assert received("fc-zhang").replace("\n", "") == "".join(text for _, text in render(as_console)).replace("\n", "")
     assert all(len(text.encode()) <= 40 for _, _, text in sent)  # the platform's own size limit
 
+    # the web console's in-app sign-in exists for every platform; this one has none (BasePlatform)
+    page = await client.get("/console/fakechat", allow_redirects=False)
+    assert (page.status, await page.text()) == (404, "未配置fakechat。请在对话中发送「后台」获取登录链接。")
+
     # out: a cadre is reached on the preferred platform, a bound group through its app chat
     sent.clear()
     async with db.write() as s:
