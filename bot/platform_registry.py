@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,12 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 MARKER = "platform"  # the module a platform package defines PLATFORM in
+# a name is a channel, a config table, a route kind prefix ("<name>_user") and an env prefix
+_NAME = re.compile(r"[a-z][a-z0-9]{1,19}")
+RESERVED = frozenset(
+    {"auto", "console", "web", "public"}  # channels that are not platforms
+    | {"server", "database", "taxonomy", "attachments", "deadlines", "metrics", "outbox", "scheduler", "groups"}
+)
 
 
 class ConfigTable(Protocol):
@@ -94,7 +101,9 @@ def platforms() -> Mapping[str, PlatformConfig]:
         plat = getattr(module, "PLATFORM", None)
         if plat is None:
             raise RuntimeError(f"bot/{pkg}/{MARKER}.py defines no PLATFORM")
-        if plat.name in found or plat.name in ("console", "auto", "web", "public"):
+        if not _NAME.fullmatch(str(plat.name)):
+            raise RuntimeError(f"platform name {plat.name!r} of bot/{pkg}: lower-case letters and digits only")
+        if plat.name in found or plat.name in RESERVED:
             raise RuntimeError(f"platform name {plat.name!r} of bot/{pkg} is already taken")
         found[plat.name] = plat
     return MappingProxyType(dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0]))))

@@ -112,19 +112,43 @@ PLATFORM = FakeChatPlatform()
 '''
 
 
-@pytest.fixture
-def fakechat(tmp_path, monkeypatch):
+def _install(tmp_path, monkeypatch, source: str) -> None:
     """bot/fakechat/ as a package beside the real ones (bot.__path__ gains a directory)."""
     pkg = tmp_path / "plugins" / "fakechat"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("", encoding="utf-8")
-    (pkg / "platform.py").write_text(textwrap.dedent(FAKECHAT), encoding="utf-8")
+    (pkg / "platform.py").write_text(textwrap.dedent(source), encoding="utf-8")
     monkeypatch.setattr(bot, "__path__", [*bot.__path__, str(pkg.parent)])
     platform_registry.forget()
+
+
+@pytest.fixture
+def fakechat(tmp_path, monkeypatch):
+    _install(tmp_path, monkeypatch, FAKECHAT)
     yield
     platform_registry.forget()
     for name in [m for m in sys.modules if m.startswith("bot.fakechat")]:
         del sys.modules[name]
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        ("PLATFORM = None\n", "defines no PLATFORM"),
+        (FAKECHAT.replace('name = "fakechat"', 'name = "fake_chat"'), "lower-case letters and digits only"),
+        (FAKECHAT.replace('name = "fakechat"', 'name = "wecom"'), "is already taken"),
+        (FAKECHAT.replace('name = "fakechat"', 'name = "scheduler"'), "is already taken"),
+    ],
+)
+def test_a_package_that_cannot_be_a_platform_stops_the_scan(tmp_path, monkeypatch, source, why):
+    _install(tmp_path, monkeypatch, source)
+    try:
+        with pytest.raises(RuntimeError, match=why):
+            platforms()
+    finally:
+        platform_registry.forget()
+        for name in [m for m in sys.modules if m.startswith("bot.fakechat")]:
+            del sys.modules[name]
 
 
 def test_the_registry_finds_the_platform_packages_in_preference_order():
