@@ -29,7 +29,8 @@ from bench_callback import Traffic, roster, roster_csv, visit_text
 from sqlalchemy import event, select
 
 from bot.app import build_app
-from bot.config import Config, DingTalkConfig
+from bot.config import Config
+from bot.dingtalk.config import DingTalkConfig
 from bot.roster_import import import_roster
 from handlers.types import IncomingMessage
 from storage import migrate
@@ -44,7 +45,9 @@ async def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="minqing-bench-"))
     (tmp / "roster.csv").write_text(roster_csv(roster(300)), encoding="utf-8")
-    cfg = Config(database_url=f"sqlite:///{tmp}/dispatch.db", data_dir=tmp, dingtalk=DingTalkConfig(mode="off"))
+    cfg = Config(
+        database_url=f"sqlite:///{tmp}/dispatch.db", data_dir=tmp, platforms={"dingtalk": DingTalkConfig(mode="off")}
+    )
     app = build_app(cfg)
     await migrate.upgrade(app.db)
     assert not (await import_roster(app.db, tmp / "roster.csv")).errors

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_callback import visit_text
 
 from bot.app import load_parser
-from bot.config import Config, DingTalkConfig
+from bot.config import Config
+from bot.dingtalk.config import DingTalkConfig
 from handlers.policy import Policy
 from handlers.record import Recorder, RecordJob
 from handlers.types import IncomingMessage
@@ -48,7 +49,9 @@ async def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="minqing-bench-"))
-    cfg = Config(database_url=f"sqlite:///{tmp}/record.db", data_dir=tmp, dingtalk=DingTalkConfig(mode="off"))
+    cfg = Config(
+        database_url=f"sqlite:///{tmp}/record.db", data_dir=tmp, platforms={"dingtalk": DingTalkConfig(mode="off")}
+    )
     t = time.perf_counter()
     parser = load_parser(cfg)
     print(f"parser loaded in {time.perf_counter() - t:.2f} s")

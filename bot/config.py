@@ -10,11 +10,13 @@ import difflib
 import ipaddress
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.platform_registry import platforms as registered
 from bot.textfile import TextFileError, read_text
 from handlers.errors import ConfigError
 from handlers.policy import Policy
@@ -27,40 +29,6 @@ class ServerConfig:
     max_body_bytes: int = 1_048_576
     reply_budget_ms: int = 3000  # answer passively only if handled within this budget
     workers: int = 1  # processes that handle platform messages (bot/workers.py); 0: the server itself
-
-
-@dataclass(frozen=True)
-class WeComConfig:
-    corp_id: str = ""
-    agent_id: str = ""
-    secret: str = ""
-    token: str = ""
-    encoding_aes_key: str = ""
-    api_base: str = "https://qyapi.weixin.qq.com"
-    max_age_s: int = 600  # callbacks whose signed timestamp is older (or further ahead) are refused
-
-    @property
-    def enabled(self) -> bool:
-        """True when corp_id, token and encoding_aes_key are all set (callbacks accepted; sending also needs
-        secret and agent_id)."""
-        return bool(self.corp_id and self.token and self.encoding_aes_key)
-
-
-@dataclass(frozen=True)
-class DingTalkConfig:
-    mode: str = "http"  # http | stream | off
-    app_key: str = ""
-    app_secret: str = ""
-    robot_code: str = ""
-    api_base: str = "https://api.dingtalk.com"
-    stream_endpoint: str = "https://api.dingtalk.com/v1.0/gateway/connections/open"
-    # hosts a message's sessionWebhook may point to (https); the api_base host is always allowed
-    session_hosts: tuple[str, ...] = ("oapi.dingtalk.com", "api.dingtalk.com")
-
-    @property
-    def enabled(self) -> bool:
-        """True when the mode is not "off" and app_key and app_secret are set."""
-        return self.mode != "off" and bool(self.app_key and self.app_secret)
 
 
 @dataclass(frozen=True)
@@ -103,14 +71,25 @@ class Config:
     policy: Policy = field(default_factory=Policy)
     extra_keywords: Path | None = None
     user_dict: Path | None = None
-    wecom: WeComConfig = WeComConfig()
-    dingtalk: DingTalkConfig = DingTalkConfig()
+    # {platform name: its config section}, one per package under bot/ (bot.platform_registry);
+    # a platform left out gets its default section
+    platforms: Mapping[str, Any] = field(default_factory=dict)
     outbox: OutboxConfig = OutboxConfig()
     attachments: AttachmentsConfig = AttachmentsConfig()
     groups: tuple[GroupConfig, ...] = ()
     scheduler: dict[str, Any] = field(default_factory=dict)  # parsed by scheduler.settings
     web: dict[str, Any] = field(default_factory=dict)  # the [web] table, read by bot.web.settings
     public: dict[str, Any] = field(default_factory=dict)  # the [public] table, read by bot.public
+
+    def __post_init__(self) -> None:
+        missing = {n: p.default_config() for n, p in registered().items() if n not in self.platforms}
+        if missing:
+            object.__setattr__(self, "platforms", {**self.platforms, **missing})  # picklable (bot.workers)
+
+    @property
+    def group_limits(self) -> dict[str, int]:
+        """{platform name: largest group message in UTF-8 bytes} (scheduler.settings `group_limits`)."""
+        return group_limits()
 
     @property
     def cache_dir(self) -> Path:
@@ -336,33 +315,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
         attach_daily_quota=at.positive("daily_quota", 60),
     )
 
-    wc = top.table("wecom")
-    wecom = WeComConfig(
-        corp_id=wc.get("corp_id", "", str),
-        agent_id=str(wc.get("agent_id", "", str if isinstance(wc.raw.get("agent_id", ""), str) else int)),
-        secret=wc.get("secret", "", str),
-        token=wc.get("token", "", str),
-        encoding_aes_key=wc.get("encoding_aes_key", "", str),
-        api_base=wc.get("api_base", "https://qyapi.weixin.qq.com", str).rstrip("/"),
-        max_age_s=wc.positive("max_age_s", 600),
-    )
-    if wecom.encoding_aes_key and len(wecom.encoding_aes_key) != 43:
-        raise ConfigError("wecom.encoding_aes_key", "43 characters (from the WeCom admin console)", "…")
-    if (wecom.corp_id or wecom.token) and not wecom.enabled:
-        raise ConfigError("wecom", "corp_id, token and encoding_aes_key all set (or none)")
-
-    dt = top.table("dingtalk")
-    dingtalk = DingTalkConfig(
-        mode=dt.get("mode", "http", str),
-        app_key=dt.get("app_key", "", str),
-        app_secret=dt.get("app_secret", "", str),
-        robot_code=dt.get("robot_code", "", str),
-        api_base=dt.get("api_base", "https://api.dingtalk.com", str).rstrip("/"),
-        stream_endpoint=dt.get("stream_endpoint", "https://api.dingtalk.com/v1.0/gateway/connections/open", str),
-        session_hosts=dt.strings("session_hosts", DingTalkConfig.session_hosts),
-    )
-    if dingtalk.mode not in ("http", "stream", "off"):
-        raise ConfigError("dingtalk.mode", '"http", "stream" or "off"', dingtalk.mode)
+    platform_tables = {name: top.table(name) for name in registered()}  # bot/<name>/platform.py
+    platforms = {name: p.read_config(platform_tables[name]) for name, p in registered().items()}
 
     ob = top.table("outbox")
     outbox = OutboxConfig(
@@ -377,15 +331,15 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if not isinstance(groups_raw, list):
         raise ConfigError("groups", "an array of tables [[groups]]")
     groups = []
-    sections = [top, db, srv, tax, dl, met, wc, dt, ob, at, wb]
+    sections = [top, db, srv, tax, dl, met, *platform_tables.values(), ob, at, wb]
     for n, g in enumerate(groups_raw):
         if not isinstance(g, dict):
             raise ConfigError(f"groups[{n}]", "a table [[groups]]", g)
         s = _Section(g, f"groups[{n}]")
         sections.append(s)
         ch = s.get("channel", None, str)
-        if ch not in ("wecom", "dingtalk"):
-            raise ConfigError(s.key("channel"), '"wecom" or "dingtalk"', ch)
+        if ch not in registered():
+            raise ConfigError(s.key("channel"), " or ".join(f'"{n}"' for n in registered()), ch)
         chat_id = s.get("chat_id", None, str)
         if not chat_id:
             raise ConfigError(s.key("chat_id"), "the platform's group chat id")
@@ -405,7 +359,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
         section.finish()
     from scheduler.settings import parse_settings
 
-    parse_settings(sched, timezone=tz)  # validate now: a bad value stops start-up, not a job
+    parse_settings(
+        sched, timezone=tz, group_limits=group_limits()
+    )  # validate now: a bad value stops start-up, not a job
     return Config(
         timezone=tz,
         database_url=url,
@@ -414,8 +370,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         policy=policy,
         extra_keywords=Path(extra_kw) if extra_kw else None,
         user_dict=Path(user_dict) if user_dict else None,
-        wecom=wecom,
-        dingtalk=dingtalk,
+        platforms=platforms,
         outbox=outbox,
         attachments=attachments,
         groups=tuple(groups),
@@ -423,6 +378,12 @@ def parse_config(raw: dict[str, Any]) -> Config:
         web=web,
         public=public,
     )
+
+
+def group_limits() -> dict[str, int]:
+    """{platform name: the largest group message it takes, UTF-8 bytes} (default and maximum of
+    `scheduler.<name>_group_bytes`)."""
+    return {name: p.group_bytes for name, p in registered().items()}
 
 
 _DUTY_KEYS = ("name", "who", "what", "point_types", "per", "times")
@@ -433,7 +394,7 @@ def _scheduler_table(sec: _Section) -> dict[str, Any]:
     here (values are checked by scheduler.settings)."""
     from scheduler.settings import SchedulerSettings
 
-    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes", "dingtalk_group_bytes"}
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours"} | {f"{n}_group_bytes" for n in registered()}
     known -= {"quiet_start", "quiet_end", "group_bytes"}
     out = {}
     for k in sorted(known):

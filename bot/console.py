@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import TextIO
 
+from bot.platform import platforms
 from handlers.clock import OffsetClock
 from handlers.dispatch import Dispatcher
 from handlers.inbound_text import clean
@@ -57,7 +58,7 @@ class ConsoleSession:
             if len(named) != 1:
                 return None
             ids = await accounts(s, named[0].id)
-        return ids.get("wecom") or ids.get("dingtalk")
+        return next((ids[name] for name in platforms() if name in ids), None)  # WeCom first, then DingTalk, …
 
     def say(self, text: str) -> None:
         """Write one reply (or notice) to the console's output, newline-terminated and flushed."""

@@ -1,7 +1,8 @@
 """Roster files (CSV or XLSX) → cadres, units, points. Re-import updates, never duplicates.
 
-Columns (header row, any order; 手机号 optional; common other names accepted, see ALIASES):
+Columns (header row, any order; 手机号 optional; common other names accepted, see column_names()):
     姓名 | 企业微信账号 | 钉钉账号 | 单位 | 角色 | 包联点 | 手机号 | 单位简称
+(one account column per platform, named by its package: bot/<name>/platform.py roster_columns)
 (单位简称: optional other names of the person's unit, separated by 、, added to the unit's aliases)
 The header row may come after a few title rows (it is looked for in the first HEADER_ROWS
 rows); CSV may be separated by commas, tabs, semicolons or |, in UTF-8 (± BOM) or GB18030.
@@ -25,21 +26,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.platform import platforms
 from bot.textfile import TextFileError, decode
 from handlers.errors import RosterFileError
 from handlers.policy import ROLE_CADRE, ROLE_LEADER, ROLE_UNIT_HEAD
 from storage.db import Database
 from storage.roster import RosterRow, upsert_cadre
 
-COLUMNS = {
-    "姓名": "name",
-    "企业微信账号": "wecom",
-    "钉钉账号": "dingtalk",
-    "单位": "unit",
-    "角色": "roles",
-    "包联点": "points",
-    "手机号": "phone",
-}
 REQUIRED = ("姓名", "单位")
 ROLE_NAMES = {
     "领导": ROLE_LEADER,
@@ -66,30 +59,28 @@ _GUESS = [
 SPLIT = re.compile(r"[、,，;；/]+")
 POINT = re.compile(r"^(.+?)\s*[(（]\s*(\S+?)\s*[)）]$")
 HEADER_ROWS = 10
-# Other names admins give the columns (compared after NFKC, without spaces, lower case).
-ALIASES = {
-    "name": ("姓名", "名字", "干部姓名", "人员姓名", "name"),
-    "wecom": (
-        "企业微信账号",
-        "企业微信id",
-        "企业微信userid",
-        "企业微信用户id",
-        "企业微信帐号",
-        "企微账号",
-        "企微id",
-        "企业微信",
-        "wecom",
-        "wecomuserid",
-        "userid",
-    ),
-    "dingtalk": ("钉钉账号", "钉钉id", "钉钉userid", "钉钉用户id", "钉钉帐号", "钉钉", "dingtalk", "dingtalkuserid"),
+# Other names admins give the columns (compared after NFKC, without spaces, lower case); each
+# platform's account column comes from its package (bot/<name>/platform.py `roster_columns`).
+NAME_ALIASES = ("姓名", "名字", "干部姓名", "人员姓名", "name")
+OTHER_ALIASES = {
     "unit": ("单位", "所在单位", "部门", "所在部门", "学院", "单位名称", "unit"),
     "roles": ("角色", "身份", "roles"),
     "points": ("包联点", "包联点位", "联系点", "包联", "points"),
     "phone": ("手机号", "手机", "手机号码", "联系电话", "电话", "phone", "mobile"),
     "aliases": ("单位简称", "单位别名", "简称", "别名", "aliases"),
 }
-_ALIAS = {alias: key for key, names in ALIASES.items() for alias in names}
+
+
+def column_names() -> dict[str, tuple[str, ...]]:
+    """{canonical column: header names, the first the one messages use}: 姓名, one account column
+    per platform (企业微信账号, 钉钉账号, …, in platform order), then 单位 … 单位简称."""
+    return {"name": NAME_ALIASES, **{n: p.roster_columns for n, p in platforms().items()}, **OTHER_ALIASES}
+
+
+def _alias() -> dict[str, str]:
+    return {alias: key for key, names in column_names().items() for alias in names}
+
+
 TEXT_FORMAT = "该列请设为文本格式后重新导出"
 _DIGITS = re.compile(r"\d+")
 _DOT_ZERO = re.compile(r"(\d+)\.0+")
@@ -199,11 +190,12 @@ def _to_rows(rows: list[list[Cell]]) -> tuple[list[tuple[int, Row]], dict[str, s
 
 def _find_header(rows: list[list[Cell]]) -> tuple[int, dict[int, str | None]]:
     """(index of the header row, {column number: canonical column}) within the first rows."""
+    known = _alias()
     for i, r in enumerate(rows[:HEADER_ROWS]):
-        columns = {n: _ALIAS.get(_header_key(c.text)) for n, c in enumerate(r)}
+        columns = {n: known.get(_header_key(c.text)) for n, c in enumerate(r)}
         if {"name", "unit"} <= set(columns.values()):
             return i, columns
-    wanted = "、".join(names[0] for names in ALIASES.values())
+    wanted = "、".join(names[0] for names in column_names().values())
     raise RosterFileError(f"表头缺少列：姓名、单位（需要：{wanted}）；表头须在前 {HEADER_ROWS} 行内、在数据之前")
 
 
@@ -246,21 +238,21 @@ def validate(
 ) -> RosterRow:
     """One row → RosterRow, or ValueError with the reason in Chinese naming the column as
     the file's header writes it. Problems with the optional phone go to `warnings`."""
-    col = {key: (header or {}).get(key, names[0]) for key, names in ALIASES.items()}
+    col = {key: (header or {}).get(key, names[0]) for key, names in column_names().items()}
     text = {k: c.text for k, c in d.items()}
     name, unit = text.get("name", ""), text.get("unit", "")
     if not name:
         raise ValueError(f"「{col['name']}」为空")
     if not unit:
         raise ValueError(f"「{col['unit']}」为空")
-    ids = {}
-    for key in ("wecom", "dingtalk"):
+    ids: dict[str, str | None] = {}
+    for key in platforms():
         try:
             ids[key] = account(d[key]) if key in d and d[key].text else None
         except LostDigits:
             raise ValueError(f"「{col[key]}」的数字已被表格软件改写、位数丢失，{TEXT_FORMAT}") from None
-    if not ids["wecom"] and not ids["dingtalk"]:
-        raise ValueError(f"「{col['wecom']}」和「{col['dingtalk']}」至少填一个")
+    if not any(ids.values()):
+        raise ValueError("和".join(f"「{col[key]}」" for key in ids) + "至少填一个")
     roles: list[str] = []
     for r in filter(None, SPLIT.split(text.get("roles", ""))):
         r = r.strip()
@@ -297,8 +289,7 @@ def validate(
         name=name,
         unit=unit,
         roles=tuple(dict.fromkeys(roles)),
-        wecom_userid=ids["wecom"],
-        dingtalk_userid=ids["dingtalk"],
+        platform_ids=tuple((key, acct) for key, acct in ids.items() if acct),
         points=tuple(points),
         phone=number,
         unit_aliases=aliases,
@@ -322,10 +313,10 @@ async def import_roster(db: Database, path: Path, duty_roles: tuple[str, ...] = 
         try:
             notes: list[str] = []
             row = validate(d, duty_roles, header, notes)
-            for acct in filter(None, (row.wecom_userid, row.dingtalk_userid)):
+            for acct in row.accounts().values():
                 if acct in seen:
                     raise ValueError(f"账号 {acct} 与第 {seen[acct]} 行重复")
-            for acct in filter(None, (row.wecom_userid, row.dingtalk_userid)):
+            for acct in row.accounts().values():
                 seen[acct] = n
         except ValueError as exc:
             report.errors.append((n, str(exc)))

@@ -3,12 +3,13 @@
     GET  /healthz           liveness
     GET  /readyz            readiness: database reachable, schema at head, scheduler lease
     GET  /metrics           Prometheus metrics (bot/metrics.py)
-    GET  /wecom/callback    WeCom URL verification
-    POST /wecom/callback    WeCom messages (encrypted passive reply within the budget)
-    POST /dingtalk/callback DingTalk robot messages (HTTP mode)
+    …                       each platform's callback routes (bot/<platform>/platform.py
+                            add_routes: /wecom/callback, /dingtalk/callback, …)
 
 `create_app` builds the application; `run_server` serves it until cancelled, beside the
-console channel and the scheduler in the same event loop.
+console channel and the scheduler in the same event loop. Platforms come from
+bot.platform.platforms(): each gets its sender, its routes and its background tasks here,
+and nothing in this module names one.
 """
 
 from __future__ import annotations
@@ -27,19 +28,16 @@ from aiohttp.abc import AbstractAccessLogger
 
 from bot import metrics
 from bot.config import Config
-from bot.dingtalk.callback import DingTalkCallback
 from bot.export import ledger_file
 from bot.inbox import Late
 from bot.media.worker import AttachmentWorker
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
-from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
 from bot.outbound.ratelimit import WallClock, limiter_for
 from bot.outbound.render import render
-from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
-from bot.wecom.callback import WeComCallback
+from bot.platform import Sender, platforms
 from handlers.clock import Clock
 from handlers.texts.channel import NOT_HANDLED
 from handlers.types import IncomingMessage, Reply, TextReply
@@ -83,11 +81,11 @@ class Services:
         # none; routes only address users and app chats on platforms that can send); their HTTP
         # session opens when the server starts (outbound_ctx)
         self.http = HttpClient()
-        self.wecom = WeComSender(cfg.wecom, self.http)
-        self.dingtalk = DingTalkSender(cfg.dingtalk, self.http)
+        self.senders: dict[str, Sender] = {
+            name: p.sender(cfg.platforms[name], self.http) for name, p in platforms().items()
+        }
         self.delivery = Delivery(
-            wecom=self.wecom,
-            dingtalk=self.dingtalk,
+            senders=self.senders,
             console=self.console,
             timezone=cfg.timezone,
             files=functools.partial(ledger_file, db),
@@ -98,10 +96,8 @@ class Services:
             cfg,
             clock,
             on_notice=self.worker.kick,  # picture downloads
-            wecom=self.wecom,
-            dingtalk=self.dingtalk,
+            senders=self.senders,
         )
-        self.stream: Any = None
 
     # -- background tasks ----------------------------------------------------------------
 
@@ -217,20 +213,19 @@ class Services:
                     await media_task
             await self.http.close()
 
-    async def stream_ctx(self, app: web.Application) -> AsyncIterator[None]:
-        """DingTalk Stream client, when configured."""
-        task = None
-        if self.cfg.dingtalk.enabled and self.cfg.dingtalk.mode == "stream":
-            from bot.dingtalk.stream import StreamClient
-
-            assert self.http is not None
-            self.stream = StreamClient(self.cfg.dingtalk, self, self.http)
-            task = asyncio.create_task(self.stream.run())
+    async def platforms_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """Each platform's background tasks (e.g. the DingTalk Stream client), cancelled on shutdown."""
+        tasks = [
+            asyncio.create_task(coro)
+            for name, p in platforms().items()
+            for coro in p.background(self, self.http, self.cfg.platforms[name])
+        ]
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
@@ -277,16 +272,13 @@ def create_app(
     services = Services(cfg, db, dispatcher, clock, console=console, start_worker=start_worker)
     app[SERVICES] = services
     app.cleanup_ctx.append(services.outbound_ctx)
-    app.cleanup_ctx.append(services.stream_ctx)
+    app.cleanup_ctx.append(services.platforms_ctx)
     app.cleanup_ctx.append(services.tasks_ctx)
-    wecom = WeComCallback(services)
-    ding = DingTalkCallback(services)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
-    app.router.add_get("/wecom/callback", wecom.get)
-    app.router.add_post("/wecom/callback", wecom.post)
-    app.router.add_post("/dingtalk/callback", ding.post)
+    for name, platform in platforms().items():
+        platform.add_routes(app, services, cfg.platforms[name])
     from bot.web import create_console  # the web console (bot/web), same services
 
     app.router.add_get("/console", _to_console)  # before the sub-app, which would answer 404

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # bot.config imports nothing from here; keep scheduler import
 def settings_from(cfg: Config) -> SchedulerSettings:
     """SchedulerSettings from the loaded config (`[scheduler]` table, top-level timezone,
     holidays file relative to `data_dir`)."""
-    return parse_settings(cfg.scheduler, timezone=cfg.timezone, data_dir=cfg.data_dir)
+    return parse_settings(cfg.scheduler, timezone=cfg.timezone, data_dir=cfg.data_dir, group_limits=cfg.group_limits)
 
 
 def parse_now(text: str, settings: SchedulerSettings) -> datetime:

@@ -24,6 +24,7 @@ Every number is configuration; the defaults are the rules of the campaign plans
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -109,14 +110,16 @@ class SchedulerSettings:
     misfire_grace_s: int = 3600
     leader_role: str = "leader"
     unit_head_role: str = "unit_head"
-    group_bytes: dict[str, int] = field(default_factory=lambda: {"wecom": 4096, "dingtalk": 20000})
+    # {platform: largest group message in UTF-8 bytes}: scheduler.<platform>_group_bytes, at most
+    # what the platform takes (parse_settings' group_limits, from bot/<platform>/platform.py)
+    group_bytes: dict[str, int] = field(default_factory=dict)
     person_bytes: int = 2048  # WeCom text to a person; the strictest platform wins
     list_limit: int = 8  # items listed in one reminder before "等共N项"
     monthly_max_parts: int = 4
 
     def group_limit(self, channel: str) -> int:
-        """Byte limit of one group message on `channel` (the smallest known when unknown)."""
-        return self.group_bytes.get(channel, min(self.group_bytes.values()))
+        """Byte limit of one group message on `channel` (unknown: the smallest known, or person_bytes)."""
+        return self.group_bytes.get(channel, min(self.group_bytes.values(), default=self.person_bytes))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -222,16 +225,23 @@ def _missed(raw: dict) -> str:
 
 
 def parse_settings(
-    raw: dict[str, Any], *, timezone: str | None = None, data_dir: str | Path = "data"
+    raw: dict[str, Any],
+    *,
+    timezone: str | None = None,
+    data_dir: str | Path = "data",
+    group_limits: Mapping[str, int] | None = None,
 ) -> SchedulerSettings:
     """Build SchedulerSettings from the raw `[scheduler]` table (missing keys: defaults).
 
     Raises ConfigError naming the exact key (e.g. `scheduler.reminder_days`) on a bad value.
     `timezone` (the top-level config zone) wins over `scheduler.timezone`; the holidays file
-    is resolved relative to `data_dir`."""
+    is resolved relative to `data_dir`. `group_limits` {platform: bytes} is what each platform's
+    group message takes (bot.config.group_limits()): `scheduler.<platform>_group_bytes` may
+    lower it (to 512 at least); without it group messages are cut at `person_bytes`."""
+    limits = dict(group_limits or {})
     if not isinstance(raw, dict):
         raise ConfigError("scheduler", "a table", raw)
-    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours", "wecom_group_bytes", "dingtalk_group_bytes"}
+    known = set(SchedulerSettings.__dataclass_fields__) | {"quiet_hours"} | {f"{n}_group_bytes" for n in limits}
     known -= {"quiet_start", "quiet_end", "group_bytes"}
     for key in raw:
         if key not in known:
@@ -300,10 +310,7 @@ def parse_settings(
         misfire_grace_s=_int(raw, "misfire_grace_s", 3600, 1, 7 * 86400),
         leader_role=_str(raw, "leader_role", "leader"),
         unit_head_role=_str(raw, "unit_head_role", "unit_head"),
-        group_bytes={
-            "wecom": _int(raw, "wecom_group_bytes", 4096, 512, 4096),
-            "dingtalk": _int(raw, "dingtalk_group_bytes", 20000, 512, 20000),
-        },
+        group_bytes={n: _int(raw, f"{n}_group_bytes", top, min(512, top), top) for n, top in limits.items()},
         person_bytes=_int(raw, "person_bytes", 2048, 512, 2048),
         list_limit=_int(raw, "list_limit", 8, 1, 50),
         monthly_max_parts=_int(raw, "monthly_max_parts", 4, 1, 20),

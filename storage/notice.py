@@ -10,8 +10,8 @@ send time:
     CadreAddress(cadre_id)        a person on the roster: WeCom, else DingTalk, else the console
     GroupAddress(binding_id)      a bound group chat (group_bindings row): webhook or app chat
     PlatformAddress(channel, kind, id)
-                                  a platform account the bot already knows: channel "wecom" or
-                                  "dingtalk"; kind "user" | "group" | "webhook"; id the userid,
+                                  a platform account the bot already knows: channel a platform
+                                  ("wecom", "dingtalk", …); kind "user" | "group" | "webhook"; id the userid,
                                   chat id or webhook URL (replies to a callback's sender)
     DingTalkSession(url, expires_ms, user, chat)
                                   a DingTalk robot message's sessionWebhook, valid until
@@ -156,8 +156,8 @@ def address_of(channel: str, target_kind: str, target: str) -> Address:
         return CadreAddress(int(target)) if target_kind == "cadre" else GroupAddress(int(target))
     if channel in ("wecom", "dingtalk") and target_kind == "cadre" and target.isdigit():
         return CadreAddress(int(target))
-    if channel in ("wecom", "dingtalk") and target_kind in PLATFORM_KINDS:
-        return PlatformAddress(channel, target_kind, target)
+    if channel and channel not in ("auto", "console") and target_kind in PLATFORM_KINDS:
+        return PlatformAddress(channel, target_kind, target)  # any platform package's (bot/<name>/)
     if channel == "dingtalk" and target_kind == "session":
         try:
             d = json.loads(target)

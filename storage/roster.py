@@ -48,15 +48,14 @@ class RosterRow:
     name: str
     unit: str
     roles: tuple[str, ...]
-    wecom_userid: str | None
-    dingtalk_userid: str | None
+    platform_ids: tuple[tuple[str, str], ...]  # (platform, account id): the roster's account columns
     points: tuple[tuple[str, str], ...]  # (name, place_type)
     phone: str | None = None
     unit_aliases: tuple[str, ...] = ()  # other names of the unit (学工处), added to units.aliases
 
     def accounts(self) -> dict[str, str]:
-        """{channel: account id} the row names (the roster's WeCom and DingTalk columns)."""
-        return {ch: acct for ch, acct in (("wecom", self.wecom_userid), ("dingtalk", self.dingtalk_userid)) if acct}
+        """{channel: account id} the row names (one account column per platform: 企业微信账号, 钉钉账号, …)."""
+        return {ch: acct for ch, acct in self.platform_ids if acct}
 
 
 async def get_or_create_unit(session: AsyncSession, name: str) -> Unit:
@@ -141,13 +140,13 @@ async def _set_accounts(session: AsyncSession, cadre_id: int, wanted: dict[str, 
     await session.flush()
 
 
-PLATFORMS = ("wecom", "dingtalk")
+ACTING_CHANNELS = ("console", "web")  # every other channel is a platform (bot/<name>/), any number of them
 
 
 def _on_channel(channel: str) -> Any:
     """Accounts a channel's user ids are looked up in: a platform's own; the console and the web
     console act as the cadre and accept any platform's."""
-    return PlatformAccount.channel == channel if channel in PLATFORMS else true()
+    return true() if channel in ACTING_CHANNELS else PlatformAccount.channel == channel
 
 
 async def cadre_by_platform_id(session: AsyncSession, channel: str, user_id: str) -> Cadre | None:

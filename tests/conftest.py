@@ -72,10 +72,15 @@ async def dispatcher(db, parser, policy, clock, roster):
 async def app(tmp_path):
     """The whole app as `minqing serve` builds it (SQLite in tmp_path, demo roster, fixed clock)."""
     from bot.app import build_app
-    from bot.config import Config, DingTalkConfig
+    from bot.config import Config
+    from bot.dingtalk.config import DingTalkConfig
     from bot.roster_import import import_roster
 
-    cfg = Config(database_url=f"sqlite:///{tmp_path}/app.db", data_dir=tmp_path, dingtalk=DingTalkConfig(mode="off"))
+    cfg = Config(
+        database_url=f"sqlite:///{tmp_path}/app.db",
+        data_dir=tmp_path,
+        platforms={"dingtalk": DingTalkConfig(mode="off")},
+    )
     app = build_app(cfg, FixedClock(datetime(2026, 11, 18, 10, 0)))
     await migrate.upgrade(app.db)
     assert not (await import_roster(app.db, ROSTER)).errors

@@ -19,11 +19,12 @@ from aiohttp import web
 
 from bot.dingtalk.inbound import handle, prepare
 from bot.dingtalk.payload import decode
-from bot.outbound.dingtalk import sign
+from bot.dingtalk.sender import sign
 from handlers.errors import BadRequest, SignatureError
 from storage.inbound import bind_sign
 
 if TYPE_CHECKING:
+    from bot.dingtalk.config import DingTalkConfig
     from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk")
@@ -46,9 +47,11 @@ def verify(app_secret: str, timestamp: str, signature: str, now_ms: int) -> None
 
 
 class DingTalkCallback:
-    def __init__(self, services: Inbox) -> None:
+    """POST /dingtalk/callback (404 unless DingTalk is enabled in "http" mode)."""
+
+    def __init__(self, services: Inbox, cfg: DingTalkConfig) -> None:
         self.s = services
-        self.cfg = services.cfg.dingtalk
+        self.cfg = cfg
 
     async def post(self, request: web.Request) -> web.Response:
         """One robot message pushed by DingTalk: sign, then body schema, then the binding of

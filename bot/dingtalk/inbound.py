@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from bot.dingtalk.config import section
+from bot.dingtalk.media import media_of
 from bot.dingtalk.payload import RobotMessage, webhook_allowed
-from bot.media.inbound import dingtalk_media
 from bot.transcript import from_voice
 from handlers.inbound_text import clean, clean_id
 from handlers.texts.channel import NOT_TEXT
@@ -18,7 +19,7 @@ from handlers.types import IncomingMessage, Reply, TextReply
 from storage.notice import Address, DingTalkSession, PlatformAddress
 
 if TYPE_CHECKING:
-    from bot.config import DingTalkConfig
+    from bot.dingtalk.config import DingTalkConfig
     from bot.inbox import Inbox
 
 log = logging.getLogger("minqing.dingtalk")
@@ -93,11 +94,11 @@ class Prepared:
 def prepare(services: Inbox, m: RobotMessage) -> Prepared | None:
     """The message ready to handle, or None (logged once) when it is unusable: no usable
     sender, msgId or conversationId, or a sessionWebhook on a foreign host. Stores nothing."""
-    if not session_ok(m, services.cfg.dingtalk):
+    if not session_ok(m, section(services.cfg)):
         log.warning("dingtalk %s message refused: sessionWebhook outside the platform's hosts", m.msgtype)
         return None
     text, voice = message_text(m)
-    media = dingtalk_media(m)  # pictures and files (bot/media/inbound.py); text is then their caption
+    media = media_of(m)  # pictures and files (bot/dingtalk/media.py); text is then their caption
     msg = to_incoming(m, text or "", services.clock.now())
     if msg is None:
         log.warning("dingtalk %s message without usable sender, msgId or conversationId ignored", m.msgtype)

@@ -21,7 +21,7 @@ from dingtalk_stream import AckMessage, ChatbotHandler, ChatbotMessage, Credenti
 from dingtalk_stream.frames import CallbackMessage
 from dingtalk_stream.version import VERSION_STRING
 
-from bot.config import DingTalkConfig
+from bot.dingtalk.config import DingTalkConfig
 from bot.dingtalk.inbound import receive
 from bot.dingtalk.payload import convert
 from bot.outbound.http import HttpClient

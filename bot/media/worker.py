@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.media import images
-from bot.media.download import dingtalk_file, wecom_media
 from handlers.clock import Clock
 from handlers.errors import ChannelError, RateLimited
 from handlers.texts import attachments as texts
@@ -32,8 +31,7 @@ from storage.notice import Notice, user_address
 from storage.outbox import enqueue
 
 if TYPE_CHECKING:
-    from bot.outbound.dingtalk import DingTalkSender
-    from bot.outbound.wecom import WeComSender
+    from bot.platform import Sender
 
 log = logging.getLogger("minqing.media")
 
@@ -47,8 +45,9 @@ def size_text(n: int) -> str:
 
 class AttachmentWorker:
     """`run_once()` processes what is due now (tests call it with a fixed clock);
-    `run_forever()` is the server's loop. `wecom` / `dingtalk` are the outbound senders
-    (their HTTP session and token caches); None: that platform's downloads wait."""
+    `run_forever()` is the server's loop. `senders` {platform name: Sender} download what
+    that platform's messages name (their HTTP session and token caches); a platform without
+    one: its downloads wait."""
 
     def __init__(
         self,
@@ -58,13 +57,12 @@ class AttachmentWorker:
         *,
         store: BlobStore | None = None,
         on_notice: Callable[[], None] = lambda: None,
-        wecom: WeComSender | None = None,
-        dingtalk: DingTalkSender | None = None,
+        senders: Mapping[str, Sender] | None = None,
     ) -> None:
         self.db, self.cfg, self.clock = db, cfg, clock
         self.store = store or open_store(cfg.attachments.store, cfg.attachments_dir)
         self.on_notice = on_notice
-        self.wecom, self.dingtalk = wecom, dingtalk
+        self.senders = dict(senders or {})
         self._wake = asyncio.Event()
 
     def kick(self) -> None:
@@ -109,11 +107,10 @@ class AttachmentWorker:
 
     async def _download(self, row: Attachment) -> bytes:
         limit = self.cfg.attachments.max_bytes
-        if row.channel == "wecom" and self.wecom is not None:
-            return await wecom_media(self.wecom, row.source or "", limit)
-        if row.channel == "dingtalk" and self.dingtalk is not None:
-            return await dingtalk_file(self.dingtalk, row.source or "", limit)
-        raise RuntimeError(f"no downloader for channel {row.channel}")
+        sender = self.senders.get(row.channel)
+        if sender is None:
+            raise RuntimeError(f"no downloader for channel {row.channel}")
+        return await sender.download(row.source or "", limit)
 
     async def _process(self, row: Attachment) -> None:
         try:

@@ -1,7 +1,8 @@
 """Sliding-window rate limits, so the platform never silently drops a message.
 
-WeCom drops the 31st message per minute to one person without an error, and a group robot
-webhook allows 20 per minute; DingTalk blocks a custom robot for 10 minutes after 20/min.
+Each platform's `rate(route)` names the key and limits (WeCom drops the 31st message per minute
+to one person without an error: bot/wecom/limits.py); a group robot webhook allows 20 per minute
+on both platforms (DingTalk blocks a custom robot for 10 minutes after 20/min).
 The outbox worker calls `take(key, limits)` before each send and reschedules the row instead
 of sending when the answer is positive. Time comes from the injected clock; the server gives
 both limiters a `WallClock` (with sub-second precision: a clock cut to whole seconds would let
@@ -22,7 +23,6 @@ from handlers.clock import Clock
 from storage import ratelimits
 from storage.db import Database
 
-PER_PERSON_WECOM = ((30, 60.0), (1000, 3600.0))
 PER_WEBHOOK = ((20, 60.0),)
 PER_GROUP_API = ((20, 60.0),)
 

@@ -3,19 +3,13 @@
 Platforms count bytes, not characters: one Chinese character is 3 bytes in UTF-8, so a
 2048-byte WeCom message holds ~680 characters. A chunk never ends inside a line unless
 that single line is longer than the limit (then it is cut between characters, never inside
-a UTF-8 sequence).
+a UTF-8 sequence). Each platform's limits live in its package (bot/wecom/limits.py, …).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-
-WECOM_TEXT_BYTES = 2048  # message/send text and markdown content to a person
-WECOM_WEBHOOK_TEXT_BYTES = 2048  # group robot webhook text
-WECOM_WEBHOOK_MARKDOWN_BYTES = 4096  # group robot webhook markdown (errcode 40058 beyond)
-DINGTALK_WEBHOOK_BODY_BYTES = 20000  # custom robot / sessionWebhook: whole JSON body
-DINGTALK_OPENAPI_BODY_BYTES = 20000  # conservative cap for msgParam bodies
 
 Measure = Callable[[str], int]
 

@@ -3,8 +3,9 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
 (aiohttp-session + Fernet), CSRF tokens on every form and a strict Content-Security-Policy.
 
     GET  /console/login?t=…      the one-time link from 「后台」 (a button, then POST)
-    GET  /console/wecom          网页授权 inside WeCom (snsapi_base), back to /console/wecom/callback
-    GET  /console/dingtalk       免登 inside DingTalk (OAuth2), back to /console/dingtalk/callback
+    GET  /console/<platform>     opening the console inside a platform's app, back to …/callback
+                                 (/console/wecom: WeCom 网页授权; /console/dingtalk: DingTalk 免登;
+                                 bot/<platform>/platform.py sign_in_url)
     GET  /console/               dashboard (?month=YYYY-MM&unit=ID)
     GET  /console/items          the three lists (?list=problems|tasks|effects and filters)
     GET  /console/items/{n}      one item with its history and actions
@@ -17,6 +18,7 @@ the package (works on an intranet), sign-in by a one-time chat link, an encrypte
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from pathlib import Path
@@ -28,6 +30,7 @@ from aiohttp_session import setup as setup_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
+from bot.platform import platforms
 from bot.web.files import SHA_PATTERN, Files
 from bot.web.settings import WebSettings, web_settings
 from bot.web.views import Console
@@ -101,10 +104,9 @@ def create_console(services, settings: WebSettings | None = None) -> web.Applica
     r.add_get("/login", console.login_page)
     r.add_post("/login", console.login)
     r.add_post("/logout", console.logout)
-    r.add_get("/wecom", console.wecom_start)
-    r.add_get("/wecom/callback", console.wecom_callback)
-    r.add_get("/dingtalk", console.dingtalk_start)
-    r.add_get("/dingtalk/callback", console.dingtalk_callback)
+    for name in platforms():  # opening the console inside each platform's app (bot/<name>/platform.py)
+        r.add_get(f"/{name}", functools.partial(console.platform_start, name=name))
+        r.add_get(f"/{name}/callback", functools.partial(console.platform_callback, name=name))
     r.add_get("/signed-out", console.signed_out)
     r.add_get("/", console.dashboard)
     r.add_get("/items", console.items)

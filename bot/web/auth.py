@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.platform import platforms
 from handlers.clock import Clock
 from handlers.console_access import may_use_console, sees_everything
 from handlers.policy import ROLE_LEADER, ROLE_UNIT_HEAD
@@ -129,7 +130,7 @@ async def load_viewer(request: web.Request, db, clock: Clock) -> Viewer | None:
             cadre.unit_id,
             cadre.unit.name,
             tuple(cadre.roles or ()),
-            ids.get("wecom") or ids.get("dingtalk"),
+            next((ids[name] for name in platforms() if name in ids), None),  # WeCom first, then DingTalk, …
             session.get("csrf") or "",
         )
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.export import build_tables, write_xlsx
+from bot.platform import Platform, platforms
 from bot.web import dashboard
 from bot.web.auth import SignInLimiter, Viewer, check_csrf, form_text, load_viewer, start_session
 from bot.web.files import item_trail, visit_trails
@@ -34,8 +35,6 @@ from storage.roster import active_cadre_names, cadre_by_platform_id, cadre_names
 
 log = logging.getLogger("minqing.web")
 
-WECOM_AUTHORIZE = "https://open.weixin.qq.com/connect/oauth2/authorize"
-DINGTALK_AUTHORIZE = "https://login.dingtalk.com/oauth2/auth"
 LIST_TITLES = {"problems": "问题清单", "tasks": "任务清单", "effects": "效果清单"}
 STATUS_LABELS = {
     "open": "未办结",
@@ -57,7 +56,9 @@ class Console:
         self.limiter = SignInLimiter(services.clock, settings.signin_per_minute)
         from scheduler.settings import parse_settings
 
-        self.duty_settings = parse_settings(services.cfg.scheduler, timezone=services.cfg.timezone)
+        self.duty_settings = parse_settings(
+            services.cfg.scheduler, timezone=services.cfg.timezone, group_limits=services.cfg.group_limits
+        )
         self.months = dashboard.MonthCache(self._month_data, services.spawn)
 
     async def _month_data(self, start: date, end: date) -> dashboard.MonthData:
@@ -126,72 +127,39 @@ class Console:
         log.info("console sign-in cadre:%s", cadre_id)
         raise web.HTTPFound("/console/")
 
-    async def wecom_start(self, request: web.Request) -> web.Response:
-        """网页授权 inside WeCom (the app's menu links here): off to WeCom, back with a code."""
-        cfg = self.services.cfg.wecom
-        if not (cfg.corp_id and cfg.secret):  # 网页授权 needs the app's access token
-            raise web.HTTPNotFound(text="未配置企业微信。请在对话中发送「后台」获取登录链接。")
+    def _sign_in(self, name: str, state: str) -> tuple[Platform, str | None]:
+        """(platform, its sign-in URL for `state`, None when it has none or is not configured)."""
+        platform = platforms()[name]
+        back = f"{self.settings.base_url}/console/{name}/callback"
+        return platform, platform.sign_in_url(self.services.cfg.platforms[name], state, back)
+
+    async def platform_start(self, request: web.Request, name: str) -> web.Response:
+        """GET /console/<platform>, inside the platform's app (WeCom 网页授权 from the app's menu,
+        DingTalk 免登 from the micro-app's home page): 302 to the platform's sign-in, which comes
+        back with a code. 404 when the platform has none or is not configured; 429."""
+        state = secrets.token_urlsafe(16)
+        platform, url = self._sign_in(name, state)
+        if url is None:
+            raise web.HTTPNotFound(text=f"未配置{platform.title}。请在对话中发送「后台」获取登录链接。")
         if not self.limiter.allow(request.remote or "-"):
             raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
-        state = secrets.token_urlsafe(16)
-        session = await get_session(request)
-        session["oauth_state"] = state
-        back = f"{self.settings.base_url}/console/wecom/callback"
-        raise web.HTTPFound(
-            f"{WECOM_AUTHORIZE}?"
-            + urlencode(
-                {
-                    "appid": cfg.corp_id,
-                    "redirect_uri": back,
-                    "response_type": "code",
-                    "scope": "snsapi_base",
-                    "state": state,
-                    "agentid": cfg.agent_id,
-                }
-            )
-            + "#wechat_redirect"
-        )
-
-    async def wecom_callback(self, request: web.Request) -> web.Response:
-        """GET /console/wecom/callback?code&state, from WeCom 网页授权: signs a console user in (302 to /console/).
-        404 when WeCom is not configured; 403 for a stale state, or a page for cadres without console rights; 429.
-        """
-        if not (self.services.cfg.wecom.corp_id and self.services.cfg.wecom.secret):
-            raise web.HTTPNotFound(text="未配置企业微信。")
-        return await self._oauth_finish(
-            request, request.query.get("code", ""), "wecom", self.services.wecom.user_by_code
-        )
-
-    async def dingtalk_start(self, request: web.Request) -> web.Response:
-        """免登 inside DingTalk (the micro-app's home page links here): OAuth2, back with authCode."""
-        if not self.services.cfg.dingtalk.enabled:
-            raise web.HTTPNotFound(text="未配置钉钉。请在对话中发送「后台」获取登录链接。")
-        if not self.limiter.allow(request.remote or "-"):
-            raise web.HTTPTooManyRequests(text="尝试过于频繁，请稍后再试。")
-        state = secrets.token_urlsafe(16)
         (await get_session(request))["oauth_state"] = state
-        raise web.HTTPFound(
-            f"{DINGTALK_AUTHORIZE}?"
-            + urlencode(
-                {
-                    "redirect_uri": f"{self.settings.base_url}/console/dingtalk/callback",
-                    "response_type": "code",
-                    "client_id": self.services.cfg.dingtalk.app_key,
-                    "scope": "openid",
-                    "state": state,
-                    "prompt": "consent",
-                }
-            )
-        )
+        raise web.HTTPFound(url)
 
-    async def dingtalk_callback(self, request: web.Request) -> web.Response:
-        """GET /console/dingtalk/callback?authCode&state, from DingTalk 免登: as `wecom_callback` (404 without
-        DingTalk).
+    async def platform_callback(self, request: web.Request, name: str) -> web.Response:
+        """GET /console/<platform>/callback?code&state (DingTalk: authCode), from the platform's sign-in: signs a
+        console user in (302 to /console/). 404 when the platform is not configured; 403 for a stale state, or a
+        page for cadres without console rights; 429.
         """
-        if not self.services.cfg.dingtalk.enabled:
-            raise web.HTTPNotFound(text="未配置钉钉。")
-        code = request.query.get("authCode") or request.query.get("code", "")
-        return await self._oauth_finish(request, code, "dingtalk", self.services.dingtalk.user_by_auth_code)
+        platform, url = self._sign_in(name, "")
+        if url is None:
+            raise web.HTTPNotFound(text=f"未配置{platform.title}。")
+        sender = self.services.senders[name]
+
+        async def who(code: str) -> str | None:
+            return await platform.sign_in_user(sender, code)
+
+        return await self._oauth_finish(request, platform.sign_in_code(request.query), name, who)
 
     async def _oauth_finish(self, request: web.Request, code: str, channel: str, who) -> web.Response:
         """Check the state bound to the session, ask the platform who the code belongs to, sign in."""

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.media.inbound import wecom_media
 from bot.outbound import split
 from bot.outbound.render import joined_text
 from bot.transcript import from_voice
+from bot.wecom import limits
 from bot.wecom.crypto import WeComCrypto
+from bot.wecom.media import media_of
 from bot.wecom.message import WeComMessage
 from handlers.errors import BadRequest, SignatureError
 from handlers.inbound_text import clean, clean_id
@@ -31,6 +32,7 @@ from storage.notice import PlatformAddress
 
 if TYPE_CHECKING:
     from bot.inbox import Inbox
+    from bot.wecom.config import WeComConfig
 
 log = logging.getLogger("minqing.wecom")
 
@@ -42,9 +44,11 @@ _ECHOSTR = re.compile(r"[A-Za-z0-9+/= ]{1,2000}")
 
 
 class WeComCallback:
-    def __init__(self, services: Inbox) -> None:
+    """GET and POST /wecom/callback (404 unless WeCom callbacks are configured)."""
+
+    def __init__(self, services: Inbox, cfg: WeComConfig) -> None:
         self.s = services
-        self.cfg = services.cfg.wecom
+        self.cfg = cfg
         self.crypto = WeComCrypto(self.cfg) if self.cfg.enabled else None
 
     def _params(self, request: web.Request, *extra: str) -> list[str]:
@@ -115,7 +119,7 @@ class WeComCallback:
             log.info("wecom %s message without sender ignored", message.MsgType)
             return web.Response(text="")
         voice = message.MsgType == "voice" and bool((message.Recognition or "").strip())
-        media = wecom_media(message)  # pictures, files, locations (bot/media/inbound.py)
+        media = media_of(message)  # pictures, files, locations (bot/wecom/media.py)
         if message.MsgType != "text" and not voice and not media:
             log.info("wecom %s message answered: text only", message.MsgType)
             return self._passive(user, agent, NOT_TEXT, nonce, ts)
@@ -141,7 +145,7 @@ class WeComCallback:
         text = joined_text(from_voice(replies) if voice else replies)
         if not text:
             return web.Response(text="")
-        spans = split.split_spans(text, split.WECOM_TEXT_BYTES)
+        spans = split.split_spans(text, limits.TEXT_BYTES)
         if len(spans) > 1:  # a passive reply is one message: the rest goes through the API
             rest = text[spans[1][0] :]
             await self.s.enqueue_text(msg, rest, to=reply_to, tag="rest")

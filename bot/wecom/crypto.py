@@ -18,7 +18,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import TextReply as WxTextReply
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.config import WeComConfig
+from bot.wecom.config import WeComConfig
 from bot.wecom.message import WeComMessage, parse_plaintext
 from handlers.errors import BadRequest, SignatureError
 

@@ -14,7 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.sqlite import insert
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.config import Config, DingTalkConfig, OutboxConfig, ServerConfig, WeComConfig
+from bot.config import Config, OutboxConfig, ServerConfig
+from bot.dingtalk.config import DingTalkConfig
+from bot.wecom.config import WeComConfig
 from handlers.types import IncomingMessage, Reply, TextReply
 from storage.models import InboundMessage
 
@@ -36,24 +38,21 @@ def make_cfg(
 ) -> Config:
     return Config(
         server=ServerConfig(reply_budget_ms=budget_ms, max_body_bytes=64 * 1024),
-        wecom=WeComConfig(
-            corp_id=CORP,
-            agent_id=AGENT,
-            secret="corpsecret",
-            token=TOKEN,
-            encoding_aes_key=AES_KEY,
-            api_base=base,
-        )
-        if wecom
-        else WeComConfig(),
-        dingtalk=DingTalkConfig(
-            mode=ding_mode,
-            app_key="dingkey",
-            app_secret=DING_SECRET,
-            robot_code="robot1",
-            api_base=base,
-            stream_endpoint=f"{base}/v1.0/gateway/connections/open",
-        ),
+        platforms={
+            "wecom": WeComConfig(
+                corp_id=CORP, agent_id=AGENT, secret="corpsecret", token=TOKEN, encoding_aes_key=AES_KEY, api_base=base
+            )
+            if wecom
+            else WeComConfig(),
+            "dingtalk": DingTalkConfig(
+                mode=ding_mode,
+                app_key="dingkey",
+                app_secret=DING_SECRET,
+                robot_code="robot1",
+                api_base=base,
+                stream_endpoint=f"{base}/v1.0/gateway/connections/open",
+            ),
+        },
         outbox=OutboxConfig(max_attempts=max_attempts, base_backoff_s=5.0, max_backoff_s=600.0, poll_interval_s=0.05),
         groups=tuple(groups),
     )

@@ -15,8 +15,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.config import AttachmentsConfig
+from bot.dingtalk.sender import sign
 from bot.media.images import without_metadata
-from bot.outbound.dingtalk import sign
 from bot.server import SERVICES, create_app
 from handlers.policy import Policy
 from storage import attachments

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dingtalk.callback import verify
-from bot.outbound.dingtalk import sign, signed_webhook_url
+from bot.dingtalk.sender import sign, signed_webhook_url
 from bot.server import SERVICES, create_app
 from handlers.errors import SignatureError
 from storage.models import InboundMessage, Outbox

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from wechatpy.crypto import _get_signature
 
-from bot.outbound.dingtalk import sign
+from bot.dingtalk.sender import sign
 from bot.server import SERVICES, create_app
 from storage.models import CallbackSign, InboundMessage, Outbox
 from tests.bot.fakes import AGENT, CORP, DING_SECRET, FakeDispatcher, make_cfg, wecom_crypto

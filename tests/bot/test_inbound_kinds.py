@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from wechatpy.crypto import _get_signature
 from wechatpy.enterprise.crypto import PrpCrypto
 
-from bot.outbound.dingtalk import sign
+from bot.dingtalk.sender import sign
 from bot.server import SERVICES, create_app
 from handlers.texts.channel import FROM_VOICE, NOT_TEXT
 from storage.models import CallbackSign, InboundMessage, Outbox

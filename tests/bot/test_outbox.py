@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 from datetime import timedelta
 
@@ -13,14 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import GroupConfig
+from bot.dingtalk.sender import DingTalkSender
 from bot.outbound import admin
 from bot.outbound.console import ConsoleDelivery
 from bot.outbound.delivery import Delivery
-from bot.outbound.dingtalk import DingTalkSender
 from bot.outbound.http import HttpClient
 from bot.outbound.ratelimit import RateLimiter
-from bot.outbound.wecom import WeComSender
 from bot.outbound.worker import OutboxWorker
+from bot.wecom.sender import WeComSender
 from storage import outbox as q
 from storage.models import Cadre, GroupBinding, Outbox, PlatformAccount, Unit
 from storage.notice import Notice, address_of
@@ -37,11 +38,11 @@ async def outbound(db, clock, platform):
     def make(**kw):
         cfg = make_cfg(platform.base, **kw)
         http = HttpClient(session)
-        delivery = Delivery(
-            wecom=WeComSender(cfg.wecom, http) if cfg.wecom.enabled else None,
-            dingtalk=DingTalkSender(cfg.dingtalk, http) if cfg.dingtalk.enabled else None,
-            console=ConsoleDelivery(console),
-        )
+        senders = {
+            "wecom": WeComSender(cfg.platforms["wecom"], http),
+            "dingtalk": DingTalkSender(cfg.platforms["dingtalk"], http),
+        }
+        delivery = Delivery(senders=senders, console=ConsoleDelivery(console))
         return OutboxWorker(db, cfg, delivery, clock, limiter)
 
     yield make, console
@@ -119,6 +120,23 @@ async def test_console_delivery_when_no_platform(db, clock, outbound, capsys):
     await put(db, clock, kind="cadre", target=str(a), body="明天请回访3号楼")
     await drain(make(wecom=False, ding_mode="off"))
     assert console.getvalue() == "[→ 王芳] 明天请回访3号楼\n"
+
+
+async def test_rows_stored_with_the_old_long_kinds_still_deliver(db, clock, platform, outbound):
+    make, _ = outbound
+    async with db.write() as s:  # columns as rows were written before platforms were packages
+        rows = [
+            Outbox(channel="wecom", target_kind="wecom_user", target="u1", body="旧行一"),
+            Outbox(channel="dingtalk", target_kind="dingtalk_group", target="cidOLD", body="旧行二"),
+        ]
+        for r in rows:
+            r.next_attempt_at = r.created_at = clock.now()
+        s.add_all(rows)
+    await drain(make())
+    assert [(await row(db, r.id)).status for r in rows] == ["sent", "sent"]
+    assert [b["text"]["content"] for b in platform.sent("/cgi-bin/message/send")] == ["旧行一"]
+    [group] = platform.sent("/v1.0/robot/groupMessages/send")
+    assert (group["openConversationId"], json.loads(group["msgParam"])) == ("cidOLD", {"content": "旧行二"})
 
 
 async def test_token_expiry_mid_send_refetches_once(db, clock, platform, outbound):

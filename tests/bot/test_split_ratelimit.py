@@ -6,9 +6,12 @@ import itertools
 import json
 from datetime import datetime
 
+from bot.dingtalk import limits as dingtalk_limits
+from bot.dingtalk.sender import webhook_payload
 from bot.outbound import split
-from bot.outbound.dingtalk import webhook_payload
-from bot.outbound.ratelimit import PER_PERSON_WECOM, PER_WEBHOOK, RateLimiter
+from bot.outbound.ratelimit import PER_WEBHOOK, RateLimiter
+from bot.wecom import limits as wecom_limits
+from bot.wecom.limits import PER_PERSON as PER_PERSON_WECOM
 from handlers.clock import FixedClock
 
 LINE = "走访3号宿舍楼，学生反映热水供应不稳定、洗衣机损坏，已转后勤处办理。"  # 34 chars, 3 bytes each + ASCII
@@ -24,7 +27,7 @@ def _check(chunks, text, limit, measure=split.utf8_len):
 
 def test_wecom_person_2048_bytes_on_line_boundaries():
     text = "\n".join(f"{i:03d}{LINE}" for i in range(120))
-    chunks = split.split_text(text, split.WECOM_TEXT_BYTES)
+    chunks = split.split_text(text, wecom_limits.TEXT_BYTES)
     _check(chunks, text, 2048)
     assert len(chunks) > 5
 
@@ -37,7 +40,7 @@ def test_exact_fit_is_not_split_and_one_byte_more_is():
 
 def test_markdown_4096_and_overlong_line_cut_between_characters():
     text = "# 周报\n" + "民" * 3000 + "\n结束"
-    chunks = split.split_text(text, split.WECOM_WEBHOOK_MARKDOWN_BYTES)
+    chunks = split.split_text(text, wecom_limits.WEBHOOK_MARKDOWN_BYTES)
     assert all(len(c.encode()) <= 4096 for c in chunks)
     assert "".join(chunks).replace("\n", "") == text.replace("\n", "")
     assert len(chunks[1].encode()) == 4095  # 1365 three-byte characters: never half a character
@@ -49,7 +52,7 @@ def test_dingtalk_webhook_20000_bytes_of_json_body():
     def envelope(t):
         return webhook_payload("text", t)
 
-    spans = split.split_spans(text, split.body_budget(envelope, split.DINGTALK_WEBHOOK_BODY_BYTES), split.json_len)
+    spans = split.split_spans(text, split.body_budget(envelope, dingtalk_limits.WEBHOOK_BODY_BYTES), split.json_len)
     bodies = [json.dumps(envelope(text[a:b]), ensure_ascii=False).encode() for a, b in spans]
     assert all(len(b) <= 20000 for b in bodies)
     assert all(len(b) > 19000 for b in bodies[:-1])

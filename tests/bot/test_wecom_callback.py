@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import WeComConfig
 from bot.outbound.console import ConsoleDelivery
 from bot.server import SERVICES, create_app
+from bot.wecom.config import WeComConfig
 from bot.wecom.crypto import WeComCrypto
 from handlers.clock import FixedClock
 from handlers.types import TextReply

@@ -11,7 +11,7 @@ from handlers.errors import ConfigError
 def test_defaults_are_usable():
     cfg = parse_config({})
     assert cfg.database_url.startswith("sqlite:///") and cfg.server.port == 8080
-    assert cfg.policy.quick_days == 7 and not cfg.wecom.enabled
+    assert cfg.policy.quick_days == 7 and not cfg.platforms["wecom"].enabled
 
 
 def test_example_config_loads():
@@ -53,7 +53,11 @@ def test_environment_overrides(monkeypatch):
     monkeypatch.setenv("MINQING_DATABASE_URL", "postgresql://u:p@db/minqing")
     monkeypatch.setenv("MINQING_SERVER_PORT", "9000")
     cfg = parse_config({})
-    assert (cfg.wecom.secret, cfg.database_url, cfg.server.port) == ("s3cret", "postgresql://u:p@db/minqing", 9000)
+    assert (cfg.platforms["wecom"].secret, cfg.database_url, cfg.server.port) == (
+        "s3cret",
+        "postgresql://u:p@db/minqing",
+        9000,
+    )
 
 
 def test_missing_and_broken_files(tmp_path):
@@ -133,8 +137,8 @@ def test_environment_overrides_every_section(monkeypatch):
         5,
         0.8,
     )
-    assert (cfg.outbox.max_attempts, cfg.wecom.max_age_s) == (3, 120)
-    assert cfg.dingtalk.session_hosts == ("oapi.dingtalk.com", "robot.example.cn")
+    assert (cfg.outbox.max_attempts, cfg.platforms["wecom"].max_age_s) == (3, 120)
+    assert cfg.platforms["dingtalk"].session_hosts == ("oapi.dingtalk.com", "robot.example.cn")
     assert cfg.groups[0].webhook_secret == "SECxyz"
 
 

@@ -48,7 +48,7 @@ async def test_stop_lets_the_send_in_flight_finish_and_be_marked(tmp_path):
     async with db.write() as s:
         await q.enqueue(s, Notice(ConsoleAddress("zhang"), "最后一条"), NOW)
     console = GatedConsole()
-    worker = OutboxWorker(db, Config(), Delivery(wecom=None, dingtalk=None, console=console), FixedClock(NOW))
+    worker = OutboxWorker(db, Config(), Delivery(senders={}, console=console), FixedClock(NOW))
     task = asyncio.create_task(worker.run_forever())
     await console.started.wait()
     worker.stop()  # what the server does on SIGTERM

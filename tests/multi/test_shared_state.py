@@ -9,7 +9,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.outbound.ratelimit import PER_PERSON_WECOM, SharedRateLimiter
+from bot.outbound.ratelimit import SharedRateLimiter
+from bot.wecom.limits import PER_PERSON as PER_PERSON_WECOM
 from handlers.clock import FixedClock
 from scheduler.lease import SchedulerLease, holder
 from storage import migrate

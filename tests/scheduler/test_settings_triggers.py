@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import group_limits
 from handlers.errors import ConfigError
 from scheduler import jobs, ops
 from scheduler.settings import OWN_POINTS, parse_settings
@@ -15,7 +16,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 
 def test_defaults():
-    s = parse_settings({})
+    s = parse_settings({}, group_limits=group_limits())  # each platform's own limit (bot/<platform>/platform.py)
     assert s.reminder_days == (15, 25) and s.reminder_time == time(9, 0)
     assert (s.quiet_start, s.quiet_end) == (time(21, 0), time(8, 0))
     assert s.before_deadline_days == 2 and (s.escalate_head_after, s.escalate_leaders_after) == (3, 7)
@@ -60,7 +61,7 @@ def test_duty_rules_parse():
 )
 def test_bad_values_name_the_key(raw, key):
     with pytest.raises(ConfigError) as e:
-        parse_settings(raw)
+        parse_settings(raw, group_limits=group_limits())
     assert e.value.key == key
 
 

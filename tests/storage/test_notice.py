@@ -66,7 +66,7 @@ def test_rows_of_older_releases_still_read():
     [
         ("auto", "cadre", "张三"),
         ("auto", "user", "u1"),
-        ("feishu", "user", "u1"),
+        ("feishu", "chat", "u1"),
         ("dingtalk", "session", "{not json"),
         ("dingtalk", "session", '{"url":"x"}'),
     ],
@@ -74,6 +74,12 @@ def test_rows_of_older_releases_still_read():
 def test_columns_that_name_nobody_are_refused(row):
     with pytest.raises(BadAddress):
         address_of(*row)
+
+
+def test_any_platform_package_has_platform_addresses():
+    # which platforms exist is bot/'s business (bot.platform_registry): a row for one that is not
+    # installed fails when routed (tests/bot/test_platform_package.py)
+    assert address_of("feishu", "user", "u1") == PlatformAddress("feishu", "user", "u1")
 
 
 def test_a_sender_is_addressed_on_their_channel():

@@ -41,8 +41,7 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
         name="张老师",
         unit="计算机学院",
         roles=("cadre",),
-        wecom_userid="zhang",
-        dingtalk_userid=None,
+        platform_ids=(("wecom", "zhang"),),
         points=(("梅园3栋", "宿舍"),),
     )
     async with db.write() as s:
@@ -51,8 +50,7 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
         name="张老师",
         unit="文学院",
         roles=("cadre", "辅导员"),
-        wecom_userid="zhang",
-        dingtalk_userid="dz",
+        platform_ids=(("wecom", "zhang"), ("dingtalk", "dz")),
         points=(("桂园1栋", "宿舍"),),
     )
     async with db.write() as s:
@@ -70,9 +68,7 @@ async def test_item_queries_respect_scope_and_overdue(db):
         for n, unit in enumerate(("甲", "乙")):
             await upsert_cadre(
                 s,
-                RosterRow(
-                    name=f"干部{n}", unit=unit, roles=("cadre",), wecom_userid=f"u{n}", dingtalk_userid=None, points=()
-                ),
+                RosterRow(name=f"干部{n}", unit=unit, roles=("cadre",), platform_ids=(("wecom", f"u{n}"),), points=()),
             )
         a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
         for owner, deadline in ((a, date(2026, 11, 10)), (a, date(2026, 11, 30)), (b, date(2026, 11, 1))):

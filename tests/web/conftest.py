@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.config import Config, DingTalkConfig, OutboxConfig, WeComConfig
+from bot.config import Config, OutboxConfig
+from bot.dingtalk.config import DingTalkConfig
 from bot.server import create_app
+from bot.wecom.config import WeComConfig
 from tests.handlers.chat import say
 
 LINK = re.compile(r"(/console/login\?t=[A-Za-z0-9_-]+)")
@@ -147,7 +149,7 @@ def platform_cfg(tmp_path, base: str, which: str) -> Config:
         if which == "dingtalk"
         else DingTalkConfig(mode="off")
     )
-    return Config(data_dir=tmp_path, wecom=wecom, dingtalk=ding, outbox=OutboxConfig(max_attempts=2))
+    return Config(data_dir=tmp_path, platforms={"wecom": wecom, "dingtalk": ding}, outbox=OutboxConfig(max_attempts=2))
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -3,6 +3,9 @@
 OpenAPI (token in header `x-acs-dingtalk-access-token`, from /v1.0/oauth2/accessToken):
 `oToMessages/batchSend` to people and `groupMessages/send` to a group. Webhooks: the
 per-message `sessionWebhook` and custom group robots (signed with timestamp + sign).
+`send`, `send_file` and `download` are the generic bot.platform.Sender interface over the
+routes of bot/dingtalk/platform.py; an expired or revoked sessionWebhook falls back to the
+OpenAPI to the same person or group.
 """
 
 from __future__ import annotations
@@ -14,15 +17,23 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.config import DingTalkConfig
+from bot.dingtalk.config import DingTalkConfig
+from bot.media.download import get_bytes
 from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
-from handlers.errors import ApiError, RateLimited, TokenInvalid, TransientError
+from bot.platform import Route
+from handlers.errors import ApiError, ChannelError, RateLimited, TokenInvalid, TransientError
 
 WEBHOOK_RATE_ERRORS = frozenset({130101, 130102, 410100})
 DEFAULT_API_BASE = "https://api.dingtalk.com"
 OAPI_BASE = "https://oapi.dingtalk.com"
 THROTTLE_MARKERS = ("qpslimit", "throttl", "flowcontrol", "ratelimit", "too many")
+
+
+def markdown_title(text: str) -> str:
+    """A short notification title from the first line of a markdown text."""
+    first = text.strip().split("\n", 1)[0].lstrip("#").strip()
+    return (first or "民情通")[:20]
 
 
 def sign(secret: str, timestamp: str) -> str:
@@ -87,9 +98,55 @@ def check_openapi(status: int, data: dict[str, Any]) -> None:
 
 
 class DingTalkSender:
+    """DingTalk's outbound API for one robot (its app token cached per process)."""
+
     def __init__(self, cfg: DingTalkConfig, http: HttpClient, tokens: TokenCache | None = None) -> None:
         self.cfg, self.http = cfg, http
         self.tokens = tokens or TokenCache(self.fetch_token)
+
+    async def send(self, route: Route, text: str, msg_type: str, now_ms: int) -> None:
+        """One chunk to a person (dingtalk_user), a group (dingtalk_group), a custom robot
+        (dingtalk_webhook, signed at `now_ms` when it has a secret) or a message's
+        sessionWebhook (dingtalk_session; a permanent refusal there falls back to the OpenAPI)."""
+        title = markdown_title(text)
+        if route.kind == "dingtalk_user":
+            await self.send_user(route.address, text, msg_type, title)
+        elif route.kind == "dingtalk_group":
+            await self.send_group(route.address, text, msg_type, title)
+        elif route.kind == "dingtalk_webhook":
+            await self.send_webhook(
+                route.address, text, msg_type, secret=route.secret, timestamp_ms=now_ms, title=title
+            )
+        elif route.kind == "dingtalk_session":
+            try:
+                await self.send_webhook(route.address, text, msg_type, title=title)
+            except ChannelError as exc:
+                if exc.retryable or route.fallback is None:
+                    raise
+                # an expired or revoked sessionWebhook: the OpenAPI still reaches the person
+                await self.send(route.fallback, text, msg_type, now_ms)
+        else:
+            raise ApiError("outbox", "unroutable", f"unknown route kind {route.kind}")
+
+    async def send_file(self, route: Route, name: str, content: bytes) -> None:
+        """A file to one person (dingtalk_user); ApiError otherwise."""
+        if route.kind != "dingtalk_user":
+            raise ApiError("outbox", "unroutable", f"files go to one person only, not {route.kind}")
+        await self.send_user_file(route.address, name, content)
+
+    async def download(self, source: str, max_bytes: int) -> bytes:
+        """The bytes behind a robot message's downloadCode (messageFiles/download answers a
+        short-lived downloadUrl, fetched at once; a fresh one each time)."""
+        data = await self._openapi(
+            "/v1.0/robot/messageFiles/download", {"downloadCode": source, "robotCode": self.robot_code}
+        )
+        url = data.get("downloadUrl")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ApiError("dingtalk", "nodownloadUrl", "messageFiles/download answered no URL")
+        status, _, body = await get_bytes(self.http.session, url, None, max_bytes)
+        if status >= 400:
+            raise TransientError(f"HTTP {status} from the download URL")  # it expires: ask for a new one
+        return body
 
     @property
     def robot_code(self) -> str:

@@ -1,17 +1,21 @@
 """WeCom (企业微信) outbound API on aiohttp: wechatpy has no asyncio client.
 
-Calls: gettoken, message/send (to a person), appchat/send (app group chat) and the group
-robot webhook. Errcodes are mapped to the channel exception tree; a rejected token is
-refetched once.
+Calls: gettoken, message/send (to a person), appchat/send (app group chat), the group
+robot webhook, media/upload (files) and media/get (downloads). Errcodes are mapped to the
+channel exception tree; a rejected token is refetched once. `send`, `send_file` and
+`download` are the generic bot.platform.Sender interface over the routes of bot/wecom/platform.py.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from bot.config import WeComConfig
+from bot.media.download import get_bytes
 from bot.outbound.http import HttpClient
 from bot.outbound.tokens import TokenCache
+from bot.platform import Route
+from bot.wecom.config import WeComConfig
 from handlers.errors import ApiError, RateLimited, TokenInvalid, TransientError
 
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
@@ -49,9 +53,52 @@ def content(msg_type: str, text: str) -> dict[str, Any]:
 
 
 class WeComSender:
+    """WeCom's outbound API for one app (its token cached per process)."""
+
     def __init__(self, cfg: WeComConfig, http: HttpClient, tokens: TokenCache | None = None) -> None:
         self.cfg, self.http = cfg, http
         self.tokens = tokens or TokenCache(self.fetch_token)
+
+    async def send(self, route: Route, text: str, msg_type: str, now_ms: int) -> None:
+        """One chunk to a person (wecom_user), an app chat (wecom_appchat) or a group robot
+        webhook (wecom_webhook). ChannelError subclasses on failure."""
+        if route.kind == "wecom_user":
+            await self.send_user(route.address, text, msg_type)
+        elif route.kind == "wecom_appchat":
+            await self.send_appchat(route.address, text, msg_type)
+        elif route.kind == "wecom_webhook":
+            await self.send_webhook(route.address, text, msg_type)
+        else:
+            raise ApiError("outbox", "unroutable", f"unknown route kind {route.kind}")
+
+    async def send_file(self, route: Route, name: str, content: bytes) -> None:
+        """A file to one person (wecom_user); ApiError for any other route."""
+        if route.kind != "wecom_user":
+            raise ApiError("outbox", "unroutable", f"files go to one person only, not {route.kind}")
+        await self.send_user_file(route.address, name, content)
+
+    async def download(self, source: str, max_bytes: int) -> bytes:
+        """The bytes of a MediaId (media/get; valid three days after the message)."""
+
+        async def call(token: str) -> bytes:
+            status, ctype, body = await get_bytes(
+                self.http.session,
+                f"{self.cfg.api_base}/cgi-bin/media/get",
+                {"access_token": token, "media_id": source},
+                max_bytes,
+            )
+            if ctype in ("application/json", "text/plain") or body[:12].lstrip().startswith(b'{"errcode"'):
+                try:
+                    data = json.loads(body)
+                except ValueError:
+                    raise TransientError("wecom media/get answered text that is not JSON") from None
+                check(data if isinstance(data, dict) else {})
+                raise ApiError("wecom", "nomedia", "media/get answered no bytes")
+            if status >= 400:
+                raise ApiError("wecom", f"HTTP {status}", "media/get refused")
+            return body
+
+        return await self.tokens.call(call)
 
     async def fetch_token(self) -> tuple[str, float]:
         """GET /cgi-bin/gettoken → (access_token, expires_in)."""
