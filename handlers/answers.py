@@ -19,13 +19,13 @@ from typing import Any
 from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
 from handlers.nlu import ParsedQuery
-from handlers.nlu.query import find_person, find_unit_name
+from handlers.nlu.query import find_person, find_unit_name, titled_surnames
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
 from handlers.units import short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
 from storage.models import Unit
-from storage.roster import CadreRecord, active_cadre_names, get_cadre, get_unit, unit_names
+from storage.roster import CadreRecord, cadre_names_in, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
 ONE_MESSAGE_BYTES = 2000
@@ -44,8 +44,8 @@ class Filters:
 
 async def filters_in(ctx: Ctx, text: str) -> Filters:
     """The person and the unit a question names (roster names, 张老师/张某某, unit short names)."""
-    # names only (no ORM objects): a question is asked often and rosters are long
-    cadres = await active_cadre_names(ctx.session)
+    # only the cadres the text can name (full name, or a titled surname): rosters run to 20,000
+    cadres = await cadre_names_in(ctx.session, text, titled_surnames(text))
     units = await unit_names(ctx.session)
     categories = set(ctx.parser.categories(ctx.policy.profile))
     name = find_person(text, [c.name for c in cadres])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
@@ -210,7 +210,8 @@ async def list_items(
 ) -> list[ItemRow]:
     """Items in scope as plain rows; status is open | overdue | resolved | any; `period` as in
     `_filtered`. By deadline (so overdue first), then number; at most `limit`."""
-    q = select(*_ROW_COLUMNS).join(Cadre, Cadre.id == Item.owner_id)
+    # an outer join keeps items the driving table (an inner join lets SQLite start from cadres)
+    q = select(*_ROW_COLUMNS).outerjoin(Cadre, Cadre.id == Item.owner_id)
     q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **period)
     rows = await session.execute(q.order_by(Item.deadline, Item.id).limit(limit))
     return [ItemRow(r[0], r[1], r[2], r[3], r[4], r[5], Sender(r[6], r[7], r[8])) for r in rows]
@@ -226,13 +227,16 @@ async def count_items_split(
     session: AsyncSession, scope: Scope, *, status: str, today: date, start: datetime, **where: Any
 ) -> tuple[int, int]:
     """(created at or after `start`, created before it) of the items matching `status` and
-    `where` (category, owner_id, unit_id; `until` bounds the first count), in one query: a
-    period's count and how many older ones are still pending."""
+    `where` (category, owner_id, unit_id; `until` bounds the first count), in one statement: a
+    period's count and how many older ones are still pending. Two scalar subqueries, so each
+    count is a range on the (status, created_at) index, not a scan of every pending item."""
     until = where.pop("until", None)
-    recent = Item.created_at >= start if until is None else and_(Item.created_at >= start, Item.created_at < until)
-    q = select(func.count(case((recent, 1))), func.count(case((Item.created_at < start, 1))))
-    q = _filtered(q.where(Item.status != "revoked", scope.items_clause()), status, today, **where)
-    row = (await session.execute(q)).one()
+
+    def counted(**window: Any) -> Any:
+        q = select(func.count(Item.id)).where(Item.status != "revoked", scope.items_clause())
+        return _filtered(q, status, today, **window, **where).scalar_subquery()
+
+    row = (await session.execute(select(counted(since=start, until=until), counted(before=start)))).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, or_, select, true, update
+from sqlalchemy import Connection, bindparam, func, literal, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Cadre, GroupBinding, PlatformAccount, Point, Unit
@@ -306,6 +306,18 @@ async def active_cadre_names(session: AsyncSession, unit_id: int | None = None) 
     if unit_id is not None:
         q = q.where(Cadre.unit_id == unit_id)
     return [NameRow(i, n) for i, n in await session.execute(q)]
+
+
+async def cadre_names_in(session: AsyncSession, text: str, surnames: Iterable[str] = ()) -> list[NameRow]:
+    """(id, name) of the active cadres whose full name occurs in `text` or starts with one of
+    `surnames`, in id order: the candidates for the person a question names, without reading
+    the whole roster (a LIKE over the names, in the database)."""
+    named = literal(text).contains(Cadre.name)
+    initials = list(dict.fromkeys(surnames))
+    if initials:
+        named = or_(named, func.substr(Cadre.name, 1, 1).in_(initials))
+    q = select(Cadre.id, Cadre.name).where(Cadre.active.is_(True), func.length(Cadre.name) > 0, named)
+    return [NameRow(i, n) for i, n in await session.execute(q.order_by(Cadre.id))]
 
 
 async def unit_names(session: AsyncSession) -> list[UnitNames]:

@@ -82,7 +82,13 @@ def parse_query(text: str, today: date, categories: Sequence[str], aliases: Mapp
 
 
 TITLES = ("老师", "书记", "院长", "处长", "主任", "师傅", "同志", "部长", "科长", "校长", "委员", "辅导员")
-_TITLE = "|".join(TITLES)
+_TITLED = re.compile(rf"(?P<s>[\u4e00-\u9fa5])(?:{'|'.join(TITLES)}|某某|某)")
+
+
+def titled_surnames(text: str) -> list[str]:
+    """Surnames said with a title or 某某 (张老师, 李某某 → 张, 李), in order: the only names
+    `find_person` needs besides those written out in full."""
+    return [m["s"] for m in _TITLED.finditer(text)]
 
 
 def find_person(text: str, names: Sequence[str]) -> str | None:
@@ -94,8 +100,8 @@ def find_person(text: str, names: Sequence[str]) -> str | None:
         return hits[0]
     if len(set(hits)) > 1:
         return max(hits, key=len) if len({len(h) for h in hits}) > 1 else None
-    for m in re.finditer(rf"(?P<s>[\u4e00-\u9fa5])(?:{_TITLE}|某某|某)", text):
-        same = [n for n in names if n.startswith(m["s"])]
+    for surname in titled_surnames(text):
+        same = [n for n in names if n.startswith(surname)]
         if len(same) == 1:
             return same[0]
     return None

@@ -166,3 +166,22 @@ async def test_items_are_plain_records_written_with_their_event(db):
         assert again.text == "热水不稳" and again.deadline == date(2026, 11, 25)  # untouched columns kept
         assert [e.kind for e, _ in await item_history(s, 1)] == ["transferred"]
         assert await s.scalar(select(func.count(ItemEvent.id))) == 1
+
+
+async def test_only_the_cadres_a_question_can_name_are_read(db):
+    """cadre_names_in: full names written in the text, or names starting with a titled surname;
+    inactive cadres never (a question's person filter no longer reads the whole roster)."""
+    from storage.roster import cadre_names_in
+
+    async with db.write() as s:
+        for name in ("张伟", "张敏", "李娜", "王芳", "赵强"):
+            await upsert_cadre(s, RosterRow(name, "甲单位", ("cadre",), f"u-{name}", None, ()))
+        await s.flush()
+        gone = await s.scalar(select(Cadre).where(Cadre.name == "赵强"))
+        assert gone is not None
+        gone.active = False
+    async with db.session() as s:
+        assert [n.name for n in await cadre_names_in(s, "李娜本月走访了几次")] == ["李娜"]
+        assert [n.name for n in await cadre_names_in(s, "张老师的待办", ["张"])] == ["张伟", "张敏"]
+        assert await cadre_names_in(s, "赵强的待办") == []  # inactive
+        assert await cadre_names_in(s, "本月未办结") == []
