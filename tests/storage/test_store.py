@@ -120,7 +120,7 @@ async def test_items_are_plain_records_written_with_their_event(db):
 
     async with db.write() as s:
         for n, unit in enumerate(("甲单位", "乙单位")):
-            row = RosterRow(f"干部{n}", unit, ("cadre",), f"u{n}", None, ())
+            row = RosterRow(f"干部{n}", unit, ("cadre",), (("wecom", f"u{n}"),), ())
             await upsert_cadre(s, row)
         a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
         s.add(
@@ -175,7 +175,7 @@ async def test_only_the_cadres_a_question_can_name_are_read(db):
 
     async with db.write() as s:
         for name in ("张伟", "张敏", "李娜", "王芳", "赵强"):
-            await upsert_cadre(s, RosterRow(name, "甲单位", ("cadre",), f"u-{name}", None, ()))
+            await upsert_cadre(s, RosterRow(name, "甲单位", ("cadre",), (("wecom", f"u-{name}"),), ()))
         await s.flush()
         gone = await s.scalar(select(Cadre).where(Cadre.name == "赵强"))
         assert gone is not None
