@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from .learn import CORPUS_DIR, slice_of
 from .parser import Parser
-from .training import shipped_rows, train
+from .training import DEFAULT_MARGIN, shipped_rows, train
 
 FIGURES = (
     "intent",
@@ -77,7 +77,7 @@ def _run(
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     saved = parser.models
     try:
-        parser.models = train(parser, train_rows, margin=saved.margin if saved else 0.25)
+        parser.models = train(parser, train_rows, margin=saved.margin if saved else DEFAULT_MARGIN)
         preds = predict(parser, test_rows)
     finally:
         parser.models = saved
