@@ -95,7 +95,21 @@ def _scope_word(ctx: Ctx, q: Query, f: Filters) -> str:
         return f.unit.name
     if f.person is not None:
         return f.person.name
-    return "全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我的")
+    # a cadre sees what they raised or own: not the same as 我的待办 (what they own now)
+    return "全部" if ctx.is_leader else ("本单位" if ctx.is_unit_head else "我提出或负责的")
+
+
+def _scope_note(ctx: Ctx, q: Query, f: Filters) -> list[str]:
+    """A line saying the answer counts only what the asker may see, when the question names a
+    person or a unit beyond it (a cadre asking about a colleague; a unit head about another unit)."""
+    if ctx.is_leader or q.mine:
+        return []
+    mine = ctx.cadre
+    head = ctx.is_unit_head
+    beyond = (f.unit is not None and not (head and f.unit.id == mine.unit_id)) or (
+        f.person is not None and f.person.id != mine.id and not (head and f.person.unit_id == mine.unit_id)
+    )
+    return [replies.scope_limited(head)] if beyond else []
 
 
 def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
@@ -126,7 +140,7 @@ async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
             tail.append(f"另有 {older} 项更早提出的问题仍未办结，发送「逾期」或「我的待办」查看。")
     else:
         total = await count_items(ctx.session, scope, since=begin, **filters)
-    head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项"]
+    head = [f"{_title(ctx, q, f, '问题')} · 共 {total} 项", *_scope_note(ctx, q, f)]
     if total and q.status in ("open", "overdue"):
         hints = "".join(f"「{form(name, id='N')}」" for name in ("accept", "progress", "resolve"))
         tail.append(f"办理：回复{hints}；查看经过：「{form('view', id='N')}」")
@@ -180,11 +194,12 @@ async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
     visits = await list_visits(ctx.session, scope, since=start, until=end, limit=MAX_LINES, **where)
     total = await count_visits(ctx.session, scope, since=start, until=end, **where)
     head = f"{_title(ctx, q, f, '走访')} · 共 {total} 次"
+    note = _scope_note(ctx, q, f)
     if not visits:
-        return head + "\n  暂无走访记录。走访后直接发一句话即可记录。"
+        return "\n".join([head, *note] if note else [head, "  暂无走访记录。走访后直接发一句话即可记录。"])
 
     def render(shown: list[Any]) -> str:
-        lines = [head]
+        lines = [head, *note]
         for v in shown:
             by = "" if q.mine or f.person else f"{v.cadre.name} "
             lines.append(f"  {by}{replies.visit_line(v, ctx.today)}")

@@ -26,7 +26,7 @@ from handlers.nlu.dates import FUTURE, ImpossibleDate, parse_date
 from handlers.policy import RATINGS, ROLE_LEADER, TRACK_LEADER
 from handlers.texts import replies
 from handlers.units import match_unit, short_names
-from storage.items import ItemRecord, add_event, add_followup, get_item, item_history, last_event
+from storage.items import ItemRecord, acted_on_by_others, add_event, add_followup, get_item, item_history, last_event
 from storage.models import Cadre, ItemEvent, Unit
 from storage.roster import Sender, UnitRef, active_cadres, all_units, find_cadre_by_name, get_cadre, unit_heads
 
@@ -361,6 +361,25 @@ async def edit(ctx: Ctx, cmd: Command) -> str:
 
 
 _REASON = re.compile(r"^[\s,，:：;；]*(?:原因|理由|因为|由于)?[\s,，:：]*")
+
+
+@handles("void")
+async def void(ctx: Ctx, cmd: Command) -> str:
+    """「作废 #12 原因」「#12 是误记的，请删除」: an item recorded by mistake (记错、重复) leaves every
+    list and count. Its reporter may void it while nobody else has worked on it; the unit's head
+    and leaders may void any open or resolved item. Undoable with 撤销. UserFacingError otherwise."""
+    item = await load_item(ctx, cmd.ref, cmd.natural)
+    if item.status == "closed":
+        raise UserFacingError(replies.wrong_state(item, "作废"))
+    if not (ctx.is_leader or (ctx.is_unit_head and item.unit_id == ctx.cadre.unit_id)):
+        if item.reporter_id != ctx.cadre.id:
+            raise UserFacingError(replies.void_who(item))
+        if await acted_on_by_others(ctx.session, [item.id], ctx.cadre.id):
+            raise UserFacingError(replies.void_worked_on(item))
+    before = snapshot(item)
+    item.status = "revoked"
+    await record(ctx, item, "voided", before, cmd.arg.strip() or None)
+    return replies.voided(item, cmd.arg.strip())
 
 
 def _split_date(text: str, today: date) -> tuple[str, str]:

@@ -50,19 +50,29 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
 
 async def _check_last(ctx: Ctx, cmd: Command, step_msg: int, item_id: int | None) -> None:
     """A bare 「撤销」 takes back the newest step only when the sender's previous message was that
-    step or another 撤销 (steps further back): right after a refused or idle message it would
+    step or another 撤销 (steps further back) — messages that only read (「#12」, 帮助, questions)
+    in between do not count: right after a refused or idle message it would
     silently undo an older record. Then nothing is undone and the reply names the step, to be
     undone with 「撤销 #N」."""
     if cmd.ref is not None or not step_msg:
         return
-    previous = await inbound.previous_text(ctx.session, ctx.cadre.id, step_msg, ctx.message_id)
-    if previous is not None and _not_undo(previous):
-        raise UserFacingError(replies.undo_not_after_other(item_id))
+    for text in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
+        kind = _kind(ctx, text)
+        if kind == "undo":
+            return
+        if kind != "read":
+            raise UserFacingError(replies.undo_not_after_other(item_id))
 
 
-def _not_undo(text: str) -> bool:
+def _kind(ctx: Ctx, text: str) -> str:
+    """ "undo" (another 撤销), "read" (a message that only read: 「#12」, 帮助, a question) or
+    "other"."""
     cmd = parse_command(command_form(text))
-    return not (isinstance(cmd, Command) and cmd.name == "undo")
+    if isinstance(cmd, Command):
+        return "undo" if cmd.name == "undo" else "read" if cmd.name in ("view", "help") else "other"
+    if cmd is not None:  # a fixed question: 本月未办结, 我的待办…
+        return "read"
+    return "read" if ctx.parser.parse(text, ctx.today, ctx.policy.profile).intent == "query" else "other"
 
 
 def _check_named(cmd: Command, affected: list[int]) -> None:
@@ -73,7 +83,7 @@ def _check_named(cmd: Command, affected: list[int]) -> None:
 
 
 async def _undo_event(ctx: Ctx, event: ItemEvent) -> str:
-    item = await get_item(ctx.session, event.item_id)
+    item = await get_item(ctx.session, event.item_id, revoked=event.kind == "voided")
     if item is None or await later_events_by_others(ctx.session, event):
         return replies.undo_blocked_item(event.item_id)
     _restore(item, event.data["before"])

@@ -130,16 +130,17 @@ def _record(row: Any) -> ItemRecord:
     )
 
 
-async def _records(session: AsyncSession, *where: Any) -> list[ItemRecord]:
-    """Not-revoked items matching `where`, as plain records, by number."""
-    rows = await session.execute(_RECORD_QUERY.where(Item.status != "revoked", *where).order_by(Item.id))
+async def _records(session: AsyncSession, *where: Any, revoked: bool = False) -> list[ItemRecord]:
+    """Items matching `where` (not revoked ones unless `revoked`), as plain records, by number."""
+    live = () if revoked else (Item.status != "revoked",)
+    rows = await session.execute(_RECORD_QUERY.where(*live, *where).order_by(Item.id))
     return [_record(row) for row in rows]
 
 
-async def get_item(session: AsyncSession, item_id: int) -> ItemRecord | None:
+async def get_item(session: AsyncSession, item_id: int, *, revoked: bool = False) -> ItemRecord | None:
     """The item numbered `item_id` (#12) as plain data with its owner, reporter and unit; None
-    when it does not exist or was revoked."""
-    found = await _records(session, Item.id == item_id)
+    when it does not exist or was revoked (unless `revoked`: to restore one by 撤销)."""
+    found = await _records(session, Item.id == item_id, revoked=revoked)
     return found[0] if found else None
 
 
@@ -424,7 +425,7 @@ async def last_event(session: AsyncSession, item_id: int, *kinds: str) -> ItemEv
     return next((e for e in rows if e.id not in skipped), None)
 
 
-UNDOABLE = ("accepted", "progress", "transferred", "returned", "resolved", "edited")
+UNDOABLE = ("accepted", "progress", "transferred", "returned", "resolved", "edited", "voided")
 
 
 async def undoable_events(session: AsyncSession, cadre_id: int, since: datetime, limit: int = 20) -> list[ItemEvent]:

@@ -299,6 +299,29 @@ def bound(unit_name: str | None) -> str:
 
 BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
 
+
+def scope_limited(unit_head: bool) -> str:
+    """A question about a colleague or another unit: 「（只统计您能查看的记录：本人经手的。…）」"""
+    what = "本单位的" if unit_head else "本人提出或负责的"
+    return f"（只统计您能查看的记录：{what}。全部情况请问单位负责人或领导。）"
+
+
+def voided(item: ItemRecord, reason: str) -> str:
+    """作废 confirmation: 「已作废 #12（记错了）：它不再计入问题清单和统计。发「撤销」可恢复。」"""
+    why = f"（{reason}）" if reason else ""
+    return f"已作废 #{item.id}{why}：它不再计入问题清单和统计。发「撤销」可恢复。"
+
+
+def void_who(item: ItemRecord) -> str:
+    """作废 refused: only the reporter, the unit's head or a leader."""
+    return f"#{item.id} 由 {item.reporter.name} 提出，只有提出人、本单位负责人或领导可以作废。"
+
+
+def void_worked_on(item: ItemRecord) -> str:
+    """作废 refused to the reporter: someone else already worked on the item."""
+    return f"#{item.id} 已有他人办理，不能由提出人作废。请联系单位负责人，或用「改 #{item.id} …」更正。"
+
+
 # --- item view -------------------------------------------------------------------------------
 
 EVENT_NAMES = {
@@ -313,6 +336,7 @@ EVENT_NAMES = {
     "closed": "销号",
     "edited": "更正",
     "revoked": "撤销记录",
+    "voided": "作废",
     "ext_request": "申请延期",
     "ext_approved": "同意延期",
     "ext_refused": "不同意延期",
@@ -511,6 +535,7 @@ UNDO_ACTIONS = {
     "returned": "退回",
     "resolved": "办结",
     "edited": "更正",
+    "voided": "作废",
 }
 
 

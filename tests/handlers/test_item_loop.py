@@ -274,3 +274,26 @@ async def test_undo_reaches_back_only_within_the_time_limit(dispatcher, db, cloc
         "没有可以撤销的操作（只能撤销自己最近60分钟内的记录、更正、转办、进展、签收和办结）。"
     )
     assert (await item(db, 1)).status == "in_progress"
+
+
+async def test_a_mistaken_item_is_voided_and_can_be_restored(dispatcher, db):
+    """作废: the reporter voids their own item recorded by mistake (it leaves the lists); 撤销
+    restores it; someone else's item, or one another cadre worked on, only its unit's head or
+    a leader may void."""
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学反映热水不稳定，晚上网络很卡")
+    assert "共 2 项" in await say(dispatcher, "zhang", "我的待办")
+    assert await say(dispatcher, "zhang", "#2 是误记的，请删除") == (
+        "已作废 #2（误记）：它不再计入问题清单和统计。发「撤销」可恢复。"
+    )
+    assert "共 1 项" in await say(dispatcher, "zhang", "我的待办")
+    assert "没有找到问题 #2" in await say(dispatcher, "zhang", "#2")
+    assert await say(dispatcher, "zhang", "撤销") == "已撤销您对 #2 的作废「误记」。再发「撤销」可撤销再上一步。"
+    assert "共 2 项" in await say(dispatcher, "zhang", "我的待办")
+    await say(dispatcher, "zhang", "转办 #1 后勤处 陈师傅")
+    await say(dispatcher, "chen", "签收 #1")
+    assert "已有他人办理，不能由提出人作废" in await say(dispatcher, "zhang", "作废 #1 重复了")
+    assert "只有提出人、本单位负责人或领导可以作废" in await say(dispatcher, "chen", "作废 #1")
+    assert (await say(dispatcher, "wang", "作废 #1 重复了")).startswith("已作废 #1（重复了）")
+    async with db.session() as s:
+        statuses = dict((await s.execute(select(Item.id, Item.status))).all())
+    assert statuses == {1: "revoked", 2: "new"}
