@@ -5,6 +5,9 @@
     /now 2026-12-07T09:00   move the clock (time keeps flowing from there); also 「/now 下周一 9:00」;
                         /now alone resets. Moving forward runs the scheduled jobs that fell due
                         in between, as a preview printed here (nothing queued, nothing claimed).
+    /group [NAME]       speak in a group chat NAME (default 演示群): group replies are masked and
+                        group-only or private-only commands (绑定, 后台, 导出台账) behave as there
+    /private            back to the private chat
     /quit               leave
 
 Notices a console message causes (转办, 退回, 延期 …) are queued for the console channel only
@@ -34,7 +37,11 @@ from storage.roster import accounts, cadre_by_platform_id, find_cadre_by_name
 # (clock before, clock after) → preview lines of the jobs that fell due in between
 JobsPreview = Callable[[datetime, datetime], Awaitable[list[str]]]
 
-BANNER = "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换身份，/now 时间 调整时钟，/quit 退出。"
+BANNER = (
+    "民情通 控制台 — 以 {user} 的身份发言。/as 用户 切换身份，/now 时间 调整时钟，"
+    "/group 群名 在群里发言，/private 回到私聊，/quit 退出。"
+)
+DEFAULT_GROUP = "演示群"
 
 
 class ConsoleSession:
@@ -45,6 +52,7 @@ class ConsoleSession:
     ) -> None:
         self.dispatcher, self.clock, self.user, self.out = dispatcher, clock, user, out
         self.jobs = jobs
+        self.group: str | None = None  # the group chat spoken in (None: a private chat)
         self._ids = itertools.count(1)
         self._session = datetime.now().strftime("%Y%m%d%H%M%S%f")
 
@@ -80,6 +88,14 @@ class ConsoleSession:
                 self.user = account
             self.say(f"（现在以 {self.user} 的身份发言）")
             return True
+        if line.strip() == "/private":
+            self.group = None
+            self.say("（现在是私聊）")
+            return True
+        if line.startswith("/group"):
+            self.group = line[6:].strip() or DEFAULT_GROUP
+            self.say(f"（现在在群「{self.group}」里发言：群里的回复会隐去姓名、电话；/private 回到私聊）")
+            return True
         if line.startswith("/now"):
             before = self.clock.now()
             if self._set_clock(line[4:].strip()) and self.jobs is not None and self.clock.now() > before:
@@ -94,6 +110,8 @@ class ConsoleSession:
             user_id=self.user,
             text=line,
             received_at=self.clock.now(),
+            chat_id=self.group,
+            is_group=self.group is not None,
         )
         for reply in await self.dispatcher.handle(msg):
             self.say(reply.text if isinstance(reply, TextReply) else getattr(reply, "text", str(reply)))
@@ -199,7 +217,7 @@ async def run_console(
     loop = asyncio.get_running_loop()
     session.say(BANNER.format(user=session.user))
     while True:
-        session.out.write(f"{session.user}> ")
+        session.out.write(f"{session.user}@{session.group}> " if session.group else f"{session.user}> ")
         session.out.flush()
         line = await _read_in_thread(loop, read)
         if line == "":  # EOF

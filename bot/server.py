@@ -73,7 +73,7 @@ class Services:
     ) -> None:
         self.cfg, self.db, self.dispatcher, self.clock = cfg, db, dispatcher, clock
         self.tz = ZoneInfo(cfg.timezone)
-        self.console = console or ConsoleDelivery()
+        self.console = console or ConsoleDelivery(files_dir=cfg.data_dir / "console-files")
         self.start_worker = start_worker
         self.tasks: set[asyncio.Task] = set()
         self.limiter = limiter_for(db, WallClock(cfg.timezone))

@@ -85,7 +85,9 @@ class Delivery:
             raise ApiError("outbox", "unroutable", f"files go to one person only, not {route.kind}")
         name, content = await self.files(request, now)
         if platform is None:
-            await self.console.send(route.name or route.address, f"[文件] {name}（{len(content)} 字节）")
+            path = self.console.save(name, content)
+            where = f"，已保存到 {path}" if path is not None else ""
+            await self.console.send(route.name or route.address, f"[文件] {name}（{len(content)} 字节）{where}")
         else:
             target = platform.file_route(route)
             await self._sender(target).send_file(target, name, content)
