@@ -32,6 +32,7 @@ from .split import (
     group_items,
     item_text,
     normalize,
+    one_voice,
     promote_points,
     scan,
     segment,
@@ -256,7 +257,8 @@ class Parser:
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
         place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
-        items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
+        whole = not is_visit and (sig.flags["relay"] or one_voice(text))
+        items = self._items(text, tax, place_type, place, whole=whole)
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(

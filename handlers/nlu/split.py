@@ -541,6 +541,20 @@ _NARRATIVE = re.compile(
 )
 
 
+# the writer speaks of their own trouble ("我家孩子…", "本人…", "我们打过三次12345"), not of what
+# others told them ("跟我说", "给我打电话", "我校")
+_OWN_VOICE = re.compile(r"(?<![跟和给对找问向让叫带陪同与帮替])(?:本人|我(?![校院区县市镇局处司厂])(?:们|家|的)?)")
+# a writer's mark of a further point: 1. 2. / 一是 / 另外 / 还有 / 同时
+_FURTHER = re.compile(rf"{ENUMERATED.pattern}|{_CONN.pattern}|{_CONN_START.pattern}|其次|再次")
+
+
+def one_voice(text: str) -> bool:
+    """Whether text is one person's own complaint told at length, with no mark of a further point:
+    such a letter ("我家住在…，油烟直接往窗户里灌…。夏天开不了窗…。恳请…") states one problem, its
+    causes, consequences and remedy, however many sentences it takes."""
+    return bool(_OWN_VOICE.search(text)) and not _FURTHER.search(text)
+
+
 def promote_points(clauses: list[Clause]) -> None:
     """In a numbered list of problems every point is an item: a point with no problem word of
     its own ("2. 网络卡") is promoted when most of its sibling points state problems."""
