@@ -350,7 +350,9 @@ class Parser:
 
         Kinds come from the language cues; with `learned`, a neutral clause that the clause model
         reads as a problem ("作业基本不写", "墙体倾斜得厉害") becomes one (the cue lists cannot
-        know every way a problem is told)."""
+        know every way a problem is told). The points of a list are then promoted
+        (:func:`split.promote_points`); training the clause model (`learned` False) sees the
+        cue kinds alone."""
         early = {"problem": cue_hits(self.cues.problem, text), "request": cue_hits(self.cues.request, text)}
         starts = [s for s, _ in early["problem"]] + [s for s, _ in early["request"]]
         hits = scan(text, self.cues, early)
@@ -360,13 +362,14 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        promote_points(clauses)
         model = self.models.clause if learned and self.models is not None else None
         if model is not None:
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
                 if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
                     c.kind = "P"
+        if learned:
+            promote_points(clauses)
         return clauses, spans, topics
 
     def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
