@@ -321,11 +321,12 @@ class Parser:
         return "other"
 
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
-        """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
-        place model against what kind of place the words name."""
+        """(place type, place name) of a visit: the rule layer's reading. A named site says by its
+        head noun what kind of place it is (华鑫精密 is a firm, 铁路新村 an estate); only when no site
+        is named does the place model weigh the other clues (the visit's words, the places mentioned)."""
         place_type, place = detect_place(text, self.known_places, sig.places, profile)
         model = self.models.place if self.models is not None else None
-        if model is not None:
+        if model is not None and place is None:
             feats = place_features(text, place_type or "其他", place, sig.places, profile)
             place_type = model.probabilities(feats)[0][0]
         return place_type, place
