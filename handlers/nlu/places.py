@@ -210,7 +210,7 @@ _GENERIC = re.compile(
 # a firm named by its brand and its trade, right after a going or at the start: "到华鑫精密回访",
 # "去绿源生物，", "天禾纺织 座谈" (the trade word is what the place is: an enterprise)
 _TRADE = re.compile(
-    r"(?:^|(?<=[到去在赴访\s，,])|(?<=[到去]了))(?P<brand>(?:(?![了的在到去和跟与同])[\u4e00-\u9fff]){2,4}?)"
+    r"(?:^|(?<=[到去在赴访\s，,])|(?<=[到去]了)|(?<=企业))(?P<brand>(?:(?![了的在到去和跟与同])[\u4e00-\u9fff]){2,4}?)"
     r"(?:纺织|生物|汽配|精密|光电|电子|机械|科技|食品|制药|医药|新材|材料|化工|包装|能源|电器|电气|实业|物流园|物流|"
     r"服饰|塑业|建材|重工|模具|纸业|陶瓷|光伏|制衣|鞋业|家具|农业|股份)"
     r"(?=$|[^\u4e00-\u9fff]|回访|走访|看|开展|调研|座谈|检查|慰问|参加|蹲点|了解)"
@@ -220,11 +220,13 @@ _DORM_LIST = re.compile(rf"{_DORM.pattern}(?:\s*[、和及与]\s*{_DORM.pattern}
 _BUILDING = re.compile(
     r"[\u4e00-\u9fff]{1,3}楼(?:[A-Za-z][0-9]{2,4}|[A-Za-z]座|[A-Za-z]区|[0-9]{3,4}|[东西南北][区侧]|[一二三四五六七八九]区)?"
 )
+_BUILDING_VERBS = set("巡查扫爬跳进出")
 _GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
 _REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)")
 _STUDENT_HOME = re.compile(
     r"(?:学生|同学|新生|毕业生|孩子|儿童|职工|员工|教师|老师)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
     r"|(?:到|去|走访)小[\u4e00-\u9fff]家"
+    r"|(?:学生|同学|孩子|职工|员工|教师|老师)家(?=$|[\s，。；,;])"
 )
 _CONTENT_START = re.compile(
     r"反映|说|提到|提出|表示|了解到|觉得|认为|谈到|聊到|担心|希望|诉求|问题集中|问题：|问题:|主要问题"
@@ -302,6 +304,9 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
         if not body or body[-1] in "0123456789一二三四五六七八九十几" or body in ("宿舍", "教学", "实验"):
             continue
         if body[-1] in _STOP or body in ("大", "高", "上", "下", "整", "顶", "主", "本", "这", "那", "各"):
+            continue
+        if body[-1] in _BUILDING_VERBS:
+            continue  # an activity at a building (巡楼, 查楼, 扫楼), not the building's name
             continue
         start = m.end() - len(name)
         ptype = "其他" if body.endswith(("行政", "办公", "学院", "图书馆")) else "课堂"

@@ -68,10 +68,15 @@ def test_what_kind_of_place_it_is(text, profile, ptype, place):
         ("今天跟着自来水公司入户查表，走了幸福新村12户，见到居民15人", "社区", "幸福新村"),
         ("在实验楼考场巡考，秩序正常", "点位", None),
         ("今天去了人才市场的春季招聘会，企业要的技工多", "点位", "春季招聘会"),
+        ("去了校企合作企业恒通机械 学徒班的同学说排班跟上课冲突", "企业", "恒通机械"),
+        # an activity at a building is no building's name: 巡楼 is a dorm round here
+        ("周三晚上跟宿管一起巡楼 桂园5栋一楼消防门被锁了", "宿舍", "桂园5栋"),
+        ("寒假去竹山县看了两户困难学生家 一户房子漏雨", "家庭", None),
     ],
 )
 def test_place_type_by_head_noun(text, place_type, place):
-    found_type, found_place = detect_place(normalize(text), profile="community")
+    profile = "campus" if any(w in text for w in ("学徒", "宿管", "学生")) else "community"
+    found_type, found_place = detect_place(normalize(text), profile=profile)
     assert found_type == place_type
     if place is not None:
         assert found_place == place
