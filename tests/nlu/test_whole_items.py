@@ -2,6 +2,8 @@
 
 Invented sentences, one rule family per test group (see handlers/nlu/split.py)."""
 
+import pytest
+
 from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points
 
 from .conftest import TODAY
@@ -92,3 +94,25 @@ def test_a_list_of_mostly_non_problems_is_left_alone():
     ]
     promote_points(clauses)
     assert [c.kind for c in clauses] == ["N", "N", "P"]
+
+
+# --- problems told without a listed problem word: grammar, not vocabulary ----------------------
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "卡口的栏杆太矮了拦不住车",  # V不住: cannot hold
+        "那几个娃儿成绩差得很",  # a bad quality and its degree after it
+        "屋里挤得要命",
+        "他家的低保今年被取消了",  # suffered, passive
+        "申请交上去又被退回了",
+    ],
+)
+def test_problem_grammar(parser, clause):
+    assert parser.cues.problem.search(clause)
+
+
+@pytest.mark.parametrize("clause", ["大家都住在村里", "孩子们玩得很开心", "这个名额被他拿到了"])
+def test_no_problem_without_the_grammar(parser, clause):
+    assert not parser.cues.problem.search(clause)
