@@ -307,7 +307,6 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
             continue
         if body[-1] in _BUILDING_VERBS:
             continue  # an activity at a building (巡楼, 查楼, 扫楼), not the building's name
-            continue
         start = m.end() - len(name)
         ptype = "其他" if body.endswith(("行政", "办公", "学院", "图书馆")) else "课堂"
         out.append(PlaceMatch(start, m.end(), name, ptype, True))
