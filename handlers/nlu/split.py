@@ -567,8 +567,17 @@ def one_voice(text: str) -> bool:
 # a lead-in that announces a list of points: "村民提了几个事：", "反映比较集中的有三点：", "主要是三块："
 _ANNOUNCE = re.compile(
     r"(?:几|[两三四五六七八九]|[2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)"
-    r"|(?:问题|意见|诉求|困难|情况)(?:有|如下|主要有|集中在)"
+    r"|(?:问题|意见|诉求|困难|情况)(?:有|如下|主要有|集中在)|(?:几|[两三四五六七八九]|[2-9])(?:个|件|点|条)$"
 )
+_ANNOUNCE_ONLY = re.compile(rf"^[了的是有]*(?:主要|比较集中的|集中的|最多的)?[了的是有]*(?:{_ANNOUNCE.pattern})$")
+
+
+def _announces(c: Clause) -> bool:
+    """Whether clause c announces a list: "村民提了几个事", "宿管阿姨反映了几个情况" (a reporter
+    whose whole content is the announcement states no problem itself)."""
+    if c.kind in ("N", "REP"):
+        return bool(_ANNOUNCE.search(c.text))
+    return c.kind == "P" and bool(_ANNOUNCE_ONLY.match(text_of(c).strip()))
 
 
 # a section title of a written report: "（一）基本情况", "二、主要诉求", "下一步打算"
@@ -580,10 +589,10 @@ def promote_points(clauses: list[Clause]) -> None:
     ("2. 网络卡") is promoted when at least half of the points state a problem or a request in
     some clause of theirs. Points are the numbered ones (1. 2. / 一是 二是), or, after a lead-in
     that announces a list ("村民提了几个事："), the sentences that follow it."""
-    announced = next(
-        (i for i, c in enumerate(clauses[:-1]) if c.kind in ("N", "REP") and _ANNOUNCE.search(c.text)), None
-    )
+    announced = next((i for i, c in enumerate(clauses[:-1]) if _announces(c)), None)
     if announced is not None and clauses[announced + 1].opener == STRONG:
+        if clauses[announced].kind == "P":
+            clauses[announced].kind = "N"
         for c in clauses[announced + 1 :]:
             if c.kind in ("V", "X", "F", "REP"):
                 break

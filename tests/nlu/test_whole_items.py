@@ -116,3 +116,10 @@ def test_problem_grammar(parser, clause):
 @pytest.mark.parametrize("clause", ["大家都住在村里", "孩子们玩得很开心", "这个名额被他拿到了"])
 def test_no_problem_without_the_grammar(parser, clause):
     assert not parser.cues.problem.search(clause)
+
+
+def test_a_reporter_announcing_a_list_is_no_item(parser):
+    # "反映了几个情况：" announces the points; it is no problem of its own
+    text = "今天去了松柏苑 宿管阿姨反映了几个情况：晚上十二点以后还有学生翻门回来 劝也不听 还有五楼有个寝室往楼下扔垃圾"
+    p = parser.parse(text, TODAY)
+    assert texts(p) == ["晚上十二点以后还有学生翻门回来 劝也不听", "五楼有个寝室往楼下扔垃圾"]
