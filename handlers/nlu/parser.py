@@ -32,6 +32,7 @@ from .split import (
     group_items,
     item_text,
     normalize,
+    one_voice,
     promote_points,
     scan,
     segment,
@@ -256,7 +257,8 @@ class Parser:
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
         place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
-        items = self._items(text, tax, place_type, place, whole=not is_visit and sig.flags["relay"])
+        whole = not is_visit and (sig.flags["relay"] or one_voice(text))
+        items = self._items(text, tax, place_type, place, whole=whole)
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(
@@ -319,11 +321,12 @@ class Parser:
         return "other"
 
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
-        """(place type, place name) of a visit: the rule layer's reading, its type weighed by the
-        place model against what kind of place the words name."""
+        """(place type, place name) of a visit: the rule layer's reading. A named site says by its
+        head noun what kind of place it is (华鑫精密 is a firm, 铁路新村 an estate); only when no site
+        is named does the place model weigh the other clues (the visit's words, the places mentioned)."""
         place_type, place = detect_place(text, self.known_places, sig.places, profile)
         model = self.models.place if self.models is not None else None
-        if model is not None:
+        if model is not None and place is None:
             feats = place_features(text, place_type or "其他", place, sig.places, profile)
             place_type = model.probabilities(feats)[0][0]
         return place_type, place
@@ -348,7 +351,9 @@ class Parser:
 
         Kinds come from the language cues; with `learned`, a neutral clause that the clause model
         reads as a problem ("作业基本不写", "墙体倾斜得厉害") becomes one (the cue lists cannot
-        know every way a problem is told)."""
+        know every way a problem is told). The points of a list are then promoted
+        (:func:`split.promote_points`); training the clause model (`learned` False) sees the
+        cue kinds alone."""
         early = {"problem": cue_hits(self.cues.problem, text), "request": cue_hits(self.cues.request, text)}
         starts = [s for s, _ in early["problem"]] + [s for s, _ in early["request"]]
         hits = scan(text, self.cues, early)
@@ -358,13 +363,14 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        promote_points(clauses)
         model = self.models.clause if learned and self.models is not None else None
         if model is not None:
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
                 if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
                     c.kind = "P"
+        if learned:
+            promote_points(clauses)
         return clauses, spans, topics
 
     def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:

@@ -88,6 +88,9 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("店", "企业"),
     ("点位", "点位"),
     ("考点", "点位"),
+    ("考场", "点位"),
+    ("招聘会", "点位"),
+    ("双选会", "点位"),
     ("服务点", "点位"),
     ("迎新点", "点位"),
     ("宣传点", "点位"),
@@ -204,16 +207,26 @@ _GENERIC = re.compile(
     r"志愿|志愿服务|服务|宣传|考务|综合|资助|一楼|二楼|三楼|楼下|楼上|该|这|那|附近|当地|本地|新|老|大|小|各|某|"
     r"实习|合作|校企|一个|一家|几家|这家|那家|多家|软件|物流|电商|科技|化工|服装|食品|机械|电子)*$"
 )
+# a firm named by its brand and its trade, right after a going or at the start: "到华鑫精密回访",
+# "去绿源生物，", "天禾纺织 座谈" (the trade word is what the place is: an enterprise)
+_TRADE = re.compile(
+    r"(?:^|(?<=[到去在赴访\s，,])|(?<=[到去]了)|(?<=企业))(?P<brand>(?:(?![了的在到去和跟与同])[\u4e00-\u9fff]){2,4}?)"
+    r"(?:纺织|生物|汽配|精密|光电|电子|机械|科技|食品|制药|医药|新材|材料|化工|包装|能源|电器|电气|实业|物流园|物流|"
+    r"服饰|塑业|建材|重工|模具|纸业|陶瓷|光伏|制衣|鞋业|家具|农业|股份)"
+    r"(?=$|[^\u4e00-\u9fff]|回访|走访|看|开展|调研|座谈|检查|慰问|参加|蹲点|了解)"
+)
 _DORM = re.compile(r"(?:[\u4e00-\u9fff](?:园|苑|斋|区|舍))?[0-9一二三四五六七八九十]{1,3}(?:栋|幢|号楼|号公寓|舍)")
 _DORM_LIST = re.compile(rf"{_DORM.pattern}(?:\s*[、和及与]\s*{_DORM.pattern})+")
 _BUILDING = re.compile(
     r"[\u4e00-\u9fff]{1,3}楼(?:[A-Za-z][0-9]{2,4}|[A-Za-z]座|[A-Za-z]区|[0-9]{3,4}|[东西南北][区侧]|[一二三四五六七八九]区)?"
 )
+_BUILDING_VERBS = set("巡查扫爬跳进出")
 _GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
 _REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)")
 _STUDENT_HOME = re.compile(
     r"(?:学生|同学|新生|毕业生|孩子|儿童|职工|员工|教师|老师)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
     r"|(?:到|去|走访)小[\u4e00-\u9fff]家"
+    r"|(?:学生|同学|孩子|职工|员工|教师|老师)家(?=$|[\s，。；,;])"
 )
 _CONTENT_START = re.compile(
     r"反映|说|提到|提出|表示|了解到|觉得|认为|谈到|聊到|担心|希望|诉求|问题集中|问题：|问题:|主要问题"
@@ -281,6 +294,10 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
         start = m.end() - len(name)
         # a floor or a room number after a building stays in the name ("图书馆三楼自习区")
         out.append(PlaceMatch(start, m.end(), name, _SUFFIX_TYPE[suffix], _named(name, suffix)))
+    for m in _TRADE.finditer(text):
+        brand = m.group("brand")
+        if not _GENERIC.match(brand) and not any(ch in _STOP for ch in brand):
+            out.append(PlaceMatch(m.start(), m.end(), m.group(0), "企业", True))
     for m in _BUILDING.finditer(text):
         name = _trim(m.group(0).lstrip("".join(_STOP)))
         body = name.split("楼")[0]
@@ -288,6 +305,8 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
             continue
         if body[-1] in _STOP or body in ("大", "高", "上", "下", "整", "顶", "主", "本", "这", "那", "各"):
             continue
+        if body[-1] in _BUILDING_VERBS:
+            continue  # an activity at a building (巡楼, 查楼, 扫楼), not the building's name
         start = m.end() - len(name)
         ptype = "其他" if body.endswith(("行政", "办公", "学院", "图书馆")) else "课堂"
         out.append(PlaceMatch(start, m.end(), name, ptype, True))
@@ -304,6 +323,7 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
 
 _ACTIVITY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"坐窗口|窗口体验|走流程|坐班窗口"), "窗口"),
+    (re.compile(r"巡考"), "点位"),  # patrolling the exam rooms is a post (invigilating one is 课堂)
     (re.compile(r"家访"), "家庭"),
     (re.compile(r"听课|进课堂|随堂|听了.{0,12}课"), "课堂"),
 ]
@@ -333,6 +353,7 @@ def detect_place(
         matches = find_places(text, known)
     own = [p for p in matches if not cut or p.start < cut.start()] or matches
     sites = [p for p in own if not p.region]
+    sites = [p for p in sites if not _COMPANION.search(text, 0, p.start)] or sites
     regions = [p for p in own if p.region]
     chosen = sites[0] if sites else (regions[0] if regions else None)
     if chosen is not None and not chosen.region:
@@ -360,6 +381,9 @@ def detect_place(
         ptype = "社区"
     return ptype, name
 
+
+# who the writer went with is not where they went: "跟着燃气公司入户安检，走了铁路新村20户"
+_COMPANION = re.compile(r"(?:跟着|跟随|随同|陪同|会同|跟|随|陪)$")
 
 # what may stand between a place and the place inside it: "桂花村防火卡口", "快递公司的员工宿舍"
 _INSIDE = re.compile(r"[^\s，。；;,、：:！？!?在到去和跟与同对给从]{0,8}")

@@ -63,11 +63,13 @@ ENUMERATED = re.compile(
     r"(?:^|[\s，,。；;：:])(?:[1-9](?:[、)）]|\.(?![0-9]))|[一二三四五]是|[（(][1-9一二三四五][)）]|[①②③④⑤]|其[一二])"
 )
 _BARE_ENUM = re.compile(rf"(?:(?<=^)|(?<=[\s。，,；;：:]))([1-9])\s+(?=[{_CJK}])")
+# ordinal points glued to the words before them: "村民反映一是…下陈了二是…三是…"
+_ORDINAL = re.compile(r"(?<![第之唯统专同])(?:[一二三四五六七八九十]是|一个是)(?![不否])")
 _CONN = re.compile(r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|而且|并且|加上|再一个")
 _CONN_START = re.compile(r"还有|同时|再有|再者|也有|另有|另一[个户位家]")
 _CONTRAST = re.compile(r"但是|(?<![不])但(?!凡|愿)|不过|可是|只是|就是(?!说|那|这)")
 _MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|{_CONTRAST.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
-_LEAD_MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
+_LEAD_MARKER = re.compile(rf"^(?:{_ENUM.pattern}|一个是|{_CONN.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
 _JOIN_AFTER = set("太很最更挺较偏特非比")
 _JOIN_BEFORE = set("了的得")
 
@@ -115,6 +117,13 @@ def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
     numbers = [int(m.group(1)) for m in bare]
     if len(bare) >= 2 and numbers[:2] == [1, 2]:
         for m in bare:
+            cut(m.start(), ENUM)
+            enumerated.add(m.start())
+    ordinals = list(_ORDINAL.finditer(text))
+    said = [m.group(0) for m in ordinals]
+    if said[:1] in (["一是"], ["一个是"]) and "二是" in said:
+        # "一是…二是…三是" (or "一个是…二是") told without a pause: still one point each
+        for m in ordinals:
             cut(m.start(), ENUM)
             enumerated.add(m.start())
     for m in _CONN.finditer(text):
@@ -541,15 +550,68 @@ _NARRATIVE = re.compile(
 )
 
 
+# the writer speaks of their own trouble ("我家孩子…", "本人…", "我们打过三次12345"), not of what
+# others told them ("跟我说", "给我打电话", "我校")
+_OWN_VOICE = re.compile(r"(?<![跟和给对找问向让叫带陪同与帮替])(?:本人|我(?![校院区县市镇局处司厂])(?:们|家|的)?)")
+# a writer's mark of a further point: 1. 2. / 一是 / 另外 / 还有 / 同时
+_FURTHER = re.compile(rf"{ENUMERATED.pattern}|{_CONN.pattern}|{_CONN_START.pattern}|其次|再次")
+
+
+def one_voice(text: str) -> bool:
+    """Whether text is one person's own complaint told at length, with no mark of a further point:
+    such a letter ("我家住在…，油烟直接往窗户里灌…。夏天开不了窗…。恳请…") states one problem, its
+    causes, consequences and remedy, however many sentences it takes."""
+    return bool(_OWN_VOICE.search(text)) and not _FURTHER.search(text)
+
+
+# a lead-in that announces a list of points: "村民提了几个事：", "反映比较集中的有三点：", "主要是三块："
+_ANNOUNCE = re.compile(
+    r"(?:几|[两三四五六七八九]|[2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)"
+    r"|(?:问题|意见|诉求|困难|情况)(?:有|如下|主要有|集中在)|(?:几|[两三四五六七八九]|[2-9])(?:个|件|点|条)$"
+)
+_ANNOUNCE_ONLY = re.compile(rf"^[了的是有]*(?:主要|比较集中的|集中的|最多的)?[了的是有]*(?:{_ANNOUNCE.pattern})$")
+
+
+def _announces(c: Clause) -> bool:
+    """Whether clause c announces a list: "村民提了几个事", "宿管阿姨反映了几个情况" (a reporter
+    whose whole content is the announcement states no problem itself)."""
+    if c.kind in ("N", "REP"):
+        return bool(_ANNOUNCE.search(c.text))
+    return c.kind == "P" and bool(_ANNOUNCE_ONLY.match(text_of(c).strip()))
+
+
+# a section title of a written report: "（一）基本情况", "二、主要诉求", "下一步打算"
+_TITLE = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:情况|诉求|问题|意见|建议|打算|措施|做法|成效|工作|下一步)$")
+
+
 def promote_points(clauses: list[Clause]) -> None:
-    """In a numbered list of problems every point is an item: a point with no problem word of
-    its own ("2. 网络卡") is promoted when most of its sibling points state problems."""
-    points = [c for c in clauses if c.enumerated]
-    if len(points) < 2:
+    """In a list of problems every point is an item: a point with no problem word of its own
+    ("2. 网络卡") is promoted when at least half of the points state a problem or a request in
+    some clause of theirs. Points are the numbered ones (1. 2. / 一是 二是), or, after a lead-in
+    that announces a list ("村民提了几个事："), the sentences that follow it."""
+    announced = next((i for i, c in enumerate(clauses[:-1]) if _announces(c)), None)
+    if announced is not None and clauses[announced + 1].opener == STRONG:
+        if clauses[announced].kind == "P":
+            clauses[announced].kind = "N"
+        for c in clauses[announced + 1 :]:
+            if c.kind in ("V", "X", "F", "REP"):
+                break
+            if c.opener >= CONN:
+                c.enumerated = True
+    starts = [i for i, c in enumerate(clauses) if c.enumerated]
+    if len(starts) < 2:
         return
-    stated = sum(1 for c in points if c.kind in ("P", "R"))
-    if stated * 2 < len(points):
+    bounds = [*starts[1:], len(clauses)]
+    stated = sum(1 for i, j in zip(starts, bounds, strict=True) if any(c.kind in ("P", "R") for c in clauses[i:j]))
+    if stated * 2 < len(starts):
         return
-    for c in points:
-        if c.kind == "N" and len(c.text.strip()) >= 3:
+    for i in starts:
+        c = clauses[i]
+        after = clauses[i + 1] if i + 1 < len(clauses) else None
+        body = text_of(c).strip()
+        lead = _LEAD_MARKER.match(body)
+        title = after is not None and after.opener == STRONG and bool(_TITLE.match(body[lead.end() if lead else 0 :]))
+        if c.kind in ("N", "P") and title:
+            c.kind = "N"  # a section title ("（二）主要诉求：…") heads points, it states none
+        elif c.kind == "N" and len(c.text.strip()) >= 3:
             c.kind = "P"

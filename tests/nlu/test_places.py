@@ -1,6 +1,7 @@
 import pytest
 
 from handlers.nlu.places import detect_place
+from handlers.nlu.split import normalize
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,36 @@ def test_what_kind_of_place_it_is(text, profile, ptype, place):
     got_type, got_place = detect_place(text, profile=profile)
     assert got_type == ptype
     assert got_place == place
+
+
+# --- what the place is: the head noun of its name ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, place_type, place",
+    [
+        ("今天到宏达纺织回访，老板说用工紧张", "企业", "宏达纺织"),
+        ("周六去了蓝天光电看了下，厂里说订单不错", "企业", "蓝天光电"),
+        ("东方生物 3.2 走访，企业反映蒸汽压力不稳", "企业", "东方生物"),
+        # who the writer went with is not where they went
+        ("今天跟着自来水公司入户查表，走了幸福新村12户，见到居民15人", "社区", "幸福新村"),
+        ("在实验楼考场巡考，秩序正常", "点位", None),
+        ("今天去了人才市场的春季招聘会，企业要的技工多", "点位", "春季招聘会"),
+        ("去了校企合作企业恒通机械 学徒班的同学说排班跟上课冲突", "企业", "恒通机械"),
+        # an activity at a building is no building's name: 巡楼 is a dorm round here
+        ("周三晚上跟宿管一起巡楼 桂园5栋一楼消防门被锁了", "宿舍", "桂园5栋"),
+        ("寒假去竹山县看了两户困难学生家 一户房子漏雨", "家庭", None),
+    ],
+)
+def test_place_type_by_head_noun(text, place_type, place):
+    profile = "campus" if any(w in text for w in ("学徒", "宿管", "学生")) else "community"
+    found_type, found_place = detect_place(normalize(text), profile=profile)
+    assert found_type == place_type
+    if place is not None:
+        assert found_place == place
+
+
+def test_a_trade_word_inside_other_words_names_no_firm():
+    # 电子商务 / 食品经营许可证 are no firm names
+    assert detect_place(normalize("今天去电子商务实训室听课"), profile="campus")[0] == "课堂"
+    assert detect_place(normalize("今天走访美食街，老板们说办食品经营许可证要跑三趟"), profile="community")[1] is None

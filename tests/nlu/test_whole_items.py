@@ -1,0 +1,125 @@
+"""Whole items: one complaint told at length stays one item; marked further points split.
+
+Invented sentences, one rule family per test group (see handlers/nlu/split.py)."""
+
+import pytest
+
+from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points
+
+from .conftest import TODAY
+
+
+def texts(parsed):
+    return [i.text for i in parsed.items]
+
+
+# --- one voice: a writer's own complaint, however many sentences, is one item -------------------
+
+
+def test_own_complaint_over_several_sentences_is_one_item(parser):
+    text = (
+        "我家住在幸福巷5号楼，楼下的洗车店每天早上六点就开始冲水。水流得满路都是，冬天结冰老人摔倒过。"
+        "我找过物业好几次，都说管不了。希望有关部门来看看。"
+    )
+    p = parser.parse(text, TODAY, "community")
+    assert p.intent == "issue"
+    assert texts(p) == [text.rstrip("。")]
+
+
+def test_own_complaint_with_a_marked_further_point_splits(parser):
+    p = parser.parse("我孩子在二小上学，校门口早上车特别乱。另外学校食堂的饭菜太贵了。", TODAY)
+    assert texts(p) == ["我孩子在二小上学，校门口早上车特别乱", "学校食堂的饭菜太贵了"]
+
+
+def test_what_others_told_the_writer_is_not_their_own_voice(parser):
+    # "跟我说": the writer passes on other people's points, each its own item
+    p = parser.parse("几个同学跟我说，自习室空调坏了。图书馆晚上闭馆太早。", TODAY)
+    assert texts(p) == ["自习室空调坏了", "图书馆晚上闭馆太早"]
+
+
+# --- lists: glued ordinals, announced lists, points without a problem word, section titles ------
+
+
+def test_ordinals_told_without_a_pause_are_points(parser):
+    p = parser.parse("村民反映一是村口的路灯坏了好几盏二是垃圾池满了没人清三是想问问医保怎么交", TODAY, "community")
+    assert texts(p) == ["村口的路灯坏了好几盏", "垃圾池满了没人清", "想问问医保怎么交"]
+
+
+def test_a_lone_yi_shi_is_no_list(parser):
+    # "唯一是" and a 一是 with no 二是 after it cut nothing
+    p = parser.parse("学生反映唯一是热水不稳定的问题，晚上洗澡经常凉", TODAY)
+    assert texts(p) == ["唯一是热水不稳定的问题，晚上洗澡经常凉"]
+
+
+def test_the_sentences_after_an_announced_list_are_its_points(parser):
+    text = "今天到石桥村开了院坝会，村民提了几个事：村里的老祠堂年久失修；小学的校舍空了好几年；晚上有外地车来偷狗。"
+    p = parser.parse(text, TODAY, "community")
+    assert texts(p) == ["村里的老祠堂年久失修", "小学的校舍空了好几年", "晚上有外地车来偷狗"]
+
+
+def _clause(text: str, kind: str, opener: int, enumerated: bool = False, start: int = 0) -> Clause:
+    return Clause(start, start + len(text), opener, text, kind, content_start=start, enumerated=enumerated)
+
+
+def test_a_point_is_stated_by_any_of_its_clauses():
+    # 1、想搞光伏，问政策 (a request in its second clause) 2、路灯不亮 3、狗不拴，咬伤了学生
+    clauses = [
+        _clause("村里想搞个光伏", "N", ENUM, True),
+        _clause("问政策", "R", WEAK),
+        _clause("路灯不亮", "P", ENUM, True),
+        _clause("有户人家的狗不拴", "N", ENUM, True),
+        _clause("咬伤了过路的学生", "N", WEAK),
+    ]
+    promote_points(clauses)
+    assert [c.kind for c in clauses] == ["P", "R", "P", "P", "N"]
+
+
+def test_a_section_title_is_no_point():
+    clauses = [
+        _clause("（一）基本情况", "N", STRONG, True),
+        _clause("本月走访困难群众12户", "V", STRONG),
+        _clause("（二）主要诉求", "P", STRONG, True),
+        _clause("一是取暖费负担重", "P", STRONG, True),
+        _clause("二是报销手续麻烦", "P", ENUM, True),
+    ]
+    promote_points(clauses)
+    assert [c.kind for c in clauses] == ["N", "V", "N", "P", "P"]
+
+
+def test_a_list_of_mostly_non_problems_is_left_alone():
+    clauses = [
+        _clause("1.今天去了三个村", "N", ENUM, True),
+        _clause("2.见了十个人", "N", ENUM, True),
+        _clause("3.路灯不亮", "P", ENUM, True),
+    ]
+    promote_points(clauses)
+    assert [c.kind for c in clauses] == ["N", "N", "P"]
+
+
+# --- problems told without a listed problem word: grammar, not vocabulary ----------------------
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "卡口的栏杆太矮了拦不住车",  # V不住: cannot hold
+        "那几个娃儿成绩差得很",  # a bad quality and its degree after it
+        "屋里挤得要命",
+        "他家的低保今年被取消了",  # suffered, passive
+        "申请交上去又被退回了",
+    ],
+)
+def test_problem_grammar(parser, clause):
+    assert parser.cues.problem.search(clause)
+
+
+@pytest.mark.parametrize("clause", ["大家都住在村里", "孩子们玩得很开心", "这个名额被他拿到了"])
+def test_no_problem_without_the_grammar(parser, clause):
+    assert not parser.cues.problem.search(clause)
+
+
+def test_a_reporter_announcing_a_list_is_no_item(parser):
+    # "反映了几个情况：" announces the points; it is no problem of its own
+    text = "今天去了松柏苑 宿管阿姨反映了几个情况：晚上十二点以后还有学生翻门回来 劝也不听 还有五楼有个寝室往楼下扔垃圾"
+    p = parser.parse(text, TODAY)
+    assert texts(p) == ["晚上十二点以后还有学生翻门回来 劝也不听", "五楼有个寝室往楼下扔垃圾"]
