@@ -281,7 +281,7 @@ class Parser:
             own = own[:relay]  # the complainant's words after the lead-in are not the writer's visit
         dates = find_dates(text, today)
         own_dates = [d for pos, d in dates if pos < len(own)]
-        places = find_places(text, self.known_places)
+        places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 PLACE_TYPES = ("宿舍", "食堂", "课堂", "家庭", "农户", "学校", "企业", "点位", "社区", "窗口", "其他")
@@ -246,11 +247,24 @@ class PlaceMatch:
     precise: bool = False
 
 
-def _extend_left(text: str, start: int, limit: int = 10) -> int:
+_NAME_BEFORE = set("镇乡县市区村")  # a region that may stand before a place's own name: 城关镇|向阳社区
+
+
+def _extend_left(text: str, start: int, limit: int = 10, words: Mapping[str, int] | None = None) -> int:
+    """Where the name ending at `start` begins: back over Han characters and digits, up to a
+    function character (去, 在, 和 …). A function character that makes a word with the next one
+    (`words`: the segmenter's dictionary) begins the name when a boundary stands before it:
+    「去向阳社区」「城关镇向阳社区」 → 向阳社区, 「在和平村」 → 和平村."""
     i = start
     while i > 0 and start - i < limit:
         ch = text[i - 1]
-        if not ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()) or ch in _STOP:
+        if not ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()):
+            break
+        if ch in _STOP:
+            before = text[i - 2] if i >= 2 else ""
+            bounded = not before or before in _STOP or before in _NAME_BEFORE or not "\u4e00" <= before <= "\u9fff"
+            if words and i < start and words.get(text[i - 1 : i + 1]) and bounded:
+                i -= 1
             break
         i -= 1
     return i
@@ -273,8 +287,11 @@ def _named(name: str, suffix: str) -> bool:
     return bool(prefix) and not _GENERIC.match(prefix)
 
 
-def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMatch]:
-    """All place mentions in text, in text order (longest first at the same start)."""
+def find_places(
+    text: str, known: dict[str, str] | None = None, words: Mapping[str, int] | None = None
+) -> list[PlaceMatch]:
+    """All place mentions in text, in text order (longest first at the same start); `words`
+    (word → frequency, the segmenter's dictionary) lets a name begin with a function character."""
     out: list[PlaceMatch] = []
     for m in _DORM_LIST.finditer(text):
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
@@ -284,7 +301,7 @@ def find_places(text: str, known: dict[str, str] | None = None) -> list[PlaceMat
         suffix = m.group(0)
         if suffix == "村" and text[m.end() : m.end() + 1] in _NOT_AFTER_VILLAGE:
             continue  # 村民, 村里, 村干部 are not place names
-        begin = _extend_left(text, m.start())
+        begin = _extend_left(text, m.start(), words=words)
         raw = text[begin : m.end()]
         name = _trim(raw)
         if not name:

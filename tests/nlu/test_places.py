@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from handlers.nlu.places import detect_place
@@ -86,3 +88,17 @@ def test_a_trade_word_inside_other_words_names_no_firm():
     # 电子商务 / 食品经营许可证 are no firm names
     assert detect_place(normalize("今天去电子商务实训室听课"), profile="campus")[0] == "课堂"
     assert detect_place(normalize("今天走访美食街，老板们说办食品经营许可证要跑三趟"), profile="community")[1] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("今天走访了城关镇向阳社区，见到几位居民", "向阳社区"),  # 向: a name's first character here
+        ("下午去向阳社区看了看", "向阳社区"),
+        ("今天在和平村入户走访", "和平村"),
+        ("到阳光小区走访", "阳光小区"),  # 到阳 is no word: 到 is not part of the name
+    ],
+)
+def test_a_place_name_may_begin_with_a_function_character(parser, text, place):
+    visit = parser.parse(text, date(2026, 11, 20), "community").visit
+    assert visit is not None and visit.place == place

@@ -123,3 +123,13 @@ def test_a_reporter_announcing_a_list_is_no_item(parser):
     text = "今天去了松柏苑 宿管阿姨反映了几个情况：晚上十二点以后还有学生翻门回来 劝也不听 还有五楼有个寝室往楼下扔垃圾"
     p = parser.parse(text, TODAY)
     assert texts(p) == ["晚上十二点以后还有学生翻门回来 劝也不听", "五楼有个寝室往楼下扔垃圾"]
+
+
+@pytest.mark.parametrize(
+    "lead",
+    ["同学们主要反映以下情况：", "发现如下问题：", "存在以下几个问题：", "大家提出下面几点意见："],
+)
+def test_a_lead_in_announcing_the_list_is_no_item(parser, lead):
+    """「反映以下情况：」「发现如下问题：」 announce the points that follow; they state no problem."""
+    p = parser.parse(f"今天去桃园6栋走访，见到5名同学，{lead}1. 热水不稳 2. 楼道灯坏了 3. 快递站太远", TODAY, "campus")
+    assert texts(p) == ["热水不稳", "楼道灯坏了", "快递站太远"]
