@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
-from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, Unit, Visit
+from storage.models import OPEN_STATUSES, Cadre, Followup, Item, ItemEvent, ItemState, Unit, Visit
 from storage.roster import CadreRecord, Sender, UnitRef
 
 RESOLVED_STATUSES = ("resolved", "closed")
@@ -45,7 +45,7 @@ class Scope:
 
 
 @dataclass(eq=False)
-class ItemRecord:
+class ItemRecord(ItemState):
     """One item as handlers read and change it: plain data, no database session behind it.
 
     Change its fields (`assign` for a new owner), then log the change with `add_event`, which
@@ -76,20 +76,6 @@ class ItemRecord:
 
     def __post_init__(self) -> None:
         self._stored = {c: getattr(self, c) for c in _ITEM_COLUMNS}
-
-    @property
-    def is_open(self) -> bool:
-        """True while new, in progress or reopened."""
-        return self.status in OPEN_STATUSES
-
-    def is_overdue(self, today: date) -> bool:
-        """True when open and its deadline is before `today`."""
-        return self.is_open and self.deadline < today
-
-    @property
-    def assessed_deadline(self) -> date:
-        """The deadline 按期办结 is measured against: the one in force when first due."""
-        return self.first_due or self.deadline
 
     def assign(self, owner: Sender, unit: UnitRef) -> None:
         """Make `owner` (of `unit`) the item's owner."""

@@ -8,7 +8,7 @@ Dates (visit date, deadline) are plain dates in that zone.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -125,7 +125,31 @@ OPEN_STATUSES = ("new", "in_progress", "reopened")
 """Statuses of an item that still needs work (not 办结)."""
 
 
-class Item(Base):
+class ItemState:
+    """What an item's status and deadlines say, shared by the table row (`Item`) and the plain
+    records handlers hold (`storage.items.ItemRecord`, `ItemRow`)."""
+
+    if TYPE_CHECKING:
+        status: str
+        deadline: date
+        first_due: date | None
+
+    @property
+    def is_open(self) -> bool:
+        """True while new, in progress or reopened."""
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """True when open and its deadline is before `today`."""
+        return self.is_open and self.deadline < today
+
+    @property
+    def assessed_deadline(self) -> date:
+        """The deadline 按期办结 is measured against: the one in force when first due."""
+        return self.first_due or self.deadline
+
+
+class Item(ItemState, Base):
     """问题 / 诉求: one problem in the closed loop. `id` is the short number users see (#12).
 
     status: new → in_progress → resolved → closed; resolved → reopened (不满意) → …;
@@ -160,20 +184,6 @@ class Item(Base):
     owner: Mapped[Cadre] = relationship(foreign_keys=[owner_id], lazy="raise")
     reporter: Mapped[Cadre] = relationship(foreign_keys=[reporter_id], lazy="raise")
     unit: Mapped[Unit] = relationship(lazy="raise")
-
-    @property
-    def is_open(self) -> bool:
-        """True while new, in progress or reopened."""
-        return self.status in OPEN_STATUSES
-
-    def is_overdue(self, today: date) -> bool:
-        """True when open and its deadline is before `today`."""
-        return self.is_open and self.deadline < today
-
-    @property
-    def assessed_deadline(self) -> date:
-        """The deadline 按期办结 is measured against: the one in force when first due."""
-        return self.first_due or self.deadline
 
     @property
     def resolved_on_time(self) -> bool | None:
