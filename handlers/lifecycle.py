@@ -72,6 +72,9 @@ async def load_item(ctx: Ctx, ref: int | None, natural: bool = False) -> ItemRec
         raise ValueError("a command on an item without the item's number")
     item = await get_item(ctx.session, ref)
     if item is None:
+        gone = await get_item(ctx.session, ref, revoked=True)
+        if gone is not None and ctx.may_act_on(gone):  # voided (作废) or its record taken back (撤销)
+            raise UserFacingError(replies.item_revoked(ref))
         raise UserFacingError(replies.unsure_item(ref) if natural else replies.no_item(ref))
     if not ctx.may_act_on(item):
         raise UserFacingError(replies.unsure_forbidden(item) if natural else replies.forbidden(ref))
@@ -139,8 +142,10 @@ async def progress(ctx: Ctx, cmd: Command) -> str:
 async def resolve(ctx: Ctx, cmd: Command) -> str:
     """「办结 #12 结果」: status resolved with the result; the reporter is notified when it is someone
     else. UserFacingError without a result, or when the item is missing, one the sender may not act on or closed."""
-    if not cmd.arg:  # a missing item or one the sender may not act on is said first
-        await load_item(ctx, cmd.ref, cmd.natural)
+    if not cmd.arg:  # a missing item, one the sender may not act on, or a closed one is said first
+        item = await load_item(ctx, cmd.ref, cmd.natural)
+        if not item.is_open:
+            raise UserFacingError(replies.wrong_state(item, "办结"))
         raise UserFacingError(replies.result_needed(cmd.ref))
     others = re.findall(r"[#＃]\s*(\d{1,9})", cmd.arg)
     if others and cmd.ref is not None:  # 「办结 #4 #5 都好了」: never close one and store the other as its result

@@ -50,18 +50,21 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
 
 async def _check_last(ctx: Ctx, cmd: Command, step_msg: int, item_id: int | None) -> None:
     """A bare 「撤销」 takes back the newest step only when the sender's previous message was that
-    step or another 撤销 (steps further back) — messages that only read (「#12」, 帮助, questions)
-    in between do not count: right after a refused or idle message it would
+    step or another 撤销 (steps further back). Messages that only read (「#12」, 帮助, questions)
+    right after the step do not count, but they end a chain of 撤销: right after a refused or
+    idle message, or after looking at what the last 撤销 did, it would
     silently undo an older record. Then nothing is undone and the reply names the step, to be
     undone with 「撤销 #N」."""
     if cmd.ref is not None or not step_msg:
         return
+    read = False
     for text in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
         kind = _kind(ctx, text)
-        if kind == "undo":
-            return
-        if kind != "read":
+        if kind == "undo" and not read:
+            return  # 撤销, 撤销: one step further back each time
+        if kind != "read":  # after something else, or a chain of 撤销 broken by looking or asking
             raise UserFacingError(replies.undo_not_after_other(item_id))
+        read = True
 
 
 def _kind(ctx: Ctx, text: str) -> str:

@@ -262,7 +262,7 @@ class Parser:
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(
-                own_dates[0] if own_dates else (sig.dates[0][1] if sig.dates else today),
+                own_dates[0] if own_dates else today,
                 place_type or "其他",
                 place,
                 count_people(text),

@@ -306,6 +306,11 @@ def scope_limited(unit_head: bool) -> str:
     return f"（只统计您能查看的记录：{what}。全部情况请问单位负责人或领导。）"
 
 
+def item_revoked(n: int) -> str:
+    """An item that was voided (作废) or whose record was taken back (撤销)."""
+    return f"问题 #{n} 已作废或已撤销，不在清单中（发送「我的待办」查看现有的问题）。"
+
+
 def voided(item: ItemRecord, reason: str) -> str:
     """作废 confirmation: 「已作废 #12（记错了）：它不再计入问题清单和统计。发「撤销」可恢复。」"""
     why = f"（{reason}）" if reason else ""

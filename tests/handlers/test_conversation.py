@@ -121,7 +121,7 @@ async def test_undo_revokes_the_last_record_only(dispatcher, db):
     assert "走访" in reply and "#1、#2" in reply
     assert await count(db, Visit, Visit.revoked_at.is_(None)) == 0
     assert "没有可以撤销的操作" in await say(dispatcher, "zhang", "撤销")
-    assert "没有找到问题 #1" in await say(dispatcher, "zhang", "签收 #1")
+    assert "问题 #1 已作废或已撤销" in await say(dispatcher, "zhang", "签收 #1")  # not 「没有找到」
 
 
 async def test_undo_refused_once_someone_else_worked_on_it(dispatcher, db):

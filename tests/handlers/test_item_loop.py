@@ -286,7 +286,7 @@ async def test_a_mistaken_item_is_voided_and_can_be_restored(dispatcher, db):
         "已作废 #2（误记）：它不再计入问题清单和统计。发「撤销」可恢复。"
     )
     assert "共 1 项" in await say(dispatcher, "zhang", "我的待办")
-    assert "没有找到问题 #2" in await say(dispatcher, "zhang", "#2")
+    assert "问题 #2 已作废或已撤销" in await say(dispatcher, "zhang", "#2")
     assert await say(dispatcher, "zhang", "撤销") == "已撤销您对 #2 的作废「误记」。再发「撤销」可撤销再上一步。"
     assert "共 2 项" in await say(dispatcher, "zhang", "我的待办")
     await say(dispatcher, "zhang", "转办 #1 后勤处 陈师傅")
@@ -297,3 +297,20 @@ async def test_a_mistaken_item_is_voided_and_can_be_restored(dispatcher, db):
     async with db.session() as s:
         statuses = dict((await s.execute(select(Item.id, Item.status))).all())
     assert statuses == {1: "revoked", 2: "new"}
+
+
+async def test_looking_ends_a_chain_of_undos_and_a_closed_item_says_so(dispatcher, db):
+    """撤销 right after looking at an item undoes the step before the look; but after 撤销 and
+    a look, another bare 撤销 does not reach further back. 「#N 办完了」 on a 销号 item says its
+    state instead of asking for a result."""
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学反映热水不稳定")
+    await say(dispatcher, "zhang", "签收 #1")
+    await say(dispatcher, "zhang", "#1")
+    assert await say(dispatcher, "zhang", "撤销") == "已撤销您对 #1 的签收。再发「撤销」可撤销再上一步。"
+    await say(dispatcher, "zhang", "#1")
+    assert "没有撤销" in await say(dispatcher, "zhang", "撤销")  # the record itself stays
+    async with db.session() as s:
+        assert (await s.execute(select(Item.status))).scalars().all() == ["new"]
+    await say(dispatcher, "zhang", "办结 #1 已更换热水器")
+    await say(dispatcher, "zhang", "回访 #1 满意")
+    assert await say(dispatcher, "zhang", "#1 办完了") == "问题 #1 当前已销号，不能办结。"
