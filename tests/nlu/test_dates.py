@@ -166,3 +166,14 @@ def test_every_visit_date_written_five_ways_resolves_to_itself(target, behind):
 def test_weekday_deadlines_lie_ahead_within_a_week(today, ahead):
     target = today + timedelta(days=ahead)
     assert parse_date(f"周{'一二三四五六日'[target.weekday()]}", today, FUTURE) == target
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["走访了学三食堂，同学反映周末早餐结束太早", "去桃园6栋走访，同学说周一晚上经常停水"],
+)
+def test_a_day_inside_the_reported_problem_is_not_the_visit_date(parser, text):
+    """「同学反映周末早餐…」: the weekend is when the problem happens; the visit, dated nowhere in
+    the writer's own words, is today."""
+    p = parser.parse(text, WED, "campus")
+    assert p.visit is not None and p.visit.date == WED
