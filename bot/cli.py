@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 
     configure(os.environ.get("MINQING_LOG_LEVEL", "INFO"), os.environ.get("MINQING_LOG_FORMAT", "text"))
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # apscheduler's own INFO lines (adding/running each job) repeat what scheduler.* logs, and
+    # they interleaved with the console chat
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         cfg = load_config(config_path(args.config))
         return asyncio.run(_until_signalled(run(args, cfg))) or 0
