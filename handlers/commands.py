@@ -112,10 +112,8 @@ class Allow:
     def note(self) -> str:
         """How 帮助 names the limits: 「领导、单位负责人、管理员，私聊」 ('' for everyone, anywhere)."""
         who = "、".join(dict.fromkeys(ROLE_NAMES.get(r, r) for r in self.roles))
-        where = {"private": "私聊", "group": "群内"}.get(self.chat, "")
-        return "，".join(
-            p for p in (where if self.chat == "group" else "", who, where if self.chat != "group" else "") if p
-        )
+        parts = ("群内", who) if self.chat == "group" else (who, "私聊" if self.chat == "private" else "")
+        return "，".join(p for p in parts if p)
 
 
 EVERYONE = Allow()

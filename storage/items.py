@@ -442,45 +442,32 @@ async def get_visit(session: AsyncSession, visit_id: int) -> Visit | None:
     return await session.get(Visit, visit_id)
 
 
+_E = TypeVar("_E", Visit, Item, ItemEvent)
+
+
+async def _newest(session: AsyncSession, entity: type[_E], *where: Any) -> _E | None:
+    """The newest (highest id) row of `entity` matching `where`, None when none."""
+    return await session.scalar(select(entity).where(*where).order_by(entity.id.desc()).limit(1))
+
+
 async def latest_visit_since(session: AsyncSession, cadre_id: int, since: datetime) -> Visit | None:
     """The cadre's newest not-revoked visit created at or after `since`."""
-    return await session.scalar(
-        select(Visit)
-        .where(
-            Visit.cadre_id == cadre_id,
-            Visit.revoked_at.is_(None),
-            Visit.created_at >= since,
-        )
-        .order_by(Visit.id.desc())
-        .limit(1)
+    return await _newest(
+        session, Visit, Visit.cadre_id == cadre_id, Visit.revoked_at.is_(None), Visit.created_at >= since
     )
 
 
 async def latest_reported_since(session: AsyncSession, cadre_id: int, since: datetime) -> Item | None:
     """The newest not-revoked item the cadre reported at or after `since`."""
-    return await session.scalar(
-        select(Item)
-        .where(
-            Item.reporter_id == cadre_id,
-            Item.status != "revoked",
-            Item.created_at >= since,
-        )
-        .order_by(Item.id.desc())
-        .limit(1)
+    return await _newest(
+        session, Item, Item.reporter_id == cadre_id, Item.status != "revoked", Item.created_at >= since
     )
 
 
 async def latest_resolution_since(session: AsyncSession, cadre_id: int, since: datetime) -> ItemEvent | None:
     """The newest 办结 ("resolved" event) the cadre made at or after `since`."""
-    return await session.scalar(
-        select(ItemEvent)
-        .where(
-            ItemEvent.actor_id == cadre_id,
-            ItemEvent.kind == "resolved",
-            ItemEvent.at >= since,
-        )
-        .order_by(ItemEvent.id.desc())
-        .limit(1)
+    return await _newest(
+        session, ItemEvent, ItemEvent.actor_id == cadre_id, ItemEvent.kind == "resolved", ItemEvent.at >= since
     )
 
 

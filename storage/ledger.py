@@ -326,6 +326,34 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+async def _paged(
+    session: AsyncSession,
+    entity: Any,
+    owner_id: Any,
+    where: list[Any],
+    col: Any,
+    desc: bool,
+    page: int,
+    per_page: int,
+) -> tuple[list[Any], int, int]:
+    """(rows (entity, unit name, cadre name), total, page) of one page of `entity` rows under
+    `where`, sorted by `col` then number (both descending with `desc`); `owner_id` is the column
+    naming the cadre shown."""
+    total = await session.scalar(select(func.count(entity.id)).where(*where)) or 0
+    page = max(page, 1)
+    order = [col.desc(), entity.id.desc()] if desc else [col.asc(), entity.id.asc()]
+    q = (
+        select(entity, Unit.name, Cadre.name)
+        .join(Unit, Unit.id == entity.unit_id)
+        .join(Cadre, Cadre.id == owner_id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list((await session.execute(q)).all()), total, page
+
+
 async def item_page(
     session: AsyncSession,
     f: LedgerFilter,
@@ -339,41 +367,19 @@ async def item_page(
 ) -> Page:
     """One page of a list: rows (Item, unit name, owner name) and the total under `f`."""
     where = item_where(f, today, _dialect(session), which)
-    total = await session.scalar(select(func.count(Item.id)).where(*where)) or 0
     col = ITEM_SORTS.get(sort, Item.id)
-    order: list[Any] = [col.desc() if desc else col.asc(), Item.id.desc() if desc else Item.id.asc()]
-    q = (
-        select(Item, Unit.name, Cadre.name)
-        .join(Unit, Unit.id == Item.unit_id)
-        .join(Cadre, Cadre.id == Item.owner_id)
-        .where(*where)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    )
-    return Page(list((await session.execute(q)).all()), total, max(page, 1), per_page)
+    rows, total, page = await _paged(session, Item, Item.owner_id, where, col, desc, page, per_page)
+    return Page(rows, total, page, per_page)
 
 
 async def visit_page(
     session: AsyncSession, f: LedgerFilter, *, sort: str = "date", desc: bool = True, page: int = 1, per_page: int = 50
 ) -> Page:
     """One page of the visit ledger: rows (Visit, unit name, cadre name, item ids) and the total."""
-    where = visit_where(f)
-    total = await session.scalar(select(func.count(Visit.id)).where(*where)) or 0
     col = VISIT_SORTS.get(sort, Visit.date)
-    order: list[Any] = [col.desc() if desc else col.asc(), Visit.id.desc() if desc else Visit.id.asc()]
-    q = (
-        select(Visit, Unit.name, Cadre.name)
-        .join(Unit, Unit.id == Visit.unit_id)
-        .join(Cadre, Cadre.id == Visit.cadre_id)
-        .where(*where)
-        .order_by(*order)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    )
-    rows = (await session.execute(q)).all()
+    rows, total, page = await _paged(session, Visit, Visit.cadre_id, visit_where(f), col, desc, page, per_page)
     raised = await _items_of_visits(session, [v.id for v, _, _ in rows])
-    return Page([(v, u, c, raised.get(v.id, [])) for v, u, c in rows], total, max(page, 1), per_page)
+    return Page([(v, u, c, raised.get(v.id, [])) for v, u, c in rows], total, page, per_page)
 
 
 async def item_history(session: AsyncSession, item_id: int) -> list[tuple[ItemEvent, str | None]]:

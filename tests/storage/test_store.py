@@ -63,26 +63,26 @@ async def test_upsert_cadre_updates_instead_of_duplicating(db):
         assert await accounts(s, c.id) == {"wecom": "zhang", "dingtalk": "dz"}
 
 
+async def _cadres(s, units: tuple[str, ...]) -> list[Cadre]:
+    """One cadre 干部<n> (account u<n>) in each of `units`, in order."""
+    for n, unit in enumerate(units):
+        await upsert_cadre(s, RosterRow(f"干部{n}", unit, ("cadre",), (("wecom", f"u{n}"),), ()))
+    return list(await s.scalars(select(Cadre).order_by(Cadre.id)))
+
+
+def _item(owner: Cadre, deadline: date, **fields) -> Item:
+    """An item raised and owned by `owner`, created at NOW."""
+    fields = {"category": "食堂", "text": "x", **fields}
+    return Item(
+        reporter_id=owner.id, owner_id=owner.id, unit_id=owner.unit_id, deadline=deadline, created_at=NOW, **fields
+    )
+
+
 async def test_item_queries_respect_scope_and_overdue(db):
     async with db.write() as s:
-        for n, unit in enumerate(("甲", "乙")):
-            await upsert_cadre(
-                s,
-                RosterRow(name=f"干部{n}", unit=unit, roles=("cadre",), platform_ids=(("wecom", f"u{n}"),), points=()),
-            )
-        a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
+        a, b = await _cadres(s, ("甲", "乙"))
         for owner, deadline in ((a, date(2026, 11, 10)), (a, date(2026, 11, 30)), (b, date(2026, 11, 1))):
-            s.add(
-                Item(
-                    category="食堂",
-                    text="x",
-                    reporter_id=owner.id,
-                    owner_id=owner.id,
-                    unit_id=owner.unit_id,
-                    deadline=deadline,
-                    created_at=NOW,
-                )
-            )
+            s.add(_item(owner, deadline))
     today = date(2026, 11, 18)
     async with db.session() as s:
         assert await count_items(s, Scope(a.id), status="overdue", today=today) == 1
@@ -119,33 +119,9 @@ async def test_items_are_plain_records_written_with_their_event(db):
     from storage.roster import Sender
 
     async with db.write() as s:
-        for n, unit in enumerate(("甲单位", "乙单位")):
-            row = RosterRow(f"干部{n}", unit, ("cadre",), (("wecom", f"u{n}"),), ())
-            await upsert_cadre(s, row)
-        a, b = list(await s.scalars(select(Cadre).order_by(Cadre.id)))
-        s.add(
-            Item(
-                category="宿舍",
-                text="热水不稳",
-                reporter_id=a.id,
-                owner_id=a.id,
-                unit_id=a.unit_id,
-                deadline=date(2026, 11, 25),
-                created_at=NOW,
-            )
-        )
-        s.add(
-            Item(
-                category="食堂",
-                text="x",
-                reporter_id=a.id,
-                owner_id=a.id,
-                unit_id=a.unit_id,
-                deadline=date(2026, 11, 25),
-                created_at=NOW,
-                status="revoked",
-            )
-        )
+        a, b = await _cadres(s, ("甲单位", "乙单位"))
+        s.add(_item(a, date(2026, 11, 25), category="宿舍", text="热水不稳"))
+        s.add(_item(a, date(2026, 11, 25), status="revoked"))
     async with db.write() as s:
         item = await get_item(s, 1)
         assert item is not None and not isinstance(item, Item)
