@@ -384,6 +384,8 @@ async def void(ctx: Ctx, cmd: Command) -> str:
     before = snapshot(item)
     item.status = "revoked"
     await record(ctx, item, "voided", before, cmd.arg.strip() or None)
+    if item.reporter_id != ctx.cadre.id:
+        ctx.notify(item.reporter_id, replies.voided_notice(item, ctx.cadre.name, cmd.arg.strip()))
     return replies.voided(item, cmd.arg.strip())
 
 

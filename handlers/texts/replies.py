@@ -302,13 +302,20 @@ BIND_FORBIDDEN = "只有单位负责人或领导可以绑定群。"
 
 def scope_limited(unit_head: bool) -> str:
     """A question about a colleague or another unit: 「（只统计您能查看的记录：本人经手的。…）」"""
-    what = "本单位的" if unit_head else "本人提出或负责的"
-    return f"（只统计您能查看的记录：{what}。全部情况请问单位负责人或领导。）"
+    if unit_head:
+        return "（只统计您能查看的记录：本单位的。其他单位的情况请问领导。）"
+    return "（只统计您能查看的记录：本人提出或负责的。全部情况请问单位负责人或领导。）"
 
 
 def item_revoked(n: int) -> str:
     """An item that was voided (作废) or whose record was taken back (撤销)."""
     return f"问题 #{n} 已作废或已撤销，不在清单中（发送「我的待办」查看现有的问题）。"
+
+
+def voided_notice(item: ItemRecord, by: str, reason: str) -> str:
+    """To the reporter when someone else voids their item: 「您提出的问题 #12 已由 刘处长 作废（重复了）。」"""
+    why = f"（{reason}）" if reason else ""
+    return f"您提出的问题 #{item.id} 已由 {by} 作废{why}，不再计入清单。如有异议请直接联系{by}。"
 
 
 def voided(item: ItemRecord, reason: str) -> str:
@@ -318,13 +325,19 @@ def voided(item: ItemRecord, reason: str) -> str:
 
 
 def void_who(item: ItemRecord) -> str:
-    """作废 refused: only the reporter, the unit's head or a leader."""
-    return f"#{item.id} 由 {item.reporter.name} 提出，只有提出人、本单位负责人或领导可以作废。"
+    """作废 refused: only the reporter (while nobody else worked on it), the responsible unit's head
+    or a leader."""
+    return (
+        f"#{item.id} 由 {item.reporter.name} 提出，只有提出人（尚无他人办理时）、{item.unit.name}负责人或领导可以作废。"
+    )
 
 
 def void_worked_on(item: ItemRecord) -> str:
     """作废 refused to the reporter: someone else already worked on the item."""
-    return f"#{item.id} 已有他人办理，不能由提出人作废。请联系单位负责人，或用「改 #{item.id} …」更正。"
+    return (
+        f"#{item.id} 已有他人办理，不能由提出人作废。请联系{item.unit.name}负责人或领导作废，"
+        f"或用「改 #{item.id} …」更正。"
+    )
 
 
 # --- item view -------------------------------------------------------------------------------
@@ -586,7 +599,7 @@ def undo_not_last(n: int) -> str:
 
 def nothing_to_undo(minutes: int) -> str:
     """撤销 with nothing left in the window of `minutes`: 「没有可以撤销的操作（只能撤销自己最近60分钟内的…）。」"""
-    return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、进展、签收和办结）。"
+    return f"没有可以撤销的操作（只能撤销自己最近{minutes}分钟内的记录、更正、转办、退回、进展、签收、办结和作废）。"
 
 
 def transfer_withdrawn(item: ItemRecord, by: str) -> str:

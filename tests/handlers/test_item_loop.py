@@ -271,7 +271,7 @@ async def test_undo_reaches_back_only_within_the_time_limit(dispatcher, db, cloc
     await say(dispatcher, "zhang", "进展 #1 已报修")
     clock.advance(minutes=61)
     assert await say(dispatcher, "zhang", "撤销") == (
-        "没有可以撤销的操作（只能撤销自己最近60分钟内的记录、更正、转办、进展、签收和办结）。"
+        "没有可以撤销的操作（只能撤销自己最近60分钟内的记录、更正、转办、退回、进展、签收、办结和作废）。"
     )
     assert (await item(db, 1)).status == "in_progress"
 
@@ -291,12 +291,16 @@ async def test_a_mistaken_item_is_voided_and_can_be_restored(dispatcher, db):
     assert "共 2 项" in await say(dispatcher, "zhang", "我的待办")
     await say(dispatcher, "zhang", "转办 #1 后勤处 陈师傅")
     await say(dispatcher, "chen", "签收 #1")
-    assert "已有他人办理，不能由提出人作废" in await say(dispatcher, "zhang", "作废 #1 重复了")
-    assert "只有提出人、本单位负责人或领导可以作废" in await say(dispatcher, "chen", "作废 #1")
+    refused = await say(dispatcher, "zhang", "作废 #1 重复了")
+    assert "已有他人办理，不能由提出人作废。请联系后勤处负责人或领导作废" in refused  # names who can
+    assert "只有提出人（尚无他人办理时）、后勤处负责人或领导可以作废" in await say(dispatcher, "chen", "作废 #1")
     assert (await say(dispatcher, "wang", "作废 #1 重复了")).startswith("已作废 #1（重复了）")
     async with db.session() as s:
         statuses = dict((await s.execute(select(Item.id, Item.status))).all())
+        notices = list(await s.scalars(select(Outbox.body)))
     assert statuses == {1: "revoked", 2: "new"}
+    # the reporter learns who voided their item and why
+    assert "您提出的问题 #1 已由 王书记 作废（重复了），不再计入清单。如有异议请直接联系王书记。" in notices
 
 
 async def test_looking_ends_a_chain_of_undos_and_a_closed_item_says_so(dispatcher, db):

@@ -111,7 +111,9 @@ async def test_a_question_beyond_what_the_asker_sees_says_so(dispatcher, clock):
     reply = await say(dispatcher, "zhang", "赵老师本月走访了几次")
     assert reply.splitlines()[1] == "（只统计您能查看的记录：本人提出或负责的。全部情况请问单位负责人或领导。）"
     assert "只统计" not in await say(dispatcher, "li", "赵老师本月走访了几次")  # zhao's unit head
-    assert "只统计您能查看的记录：本单位的" in await say(dispatcher, "liu", "计算机学院逾期问题")
+    assert "（只统计您能查看的记录：本单位的。其他单位的情况请问领导。）" in await say(
+        dispatcher, "liu", "计算机学院逾期问题"
+    )
     assert "只统计" not in await say(dispatcher, "wang", "计算机学院逾期问题")  # a leader sees all
     assert (await say(dispatcher, "zhang", "本月未办结")).startswith("本月 · 我提出或负责的 · 未办结")
     assert (await say(dispatcher, "zhang", "我的待办")).startswith("我的 · 未办结")
