@@ -13,8 +13,11 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("养老服务中心", "社区"),
     ("日间照料中心", "社区"),
     ("养老服务站", "社区"),
-    ("养老院", "社区"),
-    ("敬老院", "社区"),
+    # a care home, a rehabilitation or service centre, an office is an institution (其他)
+    ("养老院", "其他"),
+    ("敬老院", "其他"),
+    ("福利院", "其他"),
+    ("护理院", "其他"),
     ("居委会", "社区"),
     ("社区", "社区"),
     ("小区", "社区"),
@@ -22,7 +25,9 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("城中村", "社区"),
     ("养老驿站", "社区"),
     ("物业服务中心", "社区"),
-    ("党群服务中心", "社区"),
+    ("党群服务中心", "其他"),  # a 社区's own centre is the 社区 (see _OWNED_BY_COMMUNITY)
+    ("片区", "社区"),
+    ("学生社区", "宿舍"),  # a campus "一站式学生社区" lives in the dorm blocks
     ("社区卫生服务中心", "其他"),
     ("卫生服务中心", "其他"),
     ("政务服务中心", "窗口"),
@@ -32,6 +37,18 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("政务大厅", "窗口"),
     ("服务中心", "窗口"),
     ("窗口", "窗口"),
+    # staff housing is where staff families live: a visit there is a home visit
+    ("教工宿舍区", "家庭"),
+    ("教工宿舍", "家庭"),
+    ("教职工宿舍", "家庭"),
+    ("教师宿舍", "家庭"),
+    ("教师公寓", "家庭"),
+    ("人才公寓", "家庭"),
+    ("周转公寓", "家庭"),
+    ("周转房", "家庭"),
+    ("家属院", "家庭"),
+    ("家属区", "家庭"),
+    ("家属楼", "家庭"),
     ("宿舍楼", "宿舍"),
     ("宿舍区", "宿舍"),
     ("公寓", "宿舍"),
@@ -46,6 +63,12 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("实验室", "课堂"),
     ("实训室", "课堂"),
     ("实训中心", "课堂"),
+    ("实验中心", "课堂"),
+    ("实训基地", "课堂"),  # on campus; 校外实训基地 is a host firm (see _OFF_CAMPUS)
+    ("工作室", "课堂"),
+    ("集训室", "课堂"),
+    ("创客空间", "课堂"),
+    ("演播厅", "课堂"),
     ("机房", "课堂"),
     ("练功房", "课堂"),
     ("琴房", "课堂"),
@@ -59,6 +82,8 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("课堂", "课堂"),
     ("阶梯教室", "课堂"),
     ("职业技术学校", "学校"),
+    ("职业教育中心", "学校"),
+    ("职教中心", "学校"),
     ("职业学校", "学校"),
     ("技工学校", "学校"),
     ("学校", "学校"),
@@ -66,6 +91,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("小学", "学校"),
     ("附小", "学校"),
     ("附中", "学校"),
+    *((f"{n}中", "学校") for n in "一二三四五六七八九十"),  # 郧西县一中, 城关二中
     ("幼儿园", "学校"),
     ("中职", "学校"),
     ("职校", "学校"),
@@ -82,10 +108,35 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("生产基地", "企业"),
     ("车间", "企业"),
     ("产业园", "企业"),
-    ("工地", "企业"),
+    ("工业园", "企业"),
+    ("科技园", "企业"),
+    ("创业园", "企业"),
+    ("工地", "其他"),  # a building site is a project, not an employer (corpus convention)
+    ("地块", "其他"),
     ("厂区", "企业"),
     ("农场", "企业"),
     ("养殖场", "企业"),
+    ("养猪场", "企业"),
+    ("养鸡场", "企业"),
+    ("猪场", "企业"),
+    ("鸡场", "企业"),
+    ("牧场", "企业"),
+    ("渔场", "企业"),
+    ("种植基地", "企业"),
+    ("养殖基地", "企业"),
+    ("孵化基地", "企业"),
+    ("基地", "企业"),
+    ("配送站", "企业"),
+    ("加油站", "企业"),
+    ("面馆", "企业"),
+    ("餐馆", "企业"),
+    ("饭馆", "企业"),
+    ("茶馆", "企业"),
+    ("网吧", "企业"),
+    ("商铺", "企业"),
+    ("美食街", "企业"),
+    ("商业街", "企业"),
+    ("步行街", "企业"),
     ("店", "企业"),
     ("点位", "点位"),
     ("考点", "点位"),
@@ -116,6 +167,16 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("安检口", "点位"),
     ("执勤岗", "点位"),
     ("志愿岗", "点位"),
+    ("护学岗", "点位"),
+    ("护校岗", "点位"),
+    ("值守岗", "点位"),
+    ("值勤岗", "点位"),
+    ("交通岗", "点位"),
+    ("劝导岗", "点位"),
+    ("引导岗", "点位"),
+    ("服务岗", "点位"),
+    ("防汛点", "点位"),
+    ("集中点", "点位"),
     ("卡口", "点位"),
     ("督导点", "点位"),
     ("检查点", "点位"),
@@ -128,6 +189,16 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("村部", "其他"),
     ("电商服务站", "其他"),
     ("接待室", "其他"),
+    ("咨询室", "其他"),
+    ("工作站", "其他"),
+    ("中心", "其他"),  # any other centre is an office or institution (就业指导中心, 康复中心)
+    ("后山", "其他"),  # a village's land is no household
+    ("河道", "其他"),
+    ("河堤", "其他"),
+    ("水库", "其他"),
+    ("水塘", "其他"),
+    ("垃圾点", "其他"),
+    ("垃圾站", "其他"),
     ("人力资源市场", "其他"),
     ("值班室", "点位"),
     ("路口", "点位"),
@@ -176,9 +247,15 @@ _SUFFIXES: list[tuple[str, str]] = [
 _SUFFIX_RX = re.compile("|".join(re.escape(s) for s, _ in sorted(_SUFFIXES, key=lambda x: -len(x[0]))))
 _SUFFIX_TYPE = dict(_SUFFIXES)
 # Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
-_INDEFINITE = re.compile(r"(?:一|几|某|这|那|多|两|各)(?:家|个|所|座|处)")
-_NOT_AFTER_VILLAGE = set("民里干委医级头口子集")
-_NEEDS_PREFIX = {"村", "厂", "店", "中职", "苑"}
+_INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
+_NEEDS_PREFIX = {"村", "厂", "店", "中职", "苑", "中心", "基地", *(f"{n}中" for n in "一二三四五六七八九十")}
+# what may not follow a suffix for it to be a place: 村民, 村干部, 岗位, 一中午, 中心小学 (the
+# longer name is matched by its own suffix)
+_NOT_AFTER: dict[str, set[str]] = {
+    "村": set("民里干委医级头口子集"),
+    "中心": set("任工思内组小校幼医卫学"),
+    **{f"{n}中": set("午间心国文学旬") for n in "一二三四五六七八九十"},
+}
 # Suffixes that name a unique site on their own ("在体育馆", "到校医院").
 # a service hall names a site even with generic words before it ("学生服务大厅")
 _HALLS = {"政务服务中心", "便民服务中心", "服务大厅", "办事大厅", "政务大厅", "服务中心"}
@@ -195,18 +272,26 @@ _SELF_NAMED = {
     "礼堂",
     "校医务室",
     "医务室",
+    "人才公寓",
+    "周转公寓",
+    "周转房",
+    "教工宿舍",
+    "教工宿舍区",
+    "家属院",
+    "家属区",
 }
 
 _STOP = set("的在到去和与跟了是有个从对给向往赴进访把被让做看聊同带随陪坐于为及或说讲听吃里就都也还很又再先趟离着想请")
 _LEAD = re.compile(
     r"^(?:(?:上上|上|本|这)?(?:周|星期|礼拜)[一二三四五六日天末]|今天|昨天|前天|今早|今晚|昨晚|今日|昨日|"
     r"早上|上午|中午|下午|晚上|傍晚|早晨|凌晨|午饭|午餐|晚饭|晚餐|早餐|共餐|地点|走访|查寝|看望|值守|值班|听课|"
-    r"检查|巡查|深入|来到|前往|参观|调研|座谈|一起|课间|课后|今天|当天|刚才|刚刚|开展|[0-9]+[月日号]|月|日|号)+"
+    r"检查|巡查|深入|来到|前往|参观|调研|座谈|一起|课间|课后|今天|当天|刚才|刚刚|开展|[0-9]+[月日号]|月|日|号|"
+    r"建议|希望|要求|担心|主要|住回|搬回|回到)+"
 )
 _GENERIC = re.compile(
     r"^(?:学生|女生|男生|研究生|本科生|新生|留学生|学校|校|校内|校外|本校|我校|迎新|值守|防汛|巡查|执勤|"
     r"志愿|志愿服务|服务|宣传|考务|综合|资助|一楼|二楼|三楼|楼下|楼上|该|这|那|附近|当地|本地|新|老|大|小|各|某|"
-    r"实习|合作|校企|一个|一家|几家|这家|那家|多家|软件|物流|电商|科技|化工|服装|食品|机械|电子)*$"
+    r"实习|合作|校企|在建|一个|一家|几家|这家|那家|多家|软件|物流|电商|科技|化工|服装|食品|机械|电子)*$"
 )
 # a firm named by its brand and its trade, right after a going or at the start: "到华鑫精密回访",
 # "去绿源生物，", "天禾纺织 座谈" (the trade word is what the place is: an enterprise)
@@ -222,8 +307,12 @@ _BUILDING = re.compile(
     r"[\u4e00-\u9fff]{1,3}楼(?:[A-Za-z][0-9]{2,4}|[A-Za-z]座|[A-Za-z]区|[0-9]{3,4}|[东西南北][区侧]|[一二三四五六七八九]区)?"
 )
 _BUILDING_VERBS = set("巡查扫爬跳进出")
+_BUILDING_PARTS = set("栋道梯层")
+_LIVED_IN = re.compile(r"住(?:在|的|着)|寝室|宿舍楼|床位|查寝")
 _GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
-_REGION = re.compile(r"(?<=[去到在赴访])[\u4e00-\u9fff]{2,6}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)")
+_REGION = re.compile(
+    rf"(?<=[去到在赴访])(?:(?![{''.join(sorted(_STOP))}])[\u4e00-\u9fff]){{2,6}}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)"
+)
 _STUDENT_HOME = re.compile(
     r"(?:学生|同学|新生|毕业生|孩子|儿童|职工|员工|教师|老师)[^，。；,;\s]{0,6}?家(?:里|中)|(?:学生|同学|新生|毕业生)小[\u4e00-\u9fff]家"
     r"|(?:到|去|走访)小[\u4e00-\u9fff]家"
@@ -250,16 +339,34 @@ class PlaceMatch:
 _NAME_BEFORE = set("镇乡县市区村")  # a region that may stand before a place's own name: 城关镇|向阳社区
 
 
+_COMMUNITY_FACILITY = {"党群服务中心", "活动中心", "活动室", "中心", "工作站"}
+_VISIT_VERB_HEAD = set("走回拜家来探寻出到互造")
+
+
+def _BOUNDED_WITHIN(text: str, i: int, reach: int = 4) -> bool:
+    """Whether a function character or a non-Han character stands within `reach` before `i`."""
+    for j in range(i - 1, max(i - 1 - reach, -1), -1):
+        ch = text[j]
+        if ch in _STOP or not ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()):
+            return True
+    return i - reach <= 0
+
+
 def _extend_left(text: str, start: int, limit: int = 10, words: Mapping[str, int] | None = None) -> int:
     """Where the name ending at `start` begins: back over Han characters and digits, up to a
     function character (去, 在, 和 …). A function character that makes a word with the next one
     (`words`: the segmenter's dictionary) begins the name when a boundary stands before it:
     「去向阳社区」「城关镇向阳社区」 → 向阳社区, 「在和平村」 → 和平村."""
     i = start
-    while i > 0 and start - i < limit:
+    while i > 0 and start - i < limit + 4:
+        if start - i >= limit and not _BOUNDED_WITHIN(text, i):
+            break  # a long name only when a boundary is near (凤凰山高新区科创园二期工地)
         ch = text[i - 1]
         if not ("\u4e00" <= ch <= "\u9fff" or ch.isalnum()):
             break
+        if ch == "访" and i >= 2 and text[i - 2] not in _VISIT_VERB_HEAD:
+            i -= 1  # 信访, 接访: part of the name, not the going word 走访
+            continue
         if ch in _STOP:
             before = text[i - 2] if i >= 2 else ""
             bounded = not before or before in _STOP or before in _NAME_BEFORE or not "\u4e00" <= before <= "\u9fff"
@@ -270,8 +377,11 @@ def _extend_left(text: str, start: int, limit: int = 10, words: Mapping[str, int
     return i
 
 
-def _trim(name: str) -> str:
-    return _LEAD.sub("", name)
+def _trim(name: str, suffix: str = "") -> str:
+    """The name without leading time and activity words; never shorter than its suffix
+    ("值班室" stays 值班室)."""
+    trimmed = _LEAD.sub("", name)
+    return trimmed if len(trimmed) >= len(suffix) else name[len(name) - len(suffix) :]
 
 
 def _named(name: str, suffix: str) -> bool:
@@ -299,18 +409,22 @@ def find_places(
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
     for m in _SUFFIX_RX.finditer(text):
         suffix = m.group(0)
-        if suffix == "村" and text[m.end() : m.end() + 1] in _NOT_AFTER_VILLAGE:
-            continue  # 村民, 村里, 村干部 are not place names
+        if text[m.end() : m.end() + 1] in _NOT_AFTER.get(suffix, ()):
+            continue
         begin = _extend_left(text, m.start(), words=words)
         raw = text[begin : m.end()]
-        name = _trim(raw)
+        name = _trim(raw, suffix)
         if not name:
             continue
         if name == suffix and suffix in _NEEDS_PREFIX:
             continue
         start = m.end() - len(name)
-        # a floor or a room number after a building stays in the name ("图书馆三楼自习区")
-        out.append(PlaceMatch(start, m.end(), name, _SUFFIX_TYPE[suffix], _named(name, suffix)))
+        ptype = _SUFFIX_TYPE[suffix]
+        if suffix in _COMMUNITY_FACILITY and "社区" in name[: -len(suffix)]:
+            ptype = "社区"  # a 社区's own centre or activity room is the 社区
+        elif ptype == "课堂" and "校外" in name:
+            ptype = "企业"  # an off-campus training base is a host firm
+        out.append(PlaceMatch(start, m.end(), name, ptype, _named(name, suffix)))
     for m in _TRADE.finditer(text):
         brand = m.group("brand")
         if not _GENERIC.match(brand) and not any(ch in _STOP for ch in brand):
@@ -318,7 +432,12 @@ def find_places(
     for m in _BUILDING.finditer(text):
         name = _trim(m.group(0).lstrip("".join(_STOP)))
         body = name.split("楼")[0]
-        if not body or body[-1] in "0123456789一二三四五六七八九十几" or body in ("宿舍", "教学", "实验"):
+        if text[m.end() : m.end() + 1] in _BUILDING_PARTS or body.endswith(("栋", "幢", "单元", "层")):
+            continue  # 楼道, 楼栋长, 2栋楼上, 二单元楼: a part of a block, no building's name
+        teaching = re.fullmatch(r"教[一二三四五六七八九十0-9]+", body) is not None  # 教三楼
+        if not body or (body[-1] in "0123456789一二三四五六七八九十几" and not teaching):
+            continue
+        if body in ("宿舍", "教学", "实验"):
             continue
         if body[-1] in _STOP or body in ("大", "高", "上", "下", "整", "顶", "主", "本", "这", "那", "各"):
             continue
@@ -326,6 +445,8 @@ def find_places(
             continue  # an activity at a building (巡楼, 查楼, 扫楼), not the building's name
         start = m.end() - len(name)
         ptype = "其他" if body.endswith(("行政", "办公", "学院", "图书馆")) else "课堂"
+        if ptype == "课堂" and not teaching and _LIVED_IN.search(text):
+            ptype = "宿舍"  # a named building students live in ("住在这栋的…") is a dorm block
         out.append(PlaceMatch(start, m.end(), name, ptype, True))
     for m in _GATE.finditer(text):
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "点位", m.group(0)[0] in "东南西北正"))
@@ -339,54 +460,110 @@ def find_places(
 
 
 _ACTIVITY: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"坐窗口|窗口体验|走流程|坐班窗口"), "窗口"),
+    (re.compile(r"坐窗口|窗口体验|走流程|坐班窗口|坐了[^，。；]{0,4}窗口|体验.{0,6}流程"), "窗口"),
     (re.compile(r"巡考"), "点位"),  # patrolling the exam rooms is a post (invigilating one is 课堂)
     (re.compile(r"家访"), "家庭"),
-    (re.compile(r"听课|进课堂|随堂|听了.{0,12}课"), "课堂"),
+    (re.compile(r"听课|进课堂|随堂|听了.{0,12}课|班会"), "课堂"),
 ]
 _FALLBACK: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"值守|值班|执勤|巡逻|站岗|点位|岗位值|志愿服务"), "点位"),
     (re.compile(r"查寝|进宿舍|寝室|宿舍"), "宿舍"),
     (re.compile(r"共餐|吃饭|午饭|午餐|晚饭|晚餐|早餐|食堂"), "食堂"),
     (re.compile(r"课堂|听课|教室"), "课堂"),
-    (re.compile(r"入户|农户|村民|脱贫户|养殖户|种植户|村里|村子|村上|田间|地头"), "农户"),
-    (re.compile(r"企业|公司|厂|园区"), "企业"),
-    (re.compile(r"社区|小区|居民"), "社区"),
+    (re.compile(r"农户|村民|脱贫户|养殖户|种植户|村里|村子|村上|田间|地头"), "农户"),
+    (re.compile(r"企业|公司|厂|园区|商户|店铺|门店"), "企业"),
+    (re.compile(r"社区|小区|居民|网格|楼栋|居委"), "社区"),
+    (re.compile(r"入户|挨家挨户"), "农户"),
     (re.compile(r"窗口"), "窗口"),
 ]
 
 
 # in a town or city, a …苑 or …园 is a housing estate, not a student dorm block
 _ESTATE = re.compile(r"[苑园](?:小区)?$")
+# what says a residential block is a dorm (in a town a bare "7栋" is a housing block)
+_DORM_WORDS = re.compile(r"公寓|宿舍|寝室")
+# a going word right before a place: the writer was there ("去花园村卫生室", "在北门值守")
+_REACHED = re.compile(r"(?:去|到|在|赴|前往|来到|走访|回访|看望|慰问|巡查|检查|查|进|去了|到了|进了|访了)\s*$")
+# a place right before the people it houses names who they are, not where they were met:
+# "召集了兰苑2栋3个寝室长在南苑食堂吃饭"
+_AFFILIATION = re.compile(
+    r"[0-9一二两三四五六七八九十几]*[个名位]?的?(?:寝室长|室长|同学|学生|舍友|住户|居民|村民|职工|员工|老师|工人)"
+)
+# staff met at their housing: a visit to their homes ("到人才公寓看望了2位外籍教师", "看望了3户老教师")
+_STAFF_MET = re.compile(
+    r"(?:看望|慰问|走访|入户)[^，。；;\s]{0,12}?(?:教师|老师|博士|教授|教工|教职工)"
+    r"|[0-9一二两三四五六七八九十几]户[^，。；;\s]{0,3}(?:教师|老师|教授|教工)"
+)
+# retired staff and veteran members visited where they live: "看望了老党员、退休教师刘老师"
+_HOME_VISIT = re.compile(
+    r"(?:看望|慰问|探望)[^，。；;]{0,10}?(?:退休|离休|离退休|老)(?:教师|教职工|干部|党员|教授|职工|同志|工人)"
+)
+# a post inside an area: the duty says what the visit was ("在河口村防汛值守")
+_DUTY_AFTER = re.compile(r"[^，。；;,\s]{0,6}?(?:值守|值勤|执勤|站岗|巡逻|设点|摆摊)")
+# who the people met are: farmers met in a town's neighbourhood make a household visit
+_FARMERS = re.compile(r"[0-9一二两三四五六七八九十几]户(?:菜农|果农|茶农|农户|种植户|养殖户|村民|农民)")
+
+
+def _pick_site(text: str, sites: list[PlaceMatch]) -> PlaceMatch | None:
+    """The site the writer went to: the first reached by a going word ("去", "到", "在" …),
+    else the first; a place naming where the people met live is passed over when another
+    site follows."""
+    if not sites:
+        return None
+    firsts = [
+        p
+        for p in sites
+        if not (_AFFILIATION.match(text, p.end) and any(q.start >= p.end and _REACHED.search(text, 0, q.start) for q in sites))
+    ]
+    firsts = firsts or sites
+    reached = next((p for p in firsts if _REACHED.search(text, 0, p.start)), None)
+    return reached or firsts[0]
 
 
 def detect_place(
     text: str, known: dict[str, str] | None = None, matches: list[PlaceMatch] | None = None, profile: str = "campus"
 ) -> tuple[str, str | None]:
     """(place_type, place name or None) of the visit described in text under a profile
-    ("campus" or "community"); `matches` may be given from find_places(text, known)."""
+    ("campus" or "community"); `matches` may be given from find_places(text, known).
+
+    The type is the head noun of the place visited (the innermost place of a place phrase:
+    "镇中心小学门口的护学岗" is a post), turned by what was done there (坐窗口, 班会, 家访, a
+    duty in a village) and by whom the writer met (staff at their housing: 家庭; farmers in a
+    neighbourhood: 农户). Places only in what others said count only when the writer went there."""
     cut = _CONTENT_START.search(text)
     if matches is None:
         matches = find_places(text, known)
-    own = [p for p in matches if not cut or p.start < cut.start()] or matches
+    own_text = text[: cut.start()] if cut else text
+    own = [p for p in matches if not cut or p.end <= cut.start()]
+    reported = not own  # places only in what others said: where the writer went only when reached
+    if reported:
+        own = [p for p in matches if _REACHED.search(text, 0, p.start)] or matches
     sites = [p for p in own if not p.region]
     sites = [p for p in sites if not _COMPANION.search(text, 0, p.start)] or sites
     regions = [p for p in own if p.region]
-    chosen = sites[0] if sites else (regions[0] if regions else None)
+    chosen = _pick_site(text, sites) or (regions[0] if regions else None)
     if chosen is not None and not chosen.region:
         chosen = _head(text, chosen, sites)
     ptype = chosen.place_type if chosen else None
+    if chosen is not None and ptype in ("农户", "社区"):
+        if _DUTY_AFTER.match(text, chosen.end) or any(
+            p.place_type == "点位" and 0 <= p.start - chosen.end <= 15 for p in sites
+        ):
+            ptype = "点位"  # a post in a village or a neighbourhood
+        elif ptype == "社区" and _FARMERS.search(own_text):
+            ptype = "农户"
     for rx, activity_type in _ACTIVITY:
         if rx.search(text):
             ptype = activity_type
             break
     else:
-        if _STUDENT_HOME.search(text[: cut.start()] if cut else text) and not (
-            chosen and chosen.place_type in ("宿舍", "食堂", "课堂")
-        ):
+        if _STUDENT_HOME.search(own_text) and (reported or not (chosen and chosen.place_type in ("宿舍", "食堂", "课堂"))):
+            ptype = "家庭"
+        elif ptype == "宿舍" and _STAFF_MET.search(own_text):
+            ptype = "家庭"
+        elif (chosen is None or reported) and _HOME_VISIT.search(own_text):
             ptype = "家庭"
     if ptype is None:
-        own_text = text[: cut.start()] if cut else text
         for rx, fallback_type in _FALLBACK:
             if rx.search(own_text):
                 ptype = fallback_type
@@ -394,29 +571,40 @@ def detect_place(
         else:
             ptype = "其他"
     name = _pick_name(ptype, chosen, sites, regions)
-    if profile == "community" and ptype == "宿舍" and name and _ESTATE.search(name):
-        ptype = "社区"
+    if profile == "community" and ptype == "宿舍":
+        if (name and _ESTATE.search(name)) or (chosen and chosen.precise and not _DORM_WORDS.search(own_text)):
+            ptype = "社区"
     return ptype, name
 
 
 # who the writer went with is not where they went: "跟着燃气公司入户安检，走了铁路新村20户"
 _COMPANION = re.compile(r"(?:跟着|跟随|随同|陪同|会同|跟|随|陪)$")
 
-# what may stand between a place and the place inside it: "桂花村防火卡口", "快递公司的员工宿舍"
-_INSIDE = re.compile(r"[^\s，。；;,、：:！？!?在到去和跟与同对给从]{0,8}")
+# what may stand between a place and the place inside it: "桂花村防火卡口", "快递公司的员工宿舍",
+# "杨家垸村 养猪场" (no verb, no 了: "在接待室接待了黄土坡村的村民" names two places)
+_INSIDE = re.compile(r"[^\s，。；;,、：:！？!?在到去和跟与同对给从了着过]{0,8}|\s")
 
 
 def _head(text: str, chosen: PlaceMatch, sites: list[PlaceMatch]) -> PlaceMatch:
     """The innermost place of a place phrase: a village or compound names where, the facility
-    written after it inside the same phrase names what was visited ("桂花村防火卡口" is a post)."""
+    written after it inside the same phrase names what was visited ("桂花村防火卡口" is a post,
+    "科创园三期工地防暑降温点位" too). The name keeps the whole phrase when its first place is
+    named ("镇中心小学门口的护学岗")."""
     for later in sites:
-        if later.start >= chosen.end and later.place_type and _INSIDE.fullmatch(text, chosen.end, later.start):
-            chosen = later
+        if later.start < chosen.start or later.end <= chosen.end or not later.place_type:
+            continue
+        if later.start >= chosen.end and not _INSIDE.fullmatch(text, chosen.end, later.start):
+            continue
+        if chosen.named and later.start > chosen.start:
+            later = PlaceMatch(chosen.start, later.end, text[chosen.start : later.end], later.place_type, True)
+        chosen = later
     return chosen
 
 
 def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch], regions: list[PlaceMatch]) -> str | None:
     if ptype == "家庭":
+        if chosen is not None and chosen.named and chosen.place_type in ("家庭", "宿舍"):
+            return chosen.name  # staff housing: 人才公寓
         village = next((p for p in sites if p.place_type in ("农户", "社区") and p.named), None)
         return village.name if village else None
     precise = next((p for p in sites if p.precise and p.place_type == ptype), None)

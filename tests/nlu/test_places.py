@@ -69,7 +69,7 @@ def test_what_kind_of_place_it_is(text, profile, ptype, place):
         # who the writer went with is not where they went
         ("今天跟着自来水公司入户查表，走了幸福新村12户，见到居民15人", "社区", "幸福新村"),
         ("在实验楼考场巡考，秩序正常", "点位", None),
-        ("今天去了人才市场的春季招聘会，企业要的技工多", "点位", "春季招聘会"),
+        ("今天去了人才市场的春季招聘会，企业要的技工多", "点位", "人才市场的春季招聘会"),
         ("去了校企合作企业恒通机械 学徒班的同学说排班跟上课冲突", "企业", "恒通机械"),
         # an activity at a building is no building's name: 巡楼 is a dorm round here
         ("周三晚上跟宿管一起巡楼 桂园5栋一楼消防门被锁了", "宿舍", "桂园5栋"),
