@@ -340,6 +340,7 @@ _NAME_BEFORE = set("镇乡县市区村")  # a region that may stand before a pla
 
 
 _COMMUNITY_FACILITY = {"党群服务中心", "活动中心", "活动室", "中心", "工作站"}
+_WEAK_STOP = set("就里有个看听说讲吃坐做是都也还很又再先离想请")  # no going word, no preposition
 _VISIT_VERB_HEAD = set("走回拜家来探寻出到互造")
 
 
@@ -369,6 +370,13 @@ def _extend_left(text: str, start: int, limit: int = 10, words: Mapping[str, int
             continue
         if ch in _STOP:
             before = text[i - 2] if i >= 2 else ""
+            inner = "\u4e00" <= before <= "\u9fff" and before not in _STOP
+            if inner and ch == "里" and i == start:
+                i -= 1  # 幸福里小区: …里 names a city block
+                continue
+            if inner and ch in _WEAK_STOP and words and i < start and words.get(text[i - 1 : i + 1]):
+                i -= 1  # 就业指导中心: a word, not the adverb 就
+                continue
             bounded = not before or before in _STOP or before in _NAME_BEFORE or not "\u4e00" <= before <= "\u9fff"
             if words and i < start and words.get(text[i - 1 : i + 1]) and bounded:
                 i -= 1
@@ -384,6 +392,9 @@ def _trim(name: str, suffix: str = "") -> str:
     return trimmed if len(trimmed) >= len(suffix) else name[len(name) - len(suffix) :]
 
 
+_FACILITY_TYPES = {"其他", "课堂", "食堂", "宿舍", "窗口"}
+
+
 def _named(name: str, suffix: str) -> bool:
     prefix = name[: len(name) - len(suffix)] if name.endswith(suffix) else name
     if suffix in _SELF_NAMED:
@@ -394,6 +405,8 @@ def _named(name: str, suffix: str) -> bool:
         return len(prefix) >= 2 and not _GENERIC.match(prefix)
     if suffix in _HALLS:
         return bool(prefix)
+    if len(suffix) >= 2 and _SUFFIX_TYPE.get(suffix) in _FACILITY_TYPES and (prefix or (len(suffix) >= 3 and not suffix.endswith("室"))):
+        return True  # a kind of facility names the one there is ("学生食堂", "篮球场", "实训中心")
     return bool(prefix) and not _GENERIC.match(prefix)
 
 
@@ -582,7 +595,7 @@ _COMPANION = re.compile(r"(?:跟着|跟随|随同|陪同|会同|跟|随|陪)$")
 
 # what may stand between a place and the place inside it: "桂花村防火卡口", "快递公司的员工宿舍",
 # "杨家垸村 养猪场" (no verb, no 了: "在接待室接待了黄土坡村的村民" names two places)
-_INSIDE = re.compile(r"[^\s，。；;,、：:！？!?在到去和跟与同对给从了着过]{0,8}|\s")
+_INSIDE = re.compile(rf"[^\s，。；;,、：:！？!?过{''.join(sorted(_STOP - {'的', '里'}))}]{{0,8}}|\s")
 
 
 def _head(text: str, chosen: PlaceMatch, sites: list[PlaceMatch]) -> PlaceMatch:
@@ -617,8 +630,8 @@ def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch], r
         return same.name
     if not sites and regions:
         return regions[0].name
-    if chosen is not None and chosen.named and ptype not in ("窗口", "课堂", "家庭"):
-        return chosen.name
+    if chosen is not None and chosen.named and ptype not in ("课堂", "家庭"):
+        return chosen.name  # the hall of a window, the site of a post
     return None
 
 
