@@ -11,12 +11,13 @@ from datetime import date
 
 from .classify import Classifier
 from .learn import Features, char_ngrams
-from .places import PlaceMatch
+from .places import PlaceMatch, place_cues
 from .split import Clause
 
 # how much the visit's place type may say about an item's category: a small feature value, so
 # the regularised model can lean on it only as one weak signal among the item's own words
 PLACE_TYPE_VALUE = 0.3
+PLACE_RULE_VALUE = 2.0  # the rule layer's place type, as a strong feature of the place-type model
 KEYWORD_SCALE = 0.25  # keyword taxonomy score → feature value (scores run 0–12)
 LEXICON_SCALE = 1.0  # domain lexicon words of a category found in an item → feature value, per word
 LEXICON_CAP = 4  # words counted at most per category
@@ -94,7 +95,9 @@ def clause_features(text: str, clause: Clause, index: int, first_problem: int) -
 def place_features(text: str, rule_type: str, place: str | None, places: list[PlaceMatch], profile: str) -> Features:
     """What the place-type model sees of a visit: the rule layer's verdict, the place name's and
     the other place mentions' last characters (what kind of place: …栋, …卡口, …养老院), and the
-    character 1–2-grams of the writer's opening words (where the visit is told); each also paired
+    character 1–2-grams of the writer's opening words (where the visit is told), the two characters
+    before each place (the verb: 去了, 走访, 值守), the clue families of places.place_cues (what
+    was done, whom the writer met), alone and paired with the rule verdict; each also paired
     with the profile where it matters (a 苑 is a dorm on campus, a housing estate in a town)."""
     binary = {f"rule:{rule_type}", f"prof:{profile}", f"rule:{rule_type}|{profile}"}
     if place:
@@ -103,5 +106,9 @@ def place_features(text: str, rule_type: str, place: str | None, places: list[Pl
     for p in places[:4]:
         binary.add(f"mtype:{p.place_type}")
         binary.update(f"mend:{p.name[-k:]}" for k in (1, 2) if len(p.name) >= k)
+        binary.add(f"mverb:{text[max(p.start - 2, 0) : p.start]}")  # 去了, 走访, 值守 …
+    for cue in place_cues(text):
+        binary.add(f"cue:{cue}")
+        binary.add(f"cue:{cue}|rule:{rule_type}")
     char_ngrams(text[:40], 2, prefix="o", out=binary)
-    return binary, {}
+    return binary, {f"rulew:{rule_type}": PLACE_RULE_VALUE}

@@ -33,6 +33,11 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("政务服务中心", "窗口"),
     ("便民服务中心", "窗口"),
     ("服务大厅", "窗口"),
+    ("事务大厅", "窗口"),
+    ("事务中心", "窗口"),
+    ("报销大厅", "窗口"),
+    ("办税大厅", "窗口"),
+    ("营业厅", "窗口"),
     ("办事大厅", "窗口"),
     ("政务大厅", "窗口"),
     ("服务中心", "窗口"),
@@ -135,6 +140,9 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("网吧", "企业"),
     ("商铺", "企业"),
     ("美食街", "企业"),
+    ("商场", "企业"),
+    ("商城", "企业"),
+    ("购物中心", "企业"),
     ("商业街", "企业"),
     ("步行街", "企业"),
     ("店", "企业"),
@@ -254,6 +262,8 @@ _NEEDS_PREFIX = {"村", "厂", "店", "中职", "苑", "中心", "基地", *(f"{
 _NOT_AFTER: dict[str, set[str]] = {
     "村": set("民里干委医级头口子集"),
     "中心": set("任工思内组小校幼医卫学"),
+    "店": set("员主长家"),  # 店员, 店长: people
+    "厂": set("长里房"),  # 厂长, 厂里, 厂房
     **{f"{n}中": set("午间心国文学旬") for n in "一二三四五六七八九十"},
 }
 # Suffixes that name a unique site on their own ("在体育馆", "到校医院").
@@ -286,7 +296,7 @@ _LEAD = re.compile(
     r"^(?:(?:上上|上|本|这)?(?:周|星期|礼拜)[一二三四五六日天末]|今天|昨天|前天|今早|今晚|昨晚|今日|昨日|"
     r"早上|上午|中午|下午|晚上|傍晚|早晨|凌晨|午饭|午餐|晚饭|晚餐|早餐|共餐|地点|走访|查寝|看望|值守|值班|听课|"
     r"检查|巡查|深入|来到|前往|参观|调研|座谈|一起|课间|课后|今天|当天|刚才|刚刚|开展|[0-9]+[月日号]|月|日|号|"
-    r"建议|希望|要求|担心|主要|住回|搬回|回到)+"
+    r"建议|希望|要求|担心|主要|住回|搬回|回到|一上午|一下午|一晚上|半天|一天|整天)+"
 )
 _GENERIC = re.compile(
     r"^(?:学生|女生|男生|研究生|本科生|新生|留学生|学校|校|校内|校外|本校|我校|迎新|值守|防汛|巡查|执勤|"
@@ -296,7 +306,7 @@ _GENERIC = re.compile(
 # a firm named by its brand and its trade, right after a going or at the start: "到华鑫精密回访",
 # "去绿源生物，", "天禾纺织 座谈" (the trade word is what the place is: an enterprise)
 _TRADE = re.compile(
-    r"(?:^|(?<=[到去在赴访\s，,])|(?<=[到去]了)|(?<=企业))(?P<brand>(?:(?![了的在到去和跟与同])[\u4e00-\u9fff]){2,4}?)"
+    rf"(?:^|(?<=[到去在赴访趟\s，,])|(?<=[到去]了)|(?<=企业))(?P<brand>(?:(?![{''.join(sorted(_STOP))}])[\u4e00-\u9fff]){{2,4}}?)"
     r"(?:纺织|生物|汽配|精密|光电|电子|机械|科技|食品|制药|医药|新材|材料|化工|包装|能源|电器|电气|实业|物流园|物流|"
     r"服饰|塑业|建材|重工|模具|纸业|陶瓷|光伏|制衣|鞋业|家具|农业|股份)"
     r"(?=$|[^\u4e00-\u9fff]|回访|走访|看|开展|调研|座谈|检查|慰问|参加|蹲点|了解)"
@@ -385,9 +395,15 @@ def _extend_left(text: str, start: int, limit: int = 10, words: Mapping[str, int
     return i
 
 
+# words of doing that no place name holds: a name begins after the last of them
+_INNER_VERB = re.compile(r"一起|检查|巡查|看望|走访|慰问|座谈|调研|担心|建议|希望|反映|值班|值守|召集|组织|开展|参加")
+
+
 def _trim(name: str, suffix: str = "") -> str:
     """The name without leading time and activity words; never shorter than its suffix
     ("值班室" stays 值班室)."""
+    last = max((m.end() for m in _INNER_VERB.finditer(name, 0, max(len(name) - len(suffix), 0))), default=0)
+    name = name[last:]  # "主任一起检查机电系实训室" → 机电系实训室
     trimmed = _LEAD.sub("", name)
     return trimmed if len(trimmed) >= len(suffix) else name[len(name) - len(suffix) :]
 
@@ -405,7 +421,11 @@ def _named(name: str, suffix: str) -> bool:
         return len(prefix) >= 2 and not _GENERIC.match(prefix)
     if suffix in _HALLS:
         return bool(prefix)
-    if len(suffix) >= 2 and _SUFFIX_TYPE.get(suffix) in _FACILITY_TYPES and (prefix or (len(suffix) >= 3 and not suffix.endswith("室"))):
+    if (
+        len(suffix) >= 2
+        and _SUFFIX_TYPE.get(suffix) in _FACILITY_TYPES
+        and (prefix or (len(suffix) >= 3 and not suffix.endswith("室")))
+    ):
         return True  # a kind of facility names the one there is ("学生食堂", "篮球场", "实训中心")
     return bool(prefix) and not _GENERIC.match(prefix)
 
@@ -429,8 +449,8 @@ def find_places(
         name = _trim(raw, suffix)
         if not name:
             continue
-        if name == suffix and suffix in _NEEDS_PREFIX:
-            continue
+        if name == suffix and (suffix in _NEEDS_PREFIX or suffix == "学校"):
+            continue  # a bare 学校 is the writer's own school, not a school visited
         start = m.end() - len(name)
         ptype = _SUFFIX_TYPE[suffix]
         if suffix in _COMMUNITY_FACILITY and "社区" in name[: -len(suffix)]:
@@ -526,11 +546,38 @@ def _pick_site(text: str, sites: list[PlaceMatch]) -> PlaceMatch | None:
     firsts = [
         p
         for p in sites
-        if not (_AFFILIATION.match(text, p.end) and any(q.start >= p.end and _REACHED.search(text, 0, q.start) for q in sites))
+        if not (
+            _AFFILIATION.match(text, p.end)
+            and any(q.start >= p.end and _REACHED.search(text, 0, q.start) for q in sites)
+        )
     ]
     firsts = firsts or sites
     reached = next((p for p in firsts if _REACHED.search(text, 0, p.start)), None)
     return reached or firsts[0]
+
+
+_CUES: list[tuple[str, re.Pattern[str]]] = [
+    *((f"act:{ptype}", rx) for rx, ptype in _ACTIVITY),
+    ("home", _STUDENT_HOME),
+    ("staff", _STAFF_MET),
+    ("retired", _HOME_VISIT),
+    ("farmers", _FARMERS),
+]
+_WHO = re.compile(
+    r"学生|同学|老师|教师|辅导员|家长|孩子|村民|农户|居民|业主|老人|工人|员工|职工|骑手|商户|老板|店主|患者|群众|网格员|村干部"
+)
+
+
+def place_cues(text: str) -> set[str]:
+    """Names of the clue families found in the writer's own words of `text` (before what others
+    said): "act:窗口" … (what was done there), "home" (a student's or staff home), "staff" (staff
+    met at their housing), "retired" (retired staff visited), "farmers", and "who:…" (the people
+    met: 学生, 村民, 居民, 工人 …). Features of the place-type model."""
+    cut = _CONTENT_START.search(text)
+    own = text[: cut.start()] if cut else text
+    found = {name for name, rx in _CUES if rx.search(own)}
+    found.update(f"who:{m.group(0)}" for m in _WHO.finditer(own))
+    return found
 
 
 def detect_place(
@@ -566,11 +613,13 @@ def detect_place(
         elif ptype == "社区" and _FARMERS.search(own_text):
             ptype = "农户"
     for rx, activity_type in _ACTIVITY:
-        if rx.search(text):
+        if rx.search(own_text):
             ptype = activity_type
             break
     else:
-        if _STUDENT_HOME.search(own_text) and (reported or not (chosen and chosen.place_type in ("宿舍", "食堂", "课堂"))):
+        if _STUDENT_HOME.search(own_text) and (
+            reported or not (chosen and chosen.place_type in ("宿舍", "食堂", "课堂"))
+        ):
             ptype = "家庭"
         elif ptype == "宿舍" and _STAFF_MET.search(own_text):
             ptype = "家庭"
@@ -583,7 +632,7 @@ def detect_place(
                 break
         else:
             ptype = "其他"
-    name = _pick_name(ptype, chosen, sites, regions)
+    name = _pick_name(text, ptype, chosen, sites, regions)
     if profile == "community" and ptype == "宿舍":
         if (name and _ESTATE.search(name)) or (chosen and chosen.precise and not _DORM_WORDS.search(own_text)):
             ptype = "社区"
@@ -614,11 +663,17 @@ def _head(text: str, chosen: PlaceMatch, sites: list[PlaceMatch]) -> PlaceMatch:
     return chosen
 
 
-def _pick_name(ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch], regions: list[PlaceMatch]) -> str | None:
+def _pick_name(
+    text: str, ptype: str, chosen: PlaceMatch | None, sites: list[PlaceMatch], regions: list[PlaceMatch]
+) -> str | None:
     if ptype == "家庭":
         if chosen is not None and chosen.named and chosen.place_type in ("家庭", "宿舍"):
             return chosen.name  # staff housing: 人才公寓
         village = next((p for p in sites if p.place_type in ("农户", "社区") and p.named), None)
+        home = _STUDENT_HOME.search(text)
+        town = next((p for p in regions if home and p.end <= home.start()), None)
+        if village is None and town is not None:
+            return town.name  # the student's home town: "到竹溪县中峰镇学生小罗家家访"
         return village.name if village else None
     precise = next((p for p in sites if p.precise and p.place_type == ptype), None)
     if precise:
