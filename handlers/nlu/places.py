@@ -97,6 +97,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("附小", "学校"),
     ("附中", "学校"),
     *((f"{n}中", "学校") for n in "一二三四五六七八九十"),  # 郧西县一中, 城关二中
+    *((f"{n}小", "学校") for n in "一二三四五六七八九十"),  # 实验二小
     ("幼儿园", "学校"),
     ("中职", "学校"),
     ("职校", "学校"),
@@ -252,11 +253,6 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("派出所", "其他"),
     ("活动室", "其他"),
 ]
-_SUFFIX_RX = re.compile("|".join(re.escape(s) for s, _ in sorted(_SUFFIXES, key=lambda x: -len(x[0]))))
-_SUFFIX_TYPE = dict(_SUFFIXES)
-# Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
-_INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
-_NEEDS_PREFIX = {"村", "厂", "店", "中职", "苑", "中心", "基地", *(f"{n}中" for n in "一二三四五六七八九十")}
 # what may not follow a suffix for it to be a place: 村民, 村干部, 岗位, 一中午, 中心小学 (the
 # longer name is matched by its own suffix)
 _NOT_AFTER: dict[str, set[str]] = {
@@ -265,6 +261,26 @@ _NOT_AFTER: dict[str, set[str]] = {
     "店": set("员主长家"),  # 店员, 店长: people
     "厂": set("长里房"),  # 厂长, 厂里, 厂房
     **{f"{n}中": set("午间心国文学旬") for n in "一二三四五六七八九十"},
+    **{f"{n}小": set("时学组区部孩伙姑块些点段会撮") for n in "一二三四五六七八九十"},
+}
+_SUFFIX_RX = re.compile(
+    "|".join(
+        re.escape(s) + (f"(?![{''.join(sorted(_NOT_AFTER[s]))}])" if s in _NOT_AFTER else "")
+        for s, _ in sorted(_SUFFIXES, key=lambda x: -len(x[0]))
+    )
+)
+_SUFFIX_TYPE = dict(_SUFFIXES)
+# Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
+_INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
+_NEEDS_PREFIX = {
+    "村",
+    "厂",
+    "店",
+    "中职",
+    "苑",
+    "中心",
+    "基地",
+    *(f"{n}{k}" for n in "一二三四五六七八九十" for k in "中小"),
 }
 # Suffixes that name a unique site on their own ("在体育馆", "到校医院").
 # a service hall names a site even with generic words before it ("学生服务大厅")
@@ -408,6 +424,8 @@ def _trim(name: str, suffix: str = "") -> str:
     return trimmed if len(trimmed) >= len(suffix) else name[len(name) - len(suffix) :]
 
 
+# a count or a pointer right before a name: "3个在建工地", "这家面馆" name no particular site
+_COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十几多]+|某|这|那|各)(?:个|家|所|座|处)$")
 _FACILITY_TYPES = {"其他", "课堂", "食堂", "宿舍", "窗口"}
 
 
@@ -442,22 +460,22 @@ def find_places(
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
     for m in _SUFFIX_RX.finditer(text):
         suffix = m.group(0)
-        if text[m.end() : m.end() + 1] in _NOT_AFTER.get(suffix, ()):
-            continue
         begin = _extend_left(text, m.start(), words=words)
-        raw = text[begin : m.end()]
+        end = m.end() + (suffix.endswith("点") and text[m.end() : m.end() + 1] == "位")  # 降温点位
+        raw = text[begin:end]
         name = _trim(raw, suffix)
         if not name:
             continue
         if name == suffix and (suffix in _NEEDS_PREFIX or suffix == "学校"):
             continue  # a bare 学校 is the writer's own school, not a school visited
-        start = m.end() - len(name)
+        start = end - len(name)
         ptype = _SUFFIX_TYPE[suffix]
         if suffix in _COMMUNITY_FACILITY and "社区" in name[: -len(suffix)]:
             ptype = "社区"  # a 社区's own centre or activity room is the 社区
         elif ptype == "课堂" and "校外" in name:
             ptype = "企业"  # an off-campus training base is a host firm
-        out.append(PlaceMatch(start, m.end(), name, ptype, _named(name, suffix)))
+        named = _named(name[: len(name) - (end - m.end())], suffix) and not _COUNTED.search(text, 0, start)
+        out.append(PlaceMatch(start, end, name, ptype, named))
     for m in _TRADE.finditer(text):
         brand = m.group("brand")
         if not _GENERIC.match(brand) and not any(ch in _STOP for ch in brand):
@@ -632,6 +650,8 @@ def detect_place(
                 break
         else:
             ptype = "其他"
+    if reported and ptype == "家庭":
+        chosen = None  # the home is the place; what the family said names no place
     name = _pick_name(text, ptype, chosen, sites, regions)
     if profile == "community" and ptype == "宿舍":
         if (name and _ESTATE.search(name)) or (chosen and chosen.precise and not _DORM_WORDS.search(own_text)):

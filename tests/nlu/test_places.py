@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from handlers.nlu.places import detect_place
+from handlers.nlu.places import detect_place, place_cues
 from handlers.nlu.split import normalize
 
 
@@ -102,3 +102,139 @@ def test_a_trade_word_inside_other_words_names_no_firm():
 def test_a_place_name_may_begin_with_a_function_character(parser, text, place):
     visit = parser.parse(text, date(2026, 11, 20), "community").visit
     assert visit is not None and visit.place == place
+
+
+# --- issue 9, held out: what the place is, whom the writer met, what was done there ------------
+
+
+def _place(text: str, profile: str) -> tuple[str, str | None]:
+    return detect_place(normalize(text), profile=profile)
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "ptype", "place"),
+    [
+        # the head of a place phrase is its last place noun; the name keeps the whole phrase
+        ("今天在城关二小门口的护学岗值勤，接孩子的车停得很乱", "community", "点位", "城关二小门口的护学岗"),
+        ("中午到光谷园四期工地防暑降温点位检查", "community", "点位", "光谷园四期工地防暑降温点位"),
+        ("去了青山社区的苗木种植基地，老板说苗子卖不动", "community", "企业", "青山社区的苗木种植基地"),
+        ("今天 去 李家湾村 养鸡场 看了下", "community", "企业", "李家湾村 养鸡场"),
+        ("去了社区里的红星幼儿园，和两位老师聊了聊", "community", "学校", "红星幼儿园"),
+        # a village's land and its clinic are no household
+        ("周六去了石门村后山看偷倒的垃圾", "community", "其他", "石门村后山"),
+        ("顺路去桃花村卫生室看了一下药柜", "community", "其他", "桃花村卫生室"),
+        # two places joined by a verb are two places: the first is where the writer was
+        ("在镇信访接待室接待了柳树村的两名村民", "community", "其他", "镇信访接待室"),
+    ],
+)
+def test_the_head_of_a_place_phrase_is_its_last_place_noun(text, profile, ptype, place):
+    assert _place(text, profile) == (ptype, place)
+
+
+@pytest.mark.parametrize(
+    ("text", "ptype"),
+    [
+        # staff housing is where staff families live
+        ("到教工宿舍区看望了两户老教授，楼里没有电梯", "家庭"),
+        ("今天去人才公寓走访，几位青年博士说厨房太小", "家庭"),
+        ("到西区公寓看望了3位新来的外籍教师", "家庭"),
+        ("看望了离休干部、退休教师陈老师，老人身体还好", "家庭"),
+        # the same housing with students met is a dorm visit
+        ("到西区公寓看望了3位生病的同学", "宿舍"),
+    ],
+)
+def test_who_the_writer_met_decides(text, ptype):
+    assert _place(text, "campus")[0] == ptype
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "ptype"),
+    [
+        ("今天去县福利院看望孩子们，护理员人手紧", "community", "其他"),
+        ("到区残联康复中心陪两名残疾人做鉴定", "community", "其他"),
+        ("到园区党群服务中心开了个企业座谈会", "community", "其他"),
+        ("到桂花社区党群服务中心看了新装修的活动室", "community", "社区"),
+        ("今天去滨江新城二期工地排查欠薪", "community", "其他"),
+        ("下午去化学实验中心和实验员座谈", "campus", "课堂"),
+        ("去美院的陶艺工作室转了转，窑炉排烟不好", "campus", "课堂"),
+        ("周六去了数控大赛集训室，学生练到晚上十点", "campus", "课堂"),
+        ("到南漳县职教中心送教，学生基础薄", "campus", "学校"),
+        ("到房县一中宣讲招生政策", "campus", "学校"),
+        ("昨晚参加了会计2402班的班会，同学们说评优不透明", "campus", "课堂"),
+        ("到酒店专业的校外实训基地看了看实习的学生", "campus", "企业"),
+        ("在老街的李记面馆和老板聊了聊，围挡影响生意", "community", "企业"),
+        ("到新华商场走访，店员说节日加班没有加班费", "community", "企业"),
+        ("今天去财务处报账，顺便体验一下报销流程", "campus", "窗口"),
+    ],
+)
+def test_institutions_and_workplaces_by_their_head_noun(text, profile, ptype):
+    assert _place(text, profile)[0] == ptype
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "ptype"),
+    [
+        ("30号在柳树村防汛值守，水位平稳", "community", "点位"),  # a post in a village
+        ("上午在临江社区，反诈宣传点位摆了个摊", "community", "点位"),
+        ("到城北的长青社区走访，走了4户菜农，都说大棚减产", "community", "农户"),  # who was met
+        ("今天网格巡查，8栋三单元楼道里堆了杂物", "community", "社区"),  # a town's block is no dorm
+        ("周三晚上去了竹园8栋，两个寝室在用大功率电器", "campus", "宿舍"),
+        ("晚自习去教五楼巡了巡，几间教室灯管闪", "campus", "课堂"),
+        ("去看了老校区的翠柏楼，住在这栋的同学说下雨跳闸", "campus", "宿舍"),
+        # the people a place houses are not where they were met
+        ("中午约了竹园3栋4个寝室长在二食堂一起吃饭", "campus", "食堂"),
+        # a place only in what others said is no place visited
+        ("今天去学生小吴家走访，家长主要担心复学以后住回宿舍不适应", "campus", "家庭"),
+    ],
+)
+def test_what_was_done_and_who_was_met_there(text, profile, ptype):
+    assert _place(text, profile)[0] == ptype
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "place"),
+    [
+        ("在实验楼值班室坐了一晚上", "campus", "实验楼值班室"),  # 值班 is the room's name here
+        ("康宁小区5栋楼上空调滴水，两家吵到社区来了，上门调解", "community", "康宁小区"),
+        ("今天跟街道一起去青龙山高新区光谷园三期工地讨薪", "community", "青龙山高新区光谷园三期工地"),
+        ("下午去了机械系，老师们说作弊多，建议考场装屏蔽仪", "campus", None),
+        ("今天去学生小吴家走访，家长主要担心复学以后住回宿舍不适应", "campus", None),
+        ("到安远县龙布镇学生小陈家家访，家里四口人", "campus", "安远县"),
+        ("今天跟实训中心主任一起检查电工实训室的灭火器", "campus", "电工实训室"),
+        ("今天在学生事务大厅坐了半天窗口，来了十几个同学", "campus", "学生事务大厅"),
+        ("昨天中午在学生食堂跟几个同学吃饭", "campus", "学生食堂"),
+        ("走访了县里的某职教中心，老师说课程重复", "campus", None),
+    ],
+)
+def test_the_place_name_is_the_place_written(text, profile, place):
+    got = _place(text, profile)[1]
+    if place is None:
+        assert got is None
+    else:
+        assert got is not None and place in got
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("本周一在大学生就业指导中心坐窗口，接待毕业生", "大学生就业指导中心"),  # 就业 is a word here
+        ("上周五到和谐里小区走访", "和谐里小区"),  # …里 names a city block
+        ("今天在县信访接待中心值了一天班", "县信访接待中心"),  # 信访 is no going word
+    ],
+)
+def test_a_name_runs_through_words_that_hold_a_function_character(parser, text, place):
+    visit = parser.parse(text, date(2026, 11, 20), "campus").visit
+    assert visit is not None and visit.place is not None and place in visit.place
+
+
+def test_a_counted_site_names_no_particular_one(parser):
+    visit = parser.parse("今天去辖区3个在建工地转了转", date(2026, 11, 20), "community").visit
+    assert visit is not None and visit.place is None
+
+
+def test_place_cues_name_what_was_done_and_whom_the_writer_met():
+    cues = place_cues(normalize("今天到人才公寓看望了2位外籍教师，他们反映厨房太小"))
+    assert {"staff", "who:教师"} <= cues
+    assert "act:窗口" in place_cues(normalize("在政务服务中心坐窗口走流程"))
+    # what others said is not what the writer did
+    assert "act:课堂" not in place_cues(normalize("去老年活动中心讲反诈，老人说楼下天天有人让去听课"))
