@@ -198,6 +198,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("村部", "其他"),
     ("电商服务站", "其他"),
     ("接待室", "其他"),
+    ("现场", "其他"),  # bare: the scene of a reported problem (招聘会现场 is named by its head)
     ("咨询室", "其他"),
     ("工作站", "其他"),
     ("中心", "其他"),  # any other centre is an office or institution (就业指导中心, 康复中心)
@@ -466,6 +467,8 @@ def find_places(
         name = _trim(raw, suffix)
         if not name:
             continue
+        if suffix == "现场" and name != suffix:
+            continue  # "招聘会现场", "征收现场": the place before it says what the scene is
         if name == suffix and (suffix in _NEEDS_PREFIX or suffix == "学校"):
             continue  # a bare 学校 is the writer's own school, not a school visited
         start = end - len(name)
@@ -574,6 +577,11 @@ def _pick_site(text: str, sites: list[PlaceMatch]) -> PlaceMatch | None:
     return reached or firsts[0]
 
 
+# the writer's own going, even after what others said: "村民打电话说…，我周六顺路去花园村卫生室看了一下"
+# (not sending or taking someone: "我让他去心理中心看看", "我陪她去派出所")
+_I_WENT = re.compile(r"我[^，。；;！？!?让叫请要帮给劝建议陪带他她们]{0,8}?(?:去了|去|到了|到|来到|前往)\s*$")
+
+
 _CUES: list[tuple[str, re.Pattern[str]]] = [
     *((f"act:{ptype}", rx) for rx, ptype in _ACTIVITY),
     ("home", _STUDENT_HOME),
@@ -619,7 +627,10 @@ def detect_place(
     sites = [p for p in own if not p.region]
     sites = [p for p in sites if not _COMPANION.search(text, 0, p.start)] or sites
     regions = [p for p in own if p.region]
-    chosen = _pick_site(text, sites) or (regions[0] if regions else None)
+    mine = next((p for p in matches if not p.region and _I_WENT.search(text, 0, p.start)), None)
+    chosen = mine or _pick_site(text, sites) or (regions[0] if regions else None)
+    if mine is not None and mine not in sites:
+        sites = [mine, *sites]
     if chosen is not None and not chosen.region:
         chosen = _head(text, chosen, sites)
     ptype = chosen.place_type if chosen else None

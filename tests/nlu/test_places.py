@@ -185,6 +185,11 @@ def test_institutions_and_workplaces_by_their_head_noun(text, profile, ptype):
         ("中午约了竹园3栋4个寝室长在二食堂一起吃饭", "campus", "食堂"),
         # a place only in what others said is no place visited
         ("今天去学生小吴家走访，家长主要担心复学以后住回宿舍不适应", "campus", "家庭"),
+        # the writer's own going, even after what others said, is where the visit was
+        ("上周有村民打电话说村卫生室的药过期了，我周日顺路去青石村卫生室看了看", "community", "其他"),
+        ("居民在留言板说路灯坏了半个月，今晚我和城管去现场看了", "community", "其他"),
+        # sending or taking someone elsewhere is not going there
+        ("下午去竹园6栋看了几个考研的同学，有个同学失眠，我让他明天去心理中心看看", "campus", "宿舍"),
     ],
 )
 def test_what_was_done_and_who_was_met_there(text, profile, ptype):
