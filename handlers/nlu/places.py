@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 PLACE_TYPES = ("宿舍", "食堂", "课堂", "家庭", "农户", "学校", "企业", "点位", "社区", "窗口", "其他")
 
@@ -264,12 +265,34 @@ _NOT_AFTER: dict[str, set[str]] = {
     **{f"{n}中": set("午间心国文学旬") for n in "一二三四五六七八九十"},
     **{f"{n}小": set("时学组区部孩伙姑块些点段会撮") for n in "一二三四五六七八九十"},
 }
-_SUFFIX_RX = re.compile(
-    "|".join(
-        re.escape(s) + (f"(?![{''.join(sorted(_NOT_AFTER[s]))}])" if s in _NOT_AFTER else "")
-        for s, _ in sorted(_SUFFIXES, key=lambda x: -len(x[0]))
-    )
-)
+
+
+def _literal_trie(words: list[str], not_after: Mapping[str, set[str]]) -> re.Pattern[str]:
+    """One pattern matching any of `words`, longest first at a position, shaped as a trie (as
+    fast as a short alternation however many words); a word in `not_after` does not match
+    before one of its characters."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = word
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        word = node.get("")
+        tail = f"(?![{''.join(sorted(not_after[word]))}])" if word in not_after else ""
+        if not alts:
+            return tail
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if word is None:
+            return body
+        return f"(?:{body}|{tail})" if tail else f"(?:{body})?"
+
+    return re.compile(build(trie))
+
+
+_SUFFIX_RX = _literal_trie([s for s, _ in _SUFFIXES], _NOT_AFTER)
 _SUFFIX_TYPE = dict(_SUFFIXES)
 # Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
 _INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
@@ -335,8 +358,9 @@ _BUILDING = re.compile(
 )
 _BUILDING_VERBS = set("巡查扫爬跳进出")
 _BUILDING_PARTS = set("栋道梯层")
+_TEACHING = re.compile(r"教[一二三四五六七八九十0-9]+")
 _LIVED_IN = re.compile(r"住(?:在|的|着)|寝室|宿舍楼|床位|查寝")
-_GATE = re.compile(r"(?<![\u4e00-\u9fff])?[东南西北正大校][门](?!口的?[^岗])")
+_GATE = re.compile(r"[东南西北正大校]门(?!口的?[^岗])")
 _REGION = re.compile(
     rf"(?<=[去到在赴访])(?:(?![{''.join(sorted(_STOP))}])[\u4e00-\u9fff]){{2,6}}?(?:开发区|高新区|园区|新区|镇|街道|乡|县)"
 )
@@ -419,13 +443,15 @@ _INNER_VERB = re.compile(r"一起|检查|巡查|看望|走访|慰问|座谈|调�
 def _trim(name: str, suffix: str = "") -> str:
     """The name without leading time and activity words; never shorter than its suffix
     ("值班室" stays 值班室)."""
-    last = max((m.end() for m in _INNER_VERB.finditer(name, 0, max(len(name) - len(suffix), 0))), default=0)
-    name = name[last:]  # "主任一起检查机电系实训室" → 机电系实训室
+    if len(name) - len(suffix) >= 4:  # room for a verb and a name before the suffix
+        last = max((m.end() for m in _INNER_VERB.finditer(name, 0, len(name) - len(suffix))), default=0)
+        name = name[last:]  # "主任一起检查机电系实训室" → 机电系实训室
     trimmed = _LEAD.sub("", name)
     return trimmed if len(trimmed) >= len(suffix) else name[len(name) - len(suffix) :]
 
 
 # a count or a pointer right before a name: "3个在建工地", "这家面馆" name no particular site
+_COUNTERS = set("个家所座处某")
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十几多]+|某|这|那|各)(?:个|家|所|座|处)$")
 _FACILITY_TYPES = {"其他", "课堂", "食堂", "宿舍", "窗口"}
 
@@ -477,7 +503,8 @@ def find_places(
             ptype = "社区"  # a 社区's own centre or activity room is the 社区
         elif ptype == "课堂" and "校外" in name:
             ptype = "企业"  # an off-campus training base is a host firm
-        named = _named(name[: len(name) - (end - m.end())], suffix) and not _COUNTED.search(text, 0, start)
+        counted = text[start - 1 : start] in _COUNTERS and _COUNTED.search(text, max(start - 6, 0), start)
+        named = _named(name[: len(name) - (end - m.end())], suffix) and not counted
         out.append(PlaceMatch(start, end, name, ptype, named))
     for m in _TRADE.finditer(text):
         brand = m.group("brand")
@@ -488,7 +515,7 @@ def find_places(
         body = name.split("楼")[0]
         if text[m.end() : m.end() + 1] in _BUILDING_PARTS or body.endswith(("栋", "幢", "单元", "层")):
             continue  # 楼道, 楼栋长, 2栋楼上, 二单元楼: a part of a block, no building's name
-        teaching = re.fullmatch(r"教[一二三四五六七八九十0-9]+", body) is not None  # 教三楼
+        teaching = _TEACHING.fullmatch(body) is not None  # 教三楼
         if not body or (body[-1] in "0123456789一二三四五六七八九十几" and not teaching):
             continue
         if body in ("宿舍", "教学", "实验"):
@@ -538,6 +565,13 @@ _ESTATE = re.compile(r"[苑园](?:小区)?$")
 _DORM_WORDS = re.compile(r"公寓|宿舍|寝室")
 # a going word right before a place: the writer was there ("去花园村卫生室", "在北门值守")
 _REACHED = re.compile(r"(?:去|到|在|赴|前往|来到|走访|回访|看望|慰问|巡查|检查|查|进|去了|到了|进了|访了)\s*$")
+
+
+def _reached(text: str, at: int) -> bool:
+    """Whether a going word ends right before offset `at` (a short window: the pattern is anchored)."""
+    return _REACHED.search(text, max(at - 4, 0), at) is not None
+
+
 # a place right before the people it houses names who they are, not where they were met:
 # "召集了兰苑2栋3个寝室长在南苑食堂吃饭"
 _AFFILIATION = re.compile(
@@ -567,13 +601,10 @@ def _pick_site(text: str, sites: list[PlaceMatch]) -> PlaceMatch | None:
     firsts = [
         p
         for p in sites
-        if not (
-            _AFFILIATION.match(text, p.end)
-            and any(q.start >= p.end and _REACHED.search(text, 0, q.start) for q in sites)
-        )
+        if not (_AFFILIATION.match(text, p.end) and any(q.start >= p.end and _reached(text, q.start) for q in sites))
     ]
     firsts = firsts or sites
-    reached = next((p for p in firsts if _REACHED.search(text, 0, p.start)), None)
+    reached = next((p for p in firsts if _reached(text, p.start)), None)
     return reached or firsts[0]
 
 
@@ -623,11 +654,13 @@ def detect_place(
     own = [p for p in matches if not cut or p.end <= cut.start()]
     reported = not own  # places only in what others said: where the writer went only when reached
     if reported:
-        own = [p for p in matches if _REACHED.search(text, 0, p.start)] or matches
+        own = [p for p in matches if _reached(text, p.start)] or matches
     sites = [p for p in own if not p.region]
     sites = [p for p in sites if not _COMPANION.search(text, 0, p.start)] or sites
     regions = [p for p in own if p.region]
-    mine = next((p for p in matches if not p.region and _I_WENT.search(text, 0, p.start)), None)
+    mine = None
+    if "我" in text:
+        mine = next((p for p in matches if not p.region and _I_WENT.search(text, max(p.start - 12, 0), p.start)), None)
     chosen = mine or _pick_site(text, sites) or (regions[0] if regions else None)
     if mine is not None and mine not in sites:
         sites = [mine, *sites]
