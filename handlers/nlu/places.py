@@ -280,8 +280,8 @@ def _literal_trie(words: list[str], not_after: Mapping[str, set[str]]) -> re.Pat
 
     def build(node: dict[str, Any]) -> str:
         alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        word = node.get("")
-        tail = f"(?![{''.join(sorted(not_after[word]))}])" if word in not_after else ""
+        word: str | None = node.get("")
+        tail = f"(?![{''.join(sorted(not_after[word]))}])" if word is not None and word in not_after else ""
         if not alts:
             return tail
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
