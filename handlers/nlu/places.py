@@ -28,6 +28,12 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("物业服务中心", "社区"),
     ("党群服务中心", "其他"),  # a 社区's own centre is the 社区 (see _OWNED_BY_COMMUNITY)
     ("片区", "社区"),
+    # housing estates are named …花园, …家园, …华庭 as often as …小区
+    ("花园", "社区"),
+    ("家园", "社区"),
+    ("嘉园", "社区"),
+    ("华庭", "社区"),
+    ("公馆", "社区"),
     ("学生社区", "宿舍"),  # a campus "一站式学生社区" lives in the dorm blocks
     ("社区卫生服务中心", "其他"),
     ("卫生服务中心", "其他"),
@@ -204,8 +210,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("工作站", "其他"),
     ("中心", "其他"),  # any other centre is an office or institution (就业指导中心, 康复中心)
     ("后山", "其他"),  # a village's land is no household
-    ("河道", "其他"),
-    ("河堤", "其他"),
+    ("公园", "其他"),
     ("水库", "其他"),
     ("水塘", "其他"),
     ("垃圾点", "其他"),
@@ -261,6 +266,8 @@ _NOT_AFTER: dict[str, set[str]] = {
     "村": set("民里干委医级头口子集"),
     "中心": set("任工思内组小校幼医卫学"),
     "店": set("员主长家"),  # 店员, 店长: people
+    "花园": set("村路街"),
+    "家园": set("村路街"),
     "厂": set("长里房"),  # 厂长, 厂里, 厂房
     **{f"{n}中": set("午间心国文学旬") for n in "一二三四五六七八九十"},
     **{f"{n}小": set("时学组区部孩伙姑块些点段会撮") for n in "一二三四五六七八九十"},
@@ -297,6 +304,11 @@ _SUFFIX_TYPE = dict(_SUFFIXES)
 # Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
 _INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
 _NEEDS_PREFIX = {
+    "花园",
+    "家园",
+    "嘉园",
+    "华庭",
+    "公馆",
     "村",
     "厂",
     "店",
@@ -352,6 +364,8 @@ _TRADE = re.compile(
     r"(?=$|[^\u4e00-\u9fff]|回访|走访|看|开展|调研|座谈|检查|慰问|参加|蹲点|了解)"
 )
 _DORM = re.compile(r"(?:[\u4e00-\u9fff](?:园|苑|斋|区|舍))?[0-9一二三四五六七八九十]{1,3}(?:栋|幢|号楼|号公寓|舍)")
+# a campus dorm quarter named for a plant: 梅园, 竹园, 紫荆园 (a …园村 or …园小区 is a village or an estate)
+_GARDEN = re.compile(r"(?:紫荆|丁香|海棠|芙蓉|杜鹃|玉兰|[梅兰竹菊松柏桃李杏荷桂枫樱榕槐柳椿橘榴])园(?![村路街区小社])")
 _DORM_LIST = re.compile(rf"{_DORM.pattern}(?:\s*[、和及与]\s*{_DORM.pattern})+")
 _BUILDING = re.compile(
     r"[\u4e00-\u9fff]{1,3}楼(?:[A-Za-z][0-9]{2,4}|[A-Za-z]座|[A-Za-z]区|[0-9]{3,4}|[东西南北][区侧]|[一二三四五六七八九]区)?"
@@ -485,6 +499,9 @@ def find_places(
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
     for m in _DORM.finditer(text):
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
+    for m in _GARDEN.finditer(text):
+        if m.start() == 0 or not "\u4e00" <= text[m.start() - 1] <= "\u9fff" or text[m.start() - 1] in _STOP:
+            out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True))
     for m in _SUFFIX_RX.finditer(text):
         suffix = m.group(0)
         begin = _extend_left(text, m.start(), words=words)
@@ -547,7 +564,7 @@ _ACTIVITY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"听课|进课堂|随堂|听了.{0,12}课|班会"), "课堂"),
 ]
 _FALLBACK: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"值守|值班|执勤|巡逻|站岗|点位|岗位值|志愿服务"), "点位"),
+    (re.compile(r"值守|值班|执勤|巡逻|站岗|点位|岗位值|志愿服务|劝导|疏导|护学|防汛|巡堤|巡河"), "点位"),
     (re.compile(r"查寝|进宿舍|寝室|宿舍"), "宿舍"),
     (re.compile(r"共餐|吃饭|午饭|午餐|晚饭|晚餐|早餐|食堂"), "食堂"),
     (re.compile(r"课堂|听课|教室"), "课堂"),

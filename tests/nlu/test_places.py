@@ -175,6 +175,9 @@ def test_institutions_and_workplaces_by_their_head_noun(text, profile, ptype):
     ("text", "profile", "ptype"),
     [
         ("30号在柳树村防汛值守，水位平稳", "community", "点位"),  # a post in a village
+        ("今天沿着江堤巡查防汛，水位平稳", "community", "点位"),  # a flood watch names no site
+        ("下午去了翠湖花园，几位业主说车库漏水", "community", "社区"),  # an estate is named …花园 too
+        ("去桂园看了看，留校的同学说空调坏了", "campus", "宿舍"),  # a campus quarter named for a plant
         ("上午在临江社区，反诈宣传点位摆了个摊", "community", "点位"),
         ("到城北的长青社区走访，走了4户菜农，都说大棚减产", "community", "农户"),  # who was met
         ("今天网格巡查，8栋三单元楼道里堆了杂物", "community", "社区"),  # a town's block is no dorm
