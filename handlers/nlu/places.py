@@ -138,7 +138,10 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("种植基地", "企业"),
     ("养殖基地", "企业"),
     ("孵化基地", "企业"),
-    ("基地", "企业"),
+    ("教育基地", "其他"),  # a memorial or study base is a visit venue, not an employer
+    ("实践基地", "其他"),
+    ("研学基地", "其他"),
+    ("基地", "企业"),  # 蔬菜基地, 茶叶基地: a farm business
     ("配送站", "企业"),
     ("加油站", "企业"),
     ("面馆", "企业"),
@@ -510,8 +513,8 @@ def find_places(
         name = _trim(raw, suffix)
         if not name:
             continue
-        if suffix == "现场" and name != suffix:
-            continue  # "招聘会现场", "征收现场": the place before it says what the scene is
+        if suffix == "现场" and (name != suffix or not _reached(text, end - len(name))):
+            continue  # "招聘会现场": the place before it says what the scene is; "现场协调" is no going
         if name == suffix and (suffix in _NEEDS_PREFIX or suffix == "学校"):
             continue  # a bare 学校 is the writer's own school, not a school visited
         start = end - len(name)
