@@ -676,7 +676,7 @@ def detect_place(
     if reported:
         own = [p for p in matches if _reached(text, p.start)] or matches
     sites = [p for p in own if not p.region]
-    sites = [p for p in sites if not _COMPANION.search(text, 0, p.start)] or sites
+    sites = [p for p in sites if not _COMPANION.search(text, max(p.start - 2, 0), p.start)] or sites
     regions = [p for p in own if p.region]
     mine = None
     if "我" in text:
