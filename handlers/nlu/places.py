@@ -502,7 +502,7 @@ def find_places(
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
     for m in _DORM.finditer(text):
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
-    for m in _GARDEN.finditer(text):
+    for m in _GARDEN.finditer(text) if "园" in text else ():
         if m.start() == 0 or not "\u4e00" <= text[m.start() - 1] <= "\u9fff" or text[m.start() - 1] in _STOP:
             out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True))
     for m in _SUFFIX_RX.finditer(text):
