@@ -28,6 +28,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("物业服务中心", "社区"),
     ("党群服务中心", "其他"),  # a 社区's own centre is the 社区 (see _OWNED_BY_COMMUNITY)
     ("片区", "社区"),
+    ("巷", "社区"),  # 桂花巷: a city lane
     # housing estates are named …花园, …家园, …华庭 as often as …小区
     ("花园", "社区"),
     ("家园", "社区"),
@@ -48,6 +49,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("办事大厅", "窗口"),
     ("政务大厅", "窗口"),
     ("服务中心", "窗口"),
+    ("服务站", "窗口"),  # a service station has a counter (养老, 卫生, 志愿 ones are named above)
     ("窗口", "窗口"),
     # staff housing is where staff families live: a visit there is a home visit
     ("教工宿舍区", "家庭"),
@@ -143,6 +145,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("研学基地", "其他"),
     ("基地", "企业"),  # 蔬菜基地, 茶叶基地: a farm business
     ("配送站", "企业"),
+    ("粮站", "企业"),
     ("加油站", "企业"),
     ("面馆", "企业"),
     ("餐馆", "企业"),
@@ -188,6 +191,13 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("志愿岗", "点位"),
     ("护学岗", "点位"),
     ("护校岗", "点位"),
+    ("巡逻岗", "点位"),
+    ("巡逻点", "点位"),
+    ("疏导点", "点位"),
+    ("消毒点", "点位"),
+    ("值班点", "点位"),
+    ("救助点", "点位"),
+    ("哨点", "点位"),
     ("值守岗", "点位"),
     ("值勤岗", "点位"),
     ("交通岗", "点位"),
@@ -307,6 +317,7 @@ _SUFFIX_TYPE = dict(_SUFFIXES)
 # Single-character suffixes are names only with a real prefix ("张湾村", "锦华服装厂").
 _INDEFINITE = re.compile(r"(?:一|几|这|那|多|两|各|[0-9三四五六七八九十]+)(?:家|个|所|座|处)|某")
 _NEEDS_PREFIX = {
+    "巷",
     "花园",
     "家园",
     "嘉园",
@@ -407,7 +418,7 @@ class PlaceMatch:
 _NAME_BEFORE = set("镇乡县市区村")  # a region that may stand before a place's own name: 城关镇|向阳社区
 
 
-_COMMUNITY_FACILITY = {"党群服务中心", "活动中心", "活动室", "中心", "工作站"}
+_COMMUNITY_FACILITY = {"党群服务中心", "活动中心", "活动室", "中心", "工作站", "服务站"}
 _WEAK_STOP = set("就里有个看听说讲吃坐做是都也还很又再先离想请")  # no going word, no preposition
 _VISIT_VERB_HEAD = set("走回拜家来探寻出到互造")
 
@@ -520,7 +531,8 @@ def find_places(
         start = end - len(name)
         ptype = _SUFFIX_TYPE[suffix]
         if suffix in _COMMUNITY_FACILITY and "社区" in name[: -len(suffix)]:
-            ptype = "社区"  # a 社区's own centre or activity room is the 社区
+            # a 社区's own centre or station is the 社区; a campus 学生社区 lives in the dorm blocks
+            ptype = "宿舍" if "学生社区" in name else "社区"
         elif ptype == "课堂" and "校外" in name:
             ptype = "企业"  # an off-campus training base is a host firm
         counted = text[start - 1 : start] in _COUNTERS and _COUNTED.search(text, max(start - 6, 0), start)
@@ -584,7 +596,7 @@ _ESTATE = re.compile(r"[苑园](?:小区)?$")
 # what says a residential block is a dorm (in a town a bare "7栋" is a housing block)
 _DORM_WORDS = re.compile(r"公寓|宿舍|寝室")
 # a going word right before a place: the writer was there ("去花园村卫生室", "在北门值守")
-_REACHED = re.compile(r"(?:去|到|在|赴|前往|来到|走访|回访|看望|慰问|巡查|检查|查|进|去了|到了|进了|访了)\s*$")
+_REACHED = re.compile(r"(?:去|到|在|赴|前往|来到|走访|回访|看望|慰问|巡查|检查|查|进|去了|到了|进了|访了|趟)\s*$")
 
 
 def _reached(text: str, at: int) -> bool:

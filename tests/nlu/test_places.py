@@ -154,6 +154,9 @@ def test_who_the_writer_met_decides(text, ptype):
         ("到区残联康复中心陪两名残疾人做鉴定", "community", "其他"),
         ("到园区党群服务中心开了个企业座谈会", "community", "其他"),
         ("到桂花社区党群服务中心看了新装修的活动室", "community", "社区"),
+        ("到长江社区就业服务站看了看，在推宝妈岗", "community", "社区"),
+        ("今天在镇就业服务站坐窗口，来咨询的多是返乡的", "community", "窗口"),
+        ("到镇粮站看秋粮收购，种粮大户说压价", "community", "企业"),
         ("今天去滨江新城二期工地排查欠薪", "community", "其他"),
         ("下午去化学实验中心和实验员座谈", "campus", "课堂"),
         ("去美院的陶艺工作室转了转，窑炉排烟不好", "campus", "课堂"),
@@ -212,6 +215,9 @@ def test_what_was_done_and_who_was_met_there(text, profile, ptype):
         ("今天在学生事务大厅坐了半天窗口，来了十几个同学", "campus", "学生事务大厅"),
         ("昨天中午在学生食堂跟几个同学吃饭", "campus", "学生食堂"),
         ("走访了县里的某职教中心，老师说课程重复", "campus", None),
+        ("清明在北山公墓交通疏导点值守了三天", "community", "北山公墓交通疏导点"),
+        ("下午去了趟丁香苑，王奶奶说前几天在小区门口被骗了", "community", "丁香苑"),  # 去了趟: gone to
+        ("今天去看了槐树巷的李爷爷，一个人住", "community", "槐树巷"),
     ],
 )
 def test_the_place_name_is_the_place_written(text, profile, place):
