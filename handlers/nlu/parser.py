@@ -283,14 +283,16 @@ class Parser:
         own_dates = [d for pos, d in dates if pos < len(own)]
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
+        usage = bool(intents.HELP.search(text))  # how to use the bot, not what it holds
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),
             "resolve": intents.is_resolve(text),
             "ref": ref is not None,
             "done": bool(intents.RESOLVED.search(text)),
-            "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
+            "query": not usage
+            and (intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text))),
             "future": intents.is_future_or_notice(text),
-            "help": bool(intents.HELP.search(text)),
+            "help": usage,
             "visit": intents.has_visit(
                 own if relay else text, bool(own_dates), [p for p in places if p.end <= len(own)] if relay else places
             ),
@@ -317,6 +319,8 @@ class Parser:
                 continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
                 continue  # "3栋热水已解决" states a result, it asks nothing
+            if label == "query" and not sig.flags["query"] and (sig.flags["help"] or sig.flags["future"]):
+                continue  # "走访记录可以补录吗" asks how to use the bot; "下周计划去…" is a plan
             return label
         return "other"
 

@@ -238,3 +238,17 @@ async def test_results_and_reasons_are_stored_as_typed(dispatcher, db):
     await say(dispatcher, "zhang", "办结 #1 已更换热水循环泵，同学们说好了（试过三次）")
     (item, _) = await items(db)
     assert item.result == "已更换热水循环泵，同学们说好了（试过三次）"
+
+
+async def test_questions_about_using_the_bot_get_an_answer_and_record_nothing(dispatcher, db):
+    reply = await say(dispatcher, "zhang", "请问上周的走访可以补录吗")
+    assert reply == (
+        "可以补录：直接发走访内容并写上日期，例如「上周三去了梅园3栋，……」或「11月20日去了……」，"
+        "走访按您写的日期计入当月。"
+    )
+    reply = await say(dispatcher, "zhang", "怎么删除发错的问题")
+    assert reply == (
+        "刚发的记录回复「撤销」即可撤回；已记录的问题回复「作废 #编号 原因」删除（记错或重复的不再计入清单）。"
+    )
+    assert "不用每周上报" in await say(dispatcher, "zhang", "寒假期间还要每周报走访吗？")
+    assert await count(db, Visit) == 0 and await count(db, Item) == 0

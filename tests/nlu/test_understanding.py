@@ -118,12 +118,29 @@ def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
         "转一个12345的单子：小区门口的路灯坏了一个月了",
         "学生会收集上来的：图书馆三楼的空调一直不制冷",
         "一位老师在接待日留的书面材料：孩子入学的事希望学校协调",
+        "转家长群里的一条：校车每天晚到二十分钟",  # 转 + where it came from
+        "收到一封居民来信，写信的是东苑小区的老住户：楼道灯坏了半年",  # the sender described first
+        "同学们在年级群里问的，转教务处：补考时间和实习冲突",
     ],
 )
 def test_relay_lead_ins_hand_over_someone_elses_words(text):
     from handlers.nlu.intent import relay_end
 
     assert text[relay_end(text) - 1] == "："
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问上周的走访可以补录吗",
+        "能不能修改昨天发的那条记录",
+        "寒假期间还要每周报走访吗？",
+        "怎么删除发错的问题",
+        "下周三计划去东村几户看看，有一起的吗",  # a plan, not a question about records
+    ],
+)
+def test_questions_about_using_the_bot_are_no_record_queries(parser, text):
+    assert parser.parse(text, TODAY).intent == "other"
 
 
 def test_a_result_told_is_no_question(parser):
