@@ -267,6 +267,8 @@ def parse_range(text: str, today: date) -> tuple[date, date] | None:
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／", "0123456789./")
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # last month's end, start or Nth day: 上个月底, 上月末, 上个月初, 上个月28号
+    ("lastmonth", re.compile(rf"上个?月\s*(?:(?P<edge>底|末|初)|(?P<d>{_N})\s*[号日])")),
     (
         "ymd",
         re.compile(
@@ -301,7 +303,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "day",
         re.compile(
-            rf"(?<![0-9第月编#.])(?P<d>{_N})\s*[号日]"
+            rf"(?<![0-9第月编#.{CN_NUM}])(?P<d>{_N})\s*[号日]"
             rf"(?![楼床门线窗房宿院馆机柜车位栋台道问件单条元])"
         ),
     ),
@@ -331,6 +333,12 @@ def _visit_date(kind: str, m: re.Match[str], today: date) -> date | None:
                 return None
             d = nearest_month_day(today, month, day, PAST)
             return d if (today - d).days < 366 else None
+        if kind == "lastmonth":
+            end = today.replace(day=1) - timedelta(days=1)
+            if m["edge"]:
+                return end.replace(day=1) if m["edge"] == "初" else end
+            day = cn_to_int(m["d"])
+            return end.replace(day=day) if day and day <= end.day else None
         if kind == "rel":
             return today + timedelta(days=_REL.get(m.group(0), 0))
         if kind == "ago":

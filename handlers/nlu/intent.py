@@ -100,6 +100,18 @@ _STAMP = re.compile(
 )
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
 FIRST_PERSON_VISIT = re.compile(r"我[^，。；!?！？]{0,8}?(?:去了|去|到了|过去|上去|来到)(?![期时点账位手])")
+_CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
+
+
+def writer_goes_at(text: str, pos: int, end: int | None = None) -> bool:
+    """Whether the date written at `pos` is the day of the writer's own going: 「今天中午我去二食堂看了」,
+    「…，我周六顺路去了一趟」 (a first-person going in the date's clause, which ends at a pause, a
+    space or `end`, e.g. the next date)."""
+    stop = _CLAUSE_END.search(text, pos)
+    limit = min(stop.start() if stop else len(text), len(text) if end is None else end)
+    return FIRST_PERSON_VISIT.search(text, max(0, pos - 2), limit) is not None
+
+
 MOTION = re.compile(
     r"(?:去了?|到了?|赴|来到|前往|"
     r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*"

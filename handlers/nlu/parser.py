@@ -281,6 +281,13 @@ class Parser:
             own = own[:relay]  # the complainant's words after the lead-in are not the writer's visit
         dates = find_dates(text, today)
         own_dates = [d for pos, d in dates if pos < len(own)]
+        # the day the writer says they went comes first: 「昨天有同学拉肚子，今天我去食堂看了」
+        mine = relay or len(text)  # in a relayed letter "我" is the complainant
+        ends = [pos for pos, _ in dates[1:]] + [len(text)] if dates else []  # a date's clause ends at the next
+        spans = zip(dates, ends, strict=True)
+        going = next((d for (pos, d), end in spans if pos < mine and intents.writer_goes_at(text, pos, end)), None)
+        if going is not None:
+            own_dates = [going, *(d for d in own_dates if d != going)]
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
         usage = bool(intents.HELP.search(text))  # how to use the bot, not what it holds
