@@ -20,7 +20,7 @@ from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
-from .query import asks_about_records, parse_query
+from .query import asks_about_records, parse_query, question_topic
 from .segmenter import Segmenter
 from .split import (
     ENUMERATED,
@@ -252,6 +252,8 @@ class Parser:
             return Parsed("resolve", None, (), None, sig.ref)
         if intent == "query":
             q = parse_query(text, today, tax.categories, tax.aliases)
+            if q["subject"] == "items" and q["category"] is None:
+                q["category"] = self._topic_category(text, tax)
             return Parsed("query", None, (), ParsedQuery(**q), None)
         if intent == "other":
             return Parsed("other", None, (), None, None)
@@ -330,6 +332,19 @@ class Parser:
                 continue  # "走访记录可以补录吗" asks how to use the bot; "下周计划去…" is a plan
             return label
         return "other"
+
+    def _topic_category(self, text: str, tax: Taxonomy) -> str | None:
+        """The category of a question's topic named by its problem (「拖欠工钱的问题」 → 权益), only
+        when a taxonomy word is in it and the category model is sure (else the question stays
+        about every category: a wrong filter would hide records)."""
+        topic = question_topic(text)
+        if topic is None:
+            return None
+        segments = [(self._tokens(topic), 1.0)]
+        if not any(v > 0 for v in self.classifiers[tax.name].scores(segments, topic).values()):
+            return None
+        category, alternative = self.categorize(topic, tax.name, segments=segments)
+        return category if alternative is None and category != tax.fallback else None
 
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
         """(place type, place name) of a visit: the rule layer's reading. A named site says by its

@@ -61,6 +61,19 @@ def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) 
     return best[1] if best else None
 
 
+# the topic a question is about, when named by its problem rather than a category:
+# 「拖欠工钱的问题有没有逾期的」「路灯道路这些问题还有多少没办」「关于欠薪的问题」
+_TOPIC = re.compile(
+    r"(?:关于|有关)?(?P<t>[^，。？?！!\s的]{2,10})(?:的|这些|这类|那些|这方面的?|方面的?)+(?:问题|诉求|事情?)"
+)
+
+
+def question_topic(text: str) -> str | None:
+    """The words naming what a record question is about (「拖欠工钱」), or None."""
+    m = _TOPIC.search(text)
+    return m.group("t") if m else None
+
+
 def parse_query(text: str, today: date, categories: Sequence[str], aliases: Mapping[str, str]) -> dict[str, Any]:
     """Query fields of a record question (see the labelling guide for the vocabulary)."""
     visits = _VISIT_LEDGER.search(text) or (_VISIT_WORDS.search(text) and not _ITEM_WORDS.search(text))
