@@ -72,6 +72,8 @@ PAST = re.compile(
 )
 NOTICE = re.compile(r"^(?:【[^】]{0,10}】)?(?:会议通知|通知|提醒|温馨提示|重要提醒)[:：]")
 MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
+# after 去/到, what makes it no arrival: 到期/到时/到账/到位/到手, and a time of day ("从下午四点到凌晨两点")
+NOT_ARRIVAL = r"(?![期时点账位手]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
     r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
@@ -81,16 +83,16 @@ VISIT_VERB = re.compile(
     r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
     # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
     r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    r"[^，。；\s]{0,8}?(?:去了?|到了?)(?![期时点账位手])"
+    rf"[^，。；\s]{{0,8}}?(?:去了?|到了?){NOT_ARRIVAL}"
 )
 # the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
 # which also occur inside complaints): a weightier signal than has_visit
 WENT = re.compile(
     r"走访|家访|入户|查寝|走寝|共餐|座谈|听课|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|回访|探访|蹲点|"
     r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
-    r"刚从[^，。；\s]{1,12}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往)(?![期时点账位手])|"
+    rf"刚从[^，。；\s]{{1,12}}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往){NOT_ARRIVAL}|"
     r"(?:我|我们|今天|昨天|前天|上午|下午|中午|晚上|今早|今晚|昨晚|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    r"(?:[^，。；\s]{0,6}?(?:去了|去|(?<![看听收接遇想做说提感得找等受碰见])到了?|来到|前往|赴)(?![期时点账位手])|在(?![群线网]))"
+    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|(?<![看听收接遇想做说提感得找等受碰见])到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]))"
 )
 # a report that opens with its date and place, "3.30 兰苑2栋 …", "12.1 到青峰职教中心 …"
 _STAMP = re.compile(
@@ -99,7 +101,7 @@ _STAMP = re.compile(
     r"(?:栋|楼|村|社区|小区|公司|厂|中心|学校|中学|小学|食堂|餐厅|宿舍|教室|窗口|点|站|园|馆|室|院|所)"
 )
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
-FIRST_PERSON_VISIT = re.compile(r"我[^，。；!?！？]{0,8}?(?:去了|去|到了|过去|上去|来到)(?![期时点账位手])")
+FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
 _CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
 
 
@@ -184,11 +186,19 @@ def dont_record(text: str) -> bool:
     return DONT_RECORD.search(text[-24:]) is not None
 
 
+_NEGATED = re.compile(r"(?:没有|没|无|未|不)$")
+
+
+def _affirmed(rx: re.Pattern[str], text: str) -> bool:
+    """Whether rx occurs in text other than negated: 「晚上没有值班医生」 tells no one went on duty."""
+    return any(not _NEGATED.search(text, max(0, m.start() - 2), m.start()) for m in rx.finditer(text))
+
+
 def went(text: str) -> bool:
     """The writer says, outside reported speech, that they went somewhere or met people
     with a verb that names a visit (走访, 座谈, 今天去了…): see WENT."""
     cut = REPORTED.search(text)
-    return WENT.search(text[: cut.start()] if cut else text) is not None
+    return _affirmed(WENT, text[: cut.start()] if cut else text)
 
 
 def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = None) -> bool:
@@ -196,7 +206,7 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
     place mentions from find_places, to avoid finding them twice."""
     cut = REPORTED.search(text)
     own = text[: cut.start()] if cut else text
-    if VISIT_VERB.search(own) or FIRST_PERSON_VISIT.search(text):
+    if _affirmed(VISIT_VERB, own) or FIRST_PERSON_VISIT.search(text):
         return True
     places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
     for m in MOTION.finditer(own):

@@ -104,6 +104,9 @@ def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
         ("上午在街道社保窗口帮忙，来办事的人很多", True),
         ("去校医院看了，晚上没医生", True),
         ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
+        ("卫生院晚上没有值班医生", False),  # a negated duty is nobody's going
+        ("楼下烧烤店每天从下午四点到凌晨两点都开着", False),  # 到 a time of day is "until"
+        ("从早上八点到十点在食堂值守", True),
     ],
 )
 def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
