@@ -74,6 +74,8 @@ NOTICE = re.compile(r"^(?:【[^】]{0,10}】)?(?:会议通知|通知|提醒|温�
 MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
 # after 去/到, what makes it no arrival: 到期/到时/到账/到位/到手, and a time of day ("从下午四点到凌晨两点")
 NOT_ARRIVAL = r"(?![期时点账位手]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
+# before 到, a verb whose result it tells: 收到, 想到, 摔到, 涨到, 轮到, 迟到 — nobody arrives
+RESULT_TO = r"(?<![看听收接遇想做说提感得找等受碰见摔跌掉撞涨降拿买轮排迟])"
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
     r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
@@ -83,7 +85,7 @@ VISIT_VERB = re.compile(
     r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
     # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
     r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    rf"[^，。；\s]{{0,8}}?(?:去了?|到了?){NOT_ARRIVAL}"
+    rf"[^，。；\s]{{0,8}}?(?:去了?|{RESULT_TO}到了?){NOT_ARRIVAL}"
 )
 # the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
 # which also occur inside complaints): a weightier signal than has_visit
@@ -92,7 +94,7 @@ WENT = re.compile(
     r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
     rf"刚从[^，。；\s]{{1,12}}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往){NOT_ARRIVAL}|"
     r"(?:我|我们|今天|昨天|前天|上午|下午|中午|晚上|今早|今晚|昨晚|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|(?<![看听收接遇想做说提感得找等受碰见])到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]))"
+    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|{RESULT_TO}到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]))"
 )
 # a report that opens with its date and place, "3.30 兰苑2栋 …", "12.1 到青峰职教中心 …"
 _STAMP = re.compile(
@@ -210,6 +212,8 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
         return True
     places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
     for m in MOTION.finditer(own):
+        if any(p.end == m.start() for p in places):
+            continue  # 「美院到新画室那段路」: from one place to another is a route, not a going
         if any(p.start - m.end() <= 2 and p.start >= m.end() for p in places):
             return True
     return bool(date_found and places) and _STAMP.match(text) is not None

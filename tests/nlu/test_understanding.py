@@ -107,6 +107,7 @@ def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
         ("卫生院晚上没有值班医生", False),  # a negated duty is nobody's going
         ("楼下烧烤店每天从下午四点到凌晨两点都开着", False),  # 到 a time of day is "until"
         ("从早上八点到十点在食堂值守", True),
+        ("前天晚上又有个骑摩托的摔到坎下去了", False),  # 摔到 tells where he fell
     ],
 )
 def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
@@ -249,3 +250,10 @@ def test_a_visit_names_a_point_whatever_the_numerals(visit_place, point, named):
     from handlers.nlu.places import names_place
 
     assert names_place(visit_place, point) is named
+
+
+def test_from_one_place_to_another_is_a_route_not_a_going():
+    from handlers.nlu.intent import has_visit
+
+    assert not has_visit("美院到新画室那段路 坑坑洼洼的 下雨全是水坑", False)
+    assert has_visit("下午到新画室看了看", False)
