@@ -188,6 +188,7 @@ def dont_record(text: str) -> bool:
     return DONT_RECORD.search(text[-24:]) is not None
 
 
+_ROUTE = re.compile(r"的?(?:那段|这段|一段|之间|路段|的路)")
 _NEGATED = re.compile(r"(?:没有|没|无|未|不)$")
 
 
@@ -213,7 +214,8 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
     places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
     for m in MOTION.finditer(own):
         if any(p.end == m.start() for p in places):
-            continue  # 「美院到新画室那段路」: from one place to another is a route, not a going
-        if any(p.start - m.end() <= 2 and p.start >= m.end() for p in places):
+            continue  # 「梅园到竹园」: from one place to another is a route, not a going
+        # 「到新画室看了看」, but not 「…到新画室那段路」
+        if any(0 <= p.start - m.end() <= 2 and not _ROUTE.match(own, p.end) for p in places):
             return True
     return bool(date_found and places) and _STAMP.match(text) is not None
