@@ -188,6 +188,20 @@ def dont_record(text: str) -> bool:
     return DONT_RECORD.search(text[-24:]) is not None
 
 
+# the writer is the one served, not a cadre on a visit: 「窗口说我材料不全让我回去」「昨天我去区医院看病」
+SERVED = re.compile(
+    r"(?:让|叫|要)我们?(?:回去|等|再|重新|补|交|跑|先)"
+    r"|我们?(?:一家)?(?:去|到)[^，。；！？!?]{0,10}?(?:办理|办事|看病|就诊|挂号|缴费|交费|取号|排队|领取|咨询)"
+)
+# ...unless a cadre tells how they tried the service themselves
+_TRIED = re.compile(r"体验|跟岗|坐窗口|走流程|暗访|陪同|陪")
+
+
+def served(text: str) -> bool:
+    """Whether the writer speaks as a person served (a citizen's own errand), not as a visiting cadre."""
+    return SERVED.search(text) is not None and _TRIED.search(text) is None
+
+
 _ROUTE = re.compile(r"的?(?:那段|这段|一段|之间|路段|的路)")
 _NEGATED = re.compile(r"(?:没有|没|无|未|不)$")
 

@@ -306,6 +306,7 @@ class Parser:
                 own if relay else text, bool(own_dates), [p for p in places if p.end <= len(own)] if relay else places
             ),
             "relay": bool(relay),
+            "served": intents.served(text),
             "went": intents.went(own),
             "dont_record": intents.dont_record(text),
             "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
@@ -324,6 +325,8 @@ class Parser:
                 continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
+            if label == "visit" and sig.flags["served"] and not sig.flags["future"]:
+                return "issue"  # a citizen's own errand told as a going: what they met is the problem
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
                 continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:

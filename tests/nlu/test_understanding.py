@@ -257,3 +257,19 @@ def test_from_one_place_to_another_is_a_route_not_a_going():
 
     assert not has_visit("美院到新画室那段路 坑坑洼洼的 下雨全是水坑", False)
     assert has_visit("下午到新画室看了看", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我今天去人社局办理失业登记，窗口说我材料不全让我回去，已经跑了三趟了",
+        "昨天我去区医院看病，挂号排了两个小时，医生五分钟就打发了",
+    ],
+)
+def test_a_citizens_own_errand_is_an_issue_not_a_visit(parser, text):
+    assert parser.parse(text, TODAY, "community").intent == "issue"
+
+
+def test_a_cadre_trying_the_service_is_still_a_visit(parser):
+    text = "今天去政务中心坐窗口体验办理流程，群众排队要一个多小时"
+    assert parser.parse(text, TODAY, "community").intent == "visit"
