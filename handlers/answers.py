@@ -18,11 +18,12 @@ from typing import Any
 
 from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
+from handlers.errors import UserFacingError
 from handlers.nlu import ParsedQuery
 from handlers.nlu.query import find_person, find_unit_name, titled_surnames
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
-from handlers.units import short_names
+from handlers.units import match_unit, question_unit, short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
 from storage.models import Unit
 from storage.roster import CadreRecord, cadre_names_in, get_cadre, get_unit, unit_names
@@ -66,11 +67,26 @@ async def answer(ctx: Ctx, q: Query) -> str:
     items or visits; its first line names the filters applied within what the sender may see
     (全部 / 本单位 / 我的)."""
     f = await filters_in(ctx, ctx.msg.text)
+    if f.unit is None and f.person is None and q.category is None:
+        f = Filters(unit=await _question_unit(ctx, ctx.msg.text))
     if q.category is not None and _category_is_a_name(ctx.msg.text, q.category, f):
         q = dataclasses.replace(q, category=None)  # 「后勤处未办结」「赵老师的待办」: a unit, a person
     if q.subject == "visits":
         return await _visits(ctx, q, f)
     return await _items(ctx, q, f)
+
+
+async def _question_unit(ctx: Ctx, text: str) -> Unit | None:
+    """The unit a question opens with when only a looser match finds it (「信息学院」 for
+    信息工程学院); a unit no roster name matches (「马院逾期问题」 with no 马克思主义学院) asks which
+    unit is meant (UserFacingError) rather than answering for everyone. None: no unit named."""
+    word = question_unit(text)
+    if word is None:
+        return None
+    m = await match_unit(ctx.session, word)
+    if m.unit is None:
+        raise UserFacingError(replies.unit_choices(word, m.choices, m.ambiguous))
+    return m.unit
 
 
 def _category_is_a_name(text: str, category: str, f: Filters) -> bool:

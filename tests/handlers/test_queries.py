@@ -117,3 +117,16 @@ async def test_a_question_beyond_what_the_asker_sees_says_so(dispatcher, clock):
     assert "只统计" not in await say(dispatcher, "wang", "计算机学院逾期问题")  # a leader sees all
     assert (await say(dispatcher, "zhang", "本月未办结")).startswith("本月 · 我提出或负责的 · 未办结")
     assert (await say(dispatcher, "zhang", "我的待办")).startswith("我的 · 未办结")
+
+
+async def test_a_question_about_a_unit_not_on_the_roster_asks_which_one(dispatcher, clock):
+    """「火星学院逾期问题」 names no unit: the bot asks which one instead of answering for everyone;
+    a looser name of a real unit (学工处逾期问题) is answered for that unit."""
+    await seed(dispatcher, clock)
+    reply = await say(dispatcher, "wang", "火星学院逾期问题")
+    assert (
+        reply
+        == "没有找到单位「火星学院」。最接近的单位：「计算机学院」、「学生工作处」、「校领导班子」。请写全称再发一次。"
+    )
+    assert (await say(dispatcher, "wang", "学工处逾期问题")).startswith("学生工作处 · 逾期")
+    assert (await say(dispatcher, "wang", "各学院逾期问题")).startswith("全部 · 逾期")  # no unit named
