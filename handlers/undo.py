@@ -58,8 +58,10 @@ async def _check_last(ctx: Ctx, cmd: Command, step_msg: int, item_id: int | None
     if cmd.ref is not None or not step_msg:
         return
     read = False
-    for text in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
+    for text, status in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
         kind = _kind(ctx, text)
+        if kind == "undo" and status == "rejected":
+            kind = "other"  # a refused 撤销 undid nothing: the next one is no step further back
         if kind == "undo" and not read:
             return  # 撤销, 撤销: one step further back each time
         if kind != "read":  # after something else, or a chain of 撤销 broken by looking or asking

@@ -201,6 +201,8 @@ async def test_undo_right_after_a_message_that_changed_nothing_undoes_nothing(di
         reply == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #1 的；如确要撤回，请发送「撤销 #1」。"
     )
     assert [i.status for i in await items(db)] == ["new", "new"]
+    assert await say(dispatcher, "zhang", "撤销") == reply  # a refused 撤销 is no step of a chain
+    assert [i.status for i in await items(db)] == ["new", "new"]
     assert await say(dispatcher, "zhang", "撤销 #1") == "已撤销上一条记录：问题 #1"  # only the item named
     assert [i.status for i in await items(db)] == ["revoked", "new"]
     assert await count(db, Visit, Visit.revoked_at.is_(None)) == 1
