@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+_MEMO_LIMIT = 200_000  # tokens whose keywords are remembered
 WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
 
 
@@ -116,9 +117,19 @@ class Classifier:
         self.context = context  # place and people words: never read in the place's sense
         self.token_topics: dict[str, tuple[bool, frozenset[str]]] = {}  # per-token memo of the parser
         self.max_len = max((len(w) for w in taxonomy.keywords), default=1)
+        self._found: dict[str, list[str]] = {}  # token → its keywords (_words), filled as met
 
     def _words(self, tok: str) -> list[str]:
-        """Keywords in one token: the token itself, else the longest keywords inside it."""
+        """Keywords in one token: the token itself, else the longest keywords inside it
+        (remembered per token: the taxonomy does not change once classifiers are built)."""
+        found = self._found.get(tok)
+        if found is None:
+            if len(self._found) > _MEMO_LIMIT:
+                self._found.clear()
+            found = self._found[tok] = self._scan(tok)
+        return found
+
+    def _scan(self, tok: str) -> list[str]:
         kw = self.taxonomy.keywords
         if tok in kw:
             return [tok]

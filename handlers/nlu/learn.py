@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import add
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -116,13 +116,18 @@ class LinearModel:
     ) -> list[tuple[str, float]]:
         """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
         s = self.scores(features).tolist()  # Python floats: no numpy scalar per label
-        pairs = [(label, v) for label, v in zip(self.labels, s, strict=True) if allowed is None or label in allowed]
-        if not pairs:
-            return []
-        top = max(v for _, v in pairs)
-        exp = [(label, math.exp(v - top)) for label, v in pairs]
-        total = sum(v for _, v in exp)
-        return sorted(((label, v / total) for label, v in exp), key=lambda p: -p[1])
+        labels: Sequence[str] = self.labels
+        values: list[float] = s
+        if allowed is not None:
+            keep = [k for k, label in enumerate(labels) if label in allowed]
+            if not keep:
+                return []
+            labels, values = [labels[k] for k in keep], [s[k] for k in keep]
+        top = max(values)
+        exp = [math.exp(v - top) for v in values]
+        total = sum(exp)
+        # best first; equal probabilities keep the label order (a stable sort, also reversed)
+        return sorted(zip(labels, [v / total for v in exp], strict=True), key=itemgetter(1), reverse=True)
 
 
 def fit(

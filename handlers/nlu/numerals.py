@@ -121,10 +121,38 @@ _TOTAL = re.compile(
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
+# What a match of _NOUN_FIRST / _NOUN_GE must contain: the numeral and its classifier, at most
+# _NOUN_REACH characters (the longest person noun) after the match starts. Those patterns try
+# every person noun at every position; searching only next to a counted numeral finds the very
+# same matches (see _near).
+_COUNTED = re.compile(rf"(?:{NUM})[多余来几]?个?[人名位]")
+_COUNTED_GE = re.compile(rf"(?:{NUM})[多余来几]?个")
+_NOUN_REACH = 6  # 4 characters of _PERSON_WORD's lead and a two-character ending; PERSON_NOUNS has 4 at most
+_NEEDS = {_NOUN_FIRST: _COUNTED, _NOUN_GE: _COUNTED_GE}
+
+
+def _near(rx: re.Pattern[str], need: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of rx.finditer(text), for a pattern rx whose every match contains a match of
+    `need` starting at most _NOUN_REACH characters after its own start and matches no empty
+    string: the leftmost match at or after `pos` cannot start before the next match of `need`
+    minus the reach, so the search starts there."""
+    pos = 0
+    while True:
+        found = need.search(text, pos)
+        if found is None:
+            return
+        m = rx.search(text, max(pos, found.start() - _NOUN_REACH))
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
+
 def _spans(text: str) -> Iterator[re.Match[str]]:
     seen: list[tuple[int, int]] = []
     for rx in (_NUM_FIRST, _NOUN_FIRST, _NOUN_GE, _NUM_DE, _TOTAL):
-        for m in rx.finditer(text):
+        need = _NEEDS.get(rx)
+        for m in rx.finditer(text) if need is None else _near(rx, need, text):
             if any(m.start() < e and s < m.end() for s, e in seen):
                 continue  # one count read twice ("代表12名学生": 代表12名 and 12名学生)
             num = m.group("num")

@@ -283,12 +283,13 @@ class Parser:
         own_dates = [d for pos, d in dates if pos < len(own)]
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
+        resolve = intents.is_resolve(text)
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),
-            "resolve": intents.is_resolve(text),
+            "resolve": resolve,
             "ref": ref is not None,
             "done": bool(intents.RESOLVED.search(text)),
-            "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
+            "query": intents.is_query(text) or (asks_about_records(text) and not resolve),
             "future": intents.is_future_or_notice(text),
             "help": bool(intents.HELP.search(text)),
             "visit": intents.has_visit(
