@@ -306,6 +306,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# a literal every match of the pattern at the same place in _PATTERNS contains (one of them):
+# a message without any is not scanned with that pattern at all (most messages name no date)
+_REQUIRED: list[tuple[str, ...]] = [
+    ("20",),  # ymd: the year
+    ("月",),
+    (".", "/"),
+    ("前", "昨", "今", "当"),
+    ("前",),  # ago: …天前 / …天以前
+    ("周", "星期", "礼拜"),
+    ("号", "日"),
+]
 _REL = {
     "大前天": -3,
     "前天": -2,
@@ -349,7 +360,9 @@ def _visit_date(kind: str, m: re.Match[str], today: date) -> date | None:
 def find_dates(text: str, today: date) -> list[tuple[int, date]]:
     """All resolvable date expressions in text as (position, date), in text order."""
     found: list[tuple[int, int, date]] = []
-    for kind, rx in _PATTERNS:
+    for (kind, rx), required in zip(_PATTERNS, _REQUIRED, strict=True):
+        if not any(word in text for word in required):
+            continue
         for m in rx.finditer(text):
             if any(s <= m.start() < e for s, e, _ in found):
                 continue

@@ -151,6 +151,8 @@ def _near(rx: re.Pattern[str], need: re.Pattern[str], text: str) -> Iterator[re.
 def _spans(text: str) -> Iterator[re.Match[str]]:
     seen: list[tuple[int, int]] = []
     for rx in (_NUM_FIRST, _NOUN_FIRST, _NOUN_GE, _NUM_DE, _TOTAL):
+        if (rx is _NUM_DE and "的" not in text) or (rx is _TOTAL and "共" not in text and "合计" not in text):
+            continue  # what the pattern needs is not written: "…的" after the count, a 共/合计 total
         need = _NEEDS.get(rx)
         for m in rx.finditer(text) if need is None else _near(rx, need, text):
             if any(m.start() < e and s < m.end() for s, e in seen):

@@ -317,6 +317,8 @@ def _min_width(rx: re.Pattern[str]) -> int:
 
 
 def _outside(hits: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not spans or not hits:
+        return hits
     return [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in spans)]
 
 
