@@ -98,15 +98,10 @@ class LinearModel:
         # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
         total: np.ndarray = np.add.reduce(table.take(rows, axis=0), axis=0)
         if weighted:
-            get = self.index.get
-            pairs = [
-                (row, value)
-                for row, value in zip(map(get, weighted), weighted.values(), strict=True)
-                if row is not None
-            ]
-            if pairs:
-                wrows, values = zip(*pairs, strict=True)
-                total = total + np.asarray(values, dtype=np.float32) @ table.take(wrows, axis=0)
+            # an unknown weighted feature reads the zero row too: value × 0.0 adds nothing
+            wrows = list(map(self.index.get, weighted, repeat(bias_row + 1, len(weighted))))
+            values = np.fromiter(weighted.values(), dtype=np.float32, count=len(weighted))
+            total = total + values @ table.take(wrows, axis=0)
         return total
 
     def probabilities(
