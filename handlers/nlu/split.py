@@ -308,7 +308,7 @@ def _min_width(rx: re.Pattern[str]) -> int:
         return known[1]
     try:
         width = int(re._parser.parse(rx.pattern, rx.flags).getwidth()[0])  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001 - the regex parser's internals: assume the worst
+    except Exception:  # the regex parser's internals: assume the worst
         width = 0
     if len(_WIDTHS) >= _LATEST_LIMIT:
         _WIDTHS.clear()
