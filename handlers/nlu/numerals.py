@@ -175,6 +175,15 @@ def _spans(text: str) -> Iterator[re.Match[str]]:
     return
 
 
+# the small patterns of count_people, compiled once
+_CLAUSE_BREAK = re.compile(r"[，。；,;：:！？!?\s、]")
+_ACCOMPANIED = re.compile(r"陪\S{0,4}$")
+_TOTAL_HEAD = re.compile(r"(?:共|一共|总共|共计|合计|就|只)?")
+_SAID_HEAD = re.compile(r"(?:说|反映|提到|表示|了解到)")
+_LISTED_GAP = re.compile(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}")
+_SUBGROUP_GAP = re.compile(r"其中|有|说|反映")
+
+
 def count_people(text: str) -> int | None:
     """Number of people met on a visit, when the text states it exactly; else None.
 
@@ -189,18 +198,18 @@ def count_people(text: str) -> int | None:
         clause_start = max(text.rfind(p, 0, m.start()) for p in "，。；,;：:！？!? \n、") + 1
         head = text[clause_start : m.start()]
         after = text[m.end() : m.end() + 6]
-        rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end() :], maxsplit=1)[0])
+        rest = _MORE_NOUNS.sub("", _CLAUSE_BREAK.split(text[m.end() :], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
-        if COMPANION_AFTER.match(text, m.end()) and not re.search(r"陪\S{0,4}$", before):
+        if COMPANION_AFTER.match(text, m.end()) and not _ACCOMPANIED.search(before):
             continue  # went along with the writer ("和两名网格员去了…"); those the writer accompanied were met
         if m.group("num") in ("一", "1") and m.group("cls") == "个" and not MEET_BEFORE.search(before):
             continue  # "一个医生在坐诊", "一个同学跑了三趟": someone, not a count of people met
-        header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
+        header = (not head.strip() or _TOTAL_HEAD.fullmatch(head)) and (
             not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest)
         )
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
-        if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
+        if _SAID_HEAD.search(head) and not MEET_BEFORE.search(before):
             continue
         if not meet and (REPORTED_HEAD.search(head) or _ALONE.match(m.group(0)) or text.startswith("家", m.end())):
             continue  # people the writer heard about, "一个人住" (alone), "一名留守儿童家里" (a household)
@@ -214,9 +223,7 @@ def count_people(text: str) -> int | None:
         if m.start() <= last.start():
             continue
         gap = text[last.end() : m.start()]
-        if (not gap or re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap)) and not re.search(
-            r"其中|有|说|反映", gap
-        ):
+        if (not gap or _LISTED_GAP.fullmatch(gap)) and not _SUBGROUP_GAP.search(gap):
             groups.append(m)
             last = m
         else:
