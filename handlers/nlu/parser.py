@@ -284,7 +284,7 @@ class Parser:
         own_dates = [d for pos, d in dates if pos < len(own)]
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
-        resolve = intents.is_resolve(text)
+        resolve = ref is not None and intents.is_resolve(text)  # it needs an item number: none, no resolve
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),
             "resolve": resolve,
