@@ -139,10 +139,40 @@ _TOTAL = re.compile(
 _MORE_NOUNS = re.compile(rf"^(?:{_NOUN})+")
 
 
+# What a match of _NOUN_FIRST / _NOUN_GE must contain: the numeral and its classifier, at most
+# _NOUN_REACH characters (the longest person noun) after the match starts. Those patterns try
+# every person noun at every position; searching only next to a counted numeral finds the very
+# same matches (see _near).
+_COUNTED = re.compile(rf"(?:{NUM})[多余来几]?个?[人名位]")
+_COUNTED_GE = re.compile(rf"(?:{NUM})[多余来几]?个")
+_NOUN_REACH = 6  # 4 characters of _PERSON_WORD's lead and a two-character ending; PERSON_NOUNS has 4 at most
+_NEEDS = {_NOUN_FIRST: _COUNTED, _NOUN_GE: _COUNTED_GE}
+
+
+def _near(rx: re.Pattern[str], need: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches of rx.finditer(text), for a pattern rx whose every match contains a match of
+    `need` starting at most _NOUN_REACH characters after its own start and matches no empty
+    string: the leftmost match at or after `pos` cannot start before the next match of `need`
+    minus the reach, so the search starts there."""
+    pos = 0
+    while True:
+        found = need.search(text, pos)
+        if found is None:
+            return
+        m = rx.search(text, max(pos, found.start() - _NOUN_REACH))
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
+
 def _spans(text: str) -> Iterator[re.Match[str]]:
     seen: list[tuple[int, int]] = []
     for rx in (_KIN, _NUM_FIRST, _NOUN_FIRST, _NOUN_GE, _NUM_DE, _ALL_MET, _TOTAL):
-        for m in rx.finditer(text):
+        if (rx is _NUM_DE and "的" not in text) or (rx is _TOTAL and "共" not in text and "合计" not in text):
+            continue  # what the pattern needs is not written: "…的" after the count, a 共/合计 total
+        need = _NEEDS.get(rx)
+        for m in rx.finditer(text) if need is None else _near(rx, need, text):
             if any(m.start() < e and s < m.end() for s, e in seen):
                 continue  # one count read twice ("代表12名学生": 代表12名 and 12名学生)
             num = m.group("num")
@@ -168,6 +198,15 @@ def _spans(text: str) -> Iterator[re.Match[str]]:
     return
 
 
+# the small patterns of count_people, compiled once
+_CLAUSE_BREAK = re.compile(r"[，。；,;：:！？!?\s、]")
+_ACCOMPANIED = re.compile(r"陪\S{0,4}$")
+_TOTAL_HEAD = re.compile(r"(?:共|一共|总共|共计|合计|就|只)?")
+_SAID_HEAD = re.compile(r"(?:说|反映|提到|表示|了解到)")
+_LISTED_GAP = re.compile(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}")
+_SUBGROUP_GAP = re.compile(r"其中|有|说|反映")
+
+
 def count_people(text: str) -> int | None:
     """Number of people met on a visit, when the text states it exactly; else None.
 
@@ -182,18 +221,18 @@ def count_people(text: str) -> int | None:
         clause_start = max(text.rfind(p, 0, m.start()) for p in "，。；,;：:！？!? \n、") + 1
         head = text[clause_start : m.start()]
         after = text[m.end() : m.end() + 6]
-        rest = _MORE_NOUNS.sub("", re.split(r"[，。；,;：:！？!?\s、]", text[m.end() :], maxsplit=1)[0])
+        rest = _MORE_NOUNS.sub("", _CLAUSE_BREAK.split(text[m.end() :], maxsplit=1)[0])
         if REPORTED_BEFORE.search(before) and not MEET_BEFORE.search(before):
             continue
-        if COMPANION_AFTER.match(text, m.end()) and not re.search(r"陪\S{0,4}$", before):
+        if COMPANION_AFTER.match(text, m.end()) and not _ACCOMPANIED.search(before):
             continue  # went along with the writer ("和两名网格员去了…"); those the writer accompanied were met
         if m.group("num") in ("一", "1") and m.group("cls") == "个" and not MEET_BEFORE.search(before):
             continue  # "一个医生在坐诊", "一个同学跑了三趟": someone, not a count of people met
-        header = (not head.strip() or re.fullmatch(r"(?:共|一共|总共|共计|合计|就|只)?", head)) and (
+        header = (not head.strip() or _TOTAL_HEAD.fullmatch(head)) and (
             not rest or MEET_AFTER.match(rest) or SPEAK_AFTER.match(rest)
         )
         meet = MEET_BEFORE.search(before) or MEET_AFTER.search(after) or header
-        if re.search(r"(?:说|反映|提到|表示|了解到)", head) and not MEET_BEFORE.search(before):
+        if _SAID_HEAD.search(head) and not MEET_BEFORE.search(before):
             continue
         if not meet and (REPORTED_HEAD.search(head) or _ALONE.match(m.group(0)) or text.startswith("家", m.end())):
             continue  # people the writer heard about, "一个人住" (alone), "一名留守儿童家里" (a household)
@@ -207,9 +246,7 @@ def count_people(text: str) -> int | None:
         if m.start() <= last.start():
             continue
         gap = text[last.end() : m.start()]
-        if (not gap or re.fullmatch(r"\s*(?:、|和|与|及|以及|，|,)\s*[^\s，。；、,的]{0,5}", gap)) and not re.search(
-            r"其中|有|说|反映", gap
-        ):
+        if (not gap or _LISTED_GAP.fullmatch(gap)) and not _SUBGROUP_GAP.search(gap):
             groups.append(m)
             last = m
         else:

@@ -30,6 +30,7 @@ from .split import (
     classify_clause,
     cue_hits,
     group_items,
+    has_cue,
     item_text,
     normalize,
     one_voice,
@@ -293,13 +294,13 @@ class Parser:
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
         usage = bool(intents.HELP.search(text))  # how to use the bot, not what it holds
+        resolve = ref is not None and intents.is_resolve(text)  # it needs an item number: none, no resolve
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),
-            "resolve": intents.is_resolve(text),
+            "resolve": resolve,
             "ref": ref is not None,
             "done": bool(intents.RESOLVED.search(text)),
-            "query": not usage
-            and (intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text))),
+            "query": not usage and (intents.is_query(text) or (asks_about_records(text) and not resolve)),
             "future": intents.is_future_or_notice(text),
             "help": usage,
             "visit": intents.has_visit(
@@ -310,7 +311,7 @@ class Parser:
             "went": intents.went(own),
             "dont_record": intents.dont_record(text),
             "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
-            "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
+            "problem": has_cue(self.cues.problem, text) or has_cue(self.cues.request, text),
             "date": bool(own_dates),
             "place": bool(places),
             "reported": cut is not None,
