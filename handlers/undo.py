@@ -37,6 +37,10 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
     if made is not None and made >= since:
         record_msg = (visit.message_id if visit is not None else items[0].message_id) or 0
     event = events[0] if events else None
+    if cmd.arg == "走访":  # 「撤销走访」 names the newest record's visit, as 「撤销 #N」 names an item
+        if visit is None or record_msg is None or (event is not None and (event.data.get("msg") or 0) > record_msg):
+            raise UserFacingError(replies.undo_not_last_visit())
+        return await record.undo(ctx)
     if event is not None and (record_msg is None or (event.data.get("msg") or 0) > record_msg):
         _check_named(cmd, [event.item_id])
         await _check_last(ctx, cmd, event.data.get("msg") or 0, event.item_id)

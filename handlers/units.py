@@ -101,13 +101,14 @@ def question_unit(text: str) -> str | None:
     return m.group("u") if m else None
 
 
-def closest(name: str, names: list[str]) -> tuple[str, ...]:
-    """The units whose names look most like `name` (by characters in common), best first."""
+def closest(name: str, names: list[str], near_only: bool = False) -> tuple[str, ...]:
+    """The units whose names look most like `name` (by characters in common), best first: those
+    at least FUZZY_CUTOFF alike, else (unless `near_only`) the best few however unlike."""
     scored = sorted(
         ((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names), key=lambda t: -t[0]
     )
     near = [n for score, n in scored if score >= FUZZY_CUTOFF][:MAX_SUGGESTIONS]
-    return tuple(near or [n for _, n in scored[:MAX_SUGGESTIONS]])
+    return tuple(near or ([] if near_only else [n for _, n in scored[:MAX_SUGGESTIONS]]))
 
 
 def _ratio(a: str, b: str) -> float:

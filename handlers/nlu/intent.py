@@ -51,6 +51,8 @@ _PERIOD_WORDS = re.compile(r"^(?:本月|本周|上周|上月|这个月|这周|�
 QUERY_PHRASE = re.compile(
     r"(?:负责|名下|经手|提交|上报|报)的[^，。；!?！？]{0,8}(?:问题|事项|诉求|工单|待办)$"
     r"|(?:本月|本周|上周|上月|这个月|这周|今年|本学期)的?走访(?:情况|记录|次数|完成情况|统计)?$"
+    # a bare topic and 问题 is a search, not a report: 「工资问题」「东风机械厂的问题」
+    r"|^[^，。？?！!\s]{1,10}?(?:的|方面的?|这块的?|类的?)?问题[？?。]?$"
 )
 QUERY_RECORD = re.compile(r"问题|走访|事项|诉求|待办|记录|工单|逾期|超期|办结|解决|清单|台账|下基层|家访")
 _STATUS = re.compile(r"逾期|超期|未办结|没办结|待办|已办结|已解决|未解决|没解决|办结率|解决率")
@@ -61,6 +63,7 @@ HELP = re.compile(
     r"能不能发|可以发|发这里|发到哪|发哪|什么格式|格式|"
     r"(?:怎么|怎样|如何|能不能|能否|可不可以|可以|能)(?:再|重新)?(?:删除|删掉|修改|更改|补录|补报|补发|补交|撤回|导出|上传)"
     r"|还(?:要|需要|得|用)[^，。？?！!]{0,6}(?:报|交|发|填|录)[^，。？?！!]{0,4}吗"
+    r"|(?:要不要|用不用|需不需要|要|需要|得|必须)(?:拍照|拍照片|发照片|传照片|上传照片|附照片)"
 )
 FUTURE = re.compile(
     r"明天|后天|下周|下个?星期|下个?月|下次|改天|过两天|过几天|待会|等会|回头|"
@@ -102,6 +105,7 @@ _STAMP = re.compile(
     r"[\s，,]*(?:(?:上午|下午|中午|晚上|早上)[\s，,]*)?(?:到|去|在)?[\s]*[\u4e00-\u9fffA-Za-z0-9]{2,14}"
     r"(?:栋|楼|村|社区|小区|公司|厂|中心|学校|中学|小学|食堂|餐厅|宿舍|教室|窗口|点|站|园|馆|室|院|所)"
 )
+_MET_AFTER_STAMP = re.compile(r"[\s，,]*[0-9一二两三四五六七八九十]+\s*(?:人|名|位)")
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
 FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
 _CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
@@ -232,4 +236,6 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
         # 「到新画室看了看」, but not 「…到新画室那段路」
         if any(0 <= p.start - m.end() <= 2 and not _ROUTE.match(own, p.end) for p in places):
             return True
-    return bool(date_found and places) and _STAMP.match(text) is not None
+    stamp = _STAMP.match(text) if places else None
+    # a dated stamp, or a stamp and the people met: 「梅园3栋 5人 热水又没了」 is a visit log
+    return stamp is not None and (date_found or _MET_AFTER_STAMP.match(text, stamp.end()) is not None)

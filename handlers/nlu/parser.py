@@ -195,6 +195,11 @@ class Parser:
         """The profile's category list, in order."""
         return self._taxonomy(profile).categories
 
+    def category_of_name(self, word: str, profile: str) -> str | None:
+        """The category `word` names outright (a category or one of its aliases: 食堂, 看病), else None."""
+        tax = self._taxonomy(profile)
+        return word if word in tax.categories else tax.aliases.get(word)
+
     def classify(self, text: str, profile: str = "campus", place_type: str | None = None) -> str:
         """Category of one item text (used when a cadre adds or edits an item)."""
         return self.categorize(normalize(text), profile, place_type)[0]
@@ -228,6 +233,12 @@ class Parser:
 
     def _tokens(self, text: str) -> list[str]:
         return self.segmenter.tokens(text)
+
+    def search_words(self, text: str) -> list[str]:
+        """The smallest words of `text` of two characters or more, for finding it in records that
+        word it otherwise (「拖欠工资」 → 拖欠, 工资 finds 「拖欠了两个月工资」)."""
+        found = [w for w in dict.fromkeys(self.tokenizer.cut_for_search(text)) if len(w) >= 2]
+        return [w for w in found if not any(o != w and o in w for o in found)]
 
     def _is_word(self, word: str) -> bool:
         return bool(self._freq.get(word))

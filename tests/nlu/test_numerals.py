@@ -85,6 +85,7 @@ def test_cn_to_int(text, want):
         # companions on the rounds, then those met
         ("我和两名网格员分三次走访了困难户12户，见到群众15人", 15),
         ("跟两位校领导座谈", 2),
+        ("开了个座谈会，参加的有12位同学", 12),  # those who came
     ],
 )
 def test_count_people(text, want):

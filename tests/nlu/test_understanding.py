@@ -273,3 +273,9 @@ def test_a_citizens_own_errand_is_an_issue_not_a_visit(parser, text):
 def test_a_cadre_trying_the_service_is_still_a_visit(parser):
     text = "今天去政务中心坐窗口体验办理流程，群众排队要一个多小时"
     assert parser.parse(text, TODAY, "community").intent == "visit"
+
+
+def test_a_place_and_the_people_met_make_a_visit_log(parser):
+    p = parser.parse("梅园3栋 5人 热水又没了", TODAY)
+    assert p.intent == "visit" and p.visit is not None and p.visit.people == 5
+    assert parser.parse("梅园3栋的热水又没了", TODAY).intent == "issue"
