@@ -18,14 +18,15 @@ from typing import Any
 
 from handlers.commands import QueryCommand, form
 from handlers.context import Ctx
+from handlers.errors import UserFacingError
 from handlers.nlu import ParsedQuery
-from handlers.nlu.query import find_person, find_unit_name, titled_surnames
+from handlers.nlu.query import find_person, find_unit_name, question_topic, titled_surnames
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
-from handlers.units import short_names
+from handlers.units import closest, match_unit, question_unit, short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
 from storage.models import Unit
-from storage.roster import CadreRecord, cadre_names_in, get_cadre, get_unit, unit_names
+from storage.roster import CadreRecord, all_units, cadre_names_in, get_cadre, get_unit, unit_names
 
 MAX_LINES = 30
 ONE_MESSAGE_BYTES = 2000
@@ -40,6 +41,8 @@ STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结
 class Filters:
     person: CadreRecord | None = None
     unit: Unit | None = None
+    topic: str | None = None  # what the question is about when no category names it: 东风机械厂
+    words: tuple[str, ...] = ()  # the topic's words, each in an item's text or its visit's place
 
 
 async def filters_in(ctx: Ctx, text: str) -> Filters:
@@ -66,11 +69,34 @@ async def answer(ctx: Ctx, q: Query) -> str:
     items or visits; its first line names the filters applied within what the sender may see
     (全部 / 本单位 / 我的)."""
     f = await filters_in(ctx, ctx.msg.text)
+    if f.unit is None and f.person is None and q.category is None:
+        f = Filters(unit=await _question_unit(ctx, ctx.msg.text))
     if q.category is not None and _category_is_a_name(ctx.msg.text, q.category, f):
         q = dataclasses.replace(q, category=None)  # 「后勤处未办结」「赵老师的待办」: a unit, a person
     if q.subject == "visits":
         return await _visits(ctx, q, f)
+    topic = question_topic(ctx.msg.text) if f.unit is None and f.person is None else None
+    if topic is not None and topic != q.category and ctx.parser.category_of_name(topic, ctx.policy.profile) is None:
+        # 「东风机械厂的问题」「拖欠工资的问题有几个没办」: a search by the topic's words (or its category)
+        words = tuple(ctx.parser.search_words(topic)) or (topic,)
+        f = dataclasses.replace(f, topic=topic, words=words)
     return await _items(ctx, q, f)
+
+
+async def _question_unit(ctx: Ctx, text: str) -> Unit | None:
+    """The unit a question opens with when only a looser match finds it (「信息学院」 for
+    信息工程学院); a unit no roster name matches (「马院逾期问题」 with no 马克思主义学院) asks which
+    unit is meant (UserFacingError) rather than answering for everyone. None: no unit named."""
+    word = question_unit(text)
+    if word is None:
+        return None
+    m = await match_unit(ctx.session, word)
+    if m.unit is not None:
+        return m.unit
+    if m.ambiguous:
+        raise UserFacingError(replies.unit_choices(word, m.choices, True))
+    near = closest(word, [u.name for u in await all_units(ctx.session)], near_only=True)
+    raise UserFacingError(replies.unit_choices(word, near, False) if near else replies.no_such_unit(word))
 
 
 def _category_is_a_name(text: str, category: str, f: Filters) -> bool:
@@ -117,8 +143,11 @@ def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
     if f.person is not None and f.unit is not None:
         parts.append(f.person.name)
     if q.subject != "visits":
-        if q.category:
-            parts.append(f"{q.category}类")
+        about = [f"{q.category}类"] if q.category else []
+        if f.topic:
+            about.append(f"「{f.topic}」相关")
+        if about:
+            parts.append("或".join(about))
         parts.append(STATUS_WORDS[q.status] or what)
     else:
         parts.append(what)
@@ -128,7 +157,12 @@ def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
 async def _items(ctx: Ctx, q: Query, f: Filters) -> str:
     start, end = period_range(q.period, ctx.today)
     scope = ctx.scope(mine=q.mine, owned_only=q.mine and q.status in ("open", "overdue"))
-    where = dict(category=q.category, owner_id=f.person.id if f.person else None, unit_id=f.unit.id if f.unit else None)
+    where = dict(
+        category=q.category,
+        owner_id=f.person.id if f.person else None,
+        unit_id=f.unit.id if f.unit else None,
+        words=f.words,
+    )
     begin, until = as_datetime(start), as_datetime(end)
     filters: dict[str, Any] = dict(status=q.status, today=ctx.today, until=until, **where)
     items = await list_items(ctx.session, scope, since=begin, limit=MAX_LINES + 1, **filters)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from handlers.context import Ctx
 from handlers.errors import UserFacingError
 from handlers.inbound_text import as_typed, command_form
 from handlers.nlu import Parsed, Parser
+from handlers.nlu.intent import HELP
 from handlers.policy import Policy
 from handlers.texts import replies
 from handlers.types import IncomingMessage, Reply, TextReply
@@ -204,6 +206,8 @@ async def _help(ctx: Ctx, cmd: Command) -> str:
 
 
 def _other_reply(text: str) -> str:
+    if HELP.search(text):  # a question about using the bot: answer what it asks
+        return next((a for p, a in replies.USAGE_ANSWERS if re.search(p, text)), replies.USAGE_DEFAULT)
     if any(w in text for w in ("谢谢", "感谢", "辛苦")):
         return replies.OTHER_THANKS
     if any(w in text for w in ("发错", "不用记录", "别记录", "不要记录")):

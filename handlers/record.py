@@ -113,6 +113,7 @@ async def undo(ctx: Ctx, only: int | None = None) -> str:
     visit, items = await last_record(ctx.session, ctx.cadre.id)
     if visit is None and not items:
         return replies.NOTHING_TO_UNDO
+    kept = only is not None and (visit is not None or len(items) > 1)  # the rest of the record stays
     if only is not None:
         visit, items = None, [i for i in items if i.id == only]
     if await acted_on_by_others(ctx.session, [i.id for i in items], ctx.cadre.id):
@@ -122,4 +123,4 @@ async def undo(ctx: Ctx, only: int | None = None) -> str:
     for item in items:
         item.status = "revoked"
         await add_event(ctx.session, item, "revoked", ctx.cadre.id, ctx.now)
-    return replies.undone(visit, items, ctx.today)
+    return replies.undone(visit, items, ctx.today, kept=kept)

@@ -37,6 +37,10 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
     if made is not None and made >= since:
         record_msg = (visit.message_id if visit is not None else items[0].message_id) or 0
     event = events[0] if events else None
+    if cmd.arg == "走访":  # 「撤销走访」 names the newest record's visit, as 「撤销 #N」 names an item
+        if visit is None or record_msg is None or (event is not None and (event.data.get("msg") or 0) > record_msg):
+            raise UserFacingError(replies.undo_not_last_visit())
+        return await record.undo(ctx)
     if event is not None and (record_msg is None or (event.data.get("msg") or 0) > record_msg):
         _check_named(cmd, [event.item_id])
         await _check_last(ctx, cmd, event.data.get("msg") or 0, event.item_id)
@@ -58,8 +62,10 @@ async def _check_last(ctx: Ctx, cmd: Command, step_msg: int, item_id: int | None
     if cmd.ref is not None or not step_msg:
         return
     read = False
-    for text in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
+    for text, status in await inbound.texts_between(ctx.session, ctx.cadre.id, step_msg, ctx.message_id):
         kind = _kind(ctx, text)
+        if kind == "undo" and status == "rejected":
+            kind = "other"  # a refused 撤销 undid nothing: the next one is no step further back
         if kind == "undo" and not read:
             return  # 撤销, 撤销: one step further back each time
         if kind != "read":  # after something else, or a chain of 撤销 broken by looking or asking

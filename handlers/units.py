@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from dataclasses import dataclass
 
 from storage.models import Unit
@@ -32,6 +33,12 @@ SUFFIXES = (
     "社区",
     "村",
     "街道",
+)
+# a unit named at the head of a question: 「马院逾期问题」「外语学院本月走访」 (not 各学院 / 本院 / 全校)
+_QUESTION_UNIT = re.compile(
+    r"^(?:请问|查一下|查下|看看|看一下)?(?P<u>(?![各全每本我])[\u4e00-\u9fff]{1,10}?(?:"
+    + "|".join(SUFFIXES)
+    + r"))(?=的|本月|上月|这个月|上个月|本周|上周|这周|今年|逾期|超期|未办结|没办结|已办结|待办|问题|走访|情况)"
 )
 FUZZY_CUTOFF = 0.5
 MAX_SUGGESTIONS = 3
@@ -88,13 +95,20 @@ async def match_unit(session: Tx, name: str) -> UnitMatch:
     return UnitMatch(None, closest(name, [u.name for u in units]))
 
 
-def closest(name: str, names: list[str]) -> tuple[str, ...]:
-    """The units whose names look most like `name` (by characters in common), best first."""
+def question_unit(text: str) -> str | None:
+    """The unit-like name a question opens with (「马院逾期问题」 → 马院), or None."""
+    m = _QUESTION_UNIT.match(text.strip())
+    return m.group("u") if m else None
+
+
+def closest(name: str, names: list[str], near_only: bool = False) -> tuple[str, ...]:
+    """The units whose names look most like `name` (by characters in common), best first: those
+    at least FUZZY_CUTOFF alike, else (unless `near_only`) the best few however unlike."""
     scored = sorted(
         ((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names), key=lambda t: -t[0]
     )
     near = [n for score, n in scored if score >= FUZZY_CUTOFF][:MAX_SUGGESTIONS]
-    return tuple(near or [n for _, n in scored[:MAX_SUGGESTIONS]])
+    return tuple(near or ([] if near_only else [n for _, n in scored[:MAX_SUGGESTIONS]]))
 
 
 def _ratio(a: str, b: str) -> float:

@@ -10,7 +10,14 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    CompileError,
+    DBAPIError,
+    DisconnectionError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from handlers.errors import StorageError, StorageUnavailable
@@ -19,6 +26,9 @@ __all__ = ["StorageError", "StorageUnavailable", "as_storage_error", "translated
 
 
 _UNAVAILABLE = (OperationalError, DisconnectionError, PoolTimeout, sqlite3.OperationalError)
+# a statement our own code built wrong: a bug to log and answer as a failure, never "the database
+# is unavailable" (which tells the user to send the message again)
+_BUGS = (ArgumentError, CompileError)
 
 
 def as_storage_error(exc: BaseException) -> StorageError:
@@ -34,8 +44,11 @@ def as_storage_error(exc: BaseException) -> StorageError:
 @contextmanager
 def translated() -> Iterator[None]:
     """Re-raise SQLAlchemy and sqlite3 errors of the block as StorageError (chained, so the
-    traceback keeps the original); every other exception passes unchanged."""
+    traceback keeps the original); a statement built wrong (ArgumentError, CompileError) and
+    every other exception pass unchanged."""
     try:
         yield
+    except _BUGS:
+        raise
     except (SQLAlchemyError, sqlite3.Error) as exc:
         raise as_storage_error(exc) from exc

@@ -128,10 +128,11 @@ async def bind_sign(session: AsyncSession, key: str, body_sha256: str, now: date
 
 async def texts_between(
     session: AsyncSession, cadre_id: int, after_id: int, before_id: int | None, limit: int = 20
-) -> list[str]:
-    """The texts of the messages cadre `cadre_id` sent after message row `after_id` (and before
-    `before_id`, when given), newest first, at most `limit`."""
-    q = select(_T.c.text).where(_T.c.cadre_id == cadre_id, _T.c.id > after_id)
+) -> list[tuple[str, str]]:
+    """(text, status) of the messages cadre `cadre_id` sent after message row `after_id` (and
+    before `before_id`, when given), newest first, at most `limit`; status as in :func:`finish`."""
+    q = select(_T.c.text, _T.c.status).where(_T.c.cadre_id == cadre_id, _T.c.id > after_id)
     if before_id is not None:
         q = q.where(_T.c.id < before_id)
-    return list(await session.scalars(q.order_by(_T.c.id.desc()).limit(limit)))
+    rows = await session.execute(q.order_by(_T.c.id.desc()).limit(limit))
+    return [(text, status) for text, status in rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -238,9 +239,12 @@ def _filtered(
     category: str | None = None,
     owner_id: int | None = None,
     unit_id: int | None = None,
+    words: Sequence[str] = (),
 ) -> _Q:
     """Status, creation-time window [since, until) or created before `before`, category,
-    owner (a person named in the question), responsible unit."""
+    owner (a person named in the question), responsible unit; `words` must all occur in the
+    item's text or its visit's place (「东风机械厂的问题」, 「拖欠工资的问题」 → 拖欠, 工资): with a
+    category too, an item of the category or with the words matches."""
     if status == "open":
         q = q.where(Item.status.in_(OPEN_STATUSES))
     elif status == "overdue":
@@ -253,13 +257,24 @@ def _filtered(
         q = q.where(Item.created_at < until)
     if before is not None:
         q = q.where(Item.created_at < before)
+    about = (
+        [and_(*(or_(Item.text.contains(w, autoescape=True), Item.visit_id.in_(_places_with(w))) for w in words))]
+        if words
+        else []
+    )
     if category:
-        q = q.where(Item.category == category)
+        about.append(Item.category == category)
+    if about:  # of the category, or with the words: 「拖欠工钱的问题」 finds 权益 and 拖欠…工钱
+        q = q.where(or_(*about))
     if owner_id is not None:
         q = q.where(Item.owner_id == owner_id)
     if unit_id is not None:
         q = q.where(Item.unit_id == unit_id)
     return q
+
+
+def _places_with(word: str) -> Any:
+    return select(Visit.id).where(Visit.place.contains(word, autoescape=True))
 
 
 async def list_visits(
@@ -302,14 +317,14 @@ async def count_visits(
 ) -> int:
     """How many visits match the same filters as `list_visits` (without its limit)."""
     q = select(func.count(Visit.id)).where(Visit.revoked_at.is_(None), scope.visits_clause())
-    for cond, clause in (
-        (since, Visit.date >= since),
-        (until, Visit.date < until),
-        (cadre_id, Visit.cadre_id == cadre_id),
-        (unit_id, Visit.unit_id == unit_id),
-    ):
-        if cond is not None:
-            q = q.where(clause)
+    if since is not None:  # a comparison with None is no SQL: build each bound only when given
+        q = q.where(Visit.date >= since)
+    if until is not None:
+        q = q.where(Visit.date < until)
+    if cadre_id is not None:
+        q = q.where(Visit.cadre_id == cadre_id)
+    if unit_id is not None:
+        q = q.where(Visit.unit_id == unit_id)
     return await session.scalar(q) or 0
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+_MEMO_LIMIT = 200_000  # tokens whose keywords are remembered
 WEIGHTS = {"top": 4.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
 
 
@@ -66,22 +67,34 @@ class Lexicon:
                 if len(w) >= 2:
                     table.setdefault(w, set()).add(cat)
         self.table = {w: tuple(sorted(cats)) for w, cats in table.items()}
+        self._index()
+
+    def _index(self) -> None:
         self.lengths = sorted({len(w) for w in self.table}, reverse=True)
+        # first two characters → lengths of the words that start with them, longest first: a
+        # position whose two characters start no word is passed over with one lookup
+        starts: dict[str, set[int]] = {}
+        for w in self.table:
+            starts.setdefault(w[:2], set()).add(len(w))
+        self.starts = {head: tuple(sorted(ns, reverse=True)) for head, ns in starts.items()}
 
     def merge(self, words: Mapping[str, Iterable[str]]) -> None:
         """Add more category → words (a school's own vocabulary)."""
         extra = Lexicon(words)
         for w, cats in extra.table.items():
             self.table[w] = tuple(sorted(set(self.table.get(w, ())) | set(cats)))
-        self.lengths = sorted({len(w) for w in self.table}, reverse=True)
+        self._index()
 
     def counts(self, text: str) -> dict[str, int]:
         """Category → number of distinct lexicon words found in text (a word inside a longer
         word found at the same place is not counted again)."""
-        table, lengths = self.table, self.lengths
+        table, starts = self.table, self.starts
         found: set[str] = set()
         covered = -1  # end of the last word found: shorter words inside it add nothing
-        for i in range(len(text)):
+        for i in range(len(text) - 1):
+            lengths = starts.get(text[i : i + 2])
+            if lengths is None:
+                continue
             for n in lengths:
                 w = text[i : i + n]
                 if len(w) == n and w in table:
@@ -104,9 +117,19 @@ class Classifier:
         self.context = context  # place and people words: never read in the place's sense
         self.token_topics: dict[str, tuple[bool, frozenset[str]]] = {}  # per-token memo of the parser
         self.max_len = max((len(w) for w in taxonomy.keywords), default=1)
+        self._found: dict[str, list[str]] = {}  # token → its keywords (_words), filled as met
 
     def _words(self, tok: str) -> list[str]:
-        """Keywords in one token: the token itself, else the longest keywords inside it."""
+        """Keywords in one token: the token itself, else the longest keywords inside it
+        (remembered per token: the taxonomy does not change once classifiers are built)."""
+        found = self._found.get(tok)
+        if found is None:
+            if len(self._found) > _MEMO_LIMIT:
+                self._found.clear()
+            found = self._found[tok] = self._scan(tok)
+        return found
+
+    def _scan(self, tok: str) -> list[str]:
         kw = self.taxonomy.keywords
         if tok in kw:
             return [tok]

@@ -266,15 +266,20 @@ def parse_range(text: str, today: date) -> tuple[date, date] | None:
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／", "0123456789./")
 
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+# (kind, pattern, literals every match contains one of: a message without any is not scanned
+# with that pattern at all — most messages name no date)
+_PATTERNS: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
+    # last month's end, start or Nth day: 上个月底, 上月末, 上个月初, 上个月28号
+    ("lastmonth", re.compile(rf"上个?月\s*(?:(?P<edge>底|末|初)|(?P<d>{_N})\s*[号日])"), ("上",)),
     (
         "ymd",
         re.compile(
             r"(?P<y>20[0-9]{2})\s*[-/.年]\s*(?P<m>[0-9]{1,2})\s*[-/.月]\s*"
             r"(?P<d>[0-9]{1,2})[日号]?"
         ),
+        ("20",),  # the year
     ),
-    ("md", re.compile(rf"(?P<m>{_N})\s*月\s*(?P<d>{_N})\s*[日号]?")),
+    ("md", re.compile(rf"(?P<m>{_N})\s*月\s*(?P<d>{_N})\s*[日号]?"), ("月",)),
     # 11.18 / 11/18 / 11-18, not part of a longer number, a decimal amount or a time
     (
         "md",
@@ -282,6 +287,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"(?<![0-9.:/])(?P<m>1[0-2]|0?[1-9])[./](?P<d>3[01]|[12][0-9]|0?[1-9])"
             r"(?![0-9]|\s*(?:元|块|万|倍|%|％|米|斤|公里|小时|分|亿|k|K|m|折))"
         ),
+        (".", "/"),
     ),
     (
         "rel",
@@ -289,21 +295,24 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"大前天|前天|前晚|前日|昨天|昨日|昨晚|昨早|昨儿|昨夜|"
             r"今天|今日|今早|今晚|今晨|今儿|今夜|当天"
         ),
+        ("前", "昨", "今", "当"),
     ),
-    ("ago", re.compile(rf"(?P<n>{_N})\s*天(?:以)?前")),
+    ("ago", re.compile(rf"(?P<n>{_N})\s*天(?:以)?前"), ("前",)),  # …天前 / …天以前
     (
         "week",
         re.compile(
             rf"(?<![每隔])(?P<which>上上|上个?|本|这个?|这)?{_WEEK}"
             rf"(?P<wd>[一二三四五六日天末]|[1-7](?![0-9]))"
         ),
+        ("周", "星期", "礼拜"),
     ),
     (
         "day",
         re.compile(
-            rf"(?<![0-9第月编#.])(?P<d>{_N})\s*[号日]"
+            rf"(?<![0-9第月编#.{CN_NUM}])(?P<d>{_N})\s*[号日]"
             rf"(?![楼床门线窗房宿院馆机柜车位栋台道问件单条元])"
         ),
+        ("号", "日"),
     ),
 ]
 _REL = {
@@ -331,6 +340,12 @@ def _visit_date(kind: str, m: re.Match[str], today: date) -> date | None:
                 return None
             d = nearest_month_day(today, month, day, PAST)
             return d if (today - d).days < 366 else None
+        if kind == "lastmonth":
+            end = today.replace(day=1) - timedelta(days=1)
+            if m["edge"]:
+                return end.replace(day=1) if m["edge"] == "初" else end
+            day = cn_to_int(m["d"])
+            return end.replace(day=day) if day and day <= end.day else None
         if kind == "rel":
             return today + timedelta(days=_REL.get(m.group(0), 0))
         if kind == "ago":
@@ -349,7 +364,9 @@ def _visit_date(kind: str, m: re.Match[str], today: date) -> date | None:
 def find_dates(text: str, today: date) -> list[tuple[int, date]]:
     """All resolvable date expressions in text as (position, date), in text order."""
     found: list[tuple[int, int, date]] = []
-    for kind, rx in _PATTERNS:
+    for kind, rx, required in _PATTERNS:
+        if not any(word in text for word in required):
+            continue
         for m in rx.finditer(text):
             if any(s <= m.start() < e for s, e, _ in found):
                 continue

@@ -51,12 +51,19 @@ _PERIOD_WORDS = re.compile(r"^(?:本月|本周|上周|上月|这个月|这周|�
 QUERY_PHRASE = re.compile(
     r"(?:负责|名下|经手|提交|上报|报)的[^，。；!?！？]{0,8}(?:问题|事项|诉求|工单|待办)$"
     r"|(?:本月|本周|上周|上月|这个月|这周|今年|本学期)的?走访(?:情况|记录|次数|完成情况|统计)?$"
+    # a bare topic and 问题 is a search, not a report: 「工资问题」「东风机械厂的问题」
+    r"|^[^，。？?！!\s]{1,10}?(?:的|方面的?|这块的?|类的?)?问题[？?。]?$"
 )
 QUERY_RECORD = re.compile(r"问题|走访|事项|诉求|待办|记录|工单|逾期|超期|办结|解决|清单|台账|下基层|家访")
 _STATUS = re.compile(r"逾期|超期|未办结|没办结|待办|已办结|已解决|未解决|没解决|办结率|解决率")
+# how to use the bot: "怎么提交", "什么格式", and whether or how one may change what was sent or
+# send it late ("走访记录可以补录吗", "怎么删除记录", "暑假还要每周报吗")
 HELP = re.compile(
     r"怎么(?:提交|用|使用|发|写|填|录入|操作|上报|记录|弄)|如何(?:提交|使用|填写|上报|操作)|需要写|要写|写哪些|"
-    r"能不能发|可以发|发这里|发到哪|发哪|什么格式|格式"
+    r"能不能发|可以发|发这里|发到哪|发哪|什么格式|格式|"
+    r"(?:怎么|怎样|如何|能不能|能否|可不可以|可以|能)(?:再|重新)?(?:删除|删掉|修改|更改|补录|补报|补发|补交|撤回|导出|上传)"
+    r"|还(?:要|需要|得|用)[^，。？?！!]{0,6}(?:报|交|发|填|录)[^，。？?！!]{0,4}吗"
+    r"|(?:要不要|用不用|需不需要|要|需要|得|必须)(?:拍照|拍照片|发照片|传照片|上传照片|附照片)"
 )
 FUTURE = re.compile(
     r"明天|后天|下周|下个?星期|下个?月|下次|改天|过两天|过几天|待会|等会|回头|"
@@ -68,6 +75,10 @@ PAST = re.compile(
 )
 NOTICE = re.compile(r"^(?:【[^】]{0,10}】)?(?:会议通知|通知|提醒|温馨提示|重要提醒)[:：]")
 MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
+# after 去/到, what makes it no arrival: 到期/到时/到账/到位/到手, and a time of day ("从下午四点到凌晨两点")
+NOT_ARRIVAL = r"(?![期时点账位手]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
+# before 到, a verb whose result it tells: 收到, 想到, 摔到, 涨到, 轮到, 迟到 — nobody arrives
+RESULT_TO = r"(?<![看听收接遇想做说提感得找等受碰见摔跌掉撞涨降拿买轮排迟])"
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
     r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
@@ -77,16 +88,16 @@ VISIT_VERB = re.compile(
     r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
     # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
     r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    r"[^，。；\s]{0,8}?(?:去了?|到了?)(?![期时点账位手])"
+    rf"[^，。；\s]{{0,8}}?(?:去了?|{RESULT_TO}到了?){NOT_ARRIVAL}"
 )
 # the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
 # which also occur inside complaints): a weightier signal than has_visit
 WENT = re.compile(
     r"走访|家访|入户|查寝|走寝|共餐|座谈|听课|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|回访|探访|蹲点|"
     r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
-    r"刚从[^，。；\s]{1,12}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往)(?![期时点账位手])|"
+    rf"刚从[^，。；\s]{{1,12}}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往){NOT_ARRIVAL}|"
     r"(?:我|我们|今天|昨天|前天|上午|下午|中午|晚上|今早|今晚|昨晚|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    r"(?:[^，。；\s]{0,6}?(?:去了|去|(?<![看听收接遇想做说提感得找等受碰见])到了?|来到|前往|赴)(?![期时点账位手])|在(?![群线网]))"
+    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|{RESULT_TO}到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]))"
 )
 # a report that opens with its date and place, "3.30 兰苑2栋 …", "12.1 到青峰职教中心 …"
 _STAMP = re.compile(
@@ -94,19 +105,34 @@ _STAMP = re.compile(
     r"[\s，,]*(?:(?:上午|下午|中午|晚上|早上)[\s，,]*)?(?:到|去|在)?[\s]*[\u4e00-\u9fffA-Za-z0-9]{2,14}"
     r"(?:栋|楼|村|社区|小区|公司|厂|中心|学校|中学|小学|食堂|餐厅|宿舍|教室|窗口|点|站|园|馆|室|院|所)"
 )
+_MET_AFTER_STAMP = re.compile(r"[\s，,]*[0-9一二两三四五六七八九十]+\s*(?:人|名|位)")
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
-FIRST_PERSON_VISIT = re.compile(r"我[^，。；!?！？]{0,8}?(?:去了|去|到了|过去|上去|来到)(?![期时点账位手])")
+FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
+_CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
+
+
+def writer_goes_at(text: str, pos: int, end: int | None = None) -> bool:
+    """Whether the date written at `pos` is the day of the writer's own going: 「今天中午我去二食堂看了」,
+    「…，我周六顺路去了一趟」 (a first-person going in the date's clause, which ends at a pause, a
+    space or `end`, e.g. the next date)."""
+    stop = _CLAUSE_END.search(text, pos)
+    limit = min(stop.start() if stop else len(text), len(text) if end is None else end)
+    return FIRST_PERSON_VISIT.search(text, max(0, pos - 2), limit) is not None
+
+
 MOTION = re.compile(
     r"(?:去了?|到了?|赴|来到|前往|"
     r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*"
 )
 REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到")
 # a lead-in that hands over someone else's words: "转一封学生写给校长信箱的信：", "工单标题：",
-# "网格员转发的居民微信：", "家长在群里发的，我原样转过来：" — what follows is the complainant's voice
+# "网格员转发的居民微信：", "家长在群里发的，我原样转过来：", "转业主群里的一条：", "收到一封群众来信，写信人是
+# 老街的住户：" — what follows is the complainant's voice
 RELAY = re.compile(
     r"^[^。！？!?\n]{0,48}?(?:信|留言|工单|单子|标题|原话|原文|消息|微信|意见|诉求|纸条|提案|来电|来信|摘录|帖子|"
     r"书面材料|语音|一段话|收集(?:上来)?的|"
-    r"转来的?|转过来|转给[^：:，,]{0,8}|转发的?|(?:发|写|讲|说|留|贴)(?:给[^：:，,。]{0,8})?的|反映|投诉|求助|反馈)[^：:。]{0,8}[：:]"
+    r"转来的?|转过来|转(?:给|发给?)?[^：:，,。]{1,8}|转发的?|(?:发|写|讲|说|留|贴|问)(?:给[^：:，,。]{0,8})?的|反映|投诉|求助|反馈)"
+    r"[^：:。]{0,12}[：:]"
 )
 
 
@@ -166,11 +192,34 @@ def dont_record(text: str) -> bool:
     return DONT_RECORD.search(text[-24:]) is not None
 
 
+# the writer is the one served, not a cadre on a visit: 「窗口说我材料不全让我回去」「昨天我去区医院看病」
+SERVED = re.compile(
+    r"(?:让|叫|要)我们?(?:回去|等|再|重新|补|交|跑|先)"
+    r"|我们?(?:一家)?(?:去|到)[^，。；！？!?]{0,10}?(?:办理|办事|看病|就诊|挂号|缴费|交费|取号|排队|领取|咨询)"
+)
+# ...unless a cadre tells how they tried the service themselves
+_TRIED = re.compile(r"体验|跟岗|坐窗口|走流程|暗访|陪同|陪")
+
+
+def served(text: str) -> bool:
+    """Whether the writer speaks as a person served (a citizen's own errand), not as a visiting cadre."""
+    return SERVED.search(text) is not None and _TRIED.search(text) is None
+
+
+_ROUTE = re.compile(r"的?(?:那段|这段|一段|之间|路段|的路)")
+_NEGATED = re.compile(r"(?:没有|没|无|未|不)$")
+
+
+def _affirmed(rx: re.Pattern[str], text: str) -> bool:
+    """Whether rx occurs in text other than negated: 「晚上没有值班医生」 tells no one went on duty."""
+    return any(not _NEGATED.search(text, max(0, m.start() - 2), m.start()) for m in rx.finditer(text))
+
+
 def went(text: str) -> bool:
     """The writer says, outside reported speech, that they went somewhere or met people
     with a verb that names a visit (走访, 座谈, 今天去了…): see WENT."""
     cut = REPORTED.search(text)
-    return WENT.search(text[: cut.start()] if cut else text) is not None
+    return _affirmed(WENT, text[: cut.start()] if cut else text)
 
 
 def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = None) -> bool:
@@ -178,10 +227,15 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
     place mentions from find_places, to avoid finding them twice."""
     cut = REPORTED.search(text)
     own = text[: cut.start()] if cut else text
-    if VISIT_VERB.search(own) or FIRST_PERSON_VISIT.search(text):
+    if _affirmed(VISIT_VERB, own) or FIRST_PERSON_VISIT.search(text):
         return True
     places = find_places(own) if places is None else [p for p in places if p.end <= len(own)]
     for m in MOTION.finditer(own):
-        if any(p.start - m.end() <= 2 and p.start >= m.end() for p in places):
+        if any(p.end == m.start() for p in places):
+            continue  # 「梅园到竹园」: from one place to another is a route, not a going
+        # 「到新画室看了看」, but not 「…到新画室那段路」
+        if any(0 <= p.start - m.end() <= 2 and not _ROUTE.match(own, p.end) for p in places):
             return True
-    return bool(date_found and places) and _STAMP.match(text) is not None
+    stamp = _STAMP.match(text) if places else None
+    # a dated stamp, or a stamp and the people met: 「梅园3栋 5人 热水又没了」 is a visit log
+    return stamp is not None and (date_found or _MET_AFTER_STAMP.match(text, stamp.end()) is not None)

@@ -18,8 +18,10 @@ import json
 import math
 import pickle
 import re
-from collections.abc import Iterable, KeysView, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -36,13 +38,18 @@ def char_ngrams(text: str, n_max: int = 3, prefix: str = "c", out: set[str] | No
     """Binary character n-grams (1..n_max) of text, digits folded to "0", punctuation dropped
     (each punctuation-free run is its own window); added to `out` when given."""
     out = set() if out is None else out
-    add = out.add
+    update = out.update
+    tags = [f"{prefix}{size}:" for size in range(1, n_max + 1)]
     for run in _SKIP.split(_DIGITS.sub("0", text)):
-        n = len(run)
-        for size in range(1, n_max + 1):
-            tag = f"{prefix}{size}:"
-            for i in range(n - size + 1):
-                add(tag + run[i : i + size])
+        # the n-grams of size k are those of size k - 1 each extended by the next character,
+        # built by C-level map/add rather than a Python loop of slices (the parser's hot path)
+        grams: Iterable[str] = run
+        for size, tag in enumerate(tags, 1):
+            if size > len(run):
+                break
+            if size > 1:
+                grams = list(map(add, grams, run[size - 1 :]))
+            update(map(tag.__add__, grams))
     return out
 
 
@@ -66,27 +73,35 @@ class LinearModel:
     weights: np.ndarray
     bias: np.ndarray
 
-    @property
-    def _names(self) -> KeysView[str]:  # a dict view: intersecting it with a set walks the smaller side only
-        return self.index.keys()
+    # weights with the bias as row F and a zero row F + 1 (what an unknown feature adds), built
+    # on first use: one gather and one column sum give a score, with no set intersection
+    _table: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _rows(self) -> np.ndarray:
+        table = self._table
+        if table is None:
+            zero = np.zeros((1, self.weights.shape[1]), dtype=self.weights.dtype)
+            table = self._table = np.ascontiguousarray(np.vstack([self.weights, self.bias[None, :], zero]))
+        return table
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_table"}  # the cache keeps the weights once
 
     def scores(self, features: Features) -> np.ndarray:
         """Raw class scores (L,) of one example; unknown features are ignored."""
         binary, weighted = features
-        index = self.index
-        rows = list(map(index.__getitem__, self._names & binary))
+        table = self._rows()
+        bias_row = len(self.index)
+        # one dict lookup per feature; an unknown one reads the zero row (adding 0.0 is exact)
+        rows = list(map(self.index.get, binary, repeat(bias_row + 1, len(binary))))
+        rows.append(bias_row)
         # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
-        total: np.ndarray = self.weights.take(rows, axis=0).sum(axis=0) + self.bias if rows else self.bias.copy()
+        total: np.ndarray = np.add.reduce(table.take(rows, axis=0), axis=0)
         if weighted:
-            get = index.get
-            pairs = [
-                (row, value)
-                for row, value in zip(map(get, weighted), weighted.values(), strict=True)
-                if row is not None
-            ]
-            if pairs:
-                wrows, values = zip(*pairs, strict=True)
-                total = total + np.asarray(values, dtype=np.float32) @ self.weights.take(wrows, axis=0)
+            # an unknown weighted feature reads the zero row too: value × 0.0 adds nothing
+            wrows = list(map(self.index.get, weighted, repeat(bias_row + 1, len(weighted))))
+            values = np.fromiter(weighted.values(), dtype=np.float32, count=len(weighted))
+            total = total + values @ table.take(wrows, axis=0)
         return total
 
     def probabilities(
@@ -95,16 +110,19 @@ class LinearModel:
         allowed: Iterable[str] | None = None,
     ) -> list[tuple[str, float]]:
         """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
-        s = self.scores(features)
-        pairs = [
-            (label, float(v)) for label, v in zip(self.labels, s, strict=True) if allowed is None or label in allowed
-        ]
-        if not pairs:
-            return []
-        top = max(v for _, v in pairs)
-        exp = [(label, math.exp(v - top)) for label, v in pairs]
-        total = sum(v for _, v in exp)
-        return sorted(((label, v / total) for label, v in exp), key=lambda p: -p[1])
+        s = self.scores(features).tolist()  # Python floats: no numpy scalar per label
+        labels: Sequence[str] = self.labels
+        values: list[float] = s
+        if allowed is not None:
+            keep = [k for k, label in enumerate(labels) if label in allowed]
+            if not keep:
+                return []
+            labels, values = [labels[k] for k in keep], [s[k] for k in keep]
+        top = max(values)
+        exp = [math.exp(v - top) for v in values]
+        total = sum(exp)
+        # best first; equal probabilities keep the label order (a stable sort, also reversed)
+        return sorted(zip(labels, [v / total for v in exp], strict=True), key=itemgetter(1), reverse=True)
 
 
 def fit(

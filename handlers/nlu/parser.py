@@ -20,7 +20,7 @@ from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
-from .query import asks_about_records, parse_query
+from .query import asks_about_records, parse_query, question_topic
 from .segmenter import Segmenter
 from .split import (
     ENUMERATED,
@@ -30,6 +30,7 @@ from .split import (
     classify_clause,
     cue_hits,
     group_items,
+    has_cue,
     item_text,
     normalize,
     one_voice,
@@ -194,6 +195,11 @@ class Parser:
         """The profile's category list, in order."""
         return self._taxonomy(profile).categories
 
+    def category_of_name(self, word: str, profile: str) -> str | None:
+        """The category `word` names outright (a category or one of its aliases: 食堂, 看病), else None."""
+        tax = self._taxonomy(profile)
+        return word if word in tax.categories else tax.aliases.get(word)
+
     def classify(self, text: str, profile: str = "campus", place_type: str | None = None) -> str:
         """Category of one item text (used when a cadre adds or edits an item)."""
         return self.categorize(normalize(text), profile, place_type)[0]
@@ -228,6 +234,12 @@ class Parser:
     def _tokens(self, text: str) -> list[str]:
         return self.segmenter.tokens(text)
 
+    def search_words(self, text: str) -> list[str]:
+        """The smallest words of `text` of two characters or more, for finding it in records that
+        word it otherwise (「拖欠工资」 → 拖欠, 工资 finds 「拖欠了两个月工资」)."""
+        found = [w for w in dict.fromkeys(self.tokenizer.cut_for_search(text)) if len(w) >= 2]
+        return [w for w in found if not any(o != w and o in w for o in found)]
+
     def _is_word(self, word: str) -> bool:
         return bool(self._freq.get(word))
 
@@ -252,6 +264,8 @@ class Parser:
             return Parsed("resolve", None, (), None, sig.ref)
         if intent == "query":
             q = parse_query(text, today, tax.categories, tax.aliases)
+            if q["subject"] == "items" and q["category"] is None:
+                q["category"] = self._topic_category(text, tax)
             return Parsed("query", None, (), ParsedQuery(**q), None)
         if intent == "other":
             return Parsed("other", None, (), None, None)
@@ -281,24 +295,34 @@ class Parser:
             own = own[:relay]  # the complainant's words after the lead-in are not the writer's visit
         dates = find_dates(text, today)
         own_dates = [d for pos, d in dates if pos < len(own)]
+        # the day the writer says they went comes first: 「昨天有同学拉肚子，今天我去食堂看了」
+        mine = relay or len(text)  # in a relayed letter "我" is the complainant
+        ends = [pos for pos, _ in dates[1:]] + [len(text)] if dates else []  # a date's clause ends at the next
+        spans = zip(dates, ends, strict=True)
+        going = next((d for (pos, d), end in spans if pos < mine and intents.writer_goes_at(text, pos, end)), None)
+        if going is not None:
+            own_dates = [going, *(d for d in own_dates if d != going)]
         places = find_places(text, self.known_places, self.segmenter.freq)
         ref = intents.find_resolve_ref(text)
+        usage = bool(intents.HELP.search(text))  # how to use the bot, not what it holds
+        resolve = ref is not None and intents.is_resolve(text)  # it needs an item number: none, no resolve
         flags = {
             "correction": bool(intents.CORRECTION.search(text)),
-            "resolve": intents.is_resolve(text),
+            "resolve": resolve,
             "ref": ref is not None,
             "done": bool(intents.RESOLVED.search(text)),
-            "query": intents.is_query(text) or (asks_about_records(text) and not intents.is_resolve(text)),
+            "query": not usage and (intents.is_query(text) or (asks_about_records(text) and not resolve)),
             "future": intents.is_future_or_notice(text),
-            "help": bool(intents.HELP.search(text)),
+            "help": usage,
             "visit": intents.has_visit(
                 own if relay else text, bool(own_dates), [p for p in places if p.end <= len(own)] if relay else places
             ),
             "relay": bool(relay),
+            "served": intents.served(text),
             "went": intents.went(own),
             "dont_record": intents.dont_record(text),
             "asks": bool(intents.ASKING.search(text) or intents.QUERY_ASK.search(text)),
-            "problem": bool(self.cues.problem.search(text)) or bool(self.cues.request.search(text)),
+            "problem": has_cue(self.cues.problem, text) or has_cue(self.cues.request, text),
             "date": bool(own_dates),
             "place": bool(places),
             "reported": cut is not None,
@@ -313,12 +337,29 @@ class Parser:
                 continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
                 continue  # never close an item the message does not name in done-wording
+            if label == "visit" and sig.flags["served"] and not sig.flags["future"]:
+                return "issue"  # a citizen's own errand told as a going: what they met is the problem
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
                 continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
                 continue  # "3栋热水已解决" states a result, it asks nothing
+            if label == "query" and not sig.flags["query"] and (sig.flags["help"] or sig.flags["future"]):
+                continue  # "走访记录可以补录吗" asks how to use the bot; "下周计划去…" is a plan
             return label
         return "other"
+
+    def _topic_category(self, text: str, tax: Taxonomy) -> str | None:
+        """The category of a question's topic named by its problem (「拖欠工钱的问题」 → 权益), only
+        when a taxonomy word is in it and the category model is sure (else the question stays
+        about every category: a wrong filter would hide records)."""
+        topic = question_topic(text)
+        if topic is None:
+            return None
+        segments = [(self._tokens(topic), 1.0)]
+        if not any(v > 0 for v in self.classifiers[tax.name].scores(segments, topic).values()):
+            return None
+        category, alternative = self.categorize(topic, tax.name, segments=segments)
+        return category if alternative is None and category != tax.fallback else None
 
     def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
         """(place type, place name) of a visit: the rule layer's reading. A named site says by its
@@ -380,6 +421,9 @@ class Parser:
             return []  # nothing states a problem or a request: no clause can start an item
         out = []
         seen: set[str] = set()
+        # the whole message as faint context of each item: a canteen visit's "菜太咸" is 食堂, a
+        # list announced as 「关于加装电梯的诉求：」 lends its topic to each point
+        message = ([tok for _, tok in spans], CONTEXT_WEIGHT)
         for group in group_items(clauses, topics.distinct):
             words = item_text(text, group)
             if len(words) < 2 or words in seen:
@@ -388,7 +432,7 @@ class Parser:
             first = group.clauses[0]
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
-            out.append((words, self._segments(local, group)))
+            out.append((words, [*self._segments(local, group), message]))
         return out
 
     def _items(
@@ -430,6 +474,7 @@ class Parser:
 
 
 _REFRESH_SECONDS = 60.0
+CONTEXT_WEIGHT = 0.5  # the message's words around an item (category LOSO .735 → .75 at 0.4–0.8)
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
 
 

@@ -509,9 +509,11 @@ def find_places(
     """All place mentions in text, in text order (longest first at the same start); `words`
     (word → frequency, the segmenter's dictionary) lets a name begin with a function character."""
     out: list[PlaceMatch] = []
-    for m in _DORM_LIST.finditer(text):
+    # each pattern below needs a character the text may lack (栋/号/舍, 楼, 门, 区/镇/…): checked first
+    dorms = "栋" in text or "幢" in text or "号" in text or "舍" in text
+    for m in _DORM_LIST.finditer(text) if dorms else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
-    for m in _DORM.finditer(text):
+    for m in _DORM.finditer(text) if dorms else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
     for m in _GARDEN.finditer(text) if "园" in text else ():
         if m.start() == 0 or not "\u4e00" <= text[m.start() - 1] <= "\u9fff" or text[m.start() - 1] in _STOP:
@@ -542,7 +544,7 @@ def find_places(
         brand = m.group("brand")
         if not _GENERIC.match(brand) and not any(ch in _STOP for ch in brand):
             out.append(PlaceMatch(m.start(), m.end(), m.group(0), "企业", True))
-    for m in _BUILDING.finditer(text):
+    for m in _BUILDING.finditer(text) if "楼" in text else ():
         name = _trim(m.group(0).lstrip("".join(_STOP)))
         body = name.split("楼")[0]
         if text[m.end() : m.end() + 1] in _BUILDING_PARTS or body.endswith(("栋", "幢", "单元", "层")):
@@ -561,9 +563,9 @@ def find_places(
         if ptype == "课堂" and not teaching and _LIVED_IN.search(text):
             ptype = "宿舍"  # a named building students live in ("住在这栋的…") is a dorm block
         out.append(PlaceMatch(start, m.end(), name, ptype, True))
-    for m in _GATE.finditer(text):
+    for m in _GATE.finditer(text) if "门" in text else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "点位", m.group(0)[0] in "东南西北正"))
-    for m in _REGION.finditer(text):
+    for m in _REGION.finditer(text) if any(ch in text for ch in "区镇街乡县") else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), None, True, region=True))
     for name, ptype in (known or {}).items():
         for m in re.finditer(re.escape(name), text):

@@ -17,7 +17,7 @@ _VISIT_LEDGER = re.compile(
 )
 _OVERDUE = re.compile(r"[逾愈]期|超期|超时|过期|延期|超过期限|拖了很久")
 _OPEN = re.compile(
-    r"[未为没]办结|没有办结|未解决|没关|未关|还开着|没结|未结|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
+    r"[未为没]办结|没有?办(?!法)|未解决|没关|未关|还开着|没结|未结|没解决|没有解决|未处理|没处理|待办|在办|办理中|处理中|跟进中|未完成|没完成|没办完|"
     r"没处理完|还没|尚未|还剩|剩下|剩余|还有哪些|还有多少|还有几|未销号|没销号|挂着|积压"
 )
 _RESOLVED = re.compile(
@@ -59,6 +59,25 @@ def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) 
         if pos >= 0 and cat in categories and (best is None or pos < best[0]):
             best = (pos, cat)
     return best[1] if best else None
+
+
+# the topic a question is about, when named by its problem rather than a category:
+# 「拖欠工钱的问题有没有逾期的」「路灯道路这些问题还有多少没办」「关于欠薪的问题」
+_TOPIC = re.compile(
+    r"^(?:(?:关于|有关|查一下|查下|查询|帮我看看|看看|看下|所有|全部|本月|上月|上个月|这个月|本周|上周|这周|今年)\s*)*"
+    r"(?P<t>[^，。？?！!\s的]{2,10}?)(?:的|这些|这类|那些|这方面的?|方面的?|类的?)*(?:问题|诉求|事情?)"
+)
+# a topic names a thing, not what happened to it or a question: 「解决了哪些问题」 has none
+_NOT_TOPIC = re.compile(
+    r"了|哪|几|多少|吗|么|什么|未|没|已|逾期|超期|待办|新增|名下|负责|我|本月|上月|上个月|这个月|本周|上周|这周|今年|学期|全部|所有"
+)
+
+
+def question_topic(text: str) -> str | None:
+    """The words a record question opens with to name what it is about (「拖欠工钱」「东风机械厂」),
+    or None (「本月未办结的问题」「上周解决了哪些问题」 name none)."""
+    m = _TOPIC.match(text)
+    return m.group("t") if m and not _NOT_TOPIC.search(m.group("t")) else None
 
 
 def parse_query(text: str, today: date, categories: Sequence[str], aliases: Mapping[str, str]) -> dict[str, Any]:

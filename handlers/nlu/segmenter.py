@@ -86,10 +86,11 @@ class Segmenter:
             self.memo.clear()
         out: list[tuple[int, str]] = []
         pos = 0
-        for blk in _HAN.split(text):
+        # split with its one group alternates: the stretches between runs, then a run (odd places)
+        for k, blk in enumerate(_HAN.split(text)):
             if not blk:
                 continue
-            if _HAN.match(blk):
+            if k % 2:
                 self._block(blk, pos, out)
             else:
                 at = pos

@@ -270,12 +270,55 @@ class Cues:
         )
 
 
+# the latest text scanned with each cue pattern and its hits: the intent detectors and the
+# splitter look at the same message object, which is then scanned once (by identity: another
+# message, even one with the same words, is a new object and is scanned anew). Keyed by the
+# pattern's id (kept alive in the value): a pattern's own hash digests its whole compiled code.
+_LATEST: dict[int, tuple[re.Pattern[str], str, list[tuple[int, int]]]] = {}
+_LATEST_LIMIT = 256  # patterns remembered (one set per parser's cues)
+
+
 def cue_hits(rx: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the non-empty matches of cue pattern `rx` in `text`."""
-    return [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+    latest = _LATEST.get(id(rx))
+    if latest is not None and latest[0] is rx and latest[1] is text:
+        return list(latest[2])
+    hits = [m.span() for m in rx.finditer(text) if m.end() > m.start()]
+    if len(_LATEST) >= _LATEST_LIMIT:
+        _LATEST.clear()
+    _LATEST[id(rx)] = (rx, text, hits)
+    return list(hits)
+
+
+def has_cue(rx: re.Pattern[str], text: str) -> bool:
+    """Whether cue pattern `rx` matches anywhere in `text` (as ``rx.search``), from the hits of
+    :func:`cue_hits` when the pattern cannot match an empty string."""
+    if _min_width(rx) > 0:
+        return bool(cue_hits(rx, text))
+    return rx.search(text) is not None
+
+
+_WIDTHS: dict[int, tuple[re.Pattern[str], int]] = {}  # by id, as _LATEST
+
+
+def _min_width(rx: re.Pattern[str]) -> int:
+    """The fewest characters a match of rx spans (0 when unknown)."""
+    known = _WIDTHS.get(id(rx))
+    if known is not None and known[0] is rx:
+        return known[1]
+    try:
+        width = int(re._parser.parse(rx.pattern, rx.flags).getwidth()[0])  # type: ignore[attr-defined]
+    except Exception:  # the regex parser's internals: assume the worst
+        width = 0
+    if len(_WIDTHS) >= _LATEST_LIMIT:
+        _WIDTHS.clear()
+    _WIDTHS[id(rx)] = (rx, width)
+    return width
 
 
 def _outside(hits: list[tuple[int, int]], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not spans or not hits:
+        return hits
     return [h for h in hits if not any(s <= h[0] and h[1] <= e for s, e in spans)]
 
 

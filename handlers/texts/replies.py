@@ -33,6 +33,33 @@ OTHER_THANKS = "不客气！走访后直接发一句话即可记录，发送「�
 OTHER_GREETING = "您好！走访后直接发一句话即可记录问题，发送「帮助」查看用法。"
 OTHER_MISTAKE = "好的，未做记录。如需撤销上一条记录，请回复「撤销」。"
 OTHER_DEFAULT = "收到，这条消息没有需要记录的走访或问题。发送「帮助」查看用法。"
+# answers to questions about using the bot ("走访记录可以补录吗"), by what they ask about; the first
+# whose pattern matches wins, else USAGE_DEFAULT
+USAGE_ANSWERS: tuple[tuple[str, str], ...] = (
+    (
+        r"补录|补报|补发|补交",
+        "可以补录：直接发走访内容并写上日期，例如「上周三去了梅园3栋，……」或「11月20日去了……」，走访按您写的日期计入当月。",
+    ),
+    (
+        r"删除|删掉|撤回",
+        "刚发的记录回复「撤销」即可撤回；已记录的问题回复「作废 #编号 原因」删除（记错或重复的不再计入清单）。",
+    ),
+    (
+        r"修改|更改",
+        "可以改：「改 #编号 分类 食堂」「改 #编号 期限 12月20日」「改 #编号 内容 …」，或回复「撤销」后重新发送。",
+    ),
+    (
+        r"照片|拍照",
+        "照片不是必须的；需要留痕时，记录后直接把照片、文件或位置发给我，会附到您刚记的走访或问题上，"
+        "「照片移到 #编号」可改附到某个问题。",
+    ),
+    (r"导出|下载", "私聊发送「导出台账」或「导出上月台账」即可导出（领导、单位负责人、管理员）。"),
+    (
+        r"还(?:要|需要|得|用)",
+        "走访按月统计，不用每周上报：走访后随时发一句话即可。发送「这个月我走访了几次」查看本月完成情况。",
+    ),
+)
+USAGE_DEFAULT = "走访后直接发一句话即可记录；各项用法请发送「帮助」查看。"
 
 
 def too_long(n: int, limit: int) -> str:
@@ -101,8 +128,11 @@ def unsure(item: NewItem) -> str:
     return f"（也可能是 {item.alternative}，回复「改 #{item.id} 分类 {item.alternative}」）"
 
 
-def undone(visit: Visit | None, items: list[ItemRecord], today: date) -> str:
-    """Confirmation of 撤销 of a whole message: 「已撤销上一条记录：走访（12月5日（周五）宿舍），问题 #12、#13」."""
+def undone(visit: Visit | None, items: list[ItemRecord], today: date, kept: bool = False) -> str:
+    """Confirmation of 撤销 of a whole message: 「已撤销上一条记录：走访（12月5日（周五）宿舍），问题 #12、#13」;
+    with `kept` (「撤销 #12」 naming one item of it) 「已撤销问题 #12；同一条记录里的其他内容保留。」"""
+    if kept:
+        return "已撤销问题 " + "、".join(f"#{i.id}" for i in items) + "；同一条记录里的其他内容保留。"
     parts = []
     if visit is not None:
         parts.append(f"走访（{visit_line(visit, today)}）")
@@ -262,6 +292,12 @@ def unit_choices(name: str, choices: Iterable[str], ambiguous: bool) -> str:
     if ambiguous:
         return f"「{name}」可能是 {names}，请写全称再发一次。"
     return f"没有找到单位「{name}」。最接近的单位：{names}。请写全称再发一次。"
+
+
+def no_such_unit(name: str) -> str:
+    """A question about a unit nothing on the roster resembles:
+    「单位名单里没有「马院」，无法按单位查询。请写名单上的单位全称，或直接问「本月未办结」「逾期」。」"""
+    return f"单位名单里没有「{name}」，无法按单位查询。请写名单上的单位全称，或直接问「本月未办结」「逾期」。"
 
 
 def unknown_person(name: str, unit: str) -> str:
@@ -582,10 +618,13 @@ def undo_blocked_item(n: int) -> str:
 def undo_not_after_other(item_id: int | None) -> str:
     """A bare 「撤销」 after another message that changed nothing: nothing is undone.
     「您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #12 的；如确要撤回，请发送「撤销 #12」。」"""
-    ref = f"#{item_id}" if item_id is not None else "N"
-    return (
-        f"您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 {ref} 的；如确要撤回，请发送「撤销 {ref}」。"
-    )
+    what, how = ("一条走访记录", "撤销走访") if item_id is None else (f" #{item_id} 的", f"撤销 #{item_id}")
+    return f"您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是{what}；如确要撤回，请发送「{how}」。"
+
+
+def undo_not_last_visit() -> str:
+    """「撤销走访」 when the newest step is no visit record: nothing is undone."""
+    return "您最近一次改动不是走访记录，所以这次没有撤销。发送「撤销」撤回最近一步。"
 
 
 def undo_not_last(n: int) -> str:

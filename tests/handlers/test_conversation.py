@@ -201,7 +201,9 @@ async def test_undo_right_after_a_message_that_changed_nothing_undoes_nothing(di
         reply == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #1 的；如确要撤回，请发送「撤销 #1」。"
     )
     assert [i.status for i in await items(db)] == ["new", "new"]
-    assert await say(dispatcher, "zhang", "撤销 #1") == "已撤销上一条记录：问题 #1"  # only the item named
+    assert await say(dispatcher, "zhang", "撤销") == reply  # a refused 撤销 is no step of a chain
+    assert [i.status for i in await items(db)] == ["new", "new"]
+    assert await say(dispatcher, "zhang", "撤销 #1") == "已撤销问题 #1；同一条记录里的其他内容保留。"  # only #1
     assert [i.status for i in await items(db)] == ["revoked", "new"]
     assert await count(db, Visit, Visit.revoked_at.is_(None)) == 1
 
@@ -238,3 +240,33 @@ async def test_results_and_reasons_are_stored_as_typed(dispatcher, db):
     await say(dispatcher, "zhang", "办结 #1 已更换热水循环泵，同学们说好了（试过三次）")
     (item, _) = await items(db)
     assert item.result == "已更换热水循环泵，同学们说好了（试过三次）"
+
+
+async def test_questions_about_using_the_bot_get_an_answer_and_record_nothing(dispatcher, db):
+    reply = await say(dispatcher, "zhang", "请问上周的走访可以补录吗")
+    assert reply == (
+        "可以补录：直接发走访内容并写上日期，例如「上周三去了梅园3栋，……」或「11月20日去了……」，"
+        "走访按您写的日期计入当月。"
+    )
+    reply = await say(dispatcher, "zhang", "怎么删除发错的问题")
+    assert reply == (
+        "刚发的记录回复「撤销」即可撤回；已记录的问题回复「作废 #编号 原因」删除（记错或重复的不再计入清单）。"
+    )
+    assert "不用每周上报" in await say(dispatcher, "zhang", "寒假期间还要每周报走访吗？")
+    assert (await say(dispatcher, "zhang", "走访完了要拍照吗")).startswith("照片不是必须的")
+    assert await count(db, Visit) == 0 and await count(db, Item) == 0
+
+
+async def test_undo_of_a_visit_without_items_is_named_by_its_kind(dispatcher, db):
+    """A visit with no problems has no number: after a message that changed nothing the reply
+    names 「撤销走访」, which takes it back."""
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学们都说挺好的，没有问题")
+    assert await count(db, Visit, Visit.revoked_at.is_(None)) == 1
+    await say(dispatcher, "zhang", "绑定 计算机学院")  # refused: a plain cadre
+    reply = await say(dispatcher, "zhang", "撤销")
+    assert (
+        reply
+        == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是一条走访记录；如确要撤回，请发送「撤销走访」。"
+    )
+    assert (await say(dispatcher, "zhang", "撤销走访")).startswith("已撤销上一条记录：走访（")
+    assert await count(db, Visit, Visit.revoked_at.is_(None)) == 0

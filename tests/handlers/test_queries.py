@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
+
+from storage.models import Item
 from tests.handlers.chat import say
 
 
@@ -117,3 +120,32 @@ async def test_a_question_beyond_what_the_asker_sees_says_so(dispatcher, clock):
     assert "只统计" not in await say(dispatcher, "wang", "计算机学院逾期问题")  # a leader sees all
     assert (await say(dispatcher, "zhang", "本月未办结")).startswith("本月 · 我提出或负责的 · 未办结")
     assert (await say(dispatcher, "zhang", "我的待办")).startswith("我的 · 未办结")
+
+
+async def test_a_question_about_a_unit_not_on_the_roster_asks_which_one(dispatcher, clock):
+    """「火星学院逾期问题」 names no unit on the roster: the bot says so (and offers a close name,
+    if any) instead of answering for everyone; a short name of a real unit is answered for it."""
+    await seed(dispatcher, clock)
+    reply = await say(dispatcher, "wang", "火星学院逾期问题")
+    assert reply == "单位名单里没有「火星学院」，无法按单位查询。请写名单上的单位全称，或直接问「本月未办结」「逾期」。"
+    reply = await say(dispatcher, "wang", "计算学院逾期问题")  # a near miss: the close one is offered
+    assert reply == "没有找到单位「计算学院」。最接近的单位：「计算机学院」。请写全称再发一次。"
+    assert (await say(dispatcher, "wang", "学工处逾期问题")).startswith("学生工作处 · 逾期")
+    assert (await say(dispatcher, "wang", "各学院逾期问题")).startswith("全部 · 逾期")  # no unit named
+
+
+async def test_a_question_by_topic_searches_the_records(dispatcher, db):
+    """「东风机械厂的问题」「拖欠工资的问题有几个没办」「工资问题」 ask about what the records say:
+    the items whose text or visit place has the topic's words (or its category), never a new item."""
+    await say(dispatcher, "zhang", "今天去东风机械厂走访，工人反映厂里拖欠了两个月工资；另外车间没有空调，夏天太热")
+    await say(dispatcher, "zhang", "今天去梅园3栋走访，同学反映热水不稳定")
+    async with db.session() as s:
+        before = await s.scalar(select(func.count()).select_from(Item))
+    factory = await say(dispatcher, "wang", "东风机械厂的问题")
+    assert factory.splitlines()[0] == "全部 · 「东风机械厂」相关 · 问题 · 共 2 项"
+    assert "热水" not in factory
+    wages = await say(dispatcher, "wang", "拖欠工资的问题有几个没办")
+    assert "未办结" in wages.splitlines()[0] and "拖欠了两个月工资" in wages and "热水" not in wages
+    assert "工资" in (await say(dispatcher, "wang", "工资问题")).splitlines()[0]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Item)) == before  # nothing recorded

@@ -94,3 +94,21 @@ def test_a_locked_or_unreachable_database_is_unavailable():
     refused = as_storage_error(IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")))
     assert isinstance(locked, StorageUnavailable) and str(locked) == "OperationalError: database is locked"
     assert type(refused) is StorageError and str(refused) == "IntegrityError: UNIQUE constraint failed"
+
+
+async def test_a_statement_built_wrong_is_a_failure_not_an_outage(dispatcher, db, monkeypatch, caplog):
+    """A bug in how a query is built (SQLAlchemy ArgumentError) is answered as a failure and logged
+    with its traceback; it is never "the database is unavailable", which asks the user to resend."""
+
+    async def built_wrong(session, *args, **kwargs):
+        return await session.scalar(select(func.count()).where(InboundMessage.id >= None))
+
+    monkeypatch.setattr("handlers.answers.count_items_split", built_wrong)
+    assert await say(dispatcher, "zhang", "本月未办结") == replies.FAILED
+    assert any(r.exc_info for r in caplog.records if r.levelno == logging.ERROR)
+
+
+@pytest.mark.parametrize("question", ["我一共走访了几次", "张老师走访过哪些地方"])
+async def test_visit_questions_without_a_period_are_answered(dispatcher, question):
+    reply = await say(dispatcher, "zhang", question)
+    assert reply not in (replies.UNAVAILABLE, replies.FAILED) and "走访" in reply

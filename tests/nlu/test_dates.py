@@ -29,6 +29,12 @@ SUN = date(2026, 11, 22)
         ("十二月十四日晚", WED, date(2025, 12, 14)),  # last year's December
         ("十一月三号", WED, date(2026, 11, 3)),
         ("3天前", WED, date(2026, 11, 15)),
+        ("上个月底去了村里", WED, date(2026, 10, 31)),  # last month's last day
+        ("上月末到社区", date(2026, 3, 2), date(2026, 2, 28)),
+        ("上个月初走访了", WED, date(2026, 10, 1)),
+        ("上个月25号去了", WED, date(2026, 10, 25)),
+        ("上个月三十号", date(2026, 3, 2), date(2026, 3, 2)),  # February has no 30th: no date, so today
+        ("二十八号去了", WED, date(2026, 10, 28)),  # not 八号 inside 二十八号
         ("没有日期的消息", WED, WED),
     ],
 )
@@ -177,3 +183,16 @@ def test_a_day_inside_the_reported_problem_is_not_the_visit_date(parser, text):
     the writer's own words, is today."""
     p = parser.parse(text, WED, "campus")
     assert p.visit is not None and p.visit.date == WED
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("昨天有同学吃了食堂的凉菜拉肚子，今天中午我去食堂看了", WED),
+        ("上周五有村民打电话说卫生室的药过期了，我周日顺路去看了一下", date(2026, 11, 15)),
+        ("昨天我去了梅园3栋，今天又有同学反映热水的事", date(2026, 11, 17)),  # the first going stays
+    ],
+)
+def test_the_visit_is_dated_by_the_writers_own_going(parser, text, want):
+    p = parser.parse(text, WED, "campus")
+    assert p.visit is not None and p.visit.date == want

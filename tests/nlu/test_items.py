@@ -157,3 +157,17 @@ def test_how_long_a_visit_took_and_a_list_lead_in_are_not_items(parser):
     assert texts(p) == ["实训设备老旧", "耗材不够用"]
     assert texts(parser.parse("晚上去研究生公寓坐了好一会儿，聊了挺久的", TODAY)) == []
     assert texts(parser.parse("今天去梅园3栋，同学们说最近一切都挺好的", TODAY)) == []  # praise: no item
+
+
+def test_each_item_sees_its_message_as_faint_context(parser):
+    """A terse point of a list or a visit (「价格涨了」 in the canteen) is read with the message's
+    other words at CONTEXT_WEIGHT, its own words at full weight."""
+    from handlers.nlu.parser import CONTEXT_WEIGHT
+
+    text = "中午在二食堂吃饭，同学说价格涨了不少，另外宿舍晚上热水不稳定"
+    groups = parser._groups(text, parser.taxonomies["campus"])
+    assert len(groups) == 2
+    for words, segments in groups:
+        context = [s for s in segments if s[1] == CONTEXT_WEIGHT and "二食堂" in s[0]]
+        assert context and "热水" in context[0][0]  # the whole message, the other item included
+        assert any(w == 1.0 and any(tok in words for tok in toks) for toks, w in segments)

@@ -68,6 +68,24 @@ def test_cn_to_int(text, want):
         # what a room holds is no meeting
         ("去了员工宿舍，一间屋住6个人", None),
         ("电话家访了4个学生家长", 4),
+        # a family or a pair named as a whole
+        ("去了小周家 一家四口都在", 4),
+        ("见到了小王母女俩", 2),
+        ("看望了村里的老两口", 2),
+        # a bare count after a meeting verb, or followed by "all there"
+        ("去敬老院看了看，见到5位，都挺精神", 5),
+        ("回访实习生 6个都见到了", 6),
+        ("有个寝室三个人全在打游戏", 3),
+        ("看了8名顶岗实习生", 8),
+        ("见了6个在附近工地干活的，聊了聊", 6),
+        # a room for four, building sites, people one must find are no people met
+        ("员工宿舍是四人间，有空调", None),
+        ("去辖区3个在建工地转了转", None),
+        ("报个账要找三个领导签字", None),
+        # companions on the rounds, then those met
+        ("我和两名网格员分三次走访了困难户12户，见到群众15人", 15),
+        ("跟两位校领导座谈", 2),
+        ("开了个座谈会，参加的有12位同学", 12),  # those who came
     ],
 )
 def test_count_people(text, want):

@@ -108,3 +108,20 @@ def test_not_asking_about_records(text):
     from handlers.nlu.query import asks_about_records
 
     assert not asks_about_records(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "profile", "want"),
+    [
+        ("停水停电这些问题还有多少没办", "community", "基础设施"),
+        ("关于打架斗殴的问题有哪些", "community", "治安"),
+        ("拖欠工资的问题办结了几个", "community", "权益"),
+        ("关于助学金的问题还有没办完的吗", "campus", "资助"),
+        ("上个月的问题", "campus", None),  # a period, not a topic
+        ("那几个同学的问题", "campus", None),  # people, not a topic
+    ],
+)
+def test_a_question_names_its_category_by_the_problem(parser, text, profile, want):
+    """「拖欠工资的问题…」: the topic is told by the problem's own words, not a category name."""
+    q = parser.parse(text, TODAY, profile).query
+    assert q is not None and q.category == want

@@ -104,6 +104,10 @@ def test_a_message_that_asks_not_to_be_recorded_records_nothing(parser, text):
         ("上午在街道社保窗口帮忙，来办事的人很多", True),
         ("去校医院看了，晚上没医生", True),
         ("今天在群里看到有人说路灯坏了", False),  # being in a chat group is going nowhere
+        ("卫生院晚上没有值班医生", False),  # a negated duty is nobody's going
+        ("楼下烧烤店每天从下午四点到凌晨两点都开着", False),  # 到 a time of day is "until"
+        ("从早上八点到十点在食堂值守", True),
+        ("前天晚上又有个骑摩托的摔到坎下去了", False),  # 摔到 tells where he fell
     ],
 )
 def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
@@ -118,12 +122,29 @@ def test_the_writers_own_going_is_told_by_visit_verbs(text, went):
         "转一个12345的单子：小区门口的路灯坏了一个月了",
         "学生会收集上来的：图书馆三楼的空调一直不制冷",
         "一位老师在接待日留的书面材料：孩子入学的事希望学校协调",
+        "转家长群里的一条：校车每天晚到二十分钟",  # 转 + where it came from
+        "收到一封居民来信，写信的是东苑小区的老住户：楼道灯坏了半年",  # the sender described first
+        "同学们在年级群里问的，转教务处：补考时间和实习冲突",
     ],
 )
 def test_relay_lead_ins_hand_over_someone_elses_words(text):
     from handlers.nlu.intent import relay_end
 
     assert text[relay_end(text) - 1] == "："
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问上周的走访可以补录吗",
+        "能不能修改昨天发的那条记录",
+        "寒假期间还要每周报走访吗？",
+        "怎么删除发错的问题",
+        "下周三计划去东村几户看看，有一起的吗",  # a plan, not a question about records
+    ],
+)
+def test_questions_about_using_the_bot_are_no_record_queries(parser, text):
+    assert parser.parse(text, TODAY).intent == "other"
 
 
 def test_a_result_told_is_no_question(parser):
@@ -229,3 +250,32 @@ def test_a_visit_names_a_point_whatever_the_numerals(visit_place, point, named):
     from handlers.nlu.places import names_place
 
     assert names_place(visit_place, point) is named
+
+
+def test_from_one_place_to_another_is_a_route_not_a_going():
+    from handlers.nlu.intent import has_visit
+
+    assert not has_visit("美院到新画室那段路 坑坑洼洼的 下雨全是水坑", False)
+    assert has_visit("下午到新画室看了看", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我今天去人社局办理失业登记，窗口说我材料不全让我回去，已经跑了三趟了",
+        "昨天我去区医院看病，挂号排了两个小时，医生五分钟就打发了",
+    ],
+)
+def test_a_citizens_own_errand_is_an_issue_not_a_visit(parser, text):
+    assert parser.parse(text, TODAY, "community").intent == "issue"
+
+
+def test_a_cadre_trying_the_service_is_still_a_visit(parser):
+    text = "今天去政务中心坐窗口体验办理流程，群众排队要一个多小时"
+    assert parser.parse(text, TODAY, "community").intent == "visit"
+
+
+def test_a_place_and_the_people_met_make_a_visit_log(parser):
+    p = parser.parse("梅园3栋 5人 热水又没了", TODAY)
+    assert p.intent == "visit" and p.visit is not None and p.visit.people == 5
+    assert parser.parse("梅园3栋的热水又没了", TODAY).intent == "issue"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -74,6 +74,17 @@ async def test_unit_digest_fits_one_message(db, sender, settings):
     (msg,) = await weekly_digest_job(MON, db, sender, settings, Policy())
     assert len(msg.body.encode()) <= 4096
     assert "共100项逾期" in msg.body and "累计：响应率" in msg.body
+
+
+async def test_unit_digest_lists_the_longest_overdue_few(db, sender, settings):
+    """A group reads the digest at a glance: the ten longest overdue items, then the total."""
+    await add(db, unit(1), cadre(1))
+    await add(db, group(1, 1))
+    await add(db, *[item(i, 1, date(2026, 9, 1) + timedelta(days=i), text=f"问题{i}") for i in range(1, 41)])
+    (msg,) = await weekly_digest_job(MON, db, sender, settings, Policy())
+    listed = [line for line in msg.body.splitlines() if line.startswith("> #")]
+    assert [line.split()[1] for line in listed] == [f"#{i}" for i in range(1, 11)]
+    assert "共40项逾期" in msg.body
 
 
 @pytest.mark.parametrize(("channel", "limit"), [("wecom", 4096), ("dingtalk", 20000)])
