@@ -98,6 +98,7 @@ def test_date_guards_skip_only_patterns_that_cannot_match(monkeypatch):
         (places._BUILDING, "楼"),
         (places._GATE, "门"),
         (places._REGION, "区镇街乡县"),
+        (places._GARDEN, "园"),
     ],
 )
 def test_place_guards_name_a_character_of_every_match(rx, needed):
