@@ -482,6 +482,9 @@ def _trim(name: str, suffix: str = "") -> str:
 _COUNTERS = set("个家所座处某")
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十几多]+|某|这|那|各)(?:个|家|所|座|处)$")
 _FACILITY_TYPES = {"其他", "课堂", "食堂", "宿舍", "窗口"}
+# facility kinds (two characters or more) and those that name a site even bare (篮球场, not 办公室)
+_FACILITY = {s for s, ptype in _SUFFIXES if len(s) >= 2 and ptype in _FACILITY_TYPES}
+_FACILITY_BARE = {s for s in _FACILITY if len(s) >= 3 and not s.endswith("室")}
 
 
 def _named(name: str, suffix: str) -> bool:
@@ -494,11 +497,7 @@ def _named(name: str, suffix: str) -> bool:
         return len(prefix) >= 2 and not _GENERIC.match(prefix)
     if suffix in _HALLS:
         return bool(prefix)
-    if (
-        len(suffix) >= 2
-        and _SUFFIX_TYPE.get(suffix) in _FACILITY_TYPES
-        and (prefix or (len(suffix) >= 3 and not suffix.endswith("室")))
-    ):
+    if suffix in _FACILITY and (prefix or suffix in _FACILITY_BARE):
         return True  # a kind of facility names the one there is ("学生食堂", "篮球场", "实训中心")
     return bool(prefix) and not _GENERIC.match(prefix)
 
