@@ -5,6 +5,7 @@ very same functions."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,7 @@ from datetime import date
 from .classify import Classifier
 from .learn import Features, char_ngrams
 from .places import PlaceMatch
-from .split import Clause
+from .split import Clause, Group, continues
 
 # how much the visit's place type may say about an item's category: a small feature value, so
 # the regularised model can lean on it only as one weak signal among the item's own words
@@ -20,6 +21,7 @@ PLACE_TYPE_VALUE = 0.3
 KEYWORD_SCALE = 0.25  # keyword taxonomy score → feature value (scores run 0–12)
 LEXICON_SCALE = 1.0  # domain lexicon words of a category found in an item → feature value, per word
 LEXICON_CAP = 4  # words counted at most per category
+_STRONG_STOP = re.compile(r"[。！？!?；;\n]")
 
 
 @dataclass(frozen=True)
@@ -104,4 +106,52 @@ def place_features(text: str, rule_type: str, place: str | None, places: list[Pl
         binary.add(f"mtype:{p.place_type}")
         binary.update(f"mend:{p.name[-k:]}" for k in (1, 2) if len(p.name) >= k)
     char_ngrams(text[:40], 2, prefix="o", out=binary)
+    return binary, {}
+
+
+def group_features(
+    text: str, group: Group, words: str, index: int, count: int, previous: Group | None = None
+) -> Features:
+    """What the item-keep model sees of one group the rules made (is it a real item, or an
+    action taken, praise, a title, background?): the character 1–3-grams of the item's text and
+    1–2-grams of its opening, its clause kinds (the cue verdicts) and their sequence, its length
+    and clause-count bands, and its place among the message's `count` groups (`index` 0-based)
+    and in the message (opens it, ends it, a numbered point); how its first clause is opened and
+    whether the rules read it as a continuation (a consequence, a remedy); and whether it shares
+    a sentence with the `previous` group."""
+    binary = char_ngrams(words, 3)
+    char_ngrams(words[:4], 2, prefix="o", out=binary)
+    kinds = [c.kind for c in group.clauses]
+    binary.update(f"k:{k}" for k in kinds)
+    binary.add(f"k0:{kinds[0]}")
+    binary.add("ks:" + "".join(dict.fromkeys(kinds)))
+    n = len(words)
+    binary.add(f"glen:{0 if n <= 6 else 1 if n <= 12 else 2 if n <= 25 else 3 if n <= 50 else 4}")
+    binary.add(f"gcl:{min(len(kinds), 4)}")
+    binary.add(f"gn:{min(count, 4)}")
+    if index == 0:
+        binary.add("g:first")
+    if index == count - 1:
+        binary.add("g:last")
+    if group.clauses[0].start == 0:
+        binary.add("g:opens")
+    if not text[group.end :].strip(" ，,。.！!？?；;"):
+        binary.add("g:ends")
+    if any(c.enumerated for c in group.clauses):
+        binary.add("g:listed")
+    if any(c.also or c.another for c in group.clauses):
+        binary.add("g:also")
+    if any(c.speaker for c in group.clauses):
+        binary.add("g:speaker")
+    first = group.clauses[0]
+    binary.add(f"g:op{first.opener}")
+    if first.cont:
+        binary.add("g:cont")
+    if continues(first):
+        binary.add("g:continues")
+    if previous is not None:
+        binary.add("g:after")
+        if not _STRONG_STOP.search(text, previous.end, first.start):
+            binary.add("g:same_sentence")
+            binary.add(f"g:same_op{first.opener}")
     return binary, {}

@@ -15,7 +15,7 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, clause_features, intent_features, item_features, place_features
+from .features import Signals, clause_features, group_features, intent_features, item_features, place_features
 from .learn import Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
@@ -373,8 +373,8 @@ class Parser:
             promote_points(clauses)
         return clauses, spans, topics
 
-    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
-        """(item text, weighted token segments) of each item the splitter finds."""
+    def _candidates(self, text: str, tax: Taxonomy) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
+        """(item text, group, weighted token segments) of each group the rules make, in order."""
         clauses, spans, topics = self.clauses(text, tax)
         if not any(c.kind in ("P", "R") for c in clauses):
             return []  # nothing states a problem or a request: no clause can start an item
@@ -388,8 +388,26 @@ class Parser:
             first = group.clauses[0]
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
-            out.append((words, self._segments(local, group)))
+            out.append((words, group, self._segments(local, group)))
         return out
+
+    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
+        """(item text, weighted token segments) of each item the splitter finds: the rules'
+        groups, less those the item-keep model reads as no problem (an action taken, praise, a
+        report's title, background) when that model is attached."""
+        found = self._candidates(text, tax)
+        model = self.models.keep if self.models is not None else None
+        if model is not None and found:
+            n = len(found)
+            found = [
+                (words, group, segments)
+                for i, (words, group, segments) in enumerate(found)
+                if dict(
+                    model.probabilities(group_features(text, group, words, i, n, found[i - 1][1] if i else None))
+                ).get("1", 1.0)
+                >= _KEEP_MIN
+            ]
+        return [(words, segments) for words, _, segments in found]
 
     def _items(
         self, text: str, tax: Taxonomy, place_type: str | None, place: str | None = None, whole: bool = False
@@ -431,6 +449,7 @@ class Parser:
 
 _REFRESH_SECONDS = 60.0
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
+_KEEP_MIN = 0.5  # item-keep probability under which a rule group is not an item
 
 
 def _mtime(path: Path | str | None) -> float:

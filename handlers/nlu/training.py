@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .features import clause_features, intent_features, item_features, place_features
+from .features import clause_features, group_features, intent_features, item_features, place_features
 from .learn import (
     Features,
     Models,
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 INTENT_C = 2.0
 CATEGORY_C = 8.0  # NB-LR (learn.fit_nb): ±.005 between 4 and 16 on leave-one-slice-out
 CLAUSE_C = 1.0
+KEEP_C = 1.0
 PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
 LEXICON_WEIGHT = 0.05  # a domain lexicon word taught as a tiny example of its category
@@ -150,6 +151,26 @@ def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tupl
     return out
 
 
+def group_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every group the rules make in a labelled visit or issue: "1" when
+    the group's item text contains a labelled item's key (a real item), "0" for the rest (actions
+    taken, praise, titles, background the cue rules took for a problem)."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+        found = parser._candidates(text, tax)
+        for i, (words, group, _) in enumerate(found):
+            label = "1" if any(k and k in words for k in keys) else "0"
+            out.append((group_features(text, group, words, i, len(found), found[i - 1][1] if i else None), label))
+    return out
+
+
 def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, place type) for every labelled visit."""
     from .places import detect_place
@@ -167,10 +188,18 @@ def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
 
 
 def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
-    """Fit the intent model, the clause model and one category model per profile on `rows`."""
+    """Fit the intent model, the clause model, the item-keep model and one category model per
+    profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
     clause_rows = clause_examples(parser, rows)
     clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
+    saved = parser.models
+    parser.models = Models(intent, {}, margin, key, clause)  # the groups as this clause model makes them
+    try:
+        group_rows = group_examples(parser, rows)
+    finally:
+        parser.models = saved
+    keep = fit(group_rows, c=KEEP_C) if len({label for _, label in group_rows}) == 2 else None
     category = {}
     for profile, examples in category_examples(parser, rows).items():
         examples = examples + lexicon_examples(parser, profile)
@@ -180,7 +209,7 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
             )
     place_rows = place_examples(parser, rows)
     place = fit(place_rows, c=PLACE_C) if len({label for _, label in place_rows}) >= 2 else None
-    return Models(intent, category, margin, key, clause, place)
+    return Models(intent, category, margin, key, clause, place, keep)
 
 
 def source_key(parser: Parser, corrections: Path | None) -> str:
