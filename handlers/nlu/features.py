@@ -155,3 +155,49 @@ def group_features(
             binary.add("g:same_sentence")
             binary.add(f"g:same_op{first.opener}")
     return binary, {}
+
+
+def boundary_features(
+    text: str,
+    group: list[Clause],
+    clause: Clause,
+    attach: bool,
+    distinct: bool,
+    before: frozenset[str],
+    own: frozenset[str],
+) -> Features:
+    """What the boundary model sees when a problem or request `clause` follows an item (`group`,
+    its clauses so far) in the same sentence, joined by a comma or a space: the rules' verdict
+    (`attach`, and the topic test `distinct`), the separator, the two clauses' kinds, the clause's
+    opening 1–2-grams and its 1–2-grams, its continuation flags, whether its topic words (`own`)
+    are those of the item so far (`before`), how many character bigrams the two share, and their
+    length bands."""
+    prev = group[-1]
+    content = text[clause.content_start : clause.end]
+    sep = text[prev.end : clause.start].strip()
+    binary = {f"b:rule{int(attach)}", f"b:distinct{int(distinct)}", f"b:kinds{prev.kind}{clause.kind}"}
+    binary.add("b:sep" + (sep[:1] if sep else ("space" if prev.end < clause.start else "none")))
+    char_ngrams(content[:3], 2, prefix="bo", out=binary)
+    char_ngrams(content, 2, prefix="bc", out=binary)
+    for name, on in (
+        ("cont", clause.cont),
+        ("continues", continues(clause)),
+        ("also", clause.also),
+        ("another", clause.another),
+        ("listed", clause.listed),
+        ("speaker", clause.speaker),
+        ("enumerated", any(c.enumerated for c in group)),
+    ):
+        if on:
+            binary.add(f"b:{name}")
+    binary.add("b:topic" + ("none" if not own or not before else "same" if before & own else "diff"))
+    mine = {content[i : i + 2] for i in range(len(content) - 1)}
+    head = text[group[0].content_start : prev.end]
+    theirs = {head[i : i + 2] for i in range(len(head) - 1)}
+    shared = len(mine & theirs)
+    binary.add(f"b:shared{min(shared, 3)}")
+    n, m = len(content), len(head)
+    binary.add(f"b:clen{0 if n <= 5 else 1 if n <= 10 else 2 if n <= 20 else 3}")
+    binary.add(f"b:glen{0 if m <= 8 else 1 if m <= 20 else 2 if m <= 40 else 3}")
+    binary.add(f"b:gp{min(sum(1 for c in group if c.kind == 'P'), 3)}")
+    return binary, {}

@@ -192,7 +192,8 @@ def fit_nb(
 @dataclass
 class Models:
     """The learned models a parser uses: intent over messages, category per profile over item
-    texts, the clause model over neutral clauses, the item-keep model over the rules' groups;
+    texts, the clause model over neutral clauses, the item-keep model over the rules' groups, the
+    boundary model over weakly joined problem clauses;
     `margin` is the probability gap under which a category's second choice is offered; `key`
     the fingerprint of what they were built from."""
 
@@ -203,6 +204,7 @@ class Models:
     clause: LinearModel | None = None  # "1" when a clause with no problem cue states a problem
     place: LinearModel | None = None  # a visit's place type
     keep: LinearModel | None = None  # "1" when a group the rules made is a real item
+    boundary: LinearModel | None = None  # "1" when a weakly joined problem clause starts a new item
 
 
 # --- corpus ---------------------------------------------------------------------------------

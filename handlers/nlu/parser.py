@@ -15,8 +15,16 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, clause_features, group_features, intent_features, item_features, place_features
-from .learn import Models
+from .features import (
+    Signals,
+    boundary_features,
+    clause_features,
+    group_features,
+    intent_features,
+    item_features,
+    place_features,
+)
+from .learn import Features, Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
@@ -24,6 +32,7 @@ from .query import asks_about_records, parse_query
 from .segmenter import Segmenter
 from .split import (
     ENUMERATED,
+    WEAK,
     Clause,
     Cues,
     Group,
@@ -380,7 +389,15 @@ class Parser:
             return []  # nothing states a problem or a request: no clause can start an item
         out = []
         seen: set[str] = set()
-        for group in group_items(clauses, topics.distinct):
+        model = self.models.boundary if self.models is not None else None
+        boundary = None
+        if model is not None:
+
+            def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
+                feats = topics.boundary_features(group, clause, attach)
+                return dict(model.probabilities(feats)).get("1", 0.0) < _SPLIT_MIN
+
+        for group in group_items(clauses, topics.distinct, boundary):
             words = item_text(text, group)
             if len(words) < 2 or words in seen:
                 continue
@@ -389,6 +406,27 @@ class Parser:
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
             out.append((words, group, self._segments(local, group)))
+        return out
+
+    def _boundaries(self, text: str, tax: Taxonomy) -> list[tuple[Features, tuple[int, int], tuple[int, int]]]:
+        """Each place where the boundary model would decide (a problem or request clause weakly
+        joined to an item stating one), as the rules group the message: (features, the item's
+        span so far, the span of the clause with the neutral clauses that follow it)."""
+        clauses, _, topics = self.clauses(text, tax)
+        if not any(c.kind in ("P", "R") for c in clauses):
+            return []
+        at = {id(c): i for i, c in enumerate(clauses)}
+        out = []
+
+        def record(group: list[Clause], clause: Clause, attach: bool) -> bool:
+            j = at[id(clause)] + 1
+            while j < len(clauses) and clauses[j].kind == "N" and clauses[j].opener == WEAK:
+                j += 1
+            feats = topics.boundary_features(group, clause, attach)
+            out.append((feats, (group[0].content_start, group[-1].end), (clause.content_start, clauses[j - 1].end)))
+            return attach
+
+        group_items(clauses, topics.distinct, record)
         return out
 
     def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
@@ -449,6 +487,7 @@ class Parser:
 
 _REFRESH_SECONDS = 60.0
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
+_SPLIT_MIN = 0.5  # boundary probability from which a weakly joined problem clause starts a new item
 _KEEP_MIN = 0.5  # item-keep probability under which a rule group is not an item
 
 
@@ -558,6 +597,17 @@ class _Topics:
         for c in group[head:]:
             before |= self.between(c.content_start, c.end)[1]
         return bool(before) and not (before & own)
+
+    def boundary_features(self, group: list[Clause], clause: Clause, attach: bool) -> Features:
+        """The boundary model's features of `clause` after the item `group` (see
+        features.boundary_features), with this message's topic words."""
+        head = next((i for i, c in enumerate(group) if c.kind in ("P", "R")), 0)
+        before: frozenset[str] = frozenset()
+        for c in group[head:]:
+            before |= self.between(c.content_start, c.end)[1]
+        own = self.between(clause.content_start, clause.end)[1]
+        distinct = clause.kind == "P" and self.distinct(group, clause)
+        return boundary_features(self.text, group, clause, attach, distinct, before, own)
 
     def run_on_cuts(self) -> list[int]:
         """Positions where an unpunctuated message moves from one complaint to the next:

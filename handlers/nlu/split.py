@@ -412,15 +412,21 @@ def continues(clause: Clause) -> bool:
 
 
 Distinct = Callable[[list[Clause], Clause], bool]
+Boundary = Callable[[list[Clause], Clause, bool], bool]
 _VERDICT_STRIP = " ，,。.!！?？了啊呀啦的"
 _ASK_START = re.compile(r"^(?:希望|建议|要求|请|能不能|能否|可否|可不可以|最好)")
 
 
-def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list[Group]:
+def group_items(
+    clauses: list[Clause], distinct: Distinct | None = None, boundary: Boundary | None = None
+) -> list[Group]:
     """Group classified clauses into items (see the module docstring).
 
     `distinct(group_clauses, clause)` decides whether a comma-joined problem clause raises a new
-    problem of its own (another topic) rather than continuing the item before it."""
+    problem of its own (another topic) rather than continuing the item before it. `boundary(
+    group_clauses, clause, attach)` has the last word on a problem or request clause joined
+    weakly (comma, space) to an item that already states one: it gets the rules' verdict
+    `attach` and returns whether the clause continues that item (True) or starts its own."""
     groups: list[Group] = []
     current: Group | None = None
     pending: list[Clause] = []
@@ -476,6 +482,13 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
                 attach = False  # a question, then a request of its own ("问…什么时候开始，能不能…")
             if current is not None and c.opener == WEAK and not verdict and any(x.enumerated for x in current.clauses):
                 attach = True  # in 一是/二是 and 1. 2. reports each point is one item
+            if (
+                boundary is not None
+                and current is not None
+                and c.opener == WEAK
+                and any(x.kind in ("P", "R") for x in current.clauses)
+            ):
+                attach = boundary(current.clauses, c, attach)
             remedy = _REQUEST_START.match(text_of(c))
             if (
                 current is None

@@ -38,6 +38,7 @@ INTENT_C = 2.0
 CATEGORY_C = 8.0  # NB-LR (learn.fit_nb): ±.005 between 4 and 16 on leave-one-slice-out
 CLAUSE_C = 1.0
 KEEP_C = 1.0
+BOUNDARY_C = 1.0
 PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
 LEXICON_WEIGHT = 0.05  # a domain lexicon word taught as a tiny example of its category
@@ -171,6 +172,25 @@ def group_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
     return out
 
 
+def boundary_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every place where a problem or request clause is weakly joined to
+    an item in a labelled visit or issue: "1" (starts a new item) when both the item so far and
+    the clause (with its trailing neutral clauses) hold a labelled key, "0" otherwise."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [k for k in (normalize(g.get("key") or "") for g in row.get("items") or []) if k]
+        for feats, (g0, g1), (c0, c1) in parser._boundaries(text, tax):
+            split = any(k in text[g0:g1] for k in keys) and any(k in text[c0:c1] for k in keys)
+            out.append((feats, "1" if split else "0"))
+    return out
+
+
 def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, place type) for every labelled visit."""
     from .places import detect_place
@@ -188,14 +208,17 @@ def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
 
 
 def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
-    """Fit the intent model, the clause model, the item-keep model and one category model per
-    profile on `rows`."""
+    """Fit the intent model, the clause model, the boundary and item-keep models and one category
+    model per profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
     clause_rows = clause_examples(parser, rows)
     clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
     saved = parser.models
-    parser.models = Models(intent, {}, margin, key, clause)  # the groups as this clause model makes them
     try:
+        parser.models = Models(intent, {}, margin, key, clause)  # clauses as this clause model reads them
+        boundary_rows = boundary_examples(parser, rows)
+        boundary = fit(boundary_rows, c=BOUNDARY_C) if len({label for _, label in boundary_rows}) == 2 else None
+        parser.models = Models(intent, {}, margin, key, clause, boundary=boundary)  # and groups them
         group_rows = group_examples(parser, rows)
     finally:
         parser.models = saved
@@ -209,7 +232,7 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
             )
     place_rows = place_examples(parser, rows)
     place = fit(place_rows, c=PLACE_C) if len({label for _, label in place_rows}) >= 2 else None
-    return Models(intent, category, margin, key, clause, place, keep)
+    return Models(intent, category, margin, key, clause, place, keep, boundary)
 
 
 def source_key(parser: Parser, corrections: Path | None) -> str:
