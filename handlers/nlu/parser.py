@@ -395,7 +395,8 @@ class Parser:
 
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
                 feats = topics.boundary_features(group, clause, attach)
-                return dict(model.probabilities(feats)).get("1", 0.0) < _SPLIT_MIN
+                split = dict(model.probabilities(feats)).get("1", 0.0)
+                return split < (_SPLIT_MIN if attach else _MERGE_MAX)
 
         for group in group_items(clauses, topics.distinct, boundary):
             words = item_text(text, group)
@@ -488,6 +489,9 @@ class Parser:
 _REFRESH_SECONDS = 60.0
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
 _SPLIT_MIN = 0.5  # boundary probability from which a weakly joined problem clause starts a new item
+# a clause the rules start a new item with joins the item before only when the boundary model is
+# this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
+_MERGE_MAX = 0.15
 _KEEP_MIN = 0.5  # item-keep probability under which a rule group is not an item
 
 
