@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import os
 import re
 import time
@@ -24,7 +26,7 @@ from .features import (
     item_features,
     place_features,
 )
-from .learn import Features, Models
+from .learn import Features, LinearModel, Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
@@ -87,6 +89,7 @@ class Parser:
         self.segmenter = Segmenter(tokenizer)
         self.models: Models | None = None  # attached by load()
         self._learning: tuple[Path, Path | None, float, float] | None = None
+        self._binary: dict[int, tuple[LinearModel, dict[str, float], float]] = {}  # see _odds
 
     @classmethod
     def load(
@@ -372,11 +375,12 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        model = self.models.clause if learned and self.models is not None else None
-        if model is not None:
+        odds = self._odds(self.models.clause if learned and self.models is not None else None)
+        if odds is not None:
+            weights, bias = odds
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
-                if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
+                if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
                     c.kind = "P"
         if learned:
             promote_points(clauses)
@@ -389,14 +393,15 @@ class Parser:
             return []  # nothing states a problem or a request: no clause can start an item
         out = []
         seen: set[str] = set()
-        model = self.models.boundary if self.models is not None else None
+        odds = self._odds(self.models.boundary if self.models is not None else None)
         boundary = None
-        if model is not None:
+        if odds is not None:
+            weights, bias = odds
 
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
-                feats = topics.boundary_features(group, clause, attach)
-                split = dict(model.probabilities(feats)).get("1", 0.0)
-                return split < (_SPLIT_MIN if attach else _MERGE_MAX)
+                binary, _ = topics.boundary_features(group, clause, attach)
+                split = bias + sum(map(weights.get, binary, _ZEROS))
+                return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
 
         for group in group_items(clauses, topics.distinct, boundary):
             words = item_text(text, group)
@@ -408,6 +413,20 @@ class Parser:
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
             out.append((words, group, self._segments(local, group)))
         return out
+
+    def _odds(self, model: LinearModel | None) -> tuple[dict[str, float], float] | None:
+        """(feature → weight, bias) of a binary "0"/"1" model as log-odds of "1", for a sum in
+        plain Python (a handful of binary features: faster than the model's matrix product);
+        built once per model."""
+        if model is None:
+            return None
+        cached = self._binary.get(id(model))
+        if cached is None or cached[0] is not model:
+            one, zero = model.labels.index("1"), model.labels.index("0")
+            diff = (model.weights[:, one] - model.weights[:, zero]).tolist()
+            weights = {name: diff[row] for name, row in model.index.items()}
+            cached = self._binary[id(model)] = (model, weights, float(model.bias[one] - model.bias[zero]))
+        return cached[1], cached[2]
 
     def _boundaries(self, text: str, tax: Taxonomy) -> list[tuple[Features, tuple[int, int], tuple[int, int]]]:
         """Each place where the boundary model would decide (a problem or request clause weakly
@@ -435,17 +454,16 @@ class Parser:
         groups, less those the item-keep model reads as no problem (an action taken, praise, a
         report's title, background) when that model is attached."""
         found = self._candidates(text, tax)
-        model = self.models.keep if self.models is not None else None
-        if model is not None and found:
+        odds = self._odds(self.models.keep if self.models is not None else None)
+        if odds is not None and found:
+            weights, bias = odds
             n = len(found)
-            found = [
-                (words, group, segments)
-                for i, (words, group, segments) in enumerate(found)
-                if dict(
-                    model.probabilities(group_features(text, group, words, i, n, found[i - 1][1] if i else None))
-                ).get("1", 1.0)
-                >= _KEEP_MIN
-            ]
+            kept = []
+            for i, (words, group, segments) in enumerate(found):
+                binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None)
+                if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
+                    kept.append((words, group, segments))
+            found = kept
         return [(words, segments) for words, _, segments in found]
 
     def _items(
@@ -487,12 +505,13 @@ class Parser:
 
 
 _REFRESH_SECONDS = 60.0
+_ZEROS = itertools.repeat(0.0)  # the default of each feature weight looked up in a binary model (see _odds)
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
-_SPLIT_MIN = 0.5  # boundary probability from which a weakly joined problem clause starts a new item
+_SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem clause starts a new item (p .5)
 # a clause the rules start a new item with joins the item before only when the boundary model is
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
-_MERGE_MAX = 0.15
-_KEEP_MIN = 0.5  # item-keep probability under which a rule group is not an item
+_MERGE_LOGIT = math.log(0.15 / 0.85)
+_KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
 
 
 def _mtime(path: Path | str | None) -> float:
