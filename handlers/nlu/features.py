@@ -110,7 +110,7 @@ def place_features(text: str, rule_type: str, place: str | None, places: list[Pl
 
 
 def group_features(
-    text: str, group: Group, words: str, index: int, count: int, previous: Group | None = None
+    text: str, group: Group, words: str, index: int, count: int, previous: Group | None = None, voice: bool = False
 ) -> Features:
     """What the item-keep model sees of one group the rules made (is it a real item, or an
     action taken, praise, a title, background?): the character 1–3-grams of the item's text and
@@ -118,7 +118,8 @@ def group_features(
     and clause-count bands, and its place among the message's `count` groups (`index` 0-based)
     and in the message (opens it, ends it, a numbered point); how its first clause is opened and
     whether the rules read it as a continuation (a consequence, a remedy); and whether it shares
-    a sentence with the `previous` group."""
+    a sentence with the `previous` group; whether the message is one person's letter in their own
+    `voice` (whose later sentences mostly tell the first one's problem at length)."""
     binary = char_ngrams(words, 3)
     char_ngrams(words[:4], 2, prefix="o", out=binary)
     kinds = [c.kind for c in group.clauses]
@@ -143,6 +144,8 @@ def group_features(
         binary.add("g:also")
     if any(c.speaker for c in group.clauses):
         binary.add("g:speaker")
+    if voice:
+        binary.add("g:voice" + ("_first" if index == 0 else "_later"))
     first = group.clauses[0]
     binary.add(f"g:op{first.opener}")
     if first.cont:

@@ -458,9 +458,10 @@ class Parser:
         if odds is not None and found:
             weights, bias = odds
             n = len(found)
+            voice = n > 1 and one_voice(text)
             kept = []
             for i, (words, group, segments) in enumerate(found):
-                binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None)
+                binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
                 if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
             found = kept

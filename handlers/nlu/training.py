@@ -28,7 +28,7 @@ from .learn import (
     save_cached,
     slice_of,
 )
-from .split import normalize
+from .split import normalize, one_voice
 from .trainable import DATA_DIR
 from .trainable import TrainableParser as Parser  # the narrow interface parser.Parser implements
 
@@ -166,9 +166,12 @@ def group_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
         text = normalize(row["text"], parser._is_word)
         keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
         found = parser._candidates(text, tax)
+        voice = len(found) > 1 and one_voice(text)
         for i, (words, group, _) in enumerate(found):
             label = "1" if any(k and k in words for k in keys) else "0"
-            out.append((group_features(text, group, words, i, len(found), found[i - 1][1] if i else None), label))
+            out.append(
+                (group_features(text, group, words, i, len(found), found[i - 1][1] if i else None, voice), label)
+            )
     return out
 
 
