@@ -341,7 +341,10 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     shields = negation + inside("neutral")
     praise = inside("praise")
     hand = inside("handover")
-    problems = _outside(inside("problem"), shields + praise + hand)
+    # a problem cue that overlaps a praise word is part of it: 很热 in 很热情
+    problems = [
+        h for h in _outside(inside("problem"), shields + hand) if not any(s < h[1] and h[0] < e for s, e in praise)
+    ]
     requests = _outside(inside("request"), shields)
     if problems:
         clause.kind = "P"
