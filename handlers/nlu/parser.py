@@ -40,6 +40,7 @@ from .split import (
     Group,
     classify_clause,
     cue_hits,
+    demote_title,
     group_items,
     item_text,
     normalize,
@@ -382,6 +383,7 @@ class Parser:
             for i, c in enumerate(clauses):
                 if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
                     c.kind = "P"
+        demote_title(text, clauses)
         if learned:
             promote_points(clauses)
         return clauses, spans, topics

@@ -606,6 +606,21 @@ def _announces(c: Clause) -> bool:
 _TITLE = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:情况|诉求|问题|意见|建议|打算|措施|做法|成效|工作|下一步)$")
 
 
+# the title of a written report: "临港开发区欠薪排查情况汇报：", "包保企业走访情况报告\n"
+_REPORT_TITLE = re.compile(r"(?:情况|工作|调研|排查|走访|专题)(?:的)?(?:汇报|报告|通报|说明|简报|小结|总结)$")
+
+
+def demote_title(text: str, clauses: list[Clause]) -> None:
+    """A report's title opening the message ("…欠薪排查情况汇报：") names its subject, it raises no
+    problem of its own: its clause becomes neutral context (when followed by a colon or a line end)."""
+    if not clauses or clauses[0].start != 0:
+        return
+    first = clauses[0]
+    after = text[first.end : first.end + 1]
+    if first.kind in ("P", "R") and after in ("：", ":", "\n") and _REPORT_TITLE.search(first.text.strip()):
+        first.kind = "N"
+
+
 def promote_points(clauses: list[Clause]) -> None:
     """In a list of problems every point is an item: a point with no problem word of its own
     ("2. 网络卡") is promoted when at least half of the points state a problem or a request in
