@@ -401,6 +401,8 @@ class Parser:
             weights, bias = odds
 
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
+                if not attach and _marked(group, clause):
+                    return False  # the writer marked another point: 、, 也/又, 还/另, a new speaker
                 binary, _ = topics.boundary_features(group, clause, attach)
                 split = bias + sum(map(weights.get, binary, _ZEROS))
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
@@ -513,8 +515,14 @@ _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonom
 _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem clause starts a new item (p .5)
 # a clause the rules start a new item with joins the item before only when the boundary model is
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
-_MERGE_LOGIT = math.log(0.15 / 0.85)
+_MERGE_LOGIT = float(os.environ.get("MERGELOGIT", str(math.log(0.15 / 0.85))))
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
+
+
+def _marked(group: list[Clause], clause: Clause) -> bool:
+    """Whether the writer marks `clause` as a further point after the item `group`: a parallel
+    list (、), 也/又 of another thing, 还/另, a new speaker, or a point after one handed over."""
+    return clause.listed or clause.also or clause.another or clause.speaker or group[-1].kind == "H"
 
 
 def _mtime(path: Path | str | None) -> float:
