@@ -515,7 +515,7 @@ _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonom
 _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem clause starts a new item (p .5)
 # a clause the rules start a new item with joins the item before only when the boundary model is
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
-_MERGE_LOGIT = float(os.environ.get("MERGELOGIT", str(math.log(0.15 / 0.85))))
+_MERGE_LOGIT = math.log(0.15 / 0.85)
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
 
 
