@@ -429,6 +429,8 @@ class Parser:
             one, zero = model.labels.index("1"), model.labels.index("0")
             diff = (model.weights[:, one] - model.weights[:, zero]).tolist()
             weights = {name: diff[row] for name, row in model.index.items()}
+            if len(self._binary) >= _BINARY_KEPT:
+                self._binary.clear()  # models replaced by a retraining: forget theirs
             cached = self._binary[id(model)] = (model, weights, float(model.bias[one] - model.bias[zero]))
         return cached[1], cached[2]
 
@@ -510,6 +512,7 @@ class Parser:
 
 
 _REFRESH_SECONDS = 60.0
+_BINARY_KEPT = 6  # binary models whose log-odds weights are kept (see Parser._odds): two model sets
 _ZEROS = itertools.repeat(0.0)  # the default of each feature weight looked up in a binary model (see _odds)
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
 _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem clause starts a new item (p .5)
