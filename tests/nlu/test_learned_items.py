@@ -6,6 +6,7 @@ title). Invented sentences, not corpus lines."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -120,3 +121,14 @@ def test_training_builds_both_models(rules_only):
     models = training.train(rules_only, rows)
     assert models.keep is not None and models.keep.labels == ("0", "1")
     assert models.boundary is not None and models.boundary.labels == ("0", "1")
+
+
+def test_the_log_odds_of_a_binary_model_agree_with_its_probabilities(parser):
+    assert parser.models is not None and parser.models.keep is not None
+    model = parser.models.keep
+    odds = parser._odds(model)
+    assert odds is not None
+    weights, bias = odds
+    binary = {"k:P", "k0:P", "g:first", "c1:坏", "c2:坏了", "not-a-feature"}
+    logit = bias + sum(weights.get(f, 0.0) for f in binary)
+    assert 1 / (1 + math.exp(-logit)) == pytest.approx(dict(model.probabilities((binary, {})))["1"], abs=1e-5)
