@@ -401,8 +401,8 @@ class Parser:
             weights, bias = odds
 
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
-                if not attach and _marked(group, clause):
-                    return False  # the writer marked another point: 、, 也/又, 还/另, a new speaker
+                if not attach and (_marked(group, clause) or (clause.kind == "P" and topics.distinct(group, clause))):
+                    return False  # the writer marked another point (、, 也/又, 还/另, a new speaker) or another thing
                 binary, _ = topics.boundary_features(group, clause, attach)
                 split = bias + sum(map(weights.get, binary, _ZEROS))
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
@@ -467,6 +467,9 @@ class Parser:
             voice = n > 1 and one_voice(text)
             kept = []
             for i, (words, group, segments) in enumerate(found):
+                if i and _marked(found[i - 1][1].clauses, group.clauses[0]):
+                    kept.append((words, group, segments))  # a point the writer marked as another one
+                    continue
                 binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
                 if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
