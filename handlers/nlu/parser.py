@@ -407,12 +407,18 @@ class Parser:
                 split = bias + sum(map(weights.get, binary, _ZEROS))
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
 
+        previous: Group | None = None
         for group in group_items(clauses, topics.distinct, boundary):
+            first = group.clauses[0]
+            if previous is not None and first.opener == WEAK:
+                group.marked = _marked(previous.clauses, first) or (
+                    first.kind == "P" and topics.distinct(previous.clauses, first)
+                )
+            previous = group
             words = item_text(text, group)
             if len(words) < 2 or words in seen:
                 continue
             seen.add(words)
-            first = group.clauses[0]
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
             out.append((words, group, self._segments(local, group)))
@@ -467,7 +473,7 @@ class Parser:
             voice = n > 1 and one_voice(text)
             kept = []
             for i, (words, group, segments) in enumerate(found):
-                if i and _marked(found[i - 1][1].clauses, group.clauses[0]):
+                if group.marked:
                     kept.append((words, group, segments))  # a point the writer marked as another one
                     continue
                 binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)

@@ -376,6 +376,7 @@ class Group:
 
     clauses: list[Clause] = field(default_factory=list)
     cancelled: bool = False
+    marked: bool = False  # the writer marks it as another point than the item before (set by the parser)
 
     @property
     def start(self) -> int:

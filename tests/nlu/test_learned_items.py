@@ -62,10 +62,15 @@ def test_a_report_title_is_no_item(rules_only):
 # --- the boundary model ---------------------------------------------------------------------------
 
 
-def test_a_consequence_joins_its_problem(parser, rules_only):
-    text = "今天到梅园3栋走访，宿舍热水不稳定，洗澡洗到一半就凉了"
-    assert texts(rules_only.parse(text, TODAY)) == ["宿舍热水不稳定", "洗澡洗到一半就凉了"]
-    assert texts(parser.parse(text, TODAY)) == ["宿舍热水不稳定，洗澡洗到一半就凉了"]
+def test_the_boundary_model_has_the_last_word_where_the_rules_attach(parser, monkeypatch):
+    text = "学生反映图书馆座位太少，考研的同学早上六点就去排队"
+    assert texts(parser.parse(text, TODAY)) == ["图书馆座位太少，考研的同学早上六点就去排队"]
+    assert parser.models is not None
+    # a boundary model that reads a clause opening with 考研 as a new item
+    weights = np.array([[-4.0, 4.0]], dtype=np.float32)
+    stub = LinearModel(("0", "1"), {"bo2:考研": 0}, weights, np.array([1.0, -1.0], dtype=np.float32))
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, boundary=stub))
+    assert texts(parser.parse(text, TODAY)) == ["图书馆座位太少", "考研的同学早上六点就去排队"]
 
 
 @pytest.mark.parametrize(
