@@ -27,7 +27,7 @@ from typing import Any, cast
 
 import numpy as np
 
-FEATURE_VERSION = "4"  # bump when a feature function changes: invalidates cached models
+FEATURE_VERSION = "5"  # bump when a feature function changes: invalidates cached models
 _DIGITS = re.compile(r"[0-9]+")
 _SKIP = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()【】\[\]《》~～…—-]+")
 
@@ -210,8 +210,10 @@ def fit_nb(
 @dataclass
 class Models:
     """The learned models a parser uses: intent over messages, category per profile over item
-    texts, the clause model over neutral clauses; `margin` is the probability gap under which a
-    category's second choice is offered; `key` the fingerprint of what they were built from."""
+    texts, the clause model over neutral clauses, the item-keep model over the rules' groups, the
+    boundary model over weakly joined problem clauses;
+    `margin` is the probability gap under which a category's second choice is offered; `key`
+    the fingerprint of what they were built from."""
 
     intent: LinearModel
     category: dict[str, LinearModel]
@@ -219,6 +221,8 @@ class Models:
     key: str = ""
     clause: LinearModel | None = None  # "1" when a clause with no problem cue states a problem
     place: LinearModel | None = None  # a visit's place type
+    keep: LinearModel | None = None  # "1" when a group the rules made is a real item
+    boundary: LinearModel | None = None  # "1" when a weakly joined problem clause starts a new item
 
 
 # --- corpus ---------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import os
 import re
 import time
@@ -15,8 +17,16 @@ import jieba
 from . import intent as intents
 from .classify import Classifier, Taxonomy
 from .dates import find_dates
-from .features import Signals, clause_features, intent_features, item_features, place_features
-from .learn import Models
+from .features import (
+    Signals,
+    boundary_features,
+    clause_features,
+    group_features,
+    intent_features,
+    item_features,
+    place_features,
+)
+from .learn import Features, LinearModel, Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
@@ -24,11 +34,13 @@ from .query import asks_about_records, parse_query, question_topic
 from .segmenter import Segmenter
 from .split import (
     ENUMERATED,
+    WEAK,
     Clause,
     Cues,
     Group,
     classify_clause,
     cue_hits,
+    demote_title,
     group_items,
     has_cue,
     item_text,
@@ -79,6 +91,7 @@ class Parser:
         self.segmenter = Segmenter(tokenizer)
         self.models: Models | None = None  # attached by load()
         self._learning: tuple[Path, Path | None, float, float] | None = None
+        self._binary: dict[int, tuple[LinearModel, dict[str, float], float]] = {}  # see _odds
 
     @classmethod
     def load(
@@ -404,18 +417,20 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        model = self.models.clause if learned and self.models is not None else None
-        if model is not None:
+        odds = self._odds(self.models.clause if learned and self.models is not None else None)
+        if odds is not None:
+            weights, bias = odds
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
-                if c.kind == "N" and model.probabilities(clause_features(text, c, i, first))[0][0] == "1":
+                if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
                     c.kind = "P"
+        demote_title(text, clauses)
         if learned:
             promote_points(clauses)
         return clauses, spans, topics
 
-    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
-        """(item text, weighted token segments) of each item the splitter finds."""
+    def _candidates(self, text: str, tax: Taxonomy) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
+        """(item text, group, weighted token segments) of each group the rules make, in order."""
         clauses, spans, topics = self.clauses(text, tax)
         if not any(c.kind in ("P", "R") for c in clauses):
             return []  # nothing states a problem or a request: no clause can start an item
@@ -424,16 +439,92 @@ class Parser:
         # the whole message as faint context of each item: a canteen visit's "菜太咸" is 食堂, a
         # list announced as 「关于加装电梯的诉求：」 lends its topic to each point
         message = ([tok for _, tok in spans], CONTEXT_WEIGHT)
-        for group in group_items(clauses, topics.distinct):
+        odds = self._odds(self.models.boundary if self.models is not None else None)
+        boundary = None
+        if odds is not None:
+            weights, bias = odds
+
+            def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
+                if not attach and (_marked(group, clause) or (clause.kind == "P" and topics.distinct(group, clause))):
+                    return False  # the writer marked another point (、, 也/又, 还/另, a new speaker) or another thing
+                binary, _ = topics.boundary_features(group, clause, attach)
+                split = bias + sum(map(weights.get, binary, _ZEROS))
+                return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
+
+        previous: Group | None = None
+        for group in group_items(clauses, topics.distinct, boundary):
+            first = group.clauses[0]
+            if previous is not None and first.opener == WEAK:
+                group.marked = _marked(previous.clauses, first) or (
+                    first.kind == "P" and topics.distinct(previous.clauses, first)
+                )
+            previous = group
             words = item_text(text, group)
             if len(words) < 2 or words in seen:
                 continue
             seen.add(words)
-            first = group.clauses[0]
             lo = min(first.start, first.content_start)
             local = [(pos, tok) for pos, tok in spans if lo <= pos < group.end]
-            out.append((words, [*self._segments(local, group), message]))
+            out.append((words, group, [*self._segments(local, group), message]))
         return out
+
+    def _odds(self, model: LinearModel | None) -> tuple[dict[str, float], float] | None:
+        """(feature → weight, bias) of a binary "0"/"1" model as log-odds of "1", for a sum in
+        plain Python (a handful of binary features: faster than the model's matrix product);
+        built once per model."""
+        if model is None:
+            return None
+        cached = self._binary.get(id(model))
+        if cached is None or cached[0] is not model:
+            one, zero = model.labels.index("1"), model.labels.index("0")
+            diff = (model.weights[:, one] - model.weights[:, zero]).tolist()
+            weights = {name: diff[row] for name, row in model.index.items()}
+            if len(self._binary) >= _BINARY_KEPT:
+                self._binary.clear()  # models replaced by a retraining: forget theirs
+            cached = self._binary[id(model)] = (model, weights, float(model.bias[one] - model.bias[zero]))
+        return cached[1], cached[2]
+
+    def _boundaries(self, text: str, tax: Taxonomy) -> list[tuple[Features, tuple[int, int], tuple[int, int]]]:
+        """Each place where the boundary model would decide (a problem or request clause weakly
+        joined to an item stating one), as the rules group the message: (features, the item's
+        span so far, the span of the clause with the neutral clauses that follow it)."""
+        clauses, _, topics = self.clauses(text, tax)
+        if not any(c.kind in ("P", "R") for c in clauses):
+            return []
+        at = {id(c): i for i, c in enumerate(clauses)}
+        out = []
+
+        def record(group: list[Clause], clause: Clause, attach: bool) -> bool:
+            j = at[id(clause)] + 1
+            while j < len(clauses) and clauses[j].kind == "N" and clauses[j].opener == WEAK:
+                j += 1
+            feats = topics.boundary_features(group, clause, attach)
+            out.append((feats, (group[0].content_start, group[-1].end), (clause.content_start, clauses[j - 1].end)))
+            return attach
+
+        group_items(clauses, topics.distinct, record)
+        return out
+
+    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
+        """(item text, weighted token segments) of each item the splitter finds: the rules'
+        groups, less those the item-keep model reads as no problem (an action taken, praise, a
+        report's title, background) when that model is attached."""
+        found = self._candidates(text, tax)
+        odds = self._odds(self.models.keep if self.models is not None else None)
+        if odds is not None and found:
+            weights, bias = odds
+            n = len(found)
+            voice = n > 1 and one_voice(text)
+            kept = []
+            for i, (words, group, segments) in enumerate(found):
+                if group.marked:
+                    kept.append((words, group, segments))  # a point the writer marked as another one
+                    continue
+                binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
+                if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
+                    kept.append((words, group, segments))
+            found = kept
+        return [(words, segments) for words, _, segments in found]
 
     def _items(
         self, text: str, tax: Taxonomy, place_type: str | None, place: str | None = None, whole: bool = False
@@ -475,7 +566,20 @@ class Parser:
 
 _REFRESH_SECONDS = 60.0
 CONTEXT_WEIGHT = 0.5  # the message's words around an item (category LOSO .735 → .75 at 0.4–0.8)
+_BINARY_KEPT = 6  # binary models whose log-odds weights are kept (see Parser._odds): two model sets
+_ZEROS = itertools.repeat(0.0)  # the default of each feature weight looked up in a binary model (see _odds)
 _UNKNOWN_BELOW = 0.5  # category probability under which an item with no taxonomy word is 其他
+_SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem clause starts a new item (p .5)
+# a clause the rules start a new item with joins the item before only when the boundary model is
+# this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
+_MERGE_LOGIT = math.log(0.15 / 0.85)
+_KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
+
+
+def _marked(group: list[Clause], clause: Clause) -> bool:
+    """Whether the writer marks `clause` as a further point after the item `group`: a parallel
+    list (、), 也/又 of another thing, 还/另, a new speaker, or a point after one handed over."""
+    return clause.listed or clause.also or clause.another or clause.speaker or group[-1].kind == "H"
 
 
 def _mtime(path: Path | str | None) -> float:
@@ -584,6 +688,17 @@ class _Topics:
         for c in group[head:]:
             before |= self.between(c.content_start, c.end)[1]
         return bool(before) and not (before & own)
+
+    def boundary_features(self, group: list[Clause], clause: Clause, attach: bool) -> Features:
+        """The boundary model's features of `clause` after the item `group` (see
+        features.boundary_features), with this message's topic words."""
+        head = next((i for i, c in enumerate(group) if c.kind in ("P", "R")), 0)
+        before: frozenset[str] = frozenset()
+        for c in group[head:]:
+            before |= self.between(c.content_start, c.end)[1]
+        own = self.between(clause.content_start, clause.end)[1]
+        distinct = clause.kind == "P" and self.distinct(group, clause)
+        return boundary_features(self.text, group, clause, attach, distinct, before, own)
 
     def run_on_cuts(self) -> list[int]:
         """Positions where an unpunctuated message moves from one complaint to the next:

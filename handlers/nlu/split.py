@@ -384,7 +384,10 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     shields = negation + inside("neutral")
     praise = inside("praise")
     hand = inside("handover")
-    problems = _outside(inside("problem"), shields + praise + hand)
+    # a problem cue that overlaps a praise word is part of it: 很热 in 很热情
+    problems = [
+        h for h in _outside(inside("problem"), shields + hand) if not any(s < h[1] and h[0] < e for s, e in praise)
+    ]
     requests = _outside(inside("request"), shields)
     if problems:
         clause.kind = "P"
@@ -416,6 +419,7 @@ class Group:
 
     clauses: list[Clause] = field(default_factory=list)
     cancelled: bool = False
+    marked: bool = False  # the writer marks it as another point than the item before (set by the parser)
 
     @property
     def start(self) -> int:
@@ -455,15 +459,21 @@ def continues(clause: Clause) -> bool:
 
 
 Distinct = Callable[[list[Clause], Clause], bool]
+Boundary = Callable[[list[Clause], Clause, bool], bool]
 _VERDICT_STRIP = " ，,。.!！?？了啊呀啦的"
 _ASK_START = re.compile(r"^(?:希望|建议|要求|请|能不能|能否|可否|可不可以|最好)")
 
 
-def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list[Group]:
+def group_items(
+    clauses: list[Clause], distinct: Distinct | None = None, boundary: Boundary | None = None
+) -> list[Group]:
     """Group classified clauses into items (see the module docstring).
 
     `distinct(group_clauses, clause)` decides whether a comma-joined problem clause raises a new
-    problem of its own (another topic) rather than continuing the item before it."""
+    problem of its own (another topic) rather than continuing the item before it. `boundary(
+    group_clauses, clause, attach)` has the last word on a problem or request clause joined
+    weakly (comma, space) to an item that already states one: it gets the rules' verdict
+    `attach` and returns whether the clause continues that item (True) or starts its own."""
     groups: list[Group] = []
     current: Group | None = None
     pending: list[Clause] = []
@@ -519,6 +529,13 @@ def group_items(clauses: list[Clause], distinct: Distinct | None = None) -> list
                 attach = False  # a question, then a request of its own ("问…什么时候开始，能不能…")
             if current is not None and c.opener == WEAK and not verdict and any(x.enumerated for x in current.clauses):
                 attach = True  # in 一是/二是 and 1. 2. reports each point is one item
+            if (
+                boundary is not None
+                and current is not None
+                and c.opener == WEAK
+                and any(x.kind in ("P", "R") for x in current.clauses)
+            ):
+                attach = boundary(current.clauses, c, attach)
             remedy = _REQUEST_START.match(text_of(c))
             if (
                 current is None
@@ -631,6 +648,21 @@ def _announces(c: Clause) -> bool:
 
 # a section title of a written report: "（一）基本情况", "二、主要诉求", "下一步打算"
 _TITLE = re.compile(r"^[\u4e00-\u9fff]{0,6}(?:情况|诉求|问题|意见|建议|打算|措施|做法|成效|工作|下一步)$")
+
+
+# the title of a written report: "临港开发区欠薪排查情况汇报：", "包保企业走访情况报告\n"
+_REPORT_TITLE = re.compile(r"(?:情况|工作|调研|排查|走访|专题)(?:的)?(?:汇报|报告|通报|说明|简报|小结|总结)$")
+
+
+def demote_title(text: str, clauses: list[Clause]) -> None:
+    """A report's title opening the message ("…欠薪排查情况汇报：") names its subject, it raises no
+    problem of its own: its clause becomes neutral context (when followed by a colon or a line end)."""
+    if not clauses or clauses[0].start != 0:
+        return
+    first = clauses[0]
+    after = text[first.end : first.end + 1]
+    if first.kind in ("P", "R") and after in ("：", ":", "\n") and _REPORT_TITLE.search(first.text.strip()):
+        first.kind = "N"
 
 
 def promote_points(clauses: list[Clause]) -> None:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .features import clause_features, intent_features, item_features, place_features
+from .features import clause_features, group_features, intent_features, item_features, place_features
 from .learn import (
     Features,
     Models,
@@ -28,7 +28,7 @@ from .learn import (
     save_cached,
     slice_of,
 )
-from .split import normalize
+from .split import normalize, one_voice
 from .trainable import DATA_DIR
 from .trainable import TrainableParser as Parser  # the narrow interface parser.Parser implements
 
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 INTENT_C = 2.0
 CATEGORY_C = 8.0  # NB-LR (learn.fit_nb): ±.005 between 4 and 16 on leave-one-slice-out
 CLAUSE_C = 1.0
+KEEP_C = 1.0
+BOUNDARY_C = 1.0
 PLACE_C = 1.0
 CORRECTION_WEIGHT = 3.0  # a cadre's correction outweighs one corpus line of similar wording
 LEXICON_WEIGHT = 0.05  # a domain lexicon word taught as a tiny example of its category
@@ -150,6 +152,48 @@ def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tupl
     return out
 
 
+def group_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every group the rules make in a labelled visit or issue: "1" when
+    the group's item text contains a labelled item's key (a real item), "0" for the rest (actions
+    taken, praise, titles, background the cue rules took for a problem)."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+        found = parser._candidates(text, tax)
+        voice = len(found) > 1 and one_voice(text)
+        for i, (words, group, _) in enumerate(found):
+            label = "1" if any(k and k in words for k in keys) else "0"
+            out.append(
+                (group_features(text, group, words, i, len(found), found[i - 1][1] if i else None, voice), label)
+            )
+    return out
+
+
+def boundary_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every place where a problem or request clause is weakly joined to
+    an item in a labelled visit or issue: "1" (starts a new item) when both the item so far and
+    the clause (with its trailing neutral clauses) hold a labelled key, "0" otherwise."""
+    out = []
+    for row in rows:
+        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
+            continue
+        tax = parser.taxonomies.get(row.get("profile") or "campus")
+        if tax is None:
+            continue
+        text = normalize(row["text"], parser._is_word)
+        keys = [k for k in (normalize(g.get("key") or "") for g in row.get("items") or []) if k]
+        for feats, (g0, g1), (c0, c1) in parser._boundaries(text, tax):
+            split = any(k in text[g0:g1] for k in keys) and any(k in text[c0:c1] for k in keys)
+            out.append((feats, "1" if split else "0"))
+    return out
+
+
 def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
     """(features, place type) for every labelled visit."""
     from .places import detect_place
@@ -167,10 +211,21 @@ def place_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
 
 
 def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAULT_MARGIN, key: str = "") -> Models:
-    """Fit the intent model, the clause model and one category model per profile on `rows`."""
+    """Fit the intent model, the clause model, the boundary and item-keep models and one category
+    model per profile on `rows`."""
     intent = fit(intent_examples(parser, rows), c=INTENT_C)
     clause_rows = clause_examples(parser, rows)
     clause = fit(clause_rows, c=CLAUSE_C) if len({label for _, label in clause_rows}) == 2 else None
+    saved = parser.models
+    try:
+        parser.models = Models(intent, {}, margin, key, clause)  # clauses as this clause model reads them
+        boundary_rows = boundary_examples(parser, rows)
+        boundary = fit(boundary_rows, c=BOUNDARY_C) if len({label for _, label in boundary_rows}) == 2 else None
+        parser.models = Models(intent, {}, margin, key, clause, boundary=boundary)  # and groups them
+        group_rows = group_examples(parser, rows)
+    finally:
+        parser.models = saved
+    keep = fit(group_rows, c=KEEP_C) if len({label for _, label in group_rows}) == 2 else None
     category = {}
     for profile, examples in category_examples(parser, rows).items():
         examples = examples + lexicon_examples(parser, profile)
@@ -180,7 +235,7 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
             )
     place_rows = place_examples(parser, rows)
     place = fit(place_rows, c=PLACE_C) if len({label for _, label in place_rows}) >= 2 else None
-    return Models(intent, category, margin, key, clause, place)
+    return Models(intent, category, margin, key, clause, place, keep, boundary)
 
 
 def source_key(parser: Parser, corrections: Path | None) -> str:
