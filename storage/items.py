@@ -295,14 +295,7 @@ async def list_visits(
         .options(joinedload(Visit.cadre))
         .order_by(Visit.date.desc(), Visit.id.desc())
     )
-    if since is not None:
-        q = q.where(Visit.date >= since)
-    if until is not None:
-        q = q.where(Visit.date < until)
-    if cadre_id is not None:
-        q = q.where(Visit.cadre_id == cadre_id)
-    if unit_id is not None:
-        q = q.where(Visit.unit_id == unit_id)
+    q = _visits_filtered(q, since, until, cadre_id, unit_id)
     return list(await session.scalars(q.limit(limit)))
 
 
@@ -317,7 +310,13 @@ async def count_visits(
 ) -> int:
     """How many visits match the same filters as `list_visits` (without its limit)."""
     q = select(func.count(Visit.id)).where(Visit.revoked_at.is_(None), scope.visits_clause())
-    if since is not None:  # a comparison with None is no SQL: build each bound only when given
+    return await session.scalar(_visits_filtered(q, since, until, cadre_id, unit_id)) or 0
+
+
+def _visits_filtered(q: _Q, since: date | None, until: date | None, cadre_id: int | None, unit_id: int | None) -> _Q:
+    """Visit date window [since, until), cadre, unit: each only when given (a comparison with
+    None is no SQL)."""
+    if since is not None:
         q = q.where(Visit.date >= since)
     if until is not None:
         q = q.where(Visit.date < until)
@@ -325,7 +324,7 @@ async def count_visits(
         q = q.where(Visit.cadre_id == cadre_id)
     if unit_id is not None:
         q = q.where(Visit.unit_id == unit_id)
-    return await session.scalar(q) or 0
+    return q
 
 
 async def last_record(session: AsyncSession, cadre_id: int) -> tuple[Visit | None, list[ItemRecord]]:

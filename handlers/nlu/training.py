@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .classify import Taxonomy
 from .features import clause_features, group_features, intent_features, item_features, place_features
 from .learn import (
     Features,
@@ -129,18 +130,24 @@ def intent_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tupl
     return out
 
 
-def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
-    """(features, "1"/"0") for every clause the cues leave neutral in a labelled visit or issue:
-    "1" when a labelled item's key lies in it (a problem the cue lists missed)."""
-    out = []
+def _reports(parser: Parser, rows: Iterable[dict[str, Any]]) -> Iterator[tuple[str, Taxonomy, list[str]]]:
+    """(normalized text, taxonomy, labelled item keys) of each labelled visit or issue (not the
+    organisation's corrections, which carry no item keys in their text)."""
     for row in rows:
         if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
             continue
         tax = parser.taxonomies.get(row.get("profile") or "campus")
         if tax is None:
             continue
-        text = normalize(row["text"], parser._is_word)
-        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+        keys = [k for k in (normalize(g.get("key") or "") for g in row.get("items") or []) if k]
+        yield normalize(row["text"], parser._is_word), tax, keys
+
+
+def clause_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple[Features, str]]:
+    """(features, "1"/"0") for every clause the cues leave neutral in a labelled visit or issue:
+    "1" when a labelled item's key lies in it (a problem the cue lists missed)."""
+    out = []
+    for text, tax, keys in _reports(parser, rows):
         clauses, _, _ = parser.clauses(text, tax, learned=False)
         first = min((c.start for c in clauses if c.kind in ("P", "R")), default=len(text))
         for i, c in enumerate(clauses):
@@ -157,14 +164,7 @@ def group_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tuple
     the group's item text contains a labelled item's key (a real item), "0" for the rest (actions
     taken, praise, titles, background the cue rules took for a problem)."""
     out = []
-    for row in rows:
-        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
-            continue
-        tax = parser.taxonomies.get(row.get("profile") or "campus")
-        if tax is None:
-            continue
-        text = normalize(row["text"], parser._is_word)
-        keys = [normalize(g.get("key") or "") for g in row.get("items") or []]
+    for text, tax, keys in _reports(parser, rows):
         found = parser._candidates(text, tax)
         voice = len(found) > 1 and one_voice(text)
         for i, (words, group, _) in enumerate(found):
@@ -180,14 +180,7 @@ def boundary_examples(parser: Parser, rows: Iterable[dict[str, Any]]) -> list[tu
     an item in a labelled visit or issue: "1" (starts a new item) when both the item so far and
     the clause (with its trailing neutral clauses) hold a labelled key, "0" otherwise."""
     out = []
-    for row in rows:
-        if row.get("intent") not in ("visit", "issue") or slice_of(row) == "corr":
-            continue
-        tax = parser.taxonomies.get(row.get("profile") or "campus")
-        if tax is None:
-            continue
-        text = normalize(row["text"], parser._is_word)
-        keys = [k for k in (normalize(g.get("key") or "") for g in row.get("items") or []) if k]
+    for text, tax, keys in _reports(parser, rows):
         for feats, (g0, g1), (c0, c1) in parser._boundaries(text, tax):
             split = any(k in text[g0:g1] for k in keys) and any(k in text[c0:c1] for k in keys)
             out.append((feats, "1" if split else "0"))
