@@ -77,9 +77,11 @@ async def answer(ctx: Ctx, q: Query) -> str:
         return await _visits(ctx, q, f)
     topic = question_topic(ctx.msg.text) if f.unit is None and f.person is None else None
     if topic is not None and topic != q.category and ctx.parser.category_of_name(topic, ctx.policy.profile) is None:
-        # 「东风机械厂的问题」「拖欠工资的问题有几个没办」: a search by the topic's words (or its category)
+        # 「东风机械厂的问题」「路灯的问题还有几个没办」: a search by the topic's own words, not by the
+        # category the parser guessed for them (every 后勤 item is no answer about street lights)
         words = tuple(ctx.parser.search_words(topic)) or (topic,)
         f = dataclasses.replace(f, topic=topic, words=words)
+        q = dataclasses.replace(q, category=None)
     return await _items(ctx, q, f)
 
 
@@ -143,11 +145,10 @@ def _title(ctx: Ctx, q: Query, f: Filters, what: str) -> str:
     if f.person is not None and f.unit is not None:
         parts.append(f.person.name)
     if q.subject != "visits":
-        about = [f"{q.category}类"] if q.category else []
+        if q.category:
+            parts.append(f"{q.category}类")
         if f.topic:
-            about.append(f"「{f.topic}」相关")
-        if about:
-            parts.append("或".join(about))
+            parts.append(f"「{f.topic}」相关")
         parts.append(STATUS_WORDS[q.status] or what)
     else:
         parts.append(what)

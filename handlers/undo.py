@@ -47,7 +47,8 @@ async def undo(ctx: Ctx, cmd: Command) -> str:
         return await _undo_event(ctx, event)
     if record_msg is not None:
         _check_named(cmd, [i.id for i in items])
-        await _check_last(ctx, cmd, record_msg, items[0].id if items else None)
+        # a record with a visit is named as such: 「撤销 #N」 would take back only item N of it
+        await _check_last(ctx, cmd, record_msg, items[0].id if items and visit is None else None)
         return await record.undo(ctx, only=cmd.ref if len(items) > 1 else None)
     return replies.nothing_to_undo(ctx.policy.undo_minutes)
 

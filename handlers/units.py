@@ -41,6 +41,9 @@ _QUESTION_UNIT = re.compile(
     + r"))(?=的|本月|上月|这个月|上个月|本周|上周|这周|今年|逾期|超期|未办结|没办结|已办结|待办|问题|走访|情况)"
 )
 FUZZY_CUTOFF = 0.5
+# a name offered for a question's unknown unit must share more than one character of two
+# (「马院」 is not 「计院」, a short name of 计算机学院)
+NEAR_CUTOFF = 0.6
 MAX_SUGGESTIONS = 3
 
 
@@ -103,11 +106,13 @@ def question_unit(text: str) -> str | None:
 
 def closest(name: str, names: list[str], near_only: bool = False) -> tuple[str, ...]:
     """The units whose names look most like `name` (by characters in common), best first: those
-    at least FUZZY_CUTOFF alike, else (unless `near_only`) the best few however unlike."""
+    at least FUZZY_CUTOFF alike (NEAR_CUTOFF with `near_only`), else (unless `near_only`) the
+    best few however unlike."""
     scored = sorted(
         ((max(_ratio(name, n), *(_ratio(name, s) for s in short_names(n))), n) for n in names), key=lambda t: -t[0]
     )
-    near = [n for score, n in scored if score >= FUZZY_CUTOFF][:MAX_SUGGESTIONS]
+    cutoff = NEAR_CUTOFF if near_only else FUZZY_CUTOFF
+    near = [n for score, n in scored if score >= cutoff][:MAX_SUGGESTIONS]
     return tuple(near or ([] if near_only else [n for _, n in scored[:MAX_SUGGESTIONS]]))
 
 

@@ -243,8 +243,7 @@ def _filtered(
 ) -> _Q:
     """Status, creation-time window [since, until) or created before `before`, category,
     owner (a person named in the question), responsible unit; `words` must all occur in the
-    item's text or its visit's place (「东风机械厂的问题」, 「拖欠工资的问题」 → 拖欠, 工资): with a
-    category too, an item of the category or with the words matches."""
+    item's text or its visit's place (「东风机械厂的问题」, 「拖欠工资的问题」 → 拖欠, 工资)."""
     if status == "open":
         q = q.where(Item.status.in_(OPEN_STATUSES))
     elif status == "overdue":
@@ -257,15 +256,10 @@ def _filtered(
         q = q.where(Item.created_at < until)
     if before is not None:
         q = q.where(Item.created_at < before)
-    about = (
-        [and_(*(or_(Item.text.contains(w, autoescape=True), Item.visit_id.in_(_places_with(w))) for w in words))]
-        if words
-        else []
-    )
     if category:
-        about.append(Item.category == category)
-    if about:  # of the category, or with the words: 「拖欠工钱的问题」 finds 权益 and 拖欠…工钱
-        q = q.where(or_(*about))
+        q = q.where(Item.category == category)
+    for w in words:
+        q = q.where(or_(Item.text.contains(w, autoescape=True), Item.visit_id.in_(_places_with(w))))
     if owner_id is not None:
         q = q.where(Item.owner_id == owner_id)
     if unit_id is not None:

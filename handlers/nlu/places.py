@@ -234,6 +234,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("堤段", "点位"),
     ("村委会", "农户"),
     ("村", "农户"),
+    ("庄", "农户"),  # 李家庄, 王庄: a village named for a family
     ("校医院", "其他"),
     ("医院", "其他"),
     ("卫生院", "其他"),
@@ -277,6 +278,7 @@ _SUFFIXES: list[tuple[str, str]] = [
 # longer name is matched by its own suffix)
 _NOT_AFTER: dict[str, set[str]] = {
     "村": set("民里干委医级头口子集"),
+    "庄": set("稼重严园老"),  # 庄稼, 庄重, 庄园, 庄老师
     "中心": set("任工思内组小校幼医卫学"),
     "店": set("员主长家"),  # 店员, 店长: people
     "花园": set("村路街"),
@@ -324,6 +326,7 @@ _NEEDS_PREFIX = {
     "华庭",
     "公馆",
     "村",
+    "庄",
     "厂",
     "店",
     "中职",

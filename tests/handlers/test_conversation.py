@@ -197,8 +197,9 @@ async def test_undo_right_after_a_message_that_changed_nothing_undoes_nothing(di
     assert "请写明办理结果" in await say(dispatcher, "zhang", "#1 已处理完毕")  # refused: no result
     assert "请写明办理结果" in await say(dispatcher, "zhang", "#1 办完了")  # read as 办结, not as chatter
     reply = await say(dispatcher, "zhang", "撤销")
-    assert (
-        reply == "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是 #1 的；如确要撤回，请发送「撤销 #1」。"
+    # the record holds a visit: 「撤销 #1」 would take back only #1, so the hint names the visit
+    assert reply == (
+        "您上一条消息没有改动任何记录，所以这次没有撤销。最近一次改动是一条走访记录；如确要撤回，请发送「撤销走访」。"
     )
     assert [i.status for i in await items(db)] == ["new", "new"]
     assert await say(dispatcher, "zhang", "撤销") == reply  # a refused 撤销 is no step of a chain
