@@ -138,12 +138,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _until_signalled(main: Coroutine[Any, Any, int]) -> int:
-    """Run `main`; SIGTERM (systemd, docker stop) cancels it like Ctrl-C does, so every
-    `finally` runs (server, workers, database) and the process exits without a traceback."""
+    """Run `main`; SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) cancel it, so every
+    `finally` runs (server, workers, database) and the process exits without a traceback. SIGINT
+    is handled here too, not left to Python's KeyboardInterrupt: a process started from a
+    non-interactive shell in the background inherits SIGINT ignored and would never stop on it."""
     task = asyncio.ensure_future(main)
     loop = asyncio.get_running_loop()
+    stops = (signal.SIGTERM, signal.SIGINT)
     with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows / not main thread
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for sig in stops:
+            loop.add_signal_handler(sig, task.cancel)
     try:
         return await task
     except asyncio.CancelledError:
@@ -151,7 +155,8 @@ async def _until_signalled(main: Coroutine[Any, Any, int]) -> int:
         return 0
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
+            for sig in stops:
+                loop.remove_signal_handler(sig)
 
 
 async def run(args: argparse.Namespace, cfg: Config) -> int:
