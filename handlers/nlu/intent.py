@@ -75,14 +75,15 @@ PAST = re.compile(
 )
 NOTICE = re.compile(r"^(?:【[^】]{0,10}】)?(?:会议通知|通知|提醒|温馨提示|重要提醒)[:：]")
 MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
-# after 去/到, what makes it no arrival: 到期/到时/到账/到位/到手, and a time of day ("从下午四点到凌晨两点")
-NOT_ARRIVAL = r"(?![期时点账位手]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
+# after 去/到, what makes it no arrival: 到期/到时/到账/到位/到手, 去哪 (a question), and a time of day
+# ("从下午四点到凌晨两点")
+NOT_ARRIVAL = r"(?![期时点账位手哪]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
 # before 到, a verb whose result it tells: 收到, 想到, 摔到, 涨到, 轮到, 迟到 — nobody arrives
 RESULT_TO = r"(?<![看听收接遇想做说提感得找等受碰见摔跌掉撞涨降拿买轮排迟])"
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
-    r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一圈|走了一圈|看了看|"
-    r"看了下|看了一下|看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待|"
+    r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一[圈下哈趟]|走了一圈|看了看|"
+    r"看了下|看了一下|(?<![您你])看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待|"
     r"站岗|坐班|送教|上门|巡了|巡考|监考|走寝|踏勘|走了一[遍趟圈]|查了|值了|看了哈|去看了|看了一[遍趟下圈]|挨家挨户|去了一?趟|刚从[^，。；\s]{1,12}回来|"
     r"(?:去了?|到了?|赴|来到)[^，。；!?！？]{1,16}?(?:看|转|了解|走|调研|检查|聊|座谈|值守|蹲点|送|陪|慰问)|"
     r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
@@ -104,8 +105,17 @@ _STAMP = re.compile(
     r"^\s*(?:[0-9]{1,2}[./月][0-9]{1,2}[日号]?|今天|昨天|前天|昨晚|今晚|今早|周[一二三四五六日天])?"
     r"[\s，,]*(?:(?:上午|下午|中午|晚上|早上)[\s，,]*)?(?:到|去|在)?[\s]*[\u4e00-\u9fffA-Za-z0-9]{2,14}"
     r"(?:栋|楼|村|社区|小区|公司|厂|中心|学校|中学|小学|食堂|餐厅|宿舍|教室|窗口|点|站|园|馆|室|院|所)"
+    # the place stands alone, as a heading: 「兰苑2栋302 热水…」, not the subject of what happened there
+    # (「化学楼三楼冒烟了」, 「明德楼1号电梯…」)
+    r"[0-9A-Za-z#\-]*(?=[\s，,：:。;；]|$)"
 )
-_MET_AFTER_STAMP = re.compile(r"[\s，,]*[0-9一二两三四五六七八九十]+\s*(?:人|名|位)")
+_MET_AFTER_STAMP = re.compile(
+    r"[\s，,]*[0-9一二两三四五六七八九十]+\s*(?:人|名|位|个人|个(?:学生|同学|孩子|居民|村民|老人|职工|工人))"
+)
+# who goes, when it is not the writer: 「学生每天过马路去东区宿舍」; the writer goes along when 我, 带, 陪,
+# 和, 跟 is in the same clause
+_OTHERS_GO = re.compile(r"学生|同学|孩子|居民|村民|老人|群众|家长|工人|员工|他们?|她们?|有人|大家")
+_WITH_WRITER = re.compile(r"我|带|陪|和|跟|同|随")
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
 FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
 _CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
@@ -120,9 +130,14 @@ def writer_goes_at(text: str, pos: int, end: int | None = None) -> bool:
     return FIRST_PERSON_VISIT.search(text, max(0, pos - 2), limit) is not None
 
 
+# a day or time said just before the going: 「今天在…」, 「上周四在…」, 「10号在…」, 「上个礼拜六克…」 (克: 去 in
+# Hubei speech, only after a day, so 克扣 is never a going)
+_WHEN = (
+    r"今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|上?周[一二三四五六日天末]|上?个?礼拜[一二三四五六日天]?|"
+    r"[0-9一二三四五六七八九十]{1,3}[号日]"
+)
 MOTION = re.compile(
-    r"(?:去了?|到了?|赴|来到|前往|"
-    r"(?:^|[，, ]|今天|昨天|前天|上午|下午|中午|晚上|早上|今早|今晚|昨晚|我)在)\s*"
+    rf"(?:去了?|到了?|赴|来到|前往|(?:^|[，, ])在|(?:{_WHEN}|我)(?:还|也|又|正|一直)?在|(?:{_WHEN})克)\s*"
 )
 REPORTED = re.compile(r"反映|说|提到|表示|了解到|抱怨|接到|收到")
 # a lead-in that hands over someone else's words: "转一封学生写给校长信箱的信：", "工单标题：",
@@ -222,6 +237,14 @@ def went(text: str) -> bool:
     return _affirmed(WENT, text[: cut.start()] if cut else text)
 
 
+def _someone_else_goes(text: str, pos: int) -> bool:
+    """Whether the going at `pos` has another subject in its clause (「学生每天过马路去…」), with
+    nothing saying the writer went along."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, pos)), default=0)
+    before = text[start:pos]
+    return _OTHERS_GO.search(before) is not None and _WITH_WRITER.search(before) is None
+
+
 def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = None) -> bool:
     """Describes a visit that happened (outside reported speech). `places` may be the message's
     place mentions from find_places, to avoid finding them twice."""
@@ -233,8 +256,17 @@ def has_visit(text: str, date_found: bool, places: list[PlaceMatch] | None = Non
     for m in MOTION.finditer(own):
         if any(p.end == m.start() for p in places):
             continue  # 「梅园到竹园」: from one place to another is a route, not a going
+        if _someone_else_goes(own, m.start()):
+            continue
         # 「到新画室看了看」, but not 「…到新画室那段路」
-        if any(0 <= p.start - m.end() <= 2 and not _ROUTE.match(own, p.end) for p in places):
+        # the place may begin within the going word when the place finder took it in (「克铁炉村」)
+        if any(
+            m.start() < p.end
+            and 0 <= p.start - m.start() <= m.end() - m.start() + 2
+            and p.end > m.end()
+            and not _ROUTE.match(own, p.end)
+            for p in places
+        ):
             return True
     stamp = _STAMP.match(text) if places else None
     # a dated stamp, or a stamp and the people met: 「梅园3栋 5人 热水又没了」 is a visit log

@@ -260,6 +260,35 @@ def test_from_one_place_to_another_is_a_route_not_a_going():
 
 
 @pytest.mark.parametrize(
+    ("text", "dated", "went"),
+    [
+        # a place standing alone at the head of a log line is where the writer was
+        ("3.30 兰苑2栋 热水又不热了", True, True),
+        ("桂园5栋302 两个人 空调漏水", False, True),
+        # a place that is the subject of what happened there is no heading
+        ("今天下午实验楼三楼冒烟了 烟感没响", True, False),
+        ("暑期小学期还有不少学生在 今天全校又停水了", True, False),
+        ("东苑2号电梯上周修好了，结果今天又坏了", True, False),
+        # a day, then where the writer was: 「周三在…」, 「5号在…」, 「今天还在…」, dialect 克 = 去
+        ("上周三在图书馆自习室看了看 插座不够用", True, True),
+        ("5号在社区服务窗口跟班，群众说排队太久", True, True),
+        ("今天周日还在办公室值班 小王跑来找我说寝室吵", True, True),
+        ("昨天克张湾村转了一哈，路灯不亮", True, True),
+        # 克扣 is never a going; 去哪 asks, nobody goes; 「转给您看看」 asks the reader to look
+        ("工资被克扣村里也不管", False, False),
+        ("学生问我档案去哪了 查不到", False, False),
+        ("群里的吐槽转给您看看：食堂太贵", False, False),
+        # someone else's going is not the writer's
+        ("学生每天过马路去东区宿舍都很危险", False, False),
+    ],
+)
+def test_a_going_is_the_writers_and_a_heading_stands_alone(text, dated, went):
+    from handlers.nlu.intent import has_visit
+
+    assert has_visit(text, dated) is went
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "我今天去人社局办理失业登记，窗口说我材料不全让我回去，已经跑了三趟了",
