@@ -390,6 +390,13 @@ _BUILDING = re.compile(
 _BUILDING_VERBS = set("巡查扫爬跳进出")
 _BUILDING_PARTS = set("栋道梯层")
 _TEACHING = re.compile(r"教[一二三四五六七八九十0-9]+")
+# campus shorthand after a going or at a pause: 「去了3教」 = 第三教学楼, 「在二食」 = 二食堂 (not 三教室, 一教就会,
+# 二食品厂)
+_SHORT_BUILDING = re.compile(
+    r"(?:(?<=[去到在进访])|(?<=[了\s，,：:])|^)(?:[东西南北]区)?[一二三四五六七八九十0-9]{1,2}(?:教|食)"
+    r"(?![室师学育材练授职工堂品物用])"
+)
+_SHORT_TYPE = {"教": "课堂", "食": "食堂"}
 _LIVED_IN = re.compile(r"住(?:在|的|着)|寝室|宿舍楼|床位|查寝")
 _GATE = re.compile(r"[东南西北正大校]门(?!口的?[^岗])")
 _REGION = re.compile(
@@ -567,6 +574,8 @@ def find_places(
         out.append(PlaceMatch(start, m.end(), name, ptype, True))
     for m in _GATE.finditer(text) if "门" in text else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), "点位", m.group(0)[0] in "东南西北正"))
+    for m in _SHORT_BUILDING.finditer(text) if "教" in text or "食" in text else ():
+        out.append(PlaceMatch(m.start(), m.end(), m.group(0), _SHORT_TYPE[m.group(0)[-1]], True))
     for m in _REGION.finditer(text) if any(ch in text for ch in "区镇街乡县") else ():
         out.append(PlaceMatch(m.start(), m.end(), m.group(0), None, True, region=True))
     for name, ptype in (known or {}).items():

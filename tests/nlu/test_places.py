@@ -25,6 +25,9 @@ from handlers.nlu.split import normalize
         ("去阳光社区看望老人", "社区", "阳光社区"),
         ("去校医院走访", "其他", "校医院"),
         ("到图书馆二楼阅览室看了看", "其他", "图书馆"),
+        # campus shorthand: 3教 is the third teaching block, 二食 the second canteen
+        ("今天去了3教，投影仪坏了两台", "课堂", "3教"),
+        ("下午在西区二食转了一圈 饭菜偏咸", "食堂", "西区二食"),
     ],
 )
 def test_detect_place(text, ptype, place):
@@ -253,3 +256,10 @@ def test_place_cues_name_what_was_done_and_whom_the_writer_met():
     assert "act:窗口" in place_cues(normalize("在政务服务中心坐窗口走流程"))
     # what others said is not what the writer did
     assert "act:课堂" not in place_cues(normalize("去老年活动中心讲反诈，老人说楼下天天有人让去听课"))
+
+
+@pytest.mark.parametrize("text", ["三教室的灯坏了", "老师一教就会", "隔壁二食品厂排污"])
+def test_shorthand_needs_a_going_or_pause_and_no_longer_word(text):
+    from handlers.nlu.places import find_places
+
+    assert not [p for p in find_places(text) if p.name in ("三教", "一教", "二食")]
