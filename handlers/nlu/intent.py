@@ -51,8 +51,9 @@ _PERIOD_WORDS = re.compile(r"^(?:本月|本周|上周|上月|这个月|这周|�
 QUERY_PHRASE = re.compile(
     r"(?:负责|名下|经手|提交|上报|报)的[^，。；!?！？]{0,8}(?:问题|事项|诉求|工单|待办)$"
     r"|(?:本月|本周|上周|上月|这个月|这周|今年|本学期)的?走访(?:情况|记录|次数|完成情况|统计)?$"
-    # a bare topic and 问题 is a search, not a report: 「工资问题」「东风机械厂的问题」
-    r"|^[^，。？?！!\s]{1,10}?(?:的|方面的?|这块的?|类的?)?问题[？?。]?$"
+    # a bare topic and 问题 is a search, not a report: 「工资问题」「东风机械厂的问题」; a demand to solve
+    # it is a subject line (「要求解决孩子就近入学问题」)
+    r"|^(?!要求|请求|恳请|希望|建议|申请|请|解决|反映)[^，。？?！!\s]{1,10}?(?:的|方面的?|这块的?|类的?)?问题[？?。]?$"
 )
 QUERY_RECORD = re.compile(r"问题|走访|事项|诉求|待办|记录|工单|逾期|超期|办结|解决|清单|台账|下基层|家访")
 _STATUS = re.compile(r"逾期|超期|未办结|没办结|待办|已办结|已解决|未解决|没解决|办结率|解决率")
@@ -79,13 +80,13 @@ MEETING = re.compile(r"开会|会议|别忘了|请准时|参会|通知[:：]")
 # ("从下午四点到凌晨两点")
 NOT_ARRIVAL = r"(?![期时点账位手哪]|凌晨|早上|晚上|中午|下午|半夜|深夜|[0-9一二两三四五六七八九十]+点)"
 # before 到, a verb whose result it tells: 收到, 想到, 摔到, 涨到, 轮到, 迟到 — nobody arrives
-RESULT_TO = r"(?<![看听收接遇想做说提感得找等受碰见摔跌掉撞涨降拿买轮排迟])"
+RESULT_TO = r"(?<![看听收接遇想做说提感得找等受碰见摔跌掉撞涨降拿买轮排迟直])"
 VISIT_VERB = re.compile(
     r"走访|家访|入户|查寝|共餐|座谈|听课|听了|值守|值班|执勤|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|"
     r"回访|探访|蹲点|吃饭|吃午饭|吃晚饭|吃了个饭|午餐|午饭|晚饭|晚餐|早餐|检查|体验|转了转|转了一[圈下哈趟]|走了一圈|看了看|"
     r"看了下|看了一下|(?<![您你])看看|聊了聊|[跟和与同].{1,14}(?:聊|谈|开会|座谈|交流)|交流|参加|碰见|碰到|见到|接待|"
     r"站岗|坐班|送教|上门|巡了|巡考|监考|走寝|踏勘|走了一[遍趟圈]|查了|值了|看了哈|去看了|看了一[遍趟下圈]|挨家挨户|去了一?趟|刚从[^，。；\s]{1,12}回来|"
-    r"(?:去了?|到了?|赴|来到)[^，。；!?！？]{1,16}?(?:看|转|了解|走|调研|检查|聊|座谈|值守|蹲点|送|陪|慰问)|"
+    rf"(?:去了?|{RESULT_TO}到了?|赴|来到)[^，。；!?！？]{{1,16}}?(?:看|转|了解|走|调研|检查|聊|座谈|值守|蹲点|送|陪|慰问)|"
     r"查[^，。；\s]{1,6}(?:栋|楼|寝)|"
     # a time and a going: "今天去绿源生物", "3月13日去了现代学徒制合作企业", "周六去了技能大赛集训室"
     r"(?:今天|昨天|前天|今早|今晚|昨晚|上午|下午|中午|晚上|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
@@ -93,12 +94,14 @@ VISIT_VERB = re.compile(
 )
 # the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
 # which also occur inside complaints): a weightier signal than has_visit
+# where one works or lives is no going: 「我在外地工作」, 「我们在这住了三十年」
+_LIVES_AT = r"(?![^，。；\s]{0,8}?(?:工作|上班|打工|务工|居住|住了|住在|读书|上学|生活|养老))"
 WENT = re.compile(
     r"走访|家访|入户|查寝|走寝|共餐|座谈|听课|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|回访|探访|蹲点|"
     r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
     rf"刚从[^，。；\s]{{1,12}}回来|走了走|^(?:我|我们)?(?:去了?|到了?|来到|前往){NOT_ARRIVAL}|"
     r"(?:我|我们|今天|昨天|前天|上午|下午|中午|晚上|今早|今晚|昨晚|周[一二三四五六日天]|[0-9]{1,2}[月.][0-9]{1,2}[日号]?)"
-    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|{RESULT_TO}到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]))"
+    rf"(?:[^，。；\s]{{0,6}}?(?:去了|去|{RESULT_TO}到了?|来到|前往|赴){NOT_ARRIVAL}|在(?![群线网]){_LIVES_AT})"
 )
 # a report that opens with its date and place, "3.30 兰苑2栋 …", "12.1 到青峰职教中心 …"
 _STAMP = re.compile(
@@ -114,8 +117,9 @@ _MET_AFTER_STAMP = re.compile(
 )
 # who goes, when it is not the writer: 「学生每天过马路去东区宿舍」; the writer goes along when 我, 带, 陪,
 # 和, 跟 is in the same clause
-_OTHERS_GO = re.compile(r"学生|同学|孩子|居民|村民|老人|群众|家长|工人|员工|他们?|她们?|有人|大家")
-_WITH_WRITER = re.compile(r"我|带|陪|和|跟|同|随")
+_OTHERS_GO = re.compile(r"学生|同学|孩子|居民|村民|老人|群众|家长|工人|员工|他们?|她们?|有[^，。；\s]{0,10}?人|大家")
+_WITH_WRITER = re.compile(r"我(?!们?(?:的|小区|村|家|楼|单位|学校|学院|社区|这|那))|带|陪|和|跟|同|随")
+_MEETING_WORD = re.compile(r"参加|座谈|交流|开会|接待|[跟和与同]")
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
 FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
 _CLAUSE_END = re.compile(r"[，。；！？!?,;\n ]")
@@ -226,8 +230,18 @@ _NEGATED = re.compile(r"(?:没有|没|无|未|不)$")
 
 
 def _affirmed(rx: re.Pattern[str], text: str) -> bool:
-    """Whether rx occurs in text other than negated: 「晚上没有值班医生」 tells no one went on duty."""
-    return any(not _NEGATED.search(text, max(0, m.start() - 2), m.start()) for m in rx.finditer(text))
+    """Whether rx occurs in text other than negated (「晚上没有值班医生」 tells no one went on duty) and
+    other than done by someone else (「有两个人挨家挨户敲门」; a meeting, 「学生座谈会」, 「学生代表10人参加」,
+    is still one the writer sat in)."""
+    return any(
+        not _NEGATED.search(text, max(0, m.start() - 2), m.start())
+        and (
+            _MEETING_WORD.match(m.group())
+            or text[m.end() : m.end() + 1] == "会"
+            or not _someone_else_goes(text, m.start())
+        )
+        for m in rx.finditer(text)
+    )
 
 
 def went(text: str) -> bool:

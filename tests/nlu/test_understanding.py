@@ -278,8 +278,12 @@ def test_from_one_place_to_another_is_a_route_not_a_going():
         ("工资被克扣村里也不管", False, False),
         ("学生问我档案去哪了 查不到", False, False),
         ("群里的吐槽转给您看看：食堂太贵", False, False),
-        # someone else's going is not the writer's
+        # someone else's going is not the writer's; a meeting is still one the writer sat in
         ("学生每天过马路去东区宿舍都很危险", False, False),
+        ("我们小区有两个穿工作服的人挨家挨户敲门推销", False, False),
+        ("学生座谈会上大家说选课系统老崩", False, True),
+        # 直到 is until; where one works is no going
+        ("他摔了一跤，直到第二天早上送牛奶的才发现", False, False),
     ],
 )
 def test_a_going_is_the_writers_and_a_heading_stands_alone(text, dated, went):
@@ -308,3 +312,15 @@ def test_a_place_and_the_people_met_make_a_visit_log(parser):
     p = parser.parse("梅园3栋 5人 热水又没了", TODAY)
     assert p.intent == "visit" and p.visit is not None and p.visit.people == 5
     assert parser.parse("梅园3栋的热水又没了", TODAY).intent == "issue"
+
+
+def test_working_somewhere_is_no_going():
+    from handlers.nlu.intent import went
+
+    assert not went("我在外地工作每月只能回来一次")
+    assert went("我今天在三食堂吃的午饭")
+
+
+@pytest.mark.parametrize(("text", "intent"), [("要求解决孩子就近入学问题", "issue"), ("工资问题", "query")])
+def test_a_demand_to_solve_is_a_subject_line_not_a_search(parser, text, intent):
+    assert parser.parse(text, TODAY, "community").intent == intent
