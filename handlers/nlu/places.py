@@ -490,6 +490,8 @@ def _trim(name: str, suffix: str = "") -> str:
 
 # a count or a pointer right before a name: "3个在建工地", "这家面馆" name no particular site
 _COUNTERS = set("个家所座处某")
+_PERSON_COUNTED = re.compile(r"[0-9一二两三四五六七八九十几]+\s*[名位]$")
+_PERSON_COUNT_HEAD = re.compile(r"[0-9一二两三四五六七八九十几]+\s*[名位]")
 _COUNTED = re.compile(r"(?:[0-9一二两三四五六七八九十几多]+|某|这|那|各)(?:个|家|所|座|处)$")
 _FACILITY_TYPES = {"其他", "课堂", "食堂", "宿舍", "窗口"}
 # facility kinds (two characters or more) and those that name a site even bare (篮球场, not 办公室)
@@ -540,6 +542,8 @@ def find_places(
         if name == suffix and (suffix in _NEEDS_PREFIX or suffix == "学校"):
             continue  # a bare 学校 is the writer's own school, not a school visited
         start = end - len(name)
+        if _PERSON_COUNTED.search(text, max(start - 4, 0), start) or _PERSON_COUNT_HEAD.match(name):
+            continue  # 「2名车间主任」: people counted by what they do, not a place
         ptype = _SUFFIX_TYPE[suffix]
         if suffix in _COMMUNITY_FACILITY and "社区" in name[: -len(suffix)]:
             # a 社区's own centre or station is the 社区; a campus 学生社区 lives in the dorm blocks

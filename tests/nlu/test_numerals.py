@@ -86,6 +86,8 @@ def test_cn_to_int(text, want):
         ("我和两名网格员分三次走访了困难户12户，见到群众15人", 15),
         ("跟两位校领导座谈", 2),
         ("开了个座谈会，参加的有12位同学", 12),  # those who came
+        ("和企业负责人、2名车间主任座谈", 2),  # titles are people: 主任, 书记, 经理
+        ("和3位村支部书记座谈", 3),
     ],
 )
 def test_count_people(text, want):

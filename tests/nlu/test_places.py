@@ -263,3 +263,9 @@ def test_shorthand_needs_a_going_or_pause_and_no_longer_word(text):
     from handlers.nlu.places import find_places
 
     assert not [p for p in find_places(text) if p.name in ("三教", "一教", "二食")]
+
+
+def test_people_counted_by_their_work_are_no_place():
+    from handlers.nlu.places import find_places
+
+    assert not [p for p in find_places("和企业负责人、2名车间主任座谈") if "车间" in p.name]
