@@ -27,6 +27,9 @@ _REFS = [
     re.compile(rf"(?:问题|事项|工单|诉求)?编号\s*[:：是为]?\s*(?P<n>{_NUM})"),
     re.compile(rf"(?P<n>{_NUM})\s*号\s*(?:问题|事项|工单|诉求)"),
     re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})\s*号?"),
+    # a bare number opening the message and the bot's own closing word: 「64 已办结」「12 办结，换了新的」
+    # (not 解决 or 修好: 「302 已解决」 is as likely a room)
+    re.compile(r"^(?!(?:19|20)[0-9]{2}(?![0-9]))(?P<n>[0-9]{1,5})\s*[，,：:]?\s*(?=已?(?:办结|销号))"),  # not a year
     # a bare 「17号…」 opening the message: only when a pause, 的 or done-wording follows (never
     # 「9号楼」「20号宿舍」「15号那天」「14号上午」)
     re.compile(

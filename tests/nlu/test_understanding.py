@@ -21,6 +21,8 @@ from tests.nlu.conftest import TODAY
         "20号宿舍的网络好了",  # a dorm room
         "15号那天食堂的事已经处理了",  # a day of the month
         "14号上午去了食堂，排队问题已解决",
+        "302 已解决",  # a bare number with 解决 may be a room
+        "2026 已办结 12项",  # a year
     ],
 )
 def test_numbers_that_name_no_item_never_resolve(parser, text):
@@ -41,6 +43,7 @@ def test_numbers_that_name_no_item_never_resolve(parser, text):
         ("三十六号问题已经解决了", 36),
         ("9号问题洗衣机已经换新的了", 9),
         ("那个17号的灯已经修好了", 17),
+        ("64 已办结 换了新的", 64),  # a bare number and the bot's own closing word
     ],
 )
 def test_item_numbers_in_done_wording_resolve(parser, text, ref):
