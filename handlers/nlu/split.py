@@ -55,7 +55,7 @@ def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
 STRONG, ENUM, CONN, WEAK = 3, 2, 1, 0
 _SEP = re.compile(r"(?P<strong>[。！？!?；;\n]+|(?<![0-9])\.(?![0-9])|[：:])|(?P<weak>[，,、]+\s*|\s+)")
 _ENUM = re.compile(
-    r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、]|是|点)?|"
+    r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、\s]|是|点)|"
     r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])"
 )
 # a message that numbers its points: 1. 2. / 一是 二是 / ① ② / （1）（2）
@@ -91,6 +91,11 @@ class Clause:
     listed: bool = False  # opened by 、 (a parallel list)
     another: bool = False  # "X也不够", "Y又坏了", "有人…": a further thing or other people
     speaker: bool = False  # opens with its own reporter ("…，说…")
+
+
+def numbered(text: str, clause: Clause) -> bool:
+    """Whether `clause` opens with a number or ordinal the writer put there (1. / 一是 / （2） / ①)."""
+    return bool(_ENUM.match(text, clause.start)) or bool(_ORDINAL.match(text, clause.start))
 
 
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
