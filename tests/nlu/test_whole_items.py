@@ -48,7 +48,11 @@ def test_ordinals_told_without_a_pause_are_points(parser):
 def test_a_list_announced_as_problems_keeps_points_without_a_problem_word(parser):
     # 问题如下：the writer calls every point a problem, though none uses a problem word
     text = "今天下午开了学生座谈会，汇总问题如下：（一）个别老师上课照着课件念；（二）晚上的专业课排到九点以后；（三）选修课考核就是交一篇报告。"
-    assert texts(parser.parse(text, TODAY)) == ["个别老师上课照着课件念", "晚上的专业课排到九点以后", "选修课考核就是交一篇报告"]
+    assert texts(parser.parse(text, TODAY)) == [
+        "个别老师上课照着课件念",
+        "晚上的专业课排到九点以后",
+        "选修课考核就是交一篇报告",
+    ]
 
 
 def test_an_ordinal_number_inside_a_point_cuts_nothing(parser):
