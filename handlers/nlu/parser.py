@@ -45,6 +45,7 @@ from .split import (
     has_cue,
     item_text,
     normalize,
+    numbered,
     one_voice,
     promote_points,
     scan,
@@ -452,9 +453,13 @@ class Parser:
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
 
         previous: Group | None = None
-        for group in group_items(clauses, topics.distinct, boundary):
+        groups = group_items(clauses, topics.distinct, boundary)
+        points = {id(g) for g in groups if g.clauses[0].enumerated and numbered(text, g.clauses[0])}
+        for group in groups:
             first = group.clauses[0]
-            if previous is not None and first.opener == WEAK:
+            if len(points) >= 2 and id(group) in points and first.kind in ("P", "R"):
+                group.marked = True  # a numbered point of a list of problems: one item each, none dropped
+            elif previous is not None and first.opener == WEAK:
                 group.marked = _marked(previous.clauses, first) or (
                     first.kind == "P" and topics.distinct(previous.clauses, first)
                 )

@@ -55,7 +55,7 @@ def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
 STRONG, ENUM, CONN, WEAK = 3, 2, 1, 0
 _SEP = re.compile(r"(?P<strong>[。！？!?；;\n]+|(?<![0-9])\.(?![0-9])|[：:])|(?P<weak>[，,、]+\s*|\s+)")
 _ENUM = re.compile(
-    r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、]|是|点)?|"
+    r"(?:(?<=^)|(?<=[\s，,。；;：:、]))(?:[一二三四五六七八九十]是|其[一二三四五]|第[一二三四五六七八九十](?:[，,、\s]|是|点|(?=[：:]|$))|"
     r"首先|其次|再次|最后|[0-9]{1,2}(?:[、)）]|\.(?![0-9]))|[（(][0-9一二三四五六七八九十]{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩])"
 )
 # a message that numbers its points: 1. 2. / 一是 二是 / ① ② / （1）（2）
@@ -91,6 +91,11 @@ class Clause:
     listed: bool = False  # opened by 、 (a parallel list)
     another: bool = False  # "X也不够", "Y又坏了", "有人…": a further thing or other people
     speaker: bool = False  # opens with its own reporter ("…，说…")
+
+
+def numbered(text: str, clause: Clause) -> bool:
+    """Whether `clause` opens with a number or ordinal the writer put there (1. / 一是 / （2） / ①)."""
+    return bool(_ENUM.match(text, clause.start)) or bool(_ORDINAL.match(text, clause.start))
 
 
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
@@ -638,6 +643,9 @@ _ANNOUNCE_ONLY = re.compile(
 )
 
 
+_NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼")
+
+
 def _announces(c: Clause) -> bool:
     """Whether clause c announces a list: "村民提了几个事", "宿管阿姨反映了几个情况" (a reporter
     whose whole content is the announcement states no problem itself)."""
@@ -671,7 +679,9 @@ def promote_points(clauses: list[Clause]) -> None:
     some clause of theirs. Points are the numbered ones (1. 2. / 一是 二是), or, after a lead-in
     that announces a list ("村民提了几个事："), the sentences that follow it."""
     announced = next((i for i, c in enumerate(clauses[:-1]) if _announces(c)), None)
+    problems_named = False  # "问题如下：", "反映的诉求主要有：": the writer calls the points problems
     if announced is not None and clauses[announced + 1].opener == STRONG:
+        problems_named = bool(_NAMES_PROBLEMS.search(clauses[announced].text))
         if clauses[announced].kind == "P":
             clauses[announced].kind = "N"
         for c in clauses[announced + 1 :]:
@@ -684,7 +694,7 @@ def promote_points(clauses: list[Clause]) -> None:
         return
     bounds = [*starts[1:], len(clauses)]
     stated = sum(1 for i, j in zip(starts, bounds, strict=True) if any(c.kind in ("P", "R") for c in clauses[i:j]))
-    if stated * 2 < len(starts):
+    if stated * 2 < len(starts) and not problems_named:
         return
     for i in starts:
         c = clauses[i]

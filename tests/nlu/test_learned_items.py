@@ -121,6 +121,17 @@ def test_a_group_the_keep_model_reads_as_no_item_is_dropped(parser, monkeypatch)
     assert texts(parser.parse(text, TODAY)) == ["洗衣机坏了两台"]
 
 
+def test_a_numbered_point_is_kept_whatever_the_keep_model_says(parser, monkeypatch):
+    # 1. 2. 3.: the writer says each point is one; a keep model reading 宽带 as no item drops
+    # it from running text, never from a numbered list
+    listed = "走访了三家企业，汇总诉求：1.甲厂的货车进不了园区；2.乙厂想招十个焊工；3.丙厂反映宽带老掉线。"
+    running = "走访了丙厂，宽带老掉线，货车进不了园区"
+    assert parser.models is not None
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, keep=_stub("c2:宽带")))
+    assert texts(parser.parse(listed, TODAY, "community")) == ["甲厂的货车进不了园区", "乙厂想招十个焊工", "宽带老掉线"]
+    assert all("宽带" not in t for t in texts(parser.parse(running, TODAY, "community")))
+
+
 def test_training_builds_both_models(rules_only):
     rows = [r for r in training.shipped_rows() if r["id"].startswith(("t1_", "t5_"))]
     models = training.train(rules_only, rows)

@@ -4,7 +4,7 @@ Invented sentences, one rule family per test group (see handlers/nlu/split.py)."
 
 import pytest
 
-from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points
+from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points, segment
 
 from .conftest import TODAY
 
@@ -43,6 +43,23 @@ def test_what_others_told_the_writer_is_not_their_own_voice(parser):
 def test_ordinals_told_without_a_pause_are_points(parser):
     p = parser.parse("村民反映一是村口的路灯坏了好几盏二是垃圾池满了没人清三是想问问医保怎么交", TODAY, "community")
     assert texts(p) == ["村口的路灯坏了好几盏", "垃圾池满了没人清", "想问问医保怎么交"]
+
+
+def test_a_list_announced_as_problems_keeps_points_without_a_problem_word(parser):
+    # 问题如下：the writer calls every point a problem, though none uses a problem word
+    text = "今天下午开了学生座谈会，汇总问题如下：（一）个别老师上课照着课件念；（二）晚上的专业课排到九点以后；（三）选修课考核就是交一篇报告。"
+    assert texts(parser.parse(text, TODAY)) == [
+        "个别老师上课照着课件念",
+        "晚上的专业课排到九点以后",
+        "选修课考核就是交一篇报告",
+    ]
+
+
+def test_an_ordinal_number_inside_a_point_cuts_nothing(parser):
+    # 第一年 is "the first year", not a point 第一
+    p = parser.parse("新来的老师反映：一是周转房只能住三年；二是安家费分三年发放，第一年到手的少。", TODAY)
+    assert texts(p) == ["周转房只能住三年", "安家费分三年发放，第一年到手的少"]
+    assert [c.enumerated for c in segment("第一，宿舍热水不稳；第二，网络卡")] == [True, True]
 
 
 def test_a_lone_yi_shi_is_no_list(parser):
