@@ -104,40 +104,13 @@ class LinearModel:
             total = total + values @ table.take(wrows, axis=0)
         return total
 
-    def scores_by_id(self, features: Features, ids: FeatureIds) -> np.ndarray:
-        """:meth:`scores` through a message's shared ids (see :class:`Vocabulary`) instead of this
-        model's own index: the same rows in the same order, the same float32 sums."""
-        binary, weighted = features
-        vocabulary = ids.vocabulary
-        table = vocabulary.table
-        a, b = vocabulary.columns(self)
-        rows = ids(binary)
-        rows.append(vocabulary.bias)
-        total: np.ndarray = np.add.reduce(table.take(rows, axis=0)[:, a:b], axis=0)
-        if weighted:
-            values = np.fromiter(weighted.values(), dtype=np.float32, count=len(weighted))
-            total = total + values @ table.take(ids(weighted), axis=0)[:, a:b]
-        return total
-
-    def log_odds(self, binary: Iterable[str], ids: FeatureIds) -> float:
-        """Log-odds of label "1" over "0" of a binary model for binary features: the bias plus
-        the features' weights summed in feature order (Python floats, as a threshold test needs)."""
-        vocabulary = ids.vocabulary
-        table = vocabulary.table
-        a, _ = vocabulary.columns(self)
-        # an index array and a column: the elements alone (take on the column would copy it whole)
-        return float(table[vocabulary.bias, a]) + sum(table[ids(binary), a].tolist())
-
     def probabilities(
         self,
         features: Features,
         allowed: Iterable[str] | None = None,
-        ids: FeatureIds | None = None,
     ) -> list[tuple[str, float]]:
-        """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised).
-        With `ids` (a message's shared feature ids) the names are looked up through them."""
-        # Python floats: no numpy scalar per label
-        s = (self.scores(features) if ids is None else self.scores_by_id(features, ids)).tolist()
+        """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
+        s = self.scores(features).tolist()  # Python floats: no numpy scalar per label
         labels: Sequence[str] = self.labels
         values: list[float] = s
         if allowed is not None:
@@ -150,80 +123,6 @@ class LinearModel:
         total = sum(exp)
         # best first; equal probabilities keep the label order (a stable sort, also reversed)
         return sorted(zip(labels, [v / total for v in exp], strict=True), key=itemgetter(1), reverse=True)
-
-
-class Vocabulary:
-    """One integer id for each feature name of a set of models (their union), and one weight table
-    for all of them: row = a name's id, columns = each model's block (its labels' weights; a
-    binary "0"/"1" model's log-odds weight of "1" as one column). A message's feature names are
-    then looked up once in one table (see :class:`FeatureIds`), and the models that see the same
-    name (intent, clause, item-keep, category: the n-grams of one message) read the same row,
-    instead of each looking the name up in its own large index and table.
-
-    Row `unknown` is all zeros (a name no model knows), row `unknown + 1` holds the biases.
-    Built once per model set (a fraction of a second); the models must not change."""
-
-    def __init__(self, models: Iterable[LinearModel]) -> None:
-        self.models = list(models)
-        ids: dict[str, int] = {}
-        for model in self.models:
-            for name in model.index:
-                ids.setdefault(name, len(ids))
-        self.ids = ids
-        self.unknown = len(ids)  # the id of any name no model knows
-        self.bias = len(ids) + 1  # the row of the biases
-        self._columns: dict[int, tuple[int, int]] = {}
-        width = 0
-        for model in self.models:
-            span = 1 if _binary(model) else len(model.labels)
-            self._columns[id(model)] = (width, width + span)
-            width += span
-        table = np.zeros((len(ids) + 2, width), dtype=np.float32)
-        for model in self.models:
-            a, b = self._columns[id(model)]
-            rows = np.fromiter(map(ids.__getitem__, model.index), dtype=np.intp, count=len(model.index))
-            order = np.fromiter(model.index.values(), dtype=np.intp, count=len(model.index))
-            weights, bias = model.weights[order], model.bias
-            if _binary(model):  # the float32 differences, as the models' own binary decisions
-                one, zero = model.labels.index("1"), model.labels.index("0")
-                weights = (weights[:, one] - weights[:, zero])[:, None]
-                bias = (bias[one] - bias[zero])[None]
-            table[rows, a:b] = weights
-            table[self.bias, a:b] = bias
-        self.table = table
-
-    def columns(self, model: LinearModel) -> tuple[int, int]:
-        """The columns [start, end) of `model` in :attr:`table`. Raises KeyError for a model not
-        in the set."""
-        return self._columns[id(model)]
-
-
-def _binary(model: LinearModel) -> bool:
-    return sorted(model.labels) == ["0", "1"]
-
-
-class FeatureIds:
-    """A message's feature name → shared id (see :class:`Vocabulary`), each name looked up in the
-    large table once per message: the models that see the same n-grams and tokens (intent, clause,
-    item-keep, category) share the lookups. Call it on feature names to get their ids, in order.
-    Made per message and dropped after it (it keeps only that message's names)."""
-
-    __slots__ = ("vocabulary", "_memo", "_unknown")
-
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        self.vocabulary = vocabulary
-        self._memo: dict[str, int] = {}
-        self._unknown = repeat(vocabulary.unknown)
-
-    def __call__(self, names: Iterable[str]) -> list[int]:
-        memo = self._memo
-        names = list(names)
-        found = list(map(memo.get, names))
-        if None in found:
-            missing = [name for name, i in zip(names, found, strict=True) if i is None]
-            memo.update(zip(missing, map(self.vocabulary.ids.get, missing, self._unknown), strict=True))
-            found = list(map(memo.__getitem__, names))
-        return cast(list[int], found)
 
 
 def fit(

@@ -26,7 +26,7 @@ from .features import (
     item_features,
     place_features,
 )
-from .learn import FeatureIds, Features, LinearModel, Models, Vocabulary
+from .learn import Features, LinearModel, Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
 from .places import PLACE_TYPES, detect_place, find_places
@@ -92,7 +92,6 @@ class Parser:
         self.models: Models | None = None  # attached by load()
         self._learning: tuple[Path, Path | None, float, float] | None = None
         self._binary: dict[int, tuple[LinearModel, dict[str, float], float]] = {}  # see _odds
-        self._vocabulary: tuple[Models, Vocabulary] | None = None  # see _feature_ids
 
     @classmethod
     def load(
@@ -272,22 +271,21 @@ class Parser:
         text = normalize(text, self._is_word)
         if not text:
             return Parsed("other", None, (), None, None)
-        ids = self._feature_ids()  # this message's feature names, looked up once for all models
         sig = self.signals(text, today)
-        intent = self._intent(text, sig, ids)
+        intent = self._intent(text, sig)
         if intent == "resolve":
             return Parsed("resolve", None, (), None, sig.ref)
         if intent == "query":
             q = parse_query(text, today, tax.categories, tax.aliases)
             if q["subject"] == "items" and q["category"] is None:
-                q["category"] = self._topic_category(text, tax, ids)
+                q["category"] = self._topic_category(text, tax)
             return Parsed("query", None, (), ParsedQuery(**q), None)
         if intent == "other":
             return Parsed("other", None, (), None, None)
         is_visit = intent == "visit"
-        place_type, place = self._place(text, sig, tax.name, ids) if is_visit else (None, None)
+        place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
         whole = not is_visit and (sig.flags["relay"] or one_voice(text))
-        items = self._items(text, tax, place_type, place, whole=whole, ids=ids)
+        items = self._items(text, tax, place_type, place, whole=whole)
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(
@@ -298,7 +296,7 @@ class Parser:
             )
             return Parsed("visit", visit, items, None, None)
         if not items and not sig.flags["done"]:
-            items = self._whole_item(text, tax, ids)  # a subject line; a bare "已解决" is no problem
+            items = self._whole_item(text, tax)  # a subject line; a bare "已解决" is no problem
         return Parsed("issue", None, items, None, None) if items else Parsed("other", None, (), None, None)
 
     def signals(self, text: str, today: date) -> Signals:
@@ -344,23 +342,10 @@ class Parser:
         }
         return Signals(flags, ref, dates, own_dates, places)
 
-    def _feature_ids(self) -> FeatureIds | None:
-        """A fresh per-message lookup of feature names over the attached models' shared
-        vocabulary (built once per model set), or None with no models."""
-        models = self.models
-        if models is None:
-            return None
-        known = self._vocabulary
-        if known is None or known[0] is not models:
-            parts = [models.intent, *models.category.values(), models.clause, models.place, models.keep]
-            vocabulary = Vocabulary([m for m in [*parts, models.boundary] if m is not None])
-            known = self._vocabulary = (models, vocabulary)
-        return FeatureIds(known[1])
-
-    def _intent(self, text: str, sig: Signals, ids: FeatureIds | None = None) -> str:
+    def _intent(self, text: str, sig: Signals) -> str:
         if self.models is None:
             return _rule_intent(sig)
-        for label, _ in self.models.intent.probabilities(intent_features(text, sig), ids=ids):
+        for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
             if label in ("visit", "issue") and sig.flags["dont_record"]:
                 continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
@@ -376,7 +361,7 @@ class Parser:
             return label
         return "other"
 
-    def _topic_category(self, text: str, tax: Taxonomy, ids: FeatureIds | None = None) -> str | None:
+    def _topic_category(self, text: str, tax: Taxonomy) -> str | None:
         """The category of a question's topic named by its problem (「拖欠工钱的问题」 → 权益), only
         when a taxonomy word is in it and the category model is sure (else the question stays
         about every category: a wrong filter would hide records)."""
@@ -386,10 +371,10 @@ class Parser:
         segments = [(self._tokens(topic), 1.0)]
         if not any(v > 0 for v in self.classifiers[tax.name].scores(segments, topic).values()):
             return None
-        category, alternative = self.categorize(topic, tax.name, segments=segments, ids=ids)
+        category, alternative = self.categorize(topic, tax.name, segments=segments)
         return category if alternative is None and category != tax.fallback else None
 
-    def _place(self, text: str, sig: Signals, profile: str, ids: FeatureIds | None = None) -> tuple[str, str | None]:
+    def _place(self, text: str, sig: Signals, profile: str) -> tuple[str, str | None]:
         """(place type, place name) of a visit: the rule layer's reading. A named site says by its
         head noun what kind of place it is (华鑫精密 is a firm, 铁路新村 an estate); only when no site
         is named does the place model weigh the other clues (the visit's words, the places mentioned)."""
@@ -397,10 +382,10 @@ class Parser:
         model = self.models.place if self.models is not None else None
         if model is not None and place is None:
             feats = place_features(text, place_type or "其他", place, sig.places, profile)
-            place_type = model.probabilities(feats, ids=ids)[0][0]
+            place_type = model.probabilities(feats)[0][0]
         return place_type, place
 
-    def _whole_item(self, text: str, tax: Taxonomy, ids: FeatureIds | None = None) -> tuple[ParsedItem, ...]:
+    def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
         words = text[intents.relay_end(text) :] or text
         words = _LEAD_IN.sub("", words)
@@ -410,11 +395,11 @@ class Parser:
         words = words.strip(" ，。！？!?,.;；：:")
         if len(words) < 4:
             return ()
-        category, alternative = self.categorize(words, tax.name, ids=ids)
+        category, alternative = self.categorize(words, tax.name)
         return (ParsedItem(category, words, alternative),)
 
     def clauses(
-        self, text: str, tax: Taxonomy, learned: bool = True, ids: FeatureIds | None = None
+        self, text: str, tax: Taxonomy, learned: bool = True
     ) -> tuple[list[Clause], list[tuple[int, str]], _Topics]:
         """The message's clauses with their kinds, its tokens (offset, token) and topic words.
 
@@ -432,23 +417,21 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        model = self.models.clause if learned and self.models is not None else None
-        if model is not None:
-            odds = self._odds(model) if ids is None else None
+        odds = self._odds(self.models.clause if learned and self.models is not None else None)
+        if odds is not None:
+            weights, bias = odds
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
-                if c.kind == "N" and _logit(model, odds, clause_features(text, c, i, first)[0], ids) > 0:
+                if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
                     c.kind = "P"
         demote_title(text, clauses)
         if learned:
             promote_points(clauses)
         return clauses, spans, topics
 
-    def _candidates(
-        self, text: str, tax: Taxonomy, ids: FeatureIds | None = None
-    ) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
+    def _candidates(self, text: str, tax: Taxonomy) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
         """(item text, group, weighted token segments) of each group the rules make, in order."""
-        clauses, spans, topics = self.clauses(text, tax, ids=ids)
+        clauses, spans, topics = self.clauses(text, tax)
         if not any(c.kind in ("P", "R") for c in clauses):
             return []  # nothing states a problem or a request: no clause can start an item
         out = []
@@ -456,16 +439,16 @@ class Parser:
         # the whole message as faint context of each item: a canteen visit's "菜太咸" is 食堂, a
         # list announced as 「关于加装电梯的诉求：」 lends its topic to each point
         message = ([tok for _, tok in spans], CONTEXT_WEIGHT)
-        model = self.models.boundary if self.models is not None else None
+        odds = self._odds(self.models.boundary if self.models is not None else None)
         boundary = None
-        if model is not None:
-            odds = self._odds(model) if ids is None else None
+        if odds is not None:
+            weights, bias = odds
 
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
                 if not attach and (_marked(group, clause) or (clause.kind == "P" and topics.distinct(group, clause))):
                     return False  # the writer marked another point (、, 也/又, 还/另, a new speaker) or another thing
                 binary, _ = topics.boundary_features(group, clause, attach)
-                split = _logit(model, odds, binary, ids)
+                split = bias + sum(map(weights.get, binary, _ZEROS))
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
 
         previous: Group | None = None
@@ -522,16 +505,14 @@ class Parser:
         group_items(clauses, topics.distinct, record)
         return out
 
-    def _groups(
-        self, text: str, tax: Taxonomy, ids: FeatureIds | None = None
-    ) -> list[tuple[str, list[tuple[list[str], float]]]]:
+    def _groups(self, text: str, tax: Taxonomy) -> list[tuple[str, list[tuple[list[str], float]]]]:
         """(item text, weighted token segments) of each item the splitter finds: the rules'
         groups, less those the item-keep model reads as no problem (an action taken, praise, a
         report's title, background) when that model is attached."""
-        found = self._candidates(text, tax, ids)
-        model = self.models.keep if self.models is not None else None
-        if model is not None and found:
-            odds = self._odds(model) if ids is None else None
+        found = self._candidates(text, tax)
+        odds = self._odds(self.models.keep if self.models is not None else None)
+        if odds is not None and found:
+            weights, bias = odds
             n = len(found)
             voice = n > 1 and one_voice(text)
             kept = []
@@ -540,27 +521,21 @@ class Parser:
                     kept.append((words, group, segments))  # a point the writer marked as another one
                     continue
                 binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
-                if _logit(model, odds, binary, ids) >= _KEEP_LOGIT:
+                if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
             found = kept
         return [(words, segments) for words, _, segments in found]
 
     def _items(
-        self,
-        text: str,
-        tax: Taxonomy,
-        place_type: str | None,
-        place: str | None = None,
-        whole: bool = False,
-        ids: FeatureIds | None = None,
+        self, text: str, tax: Taxonomy, place_type: str | None, place: str | None = None, whole: bool = False
     ) -> tuple[ParsedItem, ...]:
-        groups = self._groups(text, tax, ids)
+        groups = self._groups(text, tax)
         if whole and groups and not ENUMERATED.search(text):
             # one complainant's letter is one problem told at length, unless they number points
-            return self._whole_item(text, tax, ids)
+            return self._whole_item(text, tax)
         out: list[ParsedItem] = []
         for words, segments in groups:
-            category, alternative = self.categorize(words, tax.name, place_type, place, segments, ids)
+            category, alternative = self.categorize(words, tax.name, place_type, place, segments)
             out.append(ParsedItem(category, words, alternative))
         return tuple(out)
 
@@ -571,10 +546,8 @@ class Parser:
         place_type: str | None = None,
         place: str | None = None,
         segments: list[tuple[list[str], float]] | None = None,
-        ids: FeatureIds | None = None,
     ) -> tuple[str, str | None]:
-        """(category, second choice when the model is unsure, else None) of one item text;
-        `ids` is the message's shared feature lookup (see :meth:`_feature_ids`), if any."""
+        """(category, second choice when the model is unsure, else None) of one item text."""
         tax = self._taxonomy(profile)
         classifier = self.classifiers[tax.name]
         if segments is None:
@@ -583,7 +556,7 @@ class Parser:
         if model is None:
             return classifier.best(segments, words, place_type, place), None
         feats = item_features(words, segments, classifier, place_type)
-        ranked = model.probabilities(feats, tax.categories, ids)
+        ranked = model.probabilities(feats, tax.categories)
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
         if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats[1]):
             return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
@@ -601,18 +574,6 @@ _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem claus
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
 _MERGE_LOGIT = math.log(0.15 / 0.85)
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
-
-
-def _logit(
-    model: LinearModel, odds: tuple[dict[str, float], float] | None, binary: set[str], ids: FeatureIds | None
-) -> float:
-    """Log-odds of "1" of a binary model: through the message's shared ids when given, else
-    from the model's weights dict (:meth:`Parser._odds`); the same sum either way."""
-    if ids is not None:
-        return model.log_odds(binary, ids)
-    assert odds is not None
-    weights, bias = odds
-    return bias + sum(map(weights.get, binary, _ZEROS))
 
 
 def _marked(group: list[Clause], clause: Clause) -> bool:

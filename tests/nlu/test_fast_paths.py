@@ -16,16 +16,7 @@ import pytest
 
 from handlers.nlu import dates, numerals, places
 from handlers.nlu.classify import Lexicon
-from handlers.nlu.learn import (
-    _DIGITS,
-    _SKIP,
-    FeatureIds,
-    LinearModel,
-    Vocabulary,
-    char_ngrams,
-    corpus_files,
-    read_jsonl,
-)
+from handlers.nlu.learn import _DIGITS, _SKIP, LinearModel, char_ngrams, corpus_files, read_jsonl
 from handlers.nlu.split import cue_hits, has_cue, normalize
 
 TEXTS = [str(row["text"]) for path in corpus_files() for row in read_jsonl(path)]
@@ -164,35 +155,3 @@ def test_pickled_model_leaves_its_gather_table_out():
     copy = pickle.loads(pickle.dumps(m))
     assert copy._table is None and copy.index == m.index and np.array_equal(copy.weights, m.weights)
     assert np.array_equal(copy.scores(({"a"}, {})), m.scores(({"a"}, {})))
-
-
-def _binary_model() -> LinearModel:
-    index = {"b": 0, "c": 1}
-    weights = np.array([[0.5, -0.25], [-1.0, 1.5]], dtype=np.float32)
-    return LinearModel(("0", "1"), index, weights, np.array([0.0, 0.75], dtype=np.float32))
-
-
-def test_shared_vocabulary_gives_each_models_own_scores():
-    multi, binary = _model(), _binary_model()
-    vocabulary = Vocabulary([multi, binary])
-    assert set(vocabulary.ids) == {"a", "b", "k:x", "c"}
-    ids = FeatureIds(vocabulary)
-    for feats in [({"a", "b", "unknown"}, {"k:x": 2.0, "k:unknown": 5.0}), ({"c"}, {}), (set(), {}), ({"b"}, {"c": 0.5})]:
-        assert np.array_equal(multi.scores_by_id(feats, ids), multi.scores(feats)), feats
-        assert multi.probabilities(feats, ids=ids) == multi.probabilities(feats)
-    one, zero = binary.labels.index("1"), binary.labels.index("0")
-    diff = (binary.weights[:, one] - binary.weights[:, zero]).tolist()
-    weights = {name: diff[row] for name, row in binary.index.items()}
-    bias = float(binary.bias[one] - binary.bias[zero])
-    for names in [{"b", "c"}, {"a", "c", "unknown"}, set()]:
-        assert binary.log_odds(names, ids) == bias + sum(weights.get(n, 0.0) for n in names), names
-    # each name was looked up once for the message, unknown ones included
-    assert ids(["a", "nope", "a"]) == [vocabulary.ids["a"], vocabulary.unknown, vocabulary.ids["a"]]
-
-
-def test_parse_through_shared_ids_equals_each_models_own_lookup(parser, monkeypatch):
-    rows = [row for path in corpus_files() for row in read_jsonl(path)][::3]
-    fast = [parser.parse(str(r["text"]), date.fromisoformat(r["today"]), r["profile"]) for r in rows]
-    monkeypatch.setattr(type(parser), "_feature_ids", lambda self: None)  # each model's own index
-    plain = [parser.parse(str(r["text"]), date.fromisoformat(r["today"]), r["profile"]) for r in rows]
-    assert fast == plain
