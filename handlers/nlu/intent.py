@@ -122,6 +122,7 @@ _MET_AFTER_STAMP = re.compile(
 # 和, 跟 is in the same clause
 _OTHERS_GO = re.compile(r"学生|同学|孩子|居民|村民|老人|群众|家长|工人|员工|他们?|她们?|有[^，。；\s]{0,10}?人|大家")
 _WITH_WRITER = re.compile(r"我(?!们?(?:的|小区|村|家|楼|单位|学校|学院|社区|这|那))|带|陪|和|跟|同|随")
+_WISHED = re.compile(r"希望|盼望|恳请|请求|要求|建议|欢迎|能不能|能否|可否")
 _MEETING_WORD = re.compile(r"参加|座谈|交流|开会|接待|[跟和与同]")
 # the writer's own going, even after reported words: "…上说…，今天课间我去三教转了一圈"
 FIRST_PERSON_VISIT = re.compile(rf"我[^，。；!?！？]{{0,8}}?(?:去了|去|到了|过去|上去|来到){NOT_ARRIVAL}")
@@ -256,9 +257,11 @@ def went(text: str) -> bool:
 
 def _someone_else_goes(text: str, pos: int) -> bool:
     """Whether the going at `pos` has another subject in its clause (「学生每天过马路去…」), with
-    nothing saying the writer went along."""
+    nothing saying the writer went along, or is wished for (「希望领导来我家看看」)."""
     start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, pos)), default=0)
     before = text[start:pos]
+    if _WISHED.search(before):
+        return True
     return _OTHERS_GO.search(before) is not None and _WITH_WRITER.search(before) is None
 
 

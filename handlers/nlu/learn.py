@@ -27,7 +27,7 @@ from typing import Any, cast
 
 import numpy as np
 
-FEATURE_VERSION = "5"  # bump when a feature function changes: invalidates cached models
+FEATURE_VERSION = "6"  # bump when a feature function changes: invalidates cached models
 _DIGITS = re.compile(r"[0-9]+")
 _SKIP = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()【】\[\]《》~～…—-]+")
 
@@ -125,11 +125,29 @@ class LinearModel:
         return sorted(zip(labels, [v / total for v in exp], strict=True), key=itemgetter(1), reverse=True)
 
 
+def _common(x: Any, names: Any, min_examples: int, weights: Sequence[float] | None) -> tuple[Any, Any]:
+    """The columns of the example matrix `x` (and their `names`) present in at least `min_examples`
+    corpus rows (weight 1), or in any row of deliberate teaching (another weight: a lexicon word, a
+    cadre's correction), so that a feature seen once in the corpus, which cannot generalise, takes
+    no room in the model (min_df)."""
+    if min_examples <= 1:
+        return x, names
+    present = (x != 0).tocsr()
+    taught = np.zeros(x.shape[0], dtype=bool) if weights is None else np.asarray(weights) != 1.0
+    df = np.asarray(present[~taught].sum(axis=0)).ravel()
+    cols = np.flatnonzero((df >= min_examples) | (np.asarray(present[taught].sum(axis=0)).ravel() > 0))
+    return x.tocsc()[:, cols].tocsr(), names[cols]
+
+
 def fit(
-    examples: Sequence[tuple[Features, str]], c: float = 4.0, weights: Sequence[float] | None = None
+    examples: Sequence[tuple[Features, str]],
+    c: float = 4.0,
+    weights: Sequence[float] | None = None,
+    min_examples: int = 1,
 ) -> LinearModel:
     """Train a multinomial logistic regression on (features, label) pairs (deterministic: lbfgs,
-    fixed data order). `c` is the inverse L2 strength; `weights` optional per-example weights.
+    fixed data order). `c` is the inverse L2 strength; `weights` optional per-example weights;
+    `min_examples` drops features seen in fewer corpus examples (see _common).
     Raises ValueError with fewer than two labels."""
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -138,7 +156,9 @@ def fit(
     if len(labels) < 2:
         raise ValueError(f"need at least two labels to train, got {labels}")
     vec = DictVectorizer(dtype=np.float32, sort=True)
-    x = vec.fit_transform([as_dict(f) for f, _ in examples])
+    x, names = _common(
+        vec.fit_transform([as_dict(f) for f, _ in examples]), vec.get_feature_names_out(), min_examples, weights
+    )
     y = [label for _, label in examples]
     from threadpoolctl import threadpool_limits
 
@@ -152,7 +172,6 @@ def fit(
         coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)
-    names = vec.get_feature_names_out()
     index = {str(names[j]): k for k, j in enumerate(keep)}
     return LinearModel(
         classes, index, np.ascontiguousarray(coef[:, keep].T, dtype=np.float32), intercept.astype(np.float32)
@@ -164,6 +183,7 @@ def fit_nb(
     c: float = 8.0,
     weights: Sequence[float] | None = None,
     alpha: float = 1.0,
+    min_examples: int = 1,
 ) -> LinearModel:
     """Train an NB-weighted logistic regression ("NB-LR", the NB-SVM of Wang & Manning 2012 with
     a logistic loss): one binary logistic regression per label over the features scaled by
@@ -183,7 +203,9 @@ def fit_nb(
     if len(labels) < 2:
         raise ValueError(f"need at least two labels to train, got {labels}")
     vec = DictVectorizer(dtype=np.float32, sort=True)
-    x = vec.fit_transform([as_dict(f) for f, _ in examples]).tocsr()
+    x, names = _common(
+        vec.fit_transform([as_dict(f) for f, _ in examples]).tocsr(), vec.get_feature_names_out(), min_examples, weights
+    )
     y = np.array([label for _, label in examples])
     sw = np.ones(len(examples)) if weights is None else np.asarray(weights, dtype=np.float64)
     present = (x != 0).astype(np.float64).multiply(sw[:, None]).tocsr()  # weighted occurrence counts
@@ -200,7 +222,6 @@ def fit_nb(
         coef[k] = clf.coef_[0] * ratio
         intercept[k] = clf.intercept_[0]
     keep = np.flatnonzero(np.abs(coef).max(axis=0) > 1e-6)
-    names = vec.get_feature_names_out()
     index = {str(names[j]): n for n, j in enumerate(keep)}
     return LinearModel(
         tuple(labels), index, np.ascontiguousarray(coef[:, keep].T, dtype=np.float32), intercept.astype(np.float32)

@@ -143,3 +143,20 @@ def _item_features(parser, text):
     from handlers.nlu.features import item_features
 
     return item_features(text, [(parser._tokens(text), 1.0)], parser.classifiers["community"], None)
+
+
+def test_a_feature_seen_once_in_the_corpus_is_dropped_but_taught_words_are_kept():
+    from handlers.nlu.learn import fit, fit_nb
+
+    examples = [
+        (({"a", "once"}, {}), "x"),
+        (({"a", "b"}, {}), "x"),
+        (({"c"}, {}), "y"),
+        (({"c", "b"}, {}), "y"),
+        (({"taught"}, {}), "y"),  # a lexicon word or a correction: another weight
+    ]
+    weights = [1.0, 1.0, 1.0, 1.0, 0.5]
+    for train in (fit, fit_nb):
+        kept = set(train(examples, weights=weights, min_examples=2).index)
+        assert "once" not in kept and "taught" in kept and {"a", "c"} <= kept
+        assert "once" in set(train(examples, weights=weights).index)  # min_examples=1: nothing dropped

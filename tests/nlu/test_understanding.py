@@ -284,6 +284,7 @@ def test_from_one_place_to_another_is_a_route_not_a_going():
         # someone else's going is not the writer's; a meeting is still one the writer sat in
         ("学生每天过马路去东区宿舍都很危险", False, False),
         ("我们小区有两个穿工作服的人挨家挨户敲门推销", False, False),
+        ("家里就靠我种二亩地，希望领导来我家看看", False, False),  # a wish, not a going
         ("学生座谈会上大家说选课系统老崩", False, True),
         # 直到 is until; where one works is no going
         ("他摔了一跤，直到第二天早上送牛奶的才发现", False, False),
