@@ -245,6 +245,7 @@ class Cues:
     inquiry: re.Pattern[str]
     people: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    plea: frozenset[str] = frozenset()
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Cues:
@@ -272,6 +273,7 @@ class Cues:
             inquiry=rx("inquiry"),
             people=frozenset(data.get("context", {}).get("people", [])),
             places=frozenset(data.get("context", {}).get("places", [])),
+            plea=frozenset(data.get("plea", {}).get("words", [])),
         )
 
 
@@ -617,9 +619,16 @@ _NARRATIVE = re.compile(
 
 # the writer speaks of their own trouble ("我家孩子…", "本人…", "我们打过三次12345"), not of what
 # others told them ("跟我说", "给我打电话", "我校")
-_OWN_VOICE = re.compile(r"(?<![跟和给对找问向让叫带陪同与帮替])(?:本人|我(?![校院区县市镇局处司厂])(?:们|家|的)?)")
-# a writer's mark of a further point: 1. 2. / 一是 / 另外 / 还有 / 同时
-_FURTHER = re.compile(rf"{ENUMERATED.pattern}|{_CONN.pattern}|{_CONN_START.pattern}|其次|再次")
+_OWN_VOICE = re.compile(
+    r"(?<![跟和给对找问向让叫带陪同与帮替])(?:本人|我(?![校院区县市镇局处司厂])(?:们|家|的)?|俺(?:们|家)?|咱(?:们|家)?)"
+)
+# a writer's mark of a further point: 1. 2. / 一是 / 另外 / 还有 / 同时 — 还有, 同时, 也有 only opening
+# a clause (「上周还有女生看见」 goes on with the story), and not hearsay (「也有人说…」); 而且, 并且, 加上
+# pile onto the same complaint (「改成了半小时一班，而且经常晚点」)
+_FURTHER = re.compile(
+    r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|再一个|其次|再次|"
+    rf"{ENUMERATED.pattern}|(?:^|[。；;！!？?，,\s])(?:{_CONN_START.pattern})(?!人说|人讲)"
+)
 
 
 def one_voice(text: str) -> bool:

@@ -31,6 +31,32 @@ def test_own_complaint_with_a_marked_further_point_splits(parser):
     assert texts(p) == ["我孩子在二小上学，校门口早上车特别乱", "学校食堂的饭菜太贵了"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # 俺/咱 speak for the writer as 我 does
+        "俺家住在河东村，俺村那口井的水一天就来两个钟头，还是浑的。村里说是管子老了。俺们这大热天的咋弄。",
+        # 而且 piles onto the same complaint; 还有 inside a sentence goes on with the story; hearsay
+        "我每天坐19路上班，原来十分钟一班，现在半小时一班，而且经常晚点。上周还有人挤不上去迟到了。也有人说要撤线。",
+    ],
+)
+def test_own_voice_in_any_person_word_and_no_further_point_is_one_item(parser, text):
+    p = parser.parse(text, TODAY, "community")
+    assert p.intent == "issue" and len(p.items) == 1
+
+
+@pytest.mark.parametrize("plea", ["麻烦相关部门管一管", "希望学校能统筹考虑", "恳请领导尽快解决"])
+def test_a_plea_that_names_nothing_is_no_item_of_its_own(parser, plea):
+    p = parser.parse(f"今天去梅园3栋走访，澡堂的水龙头坏了一半。图书馆晚上十点就闭馆。{plea}！", TODAY)
+    assert len(p.items) == 2 and texts(p)[0] == "澡堂的水龙头坏了一半"
+    assert texts(p)[1].startswith("图书馆晚上十点就闭馆") and plea not in texts(p)
+
+
+def test_a_plea_that_names_its_own_thing_is_kept(parser):
+    p = parser.parse("今天去梅园3栋走访。麻烦学校多搞点文体活动。", TODAY)
+    assert any("多搞点文体活动" in t for t in texts(p))
+
+
 def test_what_others_told_the_writer_is_not_their_own_voice(parser):
     # "跟我说": the writer passes on other people's points, each its own item
     p = parser.parse("几个同学跟我说，自习室空调坏了。图书馆晚上闭馆太早。", TODAY)
