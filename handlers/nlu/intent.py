@@ -120,6 +120,7 @@ _MET_AFTER_STAMP = re.compile(
 )
 # who goes, when it is not the writer: 「学生每天过马路去东区宿舍」; the writer goes along when 我, 带, 陪,
 # 和, 跟 is in the same clause
+# (not 书记, 辅导员, 老师: a formal report names the visiting cadre — often the writer — by title)
 _OTHERS_GO = re.compile(r"学生|同学|孩子|居民|村民|老人|群众|家长|工人|员工|他们?|她们?|有[^，。；\s]{0,10}?人|大家")
 _WITH_WRITER = re.compile(r"我(?!们?(?:的|小区|村|家|楼|单位|学校|学院|社区|这|那))|带|陪|和|跟|同|随")
 _WISHED = re.compile(r"希望|盼望|恳请|请求|要求|建议|欢迎|能不能|能否|可否")

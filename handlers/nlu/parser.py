@@ -353,6 +353,10 @@ class Parser:
                 continue  # never close an item the message does not name in done-wording
             if label == "visit" and sig.flags["served"] and not sig.flags["future"]:
                 return "issue"  # a citizen's own errand told as a going: what they met is the problem
+            if label == "visit" and not sig.flags["visit"] and not sig.flags["future"] and sig.flags["problem"]:
+                return (
+                    "issue"  # someone else went (「王老师昨天去梅园走访了，同学说…」): what they found is the problem
+                )
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
                 continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
@@ -389,7 +393,7 @@ class Parser:
     def _whole_item(self, text: str, tax: Taxonomy) -> tuple[ParsedItem, ...]:
         """An issue with no clause the splitter recognises ("某小区停水三天了"): the text is the item."""
         words = text[intents.relay_end(text) :] or text
-        words = _LEAD_IN.sub("", words)
+        words = _CLOSING.sub("", _GREETING.sub("", _LEAD_IN.sub("", words)))
         said = _SAID.match(words)
         if said and len(words) - said.end() >= 4:
             words = words[said.end() :]  # "有学生反映晨跑打卡app老是闪退": the problem is what they said
@@ -622,6 +626,12 @@ def _rule_intent(sig: Signals) -> str:
 _LEAD_IN = re.compile(
     r"^(?:[^，。：:]{0,12}(?:标题|摘录|来信|来电|留言|转来[^：:]{0,8}|反映|诉求|投诉|求助|建议)[：:]\s*)"
 )
+# a letter's salutation and closing formula, no part of the problem: 「尊敬的社区领导您好！」「此致敬礼！」
+_GREETING = re.compile(
+    r"^(?:尊敬的|亲爱的)?[^，。！!：:？?]{0,10}?(?:领导|书记|老师|校长|主任|市长|区长|县长|镇长|局长|同志|工作人员)们?"
+    r"(?:您好|你们好|你好|好)?[，,！!。：:\s]+"
+)
+_CLOSING = re.compile(r"[，,。！!\s]*(?:此致敬礼|此致|敬礼|谢谢(?:您|你们|领导)?|万分感谢|感谢)[！!。~～\s]*$")
 _SAID = re.compile(r"^(?:有|据|听)?[^，。：:；]{0,10}?(?:反映|反馈|说|提到|表示|吐槽|抱怨)(?:说|了)?[：:，,]?\s*")
 _PARTICLES = "了啦的呢啊呀哈"
 _SENTENCE_ENDS = "。！？!?；;\n"
@@ -659,6 +669,9 @@ class _Topics:
         self.problems = problems
         self.words: list[tuple[int, frozenset[str]]] = []
         self.people: list[int] = []
+        # where the message names a place of the campus or town (宿舍, 食堂, 村里): no topic of its own,
+        # but two problems at two different places are two things (「宿舍没热水，食堂菜太贵」)
+        self.places = [(pos, tok) for pos, tok in spans if tok in cues.places]
         memo = classifier.token_topics
         if len(memo) > _MEMO_LIMIT:
             memo.clear()
@@ -686,12 +699,17 @@ class _Topics:
         """Whether clause names another thing than the item so far, as the subject of its own
         problem: "热水不稳定，晚上宿舍网络很卡" (热水 / 网络), not "…实训设备老旧，跟不上企业需求"."""
         first, own = self.between(clause.content_start, clause.end)
+        problem = next((s for s, e in self.problems if clause.content_start <= s < clause.end), None)
+        if problem is not None and self._elsewhere(group, clause, problem):
+            return True
         if not own:
             return False
-        problem = next((s for s, e in self.problems if clause.content_start <= s < clause.end), None)
         first_end = first + len(next(t for p, t in self.spans if p == first))
-        if problem is None or first_end > problem:
-            return False  # the clause opens with its predicate: a consequence of the thing before
+        # the clause opens with its predicate: a consequence of the thing before (a topic token
+        # that only runs into the predicate, 「走廊灯不亮」's 灯不亮, still names its subject first)
+        if problem is None or first >= problem:
+            return False
+        first_end = min(first_end, problem)
         if any(clause.content_start <= pos < problem for pos in self.people):
             return False  # what the problem does to people: "教学型老师很难评上"
         if "都" in self.text[first_end:problem]:
@@ -701,6 +719,18 @@ class _Topics:
         for c in group[head:]:
             before |= self.between(c.content_start, c.end)[1]
         return bool(before) and not (before & own)
+
+    def _elsewhere(self, group: list[Clause], clause: Clause, problem: int) -> bool:
+        """Whether `clause` opens with a place (宿舍, 食堂, 村里) other than the one the item's first
+        problem clause opens with, and states its own problem: 「宿舍没热水，食堂菜太贵」."""
+        head = next((c for c in group if c.kind in ("P", "R")), None)
+        here = self.opening_place(clause.content_start, problem)
+        there = self.opening_place(head.content_start, head.end) if head is not None else None
+        return here is not None and there is not None and here != there
+
+    def opening_place(self, start: int, end: int) -> str | None:
+        """The place word the text at `start` opens with, if it does before `end`."""
+        return next((tok for pos, tok in self.places if pos == start and pos < end), None)
 
     def boundary_features(self, group: list[Clause], clause: Clause, attach: bool) -> Features:
         """The boundary model's features of `clause` after the item `group` (see

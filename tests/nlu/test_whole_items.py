@@ -176,3 +176,33 @@ def test_a_lead_in_announcing_the_list_is_no_item(parser, lead):
     """「反映以下情况：」「发现如下问题：」 announce the points that follow; they state no problem."""
     p = parser.parse(f"今天去桃园6栋走访，见到5名同学，{lead}1. 热水不稳 2. 楼道灯坏了 3. 快递站太远", TODAY, "campus")
     assert texts(p) == ["热水不稳", "楼道灯坏了", "快递站太远"]
+
+
+# --- two things joined by a comma: each names its own subject, or opens at its own place ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # the subject runs into its predicate in one word (灯不亮) and still names another thing
+        ("今天去了3教，投影仪坏了两台，走廊灯不亮", ["投影仪坏了两台", "走廊灯不亮"]),
+        # each problem opens at its own place
+        ("今天去了梅园3栋，宿舍没热水，食堂菜太贵", ["宿舍没热水", "食堂菜太贵"]),
+    ],
+)
+def test_comma_joined_problems_of_two_things_are_two_items(parser, text, want):
+    assert texts(parser.parse(text, TODAY)) == want
+
+
+def test_a_letter_numbering_its_points_with_di_yi_has_one_item_per_point(parser):
+    text = (
+        "转一封居民来信：领导好。第一，小区门口的路灯坏了快两个月；第二，垃圾站就在窗户底下，夏天臭气熏天。请领导做主。"
+    )
+    p = parser.parse(text, TODAY, "community")
+    assert [t[:6] for t in texts(p)] == ["小区门口的路", "垃圾站就在窗"]
+
+
+@pytest.mark.parametrize("clause", ["物业不管事", "我家的低保突然停了", "养老金停发两个月了"])
+def test_neglect_and_stopped_benefits_are_problems(parser, clause):
+    p = parser.parse(f"12号在东湖小区走访了，居民说{clause}", TODAY, "community")
+    assert texts(p) == [clause]
