@@ -206,3 +206,9 @@ def test_a_letter_numbering_its_points_with_di_yi_has_one_item_per_point(parser)
 def test_neglect_and_stopped_benefits_are_problems(parser, clause):
     p = parser.parse(f"12号在东湖小区走访了，居民说{clause}", TODAY, "community")
     assert texts(p) == [clause]
+
+
+def test_a_letters_salutation_and_closing_are_no_part_of_its_item(parser):
+    text = "尊敬的街道领导您好！我家住在幸福巷7号楼，楼下的垃圾桶三天没人清了，味道很大。恳请尽快处理，谢谢！"
+    p = parser.parse(text, TODAY, "community")
+    assert texts(p) == ["我家住在幸福巷7号楼，楼下的垃圾桶三天没人清了，味道很大。恳请尽快处理"]
