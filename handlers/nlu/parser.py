@@ -709,7 +709,11 @@ class _Topics:
         # that only runs into the predicate, 「走廊灯不亮」's 灯不亮, still names its subject first)
         if problem is None or first >= problem:
             return False
-        first_end = min(first_end, problem)
+        if first_end > problem:
+            # only the part before the predicate names the thing: 「好几个灯不亮」 after 「灯光太暗」 is
+            # the same lights, 「走廊灯不亮」 after 「投影仪坏了」 another thing
+            own = frozenset((self.text[first:problem],))
+            first_end = problem
         if any(clause.content_start <= pos < problem for pos in self.people):
             return False  # what the problem does to people: "教学型老师很难评上"
         if "都" in self.text[first_end:problem]:
@@ -718,7 +722,7 @@ class _Topics:
         before: frozenset[str] = frozenset()
         for c in group[head:]:
             before |= self.between(c.content_start, c.end)[1]
-        return bool(before) and not (before & own)
+        return bool(before) and not any(w in b or b in w for w in own for b in before)
 
     def _elsewhere(self, group: list[Clause], clause: Clause, problem: int) -> bool:
         """Whether `clause` opens with a place (宿舍, 食堂, 村里) other than the one the item's first
