@@ -538,6 +538,8 @@ class Parser:
     def _bare_plea(self, words: str) -> bool:
         """A request that names nothing of its own (「希望学校重视」「麻烦相关部门管一管」): every
         word is one every plea says (cues.toml [plea])."""
+        if not words.lstrip(_PUNCT).startswith(_PLEA_OPENERS):
+            return False  # most groups: no tokens needed
         tokens = [t for t in self._tokens(words) if t.strip(_PUNCT)]
         return bool(tokens) and tokens[0] in _PLEA_OPENERS and all(t in self.cues.plea for t in tokens)
 
@@ -579,7 +581,7 @@ class Parser:
         return best, (second if p1 - p2 < self.models.margin else None)
 
 
-_PLEA_OPENERS = frozenset(("希望", "恳请", "请求", "恳求", "麻烦", "建议", "请", "盼望"))
+_PLEA_OPENERS = ("希望", "恳请", "请求", "恳求", "麻烦", "建议", "请", "盼望")
 _PUNCT = " \t，,。.！!？?；;：:、…~～\"“”'‘’（）()"
 _REFRESH_SECONDS = 60.0
 CONTEXT_WEIGHT = 0.5  # the message's words around an item (category LOSO .735 → .75 at 0.4–0.8)
