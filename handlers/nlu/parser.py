@@ -354,9 +354,8 @@ class Parser:
             if label == "visit" and sig.flags["served"] and not sig.flags["future"]:
                 return "issue"  # a citizen's own errand told as a going: what they met is the problem
             if label == "visit" and not sig.flags["visit"] and not sig.flags["future"] and sig.flags["problem"]:
-                return (
-                    "issue"  # someone else went (「王老师昨天去梅园走访了，同学说…」): what they found is the problem
-                )
+                # someone else went (「有人挨家挨户…，老人被骗了」): what they found is the problem
+                return "issue"
             if label == "visit" and (not sig.flags["visit"] or sig.flags["future"]):
                 continue  # nothing says the writer went anywhere (someone else's words, a plan, a complaint)
             if label == "query" and sig.flags["done"] and not sig.flags["query"] and not sig.flags["asks"]:
