@@ -44,6 +44,7 @@ from .split import (
     group_items,
     has_cue,
     item_text,
+    letter_points,
     normalize,
     numbered,
     one_voice,
@@ -286,7 +287,11 @@ class Parser:
         is_visit = intent == "visit"
         place_type, place = self._place(text, sig, tax.name) if is_visit else (None, None)
         whole = not is_visit and (sig.flags["relay"] or one_voice(text))
-        items = self._items(text, tax, place_type, place, whole=whole)
+        points = None if is_visit else letter_points(text[intents.relay_end(text) :], sig.flags["relay"])
+        if points:  # a letter of several points, each told at length: one item each
+            items = tuple(item for point in points for item in self._whole_item(point, tax))
+        else:
+            items = self._items(text, tax, place_type, place, whole=whole)
         if is_visit:
             own_dates = sig.own_dates
             visit = ParsedVisit(

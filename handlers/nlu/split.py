@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 _FULLWIDTH = {chr(c): chr(c - 0xFEE0) for c in range(0xFF10, 0xFF1A)}
@@ -630,6 +631,27 @@ _FURTHER = re.compile(
     r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|再一个|其次|再次|"
     rf"{ENUMERATED.pattern}|(?:^|[。；;！!？?，,\s])(?:{_CONN_START.pattern})(?!人说|人讲)"
 )
+
+
+# a sentence that opens with one of these starts the next point of a letter: 「…一直拖着。还有就是小区垃圾站…」
+_NEXT_POINT = re.compile(
+    r"(?:(?<=[。！？!?；;])|^)\s*(?:另外|此外|还有就是|再就是|再有就是|除此之外|除此以外|再一个)[，,：:]?\s*"
+)
+
+
+def letter_points(text: str, relayed: bool) -> list[str] | None:
+    """The points of one complainant's letter (relayed, or in the writer's own voice) whose only
+    marks of a further point open a sentence (「…。另外…」「…。还有就是…」): the text of each point,
+    each a problem told at length; None when the text is no such letter."""
+    if not (relayed or _OWN_VOICE.search(text)) or ENUMERATED.search(text):
+        return None
+    cuts = [m for m in _NEXT_POINT.finditer(text) if m.start() > 0]
+    if not cuts:
+        return None
+    bounds = [0, *[m.start() for m in cuts], len(text)]
+    points = [text[a:b] for a, b in pairwise(bounds)]
+    rest = "".join(_NEXT_POINT.sub("", p, count=1) for p in points)
+    return None if _FURTHER.search(rest) else [_NEXT_POINT.sub("", p, count=1) for p in points]
 
 
 def one_voice(text: str) -> bool:

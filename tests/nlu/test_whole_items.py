@@ -212,3 +212,18 @@ def test_a_letters_salutation_and_closing_are_no_part_of_its_item(parser):
     text = "尊敬的街道领导您好！我家住在幸福巷7号楼，楼下的垃圾桶三天没人清了，味道很大。恳请尽快处理，谢谢！"
     p = parser.parse(text, TODAY, "community")
     assert texts(p) == ["我家住在幸福巷7号楼，楼下的垃圾桶三天没人清了，味道很大。恳请尽快处理"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "转一封居民来信：领导好，我们楼的电梯三天两头停，上周我爸被关了半小时，物业一直拖着。还有就是小区垃圾站臭得不行，"
+        "物业也不清运。希望领导督促一下。",
+        "我家住在河湾村，修路时施工队把我家门口的排水沟填了，一下雨水就往屋里灌，找村里说了好几次。另外我母亲的低保今年"
+        "突然停了，也没人告诉为啥。恳请领导帮帮我们。",
+    ],
+)
+def test_a_letter_whose_next_point_opens_a_sentence_has_one_item_per_point(parser, text):
+    p = parser.parse(text, TODAY, "community")
+    assert p.intent == "issue" and len(p.items) == 2
+    assert not any(t.startswith(("还有就是", "另外", "领导好")) for t in texts(p))
