@@ -227,3 +227,8 @@ def test_a_letter_whose_next_point_opens_a_sentence_has_one_item_per_point(parse
     p = parser.parse(text, TODAY, "community")
     assert p.intent == "issue" and len(p.items) == 2
     assert not any(t.startswith(("还有就是", "另外", "领导好")) for t in texts(p))
+
+
+def test_a_day_and_a_going_open_the_visit_not_the_item(parser):
+    p = parser.parse("10号在梅园食堂，饭菜偏咸", TODAY)
+    assert p.intent == "visit" and texts(p) == ["饭菜偏咸"]
