@@ -44,7 +44,9 @@ def normalize(text: str, is_word: Callable[[str], bool] | None = None) -> str:
         if left[-1:] in _JOIN_AFTER or right[:1] in _JOIN_BEFORE:
             return ""
         # a word broken by the space, whose halves do not stand as words with their neighbours
-        if is_word(left[-1:] + right[:1]) and not (is_word(left) and is_word(right)):
+        # (two or three characters: 「看不清 空调」 keeps its space, 清空 notwithstanding)
+        stands = (is_word(left) or is_word(text[max(0, s - 3) : s])) and (is_word(right) or is_word(text[e : e + 3]))
+        if is_word(left[-1:] + right[:1]) and not stands:
             return ""
         return m.group(0)
 

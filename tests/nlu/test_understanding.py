@@ -183,6 +183,19 @@ def test_spaces_used_as_punctuation_keep_problems_apart(parser):
     assert not any("门禁" in t and "热水" in t for t in texts)
 
 
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("快递驿 站太远", "快递驿站太远"),  # a typo space inside a word goes
+        ("黑板反光看不清 空调不制热", "黑板反光看不清 空调不制热"),  # 看不清 | 空调 are words, 清空 or not
+    ],
+)
+def test_a_space_between_two_words_stays(parser, raw, want):
+    from handlers.nlu.split import normalize
+
+    assert normalize(raw, parser._is_word) == want
+
+
 def test_a_subject_line_is_one_item(parser):
     p = parser.parse("工单标题：青山路17号小区自来水发黄有异味", TODAY, "community")
     assert p.intent == "issue"
