@@ -69,7 +69,9 @@ ENUMERATED = re.compile(
 _BARE_ENUM = re.compile(rf"(?:(?<=^)|(?<=[\s。，,；;：:]))([1-9])\s+(?=[{_CJK}])")
 # ordinal points glued to the words before them: "村民反映一是…下陈了二是…三是…"
 _ORDINAL = re.compile(r"(?<![第之唯统专同])(?:[一二三四五六七八九十]是|一个是)(?![不否])")
-_CONN = re.compile(r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|而且|并且|加上|再一个")
+# words that open another point (另外, 还有就是); 而且, 并且, 加上 also join clauses but pile onto the same one
+_NEW_POINT = "另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|再一个"
+_CONN = re.compile(rf"{_NEW_POINT}|而且|并且|加上")
 _CONN_START = re.compile(r"还有|同时|再有|再者|也有|另有|另一[个户位家]")
 _CONTRAST = re.compile(r"但是|(?<![不])但(?!凡|愿)|不过|可是|只是|就是(?!说|那|这)")
 _MARKER = re.compile(rf"^(?:{_ENUM.pattern}|{_CONN.pattern}|{_CONTRAST.pattern}|[1-9](?=\s|$)|[、，,\s]|还有)+")
@@ -632,15 +634,12 @@ _OWN_VOICE = re.compile(
 # a clause (「上周还有女生看见」 goes on with the story), and not hearsay (「也有人说…」); 而且, 并且, 加上
 # pile onto the same complaint (「改成了半小时一班，而且经常晚点」)
 _FURTHER = re.compile(
-    r"另外|此外|另一方面|再就是|还有就是|再有就是|除此之外|除此以外|再一个|其次|再次|"
-    rf"{ENUMERATED.pattern}|(?:^|[。；;！!？?，,\s])(?:{_CONN_START.pattern})(?!人说|人讲)"
+    rf"{_NEW_POINT}|其次|再次|{ENUMERATED.pattern}|(?:^|[。；;！!？?，,\s])(?:{_CONN_START.pattern})(?!人说|人讲)"
 )
 
 
 # a sentence that opens with one of these starts the next point of a letter: 「…一直拖着。还有就是小区垃圾站…」
-_NEXT_POINT = re.compile(
-    r"(?:(?<=[。！？!?；;])|^)\s*(?:另外|此外|还有就是|再就是|再有就是|除此之外|除此以外|再一个)[，,：:]?\s*"
-)
+_NEXT_POINT = re.compile(rf"(?:(?<=[。！？!?；;])|^)\s*(?:{_NEW_POINT})[，,：:]?\s*")
 
 
 def letter_points(text: str, relayed: bool) -> list[str] | None:
@@ -653,9 +652,8 @@ def letter_points(text: str, relayed: bool) -> list[str] | None:
     if not cuts:
         return None
     bounds = [0, *[m.start() for m in cuts], len(text)]
-    points = [text[a:b] for a, b in pairwise(bounds)]
-    rest = "".join(_NEXT_POINT.sub("", p, count=1) for p in points)
-    return None if _FURTHER.search(rest) else [_NEXT_POINT.sub("", p, count=1) for p in points]
+    points = [_NEXT_POINT.sub("", text[a:b], count=1) for a, b in pairwise(bounds)]
+    return None if _FURTHER.search("".join(points)) else points
 
 
 def one_voice(text: str) -> bool:
