@@ -20,7 +20,8 @@ class ParsedVisit:
 @dataclass(frozen=True)
 class ParsedItem:
     """One problem or need raised, with its category; `alternative` is the category model's
-    second choice when it is unsure between the two (else None)."""
+    second choice when it is unsure between the two, or its likeliest real category when the item
+    fell back to 其他 (else None)."""
 
     category: str
     text: str

@@ -579,9 +579,14 @@ class Parser:
         feats = item_features(words, segments, classifier, place_type)
         ranked = model.probabilities(feats, tax.categories)
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
+        # an item filed under the fallback (其他) always names the likeliest real category as its
+        # second choice: the office refiles those, and the reply shows how
+        likeliest = next((c for c, _ in ranked if c != tax.fallback), None)
         if p1 < _UNKNOWN_BELOW and not any(k.startswith("k:") for k in feats[1]):
-            return tax.fallback, None  # no known word and no confident guess: "嗯嗯" is 其他
+            return tax.fallback, likeliest  # no known word and no confident guess: "嗯嗯" is 其他
         assert self.models is not None  # the category model came from them
+        if best == tax.fallback:
+            return best, likeliest
         return best, (second if p1 - p2 < self.models.margin else None)
 
 

@@ -91,6 +91,32 @@ def test_the_unsure_choice_is_offered_in_the_reply(parser, monkeypatch):
     assert unsure(new) == f"（也可能是 {item.alternative}，回复「改 #12 分类 {item.alternative}」）"
 
 
+def test_an_item_filed_under_other_names_the_likeliest_real_category(parser):
+    """An item the model cannot place is 其他, and the reply offers its likeliest real category
+    (the office refiles 其他 items; the hint must name a category that exists)."""
+    from handlers.texts.replies import recorded
+    from storage.records import NewItem
+    from storage.roster import Sender
+
+    category, alternative = parser.categorize("嗯嗯啊啊", "campus")
+    assert category == "其他"
+    assert alternative in parser.categories("campus") and alternative != "其他"
+    new = NewItem(
+        owner=Sender(1, "张三", 1),
+        category=category,
+        text="嗯嗯啊啊",
+        track="quick",
+        deadline=TODAY,
+        message_id=1,
+        created_at=None,
+        id=12,
+        alternative=alternative,
+    )
+    reply = recorded(None, [new], TODAY)
+    assert f"（也可能是 {alternative}，回复「改 #12 分类 {alternative}」）" in reply
+    assert f"回复「改 #12 分类 {alternative}」「改 #12 期限" in reply
+
+
 def test_corrections_file_lines_are_valid_corpus_lines(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text("\ufeff" + json.dumps({"id": "corr-1", "text": "x"}) + "\n\n", encoding="utf-8")
