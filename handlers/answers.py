@@ -23,8 +23,9 @@ from handlers.nlu import ParsedQuery
 from handlers.nlu.query import find_person, find_unit_name, question_topic, titled_surnames
 from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
-from handlers.units import closest, match_unit, question_unit, short_names
+from handlers.units import asks_per_unit, closest, match_unit, question_unit, short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
+from storage.metrics import UnitPeriod, not_visited, visit_coverage
 from storage.models import Unit
 from storage.roster import CadreRecord, all_units, cadre_names_in, get_cadre, get_unit, unit_names
 
@@ -74,6 +75,8 @@ async def answer(ctx: Ctx, q: Query) -> str:
     if q.category is not None and _category_is_a_name(ctx.msg.text, q.category, f):
         q = dataclasses.replace(q, category=None)  # 「后勤处未办结」「赵老师的待办」: a unit, a person
     if q.subject == "visits":
+        if f.person is None and not q.mine and asks_per_unit(ctx.msg.text) and (ctx.is_leader or ctx.is_unit_head):
+            return await _unit_coverage(ctx, q, f)
         return await _visits(ctx, q, f)
     topic = question_topic(ctx.msg.text) if f.unit is None and f.person is None else None
     if topic is not None and topic != q.category and ctx.parser.category_of_name(topic, ctx.policy.profile) is None:
@@ -243,3 +246,38 @@ async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
         return "\n".join(lines)
 
     return _fitted(list(visits), render)
+
+
+async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
+    """「各学院走访完成情况」: per unit, the period's visits and how many of its cadres went (the
+    weekly digest's 下基层 share), weakest unit first; a unit head sees their own unit and who
+    has not gone yet. A question naming no period is about this month (duties are monthly)."""
+    period = "this_month" if q.period == "all" else q.period
+    start, end = period_range(period, ctx.today)
+    assert start is not None and end is not None  # every period but "all" has bounds
+    coverage = await visit_coverage(ctx.session, start, end)
+    units = {u.id: u.name for u in await all_units(ctx.session)}
+    own = (f.unit.id if f.unit is not None else None) if ctx.is_leader else ctx.cadre.unit_id  # heads: their unit
+    if own is None:
+        shown = [(uid, coverage[uid]) for uid in units if uid in coverage and coverage[uid].cadres]
+    else:
+        shown = [(own, coverage.get(own, UnitPeriod()))]
+    total = UnitPeriod()
+    for _uid, p in shown:
+        total.add(p)
+    title = f"{PERIOD_NAMES[period]} · {'各单位' if own is None else units[own]}走访 · 共 {total.visits} 次，"
+    head = [title + replies.coverage(total.visitors, total.cadres)]
+    if own is not None:
+        missing = await not_visited(ctx.session, own, start, end)
+        if missing:
+            head.append(replies.not_yet_visited(missing, MAX_LINES))
+        return "\n".join(head)
+    ordered = sorted(shown, key=lambda up: (up[1].visitors / up[1].cadres, units[up[0]]))
+
+    def render(rows: list[tuple[int, UnitPeriod]]) -> str:
+        lines = head + [f"  {units[uid]}：{p.visits} 次，" + replies.coverage(p.visitors, p.cadres) for uid, p in rows]
+        if len(rows) < len(ordered):
+            lines.append(f"……另有 {len(ordered) - len(rows)} 个单位未列出，详见月报或后台。")
+        return "\n".join(lines)
+
+    return _fitted(ordered, render)

@@ -40,6 +40,10 @@ _QUESTION_UNIT = re.compile(
     + "|".join(SUFFIXES)
     + r"))(?=的|本月|上月|这个月|上个月|本周|上周|这周|今年|逾期|超期|未办结|没办结|已办结|待办|问题|走访|情况)"
 )
+# a question about every unit at once: 「各学院走访情况」「每个单位」「分单位」 (not 各位老师)
+_PER_UNIT = re.compile(
+    r"(?:各个?|每个)(?:二级)?(?:单位|部门|院系|系部|系|" + "|".join(SUFFIXES) + r")|(?:分|按)(?:单位|学院|部门)"
+)
 FUZZY_CUTOFF = 0.5
 # a name offered for a question's unknown unit must share more than one character of two
 # (「马院」 is not 「计院」, a short name of 计算机学院)
@@ -102,6 +106,11 @@ def question_unit(text: str) -> str | None:
     """The unit-like name a question opens with (「马院逾期问题」 → 马院), or None."""
     m = _QUESTION_UNIT.match(text.strip())
     return m.group("u") if m else None
+
+
+def asks_per_unit(text: str) -> bool:
+    """Whether a question asks about every unit one by one (「本月各学院走访完成情况」)."""
+    return _PER_UNIT.search(text) is not None
 
 
 def closest(name: str, names: list[str], near_only: bool = False) -> tuple[str, ...]:

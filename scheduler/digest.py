@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from handlers.policy import Policy
 from handlers.privacy import mask
 from handlers.texts import reminders as texts
+from handlers.texts.formatting import pct
 from scheduler import calm
 from scheduler.delivery import Envelope, Sender, deliver
 from scheduler.settings import SchedulerSettings
@@ -24,11 +25,6 @@ from storage.tx import Tx
 JOB_NAME = "weekly_digest"
 OVERDUE_LISTED = 10  # per unit, longest overdue first: a group digest is read at a glance ("……共N项逾期")
 TEXT_CHARS = 40
-
-
-def pct(rate: float | None) -> str:
-    """A rate as a percentage for people (— when there is nothing to measure)."""
-    return texts.NO_DATA if rate is None else f"{rate * 100:.1f}%"
 
 
 def last_week(today: date) -> tuple[date, date]:

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 
 from handlers.policy import Policy
 from handlers.texts import reminders as texts
+from handlers.texts.formatting import pct
 from scheduler import calm, duties
 from scheduler.delivery import Envelope, Sender, deliver
-from scheduler.digest import pct
 from scheduler.settings import SchedulerSettings
 from scheduler.split import split_lines
 from storage import metrics, sweeps

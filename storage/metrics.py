@@ -191,11 +191,12 @@ def organisation_totals(periods: dict[int, UnitPeriod], mets: dict[int, UnitMetr
     return total_p, total_m
 
 
-async def unit_period(session: AsyncSession, start: date, end: date, today: date) -> dict[int, UnitPeriod]:
-    """Per unit: active cadres, visits and distinct visitors, new items by category, tasks,
-    resolved and overdue items for [start, end) (five statements)."""
-    out: dict[int, UnitPeriod] = defaultdict(UnitPeriod)
-    t0, t1 = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
+async def visit_coverage(
+    session: AsyncSession, start: date, end: date, out: dict[int, UnitPeriod] | None = None
+) -> dict[int, UnitPeriod]:
+    """Per unit: active cadres, visits dated in [start, end) and their distinct visitors (the
+    visit fields of UnitPeriod; two statements), filled into `out` when given."""
+    out = defaultdict(UnitPeriod) if out is None else out
     for unit_id, n in await session.execute(
         select(Cadre.unit_id, func.count()).where(Cadre.active.is_(True)).group_by(Cadre.unit_id)
     ):
@@ -206,6 +207,28 @@ async def unit_period(session: AsyncSession, start: date, end: date, today: date
         .group_by(Visit.unit_id)
     ):
         out[unit_id].visits, out[unit_id].visitors = n, k
+    return out
+
+
+async def not_visited(session: AsyncSession, unit_id: int, start: date, end: date) -> list[str]:
+    """Names of the unit's active cadres with no visit dated in [start, end), sorted."""
+    visited = select(Visit.cadre_id).where(
+        Visit.cadre_id.is_not(None), Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None)
+    )
+    rows = await session.execute(
+        select(Cadre.name)
+        .where(Cadre.active.is_(True), Cadre.unit_id == unit_id, Cadre.id.not_in(visited))
+        .order_by(Cadre.name)
+    )
+    return [name for (name,) in rows]
+
+
+async def unit_period(session: AsyncSession, start: date, end: date, today: date) -> dict[int, UnitPeriod]:
+    """Per unit: active cadres, visits and distinct visitors, new items by category, tasks,
+    resolved and overdue items for [start, end) (five statements)."""
+    out: dict[int, UnitPeriod] = defaultdict(UnitPeriod)
+    t0, t1 = datetime.combine(start, datetime.min.time()), datetime.combine(end, datetime.min.time())
+    await visit_coverage(session, start, end, out)
     same_day = lists.same_day_resolved(session.get_bind().dialect.name)
     for unit_id, cat, n, same in await session.execute(
         select(Item.unit_id, Item.category, func.count(), func.sum(case((same_day, 1), else_=0)))

@@ -16,3 +16,12 @@ def fmt_date(d: date, today: date | None = None) -> str:
 def example_date(today: date) -> str:
     """An example date for hints that lies ahead of `today` (a week on), e.g. 「12月6日」."""
     return fmt_date(today + timedelta(days=7))
+
+
+NO_DATA = "—"
+
+
+def pct(rate: float | None) -> str:
+    """A rate (0..1) as a percentage for people, one decimal (「37.5%」); 「—」 when there is
+    nothing to measure (None)."""
+    return NO_DATA if rate is None else f"{rate * 100:.1f}%"

@@ -76,7 +76,6 @@ MONTHLY_LEDGER = (
     "minqing export --format xlsx --month {ym} --out 台账.xlsx，或在对话中发送「导出台账」。"
 )
 
-NO_DATA = "—"
 
 # --- holiday calendar coverage (to administrators) ------------------------------------------
 HOLIDAY_MISSING = (

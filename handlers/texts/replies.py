@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from handlers.commands import form, help_text
 from handlers.policy import TRACK_LEADER, Policy
-from handlers.texts.formatting import example_date, fmt_date
+from handlers.texts.formatting import example_date, fmt_date, pct
 from storage.items import ItemRecord, ItemRow
 from storage.models import Item, ItemEvent, Visit
 from storage.records import NewItem, NewVisit
@@ -119,6 +119,17 @@ def recorded(visit: NewVisit | None, items: list[NewItem], today: date) -> str:
     elif visit is not None:
         lines.append("未发现需要跟进的问题。如有遗漏，可直接补发问题，或回复「撤销」重新记录。")
     return "\n".join(lines)
+
+
+def coverage(went: int, cadres: int) -> str:
+    """How many of a unit's cadres went on a visit: 「3/12 名干部下基层（25.0%）」."""
+    return f"{went}/{cadres} 名干部下基层（{pct(went / cadres if cadres else None)}）"
+
+
+def not_yet_visited(names: list[str], limit: int) -> str:
+    """The unit's cadres with no visit in the period, at most `limit` names: 「还没有走访：赵老师、…」."""
+    shown = "、".join(names[:limit]) + (f" 等 {len(names)} 人" if len(names) > limit else "")
+    return f"还没有走访：{shown}"
 
 
 def unsure(item: NewItem) -> str:

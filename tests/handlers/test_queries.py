@@ -59,6 +59,29 @@ async def test_visit_queries(dispatcher, clock):
     assert "走访 · 共 1 次" in await say(dispatcher, "zhang", "本月走访")
 
 
+async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
+    """「本月各学院走访完成情况」 answers per unit (weakest first) how many of its cadres went, not
+    a flat list of visits; a unit head gets their own unit and who has not gone yet; a question
+    naming no period is about this month; a cadre still gets their own visits."""
+    await seed(dispatcher, clock)
+    expected = [
+        "本月 · 各单位走访 · 共 2 次，2/7 名干部下基层（28.6%）",
+        "  后勤处：0 次，0/2 名干部下基层（0.0%）",
+        "  学生工作处：0 次，0/1 名干部下基层（0.0%）",
+        "  校领导班子：0 次，0/1 名干部下基层（0.0%）",
+        "  计算机学院：2 次，2/3 名干部下基层（66.7%）",
+    ]
+    assert (await say(dispatcher, "wang", "本月各学院走访完成情况")).splitlines() == expected
+    assert (await say(dispatcher, "wang", "各单位走访情况怎么样")).splitlines() == expected
+    assert (await say(dispatcher, "li", "各学院走访情况怎么样")).splitlines() == [
+        "本月 · 计算机学院走访 · 共 2 次，2/3 名干部下基层（66.7%）",
+        "还没有走访：李院长",
+    ]
+    last_week = await say(dispatcher, "wang", "上周各单位走访情况")
+    assert last_week.splitlines()[0] == "上周 · 各单位走访 · 共 0 次，0/7 名干部下基层（0.0%）"
+    assert (await say(dispatcher, "zhang", "各学院走访情况")).startswith("我提出或负责的 · 走访 · 共 1 次")
+
+
 async def test_a_unit_or_a_title_in_a_question_is_not_a_category(dispatcher, clock):
     """「后勤处未办结」 is about the unit 后勤处, not the category 后勤; 「赵老师的待办」 about a person,
     not the category 教职工 (the newcomer's findings)."""
