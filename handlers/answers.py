@@ -36,6 +36,12 @@ ONE_MESSAGE_BYTES = 2000
 on WeCom) — so the answer lists the most urgent items that fit and says how many it left out."""
 Query = QueryCommand | ParsedQuery  # a fixed question (本月未办结) or one the NLU read
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
+_COVERAGE = re.compile(r"完成情况|完成率|覆盖率|排名|达标")  # about how many went, not which visits
+
+
+def _asks_coverage(text: str) -> bool:
+    """A visit question about how many cadres went (「各学院走访情况」「本月走访完成率」), not a list of visits."""
+    return asks_per_unit(text) or _COVERAGE.search(text) is not None
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ async def answer(ctx: Ctx, q: Query) -> str:
     if q.category is not None and _category_is_a_name(ctx.msg.text, q.category, f):
         q = dataclasses.replace(q, category=None)  # 「后勤处未办结」「赵老师的待办」: a unit, a person
     if q.subject == "visits":
-        if f.person is None and not q.mine and asks_per_unit(ctx.msg.text) and (ctx.is_leader or ctx.is_unit_head):
+        if f.person is None and not q.mine and _asks_coverage(ctx.msg.text) and (ctx.is_leader or ctx.is_unit_head):
             return await _unit_coverage(ctx, q, f)
         return await _visits(ctx, q, f)
     topic = question_topic(ctx.msg.text) if f.unit is None and f.person is None else None

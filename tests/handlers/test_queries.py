@@ -80,6 +80,13 @@ async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
     last_week = await say(dispatcher, "wang", "上周各单位走访情况")
     assert last_week.splitlines()[0] == "上周 · 各单位走访 · 共 0 次，0/7 名干部下基层（0.0%）"
     assert (await say(dispatcher, "zhang", "各学院走访情况")).startswith("我提出或负责的 · 走访 · 共 1 次")
+    # terse wordings leaders use are questions too; a rate is a coverage question without 各单位
+    assert (await say(dispatcher, "wang", "各单位走访完成率")).splitlines() == expected
+    assert (await say(dispatcher, "liu", "本月走访完成率")).splitlines() == [
+        "本月 · 后勤处走访 · 共 0 次，0/2 名干部下基层（0.0%）",
+        "还没有走访：刘处长、陈师傅",
+    ]
+    assert (await say(dispatcher, "wang", "上月各学院走访")).startswith("上月 · 各单位走访 · 共 0 次")
 
 
 async def test_a_unit_or_a_title_in_a_question_is_not_a_category(dispatcher, clock):
