@@ -62,10 +62,19 @@ def test_item_numbers_in_done_wording_resolve(parser, text, ref):
         "计算机学院逾期问题",
         "张老师负责的宿舍问题",
         "计算机学院本月走访",
+        "上月各单位走访",  # terse leader questions: a period and/or every unit, a rate
+        "各学院走访完成率",
+        "走访完成率",
+        "本周各村的走访情况",
     ],
 )
 def test_queries_in_any_wording_are_queries(parser, text):
     assert parser.parse(text, TODAY).intent == "query"
+
+
+@pytest.mark.parametrize("text", ["本月去各宿舍走访", "各位老师本月走访要抓紧"])
+def test_visits_to_every_place_or_urged_on_everyone_are_no_question(parser, text):
+    assert parser.parse(text, TODAY).intent != "query"
 
 
 @pytest.mark.parametrize(
