@@ -50,13 +50,19 @@ def _period(text: str, today: date) -> str:
     return "all"
 
 
+# a category word that names the people who raised the problems: 实习生反映的, 住宿生们提的
+_REPORTERS = re.compile(r"(?:生|人员|员|者)们?(?:反映|提出?|说|报)")
+
+
 def _category(text: str, categories: Sequence[str], aliases: Mapping[str, str]) -> str | None:
     if "其他" in categories and re.search(r"其他类|其它类|其他方面", text):
         return "其他"
     best: tuple[int, str] | None = None
     for word, cat in [(c, c) for c in categories if c != "其他"] + list(aliases.items()):
         pos = text.find(word)
-        if pos >= 0 and cat in categories and (best is None or pos < best[0]):
+        if pos < 0 or _REPORTERS.match(text, pos + len(word)):
+            continue  # 「实习生反映的事」: who raised them, not what they are about
+        if cat in categories and (best is None or pos < best[0]):
             best = (pos, cat)
     return best[1] if best else None
 
@@ -77,7 +83,7 @@ def question_topic(text: str) -> str | None:
     """The words a record question opens with to name what it is about (「拖欠工钱」「东风机械厂」),
     or None (「本月未办结的问题」「上周解决了哪些问题」 name none)."""
     m = _TOPIC.match(text)
-    return m.group("t") if m and not _NOT_TOPIC.search(m.group("t")) else None
+    return m.group("t") if m and not _NOT_TOPIC.search(m.group("t")) and not _REPORTERS.search(m.group("t")) else None
 
 
 def parse_query(text: str, today: date, categories: Sequence[str], aliases: Mapping[str, str]) -> dict[str, Any]:

@@ -15,6 +15,10 @@ from .conftest import TODAY
         ("上个月办结了多少问题", ("items", "resolved", "last_month", None, False)),
         ("我提交的问题处理得怎么样了", ("items", "any", "all", None, True)),
         ("帮我查一下本周新增的安全问题", ("items", "any", "this_week", "安全", False)),
+        # who raised the problems is no category: 实习生 / 住宿生 are the people, not the topic
+        ("实习生们提的问题处理得怎么样了", ("items", "any", "all", None, False)),
+        ("住宿生反映的事还有几个没办", ("items", "open", "all", None, False)),
+        ("实习方面的问题还有几个没办", ("items", "open", "all", "就业", False)),
     ],
 )
 def test_query_fields(parser, text, want):
