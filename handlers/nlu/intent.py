@@ -201,9 +201,19 @@ def is_query(text: str) -> bool:
     return bool(QUERY_ASK.search(text) and QUERY_RECORD.search(text))
 
 
+def own_words(text: str) -> str:
+    """The writer's own words: text before the first words reported from someone else
+    (「孩子们说下个月来面试」: 下个月 is the children's, not the writer's plan); 「我说…」 is the writer's."""
+    for m in REPORTED.finditer(text):
+        if "我" not in text[max(0, m.start() - 3) : m.start()]:
+            return text[: m.start()]
+    return text
+
+
 def is_future_or_notice(text: str) -> bool:
-    """A plan for later, or a meeting notice: nothing to record yet."""
-    if FUTURE.search(text) and not PAST.search(text):
+    """A plan for later (a future time in the writer's own words and no past one), or a meeting
+    notice: nothing to record yet."""
+    if FUTURE.search(own_words(text)) and not PAST.search(text):
         return True
     if NOTICE.match(text):
         return True

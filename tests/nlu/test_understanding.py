@@ -91,6 +91,18 @@ def test_plans_notices_and_corrections_are_other(parser, text):
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("中午在二食堂和同学们一起吃饭，同学说下周要期中考试，晚上自习室不够用", "visit"),
+        ("学生说下个月要考四级，图书馆座位不够", "issue"),
+        ("我说明天再去看看", "other"),  # the writer's own 说 keeps the plan theirs
+    ],
+)
+def test_a_future_time_in_reported_words_is_no_plan_of_the_writer(parser, text, intent):
+    assert parser.parse(text, TODAY).intent == intent
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "转一条家长在群里的话：“食堂的饭菜越来越好了，谢谢！”这条不用记录",
