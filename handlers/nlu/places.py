@@ -76,6 +76,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("实训楼", "课堂"),
     ("实验室", "课堂"),
     ("实训室", "课堂"),
+    ("实训车间", "课堂"),  # a college's training workshop (the guide: training rooms are 课堂)
     ("实训中心", "课堂"),
     ("实验中心", "课堂"),
     ("实训基地", "课堂"),  # on campus; 校外实训基地 is a host firm (see _OFF_CAMPUS)
@@ -585,8 +586,14 @@ def find_places(
     for name, ptype in (known or {}).items():
         for m in re.finditer(re.escape(name), text):
             out.append(PlaceMatch(m.start(), m.end(), name, ptype, True))
+    if "《" in text:  # a title names no place: 「《中学数学教学设计》课」
+        titles = [(m.start(), m.end()) for m in _TITLE.finditer(text)]
+        out = [p for p in out if not any(a <= p.start < b for a, b in titles)]
     out.sort(key=lambda p: (p.start, -(p.end - p.start)))
     return out
+
+
+_TITLE = re.compile(r"《[^》]{0,40}》")
 
 
 _ACTIVITY: list[tuple[re.Pattern[str], str]] = [
@@ -600,10 +607,11 @@ _FALLBACK: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"查寝|进宿舍|寝室|宿舍"), "宿舍"),
     (re.compile(r"共餐|吃饭|午饭|午餐|晚饭|晚餐|早餐|食堂"), "食堂"),
     (re.compile(r"课堂|听课|教室"), "课堂"),
-    (re.compile(r"农户|村民|脱贫户|养殖户|种植户|村里|村子|村上|田间|地头"), "农户"),
+    (re.compile(r"农户|村民|农民|渔民|牧民|渔户|牧户|脱贫户|养殖户|种植户|村里|村子|村上|田间|地头"), "农户"),
     (re.compile(r"企业|公司|厂|园区|商户|店铺|门店"), "企业"),
     (re.compile(r"社区|小区|居民|网格|楼栋|居委"), "社区"),
-    (re.compile(r"入户|挨家挨户"), "农户"),
+    # households gone through: 入户, 挨家挨户, 走访了6户, 走了4户
+    (re.compile(r"入户|挨家挨户|(?:走访|走|访|看)了?[0-9一二两三四五六七八九十几]+户"), "农户"),
     (re.compile(r"窗口"), "窗口"),
 ]
 
@@ -703,7 +711,11 @@ def detect_place(
     own = [p for p in matches if not cut or p.end <= cut.start()]
     reported = not own  # places only in what others said: where the writer went only when reached
     if reported:
-        own = [p for p in matches if _reached(text, p.start)] or matches
+        # an unreached place in what others said (「渔民反映：…岛上卫生室…」) is the visit's place
+        # only when the writer's own words say nothing of where they went
+        own = [p for p in matches if _reached(text, p.start)] or (
+            [] if any(rx.search(own_text) for rx, _ in _FALLBACK) else matches
+        )
     sites = [p for p in own if not p.region]
     sites = [p for p in sites if not _COMPANION.search(text, max(p.start - 2, 0), p.start)] or sites
     regions = [p for p in own if p.region]
@@ -725,7 +737,8 @@ def detect_place(
             ptype = "农户"
     for rx, activity_type in _ACTIVITY:
         if rx.search(own_text):
-            ptype = activity_type
+            if not (activity_type == "课堂" and ptype == "学校"):  # a class at a partner school: 学校
+                ptype = activity_type
             break
     else:
         if _STUDENT_HOME.search(own_text) and (

@@ -207,6 +207,26 @@ def test_what_was_done_and_who_was_met_there(text, profile, ptype):
 
 
 @pytest.mark.parametrize(
+    ("text", "profile", "ptype"),
+    [
+        # households gone through, whoever lives there: fishers, herders, farmers
+        ("昨天坐船去了海岛，走访了5户渔民，渔民说：码头那边的冷库坏了", "community", "农户"),
+        ("周二跟兽医站的同志去牧区走了3户，牧民家里的羊圈漏风", "community", "农户"),
+        # a place only in what others said is no visit's place when the writer's words say where
+        # they went (「…渔民说：…码头冷库…」 is not a visit to a cold store)
+        ("上午入户走访，村民反映：村卫生室周末没人", "community", "农户"),
+        # a college's training workshop is a classroom; a class at a partner school is the school
+        ("下午去焊接实训车间看了看，学员说排风扇坏了", "campus", "课堂"),
+        ("周四去附属实验小学听课，见习生说备课时间不够", "campus", "学校"),
+        # a title names no place
+        ("今天听了208教室的《小学语文教学法》课，投影仪看不清", "campus", "课堂"),
+    ],
+)
+def test_households_workshops_partner_schools_and_titles(text, profile, ptype):
+    assert _place(text, profile)[0] == ptype
+
+
+@pytest.mark.parametrize(
     ("text", "profile", "place"),
     [
         ("在实验楼值班室坐了一晚上", "campus", "实验楼值班室"),  # 值班 is the room's name here

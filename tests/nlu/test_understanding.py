@@ -23,6 +23,8 @@ from tests.nlu.conftest import TODAY
         "14号上午去了食堂，排队问题已解决",
         "302 已解决",  # a bare number with 解决 may be a room
         "2026 已办结 12项",  # a year
+        "今年全镇已解决群众诉求218件，还有一部分在办",  # a count after 诉求
+        "这个月问题3个已经处理完了",
     ],
 )
 def test_numbers_that_name_no_item_never_resolve(parser, text):
