@@ -523,10 +523,12 @@ def find_places(
     out: list[PlaceMatch] = []
     # each pattern below needs a character the text may lack (栋/号/舍, 楼, 门, 区/镇/…): checked first
     dorms = "栋" in text or "幢" in text or "号" in text or "舍" in text
-    for m in _DORM_LIST.finditer(text) if dorms else ():
-        out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
-    for m in _DORM.finditer(text) if dorms else ():
-        out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True, precise=True))
+    for rx in (_DORM_LIST, _DORM) if dorms else ():
+        for m in rx.finditer(text):
+            start = m.start()
+            if words and start > 0 and m.group(0)[1:2] in ("园", "苑", "斋") and text[start - 1] not in _STOP:
+                start -= bool(words.get(text[start - 1 : start + 1]))  # 杏林苑6栋, 博学苑15栋: a two-character name
+            out.append(PlaceMatch(start, m.end(), text[start : m.end()], "宿舍", True, precise=True))
     for m in _GARDEN.finditer(text) if "园" in text else ():
         if m.start() == 0 or not "\u4e00" <= text[m.start() - 1] <= "\u9fff" or text[m.start() - 1] in _STOP:
             out.append(PlaceMatch(m.start(), m.end(), m.group(0), "宿舍", True))

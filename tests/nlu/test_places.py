@@ -289,3 +289,12 @@ def test_people_counted_by_their_work_are_no_place():
     from handlers.nlu.places import find_places
 
     assert not [p for p in find_places("和企业负责人、2名车间主任座谈") if "车间" in p.name]
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [("昨晚去杏林苑6栋查寝，楼道灯不亮", "杏林苑6栋"), ("周三到留学生集中住的博学苑15栋看了看", "博学苑15栋")],
+)
+def test_a_dorm_quarters_two_character_name_stays_whole(parser, text, place):
+    """「杏林苑6栋」, not 「林苑6栋」: the character before 苑/园 joins when the two make a word."""
+    assert parser.parse(text, date(2026, 11, 20), "campus").visit.place == place

@@ -105,6 +105,20 @@ def test_a_future_time_in_reported_words_is_no_plan_of_the_writer(parser, text, 
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # where one runs a business is no going: a citizen's own complaint
+        ("我在物流园经营一家小公司，员工15人。园区承诺的房租减半一直不兑现", "issue"),
+        ("我在老街开了一家面馆，员工5人，门口天天堵车", "issue"),
+        # a report's heading 「…走访：」 is the writer's visit, whoever it was about
+        ("暑期留校学生走访：到竹园3栋看了看，6名同学，都挺好", "visit"),
+    ],
+)
+def test_a_business_one_runs_is_no_going_and_a_heading_is_a_visit(parser, text, intent):
+    assert parser.parse(text, TODAY, "community").intent == intent
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "转一条家长在群里的话：“食堂的饭菜越来越好了，谢谢！”这条不用记录",
