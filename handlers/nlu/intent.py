@@ -104,7 +104,10 @@ VISIT_VERB = re.compile(
 # the writer's going or meeting told with a verb that means nothing else (unlike 检查, 早餐, 交流,
 # which also occur inside complaints): a weightier signal than has_visit
 # where one works or lives is no going: 「我在外地工作」, 「我们在这住了三十年」, 「我在园区经营一家公司」
-_LIVES_AT = r"(?![^，。；\s]{0,8}?(?:工作|上班|打工|务工|居住|住了|住在|读书|上学|生活|养老|经营|开店|开了一?家|做生意|办厂|开厂))"
+_LIVES_AT = (
+    r"(?![^，。；\s]{0,8}?(?:工作|上班|打工|务工|居住|住了|住在|读书|上学|生活|养老|"
+    r"经营|开店|开了一?家|做生意|办厂|开厂))"
+)
 WENT = re.compile(
     r"走访|家访|入户|查寝|走寝|共餐|座谈|听课|看望|慰问|调研|巡查|巡堤|坐窗口|进课堂|进宿舍|进食堂|回访|探访|蹲点|"
     r"值守|值班|执勤|站岗|坐班|踏勘|挨家挨户|转了转|转了一圈|走了一[遍趟圈]|去了一?趟|跟班|随堂|走流程|"
