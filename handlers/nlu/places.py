@@ -72,6 +72,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("餐厅", "食堂"),
     ("饭堂", "食堂"),
     ("教学楼", "课堂"),
+    ("教学点", "课堂"),  # an open university's or a college's teaching site
     ("实验楼", "课堂"),
     ("实训楼", "课堂"),
     ("实验室", "课堂"),
@@ -234,6 +235,7 @@ _SUFFIXES: list[tuple[str, str]] = [
     ("路口", "点位"),
     ("堤段", "点位"),
     ("村委会", "农户"),
+    ("定居点", "农户"),  # herders' settlements
     ("村", "农户"),
     ("庄", "农户"),  # 李家庄, 王庄: a village named for a family
     ("校医院", "其他"),

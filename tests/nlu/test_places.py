@@ -242,6 +242,8 @@ def test_households_workshops_partner_schools_and_titles(text, profile, ptype):
         ("清明在北山公墓交通疏导点值守了三天", "community", "北山公墓交通疏导点"),
         ("下午去了趟丁香苑，王奶奶说前几天在小区门口被骗了", "community", "丁香苑"),  # 去了趟: gone to
         ("今天去看了槐树巷的李爷爷，一个人住", "community", "槐树巷"),
+        ("今晚在开放大学城西教学点听了一节面授课，学员说教材没发", "campus", "开放大学城西教学点"),
+        ("周二跟兽医站的同志去乌兰牧民定居点走访，走了3户", "community", "乌兰牧民定居点"),
     ],
 )
 def test_the_place_name_is_the_place_written(text, profile, place):
