@@ -182,6 +182,14 @@ async def test_done_words_alone_ask_for_the_result_and_close_nothing(dispatcher,
     assert (await items(db))[0].result == "换了新的水龙头"
 
 
+async def test_asking_whether_an_item_is_done_shows_it_and_changes_nothing(dispatcher, db):
+    """「#1 已经处理了吗」 asks; it is answered with the item (as 「#1」 would be), not taken as 办结."""
+    await say(dispatcher, "zhang", VISIT)
+    for text in ("#1 已经处理了吗", "1号问题解决了没", "#1 处理完了？"):
+        assert await say(dispatcher, "zhang", text) == await say(dispatcher, "zhang", "#1"), text
+    assert (await items(db))[0].status == "new"
+
+
 async def test_undo_naming_an_item_undoes_only_the_step_about_it(dispatcher, db):
     await say(dispatcher, "zhang", VISIT)  # #1, #2
     assert "已签收 #1" in await say(dispatcher, "zhang", "签收 #1")

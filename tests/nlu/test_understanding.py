@@ -25,6 +25,7 @@ from tests.nlu.conftest import TODAY
         "2026 已办结 12项",  # a year
         "今年全镇已解决群众诉求218件，还有一部分在办",  # a count after 诉求
         "这个月问题3个已经处理完了",
+        "问题14个已经办结了",  # the bot's own closing word after a count
     ],
 )
 def test_numbers_that_name_no_item_never_resolve(parser, text):
