@@ -25,7 +25,7 @@ from handlers.periods import PERIOD_NAMES, as_datetime, period_range
 from handlers.texts import replies
 from handlers.units import asks_per_unit, closest, match_unit, question_unit, short_names
 from storage.items import count_items, count_items_split, count_visits, list_items, list_visits
-from storage.metrics import UnitPeriod, not_visited, visit_coverage
+from storage.metrics import UnitPeriod, not_visited, visit_coverage, visits_by_cadre
 from storage.models import Unit
 from storage.roster import CadreRecord, all_units, cadre_names_in, get_cadre, get_unit, unit_names
 
@@ -36,7 +36,10 @@ ONE_MESSAGE_BYTES = 2000
 on WeCom) — so the answer lists the most urgent items that fit and says how many it left out."""
 Query = QueryCommand | ParsedQuery  # a fixed question (本月未办结) or one the NLU read
 STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结", "any": ""}
-_COVERAGE = re.compile(r"完成情况|完成率|覆盖率|排名|达标")  # about how many went, not which visits
+# about how many went and who has not, not which visits: 完成率, 排名, 哪个学院走访最少, 谁还没走访
+_COVERAGE = re.compile(r"完成情况|完成率|覆盖率|排名|达标|最少|最多|谁|哪个|哪些人|哪位|大家|每个人|每人")
+_WHO = re.compile(r"谁|哪些人|哪位|名单")  # asks for the names of those who have not gone
+NAMES_PER_UNIT = 5  # a leader's per-unit answer names at most this many who have not gone
 
 
 def _asks_coverage(text: str) -> bool:
@@ -255,35 +258,53 @@ async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
 
 
 async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
-    """「各学院走访完成情况」: per unit, the period's visits and how many of its cadres went (the
-    weekly digest's 下基层 share), weakest unit first; a unit head sees their own unit and who
-    has not gone yet. A question naming no period is about this month (duties are monthly)."""
+    """「各学院走访完成情况」「哪个学院走访最少」: per unit, the period's visits and how many of its
+    cadres went (the weekly digest's 下基层 share), weakest unit first — with the names of those
+    who have not gone when the question asks who; a unit head (or a leader naming a unit) gets
+    the unit's cadres one by one, fewest visits first. A question naming no period is about this
+    month (duties are monthly)."""
     period = "this_month" if q.period == "all" else q.period
     start, end = period_range(period, ctx.today)
     assert start is not None and end is not None  # every period but "all" has bounds
     coverage = await visit_coverage(ctx.session, start, end)
     units = {u.id: u.name for u in await all_units(ctx.session)}
     own = (f.unit.id if f.unit is not None else None) if ctx.is_leader else ctx.cadre.unit_id  # heads: their unit
-    if own is None:
-        shown = [(uid, coverage[uid]) for uid in units if uid in coverage and coverage[uid].cadres]
-    else:
-        shown = [(own, coverage.get(own, UnitPeriod()))]
-    total = UnitPeriod()
-    for _uid, p in shown:
-        total.add(p)
-    title = f"{PERIOD_NAMES[period]} · {'各单位' if own is None else units[own]}走访 · 共 {total.visits} 次，"
-    head = [title + replies.coverage(total.visitors, total.cadres)]
     if own is not None:
-        missing = await not_visited(ctx.session, own, start, end)
-        if missing:
-            head.append(replies.not_yet_visited(missing, MAX_LINES))
-        return "\n".join(head)
-    ordered = sorted(shown, key=lambda up: (up[1].visitors / up[1].cadres, units[up[0]]))
+        p = coverage.get(own, UnitPeriod())
+        head = [
+            f"{PERIOD_NAMES[period]} · {units[own]}走访 · 共 {p.visits} 次，" + replies.coverage(p.visitors, p.cadres)
+        ]
+        people = await visits_by_cadre(ctx.session, own, start, end)
+        return _fitted(
+            people,
+            lambda shown: "\n".join(head + [f"  {name}：{n} 次" for name, n in shown] + _left_out(people, shown)),
+        )
+    shown_units = [(uid, coverage[uid]) for uid in units if uid in coverage and coverage[uid].cadres]
+    total = UnitPeriod()
+    for _uid, p in shown_units:
+        total.add(p)
+    head = [
+        f"{PERIOD_NAMES[period]} · 各单位走访 · 共 {total.visits} 次，" + replies.coverage(total.visitors, total.cadres)
+    ]
+    missing = await not_visited(ctx.session, start, end) if _WHO.search(ctx.msg.text) else {}
+    ordered = sorted(shown_units, key=lambda up: (up[1].visitors / up[1].cadres, units[up[0]]))
 
     def render(rows: list[tuple[int, UnitPeriod]]) -> str:
-        lines = head + [f"  {units[uid]}：{p.visits} 次，" + replies.coverage(p.visitors, p.cadres) for uid, p in rows]
-        if len(rows) < len(ordered):
-            lines.append(f"……另有 {len(ordered) - len(rows)} 个单位未列出，详见月报或后台。")
-        return "\n".join(lines)
+        lines = list(head)
+        for uid, p in rows:
+            lines.append(f"  {units[uid]}：{p.visits} 次，" + replies.coverage(p.visitors, p.cadres))
+            if missing.get(uid):
+                lines.append("    " + replies.not_yet_visited(missing[uid], NAMES_PER_UNIT))
+        return "\n".join(lines + _left_out(ordered, rows, "个单位", "详见月报或后台。"))
 
     return _fitted(ordered, render)
+
+
+def _left_out(every: list[Any], shown: list[Any], what: str = "人", where: str = "可导出台账查看全部。") -> list[str]:
+    """The closing line of a list cut to fit one message: how many were left out, and where to see them."""
+    return [f"……另有 {len(every) - len(shown)} {what}未列出，{where}"] if len(shown) < len(every) else []
+
+
+def _coverage_head(period: str, scope: str, p: UnitPeriod) -> str:
+    """「本月 · 各单位走访 · 共 4 次，2/7 名干部下基层（28.6%）」."""
+    return f"{PERIOD_NAMES[period]} · {scope}走访 · 共 {p.visits} 次，" + replies.coverage(p.visitors, p.cadres)

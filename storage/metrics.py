@@ -210,17 +210,40 @@ async def visit_coverage(
     return out
 
 
-async def not_visited(session: AsyncSession, unit_id: int, start: date, end: date) -> list[str]:
-    """Names of the unit's active cadres with no visit dated in [start, end), sorted."""
+async def visits_by_cadre(session: AsyncSession, unit_id: int, start: date, end: date) -> list[tuple[str, int]]:
+    """(name, visits dated in [start, end)) of each active cadre of the unit, fewest first, then
+    by name (one statement)."""
+    counted = (
+        select(Visit.cadre_id, func.count().label("n"))
+        .where(Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None))
+        .group_by(Visit.cadre_id)
+        .subquery()
+    )
+    n = func.coalesce(counted.c.n, 0)
+    rows = await session.execute(
+        select(Cadre.name, n)
+        .outerjoin(counted, counted.c.cadre_id == Cadre.id)
+        .where(Cadre.active.is_(True), Cadre.unit_id == unit_id)
+        .order_by(n, Cadre.name)
+    )
+    return [(name, int(k)) for name, k in rows]
+
+
+async def not_visited(session: AsyncSession, start: date, end: date) -> dict[int, list[str]]:
+    """{unit id: names of its active cadres with no visit dated in [start, end)}, names sorted
+    (one statement)."""
     visited = select(Visit.cadre_id).where(
         Visit.cadre_id.is_not(None), Visit.date >= start, Visit.date < end, Visit.revoked_at.is_(None)
     )
     rows = await session.execute(
-        select(Cadre.name)
-        .where(Cadre.active.is_(True), Cadre.unit_id == unit_id, Cadre.id.not_in(visited))
-        .order_by(Cadre.name)
+        select(Cadre.unit_id, Cadre.name)
+        .where(Cadre.active.is_(True), Cadre.id.not_in(visited))
+        .order_by(Cadre.unit_id, Cadre.name)
     )
-    return [name for (name,) in rows]
+    out: dict[int, list[str]] = defaultdict(list)
+    for unit_id, name in rows:
+        out[unit_id].append(name)
+    return dict(out)
 
 
 async def unit_period(session: AsyncSession, start: date, end: date, today: date) -> dict[int, UnitPeriod]:

@@ -61,8 +61,9 @@ async def test_visit_queries(dispatcher, clock):
 
 async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
     """「本月各学院走访完成情况」 answers per unit (weakest first) how many of its cadres went, not
-    a flat list of visits; a unit head gets their own unit and who has not gone yet; a question
-    naming no period is about this month; a cadre still gets their own visits."""
+    a flat list of visits (with the names of who has not gone when asked who); a unit head gets
+    their unit's cadres one by one; a question naming no period is about this month; a cadre
+    still gets their own visits."""
     await seed(dispatcher, clock)
     expected = [
         "本月 · 各单位走访 · 共 2 次，2/7 名干部下基层（28.6%）",
@@ -73,9 +74,25 @@ async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
     ]
     assert (await say(dispatcher, "wang", "本月各学院走访完成情况")).splitlines() == expected
     assert (await say(dispatcher, "wang", "各单位走访情况怎么样")).splitlines() == expected
+    # a unit head sees their unit's cadres one by one, fewest visits first
     assert (await say(dispatcher, "li", "各学院走访情况怎么样")).splitlines() == [
         "本月 · 计算机学院走访 · 共 2 次，2/3 名干部下基层（66.7%）",
-        "还没有走访：李院长",
+        "  李院长：0 次",
+        "  张老师：1 次",
+        "  赵老师：1 次",
+    ]
+    assert (await say(dispatcher, "wang", "哪个学院走访最少")).splitlines() == expected
+    # asked who: each unit names those who have not gone
+    assert (await say(dispatcher, "wang", "本月谁还没走访")).splitlines() == [
+        expected[0],
+        expected[1],
+        "    还没有走访：刘处长、陈师傅",
+        expected[2],
+        "    还没有走访：孙老师",
+        expected[3],
+        "    还没有走访：王书记",
+        expected[4],
+        "    还没有走访：李院长",
     ]
     last_week = await say(dispatcher, "wang", "上周各单位走访情况")
     assert last_week.splitlines()[0] == "上周 · 各单位走访 · 共 0 次，0/7 名干部下基层（0.0%）"
@@ -84,7 +101,8 @@ async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
     assert (await say(dispatcher, "wang", "各单位走访完成率")).splitlines() == expected
     assert (await say(dispatcher, "liu", "本月走访完成率")).splitlines() == [
         "本月 · 后勤处走访 · 共 0 次，0/2 名干部下基层（0.0%）",
-        "还没有走访：刘处长、陈师傅",
+        "  刘处长：0 次",
+        "  陈师傅：0 次",
     ]
     assert (await say(dispatcher, "wang", "上月各学院走访")).startswith("上月 · 各单位走访 · 共 0 次")
 

@@ -69,6 +69,8 @@ def test_item_numbers_in_done_wording_resolve(parser, text, ref):
         "各学院走访完成率",
         "走访完成率",
         "本周各村的走访情况",
+        "哪个学院走访最少",  # who went least, who has not gone
+        "谁还没走访",
     ],
 )
 def test_queries_in_any_wording_are_queries(parser, text):
