@@ -1,0 +1,131 @@
+"""A message's character n-grams looked up once, for every learned model and every span of it.
+
+The learned models see the character n-grams (:func:`learn.char_ngrams`) of many stretches of one
+message: the intent model the whole text (``c1:``–``c3:``), the category and item-keep models each
+item (``c``, and ``o1:``–``o2:`` of the item's opening), the clause model each neutral clause, the
+boundary model each weakly joined clause (``bo``, ``bc``). Built as strings per stretch and per
+model, each name is then looked up in that model's large index, whose entries are no longer in
+the processor's caches by the time the next message comes: most of the learned layer's time.
+
+Here the n-grams of the whole message are built once per position and looked up once in one
+table of every n-gram some model knows (:class:`GramTable`: n-gram → id); a stretch's n-grams are
+then slices of the message's id lists, and each model maps ids to its weight rows with one numpy
+gather over a compact array. The rows found are exactly those of the names char_ngrams gives for
+the stretch (digit runs fold to "0", no n-gram crosses a character char_ngrams splits on, a
+repeated n-gram counts once), so scores are the same sums (in another order: float rounding of
+the last bit aside, identical).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import add
+
+import numpy as np
+
+from .learn import _DIGITS, LinearModel
+
+_N_MAX = 3  # the longest n-gram any model uses
+_UNKNOWN = -1  # the id of an n-gram no model knows (reads the last entry of every map: no row)
+
+
+class GramTable:
+    """Every n-gram of the given feature prefixes that the given models know, with an id, and for
+    each (model, prefix) the id → weight-row map (``rows``) and, for a binary "0"/"1" model, the
+    id → log-odds weight map (``odds``, float64 as Parser._odds).
+
+    models: (model, prefixes) pairs; a prefix is a char_ngrams prefix ("c", "o", "bo", "bc")."""
+
+    def __init__(self, models: Iterable[tuple[LinearModel, Sequence[str]]]) -> None:
+        pairs = list(models)
+        ids: dict[str, int] = {}
+        parsed: list[tuple[LinearModel, list[tuple[str, int, int]]]] = []
+        for model, prefixes in pairs:
+            tags = {f"{prefix}{k}": prefix for prefix in prefixes for k in range(1, _N_MAX + 1)}
+            found = []
+            for name, row in model.index.items():
+                tag, sep, gram = name.partition(":")
+                prefix = tags.get(tag)
+                if prefix is not None and sep and len(gram) == int(tag[len(prefix) :]):
+                    found.append((prefix, ids.setdefault(gram, len(ids)), row))
+            parsed.append((model, found))
+        self.ids = ids
+        size = len(ids) + 1  # the last entry answers _UNKNOWN
+        self._rows: dict[tuple[int, str], np.ndarray] = {}
+        self._odds: dict[tuple[int, str], np.ndarray] = {}
+        self._models: list[LinearModel] = []  # kept alive: maps are keyed by their id
+        for (model, prefixes), (_, found) in zip(pairs, parsed, strict=True):
+            self._models.append(model)
+            absent = len(model.index) + 1  # the model's zero row (see LinearModel._rows)
+            binary = sorted(model.labels) == ["0", "1"]
+            if binary:
+                one, zero = model.labels.index("1"), model.labels.index("0")
+                diff = (model.weights[:, one] - model.weights[:, zero]).astype(np.float64)  # as Parser._odds
+            for prefix in prefixes:
+                rows = np.full(size, absent, dtype=np.intp)
+                picked = [(i, row) for p, i, row in found if p == prefix]
+                if picked:
+                    at, row_of = (np.array(x, dtype=np.intp) for x in zip(*picked, strict=True))
+                    rows[at] = row_of
+                self._rows[(id(model), prefix)] = rows
+                if binary:
+                    odds = np.zeros(size, dtype=np.float64)
+                    known = rows != absent
+                    odds[known] = diff[rows[known]]
+                    self._odds[(id(model), prefix)] = odds
+
+    def message(self, text: str) -> MessageGrams:
+        """The n-gram ids of one message."""
+        return MessageGrams(text, self.ids)
+
+    def rows(self, model: LinearModel, prefix: str, ids: list[int]) -> np.ndarray:
+        """The model's weight rows of the n-grams with these ids under `prefix` (repeats removed;
+        unknown ones read the model's zero row)."""
+        return self._rows[(id(model), prefix)].take(list(set(ids)))
+
+    def odds(self, model: LinearModel, prefix: str, ids: list[int]) -> float:
+        """The sum of a binary model's log-odds weights of the n-grams (repeats counted once)."""
+        return float(self._odds[(id(model), prefix)].take(list(set(ids))).sum())
+
+
+class MessageGrams:
+    """The ids (:class:`GramTable`) of every 1–3-gram of one message, by size and position in the
+    message with its digit runs folded to "0" (an n-gram across a character char_ngrams splits
+    on is in no model: it reads as unknown)."""
+
+    __slots__ = ("text", "_fold", "_ids")
+
+    def __init__(self, text: str, ids: dict[str, int]) -> None:
+        self.text = text
+        folded = _DIGITS.sub("0", text)
+        self._fold: list[int] | None = None
+        if len(folded) != len(text):  # position of each character of text in the folded text
+            fold, at, digit = [], -1, False
+            for ch in text:
+                was, digit = digit, "0" <= ch <= "9"
+                if not (digit and was):
+                    at += 1
+                fold.append(at)
+            self._fold = fold
+        get, n = ids.get, len(folded)
+        grams: list[str] = list(folded)
+        self._ids = [list(map(get, grams, repeat(_UNKNOWN, n)))]
+        for k in range(2, _N_MAX + 1):
+            grams = list(map(add, grams, folded[k - 1 :]))
+            self._ids.append(list(map(get, grams, repeat(_UNKNOWN, len(grams)))))
+
+    def span(self, start: int, end: int, n_max: int) -> list[int]:
+        """The ids of the 1..n_max-grams of text[start:end] (as char_ngrams reads it)."""
+        if end <= start:
+            return []
+        fold = self._fold
+        a, b = (start, end) if fold is None else (fold[start], fold[end - 1] + 1)
+        out: list[int] = []
+        for k in range(1, min(n_max, b - a) + 1):
+            out += self._ids[k - 1][a : b - k + 1]
+        return out
+
+    def find(self, words: str) -> int:
+        """Where `words` occurs in the message (any occurrence has the same n-grams), or -1."""
+        return self.text.find(words) if words else -1
