@@ -18,6 +18,7 @@ the last bit aside, identical).
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import add
@@ -50,7 +51,19 @@ class GramTable:
                 if prefix is not None and sep and len(gram) == int(tag[len(prefix) :]):
                     found.append((prefix, ids.setdefault(gram, len(ids)), row))
             parsed.append((model, found))
-        self.ids = ids
+        # every part of a known n-gram gets an id too (no model row: a shorter n-gram of it that
+        # no model knows), so that an n-gram is looked up only where both of its (k-1)-grams are
+        # known: a larger one whose part is unknown cannot be in the table either (MessageGrams)
+        for gram in [g for g in ids if len(g) > 1]:
+            for k in range(1, len(gram)):
+                for i in range(len(gram) - k + 1):
+                    ids.setdefault(gram[i : i + k], len(ids))
+        # one dict per n-gram size (the single characters' small one stays in the caches), made
+        # anew so that its keys lie together in memory (a pickle round trip allocates them in order)
+        by_size: list[dict[str, int]] = [{} for _ in range(_N_MAX)]
+        for gram, i in ids.items():
+            by_size[len(gram) - 1][gram] = i
+        self.ids: list[dict[str, int]] = pickle.loads(pickle.dumps(by_size, protocol=pickle.HIGHEST_PROTOCOL))
         size = len(ids) + 1  # the last entry answers _UNKNOWN
         self._rows: dict[tuple[int, str], np.ndarray] = {}
         self._odds: dict[tuple[int, str], np.ndarray] = {}
@@ -96,7 +109,7 @@ class MessageGrams:
 
     __slots__ = ("text", "_fold", "_ids")
 
-    def __init__(self, text: str, ids: dict[str, int]) -> None:
+    def __init__(self, text: str, ids: list[dict[str, int]]) -> None:
         self.text = text
         folded = _DIGITS.sub("0", text)
         self._fold: list[int] | None = None
@@ -108,12 +121,15 @@ class MessageGrams:
                     at += 1
                 fold.append(at)
             self._fold = fold
-        get, n = ids.get, len(folded)
         grams: list[str] = list(folded)
-        self._ids = [list(map(get, grams, repeat(_UNKNOWN, n)))]
+        known = list(map(ids[0].get, grams, repeat(_UNKNOWN, len(grams))))
+        self._ids = [known]
         for k in range(2, _N_MAX + 1):
+            # a k-gram is in the table only if both its (k-1)-grams are: the others are not looked up
+            get = ids[k - 1].get
             grams = list(map(add, grams, folded[k - 1 :]))
-            self._ids.append(list(map(get, grams, repeat(_UNKNOWN, len(grams)))))
+            known = [get(g, _UNKNOWN) if a >= 0 and b >= 0 else _UNKNOWN for g, a, b in zip(grams, known, known[1:])]
+            self._ids.append(known)
 
     def span(self, start: int, end: int, n_max: int) -> list[int]:
         """The ids of the 1..n_max-grams of text[start:end] (as char_ngrams reads it)."""
