@@ -25,7 +25,7 @@ from operator import add
 
 import numpy as np
 
-from .learn import _DIGITS, LinearModel
+from .learn import _DIGITS, LinearModel, Models
 
 _N_MAX = 3  # the longest n-gram any model uses
 _UNKNOWN = -1  # the id of an n-gram no model knows (reads the last entry of every map: no row)
@@ -88,6 +88,17 @@ class GramTable:
                     odds[known] = diff[rows[known]]
                     self._odds[(id(model), prefix)] = odds
 
+    @classmethod
+    def of_models(cls, models: Models) -> GramTable:
+        """The table of a parser's model set: the character n-grams of the intent, category and
+        clause models (``c``), the item-keep model (``c``, ``o``) and the boundary model (``bo``, ``bc``)."""
+        parts: list[tuple[LinearModel, Sequence[str]]] = [(models.intent, ("c",))]
+        parts += [(model, ("c",)) for model in models.category.values()]
+        for model, prefixes in ((models.clause, ("c",)), (models.keep, ("c", "o")), (models.boundary, ("bo", "bc"))):
+            if model is not None:
+                parts.append((model, prefixes))
+        return cls(parts)
+
     def message(self, text: str) -> MessageGrams:
         """The n-gram ids of one message."""
         return MessageGrams(text, self.ids)
@@ -107,7 +118,7 @@ class MessageGrams:
     message with its digit runs folded to "0" (an n-gram across a character char_ngrams splits
     on is in no model: it reads as unknown)."""
 
-    __slots__ = ("text", "_fold", "_ids")
+    __slots__ = ("_fold", "_ids", "text")
 
     def __init__(self, text: str, ids: list[dict[str, int]]) -> None:
         self.text = text
@@ -128,7 +139,8 @@ class MessageGrams:
             # a k-gram is in the table only if both its (k-1)-grams are: the others are not looked up
             get = ids[k - 1].get
             grams = list(map(add, grams, folded[k - 1 :]))
-            known = [get(g, _UNKNOWN) if a >= 0 and b >= 0 else _UNKNOWN for g, a, b in zip(grams, known, known[1:])]
+            pairs = zip(grams, known, known[1:], strict=False)  # `known` has one more: its last pairs with none
+            known = [get(g, _UNKNOWN) if a >= 0 and b >= 0 else _UNKNOWN for g, a, b in pairs]
             self._ids.append(known)
 
     def span(self, start: int, end: int, n_max: int) -> list[int]:

@@ -432,14 +432,15 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        odds = self._odds(self.models.clause if learned and self.models is not None else None)
+        model = self.models.clause if learned and self.models is not None else None
+        odds = self._odds(model)
         if odds is not None:
             weights, bias = odds
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
                 if c.kind != "N":
                     continue
-                grams = self._gram_odds(self.models.clause, text, (("c", c.content_start, c.end, 3),))
+                grams = self._gram_odds(model, text, (("c", c.content_start, c.end, 3),))
                 binary = clause_features(text, c, i, first, grams=grams is None)[0]
                 if bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS)) > 0:
                     c.kind = "P"
@@ -519,12 +520,7 @@ class Parser:
             return None
         known = self._grams
         if known is None or known[0] is not models:
-            parts: list[tuple[LinearModel, tuple[str, ...]]] = [(models.intent, ("c",))]
-            parts += [(model, ("c",)) for model in models.category.values()]
-            for model, prefixes in ((models.clause, ("c",)), (models.keep, ("c", "o")), (models.boundary, ("bo", "bc"))):
-                if model is not None:
-                    parts.append((model, prefixes))
-            known = self._grams = (models, GramTable(parts))
+            known = self._grams = (models, GramTable.of_models(models))
             self._latest = None
         latest = self._latest
         if latest is None or latest.text is not text:

@@ -157,7 +157,16 @@ def test_pickled_model_leaves_its_gather_table_out():
     assert np.array_equal(copy.scores(({"a"}, {})), m.scores(({"a"}, {})))
 
 
-GRAM_EDGES = ["a1b22c333", "第12号楼3栋，5人", "热水，不稳定！网络3栋", "  空 格  ", "𠀋𠀋好，好𠀋", "123", "，，，", "x"]
+GRAM_EDGES = [
+    "a1b22c333",
+    "第12号楼3栋，5人",
+    "热水，不稳定！网络3栋",
+    "  空 格  ",
+    "𠀋𠀋好，好𠀋",
+    "123",
+    "，，，",
+    "x",
+]
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
