@@ -19,9 +19,10 @@ the last bit aside, identical).
 from __future__ import annotations
 
 import pickle
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from itertools import repeat
-from operator import add
+from operator import add, gt
 
 import numpy as np
 
@@ -41,23 +42,34 @@ class GramTable:
     def __init__(self, models: Iterable[tuple[LinearModel, Sequence[str]]]) -> None:
         pairs = list(models)
         ids: dict[str, int] = {}
-        parsed: list[tuple[LinearModel, list[tuple[str, int, int]]]] = []
+        # (model, prefix) → the n-grams it knows under the prefix and their rows
+        found: dict[tuple[int, str], tuple[list[str], list[int]]] = {}
         for model, prefixes in pairs:
-            tags = {f"{prefix}{k}": prefix for prefix in prefixes for k in range(1, _N_MAX + 1)}
-            found = []
-            for name, row in model.index.items():
-                tag, sep, gram = name.partition(":")
-                prefix = tags.get(tag)
-                if prefix is not None and sep and len(gram) == int(tag[len(prefix) :]):
-                    found.append((prefix, ids.setdefault(gram, len(ids)), row))
-            parsed.append((model, found))
-        # every part of a known n-gram gets an id too (no model row: a shorter n-gram of it that
-        # no model knows), so that an n-gram is looked up only where both of its (k-1)-grams are
-        # known: a larger one whose part is unknown cannot be in the table either (MessageGrams)
-        for gram in [g for g in ids if len(g) > 1]:
-            for k in range(1, len(gram)):
-                for i in range(len(gram) - k + 1):
-                    ids.setdefault(gram[i : i + k], len(ids))
+            names = list(model.index)  # in sorted order as trained (DictVectorizer sorts); else sorted here
+            if any(map(gt, names, names[1:])):
+                names.sort()
+            for prefix in prefixes:
+                grams: list[str] = []
+                rows: list[int] = []
+                for k in range(1, _N_MAX + 1):
+                    tag = f"{prefix}{k}:"
+                    # the names that start with the tag: between it and the tag with ";" (":" + 1)
+                    tagged = names[bisect_left(names, tag) : bisect_left(names, f"{prefix}{k};")]
+                    cut = len(tag)
+                    for name in tagged:
+                        if len(name) == cut + k:
+                            grams.append(name[cut:])
+                            rows.append(model.index[name])
+                for gram in grams:
+                    ids.setdefault(gram, len(ids))
+                found[(id(model), prefix)] = (grams, rows)
+        # the two (k-1)-grams of every known k-gram get an id too (no model row when no model
+        # knows them), so that an n-gram is looked up only where both of its parts are known: one
+        # whose part is unknown cannot be in the table either (see MessageGrams)
+        for k in range(_N_MAX, 1, -1):
+            longer = [g for g in ids if len(g) == k]
+            for part in sorted({g[:-1] for g in longer} | {g[1:] for g in longer}):
+                ids.setdefault(part, len(ids))
         # one dict per n-gram size (the single characters' small one stays in the caches), made
         # anew so that its keys lie together in memory (a pickle round trip allocates them in order)
         by_size: list[dict[str, int]] = [{} for _ in range(_N_MAX)]
@@ -68,7 +80,7 @@ class GramTable:
         self._rows: dict[tuple[int, str], np.ndarray] = {}
         self._odds: dict[tuple[int, str], np.ndarray] = {}
         self._models: list[LinearModel] = []  # kept alive: maps are keyed by their id
-        for (model, prefixes), (_, found) in zip(pairs, parsed, strict=True):
+        for model, prefixes in pairs:
             self._models.append(model)
             absent = len(model.index) + 1  # the model's zero row (see LinearModel._rows)
             binary = sorted(model.labels) == ["0", "1"]
@@ -76,16 +88,14 @@ class GramTable:
                 one, zero = model.labels.index("1"), model.labels.index("0")
                 diff = (model.weights[:, one] - model.weights[:, zero]).astype(np.float64)  # as Parser._odds
             for prefix in prefixes:
-                rows = np.full(size, absent, dtype=np.intp)
-                picked = [(i, row) for p, i, row in found if p == prefix]
-                if picked:
-                    at, row_of = (np.array(x, dtype=np.intp) for x in zip(*picked, strict=True))
-                    rows[at] = row_of
-                self._rows[(id(model), prefix)] = rows
+                grams, rows = found[(id(model), prefix)]
+                table = np.full(size, absent, dtype=np.intp)
+                table[np.fromiter(map(ids.__getitem__, grams), dtype=np.intp, count=len(grams))] = rows
+                self._rows[(id(model), prefix)] = table
                 if binary:
                     odds = np.zeros(size, dtype=np.float64)
-                    known = rows != absent
-                    odds[known] = diff[rows[known]]
+                    known = table != absent
+                    odds[known] = diff[table[known]]
                     self._odds[(id(model), prefix)] = odds
 
     @classmethod
