@@ -17,6 +17,7 @@ import pytest
 from handlers.nlu import dates, numerals, places
 from handlers.nlu.classify import Lexicon
 from handlers.nlu.learn import _DIGITS, _SKIP, LinearModel, char_ngrams, corpus_files, read_jsonl
+from handlers.nlu.segmenter import Segmenter
 from handlers.nlu.split import cue_hits, has_cue, normalize
 
 TEXTS = [str(row["text"]) for path in corpus_files() for row in read_jsonl(path)]
@@ -220,3 +221,10 @@ def test_parse_reads_the_same_with_and_without_message_grams(parser, monkeypatch
     monkeypatch.setattr(type(parser), "_message_grams", lambda self, text: None)  # every n-gram named and looked up
     plain = [parser.parse(str(r["text"]), date.fromisoformat(str(r["today"])), str(r["profile"])) for r in rows]
     assert [p.to_json("x") for p in fast] == [p.to_json("x") for p in plain]
+
+
+def test_segmenter_cuts_every_corpus_text_as_jieba(parser):
+    seg = Segmenter(parser.tokenizer)  # a fresh one: its per-character table fills as it goes
+    for text in TEXTS + EDGES + ["N1考试 GPA3.5 app打不开", "一", "的的的的"]:
+        want = [t for t in parser.tokenizer.cut(text, HMM=False) if t.strip()]
+        assert seg.tokens(text) == want, text
