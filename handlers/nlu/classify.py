@@ -176,9 +176,13 @@ class Classifier:
             prior, named = self._top({c: w for word in self._words_in(place) for c, w in kw[word].items()}), True
         total: dict[str, float] = {}
         best: dict[str, float] = {}
+        known = self._found.get  # the per-token memo of _words, read inline (most tokens hold no keyword)
         for tokens, factor in segments:
             for tok in tokens:
-                for word in self._words(tok):
+                words = known(tok)
+                if words is None:
+                    words = self._words(tok)
+                for word in words:
                     best[word] = max(best.get(word, 0.0), factor)
         for word, factor in best.items():
             votes = kw[word]

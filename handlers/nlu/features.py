@@ -40,9 +40,10 @@ class Signals:
     places: list[PlaceMatch]
 
 
-def intent_features(text: str, sig: Signals) -> Features:
-    """Character 1–3-grams of the message, its length band and the rule verdicts."""
-    binary = char_ngrams(text, 3)
+def intent_features(text: str, sig: Signals, grams: bool = True) -> Features:
+    """Character 1–3-grams of the message, its length band and the rule verdicts (without
+    `grams`, all but the n-grams: the parser reads those off grams.MessageGrams)."""
+    binary = char_ngrams(text, 3) if grams else set()
     binary.update(f"r:{name}" for name, on in sig.flags.items() if on)
     band = 0 if len(text) <= 12 else 1 if len(text) <= 30 else 2 if len(text) <= 80 else 3
     binary.add(f"len:{band}")
@@ -50,23 +51,30 @@ def intent_features(text: str, sig: Signals) -> Features:
 
 
 def item_features(
-    words: str, segments: Iterable[tuple[Iterable[str], float]], classifier: Classifier, place_type: str | None
+    words: str,
+    segments: Iterable[tuple[Iterable[str], float]],
+    classifier: Classifier,
+    place_type: str | None,
+    grams: bool = True,
 ) -> Features:
     """Character 1–3-grams and jieba tokens of an item's text (tokens outside the clause that
     states the problem at half weight), the keyword taxonomy's score per category, and (weakly)
-    the visit's place type."""
+    the visit's place type (without `grams`, all but the n-grams)."""
     segments = [(list(tokens), weight) for tokens, weight in segments]
-    binary = char_ngrams(words, 3)
+    binary = char_ngrams(words, 3) if grams else set()
     weighted: dict[str, float] = {}
+    get = weighted.get
     for tokens, weight in segments:
-        for tok in tokens:
-            key = f"w:{tok}"
-            if weight >= 1.0:
-                binary.add(key)
-            elif key not in binary:
-                weighted[key] = max(weighted.get(key, 0.0), weight)
+        keys = map("w:".__add__, tokens)
+        if weight >= 1.0:
+            binary.update(keys)
+            continue
+        for key in keys:
+            # a token of a fuller segment wins; its first sighting fixes its place in the dict
+            if get(key, -1.0) < weight:
+                weighted[key] = weight
     for key in binary.intersection(weighted):
-        del weighted[key]
+        del weighted[key]  # a token also in a full-weight segment counts as a binary feature
     for cat, score in classifier.scores(segments, words).items():
         weighted[f"k:{cat}"] = min(score, 12.0) * KEYWORD_SCALE
     for cat, count in classifier.taxonomy.lexicon.counts(words).items():
@@ -76,11 +84,12 @@ def item_features(
     return binary, weighted
 
 
-def clause_features(text: str, clause: Clause, index: int, first_problem: int) -> Features:
+def clause_features(text: str, clause: Clause, index: int, first_problem: int, grams: bool = True) -> Features:
     """What the clause model sees of one neutral clause: its character 1–3-grams, its length band,
-    whether it opens the message, lies before the first cue-stated problem, or is a listed point."""
+    whether it opens the message, lies before the first cue-stated problem, or is a listed point
+    (without `grams`, all but the n-grams)."""
     content = text[clause.content_start : clause.end]
-    binary = char_ngrams(content, 3)
+    binary = char_ngrams(content, 3) if grams else set()
     n = len(content)
     binary.add(f"clen:{0 if n <= 4 else 1 if n <= 10 else 2 if n <= 20 else 3}")
     if index == 0:
@@ -117,7 +126,14 @@ def place_features(text: str, rule_type: str, place: str | None, places: list[Pl
 
 
 def group_features(
-    text: str, group: Group, words: str, index: int, count: int, previous: Group | None = None, voice: bool = False
+    text: str,
+    group: Group,
+    words: str,
+    index: int,
+    count: int,
+    previous: Group | None = None,
+    voice: bool = False,
+    grams: bool = True,
 ) -> Features:
     """What the item-keep model sees of one group the rules made (is it a real item, or an
     action taken, praise, a title, background?): the character 1–3-grams of the item's text and
@@ -126,9 +142,12 @@ def group_features(
     and in the message (opens it, ends it, a numbered point); how its first clause is opened and
     whether the rules read it as a continuation (a consequence, a remedy); and whether it shares
     a sentence with the `previous` group; whether the message is one person's letter in their own
-    `voice` (whose later sentences mostly tell the first one's problem at length)."""
-    binary = char_ngrams(words, 3)
-    char_ngrams(words[:4], 2, prefix="o", out=binary)
+    `voice` (whose later sentences mostly tell the first one's problem at length). Without
+    `grams`, all but the n-grams."""
+    binary: set[str] = set()
+    if grams:
+        char_ngrams(words, 3, out=binary)
+        char_ngrams(words[:4], 2, prefix="o", out=binary)
     kinds = [c.kind for c in group.clauses]
     binary.update(f"k:{k}" for k in kinds)
     binary.add(f"k0:{kinds[0]}")
@@ -175,20 +194,22 @@ def boundary_features(
     distinct: bool,
     before: frozenset[str],
     own: frozenset[str],
+    grams: bool = True,
 ) -> Features:
     """What the boundary model sees when a problem or request `clause` follows an item (`group`,
     its clauses so far) in the same sentence, joined by a comma or a space: the rules' verdict
     (`attach`, and the topic test `distinct`), the separator, the two clauses' kinds, the clause's
     opening 1–2-grams and its 1–2-grams, its continuation flags, whether its topic words (`own`)
     are those of the item so far (`before`), how many character bigrams the two share, and their
-    length bands."""
+    length bands. Without `grams`, all but the n-grams."""
     prev = group[-1]
     content = text[clause.content_start : clause.end]
     sep = text[prev.end : clause.start].strip()
     binary = {f"b:rule{int(attach)}", f"b:distinct{int(distinct)}", f"b:kinds{prev.kind}{clause.kind}"}
     binary.add("b:sep" + (sep[:1] if sep else ("space" if prev.end < clause.start else "none")))
-    char_ngrams(content[:3], 2, prefix="bo", out=binary)
-    char_ngrams(content, 2, prefix="bc", out=binary)
+    if grams:
+        char_ngrams(content[:3], 2, prefix="bo", out=binary)
+        char_ngrams(content, 2, prefix="bc", out=binary)
     for name, on in (
         ("cont", clause.cont),
         ("continues", continues(clause)),

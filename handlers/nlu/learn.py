@@ -87,16 +87,19 @@ class LinearModel:
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_table"}  # the cache keeps the weights once
 
-    def scores(self, features: Features) -> np.ndarray:
-        """Raw class scores (L,) of one example; unknown features are ignored."""
+    def scores(self, features: Features, rows: np.ndarray | None = None) -> np.ndarray:
+        """Raw class scores (L,) of one example; unknown features are ignored. `rows`: more
+        binary features given as rows of this model's table (see grams.GramTable.rows), distinct
+        from those named in `features`."""
         binary, weighted = features
         table = self._rows()
         bias_row = len(self.index)
         # one dict lookup per feature; an unknown one reads the zero row (adding 0.0 is exact)
-        rows = list(map(self.index.get, binary, repeat(bias_row + 1, len(binary))))
-        rows.append(bias_row)
+        found = list(map(self.index.get, binary, repeat(bias_row + 1, len(binary))))
+        found.append(bias_row)
+        picked = found if rows is None else np.concatenate((rows, found))
         # binary features weigh 1: a gather and a column sum (no value vector, no matmul)
-        total: np.ndarray = np.add.reduce(table.take(rows, axis=0), axis=0)
+        total: np.ndarray = np.add.reduce(table.take(picked, axis=0), axis=0)
         if weighted:
             # an unknown weighted feature reads the zero row too: value × 0.0 adds nothing
             wrows = list(map(self.index.get, weighted, repeat(bias_row + 1, len(weighted))))
@@ -108,9 +111,11 @@ class LinearModel:
         self,
         features: Features,
         allowed: Iterable[str] | None = None,
+        rows: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
-        """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised)."""
-        s = self.scores(features).tolist()  # Python floats: no numpy scalar per label
+        """(label, probability) pairs, best first; with `allowed`, only those labels (renormalised);
+        `rows` as in :meth:`scores`."""
+        s = self.scores(features, rows).tolist()  # Python floats: no numpy scalar per label
         labels: Sequence[str] = self.labels
         values: list[float] = s
         if allowed is not None:

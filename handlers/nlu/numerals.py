@@ -167,12 +167,16 @@ def _near(rx: re.Pattern[str], need: re.Pattern[str], text: str) -> Iterator[re.
         pos = m.end()
 
 
+# the patterns of _spans in order, each with the numeral its matches need (_NEEDS), paired once
+# here: a compiled pattern hashes its whole program each time it is looked up in a dict
+_SEARCHED = tuple((rx, _NEEDS.get(rx)) for rx in (_KIN, _NUM_FIRST, _NOUN_FIRST, _NOUN_GE, _NUM_DE, _ALL_MET, _TOTAL))
+
+
 def _spans(text: str) -> Iterator[re.Match[str]]:
     seen: list[tuple[int, int]] = []
-    for rx in (_KIN, _NUM_FIRST, _NOUN_FIRST, _NOUN_GE, _NUM_DE, _ALL_MET, _TOTAL):
+    for rx, need in _SEARCHED:
         if (rx is _NUM_DE and "的" not in text) or (rx is _TOTAL and "共" not in text and "合计" not in text):
             continue  # what the pattern needs is not written: "…的" after the count, a 共/合计 total
-        need = _NEEDS.get(rx)
         for m in rx.finditer(text) if need is None else _near(rx, need, text):
             if any(m.start() < e and s < m.end() for s, e in seen):
                 continue  # one count read twice ("代表12名学生": 代表12名 and 12名学生)
@@ -187,7 +191,7 @@ def _spans(text: str) -> Iterator[re.Match[str]]:
             ):
                 continue  # "5名" alone is not a count of people, unless met: "见到3位"
             if (
-                rx in (_NUM_FIRST, _NUM_DE)
+                (rx is _NUM_FIRST or rx is _NUM_DE)
                 and (m.group("mod") or "").endswith("的")
                 and _UNIT_MOD.search(m.group("mod"))
             ):

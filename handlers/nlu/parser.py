@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import jieba
+import numpy as np
 
 from . import intent as intents
 from .classify import Classifier, Taxonomy
@@ -26,6 +27,7 @@ from .features import (
     item_features,
     place_features,
 )
+from .grams import GramTable, MessageGrams
 from .learn import Features, LinearModel, Models
 from .model import Parsed, ParsedItem, ParsedQuery, ParsedVisit
 from .numerals import count_people
@@ -94,6 +96,8 @@ class Parser:
         self.models: Models | None = None  # attached by load()
         self._learning: tuple[Path, Path | None, float, float] | None = None
         self._binary: dict[int, tuple[LinearModel, dict[str, float], float]] = {}  # see _odds
+        self._grams: tuple[Models, GramTable] | None = None  # see _message_grams
+        self._latest: MessageGrams | None = None  # the n-grams of the message being parsed
 
     @classmethod
     def load(
@@ -351,7 +355,9 @@ class Parser:
     def _intent(self, text: str, sig: Signals) -> str:
         if self.models is None:
             return _rule_intent(sig)
-        for label, _ in self.models.intent.probabilities(intent_features(text, sig)):
+        model = self.models.intent
+        rows = self._gram_rows(model, text, 0, len(text))
+        for label, _ in model.probabilities(intent_features(text, sig, grams=rows is None), rows=rows):
             if label in ("visit", "issue") and sig.flags["dont_record"]:
                 continue  # "这条不用记录": the writer asks for nothing to be recorded
             if label == "resolve" and not sig.flags["resolve"]:
@@ -426,12 +432,17 @@ class Parser:
         clauses = segment(text, topics.run_on_cuts())
         for c in clauses:
             classify_clause(c, self.cues, hits)
-        odds = self._odds(self.models.clause if learned and self.models is not None else None)
+        model = self.models.clause if learned and self.models is not None else None
+        odds = self._odds(model)
         if odds is not None:
             weights, bias = odds
             first = min(starts, default=len(text))
             for i, c in enumerate(clauses):
-                if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
+                if c.kind != "N":
+                    continue
+                grams = self._gram_odds(model, text, (("c", c.content_start, c.end, 3),))
+                binary = clause_features(text, c, i, first, grams=grams is None)[0]
+                if bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS)) > 0:
                     c.kind = "P"
         demote_title(text, clauses)
         if learned:
@@ -456,8 +467,11 @@ class Parser:
             def boundary(group: list[Clause], clause: Clause, attach: bool) -> bool:
                 if not attach and (_marked(group, clause) or (clause.kind == "P" and topics.distinct(group, clause))):
                     return False  # the writer marked another point (、, 也/又, 还/另, a new speaker) or another thing
-                binary, _ = topics.boundary_features(group, clause, attach)
-                split = bias + sum(map(weights.get, binary, _ZEROS))
+                start, end = clause.content_start, clause.end
+                spans = (("bo", start, min(start + 3, end), 2), ("bc", start, end, 2))
+                grams = self._gram_odds(self.models.boundary if self.models else None, text, spans)
+                binary, _ = topics.boundary_features(group, clause, attach, grams=grams is None)
+                split = bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS))
                 return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
 
         previous: Group | None = None
@@ -497,6 +511,42 @@ class Parser:
             cached = self._binary[id(model)] = (model, weights, float(model.bias[one] - model.bias[zero]))
         return cached[1], cached[2]
 
+    def _message_grams(self, text: str) -> tuple[GramTable, MessageGrams] | None:
+        """The attached models' n-gram table (built once per model set) and the n-grams of the
+        message `text` (made once per message object: the message being parsed), or None
+        without models."""
+        models = self.models
+        if models is None:
+            return None
+        known = self._grams
+        if known is None or known[0] is not models:
+            known = self._grams = (models, GramTable.of_models(models))
+            self._latest = None
+        latest = self._latest
+        if latest is None or latest.text is not text:
+            latest = self._latest = known[1].message(text)
+        return known[1], latest
+
+    def _gram_rows(self, model: LinearModel, text: str, start: int, end: int) -> np.ndarray | None:
+        """The model's weight rows of the character 1–3-grams (``c``) of text[start:end], read off
+        the message's n-grams (see grams.py), or None without models."""
+        found = self._message_grams(text)
+        if found is None:
+            return None
+        table, grams = found
+        return table.rows(model, "c", grams.span(start, end, 3))
+
+    def _gram_odds(
+        self, model: LinearModel | None, text: str, spans: tuple[tuple[str, int, int, int], ...]
+    ) -> float | None:
+        """A binary model's summed log-odds weights of the n-grams of each (prefix, start, end,
+        n_max) span of `text`, read off the message's n-grams, or None without models."""
+        found = self._message_grams(text) if model is not None else None
+        if found is None or model is None:
+            return None
+        table, grams = found
+        return sum(table.odds(model, prefix, grams.span(start, end, n)) for prefix, start, end, n in spans)
+
     def _boundaries(self, text: str, tax: Taxonomy) -> list[tuple[Features, tuple[int, int], tuple[int, int]]]:
         """Each place where the boundary model would decide (a problem or request clause weakly
         joined to an item stating one), as the rules group the message: (features, the item's
@@ -533,8 +583,12 @@ class Parser:
                 if group.marked:
                     kept.append((words, group, segments))  # a point the writer marked as another one
                     continue
-                binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
-                if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
+                at = text.find(words)
+                spans = (("c", at, at + len(words), 3), ("o", at, at + min(len(words), 4), 2))
+                grams = self._gram_odds(self.models.keep if self.models else None, text, spans) if at >= 0 else None
+                previous = found[i - 1][1] if i else None
+                binary, _ = group_features(text, group, words, i, n, previous, voice, grams=grams is None)
+                if bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
             found = kept
         return [(words, segments) for words, _, segments in found if not self._bare_plea(words)]
@@ -576,8 +630,11 @@ class Parser:
         model = self.models.category.get(tax.name) if self.models is not None else None
         if model is None:
             return classifier.best(segments, words, place_type, place), None
-        feats = item_features(words, segments, classifier, place_type)
-        ranked = model.probabilities(feats, tax.categories)
+        latest = self._latest
+        at = latest.find(words) if latest is not None else -1
+        rows = self._gram_rows(model, latest.text, at, at + len(words)) if latest is not None and at >= 0 else None
+        feats = item_features(words, segments, classifier, place_type, grams=rows is None)
+        ranked = model.probabilities(feats, tax.categories, rows=rows)
         (best, p1), (second, p2) = ranked[0], ranked[1] if len(ranked) > 1 else (None, 0.0)
         # an item filed under the fallback (其他) always names the likeliest real category as its
         # second choice: the office refiles those, and the reply shows how
@@ -747,16 +804,16 @@ class _Topics:
         """The place word the text at `start` opens with, if it does before `end`."""
         return next((tok for pos, tok in self.places if pos == start and pos < end), None)
 
-    def boundary_features(self, group: list[Clause], clause: Clause, attach: bool) -> Features:
+    def boundary_features(self, group: list[Clause], clause: Clause, attach: bool, grams: bool = True) -> Features:
         """The boundary model's features of `clause` after the item `group` (see
-        features.boundary_features), with this message's topic words."""
+        features.boundary_features), with this message's topic words (n-grams only with `grams`)."""
         head = next((i for i, c in enumerate(group) if c.kind in ("P", "R")), 0)
         before: frozenset[str] = frozenset()
         for c in group[head:]:
             before |= self.between(c.content_start, c.end)[1]
         own = self.between(clause.content_start, clause.end)[1]
         distinct = clause.kind == "P" and self.distinct(group, clause)
-        return boundary_features(self.text, group, clause, attach, distinct, before, own)
+        return boundary_features(self.text, group, clause, attach, distinct, before, own, grams)
 
     def run_on_cuts(self) -> list[int]:
         """Positions where an unpunctuated message moves from one complaint to the next:

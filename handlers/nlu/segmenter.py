@@ -30,6 +30,9 @@ class Segmenter:
         self.logtotal = log(tokenizer.total)
         # fragment -> log probability (word), None (prefix of words) or False: filled as met
         self.memo: dict[str, float | bool | None] = {}
+        # the same for single characters, apart: a small table read at every position stays in the
+        # processor's caches, where the large one of longer fragments does not
+        self.chars: dict[str, float | bool | None] = {}
 
     def _lookup(self, frag: str) -> float | bool | None:
         """log probability of a dictionary word, None for a mere prefix of words, False else."""
@@ -44,21 +47,26 @@ class Segmenter:
         n = len(s)
         score = [0.0] * (n + 1)
         nxt = [0] * (n + 1)
+        chars = self.chars
         for k in range(n - 1, -1, -1):
             best, best_x = None, k
+            ch = s[k]
+            p: Any = chars.get(ch, _MISS)
+            if p is _MISS:
+                p = chars[ch] = lookup(ch)
             i = k
-            while i < n:
-                frag = s[k : i + 1]
-                p: Any = memo.get(frag, _MISS)
-                if p is _MISS:
-                    p = lookup(frag)
-                if p is False:
-                    break
+            while p is not False:
                 if p is not None:
                     value = p + score[i + 1]
                     if best is None or value >= best:  # ties go to the longer word, as in jieba
                         best, best_x = value, i
                 i += 1
+                if i >= n:
+                    break
+                frag = s[k : i + 1]
+                p = memo.get(frag, _MISS)
+                if p is _MISS:
+                    p = lookup(frag)
             if best is None:
                 best, best_x = single + score[k + 1], k  # log(1) - logtotal
             score[k] = best
@@ -84,6 +92,7 @@ class Segmenter:
         """(offset, token) of every token of text, whitespace tokens left out."""
         if len(self.memo) > _MEMO_LIMIT:
             self.memo.clear()
+            self.chars.clear()
         out: list[tuple[int, str]] = []
         pos = 0
         # split with its one group alternates: the stretches between runs, then a run (odd places)

@@ -17,6 +17,7 @@ import pytest
 from handlers.nlu import dates, numerals, places
 from handlers.nlu.classify import Lexicon
 from handlers.nlu.learn import _DIGITS, _SKIP, LinearModel, char_ngrams, corpus_files, read_jsonl
+from handlers.nlu.segmenter import Segmenter
 from handlers.nlu.split import cue_hits, has_cue, normalize
 
 TEXTS = [str(row["text"]) for path in corpus_files() for row in read_jsonl(path)]
@@ -155,3 +156,75 @@ def test_pickled_model_leaves_its_gather_table_out():
     copy = pickle.loads(pickle.dumps(m))
     assert copy._table is None and copy.index == m.index and np.array_equal(copy.weights, m.weights)
     assert np.array_equal(copy.scores(({"a"}, {})), m.scores(({"a"}, {})))
+
+
+GRAM_EDGES = [
+    "a1b22c333",
+    "第12号楼3栋，5人",
+    "热水，不稳定！网络3栋",
+    "  空 格  ",
+    "𠀋𠀋好，好𠀋",
+    "123",
+    "，，，",
+    "x",
+]
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Stretches of a message as the models read them: the whole, each comma-cut piece, and
+    windows that start and end anywhere (inside digit runs too)."""
+    out = [(0, len(text))]
+    at = 0
+    for piece in re.split(r"([，。！？,])", text):
+        out.append((at, at + len(piece)))
+        at += len(piece)
+    step = max(1, len(text) // 6)
+    out += [(a, b) for a in range(0, len(text), step) for b in range(a, len(text) + 1, step + 1)]
+    return out
+
+
+def test_message_grams_select_the_rows_of_the_char_ngram_names(parser):
+    models = parser.models
+    assert models is not None and models.keep is not None and models.boundary is not None
+    found = parser._message_grams("热水不稳定")
+    assert found is not None
+    table = found[0]
+    cases = [
+        (models.intent, "c", 3),
+        (models.category["campus"], "c", 3),
+        (models.keep, "c", 3),
+        (models.keep, "o", 2),
+        (models.boundary, "bo", 2),
+        (models.boundary, "bc", 2),
+    ]
+    for raw in TEXTS[::5] + GRAM_EDGES:
+        text = normalize(raw)
+        grams = table.message(text)
+        for start, end in _spans(text):
+            for model, prefix, n in cases:
+                names = char_ngrams(text[start:end], n, prefix=prefix)
+                want = {model.index[name] for name in names if name in model.index}
+                got = set(table.rows(model, prefix, grams.span(start, end, n)).tolist())
+                assert got - {len(model.index) + 1} == want, (text, start, end, prefix)
+    # a binary model's log-odds weights: the sum Parser._odds gives for the same names
+    text = normalize(TEXTS[0])
+    grams = table.message(text)
+    odds = parser._odds(models.keep)
+    assert odds is not None
+    want = sum(odds[0].get(name, 0.0) for name in char_ngrams(text, 3))
+    assert abs(table.odds(models.keep, "c", grams.span(0, len(text), 3)) - want) < 1e-9
+
+
+def test_parse_reads_the_same_with_and_without_message_grams(parser, monkeypatch):
+    rows = [row for path in corpus_files() for row in read_jsonl(path)]
+    fast = [parser.parse(str(r["text"]), date.fromisoformat(str(r["today"])), str(r["profile"])) for r in rows]
+    monkeypatch.setattr(type(parser), "_message_grams", lambda self, text: None)  # every n-gram named and looked up
+    plain = [parser.parse(str(r["text"]), date.fromisoformat(str(r["today"])), str(r["profile"])) for r in rows]
+    assert [p.to_json("x") for p in fast] == [p.to_json("x") for p in plain]
+
+
+def test_segmenter_cuts_every_corpus_text_as_jieba(parser):
+    seg = Segmenter(parser.tokenizer)  # a fresh one: its per-character table fills as it goes
+    for text in TEXTS + EDGES + ["N1考试 GPA3.5 app打不开", "一", "的的的的"]:
+        want = [t for t in parser.tokenizer.cut(text, HMM=False) if t.strip()]
+        assert seg.tokens(text) == want, text
