@@ -113,6 +113,8 @@ def test_a_future_time_in_reported_words_is_no_plan_of_the_writer(parser, text, 
         # where one runs a business is no going: a citizen's own complaint
         ("我在物流园经营一家小公司，员工15人。园区承诺的房租减半一直不兑现", "issue"),
         ("我在老街开了一家面馆，员工5人，门口天天堵车", "issue"),
+        ("我在学校门口开了个小饭馆，员工3人，城管不让在门口摆桌子", "issue"),
+        ("今天在二食堂开了个座谈会，学生说菜太咸", "visit"),  # a meeting held there is a going
         # a report's heading 「…走访：」 is the writer's visit, whoever it was about
         ("暑期留校学生走访：到竹园3栋看了看，6名同学，都挺好", "visit"),
     ],
