@@ -430,9 +430,19 @@ class Parser:
         if odds is not None:
             weights, bias = odds
             first = min(starts, default=len(text))
+            likeliest, most = None, _LONE_PROBLEM_LOGIT
             for i, c in enumerate(clauses):
-                if c.kind == "N" and bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS)) > 0:
+                if c.kind != "N":
+                    continue
+                logit = bias + sum(map(weights.get, clause_features(text, c, i, first)[0], _ZEROS))
+                if logit > 0:
                     c.kind = "P"
+                elif logit > most:
+                    likeliest, most = c, logit
+            if likeliest is not None and not any(c.kind in ("P", "R") for c in clauses):
+                # a message no cue finds a problem in: its most problem-like clause, when likely
+                # enough (「…看了特困老人…下山买东西要走一个多钟头」)
+                likeliest.kind = "P"
         demote_title(text, clauses)
         if learned:
             promote_points(clauses)
@@ -529,13 +539,19 @@ class Parser:
             n = len(found)
             voice = n > 1 and one_voice(text)
             kept = []
+            best, best_logit = None, _RESCUE_LOGIT
             for i, (words, group, segments) in enumerate(found):
                 if group.marked:
                     kept.append((words, group, segments))  # a point the writer marked as another one
                     continue
                 binary, _ = group_features(text, group, words, i, n, found[i - 1][1] if i else None, voice)
-                if bias + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
+                logit = bias + sum(map(weights.get, binary, _ZEROS))
+                if logit >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
+                elif logit >= best_logit:
+                    best, best_logit = found[i], logit
+            if not kept and best is not None:
+                kept.append(best)  # the rules found problems and the model doubts them all: the likeliest one
             found = kept
         return [(words, segments) for words, _, segments in found if not self._bare_plea(words)]
 
@@ -597,6 +613,8 @@ _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem claus
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
 _MERGE_LOGIT = math.log(0.15 / 0.85)
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
+_LONE_PROBLEM_LOGIT = math.log(0.33 / 0.67)  # clause-model log-odds from which the likeliest clause is one
+_RESCUE_LOGIT = math.log(0.25 / 0.75)  # when no group is kept: the likeliest one from here on is
 
 
 def _marked(group: list[Clause], clause: Clause) -> bool:

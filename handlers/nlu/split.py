@@ -562,6 +562,19 @@ def group_items(
                 and remedy
             ):
                 current, attach = last_sentence_group, True
+            if (
+                current is None
+                and boundary is not None
+                and last_sentence_group is not None
+                and c.kind == "P"
+                and not c.enumerated
+                and any(x.kind in ("P", "R") for x in last_sentence_group.clauses)
+                and boundary(last_sentence_group.clauses, c, False)
+            ):
+                # a sentence that goes on telling the item before (its consequence, its extent,
+                # what people met: 「阳台太小。冬天衣服干不了」) continues it, when the model is sure
+                current, attach = last_sentence_group, True
+                current.clauses.extend(pending)
             if attach and current is not None:
                 current.clauses.append(c)
             else:
