@@ -565,6 +565,7 @@ def group_items(
             if (
                 current is None
                 and boundary is not None
+                and not __import__("os").environ.get("NOX")
                 and last_sentence_group is not None
                 and c.kind == "P"
                 and not c.enumerated
@@ -614,8 +615,16 @@ _COUNTED_PEOPLE = re.compile(
 
 def _raised(text: str, rep: re.Match[str]) -> bool:
     """Whether the reporter `rep` in clause `text` says people raised something: a complaint
-    verb (反映, 吐槽 …), or any reporting verb after a counted group of the people met."""
-    return bool(_RAISED.match(text, rep.start()) or _COUNTED_PEOPLE.search(text, 0, rep.start()))
+    verb (反映, 吐槽 …), any reporting verb after a counted group of the people met, or one
+    said again (「还说…」「也提到…」「另外说…」: what else they raised)."""
+    return bool(
+        _RAISED.match(text, rep.start())
+        or _COUNTED_PEOPLE.search(text, 0, rep.start())
+        or _SAID_AGAIN.search(text, 0, rep.start())
+    )
+
+
+_SAID_AGAIN = re.compile(r"(?:还|也|另外|此外)$")
 
 
 def item_text(text: str, group: Group) -> str:
