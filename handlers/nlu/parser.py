@@ -48,6 +48,7 @@ from .split import (
     normalize,
     numbered,
     one_voice,
+    opens_new_point,
     promote_points,
     scan,
     segment,
@@ -445,7 +446,7 @@ class Parser:
                 likeliest.kind = "P"
         demote_title(text, clauses)
         if learned:
-            promote_points(clauses)
+            promote_points(clauses, text)
         return clauses, spans, topics
 
     def _candidates(self, text: str, tax: Taxonomy) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
@@ -477,6 +478,8 @@ class Parser:
             first = group.clauses[0]
             if len(points) >= 2 and id(group) in points and first.kind in ("P", "R"):
                 group.marked = True  # a numbered point of a list of problems: one item each, none dropped
+            elif previous is not None and first.kind in ("P", "R") and opens_new_point(first):
+                group.marked = True  # 「…，另外希望…」: the writer announces another point
             elif previous is not None and first.opener == WEAK:
                 group.marked = _marked(previous.clauses, first) or (
                     first.kind == "P" and topics.distinct(previous.clauses, first)

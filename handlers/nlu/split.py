@@ -104,6 +104,14 @@ def numbered(text: str, clause: Clause) -> bool:
     return bool(_ENUM.match(text, clause.start)) or bool(_ORDINAL.match(text, clause.start))
 
 
+_OPENS_NEW_POINT = re.compile(rf"(?:{_NEW_POINT})")
+
+
+def opens_new_point(clause: Clause) -> bool:
+    """Whether `clause` opens with a word that announces another point (另外, 此外, 再就是)."""
+    return clause.opener == CONN and bool(_OPENS_NEW_POINT.match(clause.text))
+
+
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
     """Clauses of text, each with the strongest separator that opens it. extra_cuts are positions
     where an unpunctuated message changes topic ("热水不稳定晚上网络很卡"); they cut weakly."""
@@ -699,7 +707,7 @@ _ANNOUNCE_ONLY = re.compile(
 )
 
 
-_NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼")
+_NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼|投诉")
 
 
 def _announces(c: Clause) -> bool:
@@ -729,22 +737,69 @@ def demote_title(text: str, clauses: list[Clause]) -> None:
         first.kind = "N"
 
 
-def promote_points(clauses: list[Clause]) -> None:
+_COLON = (":", "：")
+_POINT_STOP = re.compile(r"[；;]")
+_SENTENCE_STOP = re.compile(r"[。！？!?\n]")
+_COUNT = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ANNOUNCED_COUNT = re.compile(r"([两三四五六七八九2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)")
+
+
+def reported_points(text: str, clauses: list[Clause]) -> None:
+    """What people raised after a reporter and a colon, told as semicolon stretches of one
+    sentence (「辅导员反映：值班室就一张行军床，…；每人带的学生…；职称评审…。」): the first clause
+    of each stretch is marked as a point (visit words inside are what was said, not a visit)."""
+    for i, c in enumerate(clauses[:-2]):
+        if c.kind != "REP" or text[c.end : c.end + 1] not in _COLON:
+            continue
+        starts, j = [i + 1], i + 2
+        while j < len(clauses):
+            gap = text[clauses[j - 1].end : clauses[j].start]
+            if _SENTENCE_STOP.search(gap):
+                break
+            if _POINT_STOP.search(gap):
+                starts.append(j)
+            j += 1
+        if len(starts) < 2:
+            continue
+        for k in range(i + 1, j):
+            if clauses[k].kind == "V":
+                clauses[k].kind = "N"
+        for k in starts:
+            clauses[k].enumerated = True
+        return
+
+
+def promote_points(clauses: list[Clause], text: str | None = None) -> None:
     """In a list of problems every point is an item: a point with no problem word of its own
     ("2. 网络卡") is promoted when at least half of the points state a problem or a request in
     some clause of theirs. Points are the numbered ones (1. 2. / 一是 二是), or, after a lead-in
-    that announces a list ("村民提了几个事："), the sentences that follow it."""
+    that announces a list ("村民提了几个事："), the sentences that follow it (as many as it
+    announces: 「主要是三块：」 three); with the message `text`, also the semicolon stretches
+    after a reporter and a colon (:func:`reported_points`)."""
+    if text is not None:
+        reported_points(text, clauses)
     announced = next((i for i, c in enumerate(clauses[:-1]) if _announces(c)), None)
     problems_named = False  # "问题如下：", "反映的诉求主要有：": the writer calls the points problems
     if announced is not None and clauses[announced + 1].opener == STRONG:
-        problems_named = bool(_NAMES_PROBLEMS.search(clauses[announced].text))
-        if clauses[announced].kind == "P":
-            clauses[announced].kind = "N"
+        opening = announced  # the announcing sentence: 「我们汇总了居民的投诉，主要是三块：」
+        while opening > 0 and clauses[opening].opener < STRONG:
+            opening -= 1
+        head = clauses[opening : announced + 1]
+        problems_named = any(_NAMES_PROBLEMS.search(c.text) for c in head)
+        colon = text is not None and text[clauses[announced].end : clauses[announced].end + 1] in _COLON
+        for c in head if colon else head[-1:]:
+            if c.kind == "P":
+                c.kind = "N"  # it names the list, the points state the problems
+        count = _ANNOUNCED_COUNT.search(clauses[announced].text)
+        left = (_COUNT.get(count.group(1)) or int(count.group(1))) if count else len(clauses)
         for c in clauses[announced + 1 :]:
             if c.kind in ("V", "X", "F", "REP"):
                 break
             if c.opener >= CONN:
+                if left == 0:
+                    break
                 c.enumerated = True
+                left -= 1
     starts = [i for i, c in enumerate(clauses) if c.enumerated]
     if len(starts) < 2:
         return
