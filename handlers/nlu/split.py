@@ -707,6 +707,7 @@ _ANNOUNCE_ONLY = re.compile(
 )
 
 
+_ANNOUNCE_END = re.compile(rf"(?:主要|集中)?[的是在有]*(?:{_ANNOUNCE.pattern})$")
 _NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼|投诉")
 
 
@@ -715,7 +716,14 @@ def _announces(c: Clause) -> bool:
     whose whole content is the announcement states no problem itself)."""
     if c.kind in ("N", "REP"):
         return bool(_ANNOUNCE.search(c.text))
-    return c.kind == "P" and bool(_ANNOUNCE_ONLY.match(text_of(c).strip()))
+    if c.kind != "P":
+        return False
+    body = text_of(c).strip()
+    if _ANNOUNCE_ONLY.match(body):
+        return True
+    # what it names the points, then how many: 「居民的投诉主要是两块」「大家的意见集中在三个方面」
+    end = _ANNOUNCE_END.search(body)
+    return end is not None and bool(_NAMES_PROBLEMS.search(body, 0, end.start()))
 
 
 # a section title of a written report: "（一）基本情况", "二、主要诉求", "下一步打算"

@@ -4,7 +4,7 @@ Invented sentences, one rule family per test group (see handlers/nlu/split.py)."
 
 import pytest
 
-from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points, segment
+from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, normalize, promote_points, segment
 
 from .conftest import TODAY
 
@@ -98,6 +98,44 @@ def test_the_sentences_after_an_announced_list_are_its_points(parser):
     text = "今天到石桥村开了院坝会，村民提了几个事：村里的老祠堂年久失修；小学的校舍空了好几年；晚上有外地车来偷狗。"
     p = parser.parse(text, TODAY, "community")
     assert texts(p) == ["村里的老祠堂年久失修", "小学的校舍空了好几年", "晚上有外地车来偷狗"]
+
+
+def test_what_a_reporter_raised_in_semicolon_stretches_is_one_item_per_stretch(parser):
+    # after 反映：each stretch up to a semicolon is a point, though 值班 reads like a visit word
+    text = "今天去松园5栋走访，老师们反映：值班室只有一张折叠床，晚上休息不好；每人带的学生超过三百人；评职称的名额太少。"
+    assert texts(parser.parse(text, TODAY)) == [
+        "值班室只有一张折叠床，晚上休息不好",
+        "每人带的学生超过三百人",
+        "评职称的名额太少",
+    ]
+    tax = parser.taxonomies["campus"]
+    clauses, _, _ = parser.clauses(normalize(text), tax)
+    assert [c.text for c in clauses if c.enumerated] == ["值班室只有一张折叠床", "每人带的学生超过三百人", "评职称的名额太少"]
+
+
+def test_a_reporter_colon_with_one_stretch_marks_no_points(parser):
+    clauses, _, _ = parser.clauses("老师们反映：值班室只有一张折叠床，晚上休息不好。", parser.taxonomies["campus"])
+    assert not any(c.enumerated for c in clauses)
+
+
+def test_an_announced_list_has_as_many_points_as_it_announces(parser):
+    # 两块 (two things): the sentence after the second point is no point; 投诉 names the points
+    text = "今天在社区约谈了物业，居民的投诉主要是两块：单元门的门禁坏了。垃圾清运不及时。物业经理表示会尽快整改。"
+    assert texts(parser.parse(text, TODAY, "community")) == ["单元门的门禁坏了", "垃圾清运不及时"]
+    clauses, _, _ = parser.clauses(normalize(text), parser.taxonomies["community"])
+    assert [c.text for c in clauses if c.enumerated] == ["单元门的门禁坏了", "垃圾清运不及时"]
+
+
+@pytest.mark.parametrize("again", ["还说", "也提到", "另外说"])
+def test_what_people_said_again_is_a_further_point(parser, again):
+    # no problem word in 快递点要走二十分钟: that they said it again makes it a point they raised
+    p = parser.parse(f"今天去竹园3栋，学生反映热水不稳定 {again}快递点要走二十分钟", TODAY)
+    assert texts(p) == ["热水不稳定", "快递点要走二十分钟"]
+
+
+def test_a_plain_said_is_no_further_point_by_itself(parser):
+    clauses, _, _ = parser.clauses("学生反映热水不稳定 他说快递点要走二十分钟", parser.taxonomies["campus"], learned=False)
+    assert [c.kind for c in clauses] == ["P", "N"]
 
 
 def _clause(text: str, kind: str, opener: int, enumerated: bool = False, start: int = 0) -> Clause:
