@@ -749,7 +749,9 @@ _COLON = (":", "：")
 _POINT_STOP = re.compile(r"[；;]")
 _SENTENCE_STOP = re.compile(r"[。！？!?\n]")
 _COUNT = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ANNOUNCED_COUNT = re.compile(r"([两三四五六七八九2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)")
+_ANNOUNCED_COUNT = re.compile(
+    r"([两三四五六七八九2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)"
+)
 
 
 def reported_points(text: str, clauses: list[Clause]) -> None:

@@ -102,7 +102,9 @@ def test_the_sentences_after_an_announced_list_are_its_points(parser):
 
 def test_what_a_reporter_raised_in_semicolon_stretches_is_one_item_per_stretch(parser):
     # after 反映：each stretch up to a semicolon is a point, though 值班 reads like a visit word
-    text = "今天去松园5栋走访，老师们反映：值班室只有一张折叠床，晚上休息不好；每人带的学生超过三百人；评职称的名额太少。"
+    text = (
+        "今天去松园5栋走访，老师们反映：值班室只有一张折叠床，晚上休息不好；每人带的学生超过三百人；评职称的名额太少。"
+    )
     assert texts(parser.parse(text, TODAY)) == [
         "值班室只有一张折叠床，晚上休息不好",
         "每人带的学生超过三百人",
@@ -110,7 +112,11 @@ def test_what_a_reporter_raised_in_semicolon_stretches_is_one_item_per_stretch(p
     ]
     tax = parser.taxonomies["campus"]
     clauses, _, _ = parser.clauses(normalize(text), tax)
-    assert [c.text for c in clauses if c.enumerated] == ["值班室只有一张折叠床", "每人带的学生超过三百人", "评职称的名额太少"]
+    assert [c.text for c in clauses if c.enumerated] == [
+        "值班室只有一张折叠床",
+        "每人带的学生超过三百人",
+        "评职称的名额太少",
+    ]
 
 
 def test_a_reporter_colon_with_one_stretch_marks_no_points(parser):
@@ -134,7 +140,9 @@ def test_what_people_said_again_is_a_further_point(parser, again):
 
 
 def test_a_plain_said_is_no_further_point_by_itself(parser):
-    clauses, _, _ = parser.clauses("学生反映热水不稳定 他说快递点要走二十分钟", parser.taxonomies["campus"], learned=False)
+    clauses, _, _ = parser.clauses(
+        "学生反映热水不稳定 他说快递点要走二十分钟", parser.taxonomies["campus"], learned=False
+    )
     assert [c.kind for c in clauses] == ["P", "N"]
 
 
