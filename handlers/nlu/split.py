@@ -207,7 +207,14 @@ _OTHER_SUBJECT = re.compile(
 )
 _REQUEST_START = re.compile(r"^(?:希望|建议|要求|请|盼|恳请|能否|可否|呼吁)")
 _ANOTHER = re.compile(
-    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难)"
+    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难|被|堵|漏|断|歪|破|停|拖)"
+)
+# another thing that also goes wrong, by grammar alone: 「篮筐也歪了」「快递员也不送上门了」「下水道也被堵了」
+# (the thing before 也 is named, not done: 「催了也不回」「打电话也没人接」「宁愿送外卖也不进厂」 go on with
+# the same complaint)
+_ANOTHER_WRONG = re.compile(
+    rf"^(?!担心|害怕|怕)(?:(?!宁愿|宁可|即使|就算|哪怕)(?![了打催找问说叫喊])[{_CJK}A-Za-z0-9]){{2,}}?"
+    r"(?:也|又)(?:不|没|坏|太|少|缺|差|贵|慢|难|被|堵|漏|断|歪|破|停|拖)"
 )
 
 
@@ -429,6 +436,8 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     body = _LEAD_TIME.sub("", content.lstrip("，, "))
     clause.cont = bool(_CONT_START.match(body)) or bool(_CONSEQUENCE.search(content))
     clause.another = bool(_OTHER_SUBJECT.match(body)) or (not clause.cont and bool(_ANOTHER.search(body)))
+    if clause.kind == "N" and not clause.cont and _ANOTHER_WRONG.match(body):
+        clause.kind = "P"
     # a new speaker with an explicit subject ("另一位老人说", "企业反映") starts a new point
     clause.speaker = rep is not None and rep.start() > (lead.end() if lead else 0) + 1
 

@@ -13,6 +13,18 @@ def texts(parsed):
     return [i.text for i in parsed.items]
 
 
+@pytest.fixture
+def rules_only_clauses(parser):
+    """The cue kind of a clause on its own (the rules, without the clause model)."""
+
+    def kind(clause: str) -> str:
+        clauses, _, _ = parser.clauses(clause, parser.taxonomies["campus"], learned=False)
+        assert len(clauses) == 1
+        return clauses[0].kind
+
+    return kind
+
+
 # --- one voice: a writer's own complaint, however many sentences, is one item -------------------
 
 
@@ -278,3 +290,17 @@ def test_a_letter_whose_next_point_opens_a_sentence_has_one_item_per_point(parse
 def test_a_day_and_a_going_open_the_visit_not_the_item(parser):
     p = parser.parse("10号在梅园食堂，饭菜偏咸", TODAY)
     assert p.intent == "visit" and texts(p) == ["饭菜偏咸"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("篮筐也歪了", "P"),  # another thing that also goes wrong
+        ("快递员也不送上门了", "P"),
+        ("发函催了也不回", "N"),  # 也 after a deed: the same complaint goes on
+        ("年轻人宁愿送外卖也不进厂", "N"),
+        ("担心又拖", "N"),
+    ],
+)
+def test_another_thing_that_also_goes_wrong_is_a_problem(rules_only_clauses, clause, kind):
+    assert rules_only_clauses(clause) == kind
