@@ -712,7 +712,8 @@ _ANNOUNCE = re.compile(
 )
 _ANNOUNCE_ONLY = re.compile(
     r"^(?:发现|存在|反映|提出|收集到?|梳理出?|汇总|归纳)?[了的是有]*(?:主要|比较集中的|集中的|最多的)?[了的是有]*"
-    rf"(?:{_ANNOUNCE.pattern})$"
+    # or only what it calls them: 「反映的问题：」「存在的主要问题：」
+    rf"(?:{_ANNOUNCE.pattern}|(?:问题|诉求|意见|困难)(?:有|是|如下)?)$"
 )
 
 
@@ -811,14 +812,18 @@ def promote_points(clauses: list[Clause], text: str | None = None) -> None:
                 c.kind = "N"  # it names the list, the points state the problems
         count = _ANNOUNCED_COUNT.search(clauses[announced].text)
         left = (_COUNT.get(count.group(1)) or int(count.group(1))) if count else len(clauses)
+        marked = []
         for c in clauses[announced + 1 :]:
             if c.kind in ("V", "X", "F", "REP"):
                 break
             if c.opener >= CONN:
                 if left == 0:
                     break
-                c.enumerated = True
+                marked.append(c)
                 left -= 1
+        if len(marked) >= 2:  # one sentence after the lead-in is no list: its clauses group as they will
+            for c in marked:
+                c.enumerated = True
     starts = [i for i, c in enumerate(clauses) if c.enumerated]
     if len(starts) < 2:
         return

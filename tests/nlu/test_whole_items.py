@@ -304,3 +304,12 @@ def test_a_day_and_a_going_open_the_visit_not_the_item(parser):
 )
 def test_another_thing_that_also_goes_wrong_is_a_problem(rules_only_clauses, clause, kind):
     assert rules_only_clauses(clause) == kind
+
+
+def test_a_lead_in_naming_what_follows_is_no_item_and_one_sentence_no_list(parser):
+    text = "今天走访了松园2栋,见到学生8人,反映的问题:洗衣房的烘干机坏了,自习室空调不制冷."
+    assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了", "自习室空调不制冷"]
+    clauses, _, _ = parser.clauses(normalize(text), parser.taxonomies["campus"])
+    kinds = {c.text: (c.kind, c.enumerated) for c in clauses}
+    assert kinds["反映的问题"] == ("N", False)  # it names the problems, it states none
+    assert kinds["洗衣房的烘干机坏了"] == ("P", False)  # a single sentence after it is no list of points
