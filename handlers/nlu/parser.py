@@ -469,7 +469,15 @@ class Parser:
                     return False  # the writer marked another point (、, 也/又, 还/另, a new speaker) or another thing
                 binary, _ = topics.boundary_features(group, clause, attach)
                 split = bias + sum(map(weights.get, binary, _ZEROS))
-                return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
+                if attach:
+                    return split < _SPLIT_LOGIT
+                if "b:sentence" in binary:
+                    # a sentence of its own continues the item when the model is sure, and it names
+                    # no other thing unless it reads as a consequence: 「烘干机坏了。学生只能把湿衣服晾在
+                    # 走廊里」, not 「澡堂的水龙头坏了。图书馆晚上十点就闭馆」
+                    own = "b:topicdiff" not in binary or "b:continues" in binary
+                    return own and split < _SENTENCE_LOGIT
+                return split < _MERGE_LOGIT
 
         previous: Group | None = None
         groups = group_items(clauses, topics.distinct, boundary)
@@ -615,6 +623,7 @@ _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem claus
 # a clause the rules start a new item with joins the item before only when the boundary model is
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
 _MERGE_LOGIT = math.log(0.15 / 0.85)
+_SENTENCE_LOGIT = math.log(0.15 / 0.85)  # a sentence of its own joins the item before below this
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
 _LONE_PROBLEM_LOGIT = math.log(0.33 / 0.67)  # clause-model log-odds from which the likeliest clause is one
 _RESCUE_LOGIT = math.log(0.25 / 0.75)  # when no group is kept: the likeliest one from here on is

@@ -110,12 +110,23 @@ def test_a_sentence_that_goes_on_telling_the_item_joins_it_when_the_model_is_sur
     assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了", "学生只能把湿衣服晾在走廊里"]
 
 
-def test_a_sentence_marked_as_another_point_never_joins(parser, monkeypatch):
-    # 也 marks a further point: no boundary model may join it to the item before
-    text = "今天去竹园3栋走访，洗衣房的烘干机坏了。自习室的空调也坏了。"
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        # 也 marks a further point
+        ("今天去竹园3栋走访，洗衣房的烘干机坏了。自习室的空调也坏了。", ["洗衣房的烘干机坏了", "自习室的空调也坏了"]),
+        # another thing, not told as a consequence
+        (
+            "今天去竹园3栋走访，洗衣房的烘干机坏了。图书馆晚上十点就闭馆。",
+            ["洗衣房的烘干机坏了", "图书馆晚上十点就闭馆"],
+        ),
+    ],
+)
+def test_a_sentence_of_another_point_never_joins(parser, monkeypatch, text, items):
+    # however sure the boundary model is that the sentence goes on with the item before
     assert parser.models is not None
     monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, boundary=_boundary_stub(-4.0)))
-    assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了", "自习室的空调也坏了"]
+    assert texts(parser.parse(text, TODAY)) == items
 
 
 def test_boundary_rows_include_a_sentence_after_an_item(rules_only):
