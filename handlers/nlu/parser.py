@@ -476,7 +476,9 @@ class Parser:
                     # no other thing unless it reads as a consequence: 「烘干机坏了。学生只能把湿衣服晾在
                     # 走廊里」, not 「澡堂的水龙头坏了。图书馆晚上十点就闭馆」
                     own = "b:topicdiff" not in binary or "b:continues" in binary
-                    return own and split < _SENTENCE_LOGIT
+                    # a plea that names nothing (「麻烦相关部门管一管」) asks for every point: no one's
+                    plea = self._bare_plea(text[clause.content_start : clause.end])
+                    return own and not plea and split < _SENTENCE_LOGIT
                 return split < _MERGE_LOGIT
 
         previous: Group | None = None
