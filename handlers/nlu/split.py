@@ -430,7 +430,9 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     elif _VISIT.search(content) and not rep:
         clause.kind = "V"
     elif rep and _raised(text, rep) and not inside("neutral") and len(content.strip(" ，,。.!！")) >= 3:
-        clause.kind = "P"  # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not
+        # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not; that what they
+        # raised is solved now (「上次反映的问题都解决了」) is news of no problem
+        clause.kind = "X" if _SOLVED.search(content) else "P"
     else:
         clause.kind = "N"
     body = _LEAD_TIME.sub("", content.lstrip("，, "))
@@ -621,6 +623,8 @@ def group_items(
     return [g for g in groups if not g.cancelled]
 
 
+# news that something is solved (「都解决了」「已经修好」), not 「还没解决」
+_SOLVED = re.compile(r"(?<![没未不])(?:(?:都|均|已经?|全)(?:解决|修好|办好|处理好|落实)了?|(?:解决|修好|办好)了)")
 # reporters that mean "raised a problem": what follows is an item, cue words or not
 _RAISED = re.compile(r"反映|反馈|抱怨|吐槽|提出|提了|投诉")
 # a counted group of the people met, right before a plain 说/提到 (「12名同学说」「几位村民提到」)

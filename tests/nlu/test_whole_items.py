@@ -313,3 +313,15 @@ def test_a_lead_in_naming_what_follows_is_no_item_and_one_sentence_no_list(parse
     kinds = {c.text: (c.kind, c.enumerated) for c in clauses}
     assert kinds["反映的问题"] == ("N", False)  # it names the problems, it states none
     assert kinds["洗衣房的烘干机坏了"] == ("P", False)  # a single sentence after it is no list of points
+
+
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("上次同学们反映的问题都解决了", "X"),  # news that what they raised is solved: no problem
+        ("上次同学们反映的问题还没解决", "P"),
+        ("12名同学反映米饭夹生", "P"),  # what they raised, no problem word needed
+    ],
+)
+def test_what_people_raised_is_a_problem_unless_it_is_solved(rules_only_clauses, clause, kind):
+    assert rules_only_clauses(clause) == kind
