@@ -13,7 +13,7 @@ from datetime import date
 from .classify import Classifier
 from .learn import Features, char_ngrams
 from .places import PlaceMatch, place_cues
-from .split import Clause, Group, continues
+from .split import STRONG, Clause, Group, continues
 
 # how much the visit's place type may say about an item's category: a small feature value, so
 # the regularised model can lean on it only as one weak signal among the item's own words
@@ -207,6 +207,8 @@ def boundary_features(
     sep = text[prev.end : clause.start].strip()
     binary = {f"b:rule{int(attach)}", f"b:distinct{int(distinct)}", f"b:kinds{prev.kind}{clause.kind}"}
     binary.add("b:sep" + (sep[:1] if sep else ("space" if prev.end < clause.start else "none")))
+    if _STRONG_STOP.search(text, prev.end, clause.start) or clause.opener == STRONG:
+        binary.add("b:sentence")  # the clause opens a sentence of its own after the item's
     if grams:
         char_ngrams(content[:3], 2, prefix="bo", out=binary)
         char_ngrams(content, 2, prefix="bc", out=binary)

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 import numpy as np
 
-FEATURE_VERSION = "6"  # bump when a feature function changes: invalidates cached models
+FEATURE_VERSION = "7"  # bump when a feature function changes: invalidates cached models
 _DIGITS = re.compile(r"[0-9]+")
 _SKIP = re.compile(r"[\s，。！？、；：,.!?;:“”\"'（）()【】\[\]《》~～…—-]+")
 

@@ -50,6 +50,7 @@ from .split import (
     normalize,
     numbered,
     one_voice,
+    opens_new_point,
     promote_points,
     scan,
     segment,
@@ -437,16 +438,24 @@ class Parser:
         if odds is not None:
             weights, bias = odds
             first = min(starts, default=len(text))
+            likeliest, most = None, _LONE_PROBLEM_LOGIT
             for i, c in enumerate(clauses):
                 if c.kind != "N":
                     continue
                 grams = self._gram_odds(model, text, (("c", c.content_start, c.end, 3),))
                 binary = clause_features(text, c, i, first, grams=grams is None)[0]
-                if bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS)) > 0:
+                logit = bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS))
+                if logit > 0:
                     c.kind = "P"
+                elif logit > most:
+                    likeliest, most = c, logit
+            if likeliest is not None and not any(c.kind in ("P", "R") for c in clauses):
+                # a message no cue finds a problem in: its most problem-like clause, when likely
+                # enough (「…看了特困老人…下山买东西要走一个多钟头」)
+                likeliest.kind = "P"
         demote_title(text, clauses)
         if learned:
-            promote_points(clauses)
+            promote_points(clauses, text)
         return clauses, spans, topics
 
     def _candidates(self, text: str, tax: Taxonomy) -> list[tuple[str, Group, list[tuple[list[str], float]]]]:
@@ -472,7 +481,17 @@ class Parser:
                 grams = self._gram_odds(self.models.boundary if self.models else None, text, spans)
                 binary, _ = topics.boundary_features(group, clause, attach, grams=grams is None)
                 split = bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS))
-                return split < (_SPLIT_LOGIT if attach else _MERGE_LOGIT)
+                if attach:
+                    return split < _SPLIT_LOGIT
+                if "b:sentence" in binary:
+                    # a sentence of its own continues the item when the model is sure, and it names
+                    # no other thing unless it reads as a consequence: 「烘干机坏了。学生只能把湿衣服晾在
+                    # 走廊里」, not 「澡堂的水龙头坏了。图书馆晚上十点就闭馆」
+                    own = "b:topicdiff" not in binary or "b:continues" in binary
+                    # a plea that names nothing (「麻烦相关部门管一管」) asks for every point: no one's
+                    plea = self._bare_plea(text[clause.content_start : clause.end])
+                    return own and not plea and split < _SENTENCE_LOGIT
+                return split < _MERGE_LOGIT
 
         previous: Group | None = None
         groups = group_items(clauses, topics.distinct, boundary)
@@ -481,6 +500,8 @@ class Parser:
             first = group.clauses[0]
             if len(points) >= 2 and id(group) in points and first.kind in ("P", "R"):
                 group.marked = True  # a numbered point of a list of problems: one item each, none dropped
+            elif previous is not None and first.kind in ("P", "R") and opens_new_point(first):
+                group.marked = True  # 「…，另外希望…」: the writer announces another point
             elif previous is not None and first.opener == WEAK:
                 group.marked = _marked(previous.clauses, first) or (
                     first.kind == "P" and topics.distinct(previous.clauses, first)
@@ -579,6 +600,7 @@ class Parser:
             n = len(found)
             voice = n > 1 and one_voice(text)
             kept = []
+            best, best_logit = None, _RESCUE_LOGIT
             for i, (words, group, segments) in enumerate(found):
                 if group.marked:
                     kept.append((words, group, segments))  # a point the writer marked as another one
@@ -588,8 +610,13 @@ class Parser:
                 grams = self._gram_odds(self.models.keep if self.models else None, text, spans) if at >= 0 else None
                 previous = found[i - 1][1] if i else None
                 binary, _ = group_features(text, group, words, i, n, previous, voice, grams=grams is None)
-                if bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS)) >= _KEEP_LOGIT:
+                logit = bias + (grams or 0.0) + sum(map(weights.get, binary, _ZEROS))
+                if logit >= _KEEP_LOGIT:
                     kept.append((words, group, segments))
+                elif logit >= best_logit:
+                    best, best_logit = found[i], logit
+            if not kept and best is not None:
+                kept.append(best)  # the rules found problems and the model doubts them all: the likeliest one
             found = kept
         return [(words, segments) for words, _, segments in found if not self._bare_plea(words)]
 
@@ -658,7 +685,10 @@ _SPLIT_LOGIT = 0.0  # boundary log-odds from which a weakly joined problem claus
 # a clause the rules start a new item with joins the item before only when the boundary model is
 # this sure it continues it (the rules' splits are mostly right: "应急灯不亮 水龙头一直漏水")
 _MERGE_LOGIT = math.log(0.15 / 0.85)
+_SENTENCE_LOGIT = math.log(0.15 / 0.85)  # a sentence of its own joins the item before below this
 _KEEP_LOGIT = 0.0  # item-keep log-odds under which a rule group is not an item (p .5)
+_LONE_PROBLEM_LOGIT = math.log(0.33 / 0.67)  # clause-model log-odds from which the likeliest clause is one
+_RESCUE_LOGIT = math.log(0.25 / 0.75)  # when no group is kept: the likeliest one from here on is
 
 
 def _marked(group: list[Clause], clause: Clause) -> bool:

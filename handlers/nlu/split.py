@@ -104,6 +104,14 @@ def numbered(text: str, clause: Clause) -> bool:
     return bool(_ENUM.match(text, clause.start)) or bool(_ORDINAL.match(text, clause.start))
 
 
+_OPENS_NEW_POINT = re.compile(rf"(?:{_NEW_POINT})")
+
+
+def opens_new_point(clause: Clause) -> bool:
+    """Whether `clause` opens with a word that announces another point (另外, 此外, 再就是)."""
+    return clause.opener == CONN and bool(_OPENS_NEW_POINT.match(clause.text))
+
+
 def segment(text: str, extra_cuts: Iterable[int] = ()) -> list[Clause]:
     """Clauses of text, each with the strongest separator that opens it. extra_cuts are positions
     where an unpunctuated message changes topic ("热水不稳定晚上网络很卡"); they cut weakly."""
@@ -199,7 +207,14 @@ _OTHER_SUBJECT = re.compile(
 )
 _REQUEST_START = re.compile(r"^(?:希望|建议|要求|请|盼|恳请|能否|可否|呼吁)")
 _ANOTHER = re.compile(
-    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难)"
+    rf"^[{_CJK}A-Za-z0-9]{{2,}}?(?:也|又)(?:不|没|坏|太|很|有|经常|老是|总是|比较|特别|一直|紧|少|缺|差|贵|慢|难|被|堵|漏|断|歪|破|停|拖)"
+)
+# another thing that also goes wrong, by grammar alone: 「篮筐也歪了」「快递员也不送上门了」「下水道也被堵了」
+# (the thing before 也 is named, not done: 「催了也不回」「打电话也没人接」「宁愿送外卖也不进厂」 go on with
+# the same complaint)
+_ANOTHER_WRONG = re.compile(
+    rf"^(?!担心|害怕|怕)(?:(?!宁愿|宁可|即使|就算|哪怕)(?![了打催找问说叫喊])[{_CJK}A-Za-z0-9]){{2,}}?"
+    r"(?:也|又)(?:不|没|坏|太|少|缺|差|贵|慢|难|被|堵|漏|断|歪|破|停|拖)"
 )
 
 
@@ -415,12 +430,16 @@ def classify_clause(clause: Clause, cues: Cues, hits: Hits | None = None) -> Non
     elif _VISIT.search(content) and not rep:
         clause.kind = "V"
     elif rep and _raised(text, rep) and not inside("neutral") and len(content.strip(" ，,。.!！")) >= 3:
-        clause.kind = "P"  # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not
+        # what people raised (「12名同学反映米饭夹生」) is a problem, cue words or not; that what they
+        # raised is solved now (「上次反映的问题都解决了」) is news of no problem
+        clause.kind = "X" if _SOLVED.search(content) else "P"
     else:
         clause.kind = "N"
     body = _LEAD_TIME.sub("", content.lstrip("，, "))
     clause.cont = bool(_CONT_START.match(body)) or bool(_CONSEQUENCE.search(content))
     clause.another = bool(_OTHER_SUBJECT.match(body)) or (not clause.cont and bool(_ANOTHER.search(body)))
+    if clause.kind == "N" and not clause.cont and _ANOTHER_WRONG.match(body):
+        clause.kind = "P"
     # a new speaker with an explicit subject ("另一位老人说", "企业反映") starts a new point
     clause.speaker = rep is not None and rep.start() > (lead.end() if lead else 0) + 1
 
@@ -562,6 +581,20 @@ def group_items(
                 and remedy
             ):
                 current, attach = last_sentence_group, True
+            if (
+                current is None
+                and boundary is not None
+                and not __import__("os").environ.get("NOX")
+                and last_sentence_group is not None
+                and c.kind == "P"
+                and not c.enumerated
+                and any(x.kind in ("P", "R") for x in last_sentence_group.clauses)
+                and boundary(last_sentence_group.clauses, c, False)
+            ):
+                # a sentence that goes on telling the item before (its consequence, its extent,
+                # what people met: 「阳台太小。冬天衣服干不了」) continues it, when the model is sure
+                current, attach = last_sentence_group, True
+                current.clauses.extend(pending)
             if attach and current is not None:
                 current.clauses.append(c)
             else:
@@ -590,6 +623,8 @@ def group_items(
     return [g for g in groups if not g.cancelled]
 
 
+# news that something is solved (「都解决了」「已经修好」), not 「还没解决」
+_SOLVED = re.compile(r"(?<![没未不])(?:(?:都|均|已经?|全)(?:解决|修好|办好|处理好|落实)了?|(?:解决|修好|办好)了)")
 # reporters that mean "raised a problem": what follows is an item, cue words or not
 _RAISED = re.compile(r"反映|反馈|抱怨|吐槽|提出|提了|投诉")
 # a counted group of the people met, right before a plain 说/提到 (「12名同学说」「几位村民提到」)
@@ -601,8 +636,16 @@ _COUNTED_PEOPLE = re.compile(
 
 def _raised(text: str, rep: re.Match[str]) -> bool:
     """Whether the reporter `rep` in clause `text` says people raised something: a complaint
-    verb (反映, 吐槽 …), or any reporting verb after a counted group of the people met."""
-    return bool(_RAISED.match(text, rep.start()) or _COUNTED_PEOPLE.search(text, 0, rep.start()))
+    verb (反映, 吐槽 …), any reporting verb after a counted group of the people met, or one
+    said again (「还说…」「也提到…」「另外说…」: what else they raised)."""
+    return bool(
+        _RAISED.match(text, rep.start())
+        or _COUNTED_PEOPLE.search(text, 0, rep.start())
+        or _SAID_AGAIN.search(text, 0, rep.start())
+    )
+
+
+_SAID_AGAIN = re.compile(r"(?:还|也|另外|此外)$")
 
 
 def item_text(text: str, group: Group) -> str:
@@ -673,11 +716,13 @@ _ANNOUNCE = re.compile(
 )
 _ANNOUNCE_ONLY = re.compile(
     r"^(?:发现|存在|反映|提出|收集到?|梳理出?|汇总|归纳)?[了的是有]*(?:主要|比较集中的|集中的|最多的)?[了的是有]*"
-    rf"(?:{_ANNOUNCE.pattern})$"
+    # or only what it calls them: 「反映的问题：」「存在的主要问题：」
+    rf"(?:{_ANNOUNCE.pattern}|(?:问题|诉求|意见|困难)(?:有|是|如下)?)$"
 )
 
 
-_NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼")
+_ANNOUNCE_END = re.compile(rf"(?:主要|集中)?[的是在有]*(?:{_ANNOUNCE.pattern})$")
+_NAMES_PROBLEMS = re.compile(r"问题|诉求|意见|建议|困难|难题|难处|烦心事|急难愁盼|投诉")
 
 
 def _announces(c: Clause) -> bool:
@@ -685,7 +730,14 @@ def _announces(c: Clause) -> bool:
     whose whole content is the announcement states no problem itself)."""
     if c.kind in ("N", "REP"):
         return bool(_ANNOUNCE.search(c.text))
-    return c.kind == "P" and bool(_ANNOUNCE_ONLY.match(text_of(c).strip()))
+    if c.kind != "P":
+        return False
+    body = text_of(c).strip()
+    if _ANNOUNCE_ONLY.match(body):
+        return True
+    # what it names the points, then how many: 「居民的投诉主要是两块」「大家的意见集中在三个方面」
+    end = _ANNOUNCE_END.search(body)
+    return end is not None and bool(_NAMES_PROBLEMS.search(body, 0, end.start()))
 
 
 # a section title of a written report: "（一）基本情况", "二、主要诉求", "下一步打算"
@@ -707,21 +759,74 @@ def demote_title(text: str, clauses: list[Clause]) -> None:
         first.kind = "N"
 
 
-def promote_points(clauses: list[Clause]) -> None:
+_COLON = (":", "：")
+_POINT_STOP = re.compile(r"[；;]")
+_SENTENCE_STOP = re.compile(r"[。！？!?\n]")
+_COUNT = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ANNOUNCED_COUNT = re.compile(
+    r"([两三四五六七八九2-9])(?:个|件|点|条|块|方面)?(?:事情?|情况|问题|意见|建议|诉求|困难|方面|块|点)"
+)
+
+
+def reported_points(text: str, clauses: list[Clause]) -> None:
+    """What people raised after a reporter and a colon, told as semicolon stretches of one
+    sentence (「辅导员反映：值班室就一张行军床，…；每人带的学生…；职称评审…。」): the first clause
+    of each stretch is marked as a point (visit words inside are what was said, not a visit)."""
+    for i, c in enumerate(clauses[:-2]):
+        if c.kind != "REP" or text[c.end : c.end + 1] not in _COLON:
+            continue
+        starts, j = [i + 1], i + 2
+        while j < len(clauses):
+            gap = text[clauses[j - 1].end : clauses[j].start]
+            if _SENTENCE_STOP.search(gap):
+                break
+            if _POINT_STOP.search(gap):
+                starts.append(j)
+            j += 1
+        if len(starts) < 2:
+            continue
+        for k in range(i + 1, j):
+            if clauses[k].kind == "V":
+                clauses[k].kind = "N"
+        for k in starts:
+            clauses[k].enumerated = True
+        return
+
+
+def promote_points(clauses: list[Clause], text: str | None = None) -> None:
     """In a list of problems every point is an item: a point with no problem word of its own
     ("2. 网络卡") is promoted when at least half of the points state a problem or a request in
     some clause of theirs. Points are the numbered ones (1. 2. / 一是 二是), or, after a lead-in
-    that announces a list ("村民提了几个事："), the sentences that follow it."""
+    that announces a list ("村民提了几个事："), the sentences that follow it (as many as it
+    announces: 「主要是三块：」 three); with the message `text`, also the semicolon stretches
+    after a reporter and a colon (:func:`reported_points`)."""
+    if text is not None:
+        reported_points(text, clauses)
     announced = next((i for i, c in enumerate(clauses[:-1]) if _announces(c)), None)
     problems_named = False  # "问题如下：", "反映的诉求主要有：": the writer calls the points problems
     if announced is not None and clauses[announced + 1].opener == STRONG:
-        problems_named = bool(_NAMES_PROBLEMS.search(clauses[announced].text))
-        if clauses[announced].kind == "P":
-            clauses[announced].kind = "N"
+        opening = announced  # the announcing sentence: 「我们汇总了居民的投诉，主要是三块：」
+        while opening > 0 and clauses[opening].opener < STRONG:
+            opening -= 1
+        head = clauses[opening : announced + 1]
+        problems_named = any(_NAMES_PROBLEMS.search(c.text) for c in head)
+        colon = text is not None and text[clauses[announced].end : clauses[announced].end + 1] in _COLON
+        for c in head if colon else head[-1:]:
+            if c.kind == "P":
+                c.kind = "N"  # it names the list, the points state the problems
+        count = _ANNOUNCED_COUNT.search(clauses[announced].text)
+        left = (_COUNT.get(count.group(1)) or int(count.group(1))) if count else len(clauses)
+        marked = []
         for c in clauses[announced + 1 :]:
             if c.kind in ("V", "X", "F", "REP"):
                 break
             if c.opener >= CONN:
+                if left == 0:
+                    break
+                marked.append(c)
+                left -= 1
+        if len(marked) >= 2:  # one sentence after the lead-in is no list: its clauses group as they will
+            for c in marked:
                 c.enumerated = True
     starts = [i for i, c in enumerate(clauses) if c.enumerated]
     if len(starts) < 2:

@@ -93,6 +93,82 @@ def test_boundary_rows_are_labelled_by_the_keys_on_either_side(rules_only):
     assert [label for _, label in training.boundary_examples(rules_only, [one])] == ["0"]
 
 
+def _boundary_stub(weight: float) -> LinearModel:
+    """A boundary model whose verdict on a clause opening a sentence of its own is `weight`
+    (log-odds of a new item; negative: it goes on telling the item before)."""
+    weights = np.array([[-weight / 2, weight / 2]], dtype=np.float32)
+    return LinearModel(("0", "1"), {"b:sentence": 0}, weights, np.array([0.0, 0.0], dtype=np.float32))
+
+
+def test_a_sentence_that_goes_on_telling_the_item_joins_it_when_the_model_is_sure(parser, monkeypatch):
+    text = "今天去竹园3栋走访，洗衣房的烘干机坏了。学生只能把湿衣服晾在走廊里。"
+    assert parser.models is not None
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, boundary=_boundary_stub(-4.0)))
+    assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了。学生只能把湿衣服晾在走廊里"]
+    # unsure (p .4 of a new item is not sure enough to join): each sentence stays its own
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, boundary=_boundary_stub(-0.4)))
+    assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了", "学生只能把湿衣服晾在走廊里"]
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        # 也 marks a further point
+        ("今天去竹园3栋走访，洗衣房的烘干机坏了。自习室的空调也坏了。", ["洗衣房的烘干机坏了", "自习室的空调也坏了"]),
+        # another thing, not told as a consequence
+        (
+            "今天去竹园3栋走访，洗衣房的烘干机坏了。图书馆晚上十点就闭馆。",
+            ["洗衣房的烘干机坏了", "图书馆晚上十点就闭馆"],
+        ),
+    ],
+)
+def test_a_sentence_of_another_point_never_joins(parser, monkeypatch, text, items):
+    # however sure the boundary model is that the sentence goes on with the item before
+    assert parser.models is not None
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, boundary=_boundary_stub(-4.0)))
+    assert texts(parser.parse(text, TODAY)) == items
+
+
+def test_boundary_rows_include_a_sentence_after_an_item(rules_only):
+    text = "洗衣房的烘干机坏了。自习室的空调不制冷"
+    row = {"id": "x_3", "intent": "issue", "profile": "campus", "text": text, "items": []}
+    two = dict(row, items=[{"key": "烘干机", "category": "宿舍"}, {"key": "空调", "category": "教学"}])
+    one = dict(row, items=[{"key": "烘干机", "category": "宿舍"}])
+    rows_two = training.boundary_examples(rules_only, [two])
+    assert [label for _, label in rows_two] == ["1"]
+    assert "b:sentence" in rows_two[0][0][0]
+    assert [label for _, label in training.boundary_examples(rules_only, [one])] == ["0"]
+
+
+# --- a message no cue finds a problem in --------------------------------------------------------
+
+
+def _clause_stub(feature: str, logit: float) -> LinearModel:
+    """A clause model that reads every clause as no problem (log-odds -6), and one with
+    `feature` at log-odds `logit`."""
+    weights = np.array([[-(logit + 6.0) / 2, (logit + 6.0) / 2]], dtype=np.float32)
+    return LinearModel(("0", "1"), {feature: 0}, weights, np.array([3.0, -3.0], dtype=np.float32))
+
+
+def test_a_message_with_no_stated_problem_keeps_its_likeliest_problem_clause(parser, monkeypatch):
+    lone = "上午去敬老院看了刘奶奶，一个人住，下楼买菜要走半个钟头"
+    beside = "上午去敬老院看了刘奶奶，屋里的暖气不热。下楼买菜要走半个钟头"
+    assert parser.models is not None
+    tax = parser.taxonomies["community"]
+
+    def kind(text: str) -> str:
+        clauses, _, _ = parser.clauses(text, tax)
+        return next(c.kind for c in clauses if "钟头" in c.text)
+
+    # p .4: not a problem by itself, but the likeliest one of a message that states none
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, clause=_clause_stub("c2:钟头", -0.4)))
+    assert kind(lone) == "P"
+    assert kind(beside) == "N"  # the cue words found a problem: nothing to rescue
+    # p .2: too unlikely even alone
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, clause=_clause_stub("c2:钟头", -1.4)))
+    assert kind(lone) == "N"
+
+
 # --- the item-keep model -------------------------------------------------------------------------
 
 
@@ -114,11 +190,19 @@ def _stub(feature: str) -> LinearModel:
 
 
 def test_a_group_the_keep_model_reads_as_no_item_is_dropped(parser, monkeypatch):
-    text = "今天去荷园2栋，学生反映洗衣机坏了两台，另外楼道灯不亮"
+    text = "今天去荷园2栋，学生反映洗衣机坏了两台。楼道灯不亮"
     assert texts(parser.parse(text, TODAY)) == ["洗衣机坏了两台", "楼道灯不亮"]
     assert parser.models is not None
     monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, keep=_stub("c2:楼道")))
     assert texts(parser.parse(text, TODAY)) == ["洗衣机坏了两台"]
+
+
+def test_a_point_opened_by_lingwai_is_kept_whatever_the_keep_model_says(parser, monkeypatch):
+    # 另外 (besides): the writer announces another point, as 也/还 do
+    text = "今天走访了一家食品厂，厂里反映污水处理费用太高，另外希望帮忙对接银行贷款。"
+    assert parser.models is not None
+    monkeypatch.setattr(parser, "models", dataclasses.replace(parser.models, keep=_stub("c2:贷款")))
+    assert texts(parser.parse(text, TODAY, "community")) == ["污水处理费用太高", "希望帮忙对接银行贷款"]
 
 
 def test_a_numbered_point_is_kept_whatever_the_keep_model_says(parser, monkeypatch):

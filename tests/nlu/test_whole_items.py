@@ -4,13 +4,25 @@ Invented sentences, one rule family per test group (see handlers/nlu/split.py)."
 
 import pytest
 
-from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, promote_points, segment
+from handlers.nlu.split import ENUM, STRONG, WEAK, Clause, normalize, promote_points, segment
 
 from .conftest import TODAY
 
 
 def texts(parsed):
     return [i.text for i in parsed.items]
+
+
+@pytest.fixture
+def rules_only_clauses(parser):
+    """The cue kind of a clause on its own (the rules, without the clause model)."""
+
+    def kind(clause: str) -> str:
+        clauses, _, _ = parser.clauses(clause, parser.taxonomies["campus"], learned=False)
+        assert len(clauses) == 1
+        return clauses[0].kind
+
+    return kind
 
 
 # --- one voice: a writer's own complaint, however many sentences, is one item -------------------
@@ -98,6 +110,52 @@ def test_the_sentences_after_an_announced_list_are_its_points(parser):
     text = "今天到石桥村开了院坝会，村民提了几个事：村里的老祠堂年久失修；小学的校舍空了好几年；晚上有外地车来偷狗。"
     p = parser.parse(text, TODAY, "community")
     assert texts(p) == ["村里的老祠堂年久失修", "小学的校舍空了好几年", "晚上有外地车来偷狗"]
+
+
+def test_what_a_reporter_raised_in_semicolon_stretches_is_one_item_per_stretch(parser):
+    # after 反映：each stretch up to a semicolon is a point, though 值班 reads like a visit word
+    text = (
+        "今天去松园5栋走访，老师们反映：值班室只有一张折叠床，晚上休息不好；每人带的学生超过三百人；评职称的名额太少。"
+    )
+    assert texts(parser.parse(text, TODAY)) == [
+        "值班室只有一张折叠床，晚上休息不好",
+        "每人带的学生超过三百人",
+        "评职称的名额太少",
+    ]
+    tax = parser.taxonomies["campus"]
+    clauses, _, _ = parser.clauses(normalize(text), tax)
+    assert [c.text for c in clauses if c.enumerated] == [
+        "值班室只有一张折叠床",
+        "每人带的学生超过三百人",
+        "评职称的名额太少",
+    ]
+
+
+def test_a_reporter_colon_with_one_stretch_marks_no_points(parser):
+    clauses, _, _ = parser.clauses("老师们反映：值班室只有一张折叠床，晚上休息不好。", parser.taxonomies["campus"])
+    assert not any(c.enumerated for c in clauses)
+
+
+def test_an_announced_list_has_as_many_points_as_it_announces(parser):
+    # 两块 (two things): the sentence after the second point is no point; 投诉 names the points
+    text = "今天在社区约谈了物业，居民的投诉主要是两块：单元门的门禁坏了。垃圾清运不及时。物业经理表示会尽快整改。"
+    assert texts(parser.parse(text, TODAY, "community")) == ["单元门的门禁坏了", "垃圾清运不及时"]
+    clauses, _, _ = parser.clauses(normalize(text), parser.taxonomies["community"])
+    assert [c.text for c in clauses if c.enumerated] == ["单元门的门禁坏了", "垃圾清运不及时"]
+
+
+@pytest.mark.parametrize("again", ["还说", "也提到", "另外说"])
+def test_what_people_said_again_is_a_further_point(parser, again):
+    # no problem word in 快递点要走二十分钟: that they said it again makes it a point they raised
+    p = parser.parse(f"今天去竹园3栋，学生反映热水不稳定 {again}快递点要走二十分钟", TODAY)
+    assert texts(p) == ["热水不稳定", "快递点要走二十分钟"]
+
+
+def test_a_plain_said_is_no_further_point_by_itself(parser):
+    clauses, _, _ = parser.clauses(
+        "学生反映热水不稳定 他说快递点要走二十分钟", parser.taxonomies["campus"], learned=False
+    )
+    assert [c.kind for c in clauses] == ["P", "N"]
 
 
 def _clause(text: str, kind: str, opener: int, enumerated: bool = False, start: int = 0) -> Clause:
@@ -232,3 +290,38 @@ def test_a_letter_whose_next_point_opens_a_sentence_has_one_item_per_point(parse
 def test_a_day_and_a_going_open_the_visit_not_the_item(parser):
     p = parser.parse("10号在梅园食堂，饭菜偏咸", TODAY)
     assert p.intent == "visit" and texts(p) == ["饭菜偏咸"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("篮筐也歪了", "P"),  # another thing that also goes wrong
+        ("快递员也不送上门了", "P"),
+        ("发函催了也不回", "N"),  # 也 after a deed: the same complaint goes on
+        ("年轻人宁愿送外卖也不进厂", "N"),
+        ("担心又拖", "N"),
+    ],
+)
+def test_another_thing_that_also_goes_wrong_is_a_problem(rules_only_clauses, clause, kind):
+    assert rules_only_clauses(clause) == kind
+
+
+def test_a_lead_in_naming_what_follows_is_no_item_and_one_sentence_no_list(parser):
+    text = "今天走访了松园2栋,见到学生8人,反映的问题:洗衣房的烘干机坏了,自习室空调不制冷."
+    assert texts(parser.parse(text, TODAY)) == ["洗衣房的烘干机坏了", "自习室空调不制冷"]
+    clauses, _, _ = parser.clauses(normalize(text), parser.taxonomies["campus"])
+    kinds = {c.text: (c.kind, c.enumerated) for c in clauses}
+    assert kinds["反映的问题"] == ("N", False)  # it names the problems, it states none
+    assert kinds["洗衣房的烘干机坏了"] == ("P", False)  # a single sentence after it is no list of points
+
+
+@pytest.mark.parametrize(
+    ("clause", "kind"),
+    [
+        ("上次同学们反映的问题都解决了", "X"),  # news that what they raised is solved: no problem
+        ("上次同学们反映的问题还没解决", "P"),
+        ("12名同学反映米饭夹生", "P"),  # what they raised, no problem word needed
+    ],
+)
+def test_what_people_raised_is_a_problem_unless_it_is_solved(rules_only_clauses, clause, kind):
+    assert rules_only_clauses(clause) == kind
