@@ -220,11 +220,15 @@ def train(parser: Parser, rows: Sequence[dict[str, Any]], margin: float = DEFAUL
         boundary = fit(boundary_rows, c=BOUNDARY_C) if len({label for _, label in boundary_rows}) == 2 else None
         parser.models = Models(intent, {}, margin, key, clause, boundary=boundary)  # and groups them
         group_rows = group_examples(parser, rows)
+        keep = fit(group_rows, c=KEEP_C) if len({label for _, label in group_rows}) == 2 else None
+        # the category model learns from the item texts these models will cut at prediction
+        # (not the rules' alone, nor those of models trained on other rows)
+        parser.models = Models(intent, {}, margin, key, clause, keep=keep, boundary=boundary)
+        by_profile = category_examples(parser, rows)
     finally:
         parser.models = saved
-    keep = fit(group_rows, c=KEEP_C) if len({label for _, label in group_rows}) == 2 else None
     category = {}
-    for profile, examples in category_examples(parser, rows).items():
+    for profile, examples in by_profile.items():
         examples = examples + lexicon_examples(parser, profile)
         if len({label for _, label, _ in examples}) >= 2:
             category[profile] = fit_nb(
