@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 _ITEM_WORDS = re.compile(r"问题|诉求|事项|待办|办结|解决|逾期|超期|工单|清单|台账|处理")
-_VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了")
+_VISIT_WORDS = re.compile(r"走访|家访|下基层|去哪|去了哪|跑了|谁还?没(?:有)?下去")
 # 「走访台账」「走访记录」: the ledger of visits, not of items
 _VISIT_LEDGER = re.compile(
     r"(?:走访|家访)(?:的)?(?:台账|记录|清单|情况|次数|总数)"

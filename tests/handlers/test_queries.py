@@ -105,6 +105,9 @@ async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
         "  陈师傅：0 次",
     ]
     assert (await say(dispatcher, "wang", "上月各学院走访")).startswith("上月 · 各单位走访 · 共 0 次")
+    # who has not gone, in other words: a unit head's 「学院里谁还没下去」, a leader's 「…走访谁没去」
+    assert (await say(dispatcher, "li", "学院里谁还没下去")).splitlines()[1] == "  李院长：0 次"
+    assert "    还没有走访：刘处长、陈师傅" in (await say(dispatcher, "wang", "各单位本月走访谁没去")).splitlines()
 
 
 async def test_a_unit_or_a_title_in_a_question_is_not_a_category(dispatcher, clock):

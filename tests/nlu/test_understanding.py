@@ -71,6 +71,9 @@ def test_item_numbers_in_done_wording_resolve(parser, text, ref):
         "本周各村的走访情况",
         "哪个学院走访最少",  # who went least, who has not gone
         "谁还没走访",
+        "学院里谁还没下去",
+        "各单位本周走访谁没去",
+        "走访率",
     ],
 )
 def test_queries_in_any_wording_are_queries(parser, text):
