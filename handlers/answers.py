@@ -271,9 +271,7 @@ async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
     own = (f.unit.id if f.unit is not None else None) if ctx.is_leader else ctx.cadre.unit_id  # heads: their unit
     if own is not None:
         p = coverage.get(own, UnitPeriod())
-        head = [
-            f"{PERIOD_NAMES[period]} · {units[own]}走访 · 共 {p.visits} 次，" + replies.coverage(p.visitors, p.cadres)
-        ]
+        head = [_coverage_head(period, units[own], p)]
         people = await visits_by_cadre(ctx.session, own, start, end)
         return _fitted(
             people,
@@ -283,9 +281,7 @@ async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
     total = UnitPeriod()
     for _uid, p in shown_units:
         total.add(p)
-    head = [
-        f"{PERIOD_NAMES[period]} · 各单位走访 · 共 {total.visits} 次，" + replies.coverage(total.visitors, total.cadres)
-    ]
+    head = [_coverage_head(period, "各单位", total)]
     missing = await not_visited(ctx.session, start, end) if _WHO.search(ctx.msg.text) else {}
     ordered = sorted(shown_units, key=lambda up: (up[1].visitors / up[1].cadres, units[up[0]]))
 
