@@ -28,6 +28,7 @@ from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from handlers.nlu.dates import parse_range
+from handlers.nlu.numerals import COUNTED
 from handlers.policy import ADMIN_ROLES, ROLE_LEADER, ROLE_NAMES, ROLE_UNIT_HEAD
 from handlers.texts import refusals
 from handlers.texts.formatting import example_date
@@ -53,7 +54,7 @@ _ITEM_NEXT = (
 )
 SREF = (
     r"(?:[#＃]\s*(?P<ref>\d{1,9})|第\s*(?P<ref2>\d{1,9})\s*(?:个|号)\s*问题|编号\s*(?P<ref3>\d{1,9})"
-    r"|问题\s*(?P<ref4>\d{1,9})(?![0-9]|\s*(?:个(?!问题)|件|条|项|起|次|人|户|笔|余|多|名|家|类))\s*号?"  # not 问题3个
+    rf"|问题\s*(?P<ref4>\d{{1,9}})(?![0-9]|\s*{COUNTED})\s*号?"  # not 问题3个
     r"|(?P<ref5>\d{1,9})\s*号\s*问题|(?P<ref6>\d{1,9})\s*号" + _NOT_ITEM + _ITEM_NEXT + r")\s*"
 )
 SP = r"[\s:：,，]*"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .numerals import CN_NUM, cn_to_int
+from .numerals import CN_NUM, COUNTED, cn_to_int
 from .places import PlaceMatch, find_places
 
 _NUM = rf"[0-9]+|[{CN_NUM}]+"
@@ -17,7 +17,6 @@ RESOLVED = re.compile(
     r"完成(?:了)?维修|完成了|可以关闭|可以销号|关闭吧|销号|搞定|弄好了|换好了|好了(?:[，,。]|$)|"
     r"闭环|办妥|接好了|修通了|已恢复|恢复了|已落实|已追回|已兑现|已到位|已整改到位|换了?新的?了|已换新?|到位了|[，,。\s]办结[。!！]?$"
 )
-_COUNTED = r"(?:件|个|条|项|起|次|人|户|宗|笔|余|多|万|千|百|名|家|批|份|类|方面)"  # a count, not a number
 _REFS = [
     re.compile(r"[#＃]\s*(?P<n>[0-9]+)"),
     re.compile(r"(?<![0-9A-Za-z])(?P<n>[0-9]{1,6})\s*[#＃]"),  # "42#"
@@ -28,7 +27,7 @@ _REFS = [
     re.compile(rf"(?:问题|事项|工单|诉求)?编号\s*[:：是为]?\s*(?P<n>{_NUM})"),
     re.compile(rf"(?P<n>{_NUM})\s*号\s*(?:问题|事项|工单|诉求)"),
     # 「问题12」, never a count: 「已解决群众诉求218件」「问题3个」
-    re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})(?![0-9{CN_NUM}]|\s*{_COUNTED})\s*号?"),
+    re.compile(rf"(?:问题|事项|工单|诉求)\s*(?P<n>{_NUM})(?![0-9{CN_NUM}]|\s*{COUNTED})\s*号?"),
     # a bare number opening the message and the bot's own closing word: 「64 已办结」「12 办结，换了新的」
     # (not 解决 or 修好: 「302 已解决」 is as likely a room)
     re.compile(r"^(?!(?:19|20)[0-9]{2}(?![0-9]))(?P<n>[0-9]{1,5})\s*[，,：:]?\s*(?=已?(?:办结|销号))"),  # not a year

@@ -22,6 +22,9 @@ DIGITS = {
 }
 UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUM = "零〇一二两俩三四五六七八九十百千万"
+# a classifier after a number makes it a count, not an item's number: 「诉求218件」「问题3个」
+# (「3个问题」 keeps 个: there the number counts the problems it names)
+COUNTED = r"(?:个(?!问题)|件|条|项|起|次|人|户|宗|笔|余|多|万|千|百|名|家|批|份|类|方面)"
 NUM = rf"[0-9]+|[{CN_NUM}]+"
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
