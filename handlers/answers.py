@@ -39,6 +39,7 @@ STATUS_WORDS = {"open": "未办结", "overdue": "逾期", "resolved": "已办结
 # about how many went and who has not, not which visits: 完成率, 排名, 哪个学院走访最少, 谁还没走访
 _COVERAGE = re.compile(r"完成情况|完成率|覆盖率|排名|达标|最少|最多|谁|哪个|哪些人|哪位|大家|每个人|每人")
 _WHO = re.compile(r"谁|哪些人|哪位|名单")  # asks for the names of those who have not gone
+_MOST_FIRST = re.compile(r"最多|排名|前几")  # the best unit first (else the weakest first)
 NAMES_PER_UNIT = 5  # a leader's per-unit answer names at most this many who have not gone
 
 
@@ -259,7 +260,8 @@ async def _visits(ctx: Ctx, q: Query, f: Filters) -> str:
 
 async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
     """「各学院走访完成情况」「哪个学院走访最少」: per unit, the period's visits and how many of its
-    cadres went (the weekly digest's 下基层 share), weakest unit first — with the names of those
+    cadres went (the weekly digest's 下基层 share), weakest unit first (best first when asked for the
+    most or a ranking) — with the names of those
     who have not gone when the question asks who; a unit head (or a leader naming a unit) gets
     the unit's cadres one by one, fewest visits first. A question naming no period is about this
     month (duties are monthly)."""
@@ -284,6 +286,8 @@ async def _unit_coverage(ctx: Ctx, q: Query, f: Filters) -> str:
     head = [_coverage_head(period, "各单位", total)]
     missing = await not_visited(ctx.session, start, end) if _WHO.search(ctx.msg.text) else {}
     ordered = sorted(shown_units, key=lambda up: (up[1].visitors / up[1].cadres, units[up[0]]))
+    if _MOST_FIRST.search(ctx.msg.text):
+        ordered = sorted(shown_units, key=lambda up: (-up[1].visitors / up[1].cadres, units[up[0]]))
 
     def render(rows: list[tuple[int, UnitPeriod]]) -> str:
         lines = list(head)

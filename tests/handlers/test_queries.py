@@ -82,6 +82,12 @@ async def test_per_unit_visit_questions_answer_unit_by_unit(dispatcher, clock):
         "  赵老师：1 次",
     ]
     assert (await say(dispatcher, "wang", "哪个学院走访最少")).splitlines() == expected
+    # asked for the most or a ranking, the best unit comes first
+    assert (await say(dispatcher, "wang", "各单位走访率排名")).splitlines() == [
+        expected[0],
+        expected[4],
+        *expected[1:4],
+    ]
     # asked who: each unit names those who have not gone
     assert (await say(dispatcher, "wang", "本月谁还没走访")).splitlines() == [
         expected[0],

@@ -74,6 +74,7 @@ def test_item_numbers_in_done_wording_resolve(parser, text, ref):
         "学院里谁还没下去",
         "各单位本周走访谁没去",
         "走访率",
+        "各单位走访率",
     ],
 )
 def test_queries_in_any_wording_are_queries(parser, text):
